@@ -1,0 +1,78 @@
+# twtest: build, test, install. User CFLAGS add to the warnings instead of replacing them.
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man/man1
+CC ?= cc
+
+STD = -std=gnu11 -D_GNU_SOURCE
+WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
+OPT ?= -O2 -g
+FINAL_CFLAGS = $(STD) $(WARN) $(OPT) -Iinclude -MMD -MP $(CFLAGS)
+FINAL_LDFLAGS = $(LDFLAGS) -pthread
+
+# BUILD holds objects; BIN is the program. `make SAN=1` builds the sanitizer variant.
+ifeq ($(SAN),1)
+BUILD ?= build/san
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+OPT = -O1 -g
+FINAL_CFLAGS += $(SANFLAGS)
+FINAL_LDFLAGS += $(SANFLAGS)
+else
+BUILD ?= build/release
+endif
+BIN ?= $(BUILD)/twtest
+
+SRCS = $(wildcard src/*.c)
+OBJS = $(SRCS:src/%.c=$(BUILD)/%.o)
+LIB_OBJS = $(filter-out $(BUILD)/main.o,$(OBJS))
+UNIT_SRCS = $(wildcard tests/unit/*.c)
+UNIT_BIN = $(BUILD)/unit_tests
+
+.PHONY: all test check unit bench demo install uninstall clean
+
+all: twtest
+
+# The program at the top of the tree, for `./twtest`.
+twtest: $(BUILD)/twtest
+	cp $< $@
+
+$(BUILD)/twtest: $(OBJS)
+	$(CC) $(FINAL_CFLAGS) -o $@ $^ $(FINAL_LDFLAGS)
+
+$(BUILD)/%.o: src/%.c | $(BUILD)
+	$(CC) $(FINAL_CFLAGS) -c -o $@ $<
+
+$(UNIT_BIN): $(UNIT_SRCS) $(LIB_OBJS) | $(BUILD)
+	$(CC) $(FINAL_CFLAGS) -Itests/unit -o $@ $(UNIT_SRCS) $(LIB_OBJS) $(FINAL_LDFLAGS)
+
+$(BUILD):
+	mkdir -p $@
+
+unit: $(UNIT_BIN)
+
+# The whole suite, first on the release build, then under ASan+UBSan.
+test: twtest $(UNIT_BIN)
+	$(MAKE) SAN=1 build/san/twtest build/san/unit_tests
+	tests/run.sh build/release build/san
+
+check: test
+
+bench: twtest
+	scripts/bench.sh
+
+# Start a server on loopback, run a client against it, stop the server.
+demo: twtest
+	scripts/demo.sh
+
+install: twtest
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+	install -m 755 twtest $(DESTDIR)$(BINDIR)/twtest
+	install -m 644 docs/twtest.1 $(DESTDIR)$(MANDIR)/twtest.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/twtest $(DESTDIR)$(MANDIR)/twtest.1
+
+clean:
+	rm -rf build twtest
+
+-include $(OBJS:.o=.d)

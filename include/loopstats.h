@@ -1,0 +1,70 @@
+/* What one client loop measured: finished and failed connections, failures keyed by
+ * the stage where they happened and a detail (the errno, or what a timeout waited for). */
+#ifndef TWTEST_LOOPSTATS_H
+#define TWTEST_LOOPSTATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum fail_stage {
+	STAGE_SOCKET,      /* socket() */
+	STAGE_SOCKOPT,     /* setsockopt() of a requested option */
+	STAGE_BIND,        /* bind() to --bind */
+	STAGE_CONNECT,     /* connect() itself or its asynchronous result (SO_ERROR) */
+	STAGE_WRITE,       /* sending the payload */
+	STAGE_READ,        /* reading the echo or the peer's FIN */
+	STAGE_ECHO,        /* the echo was short, wrong or too long */
+	STAGE_TIMEOUT,     /* --timeout passed */
+	STAGE_INTERRUPTED, /* the run was interrupted with the connection open */
+	STAGE_COUNT
+};
+
+/* Details of STAGE_ECHO. */
+enum echo_detail { ECHO_SHORT, ECHO_MISMATCH, ECHO_EXTRA };
+
+/* Details of STAGE_TIMEOUT: what the connection was waiting for. */
+enum timeout_detail { WAIT_CONNECT, WAIT_ECHO, WAIT_EOF };
+
+#define FAIL_DETAILS 160 /* errno values are below this */
+
+struct fail_table {
+	uint32_t count[STAGE_COUNT][FAIL_DETAILS];
+};
+
+struct loop_result {
+	uint32_t loop;
+	uint64_t conns;     /* connections attempted (CONNS, or the loops' sum in a total) */
+	uint64_t finished;  /* finished + failed == conns */
+	uint64_t failed;
+	uint64_t elapsed_ns;
+	struct fail_table fails;
+};
+
+/* Count one failure. */
+static inline void fail_count(struct fail_table *t, enum fail_stage stage, int detail)
+{
+	if (detail < 0 || detail >= FAIL_DETAILS)
+		detail = 0;
+	t->count[stage][detail]++;
+}
+
+/* Name of a stage, as printed ("connect"). */
+const char *fail_stage_name(enum fail_stage stage);
+
+/* Name of a detail within a stage ("EADDRNOTAVAIL", "short", "connect"); "" for none. */
+const char *fail_detail_name(enum fail_stage stage, int detail);
+
+/* Add every count of src into dst. */
+void fail_table_add(struct fail_table *dst, const struct fail_table *src);
+
+/* Visit every non-zero failure count in a stable order (stage, then detail). */
+typedef void (*fail_visit_fn)(void *ctx, const char *key, uint32_t count);
+void fail_table_visit(const struct fail_table *t, fail_visit_fn fn, void *ctx);
+
+/* Add a loop's numbers into a running total (the loop number excepted). */
+void loop_result_add(struct loop_result *total, const struct loop_result *r);
+
+/* Successful connections per second of a result (0 when no time elapsed). */
+double loop_result_rate(const struct loop_result *r);
+
+#endif

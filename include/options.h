@@ -1,0 +1,87 @@
+/* Options of the client and server subcommands: one struct each, defaults in one
+ * place (the *_defaults functions), parsing and validation that never exit. */
+#ifndef TWTEST_OPTIONS_H
+#define TWTEST_OPTIONS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "parse.h"
+
+#define TWTEST_DEFAULT_PORT 4000
+#define TWTEST_DEFAULT_PAYLOAD 100
+#define TWTEST_MAX_PAYLOAD (64u << 20)
+#define TWTEST_MAX_CONNS 10000000u
+
+enum output_format { FORMAT_TEXT, FORMAT_CSV, FORMAT_JSON };
+
+/* Who sends the first FIN, seen from the client. */
+enum client_close {
+	CLIENT_CLOSE_CLIENT,   /* close() after the whole echo: client holds TIME_WAIT */
+	CLIENT_CLOSE_SERVER,   /* wait for the server's FIN, then close() */
+	CLIENT_CLOSE_SHUTDOWN, /* shutdown(SHUT_WR), read to EOF, close() */
+};
+
+/* The server's side of the shutdown order. */
+enum server_close {
+	SERVER_CLOSE_WAIT,  /* close after the peer's EOF */
+	SERVER_CLOSE_FIRST, /* close once --payload bytes were echoed */
+	SERVER_CLOSE_RST,   /* like first, but with SO_LINGER {1,0}: RST */
+};
+
+extern const char *const client_close_names[];
+extern const char *const server_close_names[];
+extern const char *const format_names[];
+
+struct client_opts {
+	const char *dst_name;    /* DSTIP as given */
+	struct endpoint dst;     /* resolved destination with port */
+	uint32_t loops;
+	uint32_t conns;
+	uint16_t port;
+	uint32_t payload;
+	uint32_t timeout_ms;
+	uint32_t interval_ms;
+	enum client_close close_mode;
+	enum output_format format;
+	int reuseport;
+	int linger;
+	int reuseaddr;
+	int bind_no_port;
+	int fail_on_error;
+	const char *bind_name;   /* --bind as given, or NULL */
+	struct endpoint bind;    /* valid when bind_name != NULL */
+	uint16_t port_lo, port_hi; /* --local-port-range; 0-0 when unset */
+};
+
+struct server_opts {
+	const char *bind_name;   /* --bind as given, or NULL for every address */
+	struct endpoint bind;
+	uint16_t port;
+	uint32_t payload;
+	enum server_close close_mode;
+	int reuseaddr;
+	uint32_t backlog;        /* 0: net.core.somaxconn */
+	uint32_t max_conns;      /* 0: as many as descriptors allow */
+	uint32_t idle_timeout_ms; /* 0: never */
+};
+
+enum parse_result { PARSE_OK = 0, PARSE_HELP = 1, PARSE_ERROR = -1 };
+
+/* Fill o with the documented defaults. */
+void client_defaults(struct client_opts *o);
+void server_defaults(struct server_opts *o);
+
+/* Parse argv (argv[0] is the subcommand name) into o; on error write a one-line message
+ * (without the program name or a newline) into err. Resolves host names. */
+enum parse_result client_parse_args(int argc, char **argv, struct client_opts *o, char *err,
+				    size_t errlen);
+enum parse_result server_parse_args(int argc, char **argv, struct server_opts *o, char *err,
+				    size_t errlen);
+
+/* Usage text of each subcommand and of the program. */
+extern const char client_usage[];
+extern const char server_usage[];
+extern const char main_usage[];
+
+#endif

@@ -1,0 +1,44 @@
+/* Strict parsing of command-line values: numbers, ranges, flags and addresses.
+ * Every function returns 0 on success or -1 with a short reason in *why, so the
+ * caller can name the argument and its value in a one-line error. */
+#ifndef TWTEST_PARSE_H
+#define TWTEST_PARSE_H
+
+#include <stdint.h>
+#include <sys/socket.h>
+
+/* A resolved socket address with its length. */
+struct endpoint {
+	struct sockaddr_storage addr;
+	socklen_t len;
+};
+
+/* Parse a decimal unsigned integer in [min, max]; no sign, no spaces, no suffix. */
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out, const char **why);
+
+/* Parse a size with an optional k/m/g suffix (powers of 1024) in [min, max]. */
+int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out, const char **why);
+
+/* Parse "0" or "1". */
+int parse_bool01(const char *s, int *out, const char **why);
+
+/* Parse "LO-HI" with min <= LO <= HI <= max. */
+int parse_u16_range(const char *s, uint16_t min, uint16_t max, uint16_t *lo, uint16_t *hi,
+		    const char **why);
+
+/* Resolve an IPv4/IPv6 literal or a host name to one TCP address with the given port. */
+int parse_host(const char *s, uint16_t port, struct endpoint *out, const char **why);
+
+/* Parse an IPv4/IPv6 literal only (no name lookup), with the given port. */
+int parse_ip_literal(const char *s, uint16_t port, struct endpoint *out, const char **why);
+
+/* Set the port of an endpoint. */
+void endpoint_set_port(struct endpoint *ep, uint16_t port);
+
+/* Format an endpoint as "ADDR:PORT" or "[ADDR]:PORT" into buf. */
+const char *endpoint_str(const struct endpoint *ep, char *buf, size_t len);
+
+/* Look up choice among a NULL-terminated list of names; returns the index or -1. */
+int parse_choice(const char *s, const char *const *names);
+
+#endif

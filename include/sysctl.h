@@ -1,0 +1,22 @@
+/* The network sysctls that decide a run's outcome, read from /proc/sys of the current
+ * network namespace (they are all per namespace). */
+#ifndef TWTEST_SYSCTL_H
+#define TWTEST_SYSCTL_H
+
+/* Each field is -1 when the kernel does not have that sysctl. */
+struct net_sysctls {
+	long tw_reuse;          /* net.ipv4.tcp_tw_reuse */
+	long tw_reuse_delay_ms; /* net.ipv4.tcp_tw_reuse_delay (6.14+) */
+	long port_lo, port_hi;  /* net.ipv4.ip_local_port_range */
+	long timestamps;        /* net.ipv4.tcp_timestamps */
+	long max_tw_buckets;    /* net.ipv4.tcp_max_tw_buckets */
+	long somaxconn;         /* net.core.somaxconn */
+};
+
+/* Read one integer sysctl by path under /proc/sys; -1 when absent or unreadable. */
+long sysctl_read_long(const char *path);
+
+/* Read every field of s. */
+void sysctl_read_net(struct net_sysctls *s);
+
+#endif

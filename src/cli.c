@@ -1,0 +1,47 @@
+/* Helpers shared by the subcommands' option parsers. */
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "parse.h"
+
+enum parse_result cli_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return PARSE_ERROR;
+}
+
+int cli_num(const char *name, const char *val, uint64_t min, uint64_t max, uint64_t *out,
+	    char *err, size_t errlen)
+{
+	const char *why;
+	if (parse_u64(val, min, max, out, &why) == 0)
+		return 0;
+	cli_fail(err, errlen, "invalid %s '%s': %s (%llu-%llu)", name, val, why,
+		 (unsigned long long)min, (unsigned long long)max);
+	return -1;
+}
+
+const char *cli_option_name(const struct option *opts, int c)
+{
+	for (; opts->name; opts++)
+		if (opts->val == c)
+			return opts->name;
+	return "?";
+}
+
+enum parse_result cli_getopt_error(int c, char **argv, char *err, size_t errlen)
+{
+	if (c == ':')
+		return cli_fail(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+	const char *arg = argv[optind - 1];
+	if (arg[0] == '-' && arg[1] >= '0' && arg[1] <= '9')
+		return cli_fail(err, errlen, "invalid argument '%s': must not be negative", arg);
+	if (optopt && optopt < 256)
+		return cli_fail(err, errlen, "unknown option '-%c'", optopt);
+	return cli_fail(err, errlen, "unknown option '%s'", arg);
+}

@@ -1,0 +1,354 @@
+/* The client: each loop opens CONNS non-blocking connections at once, sends the payload
+ * over each, checks the echo byte for byte, closes in the chosen order, and counts each
+ * connection exactly once, as finished or as failed by stage and errno. */
+#include "client.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "fdlimit.h"
+#include "loopstats.h"
+#include "report.h"
+#include "signals.h"
+#include "sockutil.h"
+#include "twtest.h"
+
+enum conn_state {
+	CONN_CONNECTING, /* connect() in progress */
+	CONN_ECHO,       /* sending the payload and reading the echo */
+	CONN_DRAIN,      /* echo complete, waiting for the server's FIN */
+	CONN_DONE,       /* finished or failed, descriptor closed */
+};
+
+/* Per-connection state: 20 bytes, in one array allocated once per run. */
+struct conn {
+	int fd;
+	uint8_t state;
+	uint32_t sent;
+	uint32_t rcvd;
+	uint32_t start_us; /* since the loop began; the deadline is start_us + --timeout */
+};
+
+struct client_worker {
+	const struct client_opts *o;
+	int epfd;
+	struct conn *conns;
+	uint32_t n;
+	uint32_t started;   /* conns[0..started) have been started */
+	uint32_t open;      /* started and neither finished nor failed */
+	uint32_t scan;      /* conns[0..scan) are done: deadlines grow with the index */
+	uint64_t loop_start_ns;
+	const unsigned char *payload;
+	unsigned char *buf; /* one read buffer for every connection */
+	size_t buflen;
+	struct loop_result res;
+};
+
+#define READ_BUF_SIZE 65536
+#define EVENTS_PER_WAIT 256
+#define POLL_EVERY_CONNECTS 64 /* serve completed connects while still opening the rest */
+
+static uint32_t loop_now_us(const struct client_worker *w)
+{
+	return (uint32_t)((clock_now_ns() - w->loop_start_ns) / 1000);
+}
+
+static void conn_close(struct client_worker *w, struct conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->state = CONN_DONE;
+	w->open--;
+}
+
+static void conn_fail(struct client_worker *w, struct conn *c, enum fail_stage stage, int detail)
+{
+	conn_close(w, c);
+	w->res.failed++;
+	fail_count(&w->res.fails, stage, detail);
+}
+
+static void conn_finish(struct client_worker *w, struct conn *c)
+{
+	conn_close(w, c);
+	w->res.finished++;
+}
+
+/* Apply the requested socket options; returns 0 or errno. */
+static int conn_set_options(int fd, const struct client_opts *o)
+{
+	int err = 0;
+	if (o->reuseport)
+		err = sock_set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1);
+	if (!err && o->reuseaddr)
+		err = sock_set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+	if (!err && o->linger)
+		err = sock_set_linger_rst(fd);
+	if (!err && o->bind_no_port)
+		err = sock_set_int(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1);
+	if (!err && o->port_hi)
+		err = sock_set_int(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE,
+				   (int)((uint32_t)o->port_hi << 16 | o->port_lo));
+	return err;
+}
+
+static void conn_start(struct client_worker *w, struct conn *c)
+{
+	const struct client_opts *o = w->o;
+	c->sent = c->rcvd = 0;
+	c->start_us = loop_now_us(w);
+	c->state = CONN_CONNECTING;
+	w->open++;
+
+	c->fd = socket(o->dst.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		return conn_fail(w, c, STAGE_SOCKET, errno);
+	int err = conn_set_options(c->fd, o);
+	if (err)
+		return conn_fail(w, c, STAGE_SOCKOPT, err);
+	if (o->bind_name && bind(c->fd, (const struct sockaddr *)&o->bind.addr, o->bind.len) < 0)
+		return conn_fail(w, c, STAGE_BIND, errno);
+	/* Not retried on EADDRNOTAVAIL: running out of ports is what we measure. */
+	if (connect(c->fd, (const struct sockaddr *)&o->dst.addr, o->dst.len) < 0 &&
+	    errno != EINPROGRESS)
+		return conn_fail(w, c, STAGE_CONNECT, errno);
+	/* Edge-triggered, registered once: no epoll_ctl per state change. */
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c};
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0)
+		return conn_fail(w, c, STAGE_SOCKET, errno);
+}
+
+/* Send what is left of the payload; returns -1 if the connection failed. */
+static int conn_send(struct client_worker *w, struct conn *c)
+{
+	uint32_t len = w->o->payload;
+	while (c->sent < len) {
+		ssize_t k = send(c->fd, w->payload + c->sent, len - c->sent, MSG_NOSIGNAL);
+		if (k < 0) {
+			if (errno == EAGAIN)
+				return 0;
+			if (errno == EINTR)
+				continue;
+			conn_fail(w, c, STAGE_WRITE, errno);
+			return -1;
+		}
+		c->sent += (uint32_t)k;
+	}
+	return 0;
+}
+
+/* The whole echo is in: close in the chosen order. Returns 1 to keep reading (for EOF). */
+static int conn_echoed(struct client_worker *w, struct conn *c)
+{
+	switch (w->o->close_mode) {
+	case CLIENT_CLOSE_CLIENT:
+		conn_finish(w, c);
+		return 0;
+	case CLIENT_CLOSE_SHUTDOWN:
+		if (shutdown(c->fd, SHUT_WR) < 0) {
+			conn_fail(w, c, STAGE_WRITE, errno);
+			return 0;
+		}
+		break;
+	case CLIENT_CLOSE_SERVER:
+		break;
+	}
+	c->state = CONN_DRAIN;
+	return 1;
+}
+
+/* Read until EAGAIN, checking every byte of the echo against the payload. */
+static void conn_receive(struct client_worker *w, struct conn *c)
+{
+	uint32_t len = w->o->payload;
+	for (;;) {
+		ssize_t k = recv(c->fd, w->buf, w->buflen, 0);
+		if (k > 0) {
+			if (c->state == CONN_DRAIN || (uint64_t)c->rcvd + (uint64_t)k > len)
+				return conn_fail(w, c, STAGE_ECHO, ECHO_EXTRA);
+			if (memcmp(w->buf, w->payload + c->rcvd, (size_t)k) != 0)
+				return conn_fail(w, c, STAGE_ECHO, ECHO_MISMATCH);
+			c->rcvd += (uint32_t)k;
+			if (c->rcvd == len && !conn_echoed(w, c))
+				return;
+			continue;
+		}
+		if (k == 0) {
+			if (c->state == CONN_DRAIN)
+				return conn_finish(w, c);
+			return conn_fail(w, c, STAGE_ECHO, ECHO_SHORT);
+		}
+		if (errno == EAGAIN)
+			return;
+		if (errno != EINTR)
+			return conn_fail(w, c, STAGE_READ, errno);
+	}
+}
+
+static void conn_event(struct client_worker *w, struct conn *c, uint32_t events)
+{
+	if (c->state == CONN_DONE)
+		return;
+	if (c->state == CONN_CONNECTING) {
+		if (events & (EPOLLERR | EPOLLHUP)) {
+			int err = sock_error(c->fd);
+			return conn_fail(w, c, STAGE_CONNECT, err ? err : ECONNRESET);
+		}
+		if (!(events & EPOLLOUT))
+			return;
+		c->state = CONN_ECHO;
+	}
+	if (c->state == CONN_ECHO && c->sent < w->o->payload && conn_send(w, c) < 0)
+		return;
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		conn_receive(w, c);
+}
+
+/* Wait up to timeout_ms for events and handle them; SIGINT/SIGTERM interrupt the wait. */
+static void worker_poll(struct client_worker *w, int timeout_ms)
+{
+	struct epoll_event evs[EVENTS_PER_WAIT];
+	int n = epoll_pwait(w->epfd, evs, EVENTS_PER_WAIT, timeout_ms, signals_wait_mask());
+	for (int i = 0; i < n; i++)
+		conn_event(w, evs[i].data.ptr, evs[i].events);
+}
+
+/* Fail connections past their deadline; returns ms until the next deadline, -1 if none. */
+static int worker_expire(struct client_worker *w)
+{
+	static const int wait_of_state[] = {WAIT_CONNECT, WAIT_ECHO, WAIT_EOF};
+	uint64_t timeout_us = (uint64_t)w->o->timeout_ms * 1000;
+	uint32_t now = loop_now_us(w);
+	while (w->scan < w->started) {
+		struct conn *c = &w->conns[w->scan];
+		if (c->state != CONN_DONE) {
+			uint64_t deadline = c->start_us + timeout_us;
+			if (deadline > now)
+				return (int)((deadline - now + 999) / 1000);
+			conn_fail(w, c, STAGE_TIMEOUT, wait_of_state[c->state]);
+		}
+		w->scan++;
+	}
+	return -1;
+}
+
+/* Count what an interrupt left open, so that finished + failed == CONNS still holds. */
+static void worker_abandon(struct client_worker *w)
+{
+	for (uint32_t i = w->scan; i < w->started; i++)
+		if (w->conns[i].state != CONN_DONE)
+			conn_fail(w, &w->conns[i], STAGE_INTERRUPTED, 0);
+	w->res.failed += w->n - w->started;
+	w->res.fails.count[STAGE_INTERRUPTED][0] += w->n - w->started;
+}
+
+static void worker_run_loop(struct client_worker *w, uint32_t loop)
+{
+	memset(&w->res, 0, sizeof(w->res));
+	w->res.loop = loop;
+	w->res.conns = w->n;
+	w->started = w->open = w->scan = 0;
+	w->loop_start_ns = clock_now_ns();
+
+	while (w->started < w->n && !signals_stop_requested()) {
+		conn_start(w, &w->conns[w->started++]);
+		if (w->started % POLL_EVERY_CONNECTS == 0)
+			worker_poll(w, 0);
+	}
+	while (w->open > 0 && !signals_stop_requested()) {
+		int ms = worker_expire(w);
+		if (w->open > 0)
+			worker_poll(w, ms);
+	}
+	if (signals_stop_requested())
+		worker_abandon(w);
+	w->res.elapsed_ns = clock_now_ns() - w->loop_start_ns;
+}
+
+/* The payload: a pattern with period 251 (a prime), so a lost, doubled or reordered
+ * chunk shows up as a mismatch unless it moves by a multiple of 251 bytes. */
+static unsigned char *make_payload(uint32_t len)
+{
+	unsigned char *p = malloc(len);
+	for (uint32_t i = 0; p && i < len; i++)
+		p[i] = (unsigned char)(i % 251);
+	return p;
+}
+
+/* Sleep between loops; a stop signal ends the pause early. */
+static void pause_ms(int epfd, uint32_t ms)
+{
+	struct epoll_event ev;
+	uint64_t end = clock_now_ns() + (uint64_t)ms * 1000000;
+	for (uint64_t now; !signals_stop_requested() && (now = clock_now_ns()) < end;)
+		epoll_pwait(epfd, &ev, 1, (int)((end - now + 999999) / 1000000), signals_wait_mask());
+}
+
+int client_run(const struct client_opts *o, FILE *out)
+{
+	signals_install();
+	/* stdio, the epoll set and a margin besides the connections themselves */
+	uint64_t need = (uint64_t)o->conns + 16;
+	uint64_t limit = fdlimit_raise(need);
+	if (limit < need) {
+		fprintf(stderr,
+			"twtest client: CONNS %u needs %llu open files but RLIMIT_NOFILE is %llu; "
+			"raise it first (ulimit -n %llu; as root the hard limit can rise up to fs.nr_open)\n",
+			o->conns, (unsigned long long)need, (unsigned long long)limit,
+			(unsigned long long)need);
+		return EXIT_SETUP;
+	}
+
+	struct client_worker w = {.o = o, .n = o->conns, .buflen = READ_BUF_SIZE};
+	w.conns = calloc(o->conns, sizeof(*w.conns));
+	w.buf = malloc(w.buflen);
+	unsigned char *payload = make_payload(o->payload);
+	w.payload = payload;
+	w.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (!w.conns || !w.buf || !payload || w.epfd < 0) {
+		fprintf(stderr, "twtest client: cannot allocate the run's state: %s\n", strerror(errno));
+		free(w.conns);
+		free(w.buf);
+		free(payload);
+		if (w.epfd >= 0)
+			close(w.epfd);
+		return EXIT_SETUP;
+	}
+
+	struct report rep = {.out = out, .opts = o};
+	sysctl_read_net(&rep.sys);
+	report_header(&rep);
+
+	struct loop_result total;
+	memset(&total, 0, sizeof(total));
+	uint32_t done = 0;
+	for (uint32_t loop = 0; loop < o->loops && !signals_stop_requested(); loop++) {
+		if (loop > 0 && o->interval_ms)
+			pause_ms(w.epfd, o->interval_ms);
+		if (signals_stop_requested())
+			break;
+		worker_run_loop(&w, loop);
+		report_loop(&rep, &w.res);
+		loop_result_add(&total, &w.res);
+		done++;
+	}
+	int sig = signals_stop_requested();
+	report_summary(&rep, &total, done, sig != 0);
+
+	close(w.epfd);
+	free(w.conns);
+	free(w.buf);
+	free(payload);
+	if (sig)
+		return 128 + sig;
+	if (o->fail_on_error && total.failed)
+		return EXIT_FAILURES;
+	return EXIT_RAN;
+}

@@ -1,0 +1,72 @@
+/* Failure classification and per-loop totals. */
+#include "loopstats.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const stage_names[STAGE_COUNT] = {
+	"socket", "sockopt", "bind", "connect", "write", "read", "echo", "timeout", "interrupted",
+};
+static const char *const echo_names[] = {"short", "mismatch", "extra"};
+static const char *const timeout_names[] = {"connect", "echo", "eof"};
+
+const char *fail_stage_name(enum fail_stage stage)
+{
+	return stage < STAGE_COUNT ? stage_names[stage] : "?";
+}
+
+const char *fail_detail_name(enum fail_stage stage, int detail)
+{
+	switch (stage) {
+	case STAGE_ECHO:
+		return detail >= 0 && detail <= ECHO_EXTRA ? echo_names[detail] : "?";
+	case STAGE_TIMEOUT:
+		return detail >= 0 && detail <= WAIT_EOF ? timeout_names[detail] : "?";
+	case STAGE_INTERRUPTED:
+		return "";
+	default: {
+		const char *name = detail ? strerrorname_np(detail) : NULL;
+		return name ? name : "unknown";
+	}
+	}
+}
+
+void fail_table_add(struct fail_table *dst, const struct fail_table *src)
+{
+	for (int s = 0; s < STAGE_COUNT; s++)
+		for (int d = 0; d < FAIL_DETAILS; d++)
+			dst->count[s][d] += src->count[s][d];
+}
+
+void fail_table_visit(const struct fail_table *t, fail_visit_fn fn, void *ctx)
+{
+	char key[64];
+	for (int s = 0; s < STAGE_COUNT; s++) {
+		for (int d = 0; d < FAIL_DETAILS; d++) {
+			if (t->count[s][d] == 0)
+				continue;
+			const char *detail = fail_detail_name((enum fail_stage)s, d);
+			if (*detail)
+				snprintf(key, sizeof(key), "%s/%s", stage_names[s], detail);
+			else
+				snprintf(key, sizeof(key), "%s", stage_names[s]);
+			fn(ctx, key, t->count[s][d]);
+		}
+	}
+}
+
+void loop_result_add(struct loop_result *total, const struct loop_result *r)
+{
+	total->conns += r->conns;
+	total->finished += r->finished;
+	total->failed += r->failed;
+	total->elapsed_ns += r->elapsed_ns;
+	fail_table_add(&total->fails, &r->fails);
+}
+
+double loop_result_rate(const struct loop_result *r)
+{
+	if (r->elapsed_ns == 0)
+		return 0;
+	return (double)r->finished * 1e9 / (double)r->elapsed_ns;
+}

@@ -1,0 +1,197 @@
+/* Output formats of the client. Text keeps the original program's first four fields,
+ * in its order and spelling; new fields only ever follow them. */
+#include "report.h"
+
+#include <inttypes.h>
+
+#include "twtest.h"
+
+static double seconds(uint64_t ns)
+{
+	return (double)ns / 1e9;
+}
+
+void json_write_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(out, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(out, "\\u%04x", ch);
+		else
+			fputc(ch, out);
+	}
+	fputc('"', out);
+}
+
+/* A sysctl value for JSON: a number, or null when the kernel lacks it. */
+static void json_sysctl(FILE *out, const char *name, long v, int last)
+{
+	fprintf(out, "\"%s\":", name);
+	if (v < 0)
+		fputs("null", out);
+	else
+		fprintf(out, "%ld", v);
+	if (!last)
+		fputc(',', out);
+}
+
+/* failed_by as text ("connect/EADDRNOTAVAIL=1768 timeout/echo=2"), for text and CSV. */
+struct failed_by_text {
+	FILE *out;
+	int n;
+};
+
+static void visit_text(void *ctx, const char *key, uint32_t count)
+{
+	struct failed_by_text *t = ctx;
+	fprintf(t->out, "%s%s=%" PRIu32, t->n++ ? " " : "", key, count);
+}
+
+static void visit_json(void *ctx, const char *key, uint32_t count)
+{
+	struct failed_by_text *t = ctx;
+	fprintf(t->out, "%s\"%s\":%" PRIu32, t->n++ ? "," : "", key, count);
+}
+
+static void write_failed_by(FILE *out, const struct fail_table *fails, fail_visit_fn fn)
+{
+	struct failed_by_text t = {out, 0};
+	fail_table_visit(fails, fn, &t);
+}
+
+void report_header(const struct report *r)
+{
+	const struct client_opts *o = r->opts;
+	const struct net_sysctls *s = &r->sys;
+	char dst[80];
+	endpoint_str(&o->dst, dst, sizeof(dst));
+	switch (o->format) {
+	case FORMAT_TEXT:
+		fprintf(r->out,
+			"# twtest %s client dst=%s loops=%" PRIu32 " conns=%" PRIu32 " payload=%" PRIu32
+			" close=%s reuseport=%d linger=%d timeout_ms=%" PRIu32
+			" tcp_tw_reuse=%ld tcp_tw_reuse_delay=%ld ip_local_port_range=%ld-%ld"
+			" tcp_timestamps=%ld tcp_max_tw_buckets=%ld\n",
+			TWTEST_VERSION, dst, o->loops, o->conns, o->payload,
+			client_close_names[o->close_mode], o->reuseport, o->linger, o->timeout_ms,
+			s->tw_reuse, s->tw_reuse_delay_ms, s->port_lo, s->port_hi, s->timestamps,
+			s->max_tw_buckets);
+		break;
+	case FORMAT_CSV:
+		fputs("type,loop,conns,finished,failed,time_s,conn_per_s,failed_by,dst,port,payload,"
+		      "close,reuseport,linger,tw_reuse,tw_reuse_delay_ms,port_range,timestamps,"
+		      "max_tw_buckets\n",
+		      r->out);
+		break;
+	case FORMAT_JSON:
+		fprintf(r->out, "{\"type\":\"header\",\"version\":\"%s\",\"dst\":", TWTEST_VERSION);
+		json_write_string(r->out, o->dst_name);
+		fprintf(r->out, ",\"dst_addr\":\"%s\",\"port\":%u,\"loops\":%" PRIu32 ",\"conns\":%" PRIu32
+			",\"payload\":%" PRIu32 ",\"timeout_ms\":%" PRIu32 ",\"interval_ms\":%" PRIu32
+			",\"close\":\"%s\",\"reuseport\":%s,\"linger\":%s,\"reuseaddr\":%s,\"bind\":",
+			dst, o->port, o->loops, o->conns, o->payload, o->timeout_ms, o->interval_ms,
+			client_close_names[o->close_mode], o->reuseport ? "true" : "false",
+			o->linger ? "true" : "false", o->reuseaddr ? "true" : "false");
+		if (o->bind_name)
+			json_write_string(r->out, o->bind_name);
+		else
+			fputs("null", r->out);
+		fprintf(r->out, ",\"bind_no_port\":%s,\"local_port_range\":", o->bind_no_port ? "true" : "false");
+		if (o->port_hi)
+			fprintf(r->out, "\"%u-%u\"", o->port_lo, o->port_hi);
+		else
+			fputs("null", r->out);
+		fputs(",\"sysctl\":{", r->out);
+		json_sysctl(r->out, "net.ipv4.tcp_tw_reuse", s->tw_reuse, 0);
+		json_sysctl(r->out, "net.ipv4.tcp_tw_reuse_delay", s->tw_reuse_delay_ms, 0);
+		if (s->port_lo < 0)
+			fputs("\"net.ipv4.ip_local_port_range\":null,", r->out);
+		else
+			fprintf(r->out, "\"net.ipv4.ip_local_port_range\":\"%ld-%ld\",", s->port_lo, s->port_hi);
+		json_sysctl(r->out, "net.ipv4.tcp_timestamps", s->timestamps, 0);
+		json_sysctl(r->out, "net.ipv4.tcp_max_tw_buckets", s->max_tw_buckets, 1);
+		fputs("}}\n", r->out);
+		break;
+	}
+	fflush(r->out);
+}
+
+/* The constant tail of every CSV row: the options and sysctls that decide the outcome. */
+static void csv_settings(const struct report *r)
+{
+	const struct client_opts *o = r->opts;
+	const struct net_sysctls *s = &r->sys;
+	char dst[80];
+	endpoint_str(&o->dst, dst, sizeof(dst));
+	/* dst_addr without the port: the port has its own column. */
+	fprintf(r->out, ",%s,%u,%" PRIu32 ",%s,%d,%d,%ld,%ld,%ld-%ld,%ld,%ld\n",
+		o->dst_name, o->port, o->payload, client_close_names[o->close_mode], o->reuseport,
+		o->linger, s->tw_reuse, s->tw_reuse_delay_ms, s->port_lo, s->port_hi, s->timestamps,
+		s->max_tw_buckets);
+}
+
+/* The numbers common to a loop and a summary, in each format. */
+static void write_numbers(const struct report *r, const char *type, const char *loop_field,
+			  const struct loop_result *res)
+{
+	FILE *out = r->out;
+	double t = seconds(res->elapsed_ns), rate = loop_result_rate(res);
+	switch (r->opts->format) {
+	case FORMAT_TEXT:
+		fprintf(out, "%sfinished_count: %" PRIu64 ", failed_count: %" PRIu64
+			", time(s): %.3f, conn/s: %.0f",
+			loop_field, res->finished, res->failed, t, rate);
+		if (res->failed) {
+			fputs(", failed_by: ", out);
+			write_failed_by(out, &res->fails, visit_text);
+		}
+		fputc('\n', out);
+		break;
+	case FORMAT_CSV:
+		fprintf(out, "%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.3f,%.0f,", type, loop_field,
+			res->conns, res->finished, res->failed, t, rate);
+		write_failed_by(out, &res->fails, visit_text);
+		csv_settings(r);
+		break;
+	case FORMAT_JSON:
+		fprintf(out, "{\"type\":\"%s\",%s\"conns\":%" PRIu64 ",\"finished\":%" PRIu64
+			",\"failed\":%" PRIu64 ",\"time_s\":%.3f,\"conn_per_s\":%.0f,\"failed_by\":{",
+			type, loop_field, res->conns, res->finished, res->failed, t, rate);
+		write_failed_by(out, &res->fails, visit_json);
+		fputs("}}\n", out);
+		break;
+	}
+	fflush(out);
+}
+
+void report_loop(const struct report *r, const struct loop_result *res)
+{
+	char field[48];
+	switch (r->opts->format) {
+	case FORMAT_TEXT: snprintf(field, sizeof(field), "loop: %" PRIu32 ", ", res->loop); break;
+	case FORMAT_CSV: snprintf(field, sizeof(field), "%" PRIu32, res->loop); break;
+	case FORMAT_JSON: snprintf(field, sizeof(field), "\"loop\":%" PRIu32 ",", res->loop); break;
+	}
+	write_numbers(r, "loop", field, res);
+}
+
+void report_summary(const struct report *r, const struct loop_result *total, uint32_t loops_done,
+		    int interrupted)
+{
+	char field[64];
+	switch (r->opts->format) {
+	case FORMAT_TEXT:
+		snprintf(field, sizeof(field), "summary: loops: %" PRIu32 "%s, ", loops_done,
+			 interrupted ? " (interrupted)" : "");
+		break;
+	case FORMAT_CSV: snprintf(field, sizeof(field), "%" PRIu32, loops_done); break;
+	case FORMAT_JSON:
+		snprintf(field, sizeof(field), "\"loops\":%" PRIu32 ",\"interrupted\":%s,", loops_done,
+			 interrupted ? "true" : "false");
+		break;
+	}
+	write_numbers(r, "summary", field, total);
+}

@@ -1,0 +1,458 @@
+/* The echo server: every byte read is written back in order until the peer's EOF, with
+ * back-pressure (a connection is not read while its echo is still pending), bounded
+ * connections (--max-conns), an idle deadline, and a back-off when descriptors run out. */
+#include "server.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "fdlimit.h"
+#include "signals.h"
+#include "sockutil.h"
+#include "sysctl.h"
+#include "twtest.h"
+
+#define ECHO_BUF_SIZE 65536      /* also the most a connection may have pending */
+#define ACCEPT_BACKOFF_MS 100    /* pause accepting this long when descriptors run out */
+#define FD_RESERVE 32            /* descriptors kept free beside --max-conns */
+#define CONNS_PER_CHUNK 1024
+
+struct sconn {
+	int fd;
+	uint8_t eof;            /* the peer's FIN arrived while an echo was pending */
+	uint32_t echoed;
+	uint32_t pend_off, pend_len;
+	unsigned char *pending; /* unsent echo, at most ECHO_BUF_SIZE bytes */
+	uint64_t last_ms;       /* last activity, for --idle-timeout */
+	struct sconn *prev, *next; /* idle order, oldest first; next links the free list */
+};
+
+struct sconn_chunk {
+	struct sconn_chunk *next;
+	struct sconn conns[CONNS_PER_CHUNK];
+};
+
+struct server_stats {
+	uint64_t accepted, refused, bytes, resets, errors;
+	uint64_t closed_eof, closed_first, closed_rst, closed_idle;
+	uint64_t accept_backoffs;
+	uint32_t active, peak;
+};
+
+struct server {
+	const struct server_opts *o;
+	int lfd, epfd;
+	uint32_t max_conns;
+	uint64_t now_ms;
+	uint64_t resume_ms;     /* accepting is paused until then; 0: not paused */
+	struct sconn *free_list;
+	struct sconn_chunk *chunks;
+	struct sconn *oldest, *newest;
+	unsigned char *buf;
+	struct server_stats st;
+};
+
+/* The listener's epoll tag: connections use their struct's address. */
+static char listener_tag;
+
+static struct sconn *sconn_alloc(struct server *s)
+{
+	if (s->free_list == NULL) {
+		struct sconn_chunk *ch = malloc(sizeof(*ch));
+		if (ch == NULL)
+			return NULL;
+		ch->next = s->chunks;
+		s->chunks = ch;
+		for (int i = 0; i < CONNS_PER_CHUNK; i++) {
+			ch->conns[i].next = s->free_list;
+			s->free_list = &ch->conns[i];
+		}
+	}
+	struct sconn *c = s->free_list;
+	s->free_list = c->next;
+	memset(c, 0, sizeof(*c));
+	return c;
+}
+
+static void idle_unlink(struct server *s, struct sconn *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->oldest = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	else
+		s->newest = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static void idle_append(struct server *s, struct sconn *c)
+{
+	c->last_ms = s->now_ms;
+	c->prev = s->newest;
+	c->next = NULL;
+	if (s->newest)
+		s->newest->next = c;
+	else
+		s->oldest = c;
+	s->newest = c;
+}
+
+/* Mark activity: the connection moves to the young end of the idle order. */
+static void sconn_touch(struct server *s, struct sconn *c)
+{
+	if (s->newest != c) {
+		idle_unlink(s, c);
+		idle_append(s, c);
+	} else {
+		c->last_ms = s->now_ms;
+	}
+}
+
+/* Close a connection, optionally with RST, and count why. */
+static void sconn_close(struct server *s, struct sconn *c, uint64_t *reason, int rst)
+{
+	if (rst)
+		sock_set_linger_rst(c->fd);
+	close(c->fd);
+	(*reason)++;
+	idle_unlink(s, c);
+	free(c->pending);
+	c->next = s->free_list;
+	s->free_list = c;
+	s->st.active--;
+}
+
+static void sconn_fail(struct server *s, struct sconn *c, int err)
+{
+	sconn_close(s, c, err == ECONNRESET || err == EPIPE ? &s->st.resets : &s->st.errors, 0);
+}
+
+/* After an echo: close if --close=first|rst and the payload has gone back. Returns -1
+ * if the connection was closed. */
+static int sconn_maybe_close_first(struct server *s, struct sconn *c)
+{
+	enum server_close mode = s->o->close_mode;
+	if (mode == SERVER_CLOSE_WAIT || c->echoed < s->o->payload)
+		return 0;
+	if (mode == SERVER_CLOSE_RST)
+		sconn_close(s, c, &s->st.closed_rst, 1);
+	else
+		sconn_close(s, c, &s->st.closed_first, 0);
+	return -1;
+}
+
+/* Read and echo until EAGAIN, EOF, or until the echo cannot be written. */
+static void sconn_readable(struct server *s, struct sconn *c)
+{
+	if (c->pend_len)
+		return; /* back-pressure: read again once the pending echo is out */
+	for (;;) {
+		ssize_t k = recv(c->fd, s->buf, ECHO_BUF_SIZE, 0);
+		if (k == 0)
+			return sconn_close(s, c, &s->st.closed_eof, 0);
+		if (k < 0) {
+			if (errno == EAGAIN)
+				return;
+			if (errno == EINTR)
+				continue;
+			return sconn_fail(s, c, errno);
+		}
+		sconn_touch(s, c);
+		ssize_t w = send(c->fd, s->buf, (size_t)k, MSG_NOSIGNAL);
+		if (w < 0) {
+			if (errno != EAGAIN)
+				return sconn_fail(s, c, errno);
+			w = 0;
+		}
+		c->echoed += (uint32_t)w;
+		s->st.bytes += (uint64_t)w;
+		if (w < k) {
+			c->pending = malloc((size_t)(k - w));
+			if (c->pending == NULL)
+				return sconn_fail(s, c, ENOMEM);
+			memcpy(c->pending, s->buf + w, (size_t)(k - w));
+			c->pend_off = 0;
+			c->pend_len = (uint32_t)(k - w);
+			return; /* EPOLLOUT resumes */
+		}
+		if (sconn_maybe_close_first(s, c) < 0)
+			return;
+	}
+}
+
+/* Send the pending echo; once it is out, read again. */
+static void sconn_writable(struct server *s, struct sconn *c)
+{
+	while (c->pend_off < c->pend_len) {
+		ssize_t w = send(c->fd, c->pending + c->pend_off, c->pend_len - c->pend_off, MSG_NOSIGNAL);
+		if (w < 0) {
+			if (errno == EAGAIN)
+				return;
+			if (errno == EINTR)
+				continue;
+			return sconn_fail(s, c, errno);
+		}
+		c->pend_off += (uint32_t)w;
+		c->echoed += (uint32_t)w;
+		s->st.bytes += (uint64_t)w;
+	}
+	free(c->pending);
+	c->pending = NULL;
+	c->pend_off = c->pend_len = 0;
+	if (c->eof)
+		return sconn_close(s, c, &s->st.closed_eof, 0);
+	if (sconn_maybe_close_first(s, c) < 0)
+		return;
+	/* Edge-triggered: data that queued up meanwhile raises no new edge. */
+	sconn_readable(s, c);
+}
+
+static void sconn_event(struct server *s, struct sconn *c, uint32_t events)
+{
+	if (c->pend_len) {
+		if (events & (EPOLLRDHUP | EPOLLHUP))
+			c->eof = 1; /* close once the echo is out, not before */
+		if (events & EPOLLERR)
+			return sconn_fail(s, c, sock_error(c->fd));
+		if (events & EPOLLOUT)
+			sconn_writable(s, c);
+		return;
+	}
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		sconn_readable(s, c);
+}
+
+static void listener_pause(struct server *s)
+{
+	struct epoll_event ev = {.events = 0, .data.ptr = &listener_tag};
+	epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->lfd, &ev);
+	s->resume_ms = s->now_ms + ACCEPT_BACKOFF_MS;
+	s->st.accept_backoffs++;
+}
+
+static void listener_resume(struct server *s)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &listener_tag};
+	epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->lfd, &ev);
+	s->resume_ms = 0;
+}
+
+static void server_accept(struct server *s)
+{
+	for (;;) {
+		int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EAGAIN)
+				return;
+			if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO)
+				continue;
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+				return listener_pause(s); /* not spinning on a level-triggered listener */
+			s->st.errors++;
+			return;
+		}
+		struct sconn *c = s->st.active < s->max_conns ? sconn_alloc(s) : NULL;
+		if (c == NULL) {
+			/* RST: a refused connection leaves no TIME_WAIT on the server. */
+			sock_set_linger_rst(fd);
+			close(fd);
+			s->st.refused++;
+			continue;
+		}
+		c->fd = fd;
+		struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c};
+		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			close(fd);
+			c->next = s->free_list;
+			s->free_list = c;
+			s->st.errors++;
+			continue;
+		}
+		idle_append(s, c);
+		s->st.accepted++;
+		if (++s->st.active > s->st.peak)
+			s->st.peak = s->st.active;
+	}
+}
+
+/* Close connections idle past the deadline; returns ms until the next deadline or -1. */
+static int server_expire_idle(struct server *s)
+{
+	uint32_t idle = s->o->idle_timeout_ms;
+	if (idle == 0)
+		return -1;
+	while (s->oldest && s->oldest->last_ms + idle <= s->now_ms)
+		sconn_close(s, s->oldest, &s->st.closed_idle, 1);
+	return s->oldest ? (int)(s->oldest->last_ms + idle - s->now_ms) : -1;
+}
+
+static int min_timeout(int a, int b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a < b ? a : b;
+}
+
+static void server_loop(struct server *s)
+{
+	struct epoll_event evs[256];
+	while (!signals_stop_requested()) {
+		s->now_ms = clock_now_ns() / 1000000;
+		if (s->resume_ms && s->now_ms >= s->resume_ms)
+			listener_resume(s);
+		int timeout = server_expire_idle(s);
+		if (s->resume_ms)
+			timeout = min_timeout(timeout, (int)(s->resume_ms - s->now_ms));
+		int n = epoll_pwait(s->epfd, evs, 256, timeout, signals_wait_mask());
+		s->now_ms = clock_now_ns() / 1000000;
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.ptr == &listener_tag)
+				server_accept(s);
+			else
+				sconn_event(s, evs[i].data.ptr, evs[i].events);
+		}
+	}
+}
+
+/* Open the listener; on failure print why (with the likely cause) and return -1. */
+static int server_listen(const struct server_opts *o, uint32_t backlog, struct endpoint *bound)
+{
+	struct endpoint ep;
+	int fd = -1;
+	if (o->bind_name) {
+		ep = o->bind;
+		fd = socket(ep.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	} else {
+		/* [::] with IPV6_V6ONLY off takes IPv4 too; fall back where IPv6 is disabled. */
+		parse_ip_literal("::", o->port, &ep, &(const char *){NULL});
+		fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && sock_set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0) != 0) {
+			close(fd);
+			fd = -1;
+		}
+		if (fd < 0) {
+			parse_ip_literal("0.0.0.0", o->port, &ep, &(const char *){NULL});
+			fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		}
+	}
+	char name[80];
+	endpoint_str(&ep, name, sizeof(name));
+	if (fd < 0) {
+		fprintf(stderr, "twtest server: socket for %s: %s\n", name, strerror(errno));
+		return -1;
+	}
+	if (o->reuseaddr)
+		sock_set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+	if (bind(fd, (struct sockaddr *)&ep.addr, ep.len) < 0) {
+		int err = errno;
+		const char *cause = "";
+		if (err == EADDRINUSE)
+			cause = o->reuseaddr
+				? "; another socket is listening on or bound to that port"
+				: "; another listener, or TIME_WAIT connections of an earlier run, hold that "
+				  "port (without SO_REUSEADDR a restart must wait up to 60 s; drop --no-reuseaddr)";
+		else if (err == EADDRNOTAVAIL)
+			cause = "; that address is not configured on this host";
+		else if (err == EACCES)
+			cause = "; ports below 1024 need CAP_NET_BIND_SERVICE";
+		fprintf(stderr, "twtest server: cannot bind %s: %s (%s)%s\n", name, strerror(err),
+			strerrorname_np(err), cause);
+		close(fd);
+		return -1;
+	}
+	if (listen(fd, (int)backlog) < 0) {
+		fprintf(stderr, "twtest server: listen on %s: %s\n", name, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	bound->len = sizeof(bound->addr);
+	getsockname(fd, (struct sockaddr *)&bound->addr, &bound->len);
+	return fd;
+}
+
+static void server_print_summary(const struct server *s, FILE *out)
+{
+	const struct server_stats *st = &s->st;
+	fprintf(out,
+		"twtest server: summary: accepted=%" PRIu64 " refused=%" PRIu64 " bytes_echoed=%" PRIu64
+		" resets=%" PRIu64 " errors=%" PRIu64 " closed_after_eof=%" PRIu64
+		" closed_first=%" PRIu64 " closed_rst=%" PRIu64 " closed_idle=%" PRIu64
+		" accept_backoffs=%" PRIu64 " peak_concurrent=%" PRIu32 " open_at_exit=%" PRIu32 "\n",
+		st->accepted, st->refused, st->bytes, st->resets, st->errors, st->closed_eof,
+		st->closed_first, st->closed_rst, st->closed_idle, st->accept_backoffs, st->peak,
+		st->active);
+	fflush(out);
+}
+
+static void server_free(struct server *s)
+{
+	/* Close what is still open, so the summary counts it and no descriptor leaks. */
+	while (s->oldest) {
+		struct sconn *c = s->oldest;
+		idle_unlink(s, c);
+		close(c->fd);
+		free(c->pending);
+	}
+	while (s->chunks) {
+		struct sconn_chunk *next = s->chunks->next;
+		free(s->chunks);
+		s->chunks = next;
+	}
+	free(s->buf);
+	if (s->epfd >= 0)
+		close(s->epfd);
+	if (s->lfd >= 0)
+		close(s->lfd);
+}
+
+int server_run(const struct server_opts *o, FILE *out)
+{
+	signals_install();
+	uint64_t nofile = fdlimit_raise(o->max_conns ? (uint64_t)o->max_conns + FD_RESERVE : 0);
+	uint32_t max_conns = o->max_conns;
+	if (max_conns == 0 || (uint64_t)max_conns + FD_RESERVE > nofile)
+		max_conns = nofile > 2 * FD_RESERVE ? (uint32_t)(nofile - FD_RESERVE) : FD_RESERVE;
+	long somaxconn = sysctl_read_long("/proc/sys/net/core/somaxconn");
+	uint32_t backlog = o->backlog ? o->backlog : somaxconn > 0 ? (uint32_t)somaxconn : 4096;
+
+	struct server s = {.o = o, .lfd = -1, .epfd = -1, .max_conns = max_conns};
+	struct endpoint bound;
+	s.lfd = server_listen(o, backlog, &bound);
+	if (s.lfd < 0)
+		return EXIT_SETUP;
+	s.buf = malloc(ECHO_BUF_SIZE);
+	s.epfd = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &listener_tag};
+	if (s.buf == NULL || s.epfd < 0 || epoll_ctl(s.epfd, EPOLL_CTL_ADD, s.lfd, &ev) < 0) {
+		fprintf(stderr, "twtest server: cannot set up the event loop: %s\n", strerror(errno));
+		server_free(&s);
+		return EXIT_SETUP;
+	}
+
+	char name[80];
+	fprintf(out,
+		"twtest server: listening on %s%s close=%s payload=%" PRIu32 " reuseaddr=%d"
+		" backlog=%" PRIu32 " max_conns=%" PRIu32 " idle_timeout_ms=%" PRIu32
+		" nofile=%llu pid=%ld\n",
+		endpoint_str(&bound, name, sizeof(name)),
+		o->bind_name ? "" : (bound.addr.ss_family == AF_INET6 ? " (IPv4 and IPv6)" : " (IPv4)"),
+		server_close_names[o->close_mode], o->payload, o->reuseaddr, backlog, max_conns,
+		o->idle_timeout_ms, (unsigned long long)nofile, (long)getpid());
+	fflush(out);
+
+	server_loop(&s);
+	server_print_summary(&s, out);
+	server_free(&s);
+	return EXIT_RAN;
+}

@@ -1,0 +1,123 @@
+/* The server's command line. */
+#include <string.h>
+
+#include "cli.h"
+#include "options.h"
+
+const char server_usage[] =
+	"usage: twtest server [options]\n"
+	"\n"
+	"An epoll echo server: every byte a client sends comes back in order, until the client's\n"
+	"EOF. --close chooses the server's side of the shutdown order.\n"
+	"\n"
+	"  -p, --port PORT         listening port (default 4000; 0 lets the kernel choose)\n"
+	"      --bind ADDR         listen on ADDR only (default: every IPv4 and IPv6 address)\n"
+	"      --close MODE        wait (default): close after the client's EOF, the client holds\n"
+	"                          TIME_WAIT; first: close once --payload bytes were echoed, the\n"
+	"                          server holds TIME_WAIT; rst: like first with SO_LINGER {1,0}:\n"
+	"                          RST, no TIME_WAIT anywhere\n"
+	"      --payload BYTES     bytes per connection for --close=first|rst (default 100)\n"
+	"      --no-reuseaddr      do not set SO_REUSEADDR on the listener (shows the restart\n"
+	"                          failure while TIME_WAIT holds the port)\n"
+	"      --backlog N         listen backlog (default net.core.somaxconn)\n"
+	"      --max-conns N       connections served at once; more are accepted and closed at\n"
+	"                          once and counted as refused (default: descriptor limit - 32)\n"
+	"      --idle-timeout MS   close a connection silent for MS milliseconds (default 60000;\n"
+	"                          0 never)\n"
+	"  -h, --help              show this help\n"
+	"\n"
+	"SIGINT or SIGTERM prints a summary and exits 0.\n";
+
+enum { OPT_BIND = 256, OPT_CLOSE, OPT_PAYLOAD, OPT_NO_REUSEADDR, OPT_BACKLOG, OPT_MAX_CONNS,
+       OPT_IDLE_TIMEOUT, OPT_LAST };
+
+static const struct option server_long_opts[] = {
+	{"port", required_argument, NULL, 'p'},
+	{"bind", required_argument, NULL, OPT_BIND},
+	{"close", required_argument, NULL, OPT_CLOSE},
+	{"payload", required_argument, NULL, OPT_PAYLOAD},
+	{"no-reuseaddr", no_argument, NULL, OPT_NO_REUSEADDR},
+	{"backlog", required_argument, NULL, OPT_BACKLOG},
+	{"max-conns", required_argument, NULL, OPT_MAX_CONNS},
+	{"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+void server_defaults(struct server_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->port = TWTEST_DEFAULT_PORT;
+	o->payload = TWTEST_DEFAULT_PAYLOAD;
+	o->close_mode = SERVER_CLOSE_WAIT;
+	o->reuseaddr = 1;
+	o->idle_timeout_ms = 60000;
+}
+
+enum parse_result server_parse_args(int argc, char **argv, struct server_opts *o, char *err,
+				    size_t errlen)
+{
+	server_defaults(o);
+	uint64_t v;
+	const char *why;
+	unsigned char seen[OPT_LAST] = {0};
+
+	optind = 0;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, ":p:h", server_long_opts, NULL)) != -1) {
+		if (c == '?' || c == ':')
+			return cli_getopt_error(c, argv, err, errlen);
+		if (c == 'h')
+			return PARSE_HELP;
+		if (seen[c]++)
+			return cli_fail(err, errlen, "option '--%s' given more than once",
+					cli_option_name(server_long_opts, c));
+		switch (c) {
+		case 'p':
+			if (cli_num("--port", optarg, 0, 65535, &v, err, errlen) < 0)
+				return PARSE_ERROR;
+			o->port = (uint16_t)v;
+			break;
+		case OPT_BIND:
+			if (parse_ip_literal(optarg, 0, &o->bind, &why) < 0)
+				return cli_fail(err, errlen, "invalid --bind '%s': %s", optarg, why);
+			o->bind_name = optarg;
+			break;
+		case OPT_CLOSE: {
+			int i = parse_choice(optarg, server_close_names);
+			if (i < 0)
+				return cli_fail(err, errlen,
+						"invalid --close '%s': must be wait, first or rst", optarg);
+			o->close_mode = (enum server_close)i;
+			break;
+		}
+		case OPT_PAYLOAD:
+			if (parse_size(optarg, 1, TWTEST_MAX_PAYLOAD, &v, &why) < 0)
+				return cli_fail(err, errlen, "invalid --payload '%s': %s (1-64m)", optarg, why);
+			o->payload = (uint32_t)v;
+			break;
+		case OPT_NO_REUSEADDR: o->reuseaddr = 0; break;
+		case OPT_BACKLOG:
+			if (cli_num("--backlog", optarg, 1, 1u << 30, &v, err, errlen) < 0)
+				return PARSE_ERROR;
+			o->backlog = (uint32_t)v;
+			break;
+		case OPT_MAX_CONNS:
+			if (cli_num("--max-conns", optarg, 1, TWTEST_MAX_CONNS, &v, err, errlen) < 0)
+				return PARSE_ERROR;
+			o->max_conns = (uint32_t)v;
+			break;
+		case OPT_IDLE_TIMEOUT:
+			if (cli_num("--idle-timeout", optarg, 0, 86400000, &v, err, errlen) < 0)
+				return PARSE_ERROR;
+			o->idle_timeout_ms = (uint32_t)v;
+			break;
+		}
+	}
+	if (optind < argc)
+		return cli_fail(err, errlen, "unexpected argument '%s'", argv[optind]);
+	if (o->bind_name)
+		endpoint_set_port(&o->bind, o->port);
+	return PARSE_OK;
+}
