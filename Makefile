@@ -53,6 +53,7 @@ unit: $(UNIT_BIN)
 # The whole suite, first on the release build, then under ASan+UBSan.
 test: twtest $(UNIT_BIN)
 	$(MAKE) SAN=1 build/san/twtest build/san/unit_tests
+	if command -v clang >/dev/null; then $(MAKE) CC=clang BUILD=build/clang build/clang/twtest; fi
 	tests/run.sh build/release build/san
 
 check: test

@@ -1,0 +1,238 @@
+# Integration tests of the core client and echo server on loopback.
+. "$(dirname "$0")/../lib.sh"
+
+# loop_lines FILE: the "loop:" lines of a text run.
+loop_lines() { grep '^loop: ' "$1"; }
+
+# Rule: every loop accounts for each connection exactly once (finished + failed = CONNS),
+# and the echo of every connection came back whole.
+test_counts_add_up() {
+	start_server
+	local out; out=$(tmpdir)/c.out
+	"$TWTEST" client 127.0.0.1 3 500 --port "$SERVER_PORT" >"$out" || die "client exit $?"
+	expect_eq "loop lines" "$(loop_lines "$out" | wc -l)" 3
+	local line
+	while read -r line; do
+		expect_eq "finished in '$line'" "$(field finished_count "$line")" 500
+		expect_eq "failed in '$line'" "$(field failed_count "$line")" 0
+	done < <(loop_lines "$out")
+	grep -q '^summary: loops: 3, finished_count: 1500, failed_count: 0' "$out" || die "summary: $(tail -1 "$out")"
+}
+
+# Rule: a large payload is echoed byte for byte through partial reads, writes and back-pressure.
+test_large_payload_echo() {
+	start_server
+	local line
+	line=$("$TWTEST" client 127.0.0.1 1 20 --port "$SERVER_PORT" --payload 4m | grep '^loop: 0')
+	expect_eq finished "$(field finished_count "$line")" 20
+	stop_server
+	grep -q "bytes_echoed=$((20 * 4 * 1024 * 1024)) " "$SERVER_OUT" || die "server summary: $(tail -1 "$SERVER_OUT")"
+}
+
+# Rule: IPv6 destinations work against the default dual-stack listener.
+test_ipv6_loopback() {
+	start_server
+	local line
+	line=$("$TWTEST" client ::1 1 50 --port "$SERVER_PORT" | grep '^loop: 0')
+	expect_eq finished "$(field finished_count "$line")" 50
+}
+
+# Rule: --close=client (the default) leaves TIME_WAIT on the client only.
+test_close_client_tw_on_client() {
+	start_server
+	"$TWTEST" client 127.0.0.1 1 40 --port "$SERVER_PORT" >/dev/null || die "client failed"
+	expect_eq "client TIME_WAIT" "$(tw_count client "$SERVER_PORT")" 40
+	expect_eq "server TIME_WAIT" "$(tw_count server "$SERVER_PORT")" 0
+}
+
+# Rule: server --close=first with client --close=server moves TIME_WAIT to the server.
+test_close_server_tw_on_server() {
+	start_server --close=first
+	local line
+	line=$("$TWTEST" client 127.0.0.1 1 40 --port "$SERVER_PORT" --close server | grep '^loop: 0')
+	expect_eq finished "$(field finished_count "$line")" 40
+	expect_eq "server TIME_WAIT" "$(tw_count server "$SERVER_PORT")" 40
+	expect_eq "client TIME_WAIT" "$(tw_count client "$SERVER_PORT")" 0
+}
+
+# Rule: --close=shutdown sends the first FIN from the client, so the client holds TIME_WAIT.
+test_close_shutdown_tw_on_client() {
+	start_server
+	local line
+	line=$("$TWTEST" client 127.0.0.1 1 40 --port "$SERVER_PORT" --close shutdown | grep '^loop: 0')
+	expect_eq finished "$(field finished_count "$line")" 40
+	expect_eq "client TIME_WAIT" "$(tw_count client "$SERVER_PORT")" 40
+	expect_eq "server TIME_WAIT" "$(tw_count server "$SERVER_PORT")" 0
+}
+
+# Rule: LINGER=1 (SO_LINGER {1,0}) closes with RST: no TIME_WAIT on either side.
+test_linger_no_time_wait() {
+	start_server
+	local line
+	line=$("$TWTEST" client 127.0.0.1 1 40 1 1 --port "$SERVER_PORT" | grep '^loop: 0')
+	expect_eq finished "$(field finished_count "$line")" 40
+	expect_eq "client TIME_WAIT" "$(tw_count client "$SERVER_PORT")" 0
+	expect_eq "server TIME_WAIT" "$(tw_count server "$SERVER_PORT")" 0
+	stop_server
+	grep -q "resets=40 " "$SERVER_OUT" || die "server did not see 40 resets: $(tail -1 "$SERVER_OUT")"
+}
+
+# Rule: server --close=rst answers with RST after the echo: no TIME_WAIT anywhere.
+test_server_rst_no_time_wait() {
+	start_server --close=rst
+	"$TWTEST" client 127.0.0.1 1 40 --port "$SERVER_PORT" --close server >/dev/null
+	expect_eq "client TIME_WAIT" "$(tw_count client "$SERVER_PORT")" 0
+	expect_eq "server TIME_WAIT" "$(tw_count server "$SERVER_PORT")" 0
+	stop_server
+	grep -q "closed_rst=40 " "$SERVER_OUT" || die "server summary: $(tail -1 "$SERVER_OUT")"
+}
+
+# Rule: with no server, every connection fails as connect/ECONNREFUSED and the run exits 0.
+test_refused_counted_exit_0() {
+	local out; out=$(tmpdir)/c.out
+	# a port from the test range that nothing listens on: draw until ss shows no listener
+	local port
+	for port in $(seq 33 40); do port=$((20000 + RANDOM % 12000)); ss -Hltn "( sport = :$port )" | grep -q . || break; done
+	"$TWTEST" client 127.0.0.1 2 30 --port "$port" >"$out"
+	expect_eq "exit status" "$?" 0
+	grep -q '^loop: 1, finished_count: 0, failed_count: 30, time(s): [0-9.]*, conn/s: 0, failed_by: connect/ECONNREFUSED=30$' "$out" \
+		|| die "loop line: $(grep '^loop: 1' "$out")"
+	"$TWTEST" client 127.0.0.1 1 5 --port "$port" --fail-on-error >/dev/null
+	expect_eq "--fail-on-error exit status" "$?" 3
+}
+
+# Rule: bad input gets one line on stderr naming the value, nothing on stdout, exit 2.
+test_bad_input_exit_2() {
+	local dir; dir=$(tmpdir)
+	local -a cases=(
+		"client 127.0.0.1 x 10"
+		"client 127.0.0.1 1 0"
+		"client 127.0.0.1 1 10 2"
+		"client 127.0.0.1 1 10 0 7"
+		"client 300.1.1.1 1 10"
+		"client no.such.host.invalid 1 10"
+		"client --port 70000 127.0.0.1 1 1"
+		"client --payload 0 127.0.0.1 1 1"
+		"client --bogus 127.0.0.1 1 1"
+		"server --port 99999"
+		"server --close never"
+		"frobnicate"
+	)
+	local c rc
+	for c in "${cases[@]}"; do
+		# shellcheck disable=SC2086
+		"$TWTEST" $c >"$dir/out" 2>"$dir/err"
+		rc=$?
+		expect_eq "exit status of '$c'" "$rc" 2
+		[ -s "$dir/out" ] && die "'$c' wrote to stdout: $(cat "$dir/out")"
+		expect_eq "stderr lines of '$c'" "$(wc -l <"$dir/err")" 1
+	done
+	"$TWTEST" client 127.0.0.1 x 10 2>&1 | grep -q "LOOPS 'x'" || die "LOOPS not named"
+	"$TWTEST" --version | grep -q '^twtest [0-9]' || die "--version"
+	for c in --help "client --help" "server --help"; do
+		# shellcheck disable=SC2086
+		"$TWTEST" $c | grep -q '^usage: twtest' || die "'$c' prints no usage"
+	done
+}
+
+# Rule: without SO_REUSEADDR a restarted listener fails while TIME_WAIT holds its port, and
+# says why; with it (the default) the restart works (seed 003).
+test_restart_needs_reuseaddr() {
+	start_server --close=first
+	local port=$SERVER_PORT
+	"$TWTEST" client 127.0.0.1 1 20 --port "$port" --close server >/dev/null
+	expect_eq "server TIME_WAIT" "$(tw_count server "$port")" 20
+	stop_server
+	local err; err=$(tmpdir)/err
+	"$TWTEST" server --port "$port" --no-reuseaddr >/dev/null 2>"$err"
+	expect_eq "exit status" "$?" 1
+	grep -q "cannot bind \[::\]:$port: .*(EADDRINUSE).*TIME_WAIT" "$err" || die "message: $(cat "$err")"
+	start_server_on_port "$port"
+}
+
+# start_server_on_port PORT: the default server must start on PORT.
+start_server_on_port() {
+	local out; out=$(tmpdir)/again.out
+	"$TWTEST" server --port "$1" >"$out" 2>&1 &
+	TW_SERVER_PIDS+=($!)
+	local i
+	for i in $(seq 1 100); do grep -q "listening on" "$out" && return 0; sleep 0.02; done
+	die "restart with SO_REUSEADDR failed: $(cat "$out")"
+}
+
+# Rule: SIGINT ends the client early: the loop in progress and the summary are printed,
+# each loop still adds up, exit 130. SIGTERM ends the server with its summary and exit 0.
+test_signals_clean_summary() {
+	start_server
+	local out; out=$(tmpdir)/c.out
+	"$TWTEST" client 127.0.0.1 100000 20 --port "$SERVER_PORT" --interval 20 >"$out" &
+	local pid=$!
+	sleep 0.5
+	kill -INT "$pid"
+	wait "$pid"
+	expect_eq "client exit status" "$?" 130
+	tail -1 "$out" | grep -q '^summary: loops: [0-9]* (interrupted), ' || die "summary: $(tail -1 "$out")"
+	local line
+	while read -r line; do
+		expect_eq "finished+failed in '$line'" \
+			"$(( $(field finished_count "$line") + $(field failed_count "$line") ))" 20
+	done < <(loop_lines "$out")
+	kill -TERM "$SERVER_PID"
+	wait "$SERVER_PID"
+	expect_eq "server exit status" "$?" 0
+	grep -q '^twtest server: summary: accepted=' "$SERVER_OUT" || die "no server summary"
+}
+
+# Rule: CSV and JSON carry the same numbers as text: header, one record per loop, summary.
+test_csv_json_records() {
+	start_server
+	local dir; dir=$(tmpdir)
+	"$TWTEST" client 127.0.0.1 2 30 --port "$SERVER_PORT" --format csv >"$dir/csv"
+	expect_eq "csv lines" "$(wc -l <"$dir/csv")" 4
+	head -1 "$dir/csv" | grep -q '^type,loop,conns,finished,failed,time_s,conn_per_s,failed_by,' || die "csv header"
+	grep -q '^loop,1,30,30,0,' "$dir/csv" || die "csv loop row: $(sed -n 3p "$dir/csv")"
+	grep -q '^summary,2,60,60,0,' "$dir/csv" || die "csv summary row"
+	"$TWTEST" client 127.0.0.1 2 30 --port "$SERVER_PORT" --format json >"$dir/json"
+	expect_eq "json lines" "$(wc -l <"$dir/json")" 4
+	grep -q '^{"type":"header",.*"sysctl":{"net.ipv4.tcp_tw_reuse":' "$dir/json" || die "json header"
+	grep -q '^{"type":"loop","loop":1,"conns":30,"finished":30,"failed":0,' "$dir/json" || die "json loop"
+	grep -q '^{"type":"summary","loops":2,"interrupted":false,"conns":60,"finished":60,' "$dir/json" || die "json summary"
+}
+
+# Rule (seed 001): with P = 3000 ephemeral ports, tcp_tw_reuse=0 and 1000 connections a loop,
+# loops 0-2 finish all and loop 3 fails all with connect/EADDRNOTAVAIL.
+test_netns_port_exhaustion() {
+	need_root
+	local ns; ns=$(ns_create exhaust)
+	ip netns exec "$ns" sysctl -qw net.ipv4.ip_local_port_range="40000 42999" net.ipv4.tcp_tw_reuse=0
+	start_server --netns "$ns" --bind 127.0.0.1
+	local out; out=$(tmpdir)/c.out
+	ip netns exec "$ns" "$TWTEST" client 127.0.0.1 6 1000 --port "$SERVER_PORT" >"$out" || die "client exit $?"
+	local i line
+	for i in 0 1 2; do
+		line=$(grep "^loop: $i," "$out")
+		expect_eq "loop $i finished" "$(field finished_count "$line")" 1000
+	done
+	for i in 3 4 5; do
+		line=$(grep "^loop: $i," "$out")
+		expect_eq "loop $i finished" "$(field finished_count "$line")" 0
+		expect_eq "loop $i failed_by" "$(field failed_by "$line")" "connect/EADDRNOTAVAIL=1000"
+	done
+	expect_eq "client TIME_WAIT" "$(tw_count client "$SERVER_PORT" "$ns")" 3000
+}
+
+# Rule: --local-port-range narrows the ephemeral range per socket (IP_LOCAL_PORT_RANGE):
+# 300 ports give 300 connections, the rest fail with EADDRNOTAVAIL while reuse is off.
+test_local_port_range_option() {
+	need_root
+	local ns; ns=$(ns_create range)
+	ip netns exec "$ns" sysctl -qw net.ipv4.tcp_tw_reuse=0
+	start_server --netns "$ns" --bind 127.0.0.1
+	local line
+	line=$(ip netns exec "$ns" "$TWTEST" client 127.0.0.1 1 500 --port "$SERVER_PORT" \
+		--local-port-range 41000-41299 | grep '^loop: 0')
+	expect_eq finished "$(field finished_count "$line")" 300
+	expect_eq failed_by "$(field failed_by "$line")" "connect/EADDRNOTAVAIL=200"
+}
+
+run_tests

@@ -1,0 +1,149 @@
+/* Unit tests of the client and server command lines (src/client_cli.c, src/server_cli.c). */
+#include <stdarg.h>
+
+#include "options.h"
+#include "unit.h"
+
+#define MAXARGS 32
+
+/* Parse a NULL-terminated list of arguments as the client's command line. */
+static enum parse_result client_args(struct client_opts *o, char *err, ...)
+{
+	char *argv[MAXARGS];
+	int argc = 0;
+	argv[argc++] = "client";
+	va_list ap;
+	va_start(ap, err);
+	for (char *a; argc < MAXARGS - 1 && (a = va_arg(ap, char *)) != NULL;)
+		argv[argc++] = a;
+	va_end(ap);
+	argv[argc] = NULL;
+	err[0] = '\0';
+	return client_parse_args(argc, argv, o, err, 256);
+}
+
+static enum parse_result server_args(struct server_opts *o, char *err, ...)
+{
+	char *argv[MAXARGS];
+	int argc = 0;
+	argv[argc++] = "server";
+	va_list ap;
+	va_start(ap, err);
+	for (char *a; argc < MAXARGS - 1 && (a = va_arg(ap, char *)) != NULL;)
+		argv[argc++] = a;
+	va_end(ap);
+	argv[argc] = NULL;
+	err[0] = '\0';
+	return server_parse_args(argc, argv, o, err, 256);
+}
+
+/* Rule: the original positional form keeps working, REUSEPORT and LINGER default to 0. */
+TEST(client_positional_form)
+{
+	struct client_opts o;
+	char err[256];
+	CHECK(client_args(&o, err, "127.0.0.1", "10", "10000", "1", "0", NULL) == PARSE_OK);
+	CHECK(o.loops == 10 && o.conns == 10000 && o.reuseport == 1 && o.linger == 0);
+	CHECK(o.port == 4000 && o.payload == 100 && o.timeout_ms == 10000);
+	CHECK(o.close_mode == CLIENT_CLOSE_CLIENT && o.format == FORMAT_TEXT);
+	CHECK(client_args(&o, err, "127.0.0.1", "1", "5", NULL) == PARSE_OK);
+	CHECK(o.reuseport == 0 && o.linger == 0);
+	CHECK(client_args(&o, err, "::1", "1", "5", "0", "1", NULL) == PARSE_OK);
+	CHECK(o.linger == 1 && o.dst.addr.ss_family == AF_INET6);
+}
+
+/* Rule: long options set the same things and more, before or after the positionals. */
+TEST(client_long_options)
+{
+	struct client_opts o;
+	char err[256];
+	CHECK(client_args(&o, err, "--reuseport", "--linger", "--port", "4100", "--payload", "4k",
+			  "--timeout", "250", "--close", "server", "--format", "json", "--interval", "5",
+			  "--local-port-range", "40000-40999", "--bind", "127.0.0.2", "--bind-no-port",
+			  "--reuseaddr", "--fail-on-error", "127.0.0.1", "2", "3", NULL) == PARSE_OK);
+	CHECK(o.reuseport && o.linger && o.reuseaddr && o.bind_no_port && o.fail_on_error);
+	CHECK(o.port == 4100 && o.payload == 4096 && o.timeout_ms == 250 && o.interval_ms == 5);
+	CHECK(o.close_mode == CLIENT_CLOSE_SERVER && o.format == FORMAT_JSON);
+	CHECK(o.port_lo == 40000 && o.port_hi == 40999);
+	CHECK(client_args(&o, err, "127.0.0.1", "2", "3", "--close=shutdown", NULL) == PARSE_OK);
+	CHECK(o.close_mode == CLIENT_CLOSE_SHUTDOWN);
+}
+
+/* Rule: every bad value is refused with a message naming the argument and its value. */
+TEST(client_bad_input_named)
+{
+	struct client_opts o;
+	char err[256];
+	struct {
+		const char *a[8];
+		const char *want; /* a substring of the message */
+	} cases[] = {
+		{{"127.0.0.1", "abc", "10"}, "LOOPS 'abc'"},
+		{{"127.0.0.1", "0", "10"}, "LOOPS '0'"},
+		{{"127.0.0.1", "1", "0"}, "CONNS '0'"},
+		{{"127.0.0.1", "1", "99999999999999999999"}, "CONNS '99999999999999999999'"},
+		{{"127.0.0.1", "1", "-5"}, "'-5'"},
+		{{"127.0.0.1", "1", "1", "2"}, "REUSEPORT '2'"},
+		{{"127.0.0.1", "1", "1", "0", "x"}, "LINGER 'x'"},
+		{{"999.1.1.1", "1", "1"}, "DSTIP '999.1.1.1'"},
+		{{"127.0.0.1", "1"}, "missing CONNS"},
+		{{"127.0.0.1", "1", "1", "0", "0", "extra"}, "'extra'"},
+		{{"--port", "65536", "127.0.0.1", "1", "1"}, "--port '65536'"},
+		{{"--port", "0", "127.0.0.1", "1", "1"}, "--port '0'"},
+		{{"--payload", "0", "127.0.0.1", "1", "1"}, "--payload '0'"},
+		{{"--payload", "1g", "127.0.0.1", "1", "1"}, "--payload '1g'"},
+		{{"--timeout", "x", "127.0.0.1", "1", "1"}, "--timeout 'x'"},
+		{{"--close", "both", "127.0.0.1", "1", "1"}, "--close 'both'"},
+		{{"--format", "xml", "127.0.0.1", "1", "1"}, "--format 'xml'"},
+		{{"--bind", "nowhere", "127.0.0.1", "1", "1"}, "--bind 'nowhere'"},
+		{{"--local-port-range", "9-1", "127.0.0.1", "1", "1"}, "--local-port-range '9-1'"},
+		{{"--frobnicate", "127.0.0.1", "1", "1"}, "'--frobnicate'"},
+		{{"127.0.0.1", "1", "1", "--port"}, "'--port' needs a value"},
+		{{"--port", "1", "--port", "2", "127.0.0.1", "1", "1"}, "'--port' given more than once"},
+		{{"--linger", "--close", "shutdown", "127.0.0.1", "1", "1"}, "--linger conflicts"},
+		{{"--bind-no-port", "127.0.0.1", "1", "1"}, "--bind-no-port needs --bind"},
+		{{"--bind", "::1", "127.0.0.1", "1", "1"}, "different address families"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char **a = cases[i].a;
+		enum parse_result r = client_args(&o, err, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+		if (r != PARSE_ERROR || strstr(err, cases[i].want) == NULL || strchr(err, '\n')) {
+			fprintf(stderr, "  case %zu: result %d, message \"%s\", want \"%s\"\n", i, r, err,
+				cases[i].want);
+			(*unit_failures)++;
+		}
+	}
+}
+
+/* Rule: --help is reported as such, not as an error. */
+TEST(client_help)
+{
+	struct client_opts o;
+	char err[256];
+	CHECK(client_args(&o, err, "--help", NULL) == PARSE_HELP);
+	CHECK(client_args(&o, err, "127.0.0.1", "1", "1", "-h", NULL) == PARSE_HELP);
+}
+
+/* Rule: the server's defaults are the documented ones, and its bad input is named. */
+TEST(server_options)
+{
+	struct server_opts o;
+	char err[256];
+	CHECK(server_args(&o, err, NULL) == PARSE_OK);
+	CHECK(o.port == 4000 && o.reuseaddr == 1 && o.close_mode == SERVER_CLOSE_WAIT);
+	CHECK(o.payload == 100 && o.backlog == 0 && o.max_conns == 0 && o.idle_timeout_ms == 60000);
+	CHECK(o.bind_name == NULL);
+	CHECK(server_args(&o, err, "--port", "0", "--close=first", "--no-reuseaddr", "--bind", "::1",
+			  "--backlog", "16", "--max-conns", "100", "--idle-timeout", "0", NULL) == PARSE_OK);
+	CHECK(o.port == 0 && o.close_mode == SERVER_CLOSE_FIRST && o.reuseaddr == 0);
+	CHECK(o.backlog == 16 && o.max_conns == 100 && o.idle_timeout_ms == 0 && o.bind_name != NULL);
+	CHECK(server_args(&o, err, "--close", "later", NULL) == PARSE_ERROR);
+	CHECK(strstr(err, "--close 'later'") != NULL);
+	CHECK(server_args(&o, err, "--port", "70000", NULL) == PARSE_ERROR);
+	CHECK(strstr(err, "--port '70000'") != NULL);
+	CHECK(server_args(&o, err, "--max-conns", "0", NULL) == PARSE_ERROR);
+	CHECK(strstr(err, "--max-conns '0'") != NULL);
+	CHECK(server_args(&o, err, "stray", NULL) == PARSE_ERROR);
+	CHECK(strstr(err, "'stray'") != NULL);
+	CHECK(server_args(&o, err, "--help", NULL) == PARSE_HELP);
+}

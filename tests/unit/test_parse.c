@@ -1,0 +1,103 @@
+/* Unit tests of strict number, range, flag and address parsing (src/parse.c). */
+#include <netinet/in.h>
+
+#include "parse.h"
+#include "unit.h"
+
+/* Rule: a number is digits only, within [min, max]; anything else is refused with a reason. */
+TEST(parse_u64_strict)
+{
+	uint64_t v = 0;
+	const char *why = NULL;
+	CHECK(parse_u64("42", 1, 100, &v, &why) == 0 && v == 42);
+	CHECK(parse_u64("0", 0, 10, &v, &why) == 0 && v == 0);
+	CHECK(parse_u64("18446744073709551615", 0, UINT64_MAX, &v, &why) == 0 && v == UINT64_MAX);
+	CHECK(parse_u64("18446744073709551616", 0, UINT64_MAX, &v, &why) < 0);
+	CHECK_STR(why, "too large");
+	CHECK(parse_u64("", 0, 10, &v, &why) < 0);
+	CHECK_STR(why, "empty value");
+	CHECK(parse_u64("-1", 0, 10, &v, &why) < 0);
+	CHECK_STR(why, "must not be negative");
+	CHECK(parse_u64("12abc", 0, 100, &v, &why) < 0);
+	CHECK_STR(why, "not a number");
+	CHECK(parse_u64(" 1", 0, 10, &v, &why) < 0);
+	CHECK(parse_u64("+1", 0, 10, &v, &why) < 0);
+	CHECK(parse_u64("0x10", 0, 100, &v, &why) < 0);
+	CHECK(parse_u64("0", 1, 10, &v, &why) < 0);
+	CHECK_STR(why, "must not be zero");
+	CHECK(parse_u64("11", 1, 10, &v, &why) < 0);
+	CHECK_STR(why, "too large");
+	CHECK(parse_u64(NULL, 0, 10, &v, &why) < 0);
+}
+
+/* Rule: sizes take k/m/g suffixes in powers of 1024 and respect the range after scaling. */
+TEST(parse_size_suffixes)
+{
+	uint64_t v = 0;
+	const char *why;
+	CHECK(parse_size("100", 1, 1 << 30, &v, &why) == 0 && v == 100);
+	CHECK(parse_size("4k", 1, 1 << 30, &v, &why) == 0 && v == 4096);
+	CHECK(parse_size("2M", 1, 1 << 30, &v, &why) == 0 && v == 2u << 20);
+	CHECK(parse_size("65m", 1, 64u << 20, &v, &why) < 0);
+	CHECK_STR(why, "too large");
+	CHECK(parse_size("k", 1, 100, &v, &why) < 0);
+	CHECK(parse_size("0k", 1, 100, &v, &why) < 0);
+	CHECK_STR(why, "must not be zero");
+	CHECK(parse_size("1x", 1, 100, &v, &why) < 0);
+}
+
+/* Rule: REUSEPORT and LINGER accept exactly "0" or "1". */
+TEST(parse_bool01_exact)
+{
+	int b = -1;
+	const char *why;
+	CHECK(parse_bool01("0", &b, &why) == 0 && b == 0);
+	CHECK(parse_bool01("1", &b, &why) == 0 && b == 1);
+	CHECK(parse_bool01("2", &b, &why) < 0);
+	CHECK(parse_bool01("01", &b, &why) < 0);
+	CHECK(parse_bool01("yes", &b, &why) < 0);
+	CHECK(parse_bool01("", &b, &why) < 0);
+}
+
+/* Rule: LO-HI ranges need both ends in range and LO <= HI. */
+TEST(parse_port_range)
+{
+	uint16_t lo = 0, hi = 0;
+	const char *why;
+	CHECK(parse_u16_range("40000-42999", 1, 65535, &lo, &hi, &why) == 0 && lo == 40000 && hi == 42999);
+	CHECK(parse_u16_range("5-5", 1, 65535, &lo, &hi, &why) == 0 && lo == 5 && hi == 5);
+	CHECK(parse_u16_range("6-5", 1, 65535, &lo, &hi, &why) < 0);
+	CHECK(parse_u16_range("0-5", 1, 65535, &lo, &hi, &why) < 0);
+	CHECK(parse_u16_range("1-65536", 1, 65535, &lo, &hi, &why) < 0);
+	CHECK(parse_u16_range("100", 1, 65535, &lo, &hi, &why) < 0);
+	CHECK(parse_u16_range("-100", 1, 65535, &lo, &hi, &why) < 0);
+	CHECK(parse_u16_range("1-", 1, 65535, &lo, &hi, &why) < 0);
+}
+
+/* Rule: literals of both families parse with the port set; garbage is refused. */
+TEST(parse_addresses)
+{
+	struct endpoint ep;
+	const char *why;
+	char buf[80];
+	CHECK(parse_ip_literal("127.0.0.1", 4000, &ep, &why) == 0);
+	CHECK(ep.addr.ss_family == AF_INET);
+	CHECK_STR(endpoint_str(&ep, buf, sizeof(buf)), "127.0.0.1:4000");
+	CHECK(parse_ip_literal("::1", 80, &ep, &why) == 0);
+	CHECK(ep.addr.ss_family == AF_INET6);
+	CHECK_STR(endpoint_str(&ep, buf, sizeof(buf)), "[::1]:80");
+	CHECK(parse_ip_literal("256.0.0.1", 1, &ep, &why) < 0);
+	CHECK(parse_ip_literal("localhost", 1, &ep, &why) < 0);
+	CHECK(parse_ip_literal("", 1, &ep, &why) < 0);
+	CHECK(parse_host("localhost", 9, &ep, &why) == 0);
+}
+
+/* Rule: a choice must match one of the names exactly. */
+TEST(parse_choice_exact)
+{
+	static const char *const names[] = {"text", "csv", "json", NULL};
+	CHECK(parse_choice("csv", names) == 1);
+	CHECK(parse_choice("CSV", names) == -1);
+	CHECK(parse_choice("", names) == -1);
+	CHECK(parse_choice(NULL, names) == -1);
+}

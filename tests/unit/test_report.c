@@ -1,0 +1,124 @@
+/* Unit tests of failure classification and the output formats (loopstats.c, report.c). */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "report.h"
+#include "unit.h"
+
+static struct client_opts sample_opts(enum output_format fmt)
+{
+	struct client_opts o;
+	client_defaults(&o);
+	o.dst_name = "127.0.0.1";
+	parse_ip_literal("127.0.0.1", 4000, &o.dst, &(const char *){NULL});
+	o.loops = 10;
+	o.conns = 10000;
+	o.format = fmt;
+	return o;
+}
+
+static struct loop_result sample_loop(void)
+{
+	struct loop_result r;
+	memset(&r, 0, sizeof(r));
+	r.loop = 2;
+	r.conns = 10000;
+	r.finished = 8232;
+	r.failed = 1768;
+	r.elapsed_ns = 734000000;
+	r.fails.count[STAGE_CONNECT][EADDRNOTAVAIL] = 1766;
+	r.fails.count[STAGE_TIMEOUT][WAIT_ECHO] = 2;
+	return r;
+}
+
+/* Render one loop record into a string (caller frees). */
+static char *render_loop(enum output_format fmt)
+{
+	struct client_opts o = sample_opts(fmt);
+	struct report rep = {.opts = &o};
+	rep.sys = (struct net_sysctls){2, 1000, 32768, 60999, 1, 131072, 4096};
+	char *buf = NULL;
+	size_t len = 0;
+	rep.out = open_memstream(&buf, &len);
+	struct loop_result r = sample_loop();
+	report_loop(&rep, &r);
+	fclose(rep.out);
+	return buf;
+}
+
+/* Rule: the text line starts with the original's four fields, in its order and spelling. */
+TEST(report_text_seed_compatible)
+{
+	char *s = render_loop(FORMAT_TEXT);
+	CHECK_STR(s, "loop: 2, finished_count: 8232, failed_count: 1768, time(s): 0.734, conn/s: 11215, "
+		     "failed_by: connect/EADDRNOTAVAIL=1766 timeout/echo=2\n");
+	free(s);
+}
+
+/* Rule: CSV rows carry the same numbers, the failures in one column, then the settings. */
+TEST(report_csv_row)
+{
+	char *s = render_loop(FORMAT_CSV);
+	CHECK_STR(s, "loop,2,10000,8232,1768,0.734,11215,connect/EADDRNOTAVAIL=1766 timeout/echo=2,"
+		     "127.0.0.1,4000,100,client,0,0,2,1000,32768-60999,1,131072\n");
+	free(s);
+}
+
+/* Rule: JSON loop records carry the same numbers, failures as an object. */
+TEST(report_json_loop)
+{
+	char *s = render_loop(FORMAT_JSON);
+	CHECK_STR(s, "{\"type\":\"loop\",\"loop\":2,\"conns\":10000,\"finished\":8232,\"failed\":1768,"
+		     "\"time_s\":0.734,\"conn_per_s\":11215,\"failed_by\":{\"connect/EADDRNOTAVAIL\":1766,"
+		     "\"timeout/echo\":2}}\n");
+	free(s);
+}
+
+/* Rule: a loop without failures prints no failed_by field in text. */
+TEST(report_text_no_failures)
+{
+	struct client_opts o = sample_opts(FORMAT_TEXT);
+	struct report rep = {.opts = &o};
+	char *buf = NULL;
+	size_t len = 0;
+	rep.out = open_memstream(&buf, &len);
+	struct loop_result r;
+	memset(&r, 0, sizeof(r));
+	r.conns = r.finished = 10000;
+	r.elapsed_ns = 1000000000;
+	report_loop(&rep, &r);
+	fclose(rep.out);
+	CHECK_STR(buf, "loop: 0, finished_count: 10000, failed_count: 0, time(s): 1.000, conn/s: 10000\n");
+	free(buf);
+}
+
+/* Rule: JSON strings escape quotes, backslashes and control characters. */
+TEST(report_json_escape)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	json_write_string(f, "a\"b\\c\n");
+	fclose(f);
+	CHECK_STR(buf, "\"a\\\"b\\\\c\\u000a\"");
+	free(buf);
+}
+
+/* Rule: totals add up loops, and failures keep their stage and errno. */
+TEST(loopstats_totals)
+{
+	struct loop_result total, r = sample_loop();
+	memset(&total, 0, sizeof(total));
+	loop_result_add(&total, &r);
+	loop_result_add(&total, &r);
+	CHECK(total.conns == 20000 && total.finished == 16464 && total.failed == 3536);
+	CHECK(total.elapsed_ns == 1468000000);
+	CHECK(total.fails.count[STAGE_CONNECT][EADDRNOTAVAIL] == 3532);
+	CHECK_STR(fail_detail_name(STAGE_CONNECT, ECONNREFUSED), "ECONNREFUSED");
+	CHECK_STR(fail_detail_name(STAGE_ECHO, ECHO_SHORT), "short");
+	CHECK_STR(fail_detail_name(STAGE_TIMEOUT, WAIT_CONNECT), "connect");
+	CHECK_STR(fail_stage_name(STAGE_INTERRUPTED), "interrupted");
+	struct loop_result none;
+	memset(&none, 0, sizeof(none));
+	CHECK(loop_result_rate(&none) == 0);
+}
