@@ -12,6 +12,7 @@
 #define TWTEST_DEFAULT_PAYLOAD 100
 #define TWTEST_MAX_PAYLOAD (64u << 20)
 #define TWTEST_MAX_CONNS 10000000u
+#define TWTEST_MAX_THREADS 64
 
 enum output_format { FORMAT_TEXT, FORMAT_CSV, FORMAT_JSON };
 
@@ -42,6 +43,7 @@ struct client_opts {
 	uint32_t payload;
 	uint32_t timeout_ms;
 	uint32_t interval_ms;
+	uint32_t threads;        /* worker threads, each with its own epoll set */
 	enum client_close close_mode;
 	enum output_format format;
 	int reuseport;

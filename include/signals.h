@@ -14,4 +14,8 @@ const sigset_t *signals_wait_mask(void);
 /* The number of the first stop signal received, or 0. */
 int signals_stop_requested(void);
 
+/* An eventfd that becomes readable (and stays so) when a stop signal arrives; add it,
+ * level-triggered, to every epoll set that must wake up. -1 if it could not be made. */
+int signals_stop_fd(void);
+
 #endif

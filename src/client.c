@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -26,7 +27,8 @@ enum conn_state {
 	CONN_DONE,       /* finished or failed, descriptor closed */
 };
 
-/* Per-connection state: 20 bytes, in one array allocated once per run. */
+/* Per-connection state: 20 bytes, in one array allocated once per run and split
+ * between the threads. */
 struct conn {
 	int fd;
 	uint8_t state;
@@ -35,6 +37,7 @@ struct conn {
 	uint32_t start_us; /* since the loop began; the deadline is start_us + --timeout */
 };
 
+/* One thread's share of a loop: its connections, epoll set, buffer and counters. */
 struct client_worker {
 	const struct client_opts *o;
 	int epfd;
@@ -217,7 +220,8 @@ static void worker_poll(struct client_worker *w, int timeout_ms)
 	struct epoll_event evs[EVENTS_PER_WAIT];
 	int n = epoll_pwait(w->epfd, evs, EVENTS_PER_WAIT, timeout_ms, signals_wait_mask());
 	for (int i = 0; i < n; i++)
-		conn_event(w, evs[i].data.ptr, evs[i].events);
+		if (evs[i].data.ptr != NULL) /* NULL: the stop eventfd */
+			conn_event(w, evs[i].data.ptr, evs[i].events);
 }
 
 /* Fail connections past their deadline; returns ms until the next deadline, -1 if none. */
@@ -282,7 +286,7 @@ static unsigned char *make_payload(uint32_t len)
 	return p;
 }
 
-/* Sleep between loops; a stop signal ends the pause early. */
+/* Sleep between loops; a stop signal ends the pause early (the stop eventfd is in epfd). */
 static void pause_ms(int epfd, uint32_t ms)
 {
 	struct epoll_event ev;
@@ -291,11 +295,76 @@ static void pause_ms(int epfd, uint32_t ms)
 		epoll_pwait(epfd, &ev, 1, (int)((end - now + 999999) / 1000000), signals_wait_mask());
 }
 
+static void worker_free(struct client_worker *w)
+{
+	if (w->epfd >= 0)
+		close(w->epfd);
+	free(w->buf);
+}
+
+/* Give worker w its share conns[first, first+n) and its own epoll set and buffer. */
+static int worker_init(struct client_worker *w, const struct client_opts *o, struct conn *conns,
+		       uint32_t n, const unsigned char *payload)
+{
+	*w = (struct client_worker){.o = o, .conns = conns, .n = n, .payload = payload,
+				    .buflen = READ_BUF_SIZE};
+	w->buf = malloc(w->buflen);
+	w->epfd = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+	if (w->buf == NULL || w->epfd < 0 ||
+	    (signals_stop_fd() >= 0 && epoll_ctl(w->epfd, EPOLL_CTL_ADD, signals_stop_fd(), &ev) < 0))
+		return -1;
+	return 0;
+}
+
+/* Threads beyond the first run loops in step with it: start together, end together. */
+struct client_team {
+	struct client_worker *workers;
+	uint32_t nthreads;
+	uint32_t loop;
+	int quit;
+	pthread_barrier_t start, end;
+};
+
+struct team_member {
+	struct client_team *team;
+	struct client_worker *w;
+};
+
+static void *team_thread(void *arg)
+{
+	struct team_member *m = arg;
+	for (;;) {
+		pthread_barrier_wait(&m->team->start);
+		if (m->team->quit)
+			return NULL;
+		worker_run_loop(m->w, m->team->loop);
+		pthread_barrier_wait(&m->team->end);
+	}
+}
+
+/* Run one loop on every worker and merge their results into res. */
+static void team_run_loop(struct client_team *t, uint32_t loop, struct loop_result *res)
+{
+	uint64_t start = clock_now_ns();
+	t->loop = loop;
+	if (t->nthreads > 1)
+		pthread_barrier_wait(&t->start);
+	worker_run_loop(&t->workers[0], loop);
+	if (t->nthreads > 1)
+		pthread_barrier_wait(&t->end);
+	memset(res, 0, sizeof(*res));
+	for (uint32_t i = 0; i < t->nthreads; i++)
+		loop_result_add(res, &t->workers[i].res);
+	res->loop = loop;
+	res->elapsed_ns = clock_now_ns() - start;
+}
+
 int client_run(const struct client_opts *o, FILE *out)
 {
 	signals_install();
-	/* stdio, the epoll set and a margin besides the connections themselves */
-	uint64_t need = (uint64_t)o->conns + 16;
+	/* stdio, the epoll sets and a margin besides the connections themselves */
+	uint64_t need = (uint64_t)o->conns + 16 + 2 * o->threads;
 	uint64_t limit = fdlimit_raise(need);
 	if (limit < need) {
 		fprintf(stderr,
@@ -306,49 +375,91 @@ int client_run(const struct client_opts *o, FILE *out)
 		return EXIT_SETUP;
 	}
 
-	struct client_worker w = {.o = o, .n = o->conns, .buflen = READ_BUF_SIZE};
-	w.conns = calloc(o->conns, sizeof(*w.conns));
-	w.buf = malloc(w.buflen);
+	int rc = EXIT_SETUP;
+	uint32_t nt = o->threads ? o->threads : 1;
+	struct client_team team = {.nthreads = nt};
+	struct conn *conns = calloc(o->conns, sizeof(*conns));
 	unsigned char *payload = make_payload(o->payload);
-	w.payload = payload;
-	w.epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (!w.conns || !w.buf || !payload || w.epfd < 0) {
+	struct team_member *members = calloc(nt, sizeof(*members));
+	pthread_t *tids = calloc(nt, sizeof(*tids));
+	team.workers = calloc(nt, sizeof(*team.workers));
+	uint32_t ready = 0, started = 0;
+	if (conns && payload && members && tids && team.workers) {
+		for (; ready < nt; ready++) {
+			uint64_t first = (uint64_t)o->conns * ready / nt;
+			uint64_t next = (uint64_t)o->conns * (ready + 1) / nt;
+			if (worker_init(&team.workers[ready], o, conns + first, (uint32_t)(next - first),
+					payload) < 0) {
+				worker_free(&team.workers[ready]);
+				break;
+			}
+		}
+	}
+	if (ready < nt) {
 		fprintf(stderr, "twtest client: cannot allocate the run's state: %s\n", strerror(errno));
-		free(w.conns);
-		free(w.buf);
-		free(payload);
-		if (w.epfd >= 0)
-			close(w.epfd);
-		return EXIT_SETUP;
+		goto out;
+	}
+	if (nt > 1) {
+		pthread_barrier_init(&team.start, NULL, nt);
+		pthread_barrier_init(&team.end, NULL, nt);
+		for (started = 1; started < nt; started++) {
+			members[started] = (struct team_member){&team, &team.workers[started]};
+			int err = pthread_create(&tids[started], NULL, team_thread, &members[started]);
+			if (err) {
+				fprintf(stderr, "twtest client: cannot start thread %u: %s\n", started,
+					strerror(err));
+				break;
+			}
+		}
+		if (started < nt)
+			goto stop_threads;
 	}
 
 	struct report rep = {.out = out, .opts = o};
 	sysctl_read_net(&rep.sys);
 	report_header(&rep);
 
-	struct loop_result total;
+	struct loop_result total, res;
 	memset(&total, 0, sizeof(total));
 	uint32_t done = 0;
 	for (uint32_t loop = 0; loop < o->loops && !signals_stop_requested(); loop++) {
 		if (loop > 0 && o->interval_ms)
-			pause_ms(w.epfd, o->interval_ms);
+			pause_ms(team.workers[0].epfd, o->interval_ms);
 		if (signals_stop_requested())
 			break;
-		worker_run_loop(&w, loop);
-		report_loop(&rep, &w.res);
-		loop_result_add(&total, &w.res);
+		team_run_loop(&team, loop, &res);
+		report_loop(&rep, &res);
+		loop_result_add(&total, &res);
 		done++;
 	}
 	int sig = signals_stop_requested();
 	report_summary(&rep, &total, done, sig != 0);
-
-	close(w.epfd);
-	free(w.conns);
-	free(w.buf);
-	free(payload);
 	if (sig)
-		return 128 + sig;
-	if (o->fail_on_error && total.failed)
-		return EXIT_FAILURES;
-	return EXIT_RAN;
+		rc = 128 + sig;
+	else if (o->fail_on_error && total.failed)
+		rc = EXIT_FAILURES;
+	else
+		rc = EXIT_RAN;
+
+stop_threads:
+	if (nt > 1 && started == nt) {
+		/* The threads wait at the start barrier: release them to quit. */
+		team.quit = 1;
+		pthread_barrier_wait(&team.start);
+		for (uint32_t i = 1; i < nt; i++)
+			pthread_join(tids[i], NULL);
+		pthread_barrier_destroy(&team.start);
+		pthread_barrier_destroy(&team.end);
+	}
+	/* If a thread could not start, the barrier can never fill: the threads that did start
+	 * stay blocked in it and end with the process, which exits with EXIT_SETUP. */
+out:
+	for (uint32_t i = 0; i < ready; i++)
+		worker_free(&team.workers[i]);
+	free(team.workers);
+	free(tids);
+	free(members);
+	free(conns);
+	free(payload);
+	return rc;
 }

@@ -40,6 +40,8 @@ const char client_usage[] =
 	"                          per-socket ephemeral port range (IP_LOCAL_PORT_RANGE,\n"
 	"                          Linux 6.3+): exhaust a small range without root\n"
 	"      --interval MS       pause between loops (default 0)\n"
+	"      --threads N         split each loop's connections over N threads, each with its\n"
+	"                          own epoll set (1-64, at most CONNS; default 1)\n"
 	"      --format FMT        text (default), csv or json (JSON Lines)\n"
 	"      --fail-on-error     exit 3 if any connection failed\n"
 	"  -h, --help              show this help\n"
@@ -50,6 +52,7 @@ const char client_usage[] =
 enum {
 	OPT_PAYLOAD = 256, OPT_TIMEOUT, OPT_CLOSE, OPT_REUSEPORT, OPT_LINGER, OPT_REUSEADDR,
 	OPT_BIND, OPT_BIND_NO_PORT, OPT_PORT_RANGE, OPT_INTERVAL, OPT_FORMAT, OPT_FAIL_ON_ERROR,
+	OPT_THREADS,
 	OPT_LAST,
 };
 
@@ -67,6 +70,7 @@ static const struct option client_long_opts[] = {
 	{"interval", required_argument, NULL, OPT_INTERVAL},
 	{"format", required_argument, NULL, OPT_FORMAT},
 	{"fail-on-error", no_argument, NULL, OPT_FAIL_ON_ERROR},
+	{"threads", required_argument, NULL, OPT_THREADS},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -77,6 +81,7 @@ void client_defaults(struct client_opts *o)
 	o->port = TWTEST_DEFAULT_PORT;
 	o->payload = TWTEST_DEFAULT_PAYLOAD;
 	o->timeout_ms = 10000;
+	o->threads = 1;
 	o->close_mode = CLIENT_CLOSE_CLIENT;
 	o->format = FORMAT_TEXT;
 }
@@ -142,6 +147,11 @@ enum parse_result client_parse_args(int argc, char **argv, struct client_opts *o
 		case OPT_REUSEADDR: o->reuseaddr = 1; break;
 		case OPT_BIND_NO_PORT: o->bind_no_port = 1; break;
 		case OPT_FAIL_ON_ERROR: o->fail_on_error = 1; break;
+		case OPT_THREADS:
+			if (cli_num("--threads", optarg, 1, TWTEST_MAX_THREADS, &v, err, errlen) < 0)
+				return PARSE_ERROR;
+			o->threads = (uint32_t)v;
+			break;
 		case OPT_BIND:
 			if (parse_ip_literal(optarg, 0, &o->bind, &why) < 0)
 				return cli_fail(err, errlen, "invalid --bind '%s': %s", optarg, why);
@@ -182,6 +192,8 @@ enum parse_result client_parse_args(int argc, char **argv, struct client_opts *o
 	/* Cross-option rules, one message each. */
 	if (o->linger && o->close_mode == CLIENT_CLOSE_SHUTDOWN)
 		return cli_fail(err, errlen, "--linger conflicts with --close=shutdown: the FIN is already sent, RST cannot replace it");
+	if (o->threads > o->conns)
+		return cli_fail(err, errlen, "--threads %u is more than CONNS %u", o->threads, o->conns);
 	if (o->bind_no_port && o->bind_name == NULL)
 		return cli_fail(err, errlen, "--bind-no-port needs --bind ADDR");
 

@@ -1,19 +1,33 @@
 /* Stop signals, delivered only inside epoll_pwait() so that no wake-up is lost. */
 #include "signals.h"
 
+#include <errno.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 static volatile sig_atomic_t stop_signal;
 static sigset_t wait_mask;
+static int stop_fd = -1;
 
 static void on_stop(int sig)
 {
+	int saved = errno;
 	if (stop_signal == 0)
 		stop_signal = sig;
+	/* Wake every thread's epoll set, not only the one the signal was delivered to. */
+	uint64_t one = 1;
+	if (stop_fd >= 0 && write(stop_fd, &one, sizeof(one)) < 0) {
+		/* nothing to do: the flag is set, and waits are bounded by their timeouts */
+	}
+	errno = saved;
 }
 
 void signals_install(void)
 {
+	if (stop_fd < 0)
+		stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
@@ -39,4 +53,9 @@ const sigset_t *signals_wait_mask(void)
 int signals_stop_requested(void)
 {
 	return stop_signal;
+}
+
+int signals_stop_fd(void)
+{
+	return stop_fd;
 }

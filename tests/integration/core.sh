@@ -19,6 +19,18 @@ test_counts_add_up() {
 	grep -q '^summary: loops: 3, finished_count: 1500, failed_count: 0' "$out" || die "summary: $(tail -1 "$out")"
 }
 
+# Rule: --threads splits a loop's connections without losing or double-counting any,
+# also when CONNS is not a multiple of the thread count.
+test_threads_count_every_connection() {
+	start_server
+	local line
+	line=$("$TWTEST" client 127.0.0.1 2 301 --port "$SERVER_PORT" --threads 4 | grep '^loop: 1')
+	expect_eq finished "$(field finished_count "$line")" 301
+	expect_eq failed "$(field failed_count "$line")" 0
+	"$TWTEST" client 127.0.0.1 1 3 --threads 4 2>&1 | grep -q -- "--threads 4 is more than CONNS 3" \
+		|| die "threads > CONNS accepted"
+}
+
 # Rule: a large payload is echoed byte for byte through partial reads, writes and back-pressure.
 test_large_payload_echo() {
 	start_server
