@@ -34,7 +34,7 @@ all: twtest
 
 # The program at the top of the tree, for `./twtest`.
 twtest: $(BUILD)/twtest
-	cp $< $@
+	cp $< $@.tmp && mv -f $@.tmp $@
 
 $(BUILD)/twtest: $(OBJS)
 	$(CC) $(FINAL_CFLAGS) -o $@ $^ $(FINAL_LDFLAGS)

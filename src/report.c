@@ -72,12 +72,12 @@ void report_header(const struct report *r)
 	case FORMAT_TEXT:
 		fprintf(r->out,
 			"# twtest %s client dst=%s loops=%" PRIu32 " conns=%" PRIu32 " payload=%" PRIu32
-			" close=%s reuseport=%d linger=%d timeout_ms=%" PRIu32
+			" close=%s reuseport=%d linger=%d timeout_ms=%" PRIu32 " threads=%" PRIu32
 			" tcp_tw_reuse=%ld tcp_tw_reuse_delay=%ld ip_local_port_range=%ld-%ld"
 			" tcp_timestamps=%ld tcp_max_tw_buckets=%ld\n",
 			TWTEST_VERSION, dst, o->loops, o->conns, o->payload,
 			client_close_names[o->close_mode], o->reuseport, o->linger, o->timeout_ms,
-			s->tw_reuse, s->tw_reuse_delay_ms, s->port_lo, s->port_hi, s->timestamps,
+			o->threads, s->tw_reuse, s->tw_reuse_delay_ms, s->port_lo, s->port_hi, s->timestamps,
 			s->max_tw_buckets);
 		break;
 	case FORMAT_CSV:
@@ -99,7 +99,8 @@ void report_header(const struct report *r)
 			json_write_string(r->out, o->bind_name);
 		else
 			fputs("null", r->out);
-		fprintf(r->out, ",\"bind_no_port\":%s,\"local_port_range\":", o->bind_no_port ? "true" : "false");
+		fprintf(r->out, ",\"bind_no_port\":%s,\"threads\":%" PRIu32 ",\"local_port_range\":",
+			o->bind_no_port ? "true" : "false", o->threads);
 		if (o->port_hi)
 			fprintf(r->out, "\"%u-%u\"", o->port_lo, o->port_hi);
 		else
