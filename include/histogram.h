@@ -1,0 +1,57 @@
+/* A fixed-size log-linear histogram of durations in microseconds: exact below 64, then 32
+ * buckets per power of two (each bucket at most 1/32 of its value wide), up to 2^32 - 1 us.
+ * Recording is a few instructions and never allocates; histograms merge by addition. */
+#ifndef TWTEST_HISTOGRAM_H
+#define TWTEST_HISTOGRAM_H
+
+#include <stdint.h>
+
+#define HIST_SUB_BITS 5                      /* 32 buckets per power of two */
+#define HIST_SUB (1u << HIST_SUB_BITS)
+#define HIST_MAX_BITS 32                     /* values are clamped below 2^32 */
+#define HIST_BUCKETS ((HIST_MAX_BITS - HIST_SUB_BITS + 1) * HIST_SUB)
+
+struct histogram {
+	uint64_t count;
+	uint32_t min, max;                   /* exact; min is UINT32_MAX while empty */
+	uint64_t bucket[HIST_BUCKETS];
+};
+
+/* The bucket a value falls into. */
+static inline uint32_t hist_bucket_of(uint32_t v)
+{
+	if (v < HIST_SUB)
+		return v;
+	uint32_t shift = (uint32_t)(31 - __builtin_clz(v)) - HIST_SUB_BITS;
+	return shift * HIST_SUB + (v >> shift);
+}
+
+/* Record one value. */
+static inline void hist_record(struct histogram *h, uint32_t v)
+{
+	h->bucket[hist_bucket_of(v)]++;
+	h->count++;
+	if (v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+}
+
+/* Empty h. */
+void hist_reset(struct histogram *h);
+
+/* Smallest value of bucket b. */
+uint32_t hist_bucket_low(uint32_t b);
+
+/* Largest value of bucket b. */
+uint32_t hist_bucket_high(uint32_t b);
+
+/* Add every count of src into dst. */
+void hist_merge(struct histogram *dst, const struct histogram *src);
+
+/* The value at percentile p (0 < p <= 100): the middle of the bucket holding the
+ * ceil(p/100 * count)-th smallest value, clamped to [min, max]; the max itself when that
+ * is the largest value. 0 when empty. */
+uint32_t hist_percentile(const struct histogram *h, double p);
+
+#endif
