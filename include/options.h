@@ -66,6 +66,7 @@ struct server_opts {
 	uint32_t backlog;        /* 0: net.core.somaxconn */
 	uint32_t max_conns;      /* 0: as many as descriptors allow */
 	uint32_t idle_timeout_ms; /* 0: never */
+	uint32_t threads;        /* event loops, each with its own SO_REUSEPORT listener */
 };
 
 enum parse_result { PARSE_OK = 0, PARSE_HELP = 1, PARSE_ERROR = -1 };

@@ -1,11 +1,15 @@
 /* The echo server: every byte read is written back in order until the peer's EOF, with
  * back-pressure (a connection is not read while its echo is still pending), bounded
- * connections (--max-conns), an idle deadline, and a back-off when descriptors run out. */
+ * connections (--max-conns), an idle deadline, and a back-off when descriptors run out.
+ * With --threads N, each thread owns a SO_REUSEPORT listener, an epoll set and counters;
+ * only the count of open connections (for --max-conns) is shared. */
 #include "server.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -21,7 +25,7 @@
 
 #define ECHO_BUF_SIZE 65536      /* also the most a connection may have pending */
 #define ACCEPT_BACKOFF_MS 100    /* pause accepting this long when descriptors run out */
-#define FD_RESERVE 32            /* descriptors kept free beside --max-conns */
+#define FD_RESERVE 32            /* descriptors kept free beside --max-conns (and 2 a thread) */
 #define CONNS_PER_CHUNK 1024
 
 struct sconn {
@@ -46,8 +50,15 @@ struct server_stats {
 	uint32_t active, peak;
 };
 
+/* What the threads share: the open-connection count that --max-conns bounds. */
+struct server_shared {
+	uint32_t active; /* atomic */
+	uint32_t peak;   /* atomic */
+};
+
 struct server {
 	const struct server_opts *o;
+	struct server_shared *sh;
 	int lfd, epfd;
 	uint32_t max_conns;
 	uint64_t now_ms;
@@ -59,8 +70,8 @@ struct server {
 	struct server_stats st;
 };
 
-/* The listener's epoll tag: connections use their struct's address. */
-static char listener_tag;
+/* The listener's and the stop eventfd's epoll tags: connections use their struct's address. */
+static char listener_tag, stop_tag;
 
 static struct sconn *sconn_alloc(struct server *s)
 {
@@ -129,6 +140,7 @@ static void sconn_close(struct server *s, struct sconn *c, uint64_t *reason, int
 	c->next = s->free_list;
 	s->free_list = c;
 	s->st.active--;
+	__atomic_sub_fetch(&s->sh->active, 1, __ATOMIC_RELAXED);
 }
 
 static void sconn_fail(struct server *s, struct sconn *c, int err)
@@ -260,8 +272,10 @@ static void server_accept(struct server *s)
 			s->st.errors++;
 			return;
 		}
-		struct sconn *c = s->st.active < s->max_conns ? sconn_alloc(s) : NULL;
+		uint32_t now_open = __atomic_add_fetch(&s->sh->active, 1, __ATOMIC_RELAXED);
+		struct sconn *c = now_open <= s->max_conns ? sconn_alloc(s) : NULL;
 		if (c == NULL) {
+			__atomic_sub_fetch(&s->sh->active, 1, __ATOMIC_RELAXED);
 			/* RST: a refused connection leaves no TIME_WAIT on the server. */
 			sock_set_linger_rst(fd);
 			close(fd);
@@ -271,6 +285,7 @@ static void server_accept(struct server *s)
 		c->fd = fd;
 		struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c};
 		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			__atomic_sub_fetch(&s->sh->active, 1, __ATOMIC_RELAXED);
 			close(fd);
 			c->next = s->free_list;
 			s->free_list = c;
@@ -279,8 +294,12 @@ static void server_accept(struct server *s)
 		}
 		idle_append(s, c);
 		s->st.accepted++;
-		if (++s->st.active > s->st.peak)
-			s->st.peak = s->st.active;
+		s->st.active++;
+		uint32_t peak = __atomic_load_n(&s->sh->peak, __ATOMIC_RELAXED);
+		while (now_open > peak &&
+		       !__atomic_compare_exchange_n(&s->sh->peak, &peak, now_open, 1, __ATOMIC_RELAXED,
+						    __ATOMIC_RELAXED)) {
+		}
 	}
 }
 
@@ -319,6 +338,8 @@ static void server_loop(struct server *s)
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.ptr == &listener_tag)
 				server_accept(s);
+			else if (evs[i].data.ptr == &stop_tag)
+				continue; /* the loop condition sees the stop */
 			else
 				sconn_event(s, evs[i].data.ptr, evs[i].events);
 		}
@@ -326,11 +347,24 @@ static void server_loop(struct server *s)
 }
 
 /* Open the listener; on failure print why (with the likely cause) and return -1. */
-static int server_listen(const struct server_opts *o, uint32_t backlog, struct endpoint *bound)
+/* Open a listener; on failure print why (with the likely cause) and return -1. The first
+ * call (again == NULL) picks the address; later ones (more threads) bind the address and
+ * port the first one got. reuseport: SO_REUSEPORT, so that the threads' listeners share
+ * the port and the kernel spreads new connections over them. */
+static int server_listen(const struct server_opts *o, uint32_t backlog, int reuseport,
+			 const struct endpoint *again, struct endpoint *bound)
 {
 	struct endpoint ep;
 	int fd = -1;
-	if (o->bind_name) {
+	if (again) {
+		ep = *again;
+		fd = socket(ep.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && !o->bind_name && ep.addr.ss_family == AF_INET6 &&
+		    sock_set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0) != 0) {
+			close(fd);
+			fd = -1;
+		}
+	} else if (o->bind_name) {
 		ep = o->bind;
 		fd = socket(ep.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	} else {
@@ -354,6 +388,11 @@ static int server_listen(const struct server_opts *o, uint32_t backlog, struct e
 	}
 	if (o->reuseaddr)
 		sock_set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+	if (reuseport && sock_set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1) != 0) {
+		fprintf(stderr, "twtest server: SO_REUSEPORT on %s: %s\n", name, strerror(errno));
+		close(fd);
+		return -1;
+	}
 	if (bind(fd, (struct sockaddr *)&ep.addr, ep.len) < 0) {
 		int err = errno;
 		const char *cause = "";
@@ -381,23 +420,46 @@ static int server_listen(const struct server_opts *o, uint32_t backlog, struct e
 	return fd;
 }
 
-static void server_print_summary(const struct server *s, FILE *out)
+/* The threads' counters added up; peak and open connections come from the shared count. */
+static void server_print_summary(const struct server *servers, uint32_t n, FILE *out)
 {
-	const struct server_stats *st = &s->st;
+	struct server_stats st = {0};
+	for (uint32_t i = 0; i < n; i++) {
+		const struct server_stats *t = &servers[i].st;
+		st.accepted += t->accepted;
+		st.refused += t->refused;
+		st.bytes += t->bytes;
+		st.resets += t->resets;
+		st.errors += t->errors;
+		st.closed_eof += t->closed_eof;
+		st.closed_first += t->closed_first;
+		st.closed_rst += t->closed_rst;
+		st.closed_idle += t->closed_idle;
+		st.accept_backoffs += t->accept_backoffs;
+		st.active += t->active;
+	}
+	st.peak = n ? servers[0].sh->peak : 0;
 	fprintf(out,
 		"twtest server: summary: accepted=%" PRIu64 " refused=%" PRIu64 " bytes_echoed=%" PRIu64
 		" resets=%" PRIu64 " errors=%" PRIu64 " closed_after_eof=%" PRIu64
 		" closed_first=%" PRIu64 " closed_rst=%" PRIu64 " closed_idle=%" PRIu64
 		" accept_backoffs=%" PRIu64 " peak_concurrent=%" PRIu32 " open_at_exit=%" PRIu32 "\n",
-		st->accepted, st->refused, st->bytes, st->resets, st->errors, st->closed_eof,
-		st->closed_first, st->closed_rst, st->closed_idle, st->accept_backoffs, st->peak,
-		st->active);
+		st.accepted, st.refused, st.bytes, st.resets, st.errors, st.closed_eof,
+		st.closed_first, st.closed_rst, st.closed_idle, st.accept_backoffs, st.peak,
+		st.active);
+	if (n > 1) {
+		/* How SO_REUSEPORT spread the connections over the threads' listeners. */
+		fputs("twtest server: accepted_per_thread=", out);
+		for (uint32_t i = 0; i < n; i++)
+			fprintf(out, "%s%" PRIu64, i ? "," : "", servers[i].st.accepted);
+		fputc('\n', out);
+	}
 	fflush(out);
 }
 
 static void server_free(struct server *s)
 {
-	/* Close what is still open, so the summary counts it and no descriptor leaks. */
+	/* Close what is still open, so that no descriptor leaks. */
 	while (s->oldest) {
 		struct sconn *c = s->oldest;
 		idle_unlink(s, c);
@@ -416,43 +478,99 @@ static void server_free(struct server *s)
 		close(s->lfd);
 }
 
+/* A thread's event loop: its buffer, epoll set with its listener and the stop eventfd.
+ * Returns 0, or -1 with errno set. */
+static int server_init_loop(struct server *s)
+{
+	s->buf = malloc(ECHO_BUF_SIZE);
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &listener_tag};
+	struct epoll_event stop = {.events = EPOLLIN, .data.ptr = &stop_tag};
+	if (s->buf == NULL || s->epfd < 0 || epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->lfd, &ev) < 0 ||
+	    (signals_stop_fd() >= 0 &&
+	     epoll_ctl(s->epfd, EPOLL_CTL_ADD, signals_stop_fd(), &stop) < 0))
+		return -1;
+	return 0;
+}
+
+static void *server_thread(void *arg)
+{
+	server_loop(arg);
+	return NULL;
+}
+
 int server_run(const struct server_opts *o, FILE *out)
 {
 	signals_install();
-	uint64_t nofile = fdlimit_raise(o->max_conns ? (uint64_t)o->max_conns + FD_RESERVE : 0);
+	uint32_t nt = o->threads ? o->threads : 1;
+	uint32_t reserve = FD_RESERVE + 2 * nt;
+	uint64_t nofile = fdlimit_raise(o->max_conns ? (uint64_t)o->max_conns + reserve : 0);
 	uint32_t max_conns = o->max_conns;
-	if (max_conns == 0 || (uint64_t)max_conns + FD_RESERVE > nofile)
-		max_conns = nofile > 2 * FD_RESERVE ? (uint32_t)(nofile - FD_RESERVE) : FD_RESERVE;
+	if (max_conns == 0 || (uint64_t)max_conns + reserve > nofile)
+		max_conns = nofile > 2 * (uint64_t)reserve ? (uint32_t)(nofile - reserve) : reserve;
 	long somaxconn = sysctl_read_long("/proc/sys/net/core/somaxconn");
 	uint32_t backlog = o->backlog ? o->backlog : somaxconn > 0 ? (uint32_t)somaxconn : 4096;
 
-	struct server s = {.o = o, .lfd = -1, .epfd = -1, .max_conns = max_conns};
+	struct server_shared shared = {0};
+	struct server *servers = calloc(nt, sizeof(*servers));
+	pthread_t *tids = calloc(nt, sizeof(*tids));
+	if (servers == NULL || tids == NULL) {
+		fprintf(stderr, "twtest server: out of memory\n");
+		free(servers);
+		free(tids);
+		return EXIT_SETUP;
+	}
+	int rc = EXIT_SETUP;
+	uint32_t ready = 0, started = 1;
 	struct endpoint bound;
-	s.lfd = server_listen(o, backlog, &bound);
-	if (s.lfd < 0)
-		return EXIT_SETUP;
-	s.buf = malloc(ECHO_BUF_SIZE);
-	s.epfd = epoll_create1(EPOLL_CLOEXEC);
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &listener_tag};
-	if (s.buf == NULL || s.epfd < 0 || epoll_ctl(s.epfd, EPOLL_CTL_ADD, s.lfd, &ev) < 0) {
-		fprintf(stderr, "twtest server: cannot set up the event loop: %s\n", strerror(errno));
-		server_free(&s);
-		return EXIT_SETUP;
+	for (; ready < nt; ready++) {
+		struct server *s = &servers[ready];
+		*s = (struct server){.o = o, .sh = &shared, .lfd = -1, .epfd = -1, .max_conns = max_conns};
+		s->lfd = server_listen(o, backlog, nt > 1, ready ? &bound : NULL, &bound);
+		if (s->lfd < 0)
+			goto out;
+		if (server_init_loop(s) < 0) {
+			fprintf(stderr, "twtest server: cannot set up the event loop: %s\n", strerror(errno));
+			ready++; /* free this one too */
+			goto out;
+		}
 	}
 
 	char name[80];
 	fprintf(out,
 		"twtest server: listening on %s%s close=%s payload=%" PRIu32 " reuseaddr=%d"
 		" backlog=%" PRIu32 " max_conns=%" PRIu32 " idle_timeout_ms=%" PRIu32
-		" nofile=%llu pid=%ld\n",
+		" nofile=%llu threads=%" PRIu32 " pid=%ld\n",
 		endpoint_str(&bound, name, sizeof(name)),
 		o->bind_name ? "" : (bound.addr.ss_family == AF_INET6 ? " (IPv4 and IPv6)" : " (IPv4)"),
 		server_close_names[o->close_mode], o->payload, o->reuseaddr, backlog, max_conns,
-		o->idle_timeout_ms, (unsigned long long)nofile, (long)getpid());
+		o->idle_timeout_ms, (unsigned long long)nofile, nt, (long)getpid());
 	fflush(out);
 
-	server_loop(&s);
-	server_print_summary(&s, out);
-	server_free(&s);
-	return EXIT_RAN;
+	for (; started < nt; started++) {
+		int err = pthread_create(&tids[started], NULL, server_thread, &servers[started]);
+		if (err) {
+			fprintf(stderr, "twtest server: cannot start thread %" PRIu32 ": %s\n", started,
+				strerror(err));
+			break;
+		}
+	}
+	if (started == nt) {
+		server_loop(&servers[0]);
+		rc = EXIT_RAN;
+	} else {
+		/* The threads that did start end at once: a process-directed stop signal reaches
+		 * one waiting in epoll_pwait(), and the stop eventfd wakes the others. */
+		kill(getpid(), SIGTERM);
+	}
+	for (uint32_t i = 1; i < started; i++)
+		pthread_join(tids[i], NULL);
+	if (rc == EXIT_RAN)
+		server_print_summary(servers, nt, out);
+out:
+	for (uint32_t i = 0; i < ready; i++)
+		server_free(&servers[i]);
+	free(servers);
+	free(tids);
+	return rc;
 }

@@ -24,12 +24,14 @@ const char server_usage[] =
 	"                          once and counted as refused (default: descriptor limit - 32)\n"
 	"      --idle-timeout MS   close a connection silent for MS milliseconds (default 60000;\n"
 	"                          0 never)\n"
+	"      --threads N         N event loops, each with its own SO_REUSEPORT listener on the\n"
+	"                          port and its own epoll set (1-64; default 1)\n"
 	"  -h, --help              show this help\n"
 	"\n"
 	"SIGINT or SIGTERM prints a summary and exits 0.\n";
 
 enum { OPT_BIND = 256, OPT_CLOSE, OPT_PAYLOAD, OPT_NO_REUSEADDR, OPT_BACKLOG, OPT_MAX_CONNS,
-       OPT_IDLE_TIMEOUT, OPT_LAST };
+       OPT_IDLE_TIMEOUT, OPT_THREADS, OPT_LAST };
 
 static const struct option server_long_opts[] = {
 	{"port", required_argument, NULL, 'p'},
@@ -40,6 +42,7 @@ static const struct option server_long_opts[] = {
 	{"backlog", required_argument, NULL, OPT_BACKLOG},
 	{"max-conns", required_argument, NULL, OPT_MAX_CONNS},
 	{"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
+	{"threads", required_argument, NULL, OPT_THREADS},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -52,6 +55,7 @@ void server_defaults(struct server_opts *o)
 	o->close_mode = SERVER_CLOSE_WAIT;
 	o->reuseaddr = 1;
 	o->idle_timeout_ms = 60000;
+	o->threads = 1;
 }
 
 enum parse_result server_parse_args(int argc, char **argv, struct server_opts *o, char *err,
@@ -112,6 +116,11 @@ enum parse_result server_parse_args(int argc, char **argv, struct server_opts *o
 			if (cli_num("--idle-timeout", optarg, 0, 86400000, &v, err, errlen) < 0)
 				return PARSE_ERROR;
 			o->idle_timeout_ms = (uint32_t)v;
+			break;
+		case OPT_THREADS:
+			if (cli_num("--threads", optarg, 1, TWTEST_MAX_THREADS, &v, err, errlen) < 0)
+				return PARSE_ERROR;
+			o->threads = (uint32_t)v;
 			break;
 		}
 	}

@@ -147,3 +147,15 @@ TEST(server_options)
 	CHECK(strstr(err, "'stray'") != NULL);
 	CHECK(server_args(&o, err, "--help", NULL) == PARSE_HELP);
 }
+
+/* Rule: server --threads defaults to 1 and takes 1-64. */
+TEST(server_threads_option)
+{
+	struct server_opts o;
+	char err[256];
+	CHECK(server_args(&o, err, NULL) == PARSE_OK && o.threads == 1);
+	CHECK(server_args(&o, err, "--threads", "4", NULL) == PARSE_OK && o.threads == 4);
+	CHECK(server_args(&o, err, "--threads", "0", NULL) == PARSE_ERROR);
+	CHECK(strstr(err, "--threads '0'") != NULL);
+	CHECK(server_args(&o, err, "--threads", "65", NULL) == PARSE_ERROR);
+}
