@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "addrlist.h"
 #include "parse.h"
 
 #define TWTEST_DEFAULT_PORT 4000
@@ -52,7 +53,8 @@ struct client_opts {
 	int bind_no_port;
 	int fail_on_error;
 	const char *bind_name;   /* --bind as given, or NULL */
-	struct endpoint bind;    /* valid when bind_name != NULL */
+	struct endpoint bind;    /* valid when bind_name != NULL: the first address */
+	struct addrlist binds;   /* every --bind address, used round-robin per connection */
 	uint16_t port_lo, port_hi; /* --local-port-range; 0-0 when unset */
 };
 

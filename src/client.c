@@ -43,6 +43,7 @@ struct client_worker {
 	int epfd;
 	struct conn *conns;
 	uint32_t n;
+	uint32_t first;     /* index of conns[0] in the loop: picks the --bind address */
 	uint32_t started;   /* conns[0..started) have been started */
 	uint32_t open;      /* started and neither finished nor failed */
 	uint32_t scan;      /* conns[0..scan) are done: deadlines grow with the index */
@@ -116,8 +117,12 @@ static void conn_start(struct client_worker *w, struct conn *c)
 	int err = conn_set_options(c->fd, o);
 	if (err)
 		return conn_fail(w, c, STAGE_SOCKOPT, err);
-	if (o->bind_name && bind(c->fd, (const struct sockaddr *)&o->bind.addr, o->bind.len) < 0)
-		return conn_fail(w, c, STAGE_BIND, errno);
+	if (o->bind_name) {
+		struct endpoint src; /* round-robin over the --bind addresses */
+		addrlist_get(&o->binds, w->first + (uint64_t)(c - w->conns), &src);
+		if (bind(c->fd, (const struct sockaddr *)&src.addr, src.len) < 0)
+			return conn_fail(w, c, STAGE_BIND, errno);
+	}
 	/* Not retried on EADDRNOTAVAIL: running out of ports is what we measure. */
 	if (connect(c->fd, (const struct sockaddr *)&o->dst.addr, o->dst.len) < 0 &&
 	    errno != EINPROGRESS)
@@ -304,10 +309,10 @@ static void worker_free(struct client_worker *w)
 
 /* Give worker w its share conns[first, first+n) and its own epoll set and buffer. */
 static int worker_init(struct client_worker *w, const struct client_opts *o, struct conn *conns,
-		       uint32_t n, const unsigned char *payload)
+		       uint32_t first, uint32_t n, const unsigned char *payload)
 {
-	*w = (struct client_worker){.o = o, .conns = conns, .n = n, .payload = payload,
-				    .buflen = READ_BUF_SIZE};
+	*w = (struct client_worker){.o = o, .conns = conns + first, .first = first, .n = n,
+				    .payload = payload, .buflen = READ_BUF_SIZE};
 	w->buf = malloc(w->buflen);
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
@@ -388,8 +393,8 @@ int client_run(const struct client_opts *o, FILE *out)
 		for (; ready < nt; ready++) {
 			uint64_t first = (uint64_t)o->conns * ready / nt;
 			uint64_t next = (uint64_t)o->conns * (ready + 1) / nt;
-			if (worker_init(&team.workers[ready], o, conns + first, (uint32_t)(next - first),
-					payload) < 0) {
+			if (worker_init(&team.workers[ready], o, conns, (uint32_t)first,
+					(uint32_t)(next - first), payload) < 0) {
 				worker_free(&team.workers[ready]);
 				break;
 			}

@@ -33,7 +33,9 @@ const char client_usage[] =
 	"      --reuseport         set SO_REUSEPORT on every client socket\n"
 	"      --linger            set SO_LINGER {1,0}: close() sends RST, no TIME_WAIT\n"
 	"      --reuseaddr         set SO_REUSEADDR on every client socket\n"
-	"      --bind ADDR         source address (bind before connect)\n"
+	"      --bind ADDRS        source address (bind before connect), or several: a range\n"
+	"                          A-B and/or a comma list (127.0.0.2-127.0.0.9,127.0.1.1),\n"
+	"                          used round-robin per connection: past one address's ports\n"
 	"      --bind-no-port      with --bind: IP_BIND_ADDRESS_NO_PORT, the port is chosen\n"
 	"                          at connect() time\n"
 	"      --local-port-range LO-HI\n"
@@ -153,8 +155,9 @@ enum parse_result client_parse_args(int argc, char **argv, struct client_opts *o
 			o->threads = (uint32_t)v;
 			break;
 		case OPT_BIND:
-			if (parse_ip_literal(optarg, 0, &o->bind, &why) < 0)
+			if (addrlist_parse(optarg, &o->binds, &why) < 0)
 				return cli_fail(err, errlen, "invalid --bind '%s': %s", optarg, why);
+			o->bind = o->binds.seg[0].first;
 			o->bind_name = optarg;
 			break;
 		case OPT_PORT_RANGE:

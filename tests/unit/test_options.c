@@ -103,6 +103,8 @@ TEST(client_bad_input_named)
 		{{"--linger", "--close", "shutdown", "127.0.0.1", "1", "1"}, "--linger conflicts"},
 		{{"--bind-no-port", "127.0.0.1", "1", "1"}, "--bind-no-port needs --bind"},
 		{{"--bind", "::1", "127.0.0.1", "1", "1"}, "different address families"},
+		{{"--bind", "127.0.0.9-127.0.0.2", "127.0.0.1", "1", "1"}, "--bind '127.0.0.9-127.0.0.2': a range must not run backwards"},
+		{{"--bind", "::2-::3", "127.0.0.1", "1", "1"}, "different address families"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		const char **a = cases[i].a;
