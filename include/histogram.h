@@ -11,9 +11,10 @@
 #define HIST_MAX_BITS 32                     /* values are clamped below 2^32 */
 #define HIST_BUCKETS ((HIST_MAX_BITS - HIST_SUB_BITS + 1) * HIST_SUB)
 
+/* All zeros is an empty histogram (memset or = {0} resets it). */
 struct histogram {
 	uint64_t count;
-	uint32_t min, max;                   /* exact; min is UINT32_MAX while empty */
+	uint32_t min, max;                   /* exact; valid when count > 0 */
 	uint64_t bucket[HIST_BUCKETS];
 };
 
@@ -30,8 +31,7 @@ static inline uint32_t hist_bucket_of(uint32_t v)
 static inline void hist_record(struct histogram *h, uint32_t v)
 {
 	h->bucket[hist_bucket_of(v)]++;
-	h->count++;
-	if (v < h->min)
+	if (h->count++ == 0 || v < h->min)
 		h->min = v;
 	if (v > h->max)
 		h->max = v;

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "histogram.h"
+
 enum fail_stage {
 	STAGE_SOCKET,      /* socket() */
 	STAGE_SOCKOPT,     /* setsockopt() of a requested option */
@@ -38,6 +40,9 @@ struct loop_result {
 	uint64_t failed;
 	uint64_t elapsed_ns;
 	struct fail_table fails;
+	/* Finished connections only, in microseconds: from the start of the attempt (before
+	 * socket()) until connect() completed, and until the connection was done. */
+	struct histogram connect_us, conn_us;
 };
 
 /* Count one failure. */

@@ -27,14 +27,15 @@ enum conn_state {
 	CONN_DONE,       /* finished or failed, descriptor closed */
 };
 
-/* Per-connection state: 20 bytes, in one array allocated once per run and split
+/* Per-connection state: 24 bytes, in one array allocated once per run and split
  * between the threads. */
 struct conn {
 	int fd;
 	uint8_t state;
 	uint32_t sent;
 	uint32_t rcvd;
-	uint32_t start_us; /* since the loop began; the deadline is start_us + --timeout */
+	uint32_t start_us;   /* since the loop began; the deadline is start_us + --timeout */
+	uint32_t connect_us; /* how long connect() took, once it completed */
 };
 
 /* One thread's share of a loop: its connections, epoll set, buffer and counters. */
@@ -83,6 +84,8 @@ static void conn_finish(struct client_worker *w, struct conn *c)
 {
 	conn_close(w, c);
 	w->res.finished++;
+	hist_record(&w->res.connect_us, c->connect_us);
+	hist_record(&w->res.conn_us, loop_now_us(w) - c->start_us);
 }
 
 /* Apply the requested socket options; returns 0 or errno. */
@@ -212,6 +215,7 @@ static void conn_event(struct client_worker *w, struct conn *c, uint32_t events)
 		if (!(events & EPOLLOUT))
 			return;
 		c->state = CONN_ECHO;
+		c->connect_us = loop_now_us(w) - c->start_us;
 	}
 	if (c->state == CONN_ECHO && c->sent < w->o->payload && conn_send(w, c) < 0)
 		return;

@@ -6,7 +6,6 @@
 void hist_reset(struct histogram *h)
 {
 	memset(h, 0, sizeof(*h));
-	h->min = UINT32_MAX;
 }
 
 uint32_t hist_bucket_low(uint32_t b)
@@ -30,9 +29,9 @@ void hist_merge(struct histogram *dst, const struct histogram *src)
 		return;
 	for (uint32_t i = 0; i < HIST_BUCKETS; i++)
 		dst->bucket[i] += src->bucket[i];
-	dst->count += src->count;
-	if (src->min < dst->min)
+	if (dst->count == 0 || src->min < dst->min)
 		dst->min = src->min;
+	dst->count += src->count;
 	if (src->max > dst->max)
 		dst->max = src->max;
 }

@@ -62,6 +62,8 @@ void loop_result_add(struct loop_result *total, const struct loop_result *r)
 	total->failed += r->failed;
 	total->elapsed_ns += r->elapsed_ns;
 	fail_table_add(&total->fails, &r->fails);
+	hist_merge(&total->connect_us, &r->connect_us);
+	hist_merge(&total->conn_us, &r->conn_us);
 }
 
 double loop_result_rate(const struct loop_result *r)

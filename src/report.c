@@ -83,7 +83,8 @@ void report_header(const struct report *r)
 	case FORMAT_CSV:
 		fputs("type,loop,conns,finished,failed,time_s,conn_per_s,failed_by,dst,port,payload,"
 		      "close,reuseport,linger,tw_reuse,tw_reuse_delay_ms,port_range,timestamps,"
-		      "max_tw_buckets\n",
+		      "max_tw_buckets,connect_us_min,connect_us_p50,connect_us_p99,connect_us_max,"
+		      "conn_us_min,conn_us_p50,conn_us_p99,conn_us_max\n",
 		      r->out);
 		break;
 	case FORMAT_JSON:
@@ -128,10 +129,45 @@ static void csv_settings(const struct report *r)
 	char dst[80];
 	endpoint_str(&o->dst, dst, sizeof(dst));
 	/* dst_addr without the port: the port has its own column. */
-	fprintf(r->out, ",%s,%u,%" PRIu32 ",%s,%d,%d,%ld,%ld,%ld-%ld,%ld,%ld\n",
+	fprintf(r->out, ",%s,%u,%" PRIu32 ",%s,%d,%d,%ld,%ld,%ld-%ld,%ld,%ld",
 		o->dst_name, o->port, o->payload, client_close_names[o->close_mode], o->reuseport,
 		o->linger, s->tw_reuse, s->tw_reuse_delay_ms, s->port_lo, s->port_hi, s->timestamps,
 		s->max_tw_buckets);
+}
+
+/* Latency statistics of finished connections: text appends ", NAME: min=.. p50=.. p99=..
+ * max=.." (nothing when none finished), CSV four columns (empty when none), JSON an object
+ * (null when none). */
+static void write_latency(FILE *out, enum output_format fmt, const char *name,
+			  const struct histogram *h)
+{
+	uint32_t min = h->min, p50 = hist_percentile(h, 50), p99 = hist_percentile(h, 99);
+	switch (fmt) {
+	case FORMAT_TEXT:
+		if (h->count)
+			fprintf(out, ", %s: min=%" PRIu32 " p50=%" PRIu32 " p99=%" PRIu32 " max=%" PRIu32,
+				name, min, p50, p99, h->max);
+		break;
+	case FORMAT_CSV:
+		if (h->count)
+			fprintf(out, ",%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%" PRIu32, min, p50, p99, h->max);
+		else
+			fputs(",,,,", out);
+		break;
+	case FORMAT_JSON:
+		if (h->count)
+			fprintf(out, ",\"%s\":{\"min\":%" PRIu32 ",\"p50\":%" PRIu32 ",\"p99\":%" PRIu32
+				",\"max\":%" PRIu32 "}", name, min, p50, p99, h->max);
+		else
+			fprintf(out, ",\"%s\":null", name);
+		break;
+	}
+}
+
+static void write_latencies(FILE *out, enum output_format fmt, const struct loop_result *res)
+{
+	write_latency(out, fmt, "connect_us", &res->connect_us);
+	write_latency(out, fmt, "conn_us", &res->conn_us);
 }
 
 /* The numbers common to a loop and a summary, in each format. */
@@ -149,6 +185,7 @@ static void write_numbers(const struct report *r, const char *type, const char *
 			fputs(", failed_by: ", out);
 			write_failed_by(out, &res->fails, visit_text);
 		}
+		write_latencies(out, FORMAT_TEXT, res);
 		fputc('\n', out);
 		break;
 	case FORMAT_CSV:
@@ -156,13 +193,17 @@ static void write_numbers(const struct report *r, const char *type, const char *
 			res->conns, res->finished, res->failed, t, rate);
 		write_failed_by(out, &res->fails, visit_text);
 		csv_settings(r);
+		write_latencies(out, FORMAT_CSV, res);
+		fputc('\n', out);
 		break;
 	case FORMAT_JSON:
 		fprintf(out, "{\"type\":\"%s\",%s\"conns\":%" PRIu64 ",\"finished\":%" PRIu64
 			",\"failed\":%" PRIu64 ",\"time_s\":%.3f,\"conn_per_s\":%.0f,\"failed_by\":{",
 			type, loop_field, res->conns, res->finished, res->failed, t, rate);
 		write_failed_by(out, &res->fails, visit_json);
-		fputs("}}\n", out);
+		fputc('}', out);
+		write_latencies(out, FORMAT_JSON, res);
+		fputs("}\n", out);
 		break;
 	}
 	fflush(out);

@@ -53,4 +53,46 @@ test_bind_range_beyond_one_address() {
 	expect_eq "list: failed" "$(field failed_count "$line")" 0
 }
 
+# lat_field NAME STAT LINE: a latency statistic ("connect_us" "p50") of a text loop line.
+lat_field() { sed -n "s/.*$1: min=\([0-9]*\) p50=\([0-9]*\) p99=\([0-9]*\) max=\([0-9]*\).*/\\$2/p" <<<"$3"; }
+
+# Rule: every loop line and the summary carry connect and whole-connection latency of the
+# finished connections, ordered min <= p50 <= p99 <= max, a connection lasting at least as
+# long as its connect; CSV and JSON carry the same statistics; a loop where nothing
+# finished has none.
+test_latency_statistics() {
+	start_server
+	local dir; dir=$(tmpdir)
+	"$TWTEST" client 127.0.0.1 2 300 --port "$SERVER_PORT" --threads 2 >"$dir/text" || die "client"
+	local line k
+	while read -r line; do
+		local c=() t=()
+		for k in 1 2 3 4; do
+			c+=("$(lat_field connect_us $k "$line")")
+			t+=("$(lat_field conn_us $k "$line")")
+		done
+		[ -n "${c[3]}" ] && [ -n "${t[3]}" ] || die "no latency in '$line'"
+		[ "${c[0]}" -le "${c[1]}" ] && [ "${c[1]}" -le "${c[2]}" ] && [ "${c[2]}" -le "${c[3]}" ] \
+			|| die "connect_us out of order: '$line'"
+		[ "${t[0]}" -le "${t[1]}" ] && [ "${t[1]}" -le "${t[2]}" ] && [ "${t[2]}" -le "${t[3]}" ] \
+			|| die "conn_us out of order: '$line'"
+		[ "${t[0]}" -ge "${c[0]}" ] && [ "${t[3]}" -ge "${c[3]}" ] || die "conn shorter than connect: '$line'"
+	done < <(grep -E '^(loop|summary): ' "$dir/text")
+	expect_eq "lines with latency" "$(grep -c 'connect_us: min=' "$dir/text")" 3
+
+	"$TWTEST" client 127.0.0.1 1 50 --port "$SERVER_PORT" --format csv >"$dir/csv"
+	head -1 "$dir/csv" | grep -q ',max_tw_buckets,connect_us_min,connect_us_p50,connect_us_p99,connect_us_max,conn_us_min,conn_us_p50,conn_us_p99,conn_us_max$' \
+		|| die "csv header: $(head -1 "$dir/csv")"
+	grep -Eq '^loop,0,50,50,0,.*,[0-9]+,[0-9]+,[0-9]+,[0-9]+,[0-9]+,[0-9]+,[0-9]+,[0-9]+$' "$dir/csv" \
+		|| die "csv row: $(sed -n 2p "$dir/csv")"
+	"$TWTEST" client 127.0.0.1 1 50 --port "$SERVER_PORT" --format json >"$dir/json"
+	grep -Eq '^\{"type":"loop",.*,"connect_us":\{"min":[0-9]+,"p50":[0-9]+,"p99":[0-9]+,"max":[0-9]+\},"conn_us":\{"min":' "$dir/json" \
+		|| die "json loop: $(sed -n 2p "$dir/json")"
+
+	stop_server
+	"$TWTEST" client 127.0.0.1 1 20 --port "$SERVER_PORT" --format json >"$dir/refused"
+	grep -q '^{"type":"loop",.*"failed":20,.*"connect_us":null,"conn_us":null}$' "$dir/refused" \
+		|| die "refused loop: $(sed -n 2p "$dir/refused")"
+}
+
 run_tests

@@ -28,6 +28,13 @@ static struct loop_result sample_loop(void)
 	r.elapsed_ns = 734000000;
 	r.fails.count[STAGE_CONNECT][EADDRNOTAVAIL] = 1766;
 	r.fails.count[STAGE_TIMEOUT][WAIT_ECHO] = 2;
+	/* latencies: connect 1..100 us: p50 = 50 (exact below 64), p99 = 99 lies in bucket
+	 * 98-99 whose middle is 98; whole connection 200..299 us: p50 = 249 in bucket 248-251
+	 * (middle 249), p99 = 298 in bucket 296-303 (middle 299, clamped to the max 299) */
+	for (uint32_t v = 1; v <= 100; v++) {
+		hist_record(&r.connect_us, v);
+		hist_record(&r.conn_us, v + 199);
+	}
 	return r;
 }
 
@@ -51,7 +58,8 @@ TEST(report_text_seed_compatible)
 {
 	char *s = render_loop(FORMAT_TEXT);
 	CHECK_STR(s, "loop: 2, finished_count: 8232, failed_count: 1768, time(s): 0.734, conn/s: 11215, "
-		     "failed_by: connect/EADDRNOTAVAIL=1766 timeout/echo=2\n");
+		     "failed_by: connect/EADDRNOTAVAIL=1766 timeout/echo=2, "
+		     "connect_us: min=1 p50=50 p99=98 max=100, conn_us: min=200 p50=249 p99=299 max=299\n");
 	free(s);
 }
 
@@ -60,7 +68,7 @@ TEST(report_csv_row)
 {
 	char *s = render_loop(FORMAT_CSV);
 	CHECK_STR(s, "loop,2,10000,8232,1768,0.734,11215,connect/EADDRNOTAVAIL=1766 timeout/echo=2,"
-		     "127.0.0.1,4000,100,client,0,0,2,1000,32768-60999,1,131072\n");
+		     "127.0.0.1,4000,100,client,0,0,2,1000,32768-60999,1,131072,1,50,98,100,200,249,299,299\n");
 	free(s);
 }
 
@@ -70,11 +78,13 @@ TEST(report_json_loop)
 	char *s = render_loop(FORMAT_JSON);
 	CHECK_STR(s, "{\"type\":\"loop\",\"loop\":2,\"conns\":10000,\"finished\":8232,\"failed\":1768,"
 		     "\"time_s\":0.734,\"conn_per_s\":11215,\"failed_by\":{\"connect/EADDRNOTAVAIL\":1766,"
-		     "\"timeout/echo\":2}}\n");
+		     "\"timeout/echo\":2},\"connect_us\":{\"min\":1,\"p50\":50,\"p99\":98,\"max\":100},"
+		     "\"conn_us\":{\"min\":200,\"p50\":249,\"p99\":299,\"max\":299}}\n");
 	free(s);
 }
 
-/* Rule: a loop without failures prints no failed_by field in text. */
+/* Rule: a loop without failures prints no failed_by field in text, and one without
+ * latency samples no latency fields (CSV: empty columns, JSON: null). */
 TEST(report_text_no_failures)
 {
 	struct client_opts o = sample_opts(FORMAT_TEXT);
@@ -89,6 +99,18 @@ TEST(report_text_no_failures)
 	report_loop(&rep, &r);
 	fclose(rep.out);
 	CHECK_STR(buf, "loop: 0, finished_count: 10000, failed_count: 0, time(s): 1.000, conn/s: 10000\n");
+	free(buf);
+	o.format = FORMAT_CSV;
+	rep.out = open_memstream(&buf, &len);
+	report_loop(&rep, &r);
+	fclose(rep.out);
+	CHECK(strstr(buf, ",,,,,,,,\n") != NULL);
+	free(buf);
+	o.format = FORMAT_JSON;
+	rep.out = open_memstream(&buf, &len);
+	report_loop(&rep, &r);
+	fclose(rep.out);
+	CHECK(strstr(buf, "},\"connect_us\":null,\"conn_us\":null}\n") != NULL);
 	free(buf);
 }
 
@@ -114,6 +136,8 @@ TEST(loopstats_totals)
 	CHECK(total.conns == 20000 && total.finished == 16464 && total.failed == 3536);
 	CHECK(total.elapsed_ns == 1468000000);
 	CHECK(total.fails.count[STAGE_CONNECT][EADDRNOTAVAIL] == 3532);
+	CHECK(total.connect_us.count == 200 && total.conn_us.count == 200);
+	CHECK(total.conn_us.min == 200 && total.conn_us.max == 299);
 	CHECK_STR(fail_detail_name(STAGE_CONNECT, ECONNREFUSED), "ECONNREFUSED");
 	CHECK_STR(fail_detail_name(STAGE_ECHO, ECHO_SHORT), "short");
 	CHECK_STR(fail_detail_name(STAGE_TIMEOUT, WAIT_CONNECT), "connect");
