@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "histogram.h"
+#include "kcounters.h"
 
 enum fail_stage {
 	STAGE_SOCKET,      /* socket() */
@@ -43,7 +44,16 @@ struct loop_result {
 	/* Finished connections only, in microseconds: from the start of the attempt (before
 	 * socket()) until connect() completed, and until the connection was done. */
 	struct histogram connect_us, conn_us;
+	/* The kernel's view, filled in after the loop; a zeroed result measured nothing. */
+	uint32_t measured;        /* MEASURED_* bits */
+	uint64_t time_wait;       /* TIME_WAIT toward the destination once the closes settled */
+	struct kcounters kernel;  /* counter deltas over the loop (kernel.present: which) */
+	uint64_t wait_clear_ns;   /* --wait-clear: time waited before the loop */
+	uint64_t wait_clear_left; /* --wait-clear: TIME_WAIT left when the loop began */
 };
+
+#define MEASURED_TIME_WAIT 1u  /* time_wait is valid */
+#define MEASURED_WAIT_CLEAR 2u /* wait_clear_ns and wait_clear_left are valid */
 
 /* Count one failure. */
 static inline void fail_count(struct fail_table *t, enum fail_stage stage, int detail)
@@ -66,7 +76,8 @@ void fail_table_add(struct fail_table *dst, const struct fail_table *src);
 typedef void (*fail_visit_fn)(void *ctx, const char *key, uint32_t count);
 void fail_table_visit(const struct fail_table *t, fail_visit_fn fn, void *ctx);
 
-/* Add a loop's numbers into a running total (the loop number excepted). */
+/* Add a loop's numbers into a running total (the loop number excepted); the kernel
+ * counter deltas and waits add up, time_wait and wait_clear_left keep the latest. */
 void loop_result_add(struct loop_result *total, const struct loop_result *r);
 
 /* Successful connections per second of a result (0 when no time elapsed). */

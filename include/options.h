@@ -56,6 +56,8 @@ struct client_opts {
 	struct endpoint bind;    /* valid when bind_name != NULL: the first address */
 	struct addrlist binds;   /* every --bind address, used round-robin per connection */
 	uint16_t port_lo, port_hi; /* --local-port-range; 0-0 when unset */
+	int wait_clear;          /* --wait-clear: wait for TIME_WAIT to drain before each loop */
+	uint32_t wait_clear_timeout_s; /* its bound (--wait-clear-timeout) */
 };
 
 struct server_opts {

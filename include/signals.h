@@ -17,5 +17,7 @@ int signals_stop_requested(void);
 /* An eventfd that becomes readable (and stays so) when a stop signal arrives; add it,
  * level-triggered, to every epoll set that must wake up. -1 if it could not be made. */
 int signals_stop_fd(void);
+/* Sleep up to ms milliseconds; a stop signal ends the sleep. Returns signals_stop_requested(). */
+int signals_sleep_ms(unsigned ms);
 
 #endif

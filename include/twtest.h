@@ -9,6 +9,7 @@ enum exit_status {
 	EXIT_SETUP = 1,       /* fatal setup error (bind, descriptor limit, ...) */
 	EXIT_USAGE = 2,       /* bad command line */
 	EXIT_FAILURES = 3,    /* --fail-on-error and some connection failed */
+	EXIT_WAIT_TIMEOUT = 4, /* --wait-clear: TIME_WAIT still there when --timeout passed */
 	EXIT_INTERRUPTED = 130, /* SIGINT (SIGTERM: 143) */
 };
 

@@ -14,10 +14,12 @@
 
 #include "clock.h"
 #include "fdlimit.h"
+#include "kcounters.h"
 #include "loopstats.h"
 #include "report.h"
 #include "signals.h"
 #include "sockutil.h"
+#include "tw_wait.h"
 #include "twtest.h"
 
 enum conn_state {
@@ -369,6 +371,36 @@ static void team_run_loop(struct client_team *t, uint32_t loop, struct loop_resu
 	res->elapsed_ns = clock_now_ns() - start;
 }
 
+#define SETTLE_MAX_MS 1000 /* bound of the wait for a loop's closes to settle */
+
+/* Before a loop with --wait-clear: wait for TIME_WAIT toward the destination to drain. */
+static void loop_wait_clear(const struct report *rep, const struct sockdiag_filter *f,
+			    uint32_t loop, struct loop_result *wc)
+{
+	int rc = tw_wait_clear(f, (uint64_t)rep->opts->wait_clear_timeout_s * 1000,
+			       &wc->wait_clear_left, &wc->wait_clear_ns);
+	if (rc < 0 || rc == TW_WAIT_INTERRUPTED)
+		return;
+	wc->measured |= MEASURED_WAIT_CLEAR;
+	report_wait_clear(rep, loop, wc->wait_clear_ns, wc->wait_clear_left, rc == TW_WAIT_TIMEOUT);
+}
+
+/* After a loop: once its closes have settled (bounded), the TIME_WAIT sockets toward the
+ * destination, and the kernel counters' deltas since `before`. */
+static void loop_observe(const struct sockdiag_filter *f, const struct kcounters *before,
+			 struct loop_result *res)
+{
+	struct tcp_states st;
+	int rc = tw_settle(f, SETTLE_MAX_MS, &st);
+	if (rc >= 0 && rc != TW_WAIT_INTERRUPTED) {
+		res->time_wait = st.n[TCPS_TIME_WAIT];
+		res->measured |= MEASURED_TIME_WAIT;
+	}
+	struct kcounters after;
+	if (before->present && kcounters_read(&after) == 0)
+		kcounters_delta(before, &after, &res->kernel);
+}
+
 int client_run(const struct client_opts *o, FILE *out)
 {
 	signals_install();
@@ -428,15 +460,25 @@ int client_run(const struct client_opts *o, FILE *out)
 	sysctl_read_net(&rep.sys);
 	report_header(&rep);
 
-	struct loop_result total, res;
+	struct sockdiag_filter tw_filter = {.port = o->port, .end = PORT_REMOTE, .remote = &o->dst.addr};
+	struct loop_result total, res, wc;
 	memset(&total, 0, sizeof(total));
 	uint32_t done = 0;
 	for (uint32_t loop = 0; loop < o->loops && !signals_stop_requested(); loop++) {
 		if (loop > 0 && o->interval_ms)
 			pause_ms(team.workers[0].epfd, o->interval_ms);
+		memset(&wc, 0, sizeof(wc));
+		if (o->wait_clear && !signals_stop_requested())
+			loop_wait_clear(&rep, &tw_filter, loop, &wc);
 		if (signals_stop_requested())
 			break;
+		struct kcounters before;
+		kcounters_read(&before);
 		team_run_loop(&team, loop, &res);
+		loop_observe(&tw_filter, &before, &res);
+		res.measured |= wc.measured;
+		res.wait_clear_ns = wc.wait_clear_ns;
+		res.wait_clear_left = wc.wait_clear_left;
 		report_loop(&rep, &res);
 		loop_result_add(&total, &res);
 		done++;

@@ -46,6 +46,11 @@ const char client_usage[] =
 	"                          own epoll set (1-64, at most CONNS; default 1)\n"
 	"      --format FMT        text (default), csv or json (JSON Lines)\n"
 	"      --fail-on-error     exit 3 if any connection failed\n"
+	"      --wait-clear        before each loop, wait until no TIME_WAIT socket toward\n"
+	"                          DSTIP:PORT remains (said on stderr in text, as fields in\n"
+	"                          csv/json); the loop runs anyway once the bound passes\n"
+	"      --wait-clear-timeout S\n"
+	"                          bound of that wait in seconds (default 120; 0 no bound)\n"
 	"  -h, --help              show this help\n"
 	"\n"
 	"Exit status: 0 run completed, 1 setup error, 2 usage error, 3 failures with\n"
@@ -54,7 +59,7 @@ const char client_usage[] =
 enum {
 	OPT_PAYLOAD = 256, OPT_TIMEOUT, OPT_CLOSE, OPT_REUSEPORT, OPT_LINGER, OPT_REUSEADDR,
 	OPT_BIND, OPT_BIND_NO_PORT, OPT_PORT_RANGE, OPT_INTERVAL, OPT_FORMAT, OPT_FAIL_ON_ERROR,
-	OPT_THREADS,
+	OPT_THREADS, OPT_WAIT_CLEAR, OPT_WAIT_CLEAR_TIMEOUT,
 	OPT_LAST,
 };
 
@@ -73,6 +78,8 @@ static const struct option client_long_opts[] = {
 	{"format", required_argument, NULL, OPT_FORMAT},
 	{"fail-on-error", no_argument, NULL, OPT_FAIL_ON_ERROR},
 	{"threads", required_argument, NULL, OPT_THREADS},
+	{"wait-clear", no_argument, NULL, OPT_WAIT_CLEAR},
+	{"wait-clear-timeout", required_argument, NULL, OPT_WAIT_CLEAR_TIMEOUT},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -86,6 +93,7 @@ void client_defaults(struct client_opts *o)
 	o->threads = 1;
 	o->close_mode = CLIENT_CLOSE_CLIENT;
 	o->format = FORMAT_TEXT;
+	o->wait_clear_timeout_s = 120;
 }
 
 enum parse_result client_parse_args(int argc, char **argv, struct client_opts *o, char *err,
@@ -154,6 +162,12 @@ enum parse_result client_parse_args(int argc, char **argv, struct client_opts *o
 				return PARSE_ERROR;
 			o->threads = (uint32_t)v;
 			break;
+		case OPT_WAIT_CLEAR: o->wait_clear = 1; break;
+		case OPT_WAIT_CLEAR_TIMEOUT:
+			if (cli_num("--wait-clear-timeout", optarg, 0, 86400, &v, err, errlen) < 0)
+				return PARSE_ERROR;
+			o->wait_clear_timeout_s = (uint32_t)v;
+			break;
 		case OPT_BIND:
 			if (addrlist_parse(optarg, &o->binds, &why) < 0)
 				return cli_fail(err, errlen, "invalid --bind '%s': %s", optarg, why);
@@ -197,6 +211,8 @@ enum parse_result client_parse_args(int argc, char **argv, struct client_opts *o
 		return cli_fail(err, errlen, "--linger conflicts with --close=shutdown: the FIN is already sent, RST cannot replace it");
 	if (o->threads > o->conns)
 		return cli_fail(err, errlen, "--threads %u is more than CONNS %u", o->threads, o->conns);
+	if (seen[OPT_WAIT_CLEAR_TIMEOUT] && !o->wait_clear)
+		return cli_fail(err, errlen, "--wait-clear-timeout needs --wait-clear");
 	if (o->bind_no_port && o->bind_name == NULL)
 		return cli_fail(err, errlen, "--bind-no-port needs --bind ADDR");
 

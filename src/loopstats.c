@@ -64,6 +64,14 @@ void loop_result_add(struct loop_result *total, const struct loop_result *r)
 	fail_table_add(&total->fails, &r->fails);
 	hist_merge(&total->connect_us, &r->connect_us);
 	hist_merge(&total->conn_us, &r->conn_us);
+	kcounters_add(&total->kernel, &r->kernel);
+	total->measured |= r->measured;
+	if (r->measured & MEASURED_TIME_WAIT)
+		total->time_wait = r->time_wait;
+	if (r->measured & MEASURED_WAIT_CLEAR) {
+		total->wait_clear_ns += r->wait_clear_ns;
+		total->wait_clear_left = r->wait_clear_left;
+	}
 }
 
 double loop_result_rate(const struct loop_result *r)

@@ -5,11 +5,13 @@
 #include "client.h"
 #include "options.h"
 #include "server.h"
+#include "stat_cmd.h"
 #include "twtest.h"
 
 const char main_usage[] =
 	"usage: twtest client [options] DSTIP LOOPS CONNS [REUSEPORT [LINGER]]\n"
 	"       twtest server [options]\n"
+	"       twtest stat [options]\n"
 	"       twtest --help | --version\n"
 	"\n"
 	"A paired test harness for short TCP connections and TIME_WAIT port exhaustion\n"
@@ -57,6 +59,12 @@ int main(int argc, char **argv)
 				      server_usage, err);
 		return rc >= 0 ? rc : server_run(&o, stdout);
 	}
-	fprintf(stderr, "twtest: unknown subcommand '%s' (client or server; see twtest --help)\n", sub);
+	if (strcmp(sub, "stat") == 0) {
+		struct stat_opts o;
+		int rc = finish_parse(stat_parse_args(argc - 1, argv + 1, &o, err, sizeof(err)), sub,
+				      stat_usage, err);
+		return rc >= 0 ? rc : stat_run(&o, stdout);
+	}
+	fprintf(stderr, "twtest: unknown subcommand '%s' (client, server or stat; see twtest --help)\n", sub);
 	return EXIT_USAGE;
 }

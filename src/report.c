@@ -84,8 +84,11 @@ void report_header(const struct report *r)
 		fputs("type,loop,conns,finished,failed,time_s,conn_per_s,failed_by,dst,port,payload,"
 		      "close,reuseport,linger,tw_reuse,tw_reuse_delay_ms,port_range,timestamps,"
 		      "max_tw_buckets,connect_us_min,connect_us_p50,connect_us_p99,connect_us_max,"
-		      "conn_us_min,conn_us_p50,conn_us_p99,conn_us_max\n",
+		      "conn_us_min,conn_us_p50,conn_us_p99,conn_us_max",
 		      r->out);
+		for (int k = 0; k < KC_COUNT; k++)
+			fprintf(r->out, "%s%s", k ? ",kernel_" : ",time_wait,kernel_", kcounter_name(k));
+		fputs(",wait_clear_s,wait_clear_left\n", r->out);
 		break;
 	case FORMAT_JSON:
 		fprintf(r->out, "{\"type\":\"header\",\"version\":\"%s\",\"dst\":", TWTEST_VERSION);
@@ -170,6 +173,56 @@ static void write_latencies(FILE *out, enum output_format fmt, const struct loop
 	write_latency(out, fmt, "conn_us", &res->conn_us);
 }
 
+/* The kernel's view of a loop or a run in text: ", time_wait: N, kernel: TW=1 ..." with
+ * the non-zero counters only. */
+static void text_kernel(FILE *out, const struct loop_result *res)
+{
+	if (res->measured & MEASURED_TIME_WAIT)
+		fprintf(out, ", time_wait: %" PRIu64, res->time_wait);
+	int n = 0;
+	for (int k = 0; k < KC_COUNT; k++)
+		if ((res->kernel.present & (1u << k)) && res->kernel.v[k])
+			fprintf(out, "%s%s=%" PRIu64, n++ ? " " : ", kernel: ", kcounter_name(k),
+				res->kernel.v[k]);
+}
+
+/* The same as CSV columns, empty where not measured, then the end of the row. */
+static void csv_kernel(FILE *out, const struct loop_result *res)
+{
+	if (res->measured & MEASURED_TIME_WAIT)
+		fprintf(out, ",%" PRIu64, res->time_wait);
+	else
+		fputc(',', out);
+	for (int k = 0; k < KC_COUNT; k++)
+		if (res->kernel.present & (1u << k))
+			fprintf(out, ",%" PRIu64, res->kernel.v[k]);
+		else
+			fputc(',', out);
+	if (res->measured & MEASURED_WAIT_CLEAR)
+		fprintf(out, ",%.3f,%" PRIu64 "\n", seconds(res->wait_clear_ns), res->wait_clear_left);
+	else
+		fputs(",,\n", out);
+}
+
+/* The same as JSON members (each with a leading comma), only those measured. */
+static void json_kernel(FILE *out, const struct loop_result *res)
+{
+	if (res->measured & MEASURED_TIME_WAIT)
+		fprintf(out, ",\"time_wait\":%" PRIu64, res->time_wait);
+	if (res->kernel.present) {
+		fputs(",\"kernel\":{", out);
+		int n = 0;
+		for (int k = 0; k < KC_COUNT; k++)
+			if (res->kernel.present & (1u << k))
+				fprintf(out, "%s\"%s\":%" PRIu64, n++ ? "," : "", kcounter_name(k),
+					res->kernel.v[k]);
+		fputc('}', out);
+	}
+	if (res->measured & MEASURED_WAIT_CLEAR)
+		fprintf(out, ",\"wait_clear_s\":%.3f,\"wait_clear_left\":%" PRIu64,
+			seconds(res->wait_clear_ns), res->wait_clear_left);
+}
+
 /* The numbers common to a loop and a summary, in each format. */
 static void write_numbers(const struct report *r, const char *type, const char *loop_field,
 			  const struct loop_result *res)
@@ -186,6 +239,7 @@ static void write_numbers(const struct report *r, const char *type, const char *
 			write_failed_by(out, &res->fails, visit_text);
 		}
 		write_latencies(out, FORMAT_TEXT, res);
+		text_kernel(out, res);
 		fputc('\n', out);
 		break;
 	case FORMAT_CSV:
@@ -194,7 +248,7 @@ static void write_numbers(const struct report *r, const char *type, const char *
 		write_failed_by(out, &res->fails, visit_text);
 		csv_settings(r);
 		write_latencies(out, FORMAT_CSV, res);
-		fputc('\n', out);
+		csv_kernel(out, res);
 		break;
 	case FORMAT_JSON:
 		fprintf(out, "{\"type\":\"%s\",%s\"conns\":%" PRIu64 ",\"finished\":%" PRIu64
@@ -203,6 +257,7 @@ static void write_numbers(const struct report *r, const char *type, const char *
 		write_failed_by(out, &res->fails, visit_json);
 		fputc('}', out);
 		write_latencies(out, FORMAT_JSON, res);
+		json_kernel(out, res);
 		fputs("}\n", out);
 		break;
 	}
@@ -236,4 +291,42 @@ void report_summary(const struct report *r, const struct loop_result *total, uin
 		break;
 	}
 	write_numbers(r, "summary", field, total);
+}
+
+void report_wait_clear(const struct report *r, uint32_t loop, uint64_t waited_ns, uint64_t left,
+		       int timed_out)
+{
+	if (r->opts->format != FORMAT_TEXT)
+		return;
+	char dst[80];
+	endpoint_str(&r->opts->dst, dst, sizeof(dst));
+	if (timed_out)
+		fprintf(stderr,
+			"twtest client: loop %" PRIu32 ": %" PRIu64 " TIME_WAIT toward %s still there "
+			"after %.3f s (--wait-clear-timeout); going on\n",
+			loop, left, dst, seconds(waited_ns));
+	else
+		fprintf(stderr,
+			"twtest client: loop %" PRIu32 ": no TIME_WAIT toward %s after waiting %.3f s\n",
+			loop, dst, seconds(waited_ns));
+	fflush(stderr);
+}
+
+void report_states(FILE *out, enum output_format fmt, const struct tcp_states *st)
+{
+	for (int s = 1; s <= TCPS_MAX; s++) {
+		if (fmt == FORMAT_JSON)
+			fprintf(out, "%s\"%s\":%" PRIu64, s == 1 ? "{" : ",", tcp_state_name(s), st->n[s]);
+		else
+			fprintf(out, "%s %" PRIu64 "\n", tcp_state_name(s), st->n[s]);
+	}
+	if (fmt == FORMAT_JSON)
+		fputs("}\n", out);
+	fflush(out);
+}
+
+void report_states_inline(FILE *out, const struct tcp_states *st)
+{
+	for (int s = 1; s <= TCPS_MAX; s++)
+		fprintf(out, " %s=%" PRIu64, tcp_state_name(s), st->n[s]);
 }

@@ -18,6 +18,7 @@
 
 #include "clock.h"
 #include "fdlimit.h"
+#include "report.h"
 #include "signals.h"
 #include "sockutil.h"
 #include "sysctl.h"
@@ -457,6 +458,24 @@ static void server_print_summary(const struct server *servers, uint32_t n, FILE 
 	fflush(out);
 }
 
+/* The kernel's count of sockets by state with the listening port as their own port, at
+ * exit: what the server side holds (TIME_WAIT with --close=first, for instance). */
+static void server_print_states(uint16_t port, FILE *out)
+{
+	struct sockdiag_filter f = {.family = AF_UNSPEC, .port = port, .end = PORT_LOCAL};
+	struct tcp_states st;
+	int rc = sockdiag_count(&f, TCPF_ALL, &st);
+	if (rc < 0) {
+		fprintf(out, "twtest server: states on port %u: unavailable (sock_diag: %s)\n", port,
+			strerror(-rc));
+	} else {
+		fprintf(out, "twtest server: states on port %u:", port);
+		report_states_inline(out, &st);
+		fputc('\n', out);
+	}
+	fflush(out);
+}
+
 static void server_free(struct server *s)
 {
 	/* Close what is still open, so that no descriptor leaks. */
@@ -565,8 +584,13 @@ int server_run(const struct server_opts *o, FILE *out)
 	}
 	for (uint32_t i = 1; i < started; i++)
 		pthread_join(tids[i], NULL);
-	if (rc == EXIT_RAN)
+	if (rc == EXIT_RAN) {
 		server_print_summary(servers, nt, out);
+		server_print_states(ntohs(bound.addr.ss_family == AF_INET6
+						  ? ((struct sockaddr_in6 *)&bound.addr)->sin6_port
+						  : ((struct sockaddr_in *)&bound.addr)->sin_port),
+				    out);
+	}
 out:
 	for (uint32_t i = 0; i < ready; i++)
 		server_free(&servers[i]);

@@ -2,10 +2,13 @@
 #include "signals.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
+
+#include "clock.h"
 
 static volatile sig_atomic_t stop_signal;
 static sigset_t wait_mask;
@@ -58,4 +61,15 @@ int signals_stop_requested(void)
 int signals_stop_fd(void)
 {
 	return stop_fd;
+}
+
+int signals_sleep_ms(unsigned ms)
+{
+	uint64_t end = clock_now_ns() + (uint64_t)ms * 1000000;
+	for (uint64_t now; !stop_signal && (now = clock_now_ns()) < end;) {
+		struct timespec ts = {.tv_sec = (time_t)((end - now) / 1000000000),
+				      .tv_nsec = (long)((end - now) % 1000000000)};
+		ppoll(NULL, 0, &ts, &wait_mask);
+	}
+	return stop_signal;
 }

@@ -63,12 +63,13 @@ TEST(report_text_seed_compatible)
 	free(s);
 }
 
-/* Rule: CSV rows carry the same numbers, the failures in one column, then the settings. */
+/* Rule: CSV rows carry the same numbers, the failures in one column, then the settings,
+ * then the kernel's view (empty cells: not measured). */
 TEST(report_csv_row)
 {
 	char *s = render_loop(FORMAT_CSV);
 	CHECK_STR(s, "loop,2,10000,8232,1768,0.734,11215,connect/EADDRNOTAVAIL=1766 timeout/echo=2,"
-		     "127.0.0.1,4000,100,client,0,0,2,1000,32768-60999,1,131072,1,50,98,100,200,249,299,299\n");
+		     "127.0.0.1,4000,100,client,0,0,2,1000,32768-60999,1,131072,1,50,98,100,200,249,299,299,,,,,,,,,,,,,\n");
 	free(s);
 }
 

@@ -1,0 +1,50 @@
+/* TCP socket counts by state from the kernel's own table, through NETLINK_SOCK_DIAG
+ * (inet_diag), optionally only sockets with a given port, filtered in the kernel. */
+#ifndef TWTEST_SOCKDIAG_H
+#define TWTEST_SOCKDIAG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+/* TCP states as the kernel numbers them (include/net/tcp_states.h). */
+enum tcp_state {
+	TCPS_ESTABLISHED = 1, TCPS_SYN_SENT, TCPS_SYN_RECV, TCPS_FIN_WAIT1, TCPS_FIN_WAIT2,
+	TCPS_TIME_WAIT, TCPS_CLOSE, TCPS_CLOSE_WAIT, TCPS_LAST_ACK, TCPS_LISTEN, TCPS_CLOSING,
+	TCPS_MAX = TCPS_CLOSING,
+};
+
+#define TCPF(s) (1u << (s))
+#define TCPF_ALL (((1u << (TCPS_MAX + 1)) - 1) & ~1u)
+
+/* Sockets counted per state, indexed by enum tcp_state (slot 0 unused). */
+struct tcp_states {
+	uint64_t n[TCPS_MAX + 1];
+};
+
+/* Which end of a socket must carry the filter's port. */
+enum port_end {
+	PORT_EITHER, /* local or remote */
+	PORT_LOCAL,  /* the socket's own port (a server's listening port) */
+	PORT_REMOTE, /* the peer's port (a client's destination port) */
+};
+
+struct sockdiag_filter {
+	int family;        /* AF_INET, AF_INET6, or AF_UNSPEC for both */
+	uint16_t port;     /* 0: every socket */
+	enum port_end end;
+	const struct sockaddr_storage *remote; /* NULL, or the peer address to match */
+};
+
+/* The kernel's name of a state ("TIME_WAIT"), or NULL outside 1..TCPS_MAX. */
+const char *tcp_state_name(int state);
+
+/* Build the INET_DIAG_REQ_BYTECODE program that keeps sockets with `port` at the given end
+ * into buf; returns its length in bytes, or 0 if cap is too small. */
+size_t sockdiag_port_bytecode(uint16_t port, enum port_end end, void *buf, size_t cap);
+
+/* Count the sockets matching f whose state is in the mask `states` (TCPF bits) into out
+ * (zeroed first). Returns 0, or a negative errno. */
+int sockdiag_count(const struct sockdiag_filter *f, uint32_t states, struct tcp_states *out);
+
+#endif
