@@ -18,7 +18,10 @@ tw_cleanup() {
 	for pid in "${TW_SERVER_PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	done
-	for ns in "${TW_NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
+	# also those made inside $(ns_create ...), whose subshell could not record them
+	for ns in "${TW_NETNS[@]}" $(ip netns list | awk -v p="${TW_PREFIX}-" 'index($1, p) == 1 { print $1 }'); do
+		ip netns del "$ns" 2>/dev/null
+	done
 	[ -n "$TW_TMP" ] && rm -rf "$TW_TMP"
 	return 0
 }
@@ -92,7 +95,8 @@ run_tests() {
 	local t rc
 	for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
 		if [ -n "${TW_ONLY:-}" ] && [ "$t" != "$TW_ONLY" ]; then continue; fi
-		( trap tw_cleanup EXIT; "$t" )
+		# TW_TMP made here, so that $(tmpdir) in a subshell still names the one the trap removes
+		( TW_TMP=$(mktemp -d); trap tw_cleanup EXIT; "$t" )
 		rc=$?
 		case $rc in
 		0) echo "PASS ${TW_FILE:-?}:$t" ;;
