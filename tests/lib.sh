@@ -19,7 +19,7 @@ tw_cleanup() {
 		kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	done
 	# also those made inside $(ns_create ...), whose subshell could not record them
-	for ns in "${TW_NETNS[@]}" $(ip netns list | awk -v p="${TW_PREFIX}-" 'index($1, p) == 1 { print $1 }'); do
+	for ns in "${TW_NETNS[@]}" $(ip netns list 2>/dev/null | awk -v p="${TW_PREFIX}-" 'index($1, p) == 1 { print $1 }'); do
 		ip netns del "$ns" 2>/dev/null
 	done
 	[ -n "$TW_TMP" ] && rm -rf "$TW_TMP"
