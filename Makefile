@@ -58,8 +58,17 @@ test: twtest $(UNIT_BIN)
 
 check: test
 
-bench: twtest
-	scripts/bench.sh
+# The benchmark's own yardstick (bench/baseline.c) and rusage reporter (bench/runstat.c).
+BENCH_BINS = $(BUILD)/baseline $(BUILD)/runstat
+
+$(BUILD)/baseline: bench/baseline.c | $(BUILD)
+	$(CC) $(FINAL_CFLAGS) -o $@ $< $(FINAL_LDFLAGS)
+
+$(BUILD)/runstat: bench/runstat.c | $(BUILD)
+	$(CC) $(FINAL_CFLAGS) -o $@ $< $(FINAL_LDFLAGS)
+
+bench: twtest $(BENCH_BINS)
+	scripts/bench.sh $(BUILD)
 
 # Start a server on loopback, run a client against it, stop the server.
 demo: twtest

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# make bench: twtest's client and server against a minimal epoll client and echo server of
+# our own (bench/baseline.c), for a fixed amount of work, each run in a fresh throwaway
+# network namespace (tcp_tw_reuse=1, ports 10000-65535), configurations interleaved
+# (A B C A B C ...) so that drifting machine load hits them alike. Prints, per run and
+# averaged: connections per second (finished / the client's wall time), user and system CPU
+# per connection of client and server, the client's share of user time, peak memory, and
+# the ratios against the baseline. A benchmark, not a test: it never fails on a speed.
+#   scripts/bench.sh [BUILD_DIR]    (BENCH_ROUNDS=2, BENCH_WORKLOADS="30x1000 10x10000")
+set -u
+BUILD=${1:-build/release}
+TW=$BUILD/twtest BASE=$BUILD/baseline RUNSTAT=$BUILD/runstat
+ROUNDS=${BENCH_ROUNDS:-2}
+WORKLOADS=${BENCH_WORKLOADS:-"30x1000 10x10000"}
+CONFIGS=${BENCH_CONFIGS:-"baseline twtest-1t twtest-2t"}
+PORT=5000
+PREFIX="twbench$$"
+TMP=$(mktemp -d)
+SPID="" NS=""
+
+for b in "$TW" "$BASE" "$RUNSTAT"; do
+	[ -x "$b" ] || { echo "bench: $b is not built (run make bench)" >&2; exit 1; }
+done
+[ "$(id -u)" = 0 ] || { echo "bench: needs root for a network namespace" >&2; exit 1; }
+
+cleanup() {
+	[ -n "$SPID" ] && kill -TERM "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
+	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# cpu_ticks PID: "utime stime" in clock ticks, all threads (fields 14 and 15 of stat).
+cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12, $13}'; }
+HZ=$(getconf CLK_TCK)
+
+# run CONFIG LOOPS CONNS N: one measured run; appends a result row to $TMP/rows.
+run() {
+	local cfg=$1 loops=$2 conns=$3 n=$4
+	NS="$PREFIX-$n"
+	ip netns add "$NS" || exit 1
+	ip -n "$NS" link set lo up
+	ip netns exec "$NS" sysctl -qw net.ipv4.tcp_tw_reuse=1 net.ipv4.ip_local_port_range="10000 65535"
+	local server client
+	case $cfg in
+	baseline)
+		server=("$BASE" server "$PORT")
+		client=("$BASE" client 127.0.0.1 "$PORT" "$loops" "$conns") ;;
+	twtest-*t)
+		local t=${cfg#twtest-}; t=${t%t}
+		server=("$TW" server --port "$PORT" --bind 127.0.0.1 --threads "$t")
+		client=("$TW" client 127.0.0.1 "$loops" "$conns" --port "$PORT" --threads "$t") ;;
+	esac
+	ip netns exec "$NS" "${server[@]}" >"$TMP/server.out" 2>&1 &
+	SPID=$!
+	local i
+	for i in $(seq 1 200); do grep -q listening "$TMP/server.out" && break; sleep 0.01; done
+	local s0 s1
+	s0=$(cpu_ticks "$SPID")
+	ip netns exec "$NS" "$RUNSTAT" "${client[@]}" >"$TMP/client.out" 2>"$TMP/client.err"
+	s1=$(cpu_ticks "$SPID")
+	local hwm; hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$SPID/status")
+	kill -TERM "$SPID"; wait "$SPID" 2>/dev/null; SPID=""
+	ip netns del "$NS"; NS=""
+	local finished
+	if [ "$cfg" = baseline ]; then
+		finished=$(sed -n 's/^finished=\([0-9]*\).*/\1/p' "$TMP/client.out")
+	else
+		finished=$(sed -n 's/^summary: .*finished_count: \([0-9]*\),.*/\1/p' "$TMP/client.out")
+	fi
+	local stat; stat=$(grep '^runstat:' "$TMP/client.err")
+	awk -v cfg="$cfg" -v wl="${loops}x$conns" -v n="$n" -v total=$((loops * conns)) \
+		-v fin="${finished:-0}" -v s0="$s0" -v s1="$s1" -v hz="$HZ" -v hwm="${hwm:-0}" -v stat="$stat" '
+	BEGIN {
+		split(stat, kv, /[ =]/)
+		for (i = 1; i < length(kv); i++) v[kv[i]] = kv[i + 1]
+		split(s0, a, " "); split(s1, b, " ")
+		su = (b[1] - a[1]) / hz; ss = (b[2] - a[2]) / hz
+		f = fin > 0 ? fin : 1
+		printf "%s %s %s %d %d %.0f %.2f %.2f %.1f %.2f %.2f %d %d\n", wl, cfg, n, fin, total - fin,
+			fin / v["wall_s"], v["user_s"] * 1e6 / f, v["sys_s"] * 1e6 / f,
+			100 * v["user_s"] / (v["user_s"] + v["sys_s"] + 1e-9),
+			su * 1e6 / f, ss * 1e6 / f, v["maxrss_kb"], hwm
+	}' >>"$TMP/rows"
+	tail -1 "$TMP/rows" | awk '{printf "%-9s %-11s %6d %7d %8.0f %8.2f %8.2f %6.1f%% %8.2f %8.2f %8d %8d\n", $1, $2, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13}'
+}
+
+echo "twtest benchmark: $(nproc) cores, kernel $(uname -r); each run in a fresh namespace"
+echo "(tcp_tw_reuse=1, ip_local_port_range 10000-65535), $ROUNDS rounds, configurations interleaved"
+echo "CPU in microseconds per finished connection; memory in KiB (client ru_maxrss, server VmHWM)"
+echo
+printf "%-9s %-11s %6s %7s %8s %8s %8s %7s %8s %8s %8s %8s\n" workload config finish failed conn/s \
+	cl_user cl_sys cl_usr% sv_user sv_sys cl_kb sv_kb
+: >"$TMP/rows"
+n=0
+for wl in $WORKLOADS; do
+	for r in $(seq 1 "$ROUNDS"); do
+		for cfg in $CONFIGS; do
+			n=$((n + 1))
+			run "$cfg" "${wl%x*}" "${wl#*x}" "$n"
+		done
+	done
+done
+
+echo
+echo "means over the rounds:"
+awk '
+{ k = $1 " " $2; if (!(k in cnt)) order[++no] = k; cnt[k]++; rate[k] += $6; cu[k] += $7; cs[k] += $8
+  su[k] += $10; ss[k] += $11; ckb[k] = ($12 > ckb[k] ? $12 : ckb[k]); skb[k] = ($13 > skb[k] ? $13 : skb[k])
+  fail[k] += $5 }
+END {
+	printf "%-9s %-11s %8s %8s %8s %7s %8s %8s %7s %8s %8s\n", "workload", "config", "conn/s", "cl_user", "cl_sys", "cl_usr%", "sv_user", "sv_sys", "failed", "cl_kb", "sv_kb"
+	for (i = 1; i <= no; i++) {
+		k = order[i]; c = cnt[k]; split(k, p, " ")
+		r[k] = rate[k] / c
+		printf "%-9s %-11s %8.0f %8.2f %8.2f %6.1f%% %8.2f %8.2f %7d %8d %8d\n", p[1], p[2], rate[k] / c, cu[k] / c, cs[k] / c,
+			100 * cu[k] / (cu[k] + cs[k] + 1e-9), su[k] / c, ss[k] / c, fail[k], ckb[k], skb[k]
+	}
+	print ""
+	for (i = 1; i <= no; i++) {
+		split(order[i], p, " ")
+		if (p[2] != "baseline") continue
+		w = p[1]; b = w " baseline"; t1 = w " twtest-1t"; t2 = w " twtest-2t"
+		if (t1 in r) printf "%-9s twtest 1 thread / baseline:     %.2fx (goal >= 0.95)\n", w, r[t1] / r[b]
+		if ((t1 in r) && (t2 in r)) printf "%-9s twtest 2 threads / 1 thread:   %.2fx (goal >= 1.2)\n", w, r[t2] / r[t1]
+		if (t1 in r) printf "%-9s twtest client user CPU share:  %.1f%% of its CPU (goal < 3%%)\n", w, 100 * cu[t1] / (cu[t1] + cs[t1] + 1e-9)
+	}
+}' "$TMP/rows"
