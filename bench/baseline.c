@@ -76,6 +76,39 @@ static int run_server(int port)
 	}
 }
 
+/* One epoll_wait: send on connect, count the echo, close when it is all back. */
+static int poll_once(int ep, unsigned short *rcvd, const char *payload, long *open,
+		     long *finished, long *failed, int timeout_ms)
+{
+	static char buf[4096];
+	struct epoll_event evs[MAX_EVENTS];
+	int n = epoll_wait(ep, evs, MAX_EVENTS, timeout_ms);
+	for (int i = 0; i < n; i++) {
+		int fd = evs[i].data.fd;
+		uint32_t e = evs[i].events;
+		if (e & (EPOLLERR | EPOLLHUP)) {
+			close(fd);
+			(*open)--;
+			(*failed)++;
+			continue;
+		}
+		/* rcvd: 0 until the payload is sent, then 1 + bytes received */
+		if ((e & EPOLLOUT) && rcvd[fd] == 0 && write(fd, payload, PAYLOAD) == PAYLOAD)
+			rcvd[fd] = 1;
+		if (!(e & EPOLLIN))
+			continue;
+		ssize_t k;
+		while ((k = read(fd, buf, sizeof(buf))) > 0)
+			rcvd[fd] = (unsigned short)(rcvd[fd] + k);
+		if (rcvd[fd] > PAYLOAD) {
+			close(fd);
+			(*open)--;
+			(*finished)++;
+		}
+	}
+	return n;
+}
+
 static int run_client(const char *ip, int port, long loops, long conns)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -83,16 +116,16 @@ static int run_client(const char *ip, int port, long loops, long conns)
 		fprintf(stderr, "baseline client: bad address %s\n", ip);
 		return 2;
 	}
-	/* bytes received, by descriptor */
+	/* per descriptor: 0 before the send, then 1 + bytes received */
 	unsigned short *rcvd = calloc((size_t)conns + 64, sizeof(*rcvd));
-	char payload[PAYLOAD], buf[4096];
+	char payload[PAYLOAD];
 	memset(payload, 'x', sizeof(payload));
 	int ep = epoll_create1(0);
-	long finished = 0, failed = 0;
-	struct epoll_event evs[MAX_EVENTS];
+	long finished = 0, failed = 0, open = 0;
 	for (long loop = 0; loop < loops; loop++) {
-		long open = 0;
 		for (long i = 0; i < conns; i++) {
+			if (i % 64 == 63) /* serve completed connects while opening the rest */
+				poll_once(ep, rcvd, payload, &open, &finished, &failed, 0);
 			int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 			if (fd < 0 || (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 && errno != EINPROGRESS)) {
 				if (fd >= 0)
@@ -105,34 +138,11 @@ static int run_client(const char *ip, int port, long loops, long conns)
 			epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 			open++;
 		}
-		while (open > 0) {
-			int n = epoll_wait(ep, evs, MAX_EVENTS, 10000);
-			if (n <= 0)
+		while (open > 0)
+			if (poll_once(ep, rcvd, payload, &open, &finished, &failed, 10000) <= 0)
 				break;
-			for (int i = 0; i < n; i++) {
-				int fd = evs[i].data.fd;
-				uint32_t e = evs[i].events;
-				if (e & (EPOLLERR | EPOLLHUP)) {
-					close(fd);
-					open--;
-					failed++;
-					continue;
-				}
-				if ((e & EPOLLOUT) && rcvd[fd] == 0 && write(fd, payload, PAYLOAD) < 0)
-					rcvd[fd] = 0;
-				if (!(e & EPOLLIN))
-					continue;
-				ssize_t k;
-				while ((k = read(fd, buf, sizeof(buf))) > 0)
-					rcvd[fd] = (unsigned short)(rcvd[fd] + k);
-				if (rcvd[fd] >= PAYLOAD) {
-					close(fd);
-					open--;
-					finished++;
-				}
-			}
-		}
 		failed += open;
+		open = 0;
 	}
 	printf("finished=%ld failed=%ld\n", finished, failed);
 	return 0;

@@ -28,6 +28,7 @@
 #define ACCEPT_BACKOFF_MS 100    /* pause accepting this long when descriptors run out */
 #define FD_RESERVE 32            /* descriptors kept free beside --max-conns (and 2 a thread) */
 #define CONNS_PER_CHUNK 1024
+#define NOFILE_WANT (1u << 20)   /* without --max-conns: as many descriptors as root may get */
 
 struct sconn {
 	int fd;
@@ -523,7 +524,7 @@ int server_run(const struct server_opts *o, FILE *out)
 	signals_install();
 	uint32_t nt = o->threads ? o->threads : 1;
 	uint32_t reserve = FD_RESERVE + 2 * nt;
-	uint64_t nofile = fdlimit_raise(o->max_conns ? (uint64_t)o->max_conns + reserve : 0);
+	uint64_t nofile = fdlimit_raise(o->max_conns ? (uint64_t)o->max_conns + reserve : NOFILE_WANT);
 	uint32_t max_conns = o->max_conns;
 	if (max_conns == 0 || (uint64_t)max_conns + reserve > nofile)
 		max_conns = nofile > 2 * (uint64_t)reserve ? (uint32_t)(nofile - reserve) : reserve;
