@@ -31,8 +31,23 @@ enum server_close {
 	SERVER_CLOSE_RST,   /* like first, but with SO_LINGER {1,0}: RST */
 };
 
+/* The server's answer to the client's EOF (--on-eof). */
+enum server_on_eof {
+	SERVER_EOF_CLOSE,  /* close() (the default): the server is the passive closer */
+	SERVER_EOF_IGNORE, /* keep the socket open: it stays in CLOSE_WAIT */
+	SERVER_EOF_WRITE,  /* write --on-eof's TEXT and keep the socket open */
+};
+
+/* The client's answer to the server's FIN (--on-eof). */
+enum client_on_eof {
+	CLIENT_EOF_CLOSE,    /* close() at once, even with data unread (then RST) */
+	CLIENT_EOF_SHUTDOWN, /* shutdown(SHUT_WR) at once, read the rest, close() */
+	CLIENT_EOF_IGNORE,   /* nothing at once: read the rest, then close() */
+};
+
 extern const char *const client_close_names[];
 extern const char *const server_close_names[];
+extern const char *const client_on_eof_names[];
 extern const char *const format_names[];
 
 struct client_opts {
@@ -58,6 +73,15 @@ struct client_opts {
 	uint16_t port_lo, port_hi; /* --local-port-range; 0-0 when unset */
 	int wait_clear;          /* --wait-clear: wait for TIME_WAIT to drain before each loop */
 	uint32_t wait_clear_timeout_s; /* its bound (--wait-clear-timeout) */
+	/* Close scenarios (docs/closing.md): any of these runs the connections one after
+	 * another on a separate path (src/client_seq.c), leaving the concurrent loop as it is. */
+	int sequential;          /* --sequential, or implied by the options below */
+	uint16_t source_port;    /* --source-port: bound before connect; 0 unset */
+	int64_t close_after_ms;  /* --close-after: close this long after connect; -1 unset */
+	uint32_t read_delay_ms;  /* --read-delay: do not read before this */
+	int close_on_data;       /* --close-on-data: close as soon as data was read */
+	enum client_on_eof on_eof;
+	int report_conns;        /* --report-conns: one record per connection */
 };
 
 struct server_opts {
@@ -71,6 +95,13 @@ struct server_opts {
 	uint32_t max_conns;      /* 0: as many as descriptors allow */
 	uint32_t idle_timeout_ms; /* 0: never */
 	uint32_t threads;        /* event loops, each with its own SO_REUSEPORT listener */
+	/* Close scenarios (docs/closing.md); the defaults leave the echo server as it is. */
+	const char *greeting;    /* --greeting: sent on accept, or NULL */
+	uint32_t greeting_len;
+	int64_t close_after_ms;  /* --close-after: close this long after accept; -1: never */
+	enum server_on_eof on_eof;
+	const char *eof_text;    /* --on-eof=write:TEXT */
+	uint32_t eof_text_len;
 };
 
 enum parse_result { PARSE_OK = 0, PARSE_HELP = 1, PARSE_ERROR = -1 };

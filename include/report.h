@@ -37,6 +37,26 @@ void report_states(FILE *out, enum output_format fmt, const struct tcp_states *s
 
 /* TCP state counts as " STATE=N" pairs, every state, no newline. */
 void report_states_inline(FILE *out, const struct tcp_states *st);
+/* One connection of the sequential path, as --report-conns prints it: what the kernel said
+ * when the server's FIN was seen and just before close(). */
+struct conn_record {
+	uint32_t loop, conn;
+	uint16_t local_port;       /* 0 if the socket never got one */
+	int failed;                /* 1: counted as failed, at stage/detail */
+	enum fail_stage stage;
+	int detail;
+	uint64_t sent, rcvd;       /* payload bytes written, bytes read */
+	const char *close_trigger; /* what made the client close: see client_seq.c */
+	int eof_state;             /* TCP state when the FIN was seen; -1 not seen */
+	uint32_t eof_unread;       /* unread bytes then */
+	int close_state;           /* TCP state just before close(); -1 never connected */
+	uint32_t close_unread;     /* unread bytes just before close(): discarded, RST sent */
+	int close_error;           /* SO_ERROR just before close() */
+	int shut_wr;               /* shutdown(SHUT_WR) was called before close() */
+};
+
+/* One connection's line (text) or object (JSON); CSV has no per-connection records. */
+void report_conn(const struct report *r, const struct conn_record *c);
 
 /* Write s as a JSON string literal, quotes included. */
 void json_write_string(FILE *out, const char *s);

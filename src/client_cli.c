@@ -8,6 +8,7 @@
 const char *const client_close_names[] = {"client", "server", "shutdown", NULL};
 const char *const server_close_names[] = {"wait", "first", "rst", NULL};
 const char *const format_names[] = {"text", "csv", "json", NULL};
+const char *const client_on_eof_names[] = {"close", "shutdown", "ignore", NULL};
 
 const char client_usage[] =
 	"usage: twtest client [options] DSTIP LOOPS CONNS [REUSEPORT [LINGER]]\n"
@@ -53,13 +54,30 @@ const char client_usage[] =
 	"                          bound of that wait in seconds (default 120; 0 no bound)\n"
 	"  -h, --help              show this help\n"
 	"\n"
+	"Close scenarios (docs/closing.md). Each of these options makes the connections run one\n"
+	"after another instead of all at once:\n"
+	"      --sequential        one connection at a time, nothing else changed\n"
+	"      --source-port PORT  bind every connection to this source port before connect\n"
+	"      --payload 0         send nothing; only read what the server sends\n"
+	"      --read-delay MS     do not read anything during the first MS milliseconds\n"
+	"      --on-eof ACTION     when the server's FIN is seen: close (default; at once, even\n"
+	"                          with data unread, which sends RST), shutdown (shutdown(SHUT_WR)\n"
+	"                          at once, read the rest, close) or ignore (read the rest after\n"
+	"                          --read-delay, then close; meanwhile CLOSE_WAIT)\n"
+	"      --close-after MS    close MS milliseconds after connecting, whatever else happens\n"
+	"                          (0: right after connect, nothing sent)\n"
+	"      --close-on-data     close as soon as some data was read, without waiting for EOF\n"
+	"      --report-conns      one line per connection: bytes sent and read, the TCP state and\n"
+	"                          unread bytes when the FIN was seen and before close(), SO_ERROR\n"
+	"\n"
 	"Exit status: 0 run completed, 1 setup error, 2 usage error, 3 failures with\n"
 	"--fail-on-error, 130 interrupted.\n";
 
 enum {
 	OPT_PAYLOAD = 256, OPT_TIMEOUT, OPT_CLOSE, OPT_REUSEPORT, OPT_LINGER, OPT_REUSEADDR,
 	OPT_BIND, OPT_BIND_NO_PORT, OPT_PORT_RANGE, OPT_INTERVAL, OPT_FORMAT, OPT_FAIL_ON_ERROR,
-	OPT_THREADS, OPT_WAIT_CLEAR, OPT_WAIT_CLEAR_TIMEOUT,
+	OPT_THREADS, OPT_WAIT_CLEAR, OPT_WAIT_CLEAR_TIMEOUT, OPT_SEQUENTIAL, OPT_SOURCE_PORT, OPT_READ_DELAY, OPT_ON_EOF,
+	OPT_CLOSE_AFTER, OPT_CLOSE_ON_DATA, OPT_REPORT_CONNS,
 	OPT_LAST,
 };
 
@@ -80,6 +98,13 @@ static const struct option client_long_opts[] = {
 	{"threads", required_argument, NULL, OPT_THREADS},
 	{"wait-clear", no_argument, NULL, OPT_WAIT_CLEAR},
 	{"wait-clear-timeout", required_argument, NULL, OPT_WAIT_CLEAR_TIMEOUT},
+	{"sequential", no_argument, NULL, OPT_SEQUENTIAL},
+	{"source-port", required_argument, NULL, OPT_SOURCE_PORT},
+	{"read-delay", required_argument, NULL, OPT_READ_DELAY},
+	{"on-eof", required_argument, NULL, OPT_ON_EOF},
+	{"close-after", required_argument, NULL, OPT_CLOSE_AFTER},
+	{"close-on-data", no_argument, NULL, OPT_CLOSE_ON_DATA},
+	{"report-conns", no_argument, NULL, OPT_REPORT_CONNS},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -94,6 +119,8 @@ void client_defaults(struct client_opts *o)
 	o->close_mode = CLIENT_CLOSE_CLIENT;
 	o->format = FORMAT_TEXT;
 	o->wait_clear_timeout_s = 120;
+	o->close_after_ms = -1;
+	o->on_eof = CLIENT_EOF_CLOSE;
 }
 
 enum parse_result client_parse_args(int argc, char **argv, struct client_opts *o, char *err,
@@ -122,9 +149,11 @@ enum parse_result client_parse_args(int argc, char **argv, struct client_opts *o
 			o->port = (uint16_t)v;
 			break;
 		case OPT_PAYLOAD:
-			if (parse_size(optarg, 1, TWTEST_MAX_PAYLOAD, &v, &why) < 0)
-				return cli_fail(err, errlen, "invalid --payload '%s': %s (1-64m)", optarg, why);
+			if (parse_size(optarg, 0, TWTEST_MAX_PAYLOAD, &v, &why) < 0)
+				return cli_fail(err, errlen, "invalid --payload '%s': %s (0-64m)", optarg, why);
 			o->payload = (uint32_t)v;
+			if (v == 0)
+				o->sequential = 1;
 			break;
 		case OPT_TIMEOUT:
 			if (cli_num("--timeout", optarg, 1, 3600000, &v, err, errlen) < 0)
@@ -168,6 +197,36 @@ enum parse_result client_parse_args(int argc, char **argv, struct client_opts *o
 				return PARSE_ERROR;
 			o->wait_clear_timeout_s = (uint32_t)v;
 			break;
+		case OPT_SEQUENTIAL: o->sequential = 1; break;
+		case OPT_SOURCE_PORT:
+			if (cli_num("--source-port", optarg, 1, 65535, &v, err, errlen) < 0)
+				return PARSE_ERROR;
+			o->source_port = (uint16_t)v;
+			o->sequential = 1;
+			break;
+		case OPT_READ_DELAY:
+			if (cli_num("--read-delay", optarg, 0, 3600000, &v, err, errlen) < 0)
+				return PARSE_ERROR;
+			o->read_delay_ms = (uint32_t)v;
+			o->sequential = 1;
+			break;
+		case OPT_CLOSE_AFTER:
+			if (cli_num("--close-after", optarg, 0, 3600000, &v, err, errlen) < 0)
+				return PARSE_ERROR;
+			o->close_after_ms = (int64_t)v;
+			o->sequential = 1;
+			break;
+		case OPT_ON_EOF: {
+			int i = parse_choice(optarg, client_on_eof_names);
+			if (i < 0)
+				return cli_fail(err, errlen,
+					    "invalid --on-eof '%s': must be close, shutdown or ignore", optarg);
+			o->on_eof = (enum client_on_eof)i;
+			o->sequential = 1;
+			break;
+		}
+		case OPT_CLOSE_ON_DATA: o->close_on_data = o->sequential = 1; break;
+		case OPT_REPORT_CONNS: o->report_conns = o->sequential = 1; break;
 		case OPT_BIND:
 			if (addrlist_parse(optarg, &o->binds, &why) < 0)
 				return cli_fail(err, errlen, "invalid --bind '%s': %s", optarg, why);
@@ -215,6 +274,15 @@ enum parse_result client_parse_args(int argc, char **argv, struct client_opts *o
 		return cli_fail(err, errlen, "--wait-clear-timeout needs --wait-clear");
 	if (o->bind_no_port && o->bind_name == NULL)
 		return cli_fail(err, errlen, "--bind-no-port needs --bind ADDR");
+	if (o->sequential && o->threads > 1)
+		return cli_fail(err, errlen, "--threads %u conflicts with the sequential close-scenario "
+			    "options (they run one connection at a time)", o->threads);
+	if (o->sequential && o->bind_no_port)
+		return cli_fail(err, errlen, "--bind-no-port conflicts with the sequential close-scenario options");
+	if (o->source_port && o->port_hi)
+		return cli_fail(err, errlen, "--source-port %u conflicts with --local-port-range", o->source_port);
+	if (o->report_conns && o->format == FORMAT_CSV)
+		return cli_fail(err, errlen, "--report-conns needs --format text or json (CSV rows are loops)");
 
 	o->dst_name = pos[0];
 	if (parse_host(pos[0], o->port, &o->dst, &why) < 0)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "client_seq.h"
 #include "options.h"
 #include "server.h"
 #include "stat_cmd.h"
@@ -51,7 +52,9 @@ int main(int argc, char **argv)
 		struct client_opts o;
 		int rc = finish_parse(client_parse_args(argc - 1, argv + 1, &o, err, sizeof(err)), sub,
 				      client_usage, err);
-		return rc >= 0 ? rc : client_run(&o, stdout);
+		if (rc >= 0)
+			return rc;
+		return o.sequential ? client_seq_run(&o, stdout) : client_run(&o, stdout);
 	}
 	if (strcmp(sub, "server") == 0) {
 		struct server_opts o;

@@ -3,6 +3,8 @@
 #include "report.h"
 
 #include <inttypes.h>
+#include <string.h>
+
 
 #include "twtest.h"
 
@@ -329,4 +331,41 @@ void report_states_inline(FILE *out, const struct tcp_states *st)
 {
 	for (int s = 1; s <= TCPS_MAX; s++)
 		fprintf(out, " %s=%" PRIu64, tcp_state_name(s), st->n[s]);
+}
+
+/* A state of a conn_record: its kernel name, "-" for none. */
+static const char *conn_state(int state)
+{
+	const char *name = tcp_state_name(state);
+	return name ? name : "-";
+}
+
+void report_conn(const struct report *r, const struct conn_record *c)
+{
+	char result[64] = "ok";
+	if (c->failed) {
+		const char *d = fail_detail_name(c->stage, c->detail);
+		snprintf(result, sizeof(result), "%s%s%s", fail_stage_name(c->stage), *d ? "/" : "", d);
+	}
+	const char *err = c->close_error ? strerrorname_np(c->close_error) : NULL;
+	if (r->opts->format == FORMAT_JSON) {
+		fprintf(r->out,
+			"{\"type\":\"conn\",\"loop\":%" PRIu32 ",\"conn\":%" PRIu32
+			",\"local_port\":%u,\"result\":\"%s\",\"sent\":%" PRIu64 ",\"rcvd\":%" PRIu64
+			",\"close_trigger\":\"%s\",\"eof_state\":\"%s\",\"eof_unread\":%" PRIu32
+			",\"shut_wr\":%s,\"close_state\":\"%s\",\"close_unread\":%" PRIu32
+			",\"close_error\":\"%s\"}\n",
+			c->loop, c->conn, c->local_port, result, c->sent, c->rcvd, c->close_trigger,
+			conn_state(c->eof_state), c->eof_unread, c->shut_wr ? "true" : "false",
+			conn_state(c->close_state), c->close_unread, err ? err : "");
+	} else {
+		fprintf(r->out,
+			"conn: %" PRIu32 ", loop: %" PRIu32 ", local_port: %u, result: %s, sent: %" PRIu64
+			", rcvd: %" PRIu64 ", close_trigger: %s, eof_state: %s, eof_unread: %" PRIu32
+			", shut_wr: %d, close_state: %s, close_unread: %" PRIu32 ", close_error: %s\n",
+			c->conn, c->loop, c->local_port, result, c->sent, c->rcvd, c->close_trigger,
+			conn_state(c->eof_state), c->eof_unread, c->shut_wr,
+			conn_state(c->close_state), c->close_unread, err ? err : "-");
+	}
+	fflush(r->out);
 }

@@ -33,11 +33,14 @@
 struct sconn {
 	int fd;
 	uint8_t eof;            /* the peer's FIN arrived while an echo was pending */
+	uint8_t kept_open;      /* --on-eof ignore|write: EOF seen, the socket stays open */
 	uint32_t echoed;
 	uint32_t pend_off, pend_len;
 	unsigned char *pending; /* unsent echo, at most ECHO_BUF_SIZE bytes */
 	uint64_t last_ms;       /* last activity, for --idle-timeout */
 	struct sconn *prev, *next; /* idle order, oldest first; next links the free list */
+	uint64_t close_at_ms;   /* --close-after deadline */
+	struct sconn *tprev, *tnext; /* --close-after order (accept order), oldest first */
 };
 
 struct sconn_chunk {
@@ -49,6 +52,8 @@ struct server_stats {
 	uint64_t accepted, refused, bytes, resets, errors;
 	uint64_t closed_eof, closed_first, closed_rst, closed_idle;
 	uint64_t accept_backoffs;
+	uint64_t closed_timer;  /* closed by --close-after */
+	uint64_t bytes_sent;    /* everything written: echo, greeting, --on-eof=write */
 	uint32_t active, peak;
 };
 
@@ -68,6 +73,7 @@ struct server {
 	struct sconn *free_list;
 	struct sconn_chunk *chunks;
 	struct sconn *oldest, *newest;
+	struct sconn *t_oldest, *t_newest; /* --close-after timers */
 	unsigned char *buf;
 	struct server_stats st;
 };
@@ -130,6 +136,32 @@ static void sconn_touch(struct server *s, struct sconn *c)
 	}
 }
 
+/* --close-after: every connection is in the timer list, in accept order. */
+static void timer_unlink(struct server *s, struct sconn *c)
+{
+	if (c->tprev)
+		c->tprev->tnext = c->tnext;
+	else
+		s->t_oldest = c->tnext;
+	if (c->tnext)
+		c->tnext->tprev = c->tprev;
+	else
+		s->t_newest = c->tprev;
+	c->tprev = c->tnext = NULL;
+}
+
+static void timer_append(struct server *s, struct sconn *c)
+{
+	c->close_at_ms = s->now_ms + (uint64_t)s->o->close_after_ms;
+	c->tprev = s->t_newest;
+	c->tnext = NULL;
+	if (s->t_newest)
+		s->t_newest->tnext = c;
+	else
+		s->t_oldest = c;
+	s->t_newest = c;
+}
+
 /* Close a connection, optionally with RST, and count why. */
 static void sconn_close(struct server *s, struct sconn *c, uint64_t *reason, int rst)
 {
@@ -138,6 +170,8 @@ static void sconn_close(struct server *s, struct sconn *c, uint64_t *reason, int
 	close(c->fd);
 	(*reason)++;
 	idle_unlink(s, c);
+	if (s->o->close_after_ms > 0)
+		timer_unlink(s, c);
 	free(c->pending);
 	c->next = s->free_list;
 	s->free_list = c;
@@ -164,6 +198,35 @@ static int sconn_maybe_close_first(struct server *s, struct sconn *c)
 	return -1;
 }
 
+/* Write a short scenario text (greeting, --on-eof=write); it fits the socket buffer.
+ * Returns -1 if the connection failed and was closed. */
+static int sconn_write_text(struct server *s, struct sconn *c, const char *text, uint32_t len)
+{
+	ssize_t w = send(c->fd, text, len, MSG_NOSIGNAL);
+	if (w < 0) {
+		sconn_fail(s, c, errno);
+		return -1;
+	}
+	s->st.bytes_sent += (uint64_t)w;
+	return 0;
+}
+
+/* The client's EOF: close (the default), or keep the socket open (--on-eof). */
+static void sconn_peer_eof(struct server *s, struct sconn *c)
+{
+	switch (s->o->on_eof) {
+	case SERVER_EOF_CLOSE:
+		return sconn_close(s, c, &s->st.closed_eof, 0);
+	case SERVER_EOF_WRITE:
+		if (sconn_write_text(s, c, s->o->eof_text, s->o->eof_text_len) < 0)
+			return;
+		/* fall through */
+	case SERVER_EOF_IGNORE:
+		c->kept_open = 1;
+		return;
+	}
+}
+
 /* Read and echo until EAGAIN, EOF, or until the echo cannot be written. */
 static void sconn_readable(struct server *s, struct sconn *c)
 {
@@ -172,7 +235,7 @@ static void sconn_readable(struct server *s, struct sconn *c)
 	for (;;) {
 		ssize_t k = recv(c->fd, s->buf, ECHO_BUF_SIZE, 0);
 		if (k == 0)
-			return sconn_close(s, c, &s->st.closed_eof, 0);
+			return sconn_peer_eof(s, c);
 		if (k < 0) {
 			if (errno == EAGAIN)
 				return;
@@ -189,6 +252,7 @@ static void sconn_readable(struct server *s, struct sconn *c)
 		}
 		c->echoed += (uint32_t)w;
 		s->st.bytes += (uint64_t)w;
+		s->st.bytes_sent += (uint64_t)w;
 		if (w < k) {
 			c->pending = malloc((size_t)(k - w));
 			if (c->pending == NULL)
@@ -218,12 +282,13 @@ static void sconn_writable(struct server *s, struct sconn *c)
 		c->pend_off += (uint32_t)w;
 		c->echoed += (uint32_t)w;
 		s->st.bytes += (uint64_t)w;
+		s->st.bytes_sent += (uint64_t)w;
 	}
 	free(c->pending);
 	c->pending = NULL;
 	c->pend_off = c->pend_len = 0;
 	if (c->eof)
-		return sconn_close(s, c, &s->st.closed_eof, 0);
+		return sconn_peer_eof(s, c);
 	if (sconn_maybe_close_first(s, c) < 0)
 		return;
 	/* Edge-triggered: data that queued up meanwhile raises no new edge. */
@@ -232,6 +297,12 @@ static void sconn_writable(struct server *s, struct sconn *c)
 
 static void sconn_event(struct server *s, struct sconn *c, uint32_t events)
 {
+	if (c->kept_open) {
+		/* Only an error is news now: the client's RST answering --on-eof=write. */
+		if (events & EPOLLERR)
+			sconn_fail(s, c, sock_error(c->fd));
+		return;
+	}
 	if (c->pend_len) {
 		if (events & (EPOLLRDHUP | EPOLLHUP))
 			c->eof = 1; /* close once the echo is out, not before */
@@ -258,6 +329,18 @@ static void listener_resume(struct server *s)
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &listener_tag};
 	epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->lfd, &ev);
 	s->resume_ms = 0;
+}
+
+/* A new connection under the close-scenario options: greet, then close at once or arm
+ * the --close-after timer. */
+static void sconn_scenario_start(struct server *s, struct sconn *c)
+{
+	if (s->o->greeting && sconn_write_text(s, c, s->o->greeting, s->o->greeting_len) < 0)
+		return;
+	if (s->o->close_after_ms == 0)
+		sconn_close(s, c, &s->st.closed_timer, s->o->close_mode == SERVER_CLOSE_RST);
+	else if (s->o->close_after_ms > 0)
+		timer_append(s, c);
 }
 
 static void server_accept(struct server *s)
@@ -302,6 +385,8 @@ static void server_accept(struct server *s)
 		       !__atomic_compare_exchange_n(&s->sh->peak, &peak, now_open, 1, __ATOMIC_RELAXED,
 						    __ATOMIC_RELAXED)) {
 		}
+		if (s->o->greeting || s->o->close_after_ms >= 0)
+			sconn_scenario_start(s, c);
 	}
 }
 
@@ -314,6 +399,17 @@ static int server_expire_idle(struct server *s)
 	while (s->oldest && s->oldest->last_ms + idle <= s->now_ms)
 		sconn_close(s, s->oldest, &s->st.closed_idle, 1);
 	return s->oldest ? (int)(s->oldest->last_ms + idle - s->now_ms) : -1;
+}
+
+/* Close connections whose --close-after time has come; returns ms until the next, or -1. */
+static int server_expire_timers(struct server *s)
+{
+	if (s->o->close_after_ms <= 0)
+		return -1;
+	int rst = s->o->close_mode == SERVER_CLOSE_RST;
+	while (s->t_oldest && s->t_oldest->close_at_ms <= s->now_ms)
+		sconn_close(s, s->t_oldest, &s->st.closed_timer, rst);
+	return s->t_oldest ? (int)(s->t_oldest->close_at_ms - s->now_ms) : -1;
 }
 
 static int min_timeout(int a, int b)
@@ -332,7 +428,7 @@ static void server_loop(struct server *s)
 		s->now_ms = clock_now_ns() / 1000000;
 		if (s->resume_ms && s->now_ms >= s->resume_ms)
 			listener_resume(s);
-		int timeout = server_expire_idle(s);
+		int timeout = min_timeout(server_expire_idle(s), server_expire_timers(s));
 		if (s->resume_ms)
 			timeout = min_timeout(timeout, (int)(s->resume_ms - s->now_ms));
 		int n = epoll_pwait(s->epfd, evs, 256, timeout, signals_wait_mask());
@@ -439,16 +535,19 @@ static void server_print_summary(const struct server *servers, uint32_t n, FILE 
 		st.closed_idle += t->closed_idle;
 		st.accept_backoffs += t->accept_backoffs;
 		st.active += t->active;
+		st.closed_timer += t->closed_timer;
+		st.bytes_sent += t->bytes_sent;
 	}
 	st.peak = n ? servers[0].sh->peak : 0;
 	fprintf(out,
 		"twtest server: summary: accepted=%" PRIu64 " refused=%" PRIu64 " bytes_echoed=%" PRIu64
 		" resets=%" PRIu64 " errors=%" PRIu64 " closed_after_eof=%" PRIu64
 		" closed_first=%" PRIu64 " closed_rst=%" PRIu64 " closed_idle=%" PRIu64
-		" accept_backoffs=%" PRIu64 " peak_concurrent=%" PRIu32 " open_at_exit=%" PRIu32 "\n",
+		" accept_backoffs=%" PRIu64 " peak_concurrent=%" PRIu32 " open_at_exit=%" PRIu32
+		" closed_after_delay=%" PRIu64 " bytes_sent=%" PRIu64 "\n",
 		st.accepted, st.refused, st.bytes, st.resets, st.errors, st.closed_eof,
 		st.closed_first, st.closed_rst, st.closed_idle, st.accept_backoffs, st.peak,
-		st.active);
+		st.active, st.closed_timer, st.bytes_sent);
 	if (n > 1) {
 		/* How SO_REUSEPORT spread the connections over the threads' listeners. */
 		fputs("twtest server: accepted_per_thread=", out);

@@ -26,12 +26,22 @@ const char server_usage[] =
 	"                          0 never)\n"
 	"      --threads N         N event loops, each with its own SO_REUSEPORT listener on the\n"
 	"                          port and its own epoll set (1-64; default 1)\n"
+	"\n"
+	"Close scenarios (docs/closing.md):\n"
+	"      --greeting TEXT     send TEXT as soon as a connection is accepted\n"
+	"      --close-after MS    close each connection MS milliseconds after accepting it\n"
+	"                          (0: right after the greeting); with --close=rst by RST\n"
+	"      --on-eof ACTION     what to do on the client's EOF: close (default), ignore\n"
+	"                          (keep the socket open: it stays in CLOSE_WAIT), or\n"
+	"                          write:TEXT (send TEXT, keep the socket open)\n"
 	"  -h, --help              show this help\n"
 	"\n"
 	"SIGINT or SIGTERM prints a summary and exits 0.\n";
 
 enum { OPT_BIND = 256, OPT_CLOSE, OPT_PAYLOAD, OPT_NO_REUSEADDR, OPT_BACKLOG, OPT_MAX_CONNS,
-       OPT_IDLE_TIMEOUT, OPT_THREADS, OPT_LAST };
+       OPT_IDLE_TIMEOUT, OPT_THREADS, OPT_GREETING, OPT_CLOSE_AFTER, OPT_ON_EOF, OPT_LAST };
+
+#define MAX_SCENARIO_TEXT 4096 /* --greeting and --on-eof=write: fit any socket buffer */
 
 static const struct option server_long_opts[] = {
 	{"port", required_argument, NULL, 'p'},
@@ -43,6 +53,9 @@ static const struct option server_long_opts[] = {
 	{"max-conns", required_argument, NULL, OPT_MAX_CONNS},
 	{"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
 	{"threads", required_argument, NULL, OPT_THREADS},
+	{"greeting", required_argument, NULL, OPT_GREETING},
+	{"close-after", required_argument, NULL, OPT_CLOSE_AFTER},
+	{"on-eof", required_argument, NULL, OPT_ON_EOF},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -56,6 +69,8 @@ void server_defaults(struct server_opts *o)
 	o->reuseaddr = 1;
 	o->idle_timeout_ms = 60000;
 	o->threads = 1;
+	o->close_after_ms = -1;
+	o->on_eof = SERVER_EOF_CLOSE;
 }
 
 enum parse_result server_parse_args(int argc, char **argv, struct server_opts *o, char *err,
@@ -121,6 +136,34 @@ enum parse_result server_parse_args(int argc, char **argv, struct server_opts *o
 			if (cli_num("--threads", optarg, 1, TWTEST_MAX_THREADS, &v, err, errlen) < 0)
 				return PARSE_ERROR;
 			o->threads = (uint32_t)v;
+			break;
+		case OPT_GREETING:
+			if (optarg[0] == '\0' || strlen(optarg) > MAX_SCENARIO_TEXT)
+				return cli_fail(err, errlen, "invalid --greeting '%s': must be 1-%d bytes",
+						optarg, MAX_SCENARIO_TEXT);
+			o->greeting = optarg;
+			o->greeting_len = (uint32_t)strlen(optarg);
+			break;
+		case OPT_CLOSE_AFTER:
+			if (cli_num("--close-after", optarg, 0, 86400000, &v, err, errlen) < 0)
+				return PARSE_ERROR;
+			o->close_after_ms = (int64_t)v;
+			break;
+		case OPT_ON_EOF:
+			if (strcmp(optarg, "close") == 0) {
+				o->on_eof = SERVER_EOF_CLOSE;
+			} else if (strcmp(optarg, "ignore") == 0) {
+				o->on_eof = SERVER_EOF_IGNORE;
+			} else if (strncmp(optarg, "write:", 6) == 0 && optarg[6] != '\0' &&
+				   strlen(optarg + 6) <= MAX_SCENARIO_TEXT) {
+				o->on_eof = SERVER_EOF_WRITE;
+				o->eof_text = optarg + 6;
+				o->eof_text_len = (uint32_t)strlen(o->eof_text);
+			} else {
+				return cli_fail(err, errlen,
+						"invalid --on-eof '%s': must be close, ignore or write:TEXT "
+						"(TEXT 1-%d bytes)", optarg, MAX_SCENARIO_TEXT);
+			}
 			break;
 		}
 	}
