@@ -1,0 +1,46 @@
+# Integration test of the close-order matrix (scripts/close-matrix.sh, docs/closing.md):
+# every scenario A-K runs in fresh namespaces and its observed outcome must equal the
+# expected one. The script compares; this test checks it ran every row and all matched.
+. "$(dirname "$0")/../lib.sh"
+
+# Rule: every close scenario of the matrix produces the expected socket states, RSTs,
+# lost bytes and errno on this kernel (one row per scenario, each "ok"), and the script
+# exits 0; the racy scenario I reports its frequencies.
+test_close_matrix_all_rows_match() {
+	need_root
+	local out; out=$(tmpdir)/matrix.out
+	"$(dirname "$0")/../../scripts/close-matrix.sh" --twtest "$TWTEST" --repeat 50 >"$out" 2>&1
+	local rc=$?
+	local id row
+	for id in A B C D E F F2 G H I Ilo J K K2; do
+		row=$(grep "^$id | " "$out") || die "no row for scenario $id: $(cat "$out")"
+		[[ $row == *" | ok" ]] || die "scenario $id: $row"
+	done
+	grep -q '^# race: I (veth): server only [0-9]*, client only [0-9]*, both [0-9]* of 50$' "$out" \
+		|| die "no race frequencies: $(cat "$out")"
+	expect_eq "close-matrix.sh exit status" "$rc" 0
+}
+
+# Rule: a row whose observation differs from its expectation makes the script exit 1 and
+# say MISMATCH (the matrix can fail): the binary that never sends the greeting is faked
+# by a wrapper that drops --greeting.
+test_close_matrix_detects_mismatch() {
+	need_root
+	local dir; dir=$(tmpdir)
+	cat >"$dir/fake" <<WRAP
+#!/usr/bin/env bash
+args=(); skip=0
+for a in "\$@"; do
+	if [ \$skip = 1 ]; then skip=0; continue; fi
+	if [ "\$a" = --greeting ]; then skip=1; continue; fi
+	args+=("\$a")
+done
+exec "$(realpath "$TWTEST")" "\${args[@]}"
+WRAP
+	chmod +x "$dir/fake"
+	"$(dirname "$0")/../../scripts/close-matrix.sh" --twtest "$dir/fake" B >"$dir/out" 2>&1
+	expect_eq "exit status with a wrong outcome" "$?" 1
+	grep -q '^B | .* | MISMATCH$' "$dir/out" || die "no MISMATCH row: $(cat "$dir/out")"
+}
+
+run_tests
