@@ -24,7 +24,8 @@ while [ $# -gt 0 ]; do
 	*) ONLY+=("$1"); shift ;;
 	esac
 done
-[ -x "$TWTEST" ] || { echo "close-matrix.sh: no twtest binary at '$TWTEST' (make, or --twtest PATH)" >&2; exit 2; }
+[ -x "$TWTEST" ] && [ -f "$TWTEST" ] || { echo "close-matrix.sh: no twtest binary at '$TWTEST' (make, or --twtest PATH)" >&2; exit 2; }
+TWTEST=$(realpath "$TWTEST") # `ip netns exec` would search PATH for a bare name
 [ "$(id -u)" = 0 ] || { echo "close-matrix.sh: needs root for network namespaces" >&2; exit 1; }
 
 PFX="cm$$"
@@ -287,11 +288,14 @@ sc_G() {
 
 sc_H() {
 	DID_S="on EOF writes 'bye', never closes"; DID_C="close right after connect"
-	EXPECT="srv=- cli=- rst=0/1(data) lost=3"
+	EXPECT="srv=- cli=- rst=0/1 lost=3"
 	server_start --on-eof write:bye || return
 	client 1 1 --payload 0 --close-after 0
 	observe
-	OBSERVED=$OBS
+	# Which counter explains the RST depends on timing: if the data finds the closed client
+	# still in FIN_WAIT1 (a full socket) the kernel counts TCPAbortOnData; once it is an
+	# orphaned FIN_WAIT2 (a time-wait mini socket) the RST is counted in OutRsts only.
+	OBSERVED=${OBS/rst=0\/1(data)/rst=0\/1}
 }
 
 # race REPEAT connections; on veth: server-only, client-only and both in TIME_WAIT.

@@ -29,6 +29,8 @@ struct seq_conn {
 	uint64_t t0_ms;       /* connect completed */
 	int eof_seen;         /* the server's FIN was noticed (POLLRDHUP, or read() == 0) */
 	int eof_read;         /* read() returned 0: everything before the FIN was read */
+	int reset_early;      /* an RST came right after the handshake, before connect()
+			       * was seen to finish; its error was taken by SO_ERROR */
 	struct conn_record rec;
 };
 
@@ -130,7 +132,11 @@ static int seq_connect(struct seq_conn *c)
 			return -1;
 		}
 		err = sock_error(c->fd);
-		if (err) {
+		/* ECONNRESET (not ECONNREFUSED) means the handshake finished and an RST came
+		 * after it: the connection existed, its data can still be read. */
+		if (err == ECONNRESET)
+			c->reset_early = 1;
+		else if (err) {
 			seq_fail(c, STAGE_CONNECT, err);
 			return -1;
 		}
@@ -172,6 +178,10 @@ static int seq_read(struct seq_conn *c, unsigned char *buf)
 			continue;
 		}
 		if (k == 0) {
+			if (c->reset_early) {
+				seq_fail(c, STAGE_READ, ECONNRESET);
+				return -1;
+			}
 			c->eof_read = 1;
 			return 0;
 		}

@@ -543,11 +543,11 @@ static void server_print_summary(const struct server *servers, uint32_t n, FILE 
 		"twtest server: summary: accepted=%" PRIu64 " refused=%" PRIu64 " bytes_echoed=%" PRIu64
 		" resets=%" PRIu64 " errors=%" PRIu64 " closed_after_eof=%" PRIu64
 		" closed_first=%" PRIu64 " closed_rst=%" PRIu64 " closed_idle=%" PRIu64
-		" accept_backoffs=%" PRIu64 " peak_concurrent=%" PRIu32 " open_at_exit=%" PRIu32
-		" closed_after_delay=%" PRIu64 " bytes_sent=%" PRIu64 "\n",
+		" closed_after_delay=%" PRIu64 " bytes_sent=%" PRIu64
+		" accept_backoffs=%" PRIu64 " peak_concurrent=%" PRIu32 " open_at_exit=%" PRIu32 "\n",
 		st.accepted, st.refused, st.bytes, st.resets, st.errors, st.closed_eof,
-		st.closed_first, st.closed_rst, st.closed_idle, st.accept_backoffs, st.peak,
-		st.active, st.closed_timer, st.bytes_sent);
+		st.closed_first, st.closed_rst, st.closed_idle, st.closed_timer, st.bytes_sent,
+		st.accept_backoffs, st.peak, st.active);
 	if (n > 1) {
 		/* How SO_REUSEPORT spread the connections over the threads' listeners. */
 		fputs("twtest server: accepted_per_thread=", out);

@@ -124,7 +124,7 @@ test_bad_input_exit_2() {
 		"client 300.1.1.1 1 10"
 		"client no.such.host.invalid 1 10"
 		"client --port 70000 127.0.0.1 1 1"
-		"client --payload 0 127.0.0.1 1 1"
+		"client --payload 1x 127.0.0.1 1 1"
 		"client --bogus 127.0.0.1 1 1"
 		"server --port 99999"
 		"server --close never"
