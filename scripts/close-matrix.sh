@@ -35,6 +35,7 @@ CLI_IP=198.18.0.2
 TMP=$(mktemp -d)
 NETNS=()
 PIDS=()
+NSERVERS=0 NCLIENTS=0
 cleanup() {
 	local p n
 	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
@@ -67,7 +68,8 @@ single() {
 server_start() {
 	local addr=$SRV_IP
 	[ "$S" = "$C" ] && addr=127.0.0.1
-	SOUT=$TMP/server.$RANDOM SERR=$SOUT.err
+	SOUT=$TMP/server.$((++NSERVERS)) SERR=$SOUT.err
+	: >"$SOUT" # exists before the background job opens it
 	ip netns exec "$S" "$TWTEST" server --port "$PORT" --bind "$addr" "$@" >"$SOUT" 2>"$SERR" &
 	SPID=$!
 	PIDS+=("$SPID")
@@ -92,7 +94,7 @@ client() {
 	local loops=$1 conns=$2 dst=$SRV_IP
 	shift 2
 	[ "$S" = "$C" ] && dst=127.0.0.1
-	COUT=$TMP/client.$RANDOM
+	COUT=$TMP/client.$((++NCLIENTS))
 	ip netns exec "$C" "$TWTEST" client "$dst" "$loops" "$conns" --port "$PORT" --report-conns "$@" >"$COUT" 2>&1
 }
 
@@ -110,20 +112,10 @@ result() { sed -n "s/^conn: 0, loop: $1, .* result: \([^,]*\).*/\1/p" "$COUT" | 
 rcvd_total() { sed -n 's/^conn: .* rcvd: \([0-9]*\),.*/\1/p' "$COUT" | awk '{s += $1} END {print s + 0}'; }
 
 # --- what the kernel says ------------------------------------------------------------------
-if "$TWTEST" stat --help >/dev/null 2>&1; then
-	# states NS: "STATE COUNT" lines for sockets with $PORT at either end (twtest stat).
-	states() { ip netns exec "$1" "$TWTEST" stat --port "$PORT"; }
-else
-	echo "close-matrix.sh: this twtest has no 'stat' subcommand; counting states with ss" >&2
-	states() {
-		ip netns exec "$1" ss -Htan "( sport = :$PORT or dport = :$PORT )" | awk '
-			{ n[$1]++ }
-			END { m["ESTAB"] = "ESTABLISHED"; m["TIME-WAIT"] = "TIME_WAIT"; m["CLOSE-WAIT"] = "CLOSE_WAIT"
-			      m["FIN-WAIT-1"] = "FIN_WAIT1"; m["FIN-WAIT-2"] = "FIN_WAIT2"; m["LAST-ACK"] = "LAST_ACK"
-			      m["SYN-SENT"] = "SYN_SENT"; m["SYN-RECV"] = "SYN_RECV"; m["UNCONN"] = "CLOSE"
-			      for (s in n) print (s in m ? m[s] : s), n[s] }'
-	}
-fi
+"$TWTEST" stat --help >/dev/null 2>&1 || { echo "close-matrix.sh: '$TWTEST' has no 'stat' subcommand" >&2; exit 2; }
+
+# states NS: "STATE COUNT" lines for the sockets with $PORT at either end (sock_diag).
+states() { ip netns exec "$1" "$TWTEST" stat --port "$PORT"; }
 
 # side NS: the non-zero states other than LISTEN, "TIME_WAIT" or "TIME_WAIT*2", or "-".
 side() {
