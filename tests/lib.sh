@@ -50,6 +50,8 @@ start_server() {
 	dir=$(tmpdir)
 	for try in 1 2 3 4 5 6 7 8; do
 		port=$((20000 + RANDOM % 12000))
+		# a port with sockets left (TIME_WAIT of an earlier run) would skew the counts
+		"${prefix[@]}" ss -Htan "( sport = :$port or dport = :$port )" | grep -q . && continue
 		SERVER_OUT="$dir/server.$port.out"
 		"${prefix[@]}" "$TWTEST" server --port "$port" "$@" >"$SERVER_OUT" 2>&1 &
 		SERVER_PID=$!
