@@ -82,6 +82,7 @@ struct client_opts {
 	int close_on_data;       /* --close-on-data: close as soon as data was read */
 	enum client_on_eof on_eof;
 	int report_conns;        /* --report-conns: one record per connection */
+	int no_observe;          /* --no-observe: no per-loop time_wait / kernel counter deltas */
 };
 
 struct server_opts {

@@ -6,7 +6,8 @@
 # averaged: connections per second (finished / the client's wall time), user and system CPU
 # per connection of client and server, the client's share of user time, peak memory, and
 # the ratios against the baseline. A benchmark, not a test: it never fails on a speed.
-#   scripts/bench.sh [BUILD_DIR]    (BENCH_ROUNDS=2, BENCH_WORKLOADS="30x1000 10x10000")
+#   scripts/bench.sh [BUILD_DIR]    (BENCH_ROUNDS=2, BENCH_WORKLOADS="30x1000 10x10000",
+#   BENCH_CONFIGS="baseline twtest-1t twtest-2t"; twtest-Nt+obs: with the per-loop kernel view)
 set -u
 BUILD=${1:-build/release}
 TW=$BUILD/twtest BASE=$BUILD/baseline RUNSTAT=$BUILD/runstat
@@ -47,8 +48,12 @@ run() {
 	baseline)
 		server=("$BASE" server "$PORT")
 		client=("$BASE" client 127.0.0.1 "$PORT" "$loops" "$conns") ;;
-	twtest-*t)
+	twtest-*t)   # the tool alone: no per-loop socket-table dump
 		local t=${cfg#twtest-}; t=${t%t}
+		server=("$TW" server --port "$PORT" --bind 127.0.0.1 --threads "$t")
+		client=("$TW" client 127.0.0.1 "$loops" "$conns" --port "$PORT" --threads "$t" --no-observe) ;;
+	twtest-*t+obs) # the default: with the per-loop kernel view
+		local t=${cfg#twtest-}; t=${t%t+obs}
 		server=("$TW" server --port "$PORT" --bind 127.0.0.1 --threads "$t")
 		client=("$TW" client 127.0.0.1 "$loops" "$conns" --port "$PORT" --threads "$t") ;;
 	esac

@@ -473,9 +473,11 @@ int client_run(const struct client_opts *o, FILE *out)
 		if (signals_stop_requested())
 			break;
 		struct kcounters before;
-		kcounters_read(&before);
+		if (!o->no_observe)
+			kcounters_read(&before);
 		team_run_loop(&team, loop, &res);
-		loop_observe(&tw_filter, &before, &res);
+		if (!o->no_observe)
+			loop_observe(&tw_filter, &before, &res);
 		res.measured |= wc.measured;
 		res.wait_clear_ns = wc.wait_clear_ns;
 		res.wait_clear_left = wc.wait_clear_left;

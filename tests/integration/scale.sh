@@ -53,6 +53,19 @@ test_bind_range_beyond_one_address() {
 	expect_eq "list: failed" "$(field failed_count "$line")" 0
 }
 
+# Rule: --no-observe leaves out the per-loop kernel view (time_wait and kernel deltas) and
+# nothing else; without it the loop line carries time_wait.
+test_no_observe_skips_kernel_view() {
+	start_server
+	local dir; dir=$(tmpdir)
+	"$TWTEST" client 127.0.0.1 1 50 --port "$SERVER_PORT" >"$dir/obs" || die "client"
+	grep -q '^loop: 0, finished_count: 50, .*, time_wait: ' "$dir/obs" || die "observed: $(grep '^loop' "$dir/obs")"
+	"$TWTEST" client 127.0.0.1 1 50 --port "$SERVER_PORT" --no-observe >"$dir/quiet" || die "client"
+	grep -q '^loop: 0, finished_count: 50, failed_count: 0, .*, connect_us: ' "$dir/quiet" || die "loop: $(grep '^loop' "$dir/quiet")"
+	grep -q 'time_wait\|kernel:' "$dir/quiet" && die "--no-observe still observed: $(grep '^loop' "$dir/quiet")"
+	return 0
+}
+
 # lat_field NAME STAT LINE: a latency statistic ("connect_us" "p50") of a text loop line.
 lat_field() { sed -n "s/.*$1: min=\([0-9]*\) p50=\([0-9]*\) p99=\([0-9]*\) max=\([0-9]*\).*/\\$2/p" <<<"$3"; }
 
