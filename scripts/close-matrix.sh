@@ -222,7 +222,8 @@ sc_D() {
 		--read-delay 500 --on-eof ignore >"$COUT" 2>&1 &
 	local cpid=$!
 	PIDS+=("$cpid")
-	wait_for "$C" CLOSE_WAIT
+	# the client's CLOSE_WAIT comes before its ACK reaches the server: wait for both
+	wait_for "$C" CLOSE_WAIT && wait_for "$S" FIN_WAIT2
 	local during="srv=$(side "$S") cli=$(side "$C")"
 	wait "$cpid"
 	observe
