@@ -1,0 +1,536 @@
+#!/usr/bin/env bash
+# scripts/sweep.sh: the tcp_tw_reuse study of seed 001 as a reproducible matrix.
+#
+# Each cell of path x close x tcp_tw_reuse_delay x tcp_tw_reuse x reuseport x linger runs
+# `twtest client --format csv` against `twtest server`, by default in fresh network
+# namespaces made by scripts/lab.sh (an empty TIME_WAIT table, so no waiting between
+# cells; sysctls set inside the client namespace only). Host mode (--host) runs against a
+# real server instead: it sets the client's real sysctls, restores them on any exit, and
+# waits for TIME_WAIT to drain between cells. Writes results.csv, results.md, run.txt
+# and, when gnuplot is installed, plots into --out DIR. Run with --help for the options.
+set -u -o pipefail
+SW_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=scripts/lab.sh
+. "$SW_HERE/lab.sh"
+
+sw_usage() {
+	cat <<'EOF'
+usage: scripts/sweep.sh --out DIR [options]
+       scripts/sweep.sh --report-only DIR
+
+Runs the matrix path x tcp_tw_reuse x reuseport x linger (x close x tcp_tw_reuse_delay),
+each cell in fresh network namespaces, and writes DIR/results.csv (one row per cell and
+loop), DIR/results.md (one row per cell) and, with gnuplot, DIR/finished-PATH.png and
+DIR/heatmap.png. A progress line per cell goes to stderr.
+
+  --preset NAME          quick (default): 3000 ports (40000-42999), 5 loops of 1000,
+                         tcp_tw_reuse_delay 1000 and 1 ms where the kernel has it;
+                         seed: the original's scale, 28232 ports (32768-60999),
+                         10 loops of 10000, the kernel's reuse delay
+  --out DIR              where the results go (made if missing)
+  --paths LIST           lo,veth (default both): loopback in one namespace, or a veth
+                         pair between a client and a server namespace
+  --tw-reuse LIST        net.ipv4.tcp_tw_reuse values (default 0,1,2)
+  --tw-reuse-delay LIST  net.ipv4.tcp_tw_reuse_delay values in ms (Linux 6.14+);
+                         "kernel" leaves the kernel's value
+  --reuseport LIST       0,1 (default both)
+  --linger LIST          0,1 (default both)
+  --close LIST           client,server,shutdown (default client); linger=1 is skipped
+                         with shutdown, close=server runs `server --close=first`
+  --port-range LO-HI     net.ipv4.ip_local_port_range of the client
+  --loops N, --conns N   loops per cell and connections per loop
+  --interval MS          pause between loops (default 0); the reuse delay only lets
+                         reuse show when loops are spaced by more than it
+  --payload BYTES        per connection (default 100)
+  --timestamps 0|1       net.ipv4.tcp_timestamps (default 1)
+  --max-tw-buckets N     net.ipv4.tcp_max_tw_buckets (default: the kernel's)
+  --rfc1337 0|1          net.ipv4.tcp_rfc1337 (default: the kernel's)
+  --twtest PATH          the twtest binary (default ./twtest, else twtest in PATH)
+
+Host mode, for real machines:
+  --host DST             run against a server at DST instead of namespaces; the client's
+                         real sysctls are set, saved first and restored on any exit, and
+                         TIME_WAIT is waited out before each cell (twtest stat --wait-clear)
+  --port PORT            the server's port (default 4000)
+  --client-prefix CMD    run client-side commands through CMD ("ssh user@client",
+                         "ip netns exec NS"); default: on this machine
+  --server-prefix CMD    start `twtest server` through CMD for each cell; default: a server
+                         is already running at DST:PORT (then only --close client,shutdown)
+  --remote-twtest PATH   twtest on the far side of an ssh prefix (default twtest)
+  --drain-timeout S      give up waiting for TIME_WAIT to drain after S seconds (default 120)
+
+  --report-only DIR      rewrite DIR/results.md and the plots from DIR/results.csv
+  -h, --help             this help
+
+Exit status: 0 done, 1 a cell or the setup failed, 2 usage error, 130/143 interrupted.
+Environment: GNUPLOT names gnuplot (default gnuplot); LAB_PREFIX the namespace prefix.
+EOF
+}
+
+# sw_usage_err MSG: the one-line usage error, exit 2.
+sw_usage_err() { echo "sweep: $*" >&2; exit 2; }
+sw_err() { echo "sweep: $*" >&2; return 1; }
+sw_note() { echo "sweep: $*" >&2; }
+
+# sw_check_list NAME VALUE REGEX: each comma-separated item of VALUE must match REGEX.
+sw_check_list() {
+	local name=$1 value=$2 re=$3 item
+	[ -n "$value" ] || sw_usage_err "invalid $name '': must not be empty"
+	IFS=, read -ra _items <<<"$value"
+	for item in "${_items[@]}"; do
+		[[ $item =~ ^($re)$ ]] || sw_usage_err "invalid $name '$value': '$item' is not one of $re"
+	done
+	[[ $value == *, || $value == ,* || $value == *,,* ]] && sw_usage_err "invalid $name '$value': empty item"
+	return 0
+}
+
+# sw_check_num NAME VALUE MIN MAX
+sw_check_num() {
+	[[ $2 =~ ^[0-9]{1,9}$ ]] && [ "$((10#$2))" -ge "$3" ] && [ "$((10#$2))" -le "$4" ] ||
+		sw_usage_err "invalid $1 '$2': must be a number from $3 to $4"
+}
+
+# --- options -----------------------------------------------------------------------
+
+sw_parse_args() {
+	SW_PRESET=quick SW_OUT="" SW_PATHS="" SW_TWR=0,1,2 SW_DELAYS="" SW_RP=0,1 SW_LG=0,1
+	SW_CLOSE=client SW_RANGE="" SW_LOOPS="" SW_CONNS="" SW_INTERVAL=0 SW_PAYLOAD=100
+	SW_TS=1 SW_MAXTW="" SW_RFC="" SW_HOST="" SW_PORT=4000 SW_CPFX_STR="" SW_SPFX_STR=""
+	SW_REMOTE_TWTEST="" SW_DRAIN=120 SW_REPORT_ONLY="" SW_TWTEST=""
+	local seen=" "
+	while [ $# -gt 0 ]; do
+		local opt=$1
+		case $opt in
+		-h|--help) sw_usage; exit 0 ;;
+		--*) ;;
+		*) sw_usage_err "unexpected argument '$opt'" ;;
+		esac
+		[ $# -ge 2 ] || sw_usage_err "option '$opt' needs a value"
+		[[ $seen == *" $opt "* ]] && sw_usage_err "option '$opt' given more than once"
+		seen+="$opt "
+		local v=$2
+		case $opt in
+		--preset) [[ $v =~ ^(quick|seed)$ ]] || sw_usage_err "invalid --preset '$v': must be quick or seed"
+			SW_PRESET=$v ;;
+		--out) SW_OUT=$v ;;
+		--report-only) SW_REPORT_ONLY=$v ;;
+		--paths) sw_check_list --paths "$v" 'lo|veth'; SW_PATHS=$v ;;
+		--tw-reuse) sw_check_list --tw-reuse "$v" '0|1|2'; SW_TWR=$v ;;
+		--tw-reuse-delay) sw_check_list --tw-reuse-delay "$v" 'kernel|[1-9][0-9]{0,4}'; SW_DELAYS=$v ;;
+		--reuseport) sw_check_list --reuseport "$v" '0|1'; SW_RP=$v ;;
+		--linger) sw_check_list --linger "$v" '0|1'; SW_LG=$v ;;
+		--close) sw_check_list --close "$v" 'client|server|shutdown'; SW_CLOSE=$v ;;
+		--port-range)
+			[[ $v =~ ^([0-9]{1,5})-([0-9]{1,5})$ ]] && [ "${BASH_REMATCH[1]}" -ge 1 ] &&
+				[ "${BASH_REMATCH[2]}" -le 65535 ] && [ "${BASH_REMATCH[1]}" -le "${BASH_REMATCH[2]}" ] ||
+				sw_usage_err "invalid --port-range '$v': must be LO-HI within 1-65535"
+			SW_RANGE=$v ;;
+		--loops) sw_check_num --loops "$v" 1 1000000; SW_LOOPS=$v ;;
+		--conns) sw_check_num --conns "$v" 1 10000000; SW_CONNS=$v ;;
+		--interval) sw_check_num --interval "$v" 0 3600000; SW_INTERVAL=$v ;;
+		--payload) sw_check_num --payload "$v" 1 67108864; SW_PAYLOAD=$v ;;
+		--timestamps) sw_check_num --timestamps "$v" 0 1; SW_TS=$v ;;
+		--max-tw-buckets) sw_check_num --max-tw-buckets "$v" 0 100000000; SW_MAXTW=$v ;;
+		--rfc1337) sw_check_num --rfc1337 "$v" 0 1; SW_RFC=$v ;;
+		--twtest) SW_TWTEST=$v ;;
+		--host) [[ $v =~ ^[A-Za-z0-9.:_-]+$ ]] || sw_usage_err "invalid --host '$v': must be an address or host name"
+			SW_HOST=$v ;;
+		--port) sw_check_num --port "$v" 1 65535; SW_PORT=$v ;;
+		--client-prefix) SW_CPFX_STR=$v ;;
+		--server-prefix) SW_SPFX_STR=$v ;;
+		--remote-twtest) SW_REMOTE_TWTEST=$v ;;
+		--drain-timeout) sw_check_num --drain-timeout "$v" 1 86400; SW_DRAIN=$v ;;
+		*) sw_usage_err "unknown option '$opt'" ;;
+		esac
+		shift 2
+	done
+	[ -n "$SW_REPORT_ONLY" ] && return 0
+	[ -n "$SW_OUT" ] || sw_usage_err "missing --out DIR"
+	if [ -z "$SW_HOST" ]; then
+		[ -n "$SW_CPFX_STR$SW_SPFX_STR" ] && sw_usage_err "--client-prefix and --server-prefix need --host"
+		[ -n "$SW_PATHS" ] || SW_PATHS=lo,veth
+	else
+		[ -n "$SW_PATHS" ] && sw_usage_err "--paths conflicts with --host: the path is the real network"
+		SW_PATHS=host
+		if [ -z "$SW_SPFX_STR" ] && [[ $SW_CLOSE == *server* ]]; then
+			sw_usage_err "--close server needs --server-prefix (the server must close first)"
+		fi
+	fi
+	if [ "$SW_PRESET" = quick ]; then
+		: "${SW_RANGE:=40000-42999}" "${SW_LOOPS:=5}" "${SW_CONNS:=1000}"
+	else
+		: "${SW_RANGE:=32768-60999}" "${SW_LOOPS:=10}" "${SW_CONNS:=10000}"
+	fi
+	local lo=${SW_RANGE%-*} hi=${SW_RANGE#*-}
+	if [ "$SW_PORT" -ge "$lo" ] && [ "$SW_PORT" -le "$hi" ]; then
+		sw_usage_err "--port $SW_PORT is inside --port-range $SW_RANGE: client TIME_WAIT could hold it"
+	fi
+	SW_NPORTS=$((hi - lo + 1))
+}
+
+# --- running commands on either side -------------------------------------------------
+
+# sw_side client|server CMD...: run CMD through that side's prefix. An ssh prefix gets the
+# command as one shell-quoted string, so values with spaces survive the remote shell.
+sw_side() {
+	local -n _pfx="SW_${1^^}_PFX"
+	shift
+	if [ "${_pfx[0]:-}" = ssh ]; then
+		"${_pfx[@]}" "$(printf '%q ' "$@")"
+	else
+		"${_pfx[@]}" "$@"
+	fi
+}
+
+# sw_sysctl_key NAME: the client's value of net.ipv4.NAME, or nothing if absent.
+sw_sysctl_get() { sw_side client sysctl -n "net.ipv4.$1" 2>/dev/null | tr '\t' ' '; }
+
+# sw_cell_sysctls TW_REUSE DELAY: the KEY=VALUE list of one cell.
+sw_cell_sysctls() {
+	SW_KV=("net.ipv4.tcp_tw_reuse=$1" "net.ipv4.ip_local_port_range=${SW_RANGE%-*} ${SW_RANGE#*-}"
+		"net.ipv4.tcp_timestamps=$SW_TS")
+	[ "$2" != kernel ] && SW_KV+=("net.ipv4.tcp_tw_reuse_delay=$2")
+	[ -n "$SW_MAXTW" ] && SW_KV+=("net.ipv4.tcp_max_tw_buckets=$SW_MAXTW")
+	[ -n "$SW_RFC" ] && SW_KV+=("net.ipv4.tcp_rfc1337=$SW_RFC")
+	return 0
+}
+
+# sw_set_sysctls KEY=VALUE...: set each on the client side.
+sw_set_sysctls() {
+	local kv
+	for kv in "$@"; do
+		sw_side client sysctl -qw "$kv" >/dev/null 2>&1 || { sw_err "cannot set $kv on the client side"; return 1; }
+	done
+}
+
+# Host mode: save every sysctl the sweep may touch, restore them on any exit.
+declare -A SW_SAVED=()
+sw_save_sysctls() {
+	local key val
+	for key in tcp_tw_reuse ip_local_port_range tcp_timestamps tcp_tw_reuse_delay \
+		tcp_max_tw_buckets tcp_rfc1337; do
+		val=$(sw_sysctl_get "$key")
+		[ -n "$val" ] && SW_SAVED[$key]=$val
+	done
+	[ -n "${SW_SAVED[tcp_tw_reuse]:-}" ] || { sw_err "cannot read net.ipv4.tcp_tw_reuse on the client side"; return 1; }
+}
+
+sw_restore_sysctls() {
+	local key
+	for key in "${!SW_SAVED[@]}"; do
+		if sw_side client sysctl -qw "net.ipv4.$key=${SW_SAVED[$key]}" >/dev/null 2>&1; then
+			sw_note "restored net.ipv4.$key=${SW_SAVED[$key]}"
+		else
+			sw_note "could not restore net.ipv4.$key=${SW_SAVED[$key]}: set it by hand"
+		fi
+	done
+	SW_SAVED=()
+}
+
+# sw_tw_left SIDE FILTER: TIME_WAIT sockets on that side matching an ss filter.
+sw_tw_left() { sw_side "$1" ss -Htan state time-wait "$2" = ":$SW_PORT" | wc -l; }
+
+# sw_drain: host mode, before a cell: wait until no TIME_WAIT toward the server's port is
+# left on the client (and on the server, when it runs through --server-prefix).
+sw_drain() {
+	local side filter
+	for side in client server; do
+		[ $side = server ] && [ ${#SW_SERVER_PFX[@]} -eq 0 ] && continue
+		filter=dport; [ $side = server ] && filter=sport
+		if [ $side = client ] && [ "$SW_HAVE_STAT" = 1 ]; then
+			sw_side client "$SW_RTWTEST" stat --port "$SW_PORT" --wait-clear --timeout "$SW_DRAIN" \
+				>/dev/null 2>&1 </dev/null &
+			wait $! && continue
+			sw_err "TIME_WAIT toward port $SW_PORT did not drain within ${SW_DRAIN}s on the client side"
+			return 1
+		fi
+		local t0=$SECONDS n
+		while n=$(sw_tw_left $side $filter) && [ "$n" -gt 0 ]; do
+			if [ $((SECONDS - t0)) -ge "$SW_DRAIN" ]; then
+				sw_err "$n TIME_WAIT sockets on port $SW_PORT did not drain within ${SW_DRAIN}s on the $side side"
+				return 1
+			fi
+			sleep 1 & wait $!
+		done
+	done
+}
+
+# --- one cell ------------------------------------------------------------------------
+
+# sw_cell PATH CLOSE DELAY TW_REUSE REUSEPORT LINGER: run it, append to results.csv.
+sw_cell() {
+	local path=$1 close=$2 delay=$3 twr=$4 rp=$5 lg=$6
+	local raw="$SW_OUT/raw/$path-$close-d$delay-r$twr-p$rp-l$lg.csv" dst
+	if [ "$path" = host ]; then
+		sw_drain || return 1
+		dst=$SW_HOST
+	else
+		lab_cell_up "$path" || return 1
+		SW_CLIENT_PFX=(ip netns exec "$LAB_CNS")
+		SW_SERVER_PFX=(ip netns exec "$LAB_SNS")
+		dst=$LAB_DST
+	fi
+	sw_cell_sysctls "$twr" "$delay"
+	sw_set_sysctls "${SW_KV[@]}" || return 1
+	local sclose=wait
+	[ "$close" = server ] && sclose=first
+	if [ ${#SW_SERVER_PFX[@]} -gt 0 ]; then
+		lab_spawn_server "${SW_SERVER_PFX[@]}" "$SW_RTWTEST" server --bind "$dst" --port "$SW_PORT" \
+			--close "$sclose" || return 1
+	fi
+	local args=(client "$dst" "$SW_LOOPS" "$SW_CONNS" --port "$SW_PORT" --format csv
+		--close "$close" --payload "$SW_PAYLOAD" --interval "$SW_INTERVAL")
+	[ "$rp" = 1 ] && args+=(--reuseport)
+	[ "$lg" = 1 ] && args+=(--linger)
+	local rc
+	sw_side client "$SW_RTWTEST" "${args[@]}" >"$raw" 2>"$raw.err" </dev/null &
+	SW_CLIENT_PID=$!
+	LAB_PIDS+=("$SW_CLIENT_PID")
+	wait "$SW_CLIENT_PID"
+	rc=$?
+	lab_stop "$SW_CLIENT_PID"
+	[ -n "$LAB_SERVER_PID" ] && lab_stop "$LAB_SERVER_PID"
+	LAB_SERVER_PID=""
+	[ "$path" != host ] && lab_cell_down
+	if [ $rc -ne 0 ]; then
+		sw_err "client failed (exit $rc) in cell $path close=$close delay=$delay tw_reuse=$twr reuseport=$rp linger=$lg: $(head -c 300 "$raw.err")"
+		return 1
+	fi
+	sw_append "$path" "$raw" || return 1
+}
+
+SW_COLUMNS="path,tw_reuse,tw_reuse_delay_ms,port_range,ports,timestamps,max_tw_buckets,rfc1337,reuseport,linger,close,interval_ms,loop,conns,finished,failed,time_s,conn_per_s,time_wait,eaddrnotavail,failed_by"
+
+# sw_append PATH RAW: the client's CSV loop rows, read by column name, as results.csv rows.
+sw_append() {
+	awk -F, -v OFS=, -v path="$1" -v rfc="${SW_RFC:-kernel}" -v interval="$SW_INTERVAL" '
+	NR == 1 {
+		for (i = 1; i <= NF; i++) col[$i] = i
+		n = split("type loop conns finished failed time_s conn_per_s failed_by reuseport linger close tw_reuse tw_reuse_delay_ms port_range timestamps max_tw_buckets", need, " ")
+		for (i = 1; i <= n; i++)
+			if (!(need[i] in col)) { print "sweep: client CSV lacks column " need[i] > "/dev/stderr"; bad = 1; exit 1 }
+		next
+	}
+	$col["type"] != "loop" { next }
+	{
+		split($col["port_range"], pr, "-")
+		fb = $col["failed_by"]; ena = 0
+		m = split(fb, causes, " ")
+		for (i = 1; i <= m; i++)
+			if (causes[i] ~ /\/EADDRNOTAVAIL=/) { sub(/.*=/, "", causes[i]); ena += causes[i] }
+		tw = ("time_wait" in col) ? $col["time_wait"] : ""
+		print path, $col["tw_reuse"], $col["tw_reuse_delay_ms"], $col["port_range"], pr[2] - pr[1] + 1,
+		      $col["timestamps"], $col["max_tw_buckets"], rfc, $col["reuseport"], $col["linger"],
+		      $col["close"], interval, $col["loop"], $col["conns"], $col["finished"], $col["failed"],
+		      $col["time_s"], $col["conn_per_s"], tw, ena, fb
+		rows++
+	}
+	END { if (!bad && rows == 0) { print "sweep: client CSV has no loop rows" > "/dev/stderr"; exit 1 } }
+	' "$2" >>"$SW_OUT/results.csv"
+}
+
+# --- the report: results.md and plots, from results.csv alone ----------------------------
+
+# sw_cells_tsv DIR: one line per cell, in run order: key fields, then finished per loop,
+# first failing loop, total failed, conns, time. Reads results.csv by column name.
+sw_cells_tsv() {
+	awk -F, '
+	NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+	{
+		key = $col["path"] "\t" $col["tw_reuse"] "\t" $col["tw_reuse_delay_ms"] "\t" $col["ports"] "\t" \
+		      $col["reuseport"] "\t" $col["linger"] "\t" $col["close"] "\t" $col["interval_ms"]
+		if (!(key in seen)) { seen[key] = ++ncell; order[ncell] = key; first[key] = "none" }
+		fin[key] = fin[key] (fin[key] == "" ? "" : " ") $col["finished"]
+		if ($col["failed"] > 0 && first[key] == "none") first[key] = $col["loop"]
+		failed[key] += $col["failed"]; conns[key] += $col["conns"]; t[key] += $col["time_s"]
+	}
+	END {
+		for (c = 1; c <= ncell; c++) {
+			k = order[c]
+			printf "%s\t%s\t%s\t%d\t%d\t%.1f\n", k, fin[k], first[k], failed[k], conns[k], t[k]
+		}
+	}' "$1/results.csv"
+}
+
+sw_write_md() {
+	local dir=$1 md="$1/results.md"
+	{
+		echo "# tcp_tw_reuse sweep"
+		echo
+		if [ -f "$dir/run.txt" ]; then sed 's/^/- /' "$dir/run.txt"; echo; fi
+		echo "One row per cell. \"finished per loop\" lists each loop's finished connections;"
+		echo "\"first failing loop\" is the first loop with a failed connection (loops count from 0)."
+		echo
+		echo "| path | tw_reuse | reuse delay ms | ports | reuseport | linger | close | interval ms | finished per loop | first failing loop | failed | time s |"
+		echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+		sw_cells_tsv "$dir" | awk -F'\t' '{
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s of %s | %s |\n",
+			$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 }'
+		local p
+		for p in "${SW_PLOTS[@]}"; do
+			echo
+			echo "![$p]($p)"
+		done
+	} >"$md"
+}
+
+# sw_plot DIR: finished-PATH.png (one line per cell) and heatmap.png, when gnuplot exists.
+SW_PLOTS=()
+sw_plot() {
+	local dir=$1 gp=${GNUPLOT:-gnuplot}
+	SW_PLOTS=()
+	if ! command -v "$gp" >/dev/null 2>&1; then
+		sw_note "gnuplot not found ($gp): no plots made (install gnuplot-nox to get them); results.csv and results.md are complete"
+		return 0
+	fi
+	local term="pngcairo size 1100,700 font ',9'"
+	echo 'set terminal pngcairo' | "$gp" >/dev/null 2>&1 || term="png size 1100,700"
+	local cells="$dir/.cells.tsv" script="$dir/.plot.gp" path
+	sw_cells_tsv "$dir" >"$cells"
+	: >"$script"
+	for path in $(cut -f1 "$cells" | awk '!s[$0]++'); do
+		local data="$dir/.finished-$path.dat"
+		awk -F'\t' -v p="$path" '$1 == p {
+			printf "\"tw_reuse=%s delay=%s rp=%s linger=%s close=%s\"\n", $2, $3, $5, $6, $7
+			n = split($9, f, " "); for (i = 1; i <= n; i++) print i - 1, f[i]
+			print ""; print "" }' "$cells" >"$data"
+		local pcells; pcells=$(awk -F'\t' -v p="$path" '$1 == p' "$cells" | wc -l)
+		cat >>"$script" <<EOF
+ncell = $pcells
+set terminal $term
+set output '$dir/finished-$path.png'
+set title 'finished connections per loop, path $path (one line per cell)'
+set xlabel 'loop'; set ylabel 'finished'
+set key outside right top font ',8' noenhanced
+set yrange [0:*]; set xtics 1; set grid
+# Cells with equal results draw over each other: earlier cells get wider lines to stay visible.
+plot for [i=0:ncell-1] '$data' index i using 1:2 with linespoints lw (1 + 3.0 * (ncell - 1 - i) / ncell) title columnheader(1)
+unset output
+reset
+EOF
+		SW_PLOTS+=("finished-$path.png")
+	done
+	local heat="$dir/.heat.dat" ytics
+	awk -F'\t' '{ n = split($9, f, " "); per = $12 / n
+		for (i = 1; i <= n; i++) print i - 1, NR - 1, (per > 0 ? f[i] / per : 0) }' "$cells" >"$heat"
+	ytics=$(awk -F'\t' '{ printf "%s\"%s r=%s d=%s rp=%s lg=%s %s\" %d", (NR > 1 ? ", " : ""), $1, $2, $3, $5, $6, $7, NR - 1 }' "$cells")
+	local ncells height hterm nloops
+	ncells=$(wc -l <"$cells")
+	height=$((200 + 16 * ncells))
+	nloops=$(awk -F'\t' '{ n = split($9, f, " "); if (n > m) m = n } END { print m }' "$cells")
+	hterm=${term/1100,700/1000,$height}
+	cat >>"$script" <<EOF
+set terminal $hterm
+set output '$dir/heatmap.png'
+set title "share of each loop's connections that finished (1 = all)"
+set xlabel 'loop'
+set ytics ($ytics) font ',8' noenhanced
+set yrange [$ncells-0.5:-0.5]
+set xrange [-0.5:$nloops-0.5]
+set xtics 1
+set cbrange [0:1]
+set palette defined (0 '#b2182b', 0.5 '#fddbc7', 1 '#2166ac')
+plot '$heat' using 1:2:(0.5):(0.5):3 with boxxyerror fill solid noborder fillcolor palette notitle
+unset output
+EOF
+	if "$gp" "$script" 2>"$dir/.plot.err"; then
+		SW_PLOTS+=("heatmap.png")
+	else
+		sw_note "gnuplot failed: $(head -c 300 "$dir/.plot.err")"
+		SW_PLOTS=()
+	fi
+	rm -f "$dir"/.finished-*.dat "$heat" "$cells" "$script" "$dir/.plot.err"
+}
+
+sw_report() {
+	sw_plot "$1"
+	sw_write_md "$1"
+	sw_note "wrote $1/results.csv, $1/results.md${SW_PLOTS[*]:+ and ${SW_PLOTS[*]}}"
+}
+
+# --- the matrix ----------------------------------------------------------------------
+
+sw_fmt_s() { local s=$1; if [ "$s" -ge 60 ]; then printf '%dm%02ds' $((s / 60)) $((s % 60)); else printf '%ds' "$s"; fi; }
+
+sw_main() {
+	sw_parse_args "$@"
+	if [ -n "$SW_REPORT_ONLY" ]; then
+		[ -f "$SW_REPORT_ONLY/results.csv" ] || sw_usage_err "invalid --report-only '$SW_REPORT_ONLY': no results.csv in it"
+		sw_report "$SW_REPORT_ONLY"
+		return 0
+	fi
+	SW_TWTEST=${SW_TWTEST:-$(lab_twtest)}
+	if [[ $SW_TWTEST == */* ]]; then
+		[ -x "$SW_TWTEST" ] || sw_usage_err "invalid --twtest '$SW_TWTEST': not an executable file"
+		SW_TWTEST=$(cd "$(dirname "$SW_TWTEST")" && pwd)/$(basename "$SW_TWTEST")
+	fi
+	read -ra SW_CLIENT_PFX <<<"$SW_CPFX_STR"
+	read -ra SW_SERVER_PFX <<<"$SW_SPFX_STR"
+	SW_RTWTEST=$SW_TWTEST
+	[ "${SW_CLIENT_PFX[0]:-}" = ssh ] && SW_RTWTEST=${SW_REMOTE_TWTEST:-twtest}
+	[ -z "$SW_HOST" ] && [ "$(id -u)" != 0 ] && { sw_err "needs root to make network namespaces"; return 1; }
+	mkdir -p "$SW_OUT/raw" || { sw_err "cannot make --out '$SW_OUT'"; return 1; }
+
+	if [ -z "$SW_DELAYS" ]; then
+		SW_DELAYS=kernel
+		[ "$SW_PRESET" = quick ] && [ -e /proc/sys/net/ipv4/tcp_tw_reuse_delay ] && SW_DELAYS=1000,1
+	fi
+	local -a paths closes delays twrs rps lgs
+	IFS=, read -ra paths <<<"$SW_PATHS"; IFS=, read -ra closes <<<"$SW_CLOSE"
+	IFS=, read -ra delays <<<"$SW_DELAYS"; IFS=, read -ra twrs <<<"$SW_TWR"
+	IFS=, read -ra rps <<<"$SW_RP"; IFS=, read -ra lgs <<<"$SW_LG"
+
+	if [ "$SW_PATHS" = host ]; then
+		SW_HAVE_STAT=0
+		sw_side client "$SW_RTWTEST" stat --help >/dev/null 2>&1 </dev/null && SW_HAVE_STAT=1
+		lab_trap sw_restore_sysctls
+		sw_save_sysctls || return 1
+	else
+		lab_trap
+	fi
+
+	local -a cells=()
+	local p c d r rp lg
+	for p in "${paths[@]}"; do for c in "${closes[@]}"; do for d in "${delays[@]}"; do
+	for r in "${twrs[@]}"; do for rp in "${rps[@]}"; do for lg in "${lgs[@]}"; do
+		if [ "$lg" = 1 ] && [ "$c" = shutdown ]; then continue; fi # twtest refuses the pair
+		cells+=("$p $c $d $r $rp $lg")
+	done; done; done; done; done; done
+	local n=${#cells[@]}
+
+	{
+		echo "preset: $SW_PRESET"
+		echo "kernel: $(uname -sr)"
+		echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+		echo "cells: $n, each $SW_LOOPS loops of $SW_CONNS connections, ports $SW_RANGE ($SW_NPORTS), interval ${SW_INTERVAL} ms"
+		echo "command: scripts/sweep.sh $*"
+	} >"$SW_OUT/run.txt"
+	echo "$SW_COLUMNS" >"$SW_OUT/results.csv"
+
+	# A first guess from a per-connection cost, refined from the cells already run.
+	local guess_ms=$(( n * (300 + SW_LOOPS * SW_INTERVAL + SW_LOOPS * SW_CONNS / 20) ))
+	local drain_note=""
+	[ "$SW_PATHS" = host ] && drain_note=", plus up to 60 s of TIME_WAIT drain before each cell"
+	sw_note "$n cells of $SW_LOOPS loops x $SW_CONNS connections, ports $SW_RANGE; estimated total $(sw_fmt_s $((guess_ms / 1000 + 1)))$drain_note"
+
+	local i=0 t0=$SECONDS cell
+	for cell in "${cells[@]}"; do
+		i=$((i + 1))
+		read -r p c d r rp lg <<<"$cell"
+		local ct0=$EPOCHREALTIME
+		sw_cell "$p" "$c" "$d" "$r" "$rp" "$lg" || return 1
+		local line
+		line=$({ head -1 "$SW_OUT/results.csv"; tail -n "$SW_LOOPS" "$SW_OUT/results.csv"; } | awk -F, '
+			NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+			{ fin += $col["finished"]; tot += $col["conns"]
+			  if ($col["failed"] > 0 && first == "") first = $col["loop"] }
+			END { printf "finished %d/%d, first failing loop %s", fin, tot, (first == "" ? "none" : first) }')
+		local el=$((SECONDS - t0)) left
+		left=$(( el * (n - i) / i ))
+		sw_note "[$i/$n] path=$p tw_reuse=$r delay=$d reuseport=$rp linger=$lg close=$c: $line ($(awk -v a="$ct0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s; elapsed $(sw_fmt_s $el), about $(sw_fmt_s $left) left)"
+	done
+	sw_report "$SW_OUT"
+}
+
+sw_main "$@"
+exit $?
