@@ -32,7 +32,8 @@ DIR/heatmap.png. A progress line per cell goes to stderr.
                          pair between a client and a server namespace
   --tw-reuse LIST        net.ipv4.tcp_tw_reuse values (default 0,1,2)
   --tw-reuse-delay LIST  net.ipv4.tcp_tw_reuse_delay values in ms (Linux 6.14+);
-                         "kernel" leaves the kernel's value
+                         "kernel" leaves the kernel's value; tw_reuse=0 cells run
+                         with the first value only (the delay needs reuse on)
   --reuseport LIST       0,1 (default both)
   --linger LIST          0,1 (default both)
   --close LIST           client,server,shutdown (default client); linger=1 is skipped
@@ -170,16 +171,23 @@ sw_parse_args() {
 
 # --- running commands on either side -------------------------------------------------
 
-# sw_side client|server CMD...: run CMD through that side's prefix. An ssh prefix gets the
-# command as one shell-quoted string, so values with spaces survive the remote shell.
-sw_side() {
+# sw_argv client|server CMD...: set SW_ARGV to CMD behind that side's prefix. An ssh prefix
+# gets the command as one shell-quoted string, so values with spaces survive the remote shell.
+sw_argv() {
 	local -n _pfx="SW_${1^^}_PFX"
 	shift
 	if [ "${_pfx[0]:-}" = ssh ]; then
-		"${_pfx[@]}" "$(printf '%q ' "$@")"
+		SW_ARGV=("${_pfx[@]}" "$(printf '%q ' "$@")")
 	else
-		"${_pfx[@]}" "$@"
+		SW_ARGV=("${_pfx[@]}" "$@")
 	fi
+}
+
+# sw_side client|server CMD...: run CMD through that side's prefix, in the foreground.
+sw_side() {
+	local SW_ARGV
+	sw_argv "$@"
+	"${SW_ARGV[@]}"
 }
 
 # sw_sysctl_key NAME: the client's value of net.ipv4.NAME, or nothing if absent.
@@ -238,8 +246,9 @@ sw_drain() {
 		[ $side = server ] && [ ${#SW_SERVER_PFX[@]} -eq 0 ] && continue
 		filter=dport; [ $side = server ] && filter=sport
 		if [ $side = client ] && [ "$SW_HAVE_STAT" = 1 ]; then
-			sw_side client "$SW_RTWTEST" stat --port "$SW_PORT" --wait-clear --timeout "$SW_DRAIN" \
-				>/dev/null 2>&1 </dev/null &
+			sw_argv client "$SW_RTWTEST" stat --port "$SW_PORT" --wait-clear --timeout "$SW_DRAIN"
+			"${SW_ARGV[@]}" >/dev/null 2>&1 </dev/null &
+			LAB_PIDS+=($!)
 			wait $! && continue
 			sw_err "TIME_WAIT toward port $SW_PORT did not drain within ${SW_DRAIN}s on the client side"
 			return 1
@@ -283,7 +292,10 @@ sw_cell() {
 	[ "$rp" = 1 ] && args+=(--reuseport)
 	[ "$lg" = 1 ] && args+=(--linger)
 	local rc
-	sw_side client "$SW_RTWTEST" "${args[@]}" >"$raw" 2>"$raw.err" </dev/null &
+	# A simple command in the background: $! is the client itself (ip netns exec and ssh
+	# exec or forward), so a signal to it reaches the client.
+	sw_argv client "$SW_RTWTEST" "${args[@]}"
+	"${SW_ARGV[@]}" >"$raw" 2>"$raw.err" </dev/null &
 	SW_CLIENT_PID=$!
 	LAB_PIDS+=("$SW_CLIENT_PID")
 	wait "$SW_CLIENT_PID"
@@ -494,6 +506,8 @@ sw_main() {
 	for p in "${paths[@]}"; do for c in "${closes[@]}"; do for d in "${delays[@]}"; do
 	for r in "${twrs[@]}"; do for rp in "${rps[@]}"; do for lg in "${lgs[@]}"; do
 		if [ "$lg" = 1 ] && [ "$c" = shutdown ]; then continue; fi # twtest refuses the pair
+		# The reuse delay means nothing with reuse off: such cells run with the first delay only.
+		if [ "$r" = 0 ] && [ "$d" != "${delays[0]}" ]; then continue; fi
 		cells+=("$p $c $d $r $rp $lg")
 	done; done; done; done; done; done
 	local n=${#cells[@]}
@@ -508,7 +522,8 @@ sw_main() {
 	echo "$SW_COLUMNS" >"$SW_OUT/results.csv"
 
 	# A first guess from a per-connection cost, refined from the cells already run.
-	local guess_ms=$(( n * (300 + SW_LOOPS * SW_INTERVAL + SW_LOOPS * SW_CONNS / 20) ))
+	# (0.5 s a cell, 0.3 ms a connection: what a 2-core machine took in the quick preset)
+	local guess_ms=$(( n * (500 + SW_LOOPS * SW_INTERVAL + SW_LOOPS * SW_CONNS * 3 / 10) ))
 	local drain_note=""
 	[ "$SW_PATHS" = host ] && drain_note=", plus up to 60 s of TIME_WAIT drain before each cell"
 	sw_note "$n cells of $SW_LOOPS loops x $SW_CONNS connections, ports $SW_RANGE; estimated total $(sw_fmt_s $((guess_ms / 1000 + 1)))$drain_note"
