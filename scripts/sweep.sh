@@ -311,7 +311,7 @@ sw_cell() {
 	sw_append "$path" "$raw" || return 1
 }
 
-SW_COLUMNS="path,tw_reuse,tw_reuse_delay_ms,port_range,ports,timestamps,max_tw_buckets,rfc1337,reuseport,linger,close,interval_ms,loop,conns,finished,failed,time_s,conn_per_s,time_wait,eaddrnotavail,failed_by"
+SW_COLUMNS="path,tw_reuse,tw_reuse_delay_ms,port_range,ports,timestamps,max_tw_buckets,rfc1337,reuseport,linger,close,interval_ms,loop,conns,finished,failed,time_s,conn_per_s,time_wait,tw_recycled,eaddrnotavail,failed_by"
 
 # sw_append PATH RAW: the client's CSV loop rows, read by column name, as results.csv rows.
 sw_append() {
@@ -331,10 +331,11 @@ sw_append() {
 		for (i = 1; i <= m; i++)
 			if (causes[i] ~ /\/EADDRNOTAVAIL=/) { sub(/.*=/, "", causes[i]); ena += causes[i] }
 		tw = ("time_wait" in col) ? $col["time_wait"] : ""
+		rec = ("kernel_TWRecycled" in col) ? $col["kernel_TWRecycled"] : ""
 		print path, $col["tw_reuse"], $col["tw_reuse_delay_ms"], $col["port_range"], pr[2] - pr[1] + 1,
 		      $col["timestamps"], $col["max_tw_buckets"], rfc, $col["reuseport"], $col["linger"],
 		      $col["close"], interval, $col["loop"], $col["conns"], $col["finished"], $col["failed"],
-		      $col["time_s"], $col["conn_per_s"], tw, ena, fb
+		      $col["time_s"], $col["conn_per_s"], tw, rec, ena, fb
 		rows++
 	}
 	END { if (!bad && rows == 0) { print "sweep: client CSV has no loop rows" > "/dev/stderr"; exit 1 } }

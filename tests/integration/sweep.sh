@@ -44,6 +44,7 @@ test_sweep_reuse_off_veth_fails_at_P_div_N() {
 		head -1 "$d/results.csv" | tr , '\n' | grep -qx "$c" || die "results.csv lacks column $c"
 	done
 	expect_eq "finished per loop" "$(cell "$d" finished path=veth)" "120 120 60 0"
+	expect_eq "TIME_WAIT after each loop" "$(cell "$d" time_wait path=veth)" "120 240 300 300"
 	expect_eq "EADDRNOTAVAIL per loop" "$(cell "$d" eaddrnotavail path=veth)" "0 0 60 120"
 	expect_eq "failed_by of loop 3" "$(cell "$d" failed_by path=veth loop=3)" "connect/EADDRNOTAVAIL=120"
 	grep -q '^| veth | 0 | [0-9]* | 300 | 0 | 0 | client | 0 | 120 120 60 0 | 2 | 180 of 480 |' "$d/results.md" \
@@ -89,6 +90,10 @@ test_sweep_tw_reuse_2_helps_loopback_only() {
 	expect_eq "lo tw_reuse=2" "$(cell "$d" finished path=lo tw_reuse=2)" "120 120 120 120"
 	expect_eq "veth tw_reuse=2" "$(cell "$d" finished path=veth tw_reuse=2)" "120 120 60 0"
 	expect_eq "veth tw_reuse=1" "$(cell "$d" finished path=veth tw_reuse=1)" "120 120 120 120"
+	# the kernel counts the reuse: TWRecycled covers loop 2's and 3's missing ports (60 + 120)
+	local rec; rec=$(cell "$d" tw_recycled path=veth tw_reuse=1 | awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i; print s }')
+	[ "$rec" -ge 180 ] || die "veth tw_reuse=1: TWRecycled $rec, want at least 180"
+	expect_eq "veth tw_reuse=2 TWRecycled" "$(cell "$d" tw_recycled path=veth tw_reuse=2)" "0 0 0 0"
 	expect_eq "reuse delay in the rows" "$(cell "$d" tw_reuse_delay_ms path=lo tw_reuse=2 loop=0)" 1
 }
 
