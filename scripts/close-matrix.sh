@@ -214,17 +214,23 @@ sc_C() {
 }
 
 sc_D() {
-	DID_S="greeting, close at once"; DID_C="ignore EOF for 500 ms, then read, close"
+	DID_S="greeting, close at once"; DID_C="ignore EOF for 1000 ms, then read, close"
 	EXPECT="during: srv=FIN_WAIT2 cli=CLOSE_WAIT; after: srv=TIME_WAIT cli=- rst=0/0 lost=0"
 	server_start --greeting "$GREET" --close-after 0 || return
 	COUT=$TMP/client.D
 	ip netns exec "$C" "$TWTEST" client "$SRV_IP" 1 1 --port "$PORT" --report-conns --payload 0 \
-		--read-delay 500 --on-eof ignore >"$COUT" 2>&1 &
+		--read-delay 1000 --on-eof ignore >"$COUT" 2>&1 &
 	local cpid=$!
 	PIDS+=("$cpid")
-	# the client's CLOSE_WAIT comes before its ACK reaches the server: wait for both
-	wait_for "$C" CLOSE_WAIT && wait_for "$S" FIN_WAIT2
-	local during="srv=$(side "$S") cli=$(side "$C")"
+	# Sample both sides until the pair shows (the client's CLOSE_WAIT comes a moment before
+	# its ACK puts the server in FIN_WAIT2) or the client is gone; keep the last sample.
+	local during="" i
+	for i in $(seq 1 100); do
+		during="srv=$(side "$S") cli=$(side "$C")"
+		[ "$during" = "srv=FIN_WAIT2 cli=CLOSE_WAIT" ] && break
+		kill -0 "$cpid" 2>/dev/null || break
+		sleep 0.01
+	done
 	wait "$cpid"
 	observe
 	OBSERVED="during: $during; after: $OBS"
@@ -311,20 +317,25 @@ sc_I() {
 	FREQ="I (veth): server only $((REPEAT - c)), client only $((REPEAT - s)), both $both of $REPEAT"
 }
 
+# On loopback both sides are in one namespace: `stat --port` counts them together. A
+# connection whose client closed while still ESTABLISHED (--report-conns close_state) sent
+# the first FIN or crossed the server's; one that saw CLOSE_WAIT left TIME_WAIT to the server.
 sc_Ilo() {
 	DID_S="as I, on loopback"; DID_C="as I"
-	EXPECT="every conn leaves exactly one TIME_WAIT (never both); no RST"
+	EXPECT="every conn leaves TIME_WAIT on one side or both; no RST"
 	race_args || return
 	settle
-	local t r
+	local t r first both
 	t=$(count "$S" TIME_WAIT) r=$(rst "$S")
 	server_stop
-	if [ "$t" = "$REPEAT" ] && [ "$r" = 0 ]; then
+	first=$(grep -c 'close_state: ESTABLISHED' "$COUT")
+	both=$((t - REPEAT))
+	if [ "$both" -ge 0 ] && [ "$both" -le "$first" ] && [ "$r" = 0 ]; then
 		OBSERVED=$EXPECT
 	else
-		OBSERVED="TIME_WAIT=$t of $REPEAT, rst=$r"
+		OBSERVED="TIME_WAIT=$t of $REPEAT, client first=$first, rst=$r"
 	fi
-	FREQ="I (loopback): $t TIME_WAIT sockets for $REPEAT connections"
+	FREQ="I (loopback): server only $((REPEAT - first)), client only $((first - both)), both $both of $REPEAT"
 }
 
 sc_J() {

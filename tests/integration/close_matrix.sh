@@ -16,7 +16,8 @@ test_close_matrix_all_rows_match() {
 		row=$(grep "^$id | " "$out") || die "no row for scenario $id: $(cat "$out")"
 		[[ $row == *" | ok" ]] || die "scenario $id: $row"
 	done
-	grep -q '^# race: I (veth): server only [0-9]*, client only [0-9]*, both [0-9]* of 50$' "$out" \
+	grep -q "^# race: I (veth): server only [0-9]*, client only [0-9]*, both [0-9]* of 50$" "$out" &&
+		grep -q "^# race: I (loopback): server only [0-9]*, client only [0-9]*, both [0-9]* of 50$" "$out" \
 		|| die "no race frequencies: $(cat "$out")"
 	expect_eq "close-matrix.sh exit status" "$rc" 0
 }
