@@ -88,14 +88,15 @@ run() {
 			100 * v["user_s"] / (v["user_s"] + v["sys_s"] + 1e-9),
 			su * 1e6 / f, ss * 1e6 / f, v["maxrss_kb"], hwm
 	}' >>"$TMP/rows"
-	tail -1 "$TMP/rows" | awk '{printf "%-9s %-11s %6d %7d %8.0f %8.2f %8.2f %6.1f%% %8.2f %8.2f %8d %8d\n", $1, $2, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13}'
+	tail -1 "$TMP/rows" | awk '{printf "%-9s %-13s %6d %7d %8.0f %8.2f %8.2f %6.1f%% %8.2f %8.2f %8d %8d\n", $1, $2, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13}'
 }
 
 echo "twtest benchmark: $(nproc) cores, kernel $(uname -r); each run in a fresh namespace"
 echo "(tcp_tw_reuse=1, ip_local_port_range 10000-65535), $ROUNDS rounds, configurations interleaved"
 echo "CPU in microseconds per finished connection; memory in KiB (client ru_maxrss, server VmHWM)"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews absolute figures)"
 echo
-printf "%-9s %-11s %6s %7s %8s %8s %8s %7s %8s %8s %8s %8s\n" workload config finish failed conn/s \
+printf "%-9s %-13s %6s %7s %8s %8s %8s %7s %8s %8s %8s %8s\n" workload config finish failed conn/s \
 	cl_user cl_sys cl_usr% sv_user sv_sys cl_kb sv_kb
 : >"$TMP/rows"
 n=0
@@ -109,17 +110,18 @@ for wl in $WORKLOADS; do
 done
 
 echo
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "means over the rounds:"
 awk '
 { k = $1 " " $2; if (!(k in cnt)) order[++no] = k; cnt[k]++; rate[k] += $6; cu[k] += $7; cs[k] += $8
   su[k] += $10; ss[k] += $11; ckb[k] = ($12 > ckb[k] ? $12 : ckb[k]); skb[k] = ($13 > skb[k] ? $13 : skb[k])
   fail[k] += $5 }
 END {
-	printf "%-9s %-11s %8s %8s %8s %7s %8s %8s %7s %8s %8s\n", "workload", "config", "conn/s", "cl_user", "cl_sys", "cl_usr%", "sv_user", "sv_sys", "failed", "cl_kb", "sv_kb"
+	printf "%-9s %-13s %8s %8s %8s %7s %8s %8s %7s %8s %8s\n", "workload", "config", "conn/s", "cl_user", "cl_sys", "cl_usr%", "sv_user", "sv_sys", "failed", "cl_kb", "sv_kb"
 	for (i = 1; i <= no; i++) {
 		k = order[i]; c = cnt[k]; split(k, p, " ")
 		r[k] = rate[k] / c
-		printf "%-9s %-11s %8.0f %8.2f %8.2f %6.1f%% %8.2f %8.2f %7d %8d %8d\n", p[1], p[2], rate[k] / c, cu[k] / c, cs[k] / c,
+		printf "%-9s %-13s %8.0f %8.2f %8.2f %6.1f%% %8.2f %8.2f %7d %8d %8d\n", p[1], p[2], rate[k] / c, cu[k] / c, cs[k] / c,
 			100 * cu[k] / (cu[k] + cs[k] + 1e-9), su[k] / c, ss[k] / c, fail[k], ckb[k], skb[k]
 	}
 	print ""

@@ -227,6 +227,15 @@ static void sconn_peer_eof(struct server *s, struct sconn *c)
 	}
 }
 
+/* Ask for EPOLLOUT only while an echo is pending: a writable edge after every ACK would
+ * otherwise wake the loop once more per connection for nothing. */
+static void sconn_want_out(struct server *s, struct sconn *c, int on)
+{
+	struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLET | (on ? EPOLLOUT : 0u),
+				 .data.ptr = c};
+	epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
 /* Read and echo until EAGAIN, EOF, or until the echo cannot be written. */
 static void sconn_readable(struct server *s, struct sconn *c)
 {
@@ -260,6 +269,7 @@ static void sconn_readable(struct server *s, struct sconn *c)
 			memcpy(c->pending, s->buf + w, (size_t)(k - w));
 			c->pend_off = 0;
 			c->pend_len = (uint32_t)(k - w);
+			sconn_want_out(s, c, 1);
 			return; /* EPOLLOUT resumes */
 		}
 		if (sconn_maybe_close_first(s, c) < 0)
@@ -287,6 +297,7 @@ static void sconn_writable(struct server *s, struct sconn *c)
 	free(c->pending);
 	c->pending = NULL;
 	c->pend_off = c->pend_len = 0;
+	sconn_want_out(s, c, 0);
 	if (c->eof)
 		return sconn_peer_eof(s, c);
 	if (sconn_maybe_close_first(s, c) < 0)
@@ -368,7 +379,7 @@ static void server_accept(struct server *s)
 			continue;
 		}
 		c->fd = fd;
-		struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c};
+		struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.ptr = c};
 		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 			__atomic_sub_fetch(&s->sh->active, 1, __ATOMIC_RELAXED);
 			close(fd);
