@@ -20,8 +20,8 @@ usage: scripts/sweep.sh --out DIR [options]
 
 Runs the matrix path x tcp_tw_reuse x reuseport x linger (x close x tcp_tw_reuse_delay),
 each cell in fresh network namespaces, and writes DIR/results.csv (one row per cell and
-loop), DIR/results.md (one row per cell) and, with gnuplot, DIR/finished-PATH.png and
-DIR/heatmap.png. A progress line per cell goes to stderr.
+loop), DIR/results.md (one row per cell) and, with gnuplot, DIR/finished-PATH.png,
+DIR/loop-time-PATH.png and DIR/heatmap.png. A progress line per cell goes to stderr.
 
   --preset NAME          quick (default): 3000 ports (40000-42999), 5 loops of 1000,
                          tcp_tw_reuse_delay 1000 and 1 ms where the kernel has it;
@@ -356,11 +356,14 @@ sw_cells_tsv() {
 		fin[key] = fin[key] (fin[key] == "" ? "" : " ") $col["finished"]
 		if ($col["failed"] > 0 && first[key] == "none") first[key] = $col["loop"]
 		failed[key] += $col["failed"]; conns[key] += $col["conns"]; t[key] += $col["time_s"]
+		times[key] = times[key] (times[key] == "" ? "" : " ") $col["time_s"]
+		if ($col["time_s"] + 0 > slow[key]) slow[key] = $col["time_s"] + 0
 	}
 	END {
 		for (c = 1; c <= ncell; c++) {
 			k = order[c]
-			printf "%s\t%s\t%s\t%d\t%d\t%.1f\n", k, fin[k], first[k], failed[k], conns[k], t[k]
+			printf "%s\t%s\t%s\t%d\t%d\t%.1f\t%s\t%.1f\n", k, fin[k], first[k], failed[k], conns[k], t[k],
+			       times[k], slow[k]
 		}
 	}' "$1/results.csv"
 }
@@ -372,13 +375,15 @@ sw_write_md() {
 		echo
 		if [ -f "$dir/run.txt" ]; then sed 's/^/- /' "$dir/run.txt"; echo; fi
 		echo "One row per cell. \"finished per loop\" lists each loop's finished connections;"
-		echo "\"first failing loop\" is the first loop with a failed connection (loops count from 0)."
+		echo "\"first failing loop\" is the first loop with a failed connection (loops count from 0);"
+		echo "\"time s\" adds up the loops' times; \"finished/s\" is the cell's finished connections over it."
 		echo
-		echo "| path | tw_reuse | reuse delay ms | ports | reuseport | linger | close | interval ms | finished per loop | first failing loop | failed | time s |"
-		echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+		echo "| path | tw_reuse | reuse delay ms | ports | reuseport | linger | close | interval ms | finished per loop | first failing loop | failed | time s | slowest loop s | finished/s |"
+		echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 		sw_cells_tsv "$dir" | awk -F'\t' '{
-			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s of %s | %s |\n",
-			$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 }'
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s of %s | %s | %s | %.0f |\n",
+			$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $15,
+			($13 > 0 ? ($12 - $11) / $13 : 0) }'
 		local p
 		for p in "${SW_PLOTS[@]}"; do
 			echo
@@ -421,7 +426,24 @@ plot for [i=0:ncell-1] '$data' index i using 1:2 with linespoints lw (1 + 3.0 * 
 unset output
 reset
 EOF
-		SW_PLOTS+=("finished-$path.png")
+		local tdata="$dir/.time-$path.dat"
+		awk -F'\t' -v p="$path" '$1 == p {
+			printf "\"tw_reuse=%s delay=%s rp=%s linger=%s close=%s\"\n", $2, $3, $5, $6, $7
+			n = split($14, f, " "); for (i = 1; i <= n; i++) print i - 1, f[i]
+			print ""; print "" }' "$cells" >"$tdata"
+		cat >>"$script" <<EOF
+ncell = $pcells
+set terminal $term
+set output '$dir/loop-time-$path.png'
+set title 'seconds per loop, path $path (one line per cell)'
+set xlabel 'loop'; set ylabel 'time (s)'
+set key outside right top font ',8' noenhanced
+set yrange [0:*]; set xtics 1; set grid
+plot for [i=0:ncell-1] '$tdata' index i using 1:2 with linespoints lw (1 + 3.0 * (ncell - 1 - i) / ncell) title columnheader(1)
+unset output
+reset
+EOF
+		SW_PLOTS+=("finished-$path.png" "loop-time-$path.png")
 	done
 	local heat="$dir/.heat.dat" ytics
 	awk -F'\t' '{ n = split($9, f, " "); per = $12 / n
@@ -452,7 +474,7 @@ EOF
 		sw_note "gnuplot failed: $(head -c 300 "$dir/.plot.err")"
 		SW_PLOTS=()
 	fi
-	rm -f "$dir"/.finished-*.dat "$heat" "$cells" "$script" "$dir/.plot.err"
+	rm -f "$dir"/.finished-*.dat "$dir"/.time-*.dat "$heat" "$cells" "$script" "$dir/.plot.err"
 }
 
 sw_report() {
@@ -519,6 +541,7 @@ sw_main() {
 		echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 		echo "cells: $n, each $SW_LOOPS loops of $SW_CONNS connections, ports $SW_RANGE ($SW_NPORTS), interval ${SW_INTERVAL} ms"
 		echo "command: scripts/sweep.sh $*"
+		echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs; timings depend on it)"
 	} >"$SW_OUT/run.txt"
 	echo "$SW_COLUMNS" >"$SW_OUT/results.csv"
 
@@ -545,6 +568,7 @@ sw_main() {
 		left=$(( el * (n - i) / i ))
 		sw_note "[$i/$n] path=$p tw_reuse=$r delay=$d reuseport=$rp linger=$lg close=$c: $line ($(awk -v a="$ct0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s; elapsed $(sw_fmt_s $el), about $(sw_fmt_s $left) left)"
 	done
+	echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg); sweep took $(sw_fmt_s $((SECONDS - t0)))" >>"$SW_OUT/run.txt"
 	sw_report "$SW_OUT"
 }
 
