@@ -27,6 +27,7 @@ OBJS = $(SRCS:src/%.c=$(BUILD)/%.o)
 LIB_OBJS = $(filter-out $(BUILD)/main.o,$(OBJS))
 UNIT_SRCS = $(wildcard tests/unit/*.c)
 UNIT_BIN = $(BUILD)/unit_tests
+HOSTILE_BIN = $(BUILD)/hostile
 
 .PHONY: all test check unit bench demo install uninstall clean
 
@@ -45,15 +46,19 @@ $(BUILD)/%.o: src/%.c | $(BUILD)
 $(UNIT_BIN): $(UNIT_SRCS) $(LIB_OBJS) | $(BUILD)
 	$(CC) $(FINAL_CFLAGS) -Itests/unit -o $@ $(UNIT_SRCS) $(LIB_OBJS) $(FINAL_LDFLAGS)
 
+# Misbehaving peers for tests/integration/faults.sh.
+$(HOSTILE_BIN): tests/helpers/hostile.c | $(BUILD)
+	$(CC) $(FINAL_CFLAGS) -o $@ $< $(FINAL_LDFLAGS)
+
 $(BUILD):
 	mkdir -p $@
 
 unit: $(UNIT_BIN)
 
 # The whole suite, first on the release build, then under ASan+UBSan.
-test: twtest $(UNIT_BIN)
-	$(MAKE) SAN=1 build/san/twtest build/san/unit_tests
-	if command -v clang >/dev/null; then $(MAKE) CC=clang BUILD=build/clang build/clang/twtest; fi
+test: twtest $(UNIT_BIN) $(HOSTILE_BIN)
+	$(MAKE) SAN=1 build/san/twtest build/san/unit_tests build/san/hostile
+	if command -v clang >/dev/null; then $(MAKE) CC=clang BUILD=build/clang build/clang/twtest build/clang/hostile; fi
 	tests/run.sh build/release build/san
 
 check: test

@@ -484,15 +484,22 @@ int client_run(const struct client_opts *o, FILE *out)
 		report_loop(&rep, &res);
 		loop_result_add(&total, &res);
 		done++;
+		if (ferror(out))
+			break; /* the output is gone (closed pipe): do not run on blind */
 	}
 	int sig = signals_stop_requested();
 	report_summary(&rep, &total, done, sig != 0);
-	if (sig)
+	if (ferror(out)) {
+		fprintf(stderr, "twtest client: cannot write the output; stopped after loop %u\n",
+			done ? done - 1 : 0);
+		rc = EXIT_SETUP;
+	} else if (sig) {
 		rc = 128 + sig;
-	else if (o->fail_on_error && total.failed)
+	} else if (o->fail_on_error && total.failed) {
 		rc = EXIT_FAILURES;
-	else
+	} else {
 		rc = EXIT_RAN;
+	}
 
 stop_threads:
 	if (nt > 1 && started == nt) {

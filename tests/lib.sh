@@ -6,6 +6,7 @@ set -u
 : "${TWTEST:?TWTEST must name the twtest binary}"
 TW_PREFIX="twt$$"          # unique per run: parallel runs do not collide
 TW_SERVER_PIDS=()
+TW_HELPER_PIDS=()           # other processes a test started: killed with SIGKILL
 TW_NETNS=()
 TW_TMP=""
 
@@ -15,6 +16,9 @@ need_root() { [ "$(id -u)" = 0 ] || skip "needs root for network namespaces"; }
 
 tw_cleanup() {
 	local pid ns
+	for pid in "${TW_HELPER_PIDS[@]}"; do
+		kill -KILL "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	done
 	for pid in "${TW_SERVER_PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	done
