@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "parse.h"
 
@@ -12,6 +13,10 @@ enum parse_result cli_fail(char *err, size_t errlen, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+	/* A value may hold a newline or an escape sequence: keep the message one plain line. */
+	for (char *p = err; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	return PARSE_ERROR;
 }
 
@@ -39,9 +44,12 @@ enum parse_result cli_getopt_error(int c, char **argv, char *err, size_t errlen)
 	if (c == ':')
 		return cli_fail(err, errlen, "option '%s' needs a value", argv[optind - 1]);
 	const char *arg = argv[optind - 1];
+	const char *eq = strchr(arg, '=');
+	if (arg[0] == '-' && arg[1] == '-' && eq && optopt)
+		return cli_fail(err, errlen, "option '%.*s' takes no value", (int)(eq - arg), arg);
 	if (arg[0] == '-' && arg[1] >= '0' && arg[1] <= '9')
 		return cli_fail(err, errlen, "invalid argument '%s': must not be negative", arg);
 	if (optopt && optopt < 256)
 		return cli_fail(err, errlen, "unknown option '-%c'", optopt);
-	return cli_fail(err, errlen, "unknown option '%s'", arg);
+	return cli_fail(err, errlen, "unknown or ambiguous option '%s'", arg);
 }
