@@ -1,0 +1,204 @@
+# Bad command lines, table-driven: every option of client and server with a missing,
+# empty, malformed, negative, zero, huge and wrong-type value, unknown and repeated options,
+# flags given a value, conflicting options and bad positional arguments.
+. "$(dirname "$0")/../lib.sh"
+
+# One case a line: "WANT<TAB>ARGS". ARGS is split like a shell command line (quotes work,
+# $'..' too); WANT must appear in the one-line error. "D" stands for the valid positional
+# arguments "127.0.0.1 1 1".
+read -r -d '' CASES <<'EOF'
+'--port' needs a value	client D --port
+--port ''	client --port '' D
+--port '12x'	client --port 12x D
+--port '-1'	client --port -1 D
+--port '0'	client --port 0 D
+--port '65536'	client --port 65536 D
+--port '99999999999999999999'	client --port 99999999999999999999 D
+--port 'abc'	client -p abc D
+'-p' needs a value	client D -p
+'--port' given more than once	client -p 1 --port 2 D
+--payload ''	client --payload= D
+--payload '0'	client --payload 0 D
+--payload '-1'	client --payload -1 D
+--payload '65m'	client --payload 65m D
+--payload '99999999999g'	client --payload 99999999999g D
+--payload '1.5k'	client --payload 1.5k D
+--payload 'lots'	client --payload lots D
+'--payload' needs a value	client D --payload
+'--payload' given more than once	client --payload 1 --payload 1 D
+--timeout '0'	client --timeout 0 D
+--timeout '-5'	client --timeout=-5 D
+--timeout '3600001'	client --timeout 3600001 D
+--timeout '1e3'	client --timeout 1e3 D
+--timeout ' 5'	client --timeout ' 5' D
+'--timeout' needs a value	client D --timeout
+'--timeout' given more than once	client --timeout 1 --timeout 1 D
+--interval '-1'	client --interval -1 D
+--interval '3600001'	client --interval 3600001 D
+--interval 'soon'	client --interval soon D
+'--interval' needs a value	client D --interval
+'--interval' given more than once	client --interval 0 --interval 0 D
+--close 'never'	client --close never D
+--close 'CLIENT'	client --close CLIENT D
+--close ''	client --close '' D
+'--close' needs a value	client D --close
+'--close' given more than once	client --close client --close server D
+--format 'xml'	client --format xml D
+--format '1'	client --format 1 D
+'--format' needs a value	client D --format
+'--format' given more than once	client --format csv --format json D
+--bind 'nowhere'	client --bind nowhere D
+--bind ''	client --bind '' D
+--bind '300.1.1.1'	client --bind 300.1.1.1 D
+--bind '127.0.0.1:80'	client --bind 127.0.0.1:80 D
+'--bind' needs a value	client D --bind
+'--bind' given more than once	client --bind 127.0.0.1 --bind 127.0.0.1 D
+--local-port-range '9-1'	client --local-port-range 9-1 D
+--local-port-range '0-10'	client --local-port-range 0-10 D
+--local-port-range '1-65536'	client --local-port-range 1-65536 D
+--local-port-range '5'	client --local-port-range 5 D
+--local-port-range 'a-b'	client --local-port-range a-b D
+--local-port-range ''	client --local-port-range '' D
+'--local-port-range' needs a value	client D --local-port-range
+'--local-port-range' given more than once	client --local-port-range 1-2 --local-port-range 1-2 D
+--threads '0'	client --threads 0 D
+--threads '-2'	client --threads -2 D
+--threads '99999999999'	client --threads 99999999999 D
+--threads 'x'	client --threads x D
+--threads 2 is more than CONNS 1	client --threads 2 D
+'--threads' needs a value	client D --threads
+'--threads' given more than once	client --threads 1 --threads 1 D
+'--reuseport' takes no value	client --reuseport=1 D
+'--reuseport' given more than once	client --reuseport --reuseport D
+'--linger' takes no value	client --linger=0 D
+'--linger' given more than once	client --linger --linger D
+'--reuseaddr' takes no value	client --reuseaddr=yes D
+'--reuseaddr' given more than once	client --reuseaddr --reuseaddr D
+'--bind-no-port' takes no value	client --bind-no-port=1 D
+--bind-no-port needs --bind	client --bind-no-port D
+'--fail-on-error' takes no value	client --fail-on-error=1 D
+'--fail-on-error' given more than once	client --fail-on-error --fail-on-error D
+'--help' takes no value	client --help=1 D
+--linger conflicts with --close=shutdown	client --linger --close shutdown D
+--linger conflicts with --close=shutdown	client --close shutdown 127.0.0.1 1 1 0 1
+different address families	client --bind ::1 D
+'--frobnicate'	client --frobnicate D
+'--re'	client --re D
+'-x'	client -x D
+missing DSTIP	client
+missing LOOPS	client 127.0.0.1
+missing CONNS	client 127.0.0.1 1
+DSTIP ''	client '' 1 1
+DSTIP '300.1.1.1'	client 300.1.1.1 1 1
+DSTIP '1.2.3.4.5'	client 1.2.3.4.5 1 1
+LOOPS '0'	client 127.0.0.1 0 1
+LOOPS 'x'	client 127.0.0.1 x 1
+LOOPS '1000001'	client 127.0.0.1 1000001 1
+LOOPS '18446744073709551616'	client 127.0.0.1 18446744073709551616 1
+'-1': must not be negative	client 127.0.0.1 -1 1
+CONNS '0'	client 127.0.0.1 1 0
+CONNS '10000001'	client 127.0.0.1 1 10000001
+CONNS '1k'	client 127.0.0.1 1 1k
+REUSEPORT '2'	client 127.0.0.1 1 1 2
+REUSEPORT ''	client 127.0.0.1 1 1 ''
+REUSEPORT 'yes'	client 127.0.0.1 1 1 yes
+LINGER '2'	client 127.0.0.1 1 1 0 2
+unexpected argument 'extra'	client 127.0.0.1 1 1 0 0 extra
+--port '1?2'	client --port $'1\n2' D
+DSTIP '?[31m'	client $'\e[31m' 1 1
+'--port' needs a value	server --port
+--port '-1'	server -p -1
+--port '65536'	server --port 65536
+--port 'http'	server --port http
+--port ''	server --port=
+'--port' given more than once	server -p 1 -p 2
+--bind 'any'	server --bind any
+--bind ''	server --bind ''
+'--bind' needs a value	server --bind
+'--bind' given more than once	server --bind ::1 --bind ::1
+--close 'client'	server --close client
+'--close' needs a value	server --close
+'--close' given more than once	server --close wait --close rst
+--payload '0'	server --payload 0
+--payload '65m'	server --payload 65m
+--payload '-1k'	server --payload -1k
+'--payload' needs a value	server --payload
+'--payload' given more than once	server --payload 1 --payload 2
+'--no-reuseaddr' takes no value	server --no-reuseaddr=1
+'--no-reuseaddr' given more than once	server --no-reuseaddr --no-reuseaddr
+--backlog '0'	server --backlog 0
+--backlog '-1'	server --backlog -1
+--backlog '1073741825'	server --backlog 1073741825
+--backlog 'max'	server --backlog max
+'--backlog' needs a value	server --backlog
+'--backlog' given more than once	server --backlog 1 --backlog 1
+--max-conns '0'	server --max-conns 0
+--max-conns '10000001'	server --max-conns 10000001
+--max-conns '1e6'	server --max-conns 1e6
+'--max-conns' needs a value	server --max-conns
+'--max-conns' given more than once	server --max-conns 1 --max-conns 1
+--idle-timeout '-1'	server --idle-timeout -1
+--idle-timeout '86400001'	server --idle-timeout 86400001
+--idle-timeout '5s'	server --idle-timeout 5s
+'--idle-timeout' needs a value	server --idle-timeout
+'--idle-timeout' given more than once	server --idle-timeout 1 --idle-timeout 1
+--threads '0'	server --threads 0
+--threads 'all'	server --threads all
+'--threads' needs a value	server --threads
+'--threads' given more than once	server --threads 1 --threads 1
+'--help' takes no value	server --help=x
+'--frobnicate'	server --frobnicate
+unexpected argument 'extra'	server extra
+'-q'	server -q
+unknown subcommand 'frobnicate'	frobnicate
+unknown subcommand ''	''
+EOF
+
+# Rule: every case exits 2, writes nothing on stdout and exactly one line on stderr, which
+# names the argument and its value.
+test_bad_input_table() {
+	local dir; dir=$(tmpdir)
+	local want args line rc n=0
+	local -a argv
+	while IFS=$'\t' read -r want args; do
+		args=${args//' D'/' 127.0.0.1 1 1'}
+		eval "argv=($args)"
+		"$TWTEST" "${argv[@]}" >"$dir/out" 2>"$dir/err"
+		rc=$?
+		line="'$args'"
+		expect_eq "exit status of $line" "$rc" 2
+		[ -s "$dir/out" ] && die "$line wrote to stdout: $(head -3 "$dir/out")"
+		expect_eq "stderr lines of $line ($(head -3 "$dir/err"))" "$(wc -l <"$dir/err")" 1
+		grep -qF -- "$want" "$dir/err" || die "$line: error '$(cat "$dir/err")' lacks \"$want\""
+		grep -q '^twtest' "$dir/err" || die "$line: error '$(cat "$dir/err")' does not say who"
+		n=$((n + 1))
+	done <<<"$CASES"
+	[ "$n" -gt 100 ] || die "only $n cases ran"
+}
+
+# Rule: the table covers every option each subcommand's --help lists (an option added
+# later must bring its bad-input cases here).
+test_table_covers_every_option() {
+	local sub opt
+	for sub in client server; do
+		for opt in $("$TWTEST" $sub --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+			grep -qE "^[^	]*	$sub .*$opt([ =]|$)" <<<"$CASES" || die "no bad-input case for $sub $opt"
+		done
+	done
+}
+
+# Rule: the same values, when valid, are accepted: the table's failures come from the one
+# bad value, not from the surrounding arguments ("D" and each valid neighbour).
+test_valid_neighbours_accepted() {
+	local c
+	for c in "--port 1 --payload 64m --timeout 1 --interval 0 --close server --format json" \
+		"--bind 127.0.0.1 --bind-no-port --local-port-range 1-65535 --reuseport --linger" \
+		"--reuseaddr --fail-on-error --threads 1 -p 65535 --timeout 3600000 --interval 3600000"; do
+		# shellcheck disable=SC2086
+		"$TWTEST" client $c 127.0.0.1 1 1 --help >/dev/null || die "client $c refused"
+	done
+	"$TWTEST" server --port 0 --bind ::1 --close rst --payload 1k --no-reuseaddr --backlog 1 \
+		--max-conns 10000000 --idle-timeout 86400000 --threads 1 --help >/dev/null || die "server options refused"
+}
+
+run_tests
