@@ -18,7 +18,6 @@ read -r -d '' CASES <<'EOF'
 '-p' needs a value	client D -p
 '--port' given more than once	client -p 1 --port 2 D
 --payload ''	client --payload= D
---payload '0'	client --payload 0 D
 --payload '-1'	client --payload -1 D
 --payload '65m'	client --payload 65m D
 --payload '99999999999g'	client --payload 99999999999g D
@@ -79,6 +78,37 @@ read -r -d '' CASES <<'EOF'
 '--fail-on-error' takes no value	client --fail-on-error=1 D
 '--fail-on-error' given more than once	client --fail-on-error --fail-on-error D
 '--help' takes no value	client --help=1 D
+'--wait-clear' takes no value	client --wait-clear=1 D
+'--wait-clear' given more than once	client --wait-clear --wait-clear D
+--wait-clear-timeout '-1'	client --wait-clear --wait-clear-timeout -1 D
+--wait-clear-timeout '86401'	client --wait-clear --wait-clear-timeout 86401 D
+--wait-clear-timeout 'x'	client --wait-clear --wait-clear-timeout x D
+'--wait-clear-timeout' needs a value	client --wait-clear D --wait-clear-timeout
+--wait-clear-timeout needs --wait-clear	client --wait-clear-timeout 5 D
+'--sequential' takes no value	client --sequential=1 D
+'--sequential' given more than once	client --sequential --sequential D
+--source-port '0'	client --source-port 0 D
+--source-port '65536'	client --source-port 65536 D
+--source-port 'any'	client --source-port any D
+'--source-port' needs a value	client D --source-port
+--source-port 5000 conflicts with --local-port-range	client --source-port 5000 --local-port-range 1-2 D
+--read-delay '-1'	client --read-delay -1 D
+--read-delay '3600001'	client --read-delay 3600001 D
+--read-delay '1s'	client --read-delay 1s D
+'--read-delay' needs a value	client D --read-delay
+--close-after '-1'	client --close-after -1 D
+--close-after '3600001'	client --close-after 3600001 D
+--close-after 'later'	client --close-after later D
+'--close-after' needs a value	client D --close-after
+--on-eof 'exit'	client --on-eof exit D
+--on-eof ''	client --on-eof '' D
+'--on-eof' needs a value	client D --on-eof
+'--close-on-data' takes no value	client --close-on-data=1 D
+'--close-on-data' given more than once	client --close-on-data --close-on-data D
+'--report-conns' takes no value	client --report-conns=1 D
+--report-conns needs --format text or json	client --report-conns --format csv D
+conflicts with the sequential close-scenario options	client --sequential --threads 2 127.0.0.1 1 2
+--bind-no-port conflicts with the sequential	client --sequential --bind 127.0.0.1 --bind-no-port D
 --linger conflicts with --close=shutdown	client --linger --close shutdown D
 --linger conflicts with --close=shutdown	client --close shutdown 127.0.0.1 1 1 0 1
 different address families	client --bind ::1 D
@@ -147,6 +177,16 @@ DSTIP '?[31m'	client $'\e[31m' 1 1
 '--threads' needs a value	server --threads
 '--threads' given more than once	server --threads 1 --threads 1
 '--help' takes no value	server --help=x
+--close-after '-1'	server --close-after -1
+--close-after '86400001'	server --close-after 86400001
+--close-after 'x'	server --close-after x
+'--close-after' needs a value	server --close-after
+--greeting ''	server --greeting ''
+'--greeting' needs a value	server --greeting
+'--greeting' given more than once	server --greeting a --greeting b
+--on-eof 'write:'	server --on-eof write:
+--on-eof 'shout'	server --on-eof shout
+'--on-eof' needs a value	server --on-eof
 '--frobnicate'	server --frobnicate
 unexpected argument 'extra'	server extra
 '-q'	server -q
@@ -197,8 +237,12 @@ test_valid_neighbours_accepted() {
 		# shellcheck disable=SC2086
 		"$TWTEST" client $c 127.0.0.1 1 1 --help >/dev/null || die "client $c refused"
 	done
+	"$TWTEST" client --wait-clear --wait-clear-timeout 0 --source-port 1 --read-delay 0 \
+		--close-after 0 --on-eof ignore --close-on-data --report-conns --sequential 127.0.0.1 1 1 \
+		--help >/dev/null || die "client sequential options refused"
 	"$TWTEST" server --port 0 --bind ::1 --close rst --payload 1k --no-reuseaddr --backlog 1 \
-		--max-conns 10000000 --idle-timeout 86400000 --threads 1 --help >/dev/null || die "server options refused"
+		--max-conns 10000000 --idle-timeout 86400000 --threads 1 --close-after 0 --greeting hi --on-eof write:bye --help >/dev/null \
+		|| die "server options refused"
 }
 
 run_tests

@@ -100,7 +100,7 @@ static int error_is_one_line(const char *err)
 static int client_opts_valid(const struct client_opts *o)
 {
 	return o->loops >= 1 && o->loops <= 1000000 && o->conns >= 1 &&
-	       o->conns <= TWTEST_MAX_CONNS && o->port >= 1 && o->payload >= 1 &&
+	       o->conns <= TWTEST_MAX_CONNS && o->port >= 1 &&
 	       o->payload <= TWTEST_MAX_PAYLOAD && o->timeout_ms >= 1 && o->port_lo <= o->port_hi &&
 	       !(o->linger && o->close_mode == CLIENT_CLOSE_SHUTDOWN) &&
 	       (!o->bind_no_port || o->bind_name) && o->threads >= 1 && o->threads <= o->conns &&
