@@ -106,6 +106,8 @@ read -r -d '' CASES <<'EOF'
 '--close-on-data' takes no value	client --close-on-data=1 D
 '--close-on-data' given more than once	client --close-on-data --close-on-data D
 '--report-conns' takes no value	client --report-conns=1 D
+'--no-observe' takes no value	client --no-observe=1 D
+'--no-observe' given more than once	client --no-observe --no-observe D
 --report-conns needs --format text or json	client --report-conns --format csv D
 conflicts with the sequential close-scenario options	client --sequential --threads 2 127.0.0.1 1 2
 --bind-no-port conflicts with the sequential	client --sequential --bind 127.0.0.1 --bind-no-port D
@@ -233,7 +235,7 @@ test_valid_neighbours_accepted() {
 	local c
 	for c in "--port 1 --payload 64m --timeout 1 --interval 0 --close server --format json" \
 		"--bind 127.0.0.1 --bind-no-port --local-port-range 1-65535 --reuseport --linger" \
-		"--reuseaddr --fail-on-error --threads 1 -p 65535 --timeout 3600000 --interval 3600000"; do
+		"--reuseaddr --fail-on-error --no-observe --threads 1 -p 65535 --timeout 3600000 --interval 3600000"; do
 		# shellcheck disable=SC2086
 		"$TWTEST" client $c 127.0.0.1 1 1 --help >/dev/null || die "client $c refused"
 	done

@@ -43,10 +43,11 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # rss_kb PID: resident memory of a process in KiB.
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
-# wait_for_line FILE PATTERN: wait (at most 20 s) until FILE has a line matching PATTERN.
+# wait_for_line FILE PATTERN [SECONDS]: wait (at most SECONDS, default 20) until FILE has a
+# line matching PATTERN.
 wait_for_line() {
 	local i
-	for i in $(seq 1 1000); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.02; done
+	for i in $(seq 1 $((${3:-20} * 50))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.02; done
 	die "no line '$2' in $1"
 }
 
@@ -239,11 +240,13 @@ test_client_stops_on_closed_output() {
 test_client_no_leak_1000_loops() {
 	start_server
 	local out; out=$(tmpdir)/c.out
-	"$TWTEST" client 127.0.0.1 100000 5 --port "$SERVER_PORT" --interval 2 >"$out" &
+	# ASan keeps freed memory in quarantine (RSS grows without a leak): not for this run
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0 \
+		"$TWTEST" client 127.0.0.1 100000 5 --port "$SERVER_PORT" --interval 1 >"$out" &
 	local pid=$!
 	wait_for_line "$out" '^loop: 1,'
 	local fd1 rss1; fd1=$(min_fds "$pid") rss1=$(rss_kb "$pid")
-	wait_for_line "$out" '^loop: 1000,'
+	wait_for_line "$out" '^loop: 1000,' 120
 	local fd2 rss2; fd2=$(min_fds "$pid") rss2=$(rss_kb "$pid")
 	kill -INT "$pid"
 	wait "$pid"
@@ -253,13 +256,14 @@ test_client_no_leak_1000_loops() {
 	loop_sums_ok "$out" 5
 	# the loop SIGINT cut short counts its open connections as interrupted; no other failure
 	expect_eq "loops with failures" \
-		"$(grep '^loop: ' "$out" | grep -v 'failed_count: 0,' | grep -vc 'failed_by: interrupted=[0-9]*$')" 0
+		"$(grep '^loop: ' "$out" | grep -v 'failed_count: 0,' | grep -vc 'failed_by: interrupted=[0-9]*\(,\|$\)')" 0
 }
-# min_fds PID: the fewest descriptors seen in 30 samples, i.e. the count between loops
-# (a loop's sockets and any per-loop observation socket are transient).
+# min_fds PID: the fewest descriptors seen in 60 samples, i.e. the count between loops
+# (a loop's sockets and its kernel-observation descriptors are transient; the count between
+# loops shows in about one sample in five).
 min_fds() {
 	local i n min=999999
-	for i in $(seq 1 30); do n=$(fd_count "$1"); [ "$n" -lt "$min" ] && min=$n; sleep 0.002; done
+	for i in $(seq 1 60); do n=$(fd_count "$1"); [ "$n" -lt "$min" ] && min=$n; sleep 0.001; done
 	echo "$min"
 }
 
