@@ -36,7 +36,7 @@ int main(int argc, char **argv)
 {
 	char err[512];
 	if (argc < 2) {
-		fputs(main_usage, stderr);
+		fputs("twtest: missing subcommand (client, server or stat; see twtest --help)\n", stderr);
 		return EXIT_USAGE;
 	}
 	const char *sub = argv[1];

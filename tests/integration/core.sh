@@ -129,6 +129,7 @@ test_bad_input_exit_2() {
 		"server --port 99999"
 		"server --close never"
 		"frobnicate"
+		""
 	)
 	local c rc
 	for c in "${cases[@]}"; do
