@@ -102,7 +102,10 @@ printf "%-9s %-13s %6s %7s %8s %8s %8s %7s %8s %8s %8s %8s\n" workload config fi
 n=0
 for wl in $WORKLOADS; do
 	for r in $(seq 1 "$ROUNDS"); do
-		for cfg in $CONFIGS; do
+		order=$CONFIGS
+		# A B C, C B A, ...: a drift in the machine's load hits every configuration alike
+		[ $((r % 2)) = 0 ] && order=$(tr ' ' '\n' <<<"$CONFIGS" | tac | tr '\n' ' ')
+		for cfg in $order; do
 			n=$((n + 1))
 			run "$cfg" "${wl%x*}" "${wl#*x}" "$n"
 		done
@@ -111,26 +114,35 @@ done
 
 echo
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "means over the rounds:"
-awk '
-{ k = $1 " " $2; if (!(k in cnt)) order[++no] = k; cnt[k]++; rate[k] += $6; cu[k] += $7; cs[k] += $8
-  su[k] += $10; ss[k] += $11; ckb[k] = ($12 > ckb[k] ? $12 : ckb[k]); skb[k] = ($13 > skb[k] ? $13 : skb[k])
-  fail[k] += $5 }
+echo "medians over the rounds (conn/s also min-max); cpu/conn = client + server CPU per connection:"
+awk -v cores="$(nproc)" '
+function median(list,   a, n, i, j, t) {
+	n = split(list, a, " ")
+	for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+	return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+{ k = $1 " " $2; if (!(k in cnt)) order[++no] = k; cnt[k]++
+  rate[k] = rate[k] " " $6; cu[k] = cu[k] " " $7; cs[k] = cs[k] " " $8; su[k] = su[k] " " $10; ss[k] = ss[k] " " $11
+  cpu[k] = cpu[k] " " ($7 + $8 + $10 + $11)
+  if (!(k in lo) || $6 < lo[k]) lo[k] = $6; if ($6 > hi[k]) hi[k] = $6
+  ckb[k] = ($12 > ckb[k] ? $12 : ckb[k]); skb[k] = ($13 > skb[k] ? $13 : skb[k]); fail[k] += $5 }
 END {
-	printf "%-9s %-13s %8s %8s %8s %7s %8s %8s %7s %8s %8s\n", "workload", "config", "conn/s", "cl_user", "cl_sys", "cl_usr%", "sv_user", "sv_sys", "failed", "cl_kb", "sv_kb"
+	printf "%-9s %-13s %8s %13s %8s %8s %7s %8s %8s %8s %7s %7s %7s\n", "workload", "config", "conn/s", "min-max", "cl_user", "cl_sys", "cl_usr%", "sv_user", "sv_sys", "cpu/conn", "failed", "cl_kb", "sv_kb"
 	for (i = 1; i <= no; i++) {
-		k = order[i]; c = cnt[k]; split(k, p, " ")
-		r[k] = rate[k] / c
-		printf "%-9s %-13s %8.0f %8.2f %8.2f %6.1f%% %8.2f %8.2f %7d %8d %8d\n", p[1], p[2], rate[k] / c, cu[k] / c, cs[k] / c,
-			100 * cu[k] / (cu[k] + cs[k] + 1e-9), su[k] / c, ss[k] / c, fail[k], ckb[k], skb[k]
+		k = order[i]; split(k, p, " ")
+		r[k] = median(rate[k]); u = median(cu[k]); y = median(cs[k]); c[k] = median(cpu[k])
+		share[k] = 100 * u / (u + y + 1e-9)
+		printf "%-9s %-13s %8.0f %6.0f-%-6.0f %8.2f %8.2f %6.1f%% %8.2f %8.2f %8.1f %7d %7d %7d\n", p[1], p[2], r[k], lo[k], hi[k], u, y,
+			share[k], median(su[k]), median(ss[k]), c[k], fail[k], ckb[k], skb[k]
 	}
 	print ""
 	for (i = 1; i <= no; i++) {
 		split(order[i], p, " ")
 		if (p[2] != "baseline") continue
 		w = p[1]; b = w " baseline"; t1 = w " twtest-1t"; t2 = w " twtest-2t"
-		if (t1 in r) printf "%-9s twtest 1 thread / baseline:     %.2fx (goal >= 0.95)\n", w, r[t1] / r[b]
-		if ((t1 in r) && (t2 in r)) printf "%-9s twtest 2 threads / 1 thread:   %.2fx (goal >= 1.2)\n", w, r[t2] / r[t1]
-		if (t1 in r) printf "%-9s twtest client user CPU share:  %.1f%% of its CPU (goal < 3%%)\n", w, 100 * cu[t1] / (cu[t1] + cs[t1] + 1e-9)
+		if (t1 in r) printf "%-9s twtest 1 thread / baseline:   %.2fx conn/s, %.2fx CPU per connection (goal >= 0.95x conn/s)\n", w, r[t1] / r[b], c[t1] / c[b]
+		if ((t1 in r) && (t2 in r)) printf "%-9s twtest 2 threads / 1 thread: %.2fx conn/s (goal >= 1.2x)\n", w, r[t2] / r[t1]
+		if (t1 in r) printf "%-9s twtest client user CPU share: %.1f%% of its CPU (goal < 3%%)\n", w, share[t1]
+		if (t1 in r) printf "%-9s CPU-bound ceiling: %d cores / %.1f us = %.0f conn/s if the machine were idle\n", w, cores, c[t1], cores * 1e6 / c[t1]
 	}
 }' "$TMP/rows"
