@@ -130,6 +130,8 @@ test_stat_wait_clear() {
 test_client_wait_clear() {
 	need_root
 	local ns; ns=$(ns_create cwclear)
+	# reuse off: with the default tcp_tw_reuse=2 a later loop may take loop 0's ports over
+	ip netns exec "$ns" sysctl -qw net.ipv4.tcp_tw_reuse=0
 	start_server --netns "$ns"
 	tmpdir >/dev/null
 	local dir=$TW_TMP
