@@ -53,3 +53,28 @@ enum parse_result cli_getopt_error(int c, char **argv, char *err, size_t errlen)
 		return cli_fail(err, errlen, "unknown option '-%c'", optopt);
 	return cli_fail(err, errlen, "unknown or ambiguous option '%s'", arg);
 }
+
+void cli_begin(void)
+{
+	optind = 0; /* glibc: full re-initialisation */
+	opterr = 0; /* the messages are ours, one line each */
+}
+
+int cli_next_option(int argc, char **argv, const struct option *opts, unsigned char *seen,
+		    size_t nseen, char *err, size_t errlen)
+{
+	int c = getopt_long(argc, argv, ":p:h", opts, NULL);
+	if (c == -1)
+		return CLI_END;
+	if (c == '?' || c == ':') {
+		cli_getopt_error(c, argv, err, errlen);
+		return CLI_ERROR;
+	}
+	if (c == 'h')
+		return CLI_HELP;
+	if ((size_t)c < nseen && seen[c]++) {
+		cli_fail(err, errlen, "option '--%s' given more than once", cli_option_name(opts, c));
+		return CLI_ERROR;
+	}
+	return c;
+}

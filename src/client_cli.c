@@ -136,17 +136,9 @@ enum parse_result client_parse_args(int argc, char **argv, struct client_opts *o
 	const char *why;
 	unsigned char seen[OPT_LAST] = {0};
 
-	optind = 0; /* full re-initialisation, so the parser can run more than once */
-	opterr = 0;
+	cli_begin();
 	int c;
-	while ((c = getopt_long(argc, argv, ":p:h", client_long_opts, NULL)) != -1) {
-		if (c == '?' || c == ':')
-			return cli_getopt_error(c, argv, err, errlen);
-		if (c == 'h')
-			return PARSE_HELP;
-		if (seen[c]++)
-			return cli_fail(err, errlen, "option '--%s' given more than once",
-				    cli_option_name(client_long_opts, c));
+	while ((c = cli_next_option(argc, argv, client_long_opts, seen, sizeof(seen), err, errlen)) >= 0) {
 		switch (c) {
 		case 'p':
 			if (cli_num("--port", optarg, 1, 65535, &v, err, errlen) < 0)
@@ -245,6 +237,8 @@ enum parse_result client_parse_args(int argc, char **argv, struct client_opts *o
 			break;
 		}
 	}
+	if (c != CLI_END)
+		return cli_result(c);
 
 	int npos = argc - optind;
 	char **pos = argv + optind;

@@ -81,17 +81,9 @@ enum parse_result server_parse_args(int argc, char **argv, struct server_opts *o
 	const char *why;
 	unsigned char seen[OPT_LAST] = {0};
 
-	optind = 0;
-	opterr = 0;
+	cli_begin();
 	int c;
-	while ((c = getopt_long(argc, argv, ":p:h", server_long_opts, NULL)) != -1) {
-		if (c == '?' || c == ':')
-			return cli_getopt_error(c, argv, err, errlen);
-		if (c == 'h')
-			return PARSE_HELP;
-		if (seen[c]++)
-			return cli_fail(err, errlen, "option '--%s' given more than once",
-					cli_option_name(server_long_opts, c));
+	while ((c = cli_next_option(argc, argv, server_long_opts, seen, sizeof(seen), err, errlen)) >= 0) {
 		switch (c) {
 		case 'p':
 			if (cli_num("--port", optarg, 0, 65535, &v, err, errlen) < 0)
@@ -167,6 +159,8 @@ enum parse_result server_parse_args(int argc, char **argv, struct server_opts *o
 			break;
 		}
 	}
+	if (c != CLI_END)
+		return cli_result(c);
 	if (optind < argc)
 		return cli_fail(err, errlen, "unexpected argument '%s'", argv[optind]);
 	if (o->bind_name)

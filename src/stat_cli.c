@@ -51,17 +51,9 @@ enum parse_result stat_parse_args(int argc, char **argv, struct stat_opts *o, ch
 	uint64_t v;
 	unsigned char seen[OPT_LAST] = {0};
 
-	optind = 0;
-	opterr = 0;
+	cli_begin();
 	int c;
-	while ((c = getopt_long(argc, argv, ":p:h", stat_long_opts, NULL)) != -1) {
-		if (c == '?' || c == ':')
-			return cli_getopt_error(c, argv, err, errlen);
-		if (c == 'h')
-			return PARSE_HELP;
-		if (seen[c]++)
-			return cli_fail(err, errlen, "option '--%s' given more than once",
-					cli_option_name(stat_long_opts, c));
+	while ((c = cli_next_option(argc, argv, stat_long_opts, seen, sizeof(seen), err, errlen)) >= 0) {
 		switch (c) {
 		case 'p':
 			if (cli_num("--port", optarg, 1, 65535, &v, err, errlen) < 0)
@@ -89,6 +81,8 @@ enum parse_result stat_parse_args(int argc, char **argv, struct stat_opts *o, ch
 			break;
 		}
 	}
+	if (c != CLI_END)
+		return cli_result(c);
 	if (optind < argc)
 		return cli_fail(err, errlen, "unexpected argument '%s'", argv[optind]);
 	if (seen[OPT_TIMEOUT] && !o->wait_clear)
