@@ -25,7 +25,9 @@ test_stat_matches_ss() {
 	local ns; ns=$(ns_create stat)
 	start_server --netns "$ns" --close=first
 	ip netns exec "$ns" "$TWTEST" client 127.0.0.1 1 150 --port "$SERVER_PORT" --close server >/dev/null
-	ip netns exec "$ns" "$TWTEST" client ::1 1 70 --port "$SERVER_PORT" >/dev/null
+	# --close server on both: a client closing right after the echo races the server's close
+	# (scenario I), and a simultaneous close leaves TIME_WAIT on both sides now and then
+	ip netns exec "$ns" "$TWTEST" client ::1 1 70 --port "$SERVER_PORT" --close server >/dev/null
 	local out; out=$(ip netns exec "$ns" "$TWTEST" stat --port "$SERVER_PORT") || die "stat exit $?"
 	expect_eq "stat lines" "$(wc -l <<<"$out")" 11
 	expect_eq "TIME_WAIT vs ss" "$(stat_state "$out" TIME_WAIT)" "$(ss_state "$ns" time-wait "$SERVER_PORT")"
