@@ -81,6 +81,11 @@ void report_header(const struct report *r)
 			client_close_names[o->close_mode], o->reuseport, o->linger, o->timeout_ms,
 			o->threads, s->tw_reuse, s->tw_reuse_delay_ms, s->port_lo, s->port_hi, s->timestamps,
 			s->max_tw_buckets);
+		/* Options that change which ports are used, only when given: the line stays short. */
+		if (o->port_hi || o->bind_name || o->reuseaddr)
+			fprintf(r->out, "# local_port_range=%u-%u bind=%s bind_no_port=%d reuseaddr=%d\n",
+				o->port_lo, o->port_hi, o->bind_name ? o->bind_name : "-", o->bind_no_port,
+				o->reuseaddr);
 		break;
 	case FORMAT_CSV:
 		fputs("type,loop,conns,finished,failed,time_s,conn_per_s,failed_by,dst,port,payload,"
