@@ -401,6 +401,54 @@ static void loop_observe(const struct sockdiag_filter *f, const struct kcounters
 		kcounters_delta(before, &after, &res->kernel);
 }
 
+/* Run the loops on a ready team, reporting each; returns the exit status. */
+static int client_loops(struct client_team *team, const struct client_opts *o, FILE *out)
+{
+	struct report rep = {.out = out, .opts = o};
+	sysctl_read_net(&rep.sys);
+	report_header(&rep);
+
+	struct sockdiag_filter tw_filter = {.port = o->port, .end = PORT_REMOTE, .remote = &o->dst.addr};
+	struct loop_result total, res, wc;
+	memset(&total, 0, sizeof(total));
+	uint32_t done = 0;
+	for (uint32_t loop = 0; loop < o->loops && !signals_stop_requested(); loop++) {
+		if (loop > 0 && o->interval_ms)
+			pause_ms(team->workers[0].epfd, o->interval_ms);
+		memset(&wc, 0, sizeof(wc));
+		if (o->wait_clear && !signals_stop_requested())
+			loop_wait_clear(&rep, &tw_filter, loop, &wc);
+		if (signals_stop_requested())
+			break;
+		struct kcounters before;
+		if (!o->no_observe)
+			kcounters_read(&before);
+		team_run_loop(team, loop, &res);
+		if (!o->no_observe)
+			loop_observe(&tw_filter, &before, &res);
+		res.measured |= wc.measured;
+		res.wait_clear_ns = wc.wait_clear_ns;
+		res.wait_clear_left = wc.wait_clear_left;
+		report_loop(&rep, &res);
+		loop_result_add(&total, &res);
+		done++;
+		if (ferror(out))
+			break; /* the output is gone (closed pipe): do not run on blind */
+	}
+	int sig = signals_stop_requested();
+	report_summary(&rep, &total, done, sig != 0);
+	if (ferror(out)) {
+		fprintf(stderr, "twtest client: cannot write the output; stopped after loop %u\n",
+			done ? done - 1 : 0);
+		return EXIT_SETUP;
+	}
+	if (sig)
+		return 128 + sig;
+	if (o->fail_on_error && total.failed)
+		return EXIT_FAILURES;
+	return EXIT_RAN;
+}
+
 int client_run(const struct client_opts *o, FILE *out)
 {
 	signals_install();
@@ -456,50 +504,7 @@ int client_run(const struct client_opts *o, FILE *out)
 			goto stop_threads;
 	}
 
-	struct report rep = {.out = out, .opts = o};
-	sysctl_read_net(&rep.sys);
-	report_header(&rep);
-
-	struct sockdiag_filter tw_filter = {.port = o->port, .end = PORT_REMOTE, .remote = &o->dst.addr};
-	struct loop_result total, res, wc;
-	memset(&total, 0, sizeof(total));
-	uint32_t done = 0;
-	for (uint32_t loop = 0; loop < o->loops && !signals_stop_requested(); loop++) {
-		if (loop > 0 && o->interval_ms)
-			pause_ms(team.workers[0].epfd, o->interval_ms);
-		memset(&wc, 0, sizeof(wc));
-		if (o->wait_clear && !signals_stop_requested())
-			loop_wait_clear(&rep, &tw_filter, loop, &wc);
-		if (signals_stop_requested())
-			break;
-		struct kcounters before;
-		if (!o->no_observe)
-			kcounters_read(&before);
-		team_run_loop(&team, loop, &res);
-		if (!o->no_observe)
-			loop_observe(&tw_filter, &before, &res);
-		res.measured |= wc.measured;
-		res.wait_clear_ns = wc.wait_clear_ns;
-		res.wait_clear_left = wc.wait_clear_left;
-		report_loop(&rep, &res);
-		loop_result_add(&total, &res);
-		done++;
-		if (ferror(out))
-			break; /* the output is gone (closed pipe): do not run on blind */
-	}
-	int sig = signals_stop_requested();
-	report_summary(&rep, &total, done, sig != 0);
-	if (ferror(out)) {
-		fprintf(stderr, "twtest client: cannot write the output; stopped after loop %u\n",
-			done ? done - 1 : 0);
-		rc = EXIT_SETUP;
-	} else if (sig) {
-		rc = 128 + sig;
-	} else if (o->fail_on_error && total.failed) {
-		rc = EXIT_FAILURES;
-	} else {
-		rc = EXIT_RAN;
-	}
+	rc = client_loops(&team, o, out);
 
 stop_threads:
 	if (nt > 1 && started == nt) {
