@@ -33,6 +33,7 @@ echo "\$ twtest client 127.0.0.1 3 2000 --port $port        # client closes firs
 "$bin" client 127.0.0.1 3 2000 --port "$port"
 echo
 echo "\$ twtest client 127.0.0.1 3 2000 0 1 --port $port    # LINGER=1: RST, no TIME_WAIT"
+echo "# (time_wait counts every TIME_WAIT socket toward the server: the first run's are still there)"
 "$bin" client 127.0.0.1 3 2000 0 1 --port "$port"
 echo
 kill -TERM "$server_pid"
