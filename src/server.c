@@ -30,6 +30,18 @@
 #define CONNS_PER_CHUNK 1024
 #define NOFILE_WANT (1u << 20)   /* without --max-conns: as many descriptors as root may get */
 
+struct sconn;
+
+/* A connection's place in one of the server's lists. */
+struct sconn_link {
+	struct sconn *prev, *next;
+};
+
+/* A list of connections ordered by a deadline, oldest first (appends come in time order). */
+struct sconn_list {
+	struct sconn *oldest, *newest;
+};
+
 struct sconn {
 	int fd;
 	uint8_t eof;            /* the peer's FIN arrived while an echo was pending */
@@ -38,9 +50,9 @@ struct sconn {
 	uint32_t pend_off, pend_len;
 	unsigned char *pending; /* unsent echo, at most ECHO_BUF_SIZE bytes */
 	uint64_t last_ms;       /* last activity, for --idle-timeout */
-	struct sconn *prev, *next; /* idle order, oldest first; next links the free list */
+	struct sconn_link idle;  /* idle order, oldest first; idle.next also links the free list */
 	uint64_t close_at_ms;   /* --close-after deadline */
-	struct sconn *tprev, *tnext; /* --close-after order (accept order), oldest first */
+	struct sconn_link timer; /* --close-after order (accept order), oldest first */
 };
 
 struct sconn_chunk {
@@ -72,8 +84,8 @@ struct server {
 	uint64_t resume_ms;     /* accepting is paused until then; 0: not paused */
 	struct sconn *free_list;
 	struct sconn_chunk *chunks;
-	struct sconn *oldest, *newest;
-	struct sconn *t_oldest, *t_newest; /* --close-after timers */
+	struct sconn_list idle;   /* by last activity, for --idle-timeout */
+	struct sconn_list timers; /* by accept time, for --close-after */
 	unsigned char *buf;
 	struct server_stats st;
 };
@@ -90,46 +102,59 @@ static struct sconn *sconn_alloc(struct server *s)
 		ch->next = s->chunks;
 		s->chunks = ch;
 		for (int i = 0; i < CONNS_PER_CHUNK; i++) {
-			ch->conns[i].next = s->free_list;
+			ch->conns[i].idle.next = s->free_list;
 			s->free_list = &ch->conns[i];
 		}
 	}
 	struct sconn *c = s->free_list;
-	s->free_list = c->next;
+	s->free_list = c->idle.next;
 	memset(c, 0, sizeof(*c));
 	return c;
 }
 
-static void idle_unlink(struct server *s, struct sconn *c)
+/* The link of c that list l runs through: the idle or the timer one. */
+static struct sconn_link *link_of(struct server *s, struct sconn_list *l, struct sconn *c)
 {
-	if (c->prev)
-		c->prev->next = c->next;
+	return l == &s->idle ? &c->idle : &c->timer;
+}
+
+static void list_unlink(struct server *s, struct sconn_list *l, struct sconn *c)
+{
+	struct sconn_link *k = link_of(s, l, c);
+	if (k->prev)
+		link_of(s, l, k->prev)->next = k->next;
 	else
-		s->oldest = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
+		l->oldest = k->next;
+	if (k->next)
+		link_of(s, l, k->next)->prev = k->prev;
 	else
-		s->newest = c->prev;
-	c->prev = c->next = NULL;
+		l->newest = k->prev;
+	k->prev = k->next = NULL;
+}
+
+static void list_append(struct server *s, struct sconn_list *l, struct sconn *c)
+{
+	struct sconn_link *k = link_of(s, l, c);
+	k->prev = l->newest;
+	k->next = NULL;
+	if (l->newest)
+		link_of(s, l, l->newest)->next = c;
+	else
+		l->oldest = c;
+	l->newest = c;
 }
 
 static void idle_append(struct server *s, struct sconn *c)
 {
 	c->last_ms = s->now_ms;
-	c->prev = s->newest;
-	c->next = NULL;
-	if (s->newest)
-		s->newest->next = c;
-	else
-		s->oldest = c;
-	s->newest = c;
+	list_append(s, &s->idle, c);
 }
 
 /* Mark activity: the connection moves to the young end of the idle order. */
 static void sconn_touch(struct server *s, struct sconn *c)
 {
-	if (s->newest != c) {
-		idle_unlink(s, c);
+	if (s->idle.newest != c) {
+		list_unlink(s, &s->idle, c);
 		idle_append(s, c);
 	} else {
 		c->last_ms = s->now_ms;
@@ -137,29 +162,10 @@ static void sconn_touch(struct server *s, struct sconn *c)
 }
 
 /* --close-after: every connection is in the timer list, in accept order. */
-static void timer_unlink(struct server *s, struct sconn *c)
-{
-	if (c->tprev)
-		c->tprev->tnext = c->tnext;
-	else
-		s->t_oldest = c->tnext;
-	if (c->tnext)
-		c->tnext->tprev = c->tprev;
-	else
-		s->t_newest = c->tprev;
-	c->tprev = c->tnext = NULL;
-}
-
 static void timer_append(struct server *s, struct sconn *c)
 {
 	c->close_at_ms = s->now_ms + (uint64_t)s->o->close_after_ms;
-	c->tprev = s->t_newest;
-	c->tnext = NULL;
-	if (s->t_newest)
-		s->t_newest->tnext = c;
-	else
-		s->t_oldest = c;
-	s->t_newest = c;
+	list_append(s, &s->timers, c);
 }
 
 /* Close a connection, optionally with RST, and count why. */
@@ -169,11 +175,11 @@ static void sconn_close(struct server *s, struct sconn *c, uint64_t *reason, int
 		sock_set_linger_rst(c->fd);
 	close(c->fd);
 	(*reason)++;
-	idle_unlink(s, c);
+	list_unlink(s, &s->idle, c);
 	if (s->o->close_after_ms > 0)
-		timer_unlink(s, c);
+		list_unlink(s, &s->timers, c);
 	free(c->pending);
-	c->next = s->free_list;
+	c->idle.next = s->free_list;
 	s->free_list = c;
 	s->st.active--;
 	__atomic_sub_fetch(&s->sh->active, 1, __ATOMIC_RELAXED);
@@ -383,7 +389,7 @@ static void server_accept(struct server *s)
 		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
 			__atomic_sub_fetch(&s->sh->active, 1, __ATOMIC_RELAXED);
 			close(fd);
-			c->next = s->free_list;
+			c->idle.next = s->free_list;
 			s->free_list = c;
 			s->st.errors++;
 			continue;
@@ -407,9 +413,10 @@ static int server_expire_idle(struct server *s)
 	uint32_t idle = s->o->idle_timeout_ms;
 	if (idle == 0)
 		return -1;
-	while (s->oldest && s->oldest->last_ms + idle <= s->now_ms)
-		sconn_close(s, s->oldest, &s->st.closed_idle, 1);
-	return s->oldest ? (int)(s->oldest->last_ms + idle - s->now_ms) : -1;
+	struct sconn *c;
+	while ((c = s->idle.oldest) && c->last_ms + idle <= s->now_ms)
+		sconn_close(s, c, &s->st.closed_idle, 1);
+	return c ? (int)(c->last_ms + idle - s->now_ms) : -1;
 }
 
 /* Close connections whose --close-after time has come; returns ms until the next, or -1. */
@@ -418,9 +425,10 @@ static int server_expire_timers(struct server *s)
 	if (s->o->close_after_ms <= 0)
 		return -1;
 	int rst = s->o->close_mode == SERVER_CLOSE_RST;
-	while (s->t_oldest && s->t_oldest->close_at_ms <= s->now_ms)
-		sconn_close(s, s->t_oldest, &s->st.closed_timer, rst);
-	return s->t_oldest ? (int)(s->t_oldest->close_at_ms - s->now_ms) : -1;
+	struct sconn *c;
+	while ((c = s->timers.oldest) && c->close_at_ms <= s->now_ms)
+		sconn_close(s, c, &s->st.closed_timer, rst);
+	return c ? (int)(c->close_at_ms - s->now_ms) : -1;
 }
 
 static int min_timeout(int a, int b)
@@ -590,9 +598,8 @@ static void server_print_states(uint16_t port, FILE *out)
 static void server_free(struct server *s)
 {
 	/* Close what is still open, so that no descriptor leaks. */
-	while (s->oldest) {
-		struct sconn *c = s->oldest;
-		idle_unlink(s, c);
+	for (struct sconn *c; (c = s->idle.oldest) != NULL;) {
+		list_unlink(s, &s->idle, c);
 		close(c->fd);
 		free(c->pending);
 	}
