@@ -6,33 +6,37 @@
 
 #define MAXARGS 32
 
+/* Build argv = {sub, the NULL-terminated arguments in ap, NULL}; returns argc. */
+static int build_argv(char **argv, const char *sub, va_list ap)
+{
+	int argc = 0;
+	argv[argc++] = (char *)sub;
+	for (char *a; argc < MAXARGS - 1 && (a = va_arg(ap, char *)) != NULL;)
+		argv[argc++] = a;
+	argv[argc] = NULL;
+	return argc;
+}
+
 /* Parse a NULL-terminated list of arguments as the client's command line. */
 static enum parse_result client_args(struct client_opts *o, char *err, ...)
 {
 	char *argv[MAXARGS];
-	int argc = 0;
-	argv[argc++] = "client";
 	va_list ap;
 	va_start(ap, err);
-	for (char *a; argc < MAXARGS - 1 && (a = va_arg(ap, char *)) != NULL;)
-		argv[argc++] = a;
+	int argc = build_argv(argv, "client", ap);
 	va_end(ap);
-	argv[argc] = NULL;
 	err[0] = '\0';
 	return client_parse_args(argc, argv, o, err, 256);
 }
 
+/* The same for the server's command line. */
 static enum parse_result server_args(struct server_opts *o, char *err, ...)
 {
 	char *argv[MAXARGS];
-	int argc = 0;
-	argv[argc++] = "server";
 	va_list ap;
 	va_start(ap, err);
-	for (char *a; argc < MAXARGS - 1 && (a = va_arg(ap, char *)) != NULL;)
-		argv[argc++] = a;
+	int argc = build_argv(argv, "server", ap);
 	va_end(ap);
-	argv[argc] = NULL;
 	err[0] = '\0';
 	return server_parse_args(argc, argv, o, err, 256);
 }
