@@ -1,21 +1,8 @@
 /* Unit tests of the client and server command lines (src/client_cli.c, src/server_cli.c). */
-#include <stdarg.h>
-
 #include "options.h"
 #include "unit.h"
 
 #define MAXARGS 32
-
-/* Build argv = {sub, the NULL-terminated arguments in ap, NULL}; returns argc. */
-static int build_argv(char **argv, const char *sub, va_list ap)
-{
-	int argc = 0;
-	argv[argc++] = (char *)sub;
-	for (char *a; argc < MAXARGS - 1 && (a = va_arg(ap, char *)) != NULL;)
-		argv[argc++] = a;
-	argv[argc] = NULL;
-	return argc;
-}
 
 /* Parse a NULL-terminated list of arguments as the client's command line. */
 static enum parse_result client_args(struct client_opts *o, char *err, ...)
@@ -23,7 +10,7 @@ static enum parse_result client_args(struct client_opts *o, char *err, ...)
 	char *argv[MAXARGS];
 	va_list ap;
 	va_start(ap, err);
-	int argc = build_argv(argv, "client", ap);
+	int argc = unit_argv(argv, MAXARGS, "client", ap);
 	va_end(ap);
 	err[0] = '\0';
 	return client_parse_args(argc, argv, o, err, 256);
@@ -35,7 +22,7 @@ static enum parse_result server_args(struct server_opts *o, char *err, ...)
 	char *argv[MAXARGS];
 	va_list ap;
 	va_start(ap, err);
-	int argc = build_argv(argv, "server", ap);
+	int argc = unit_argv(argv, MAXARGS, "server", ap);
 	va_end(ap);
 	err[0] = '\0';
 	return server_parse_args(argc, argv, o, err, 256);

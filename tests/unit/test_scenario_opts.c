@@ -1,7 +1,5 @@
 /* Unit tests of the close-scenario options (docs/closing.md): parsing, defaults that leave
  * the core untouched, the sequential path they select, and the conflicts they reject. */
-#include <stdarg.h>
-
 #include "options.h"
 #include "unit.h"
 
@@ -11,11 +9,7 @@
 static enum parse_result parse_sub(const char *sub, void *o, char *err, va_list ap)
 {
 	char *argv[MAXARGS];
-	int argc = 0;
-	argv[argc++] = (char *)sub;
-	for (char *a; argc < MAXARGS - 1 && (a = va_arg(ap, char *)) != NULL;)
-		argv[argc++] = a;
-	argv[argc] = NULL;
+	int argc = unit_argv(argv, MAXARGS, sub, ap);
 	err[0] = '\0';
 	if (sub[0] == 'c')
 		return client_parse_args(argc, argv, o, err, 256);

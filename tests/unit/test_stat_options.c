@@ -1,22 +1,9 @@
 /* Unit tests of the stat command line (src/stat_cli.c) and the client's --wait-clear
  * options (src/client_cli.c). */
-#include <stdarg.h>
-
 #include "stat_cmd.h"
 #include "unit.h"
 
 #define MAXARGS 16
-
-/* Build argv for subcommand `sub` from a NULL-terminated argument list. */
-static char **make_argv(char **argv, int *argc, const char *sub, va_list ap)
-{
-	*argc = 0;
-	argv[(*argc)++] = (char *)sub;
-	for (char *a; *argc < MAXARGS - 1 && (a = va_arg(ap, char *)) != NULL;)
-		argv[(*argc)++] = a;
-	argv[*argc] = NULL;
-	return argv;
-}
 
 static enum parse_result stat_args(struct stat_opts *o, char *err, ...)
 {
@@ -24,7 +11,7 @@ static enum parse_result stat_args(struct stat_opts *o, char *err, ...)
 	int argc;
 	va_list ap;
 	va_start(ap, err);
-	make_argv(argv, &argc, "stat", ap);
+	argc = unit_argv(argv, MAXARGS, "stat", ap);
 	va_end(ap);
 	err[0] = '\0';
 	return stat_parse_args(argc, argv, o, err, 256);
@@ -36,7 +23,7 @@ static enum parse_result client_args(struct client_opts *o, char *err, ...)
 	int argc;
 	va_list ap;
 	va_start(ap, err);
-	make_argv(argv, &argc, "client", ap);
+	argc = unit_argv(argv, MAXARGS, "client", ap);
 	va_end(ap);
 	err[0] = '\0';
 	return client_parse_args(argc, argv, o, err, 256);

@@ -4,11 +4,16 @@
 #ifndef TWTEST_UNIT_H
 #define TWTEST_UNIT_H
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 typedef void (*unit_fn)(int *failures);
 void unit_register(const char *name, unit_fn fn);
+
+/* Build argv = {sub, the NULL-terminated arguments in ap, NULL} in an array of max entries,
+ * for the command-line parsers; returns argc. */
+int unit_argv(char **argv, int max, const char *sub, va_list ap);
 
 #define TEST(name)                                                             \
 	static void test_##name(int *unit_failures);                           \

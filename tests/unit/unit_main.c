@@ -20,6 +20,16 @@ void unit_register(const char *name, unit_fn fn)
 	}
 }
 
+int unit_argv(char **argv, int max, const char *sub, va_list ap)
+{
+	int argc = 0;
+	argv[argc++] = (char *)sub;
+	for (char *a; argc < max - 1 && (a = va_arg(ap, char *)) != NULL;)
+		argv[argc++] = a;
+	argv[argc] = NULL;
+	return argc;
+}
+
 static int selected(const char *name, int argc, char **argv)
 {
 	if (argc < 2)
