@@ -392,6 +392,32 @@ sw_write_md() {
 	} >"$md"
 }
 
+# sw_plot_per_loop DIR CELLS TERM PATH COLUMN NAME TITLE YLABEL: writes the data file of one
+# line per cell of PATH (per-loop values from the space-separated list in CELLS column COLUMN)
+# and prints the gnuplot commands that draw it into DIR/NAME-PATH.png.
+sw_plot_per_loop() {
+	local dir=$1 cells=$2 term=$3 path=$4 col=$5 name=$6 title=$7 ylabel=$8
+	local data="$dir/.$name-$path.dat" ncell
+	awk -F'\t' -v p="$path" -v c="$col" '$1 == p {
+		printf "\"tw_reuse=%s delay=%s rp=%s linger=%s close=%s\"\n", $2, $3, $5, $6, $7
+		n = split($c, f, " "); for (i = 1; i <= n; i++) print i - 1, f[i]
+		print ""; print "" }' "$cells" >"$data"
+	ncell=$(awk -F'\t' -v p="$path" '$1 == p' "$cells" | wc -l)
+	cat <<EOF
+ncell = $ncell
+set terminal $term
+set output '$dir/$name-$path.png'
+set title '$title'
+set xlabel 'loop'; set ylabel '$ylabel'
+set key outside right top font ',8' noenhanced
+set yrange [0:*]; set xtics 1; set grid
+# Cells with equal results draw over each other: earlier cells get wider lines to stay visible.
+plot for [i=0:ncell-1] '$data' index i using 1:2 with linespoints lw (1 + 3.0 * (ncell - 1 - i) / ncell) title columnheader(1)
+unset output
+reset
+EOF
+}
+
 # sw_plot DIR: finished-PATH.png (one line per cell) and heatmap.png, when gnuplot exists.
 SW_PLOTS=()
 sw_plot() {
@@ -407,42 +433,10 @@ sw_plot() {
 	sw_cells_tsv "$dir" >"$cells"
 	: >"$script"
 	for path in $(cut -f1 "$cells" | awk '!s[$0]++'); do
-		local data="$dir/.finished-$path.dat"
-		awk -F'\t' -v p="$path" '$1 == p {
-			printf "\"tw_reuse=%s delay=%s rp=%s linger=%s close=%s\"\n", $2, $3, $5, $6, $7
-			n = split($9, f, " "); for (i = 1; i <= n; i++) print i - 1, f[i]
-			print ""; print "" }' "$cells" >"$data"
-		local pcells; pcells=$(awk -F'\t' -v p="$path" '$1 == p' "$cells" | wc -l)
-		cat >>"$script" <<EOF
-ncell = $pcells
-set terminal $term
-set output '$dir/finished-$path.png'
-set title 'finished connections per loop, path $path (one line per cell)'
-set xlabel 'loop'; set ylabel 'finished'
-set key outside right top font ',8' noenhanced
-set yrange [0:*]; set xtics 1; set grid
-# Cells with equal results draw over each other: earlier cells get wider lines to stay visible.
-plot for [i=0:ncell-1] '$data' index i using 1:2 with linespoints lw (1 + 3.0 * (ncell - 1 - i) / ncell) title columnheader(1)
-unset output
-reset
-EOF
-		local tdata="$dir/.time-$path.dat"
-		awk -F'\t' -v p="$path" '$1 == p {
-			printf "\"tw_reuse=%s delay=%s rp=%s linger=%s close=%s\"\n", $2, $3, $5, $6, $7
-			n = split($14, f, " "); for (i = 1; i <= n; i++) print i - 1, f[i]
-			print ""; print "" }' "$cells" >"$tdata"
-		cat >>"$script" <<EOF
-ncell = $pcells
-set terminal $term
-set output '$dir/loop-time-$path.png'
-set title 'seconds per loop, path $path (one line per cell)'
-set xlabel 'loop'; set ylabel 'time (s)'
-set key outside right top font ',8' noenhanced
-set yrange [0:*]; set xtics 1; set grid
-plot for [i=0:ncell-1] '$tdata' index i using 1:2 with linespoints lw (1 + 3.0 * (ncell - 1 - i) / ncell) title columnheader(1)
-unset output
-reset
-EOF
+		sw_plot_per_loop "$dir" "$cells" "$term" "$path" 9 finished \
+			"finished connections per loop, path $path (one line per cell)" finished >>"$script"
+		sw_plot_per_loop "$dir" "$cells" "$term" "$path" 14 loop-time \
+			"seconds per loop, path $path (one line per cell)" "time (s)" >>"$script"
 		SW_PLOTS+=("finished-$path.png" "loop-time-$path.png")
 	done
 	local heat="$dir/.heat.dat" ytics
@@ -474,7 +468,7 @@ EOF
 		sw_note "gnuplot failed: $(head -c 300 "$dir/.plot.err")"
 		SW_PLOTS=()
 	fi
-	rm -f "$dir"/.finished-*.dat "$dir"/.time-*.dat "$heat" "$cells" "$script" "$dir/.plot.err"
+	rm -f "$dir"/.finished-*.dat "$dir"/.loop-time-*.dat "$heat" "$cells" "$script" "$dir/.plot.err"
 }
 
 sw_report() {
