@@ -1,0 +1,69 @@
+# Golden check of the client's output: fixed runs in a fresh namespace, compared with the
+# records in tests/golden/ after the fields that measure time (and the kernel-chosen local
+# ports, the drawn server port) are masked. Everything else (field names and order, counts, failures by cause,
+# TIME_WAIT, kernel counter deltas, header settings) must stay byte for byte the same.
+# TW_GOLDEN_UPDATE=1 rewrites the records instead (only after a deliberate format change).
+. "$(dirname "$0")/../lib.sh"
+
+GOLDEN_DIR="$(cd "$(dirname "$0")/../golden" && pwd)"
+
+# golden_mask: blank the measured-time fields of text, CSV and JSON records.
+golden_mask() {
+	sed -E \
+		-e 's/(time\(s\)|conn\/s): [0-9.]+/\1: T/g' \
+		-e 's/(connect_us|conn_us): min=[0-9]+ p50=[0-9]+ p99=[0-9]+ max=[0-9]+/\1: T/g' \
+		-e 's/"(time_s|conn_per_s|wait_clear_s)":[0-9.]+/"\1":T/g' \
+		-e 's/"(connect_us|conn_us)":\{[^}]*\}/"\1":T/g' \
+		-e 's/(local_port)(": |":|: )[0-9]+/\1\2P/g' \
+		-e 's/waited [0-9.]+ s/waited T s/g' |
+		awk -F, -v OFS=, '
+			NR == 1 && $1 == "type" { for (i = 1; i <= NF; i++) if ($i ~ /^(time_s|conn_per_s|wait_clear_s|connect_us_|conn_us_)/) m[i] = 1 }
+			$1 == "loop" || $1 == "summary" { for (i in m) if ($i != "") $i = "T" }
+			{ print }'
+}
+
+# golden_case NAME CLIENT-ARGS...: run the client in the namespace against the server
+# started there, mask the output and compare it with tests/golden/NAME.out.
+golden_case() {
+	local name=$1; shift
+	local got; got=$(tmpdir)/$name.out
+	ip netns exec "$NS" "$TWTEST" client 127.0.0.1 --port "$SERVER_PORT" "$@" 2>&1 | golden_mask |
+		sed -E "s/(^|[^0-9])$SERVER_PORT([^0-9]|\$)/\1PORT\2/g" >"$got"
+	if [ "${TW_GOLDEN_UPDATE:-0}" = 1 ]; then
+		cp "$got" "$GOLDEN_DIR/$name.out"
+		return 0
+	fi
+	diff -u "$GOLDEN_DIR/$name.out" "$got" >&2 || die "output of '$*' differs from tests/golden/$name.out"
+}
+
+golden_setup() {
+	need_root
+	NS=$(ns_create golden)
+	ip netns exec "$NS" sysctl -qw net.ipv4.tcp_tw_reuse=0
+	start_server --netns "$NS" --bind 127.0.0.1
+}
+
+# Rule: the concurrent loop's text, CSV and JSON records keep their fields and counts.
+test_golden_concurrent_formats() {
+	golden_setup
+	golden_case text 2 5
+	golden_case csv 2 5 --format csv
+	golden_case json 2 5 --format json
+}
+
+# Rule: failures by cause (a full per-socket range) and linger runs report the same way.
+test_golden_exhaustion_and_linger() {
+	golden_setup
+	golden_case exhaust-text 3 5 --local-port-range 40000-40007
+	golden_case exhaust-json 3 5 --local-port-range 40000-40007 --format json
+	golden_case linger-csv 2 4 1 1 --format csv
+}
+
+# Rule: the sequential path's per-connection and loop records keep their fields.
+test_golden_sequential() {
+	golden_setup
+	golden_case seq-text 1 2 --sequential --report-conns
+	golden_case seq-json 1 2 --sequential --report-conns --format json
+}
+
+run_tests
