@@ -22,6 +22,25 @@ const char *cli_option_name(const struct option *opts, int c);
 /* Report getopt's '?' and ':' results; returns PARSE_ERROR. */
 enum parse_result cli_getopt_error(int c, char **argv, char *err, size_t errlen);
 
+/* One row of an option table: a flag (sets an int to 1), a number in [min, max] stored in
+ * `size` bytes (2, 4, or 8 signed), or one of `names` stored as an int index. */
+struct cli_rule {
+	int code;
+	enum { CLI_FLAG, CLI_NUMBER, CLI_CHOICE } kind;
+	const char *name;           /* "--port", for messages */
+	uint64_t min, max;          /* CLI_NUMBER */
+	size_t field, size;         /* offset in the options struct; CLI_NUMBER's width */
+	const char *const *names;   /* CLI_CHOICE: NULL-terminated */
+	const char *choices;        /* CLI_CHOICE: "a, b or c", for messages */
+	int tag;                    /* the caller's meaning, returned in *tag */
+};
+
+/* Parse option c with value val by the row of rules (n rows) that has its code, into the
+ * options struct opts. Returns 1 and the row's tag in *tag, 0 if no row has code c, or
+ * -1 with a one-line message in err. */
+int cli_table_option(const struct cli_rule *rules, size_t n, int c, const char *val, void *opts,
+		     int *tag, char *err, size_t errlen);
+
 /* What cli_next_option returns besides an option's code. */
 enum { CLI_END = -1, CLI_HELP = -2, CLI_ERROR = -3 };
 

@@ -1,4 +1,5 @@
-/* The client subcommand: runs the loops and reports them. */
+/* The client subcommand: the engine that runs the loops with the strategy the options
+ * choose (include/client_engine.h) and reports them. */
 #ifndef TWTEST_CLIENT_H
 #define TWTEST_CLIENT_H
 

@@ -3,6 +3,7 @@
 #ifndef TWTEST_OPTIONS_H
 #define TWTEST_OPTIONS_H
 
+#include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -106,6 +107,31 @@ struct server_opts {
 };
 
 enum parse_result { PARSE_OK = 0, PARSE_HELP = 1, PARSE_ERROR = -1 };
+
+/* The client engine's strategies (include/client_engine.h), as option scopes. */
+enum client_strategy_id { STRATEGY_CONCURRENT, STRATEGY_SEQUENTIAL, STRATEGY_COUNT };
+#define STRATEGY_BIT(id) (1u << (id))
+#define STRATEGY_ALL ((1u << STRATEGY_COUNT) - 1)
+
+/* Where a client option works: a bit per strategy. An option outside its scope is refused
+ * with exit 2, never accepted and ignored; `why` says why, in the refusal. */
+struct client_option_scope {
+	const char *name;
+	unsigned strategies;
+	const char *why;
+};
+
+/* The scope of every client long option, in the option table's order, NULL-terminated. */
+extern const struct client_option_scope client_option_scopes[];
+
+/* The client's long options (getopt_long table, ends with a zero entry). */
+const struct option *client_long_options(void);
+
+/* The strategy the parsed options choose. */
+enum client_strategy_id client_strategy_of(const struct client_opts *o);
+
+/* Its name, as refusals print it. */
+extern const char *const client_strategy_names[];
 
 /* Fill o with the documented defaults. */
 void client_defaults(struct client_opts *o);

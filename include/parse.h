@@ -35,6 +35,9 @@ int parse_ip_literal(const char *s, uint16_t port, struct endpoint *out, const c
 /* Set the port of an endpoint. */
 void endpoint_set_port(struct endpoint *ep, uint16_t port);
 
+/* The port of an endpoint (IPv4 or IPv6), in host order. */
+uint16_t endpoint_port(const struct endpoint *ep);
+
 /* Format an endpoint as "ADDR:PORT" or "[ADDR]:PORT" into buf. */
 const char *endpoint_str(const struct endpoint *ep, char *buf, size_t len);
 

@@ -1,5 +1,6 @@
-/* The client's output: seed-compatible text, CSV and JSON Lines, all produced here from
- * the same numbers. Every record is flushed as soon as it is written. */
+/* The client's output, and only the client's: seed-compatible text, CSV and JSON Lines,
+ * all produced here from the same numbers. Every record is flushed as soon as it is
+ * written. The server and `stat` print TCP state counts through tcpstates_report.h. */
 #ifndef TWTEST_REPORT_H
 #define TWTEST_REPORT_H
 
@@ -31,12 +32,6 @@ void report_summary(const struct report *r, const struct loop_result *total, uin
 void report_wait_clear(const struct report *r, uint32_t loop, uint64_t waited_ns, uint64_t left,
 		       int timed_out);
 
-/* TCP state counts, every state in kernel order: `STATE COUNT` lines (FORMAT_TEXT) or one
- * JSON object with every state as a key (FORMAT_JSON). */
-void report_states(FILE *out, enum output_format fmt, const struct tcp_states *st);
-
-/* TCP state counts as " STATE=N" pairs, every state, no newline. */
-void report_states_inline(FILE *out, const struct tcp_states *st);
 /* One connection of the sequential path, as --report-conns prints it: what the kernel said
  * when the server's FIN was seen and just before close(). */
 struct conn_record {
@@ -57,8 +52,5 @@ struct conn_record {
 
 /* One connection's line (text) or object (JSON); CSV has no per-connection records. */
 void report_conn(const struct report *r, const struct conn_record *c);
-
-/* Write s as a JSON string literal, quotes included. */
-void json_write_string(FILE *out, const char *s);
 
 #endif

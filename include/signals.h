@@ -14,6 +14,9 @@ const sigset_t *signals_wait_mask(void);
 /* The number of the first stop signal received, or 0. */
 int signals_stop_requested(void);
 
+/* Stop as SIGTERM would, from inside the process (every thread's wait wakes up). */
+void signals_request_stop(void);
+
 /* An eventfd that becomes readable (and stays so) when a stop signal arrives; add it,
  * level-triggered, to every epoll set that must wake up. -1 if it could not be made. */
 int signals_stop_fd(void);

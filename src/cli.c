@@ -31,6 +31,50 @@ int cli_num(const char *name, const char *val, uint64_t min, uint64_t max, uint6
 	return -1;
 }
 
+/* Store v in the `size`-byte field at p. */
+static void store_number(void *p, size_t size, uint64_t v)
+{
+	if (size == 2)
+		*(uint16_t *)p = (uint16_t)v;
+	else if (size == 4)
+		*(uint32_t *)p = (uint32_t)v;
+	else
+		*(int64_t *)p = (int64_t)v;
+}
+
+int cli_table_option(const struct cli_rule *rules, size_t n, int c, const char *val, void *opts,
+		     int *tag, char *err, size_t errlen)
+{
+	const struct cli_rule *r = rules;
+	while (r < rules + n && r->code != c)
+		r++;
+	if (r == rules + n)
+		return 0;
+	void *field = (char *)opts + r->field;
+	uint64_t v;
+	int k;
+	switch (r->kind) {
+	case CLI_FLAG:
+		*(int *)field = 1;
+		break;
+	case CLI_NUMBER:
+		if (cli_num(r->name, val, r->min, r->max, &v, err, errlen) < 0)
+			return -1;
+		store_number(field, r->size, v);
+		break;
+	case CLI_CHOICE:
+		k = parse_choice(val, r->names);
+		if (k < 0) {
+			cli_fail(err, errlen, "invalid %s '%s': must be %s", r->name, val, r->choices);
+			return -1;
+		}
+		*(int *)field = k;
+		break;
+	}
+	*tag = r->tag;
+	return 1;
+}
+
 const char *cli_option_name(const struct option *opts, int c)
 {
 	for (; opts->name; opts++)

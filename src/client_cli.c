@@ -1,5 +1,6 @@
 /* The client's command line: the original positional form
  * `client DSTIP LOOPS CONNS [REUSEPORT [LINGER]]` plus long options, parsed strictly. */
+#include <stddef.h>
 #include <string.h>
 
 #include "cli.h"
@@ -114,6 +115,66 @@ static const struct option client_long_opts[] = {
 	{NULL, 0, NULL, 0},
 };
 
+/* One row per option of client_long_opts, same order (test_options.c checks both). */
+const struct client_option_scope client_option_scopes[] = {
+	{"port", STRATEGY_ALL, NULL},
+	{"payload", STRATEGY_ALL, NULL},
+	{"timeout", STRATEGY_ALL, NULL},
+	{"close", STRATEGY_ALL, NULL},
+	{"reuseport", STRATEGY_ALL, NULL},
+	{"linger", STRATEGY_ALL, NULL},
+	{"reuseaddr", STRATEGY_ALL, NULL},
+	{"bind", STRATEGY_ALL, NULL},
+	{"bind-no-port", STRATEGY_ALL, NULL},
+	{"local-port-range", STRATEGY_ALL, NULL},
+	{"interval", STRATEGY_ALL, NULL},
+	{"format", STRATEGY_ALL, NULL},
+	{"fail-on-error", STRATEGY_ALL, NULL},
+	{"threads", STRATEGY_BIT(STRATEGY_CONCURRENT), "they run one connection at a time"},
+	{"wait-clear", STRATEGY_ALL, NULL},
+	{"wait-clear-timeout", STRATEGY_ALL, NULL},
+	{"sequential", STRATEGY_BIT(STRATEGY_SEQUENTIAL), NULL},
+	{"source-port", STRATEGY_BIT(STRATEGY_SEQUENTIAL), NULL},
+	{"read-delay", STRATEGY_BIT(STRATEGY_SEQUENTIAL), NULL},
+	{"on-eof", STRATEGY_BIT(STRATEGY_SEQUENTIAL), NULL},
+	{"close-after", STRATEGY_BIT(STRATEGY_SEQUENTIAL), NULL},
+	{"close-on-data", STRATEGY_BIT(STRATEGY_SEQUENTIAL), NULL},
+	{"report-conns", STRATEGY_BIT(STRATEGY_SEQUENTIAL), NULL},
+	{"no-observe", STRATEGY_ALL, NULL},
+	{"help", STRATEGY_ALL, NULL},
+	{NULL, 0, NULL},
+};
+
+const char *const client_strategy_names[] = {
+	[STRATEGY_CONCURRENT] = "concurrent", [STRATEGY_SEQUENTIAL] = "sequential close-scenario"};
+
+const struct option *client_long_options(void)
+{
+	return client_long_opts;
+}
+
+enum client_strategy_id client_strategy_of(const struct client_opts *o)
+{
+	return o->sequential ? STRATEGY_SEQUENTIAL : STRATEGY_CONCURRENT;
+}
+
+/* Refuse a given option outside its strategies' scope; PARSE_OK if every one fits. */
+static enum parse_result check_scopes(const struct client_opts *o, const unsigned char *seen,
+				      const char *const *given, char *err, size_t errlen)
+{
+	enum client_strategy_id id = client_strategy_of(o);
+	for (size_t i = 0; client_long_opts[i].name; i++) {
+		const struct client_option_scope *sc = &client_option_scopes[i];
+		if (!seen[client_long_opts[i].val] || (sc->strategies & STRATEGY_BIT(id)))
+			continue;
+		const char *val = given[client_long_opts[i].val];
+		return cli_fail(err, errlen, "--%s%s%s conflicts with the %s options%s%s%s", sc->name,
+				val ? " " : "", val ? val : "", client_strategy_names[id],
+				sc->why ? " (" : "", sc->why ? sc->why : "", sc->why ? ")" : "");
+	}
+	return PARSE_OK;
+}
+
 void client_defaults(struct client_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -128,120 +189,71 @@ void client_defaults(struct client_opts *o)
 	o->on_eof = CLIENT_EOF_CLOSE;
 }
 
-enum parse_result client_parse_args(int argc, char **argv, struct client_opts *o, char *err,
-				    size_t errlen)
+#define F(field) offsetof(struct client_opts, field)
+#define FS(f) .field = F(f), .size = sizeof(((struct client_opts *)0)->f)
+
+/* The options parsed by a table row: flags, numbers, choices. tag 1: the option also
+ * chooses the sequential strategy. */
+static const struct cli_rule client_rules[] = {
+	{OPT_REUSEPORT, CLI_FLAG, "--reuseport", .field = F(reuseport)},
+	{OPT_LINGER, CLI_FLAG, "--linger", .field = F(linger)},
+	{OPT_REUSEADDR, CLI_FLAG, "--reuseaddr", .field = F(reuseaddr)},
+	{OPT_BIND_NO_PORT, CLI_FLAG, "--bind-no-port", .field = F(bind_no_port)},
+	{OPT_FAIL_ON_ERROR, CLI_FLAG, "--fail-on-error", .field = F(fail_on_error)},
+	{OPT_WAIT_CLEAR, CLI_FLAG, "--wait-clear", .field = F(wait_clear)},
+	{OPT_NO_OBSERVE, CLI_FLAG, "--no-observe", .field = F(no_observe)},
+	{OPT_SEQUENTIAL, CLI_FLAG, "--sequential", .field = F(sequential), .tag = 1},
+	{OPT_CLOSE_ON_DATA, CLI_FLAG, "--close-on-data", .field = F(close_on_data), .tag = 1},
+	{OPT_REPORT_CONNS, CLI_FLAG, "--report-conns", .field = F(report_conns), .tag = 1},
+	{'p', CLI_NUMBER, "--port", 1, 65535, .field = F(port), .size = 2},
+	{OPT_TIMEOUT, CLI_NUMBER, "--timeout", 1, 3600000, FS(timeout_ms)},
+	{OPT_INTERVAL, CLI_NUMBER, "--interval", 0, 3600000, FS(interval_ms)},
+	{OPT_THREADS, CLI_NUMBER, "--threads", 1, TWTEST_MAX_THREADS, FS(threads)},
+	{OPT_WAIT_CLEAR_TIMEOUT, CLI_NUMBER, "--wait-clear-timeout", 0, 86400, FS(wait_clear_timeout_s)},
+	{OPT_SOURCE_PORT, CLI_NUMBER, "--source-port", 1, 65535, FS(source_port), .tag = 1},
+	{OPT_READ_DELAY, CLI_NUMBER, "--read-delay", 0, 3600000, FS(read_delay_ms), .tag = 1},
+	{OPT_CLOSE_AFTER, CLI_NUMBER, "--close-after", 0, 3600000, FS(close_after_ms), .tag = 1},
+	{OPT_CLOSE, CLI_CHOICE, "--close", .names = client_close_names,
+	 .choices = "client, server or shutdown", .field = F(close_mode)},
+	{OPT_FORMAT, CLI_CHOICE, "--format", .names = format_names, .choices = "text, csv or json",
+	 .field = F(format)},
+	{OPT_ON_EOF, CLI_CHOICE, "--on-eof", .names = client_on_eof_names,
+	 .choices = "close, shutdown or ignore", .field = F(on_eof), .tag = 1},
+};
+
+/* The options that need their own parsing: --payload, --bind, --local-port-range. */
+static enum parse_result client_special_option(int c, const char *val, struct client_opts *o,
+					       char *err, size_t errlen)
 {
-	client_defaults(o);
 	uint64_t v;
 	const char *why;
-	unsigned char seen[OPT_LAST] = {0};
-
-	cli_begin();
-	int c;
-	while ((c = cli_next_option(argc, argv, client_long_opts, seen, sizeof(seen), err, errlen)) >= 0) {
-		switch (c) {
-		case 'p':
-			if (cli_num("--port", optarg, 1, 65535, &v, err, errlen) < 0)
-				return PARSE_ERROR;
-			o->port = (uint16_t)v;
-			break;
-		case OPT_PAYLOAD:
-			if (parse_size(optarg, 0, TWTEST_MAX_PAYLOAD, &v, &why) < 0)
-				return cli_fail(err, errlen, "invalid --payload '%s': %s (0-64m)", optarg, why);
-			o->payload = (uint32_t)v;
-			if (v == 0)
-				o->sequential = 1;
-			break;
-		case OPT_TIMEOUT:
-			if (cli_num("--timeout", optarg, 1, 3600000, &v, err, errlen) < 0)
-				return PARSE_ERROR;
-			o->timeout_ms = (uint32_t)v;
-			break;
-		case OPT_INTERVAL:
-			if (cli_num("--interval", optarg, 0, 3600000, &v, err, errlen) < 0)
-				return PARSE_ERROR;
-			o->interval_ms = (uint32_t)v;
-			break;
-		case OPT_CLOSE: {
-			int i = parse_choice(optarg, client_close_names);
-			if (i < 0)
-				return cli_fail(err, errlen,
-					    "invalid --close '%s': must be client, server or shutdown", optarg);
-			o->close_mode = (enum client_close)i;
-			break;
-		}
-		case OPT_FORMAT: {
-			int i = parse_choice(optarg, format_names);
-			if (i < 0)
-				return cli_fail(err, errlen, "invalid --format '%s': must be text, csv or json",
-					    optarg);
-			o->format = (enum output_format)i;
-			break;
-		}
-		case OPT_REUSEPORT: o->reuseport = 1; break;
-		case OPT_LINGER: o->linger = 1; break;
-		case OPT_REUSEADDR: o->reuseaddr = 1; break;
-		case OPT_BIND_NO_PORT: o->bind_no_port = 1; break;
-		case OPT_FAIL_ON_ERROR: o->fail_on_error = 1; break;
-		case OPT_THREADS:
-			if (cli_num("--threads", optarg, 1, TWTEST_MAX_THREADS, &v, err, errlen) < 0)
-				return PARSE_ERROR;
-			o->threads = (uint32_t)v;
-			break;
-		case OPT_WAIT_CLEAR: o->wait_clear = 1; break;
-		case OPT_NO_OBSERVE: o->no_observe = 1; break;
-		case OPT_WAIT_CLEAR_TIMEOUT:
-			if (cli_num("--wait-clear-timeout", optarg, 0, 86400, &v, err, errlen) < 0)
-				return PARSE_ERROR;
-			o->wait_clear_timeout_s = (uint32_t)v;
-			break;
-		case OPT_SEQUENTIAL: o->sequential = 1; break;
-		case OPT_SOURCE_PORT:
-			if (cli_num("--source-port", optarg, 1, 65535, &v, err, errlen) < 0)
-				return PARSE_ERROR;
-			o->source_port = (uint16_t)v;
-			o->sequential = 1;
-			break;
-		case OPT_READ_DELAY:
-			if (cli_num("--read-delay", optarg, 0, 3600000, &v, err, errlen) < 0)
-				return PARSE_ERROR;
-			o->read_delay_ms = (uint32_t)v;
-			o->sequential = 1;
-			break;
-		case OPT_CLOSE_AFTER:
-			if (cli_num("--close-after", optarg, 0, 3600000, &v, err, errlen) < 0)
-				return PARSE_ERROR;
-			o->close_after_ms = (int64_t)v;
-			o->sequential = 1;
-			break;
-		case OPT_ON_EOF: {
-			int i = parse_choice(optarg, client_on_eof_names);
-			if (i < 0)
-				return cli_fail(err, errlen,
-					    "invalid --on-eof '%s': must be close, shutdown or ignore", optarg);
-			o->on_eof = (enum client_on_eof)i;
-			o->sequential = 1;
-			break;
-		}
-		case OPT_CLOSE_ON_DATA: o->close_on_data = o->sequential = 1; break;
-		case OPT_REPORT_CONNS: o->report_conns = o->sequential = 1; break;
-		case OPT_BIND:
-			if (addrlist_parse(optarg, &o->binds, &why) < 0)
-				return cli_fail(err, errlen, "invalid --bind '%s': %s", optarg, why);
-			o->bind = o->binds.seg[0].first;
-			o->bind_name = optarg;
-			break;
-		case OPT_PORT_RANGE:
-			if (parse_u16_range(optarg, 1, 65535, &o->port_lo, &o->port_hi, &why) < 0)
-				return cli_fail(err, errlen, "invalid --local-port-range '%s': %s", optarg, why);
-			break;
-		}
+	switch (c) {
+	case OPT_PAYLOAD:
+		if (parse_size(val, 0, TWTEST_MAX_PAYLOAD, &v, &why) < 0)
+			return cli_fail(err, errlen, "invalid --payload '%s': %s (0-64m)", val, why);
+		o->payload = (uint32_t)v;
+		o->sequential |= v == 0; /* nothing to echo: a close scenario */
+		return PARSE_OK;
+	case OPT_BIND:
+		if (addrlist_parse(val, &o->binds, &why) < 0)
+			return cli_fail(err, errlen, "invalid --bind '%s': %s", val, why);
+		o->bind = o->binds.seg[0].first;
+		o->bind_name = val;
+		return PARSE_OK;
+	case OPT_PORT_RANGE:
+		if (parse_u16_range(val, 1, 65535, &o->port_lo, &o->port_hi, &why) < 0)
+			return cli_fail(err, errlen, "invalid --local-port-range '%s': %s", val, why);
+		return PARSE_OK;
 	}
-	if (c != CLI_END)
-		return cli_result(c);
+	return PARSE_OK;
+}
 
-	int npos = argc - optind;
-	char **pos = argv + optind;
+/* DSTIP LOOPS CONNS [REUSEPORT [LINGER]] (DSTIP is resolved last, after every rule). */
+static enum parse_result client_positional(int npos, char **pos, struct client_opts *o,
+					   char *err, size_t errlen)
+{
+	uint64_t v;
+	const char *why;
 	if (npos < 3)
 		return cli_fail(err, errlen, "missing %s (usage: twtest client DSTIP LOOPS CONNS [REUSEPORT [LINGER]])",
 			    npos == 0 ? "DSTIP" : npos == 1 ? "LOOPS" : "CONNS");
@@ -264,8 +276,15 @@ enum parse_result client_parse_args(int argc, char **argv, struct client_opts *o
 			return cli_fail(err, errlen, "invalid LINGER '%s': %s", pos[4], why);
 		o->linger |= flag;
 	}
+	return PARSE_OK;
+}
 
-	/* Cross-option rules, one message each. */
+/* Cross-option rules, one message each, then DSTIP resolved. */
+static enum parse_result client_validate(struct client_opts *o, const unsigned char *seen,
+					 const char *const *given, const char *dst, char *err,
+					 size_t errlen)
+{
+	const char *why;
 	if (o->linger && o->close_mode == CLIENT_CLOSE_SHUTDOWN)
 		return cli_fail(err, errlen, "--linger conflicts with --close=shutdown: the FIN is already sent, RST cannot replace it");
 	if (o->threads > o->conns)
@@ -274,21 +293,43 @@ enum parse_result client_parse_args(int argc, char **argv, struct client_opts *o
 		return cli_fail(err, errlen, "--wait-clear-timeout needs --wait-clear");
 	if (o->bind_no_port && o->bind_name == NULL)
 		return cli_fail(err, errlen, "--bind-no-port needs --bind ADDR");
-	if (o->sequential && o->threads > 1)
-		return cli_fail(err, errlen, "--threads %u conflicts with the sequential close-scenario "
-			    "options (they run one connection at a time)", o->threads);
-	if (o->sequential && o->bind_no_port)
-		return cli_fail(err, errlen, "--bind-no-port conflicts with the sequential close-scenario options");
+	if (check_scopes(o, seen, given, err, errlen) != PARSE_OK)
+		return PARSE_ERROR;
 	if (o->source_port && o->port_hi)
 		return cli_fail(err, errlen, "--source-port %u conflicts with --local-port-range", o->source_port);
 	if (o->report_conns && o->format == FORMAT_CSV)
 		return cli_fail(err, errlen, "--report-conns needs --format text or json (CSV rows are loops)");
 
-	o->dst_name = pos[0];
-	if (parse_host(pos[0], o->port, &o->dst, &why) < 0)
-		return cli_fail(err, errlen, "invalid DSTIP '%s': %s", pos[0], why);
+	o->dst_name = dst;
+	if (parse_host(dst, o->port, &o->dst, &why) < 0)
+		return cli_fail(err, errlen, "invalid DSTIP '%s': %s", dst, why);
 	if (o->bind_name && o->bind.addr.ss_family != o->dst.addr.ss_family)
 		return cli_fail(err, errlen, "--bind '%s' and DSTIP '%s' are of different address families",
 			    o->bind_name, o->dst_name);
 	return PARSE_OK;
+}
+
+enum parse_result client_parse_args(int argc, char **argv, struct client_opts *o, char *err,
+				    size_t errlen)
+{
+	client_defaults(o);
+	unsigned char seen[OPT_LAST] = {0};
+	const char *given[OPT_LAST] = {0}; /* each option's value, for messages */
+
+	cli_begin();
+	int c;
+	while ((c = cli_next_option(argc, argv, client_long_opts, seen, sizeof(seen), err, errlen)) >= 0) {
+		given[c] = optarg;
+		int tag = 0;
+		int r = cli_table_option(client_rules, sizeof(client_rules) / sizeof(client_rules[0]),
+					 c, optarg, o, &tag, err, errlen);
+		if (r < 0 || (r == 0 && client_special_option(c, optarg, o, err, errlen) != PARSE_OK))
+			return PARSE_ERROR;
+		o->sequential |= tag;
+	}
+	if (c != CLI_END)
+		return cli_result(c);
+	if (client_positional(argc - optind, argv + optind, o, err, errlen) != PARSE_OK)
+		return PARSE_ERROR;
+	return client_validate(o, seen, given, argv[optind], err, errlen);
 }

@@ -1,24 +1,18 @@
-/* The client's sequential path, for close scenarios (docs/closing.md): connections one after
- * another, each driven through a chosen close order (--read-delay, --on-eof, --close-after,
- * --close-on-data, --source-port) and optionally reported one by one (--report-conns) with
- * what the kernel said. It never runs unless a scenario option is given, so the concurrent
- * loop of client.c stays as it is. */
-#include "client_seq.h"
-
+/* The sequential strategy of the client engine, for close scenarios (docs/closing.md):
+ * connections one after another, each driven through a chosen close order (--read-delay,
+ * --on-eof, --close-after, --close-on-data, --source-port) and optionally reported one by
+ * one (--report-conns) with what the kernel said. The engine picks it when a scenario
+ * option is given. */
 #include <errno.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "client_engine.h"
 #include "clock.h"
-#include "loopstats.h"
-#include "report.h"
 #include "signals.h"
-#include "sockutil.h"
-#include "twtest.h"
 
 #define SEQ_BUF_SIZE 65536
 
@@ -75,95 +69,58 @@ static void seq_close(struct seq_conn *c, const char *trigger)
 	c->fd = -1;
 }
 
-/* The source address: --bind's address or the wildcard of DSTIP's family, at --source-port. */
-static void seq_source(const struct client_opts *o, struct endpoint *src)
+/* Wait up to --timeout for a non-blocking connect to finish; returns 0 when connected. */
+static int seq_wait_connected(struct seq_conn *c)
 {
-	if (o->bind_name)
-		*src = o->bind;
-	else
-		parse_ip_literal(o->dst.addr.ss_family == AF_INET6 ? "::" : "0.0.0.0", 0, src,
-				 &(const char *){NULL});
-	endpoint_set_port(src, o->source_port);
+	int ev = seq_wait(c->fd, POLLOUT, now_ms() + c->o->timeout_ms);
+	if (ev < 0) {
+		seq_fail(c, STAGE_INTERRUPTED, 0);
+		return -1;
+	}
+	if (ev == 0) {
+		seq_fail(c, STAGE_TIMEOUT, WAIT_CONNECT);
+		return -1;
+	}
+	int err = sock_error(c->fd);
+	/* ECONNRESET (not ECONNREFUSED) means the handshake finished and an RST came after
+	 * it: the connection existed, its data can still be read. */
+	if (err == ECONNRESET)
+		c->reset_early = 1;
+	else if (err) {
+		seq_fail(c, STAGE_CONNECT, err);
+		return -1;
+	}
+	return 0;
 }
 
-/* socket, options, bind, connect; returns 0 when connected. */
-static int seq_connect(struct seq_conn *c)
+/* Open connection `idx` of the loop and wait until it is connected; returns 0 then. */
+static int seq_connect(struct seq_conn *c, uint32_t idx)
 {
-	const struct client_opts *o = c->o;
-	c->fd = socket(o->dst.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->fd < 0) {
-		seq_fail(c, STAGE_SOCKET, errno);
-		return -1;
-	}
-	int err = 0;
-	if (o->reuseport)
-		err = sock_set_int(c->fd, SOL_SOCKET, SO_REUSEPORT, 1);
-	if (!err && o->reuseaddr)
-		err = sock_set_int(c->fd, SOL_SOCKET, SO_REUSEADDR, 1);
-	if (!err && o->linger)
-		err = sock_set_linger_rst(c->fd);
-	if (!err && o->port_hi)
-		err = sock_set_int(c->fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE,
-				   (int)((uint32_t)o->port_hi << 16 | o->port_lo));
+	struct endpoint src;
+	struct sock_client_spec spec;
+	enum sock_step step;
+	client_sock_spec(c->o, idx, &src, &spec);
+	int err = sock_open_client(&spec, &c->fd, &step);
 	if (err) {
-		seq_fail(c, STAGE_SOCKOPT, err);
+		seq_fail(c, client_step_stage(step), err);
 		return -1;
 	}
-	if (o->bind_name || o->source_port) {
-		struct endpoint src;
-		seq_source(o, &src);
-		if (bind(c->fd, (const struct sockaddr *)&src.addr, src.len) < 0) {
-			seq_fail(c, STAGE_BIND, errno);
-			return -1;
-		}
-	}
-	if (connect(c->fd, (const struct sockaddr *)&o->dst.addr, o->dst.len) < 0) {
-		if (errno != EINPROGRESS) {
-			seq_fail(c, STAGE_CONNECT, errno);
-			return -1;
-		}
-		int ev = seq_wait(c->fd, POLLOUT, now_ms() + o->timeout_ms);
-		if (ev < 0) {
-			seq_fail(c, STAGE_INTERRUPTED, 0);
-			return -1;
-		}
-		if (ev == 0) {
-			seq_fail(c, STAGE_TIMEOUT, WAIT_CONNECT);
-			return -1;
-		}
-		err = sock_error(c->fd);
-		/* ECONNRESET (not ECONNREFUSED) means the handshake finished and an RST came
-		 * after it: the connection existed, its data can still be read. */
-		if (err == ECONNRESET)
-			c->reset_early = 1;
-		else if (err) {
-			seq_fail(c, STAGE_CONNECT, err);
-			return -1;
-		}
-	}
-	struct sockaddr_storage local;
-	socklen_t len = sizeof(local);
-	if (getsockname(c->fd, (struct sockaddr *)&local, &len) == 0)
-		c->rec.local_port = ntohs(local.ss_family == AF_INET6
-						  ? ((struct sockaddr_in6 *)&local)->sin6_port
-						  : ((struct sockaddr_in *)&local)->sin_port);
+	if (seq_wait_connected(c) < 0)
+		return -1;
+	c->rec.local_port = sock_local_port(c->fd);
 	return 0;
 }
 
 /* Send what is left of the payload; returns -1 on failure. */
 static int seq_send(struct seq_conn *c, const unsigned char *payload)
 {
-	while (c->rec.sent < c->o->payload) {
-		ssize_t k = send(c->fd, payload + c->rec.sent, c->o->payload - c->rec.sent, MSG_NOSIGNAL);
-		if (k < 0) {
-			if (errno == EAGAIN)
-				return 0;
-			if (errno == EINTR)
-				continue;
-			seq_fail(c, STAGE_WRITE, errno);
-			return -1;
-		}
-		c->rec.sent += (uint64_t)k;
+	size_t off = c->rec.sent;
+	int err;
+	enum io_result r = sock_send(c->fd, payload, c->o->payload, &off, &err);
+	c->rec.sent = off;
+	if (r == IO_FAILED) {
+		seq_fail(c, STAGE_WRITE, err);
+		return -1;
 	}
 	return 0;
 }
@@ -172,25 +129,27 @@ static int seq_send(struct seq_conn *c, const unsigned char *payload)
 static int seq_read(struct seq_conn *c, unsigned char *buf)
 {
 	for (;;) {
-		ssize_t k = recv(c->fd, buf, SEQ_BUF_SIZE, 0);
+		size_t k;
+		int err;
+		switch (sock_recv(c->fd, buf, SEQ_BUF_SIZE, &k, &err)) {
+		case IO_AGAIN:
+			return 0;
+		case IO_FAILED:
+			seq_fail(c, STAGE_READ, err);
+			return -1;
+		case IO_DONE:
+			break;
+		}
 		if (k > 0) {
-			c->rec.rcvd += (uint64_t)k;
+			c->rec.rcvd += k;
 			continue;
 		}
-		if (k == 0) {
-			if (c->reset_early) {
-				seq_fail(c, STAGE_READ, ECONNRESET);
-				return -1;
-			}
-			c->eof_read = 1;
-			return 0;
-		}
-		if (errno == EAGAIN)
-			return 0;
-		if (errno != EINTR) {
-			seq_fail(c, STAGE_READ, errno);
+		if (c->reset_early) {
+			seq_fail(c, STAGE_READ, ECONNRESET);
 			return -1;
 		}
+		c->eof_read = 1;
+		return 0;
 	}
 }
 
@@ -274,16 +233,21 @@ static void seq_drive(struct seq_conn *c, const unsigned char *payload, unsigned
 	}
 }
 
-static void seq_run_conn(const struct client_opts *o, const struct report *rep, uint32_t loop,
-			 uint32_t idx, const unsigned char *payload, unsigned char *buf,
-			 struct loop_result *res)
+/* The strategy's state: one read buffer. */
+struct seq_state {
+	unsigned char buf[SEQ_BUF_SIZE];
+};
+
+static void seq_run_conn(const struct client_engine *e, uint32_t loop, uint32_t idx,
+			 unsigned char *buf, struct loop_result *res)
 {
+	const struct client_opts *o = e->o;
 	struct seq_conn c = {.o = o, .fd = -1};
 	c.rec = (struct conn_record){.loop = loop, .conn = idx, .close_trigger = "error",
 				     .eof_state = -1, .close_state = -1};
-	if (seq_connect(&c) == 0) {
+	if (seq_connect(&c, idx) == 0) {
 		c.t0_ms = now_ms();
-		seq_drive(&c, payload, buf);
+		seq_drive(&c, e->payload, buf);
 	}
 	if (c.fd >= 0)
 		seq_close(&c, c.rec.close_trigger);
@@ -294,51 +258,57 @@ static void seq_run_conn(const struct client_opts *o, const struct report *rep, 
 		res->finished++;
 	}
 	if (o->report_conns)
-		report_conn(rep, &c.rec);
+		report_conn(&e->rep, &c.rec);
 }
 
-int client_seq_run(const struct client_opts *o, FILE *out)
+static void seq_run_loop(struct client_engine *e, uint32_t loop, struct loop_result *res)
 {
-	signals_install();
-	unsigned char *payload = malloc(o->payload ? o->payload : 1);
-	unsigned char *buf = malloc(SEQ_BUF_SIZE);
-	if (payload == NULL || buf == NULL) {
-		fprintf(stderr, "twtest client: cannot allocate the run's state: %s\n", strerror(errno));
-		free(payload);
-		free(buf);
-		return EXIT_SETUP;
-	}
-	for (uint32_t i = 0; i < o->payload; i++)
-		payload[i] = (unsigned char)(i % 251);
-
-	struct report rep = {.out = out, .opts = o};
-	sysctl_read_net(&rep.sys);
-	report_header(&rep);
-	struct loop_result total, res;
-	memset(&total, 0, sizeof(total));
-	uint32_t done = 0;
-	for (uint32_t loop = 0; loop < o->loops && !signals_stop_requested(); loop++) {
-		if (loop > 0 && o->interval_ms && seq_wait(-1, 0, now_ms() + o->interval_ms) < 0)
-			break;
-		memset(&res, 0, sizeof(res));
-		res.loop = loop;
-		res.conns = o->conns;
-		uint64_t start = clock_now_ns();
-		uint32_t i = 0;
-		for (; i < o->conns && !signals_stop_requested(); i++)
-			seq_run_conn(o, &rep, loop, i, payload, buf, &res);
-		res.failed += o->conns - i;
-		res.fails.count[STAGE_INTERRUPTED][0] += o->conns - i;
-		res.elapsed_ns = clock_now_ns() - start;
-		report_loop(&rep, &res);
-		loop_result_add(&total, &res);
-		done++;
-	}
-	int sig = signals_stop_requested();
-	report_summary(&rep, &total, done, sig != 0);
-	free(payload);
-	free(buf);
-	if (sig)
-		return 128 + sig;
-	return o->fail_on_error && total.failed ? EXIT_FAILURES : EXIT_RAN;
+	struct seq_state *st = e->state;
+	uint32_t conns = e->o->conns;
+	res->conns = conns;
+	uint64_t start = clock_now_ns();
+	uint32_t i = 0;
+	for (; i < conns && !signals_stop_requested(); i++)
+		seq_run_conn(e, loop, i, st->buf, res);
+	res->failed += conns - i;
+	res->fails.count[STAGE_INTERRUPTED][0] += conns - i;
+	res->elapsed_ns = clock_now_ns() - start;
 }
+
+static uint64_t seq_fds_needed(const struct client_opts *o)
+{
+	(void)o;
+	return 1; /* one connection at a time */
+}
+
+static int seq_open(struct client_engine *e)
+{
+	e->state = malloc(sizeof(struct seq_state));
+	return e->state ? 0 : errno;
+}
+
+static int seq_start(struct client_engine *e)
+{
+	(void)e;
+	return 0; /* no threads: the engine's thread drives the connections */
+}
+
+static void seq_stop(struct client_engine *e)
+{
+	(void)e;
+}
+
+static void seq_close_state(struct client_engine *e)
+{
+	free(e->state);
+}
+
+const struct client_strategy client_seq_strategy = {
+	.name = "sequential",
+	.fds_needed = seq_fds_needed,
+	.open = seq_open,
+	.start = seq_start,
+	.run_loop = seq_run_loop,
+	.stop = seq_stop,
+	.close = seq_close_state,
+};

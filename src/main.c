@@ -3,7 +3,6 @@
 #include <string.h>
 
 #include "client.h"
-#include "client_seq.h"
 #include "options.h"
 #include "server.h"
 #include "stat_cmd.h"
@@ -54,7 +53,7 @@ int main(int argc, char **argv)
 				      client_usage, err);
 		if (rc >= 0)
 			return rc;
-		return o.sequential ? client_seq_run(&o, stdout) : client_run(&o, stdout);
+		return client_run(&o, stdout);
 	}
 	if (strcmp(sub, "server") == 0) {
 		struct server_opts o;

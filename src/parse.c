@@ -122,6 +122,13 @@ void endpoint_set_port(struct endpoint *ep, uint16_t port)
 		((struct sockaddr_in *)&ep->addr)->sin_port = htons(port);
 }
 
+uint16_t endpoint_port(const struct endpoint *ep)
+{
+	if (ep->addr.ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)&ep->addr)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)&ep->addr)->sin_port);
+}
+
 static int resolve(const char *s, uint16_t port, int flags, struct endpoint *out, const char **why)
 {
 	if (s == NULL || *s == '\0') {

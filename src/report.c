@@ -5,27 +5,12 @@
 #include <inttypes.h>
 #include <string.h>
 
-
+#include "json.h"
 #include "twtest.h"
 
 static double seconds(uint64_t ns)
 {
 	return (double)ns / 1e9;
-}
-
-void json_write_string(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			fprintf(out, "\\%c", ch);
-		else if (ch < 0x20)
-			fprintf(out, "\\u%04x", ch);
-		else
-			fputc(ch, out);
-	}
-	fputc('"', out);
 }
 
 /* A sysctl value for JSON: a number, or null when the kernel lacks it. */
@@ -317,25 +302,6 @@ void report_wait_clear(const struct report *r, uint32_t loop, uint64_t waited_ns
 			"twtest client: loop %" PRIu32 ": no TIME_WAIT toward %s after waiting %.3f s\n",
 			loop, dst, seconds(waited_ns));
 	fflush(stderr);
-}
-
-void report_states(FILE *out, enum output_format fmt, const struct tcp_states *st)
-{
-	for (int s = 1; s <= TCPS_MAX; s++) {
-		if (fmt == FORMAT_JSON)
-			fprintf(out, "%s\"%s\":%" PRIu64, s == 1 ? "{" : ",", tcp_state_name(s), st->n[s]);
-		else
-			fprintf(out, "%s %" PRIu64 "\n", tcp_state_name(s), st->n[s]);
-	}
-	if (fmt == FORMAT_JSON)
-		fputs("}\n", out);
-	fflush(out);
-}
-
-void report_states_inline(FILE *out, const struct tcp_states *st)
-{
-	for (int s = 1; s <= TCPS_MAX; s++)
-		fprintf(out, " %s=%" PRIu64, tcp_state_name(s), st->n[s]);
 }
 
 /* A state of a conn_record: its kernel name, "-" for none. */

@@ -8,8 +8,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <netinet/in.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -18,10 +16,11 @@
 
 #include "clock.h"
 #include "fdlimit.h"
-#include "report.h"
 #include "signals.h"
 #include "sockutil.h"
 #include "sysctl.h"
+#include "tcpstates_report.h"
+#include "threads.h"
 #include "twtest.h"
 
 #define ECHO_BUF_SIZE 65536      /* also the most a connection may have pending */
@@ -208,12 +207,14 @@ static int sconn_maybe_close_first(struct server *s, struct sconn *c)
  * Returns -1 if the connection failed and was closed. */
 static int sconn_write_text(struct server *s, struct sconn *c, const char *text, uint32_t len)
 {
-	ssize_t w = send(c->fd, text, len, MSG_NOSIGNAL);
-	if (w < 0) {
-		sconn_fail(s, c, errno);
+	size_t sent = 0;
+	int err;
+	enum io_result r = sock_send(c->fd, text, len, &sent, &err);
+	s->st.bytes_sent += sent;
+	if (r == IO_FAILED) {
+		sconn_fail(s, c, err);
 		return -1;
 	}
-	s->st.bytes_sent += (uint64_t)w;
 	return 0;
 }
 
@@ -242,42 +243,51 @@ static void sconn_want_out(struct server *s, struct sconn *c, int on)
 	epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
+/* Count n echoed bytes. */
+static void sconn_echoed(struct server *s, struct sconn *c, size_t n)
+{
+	c->echoed += (uint32_t)n;
+	s->st.bytes += n;
+	s->st.bytes_sent += n;
+}
+
+/* Keep the part of an echo the socket did not take, and wait for EPOLLOUT to send it. */
+static void sconn_hold(struct server *s, struct sconn *c, const unsigned char *rest, size_t n)
+{
+	c->pending = malloc(n);
+	if (c->pending == NULL)
+		return sconn_fail(s, c, ENOMEM);
+	memcpy(c->pending, rest, n);
+	c->pend_off = 0;
+	c->pend_len = (uint32_t)n;
+	sconn_want_out(s, c, 1);
+}
+
 /* Read and echo until EAGAIN, EOF, or until the echo cannot be written. */
 static void sconn_readable(struct server *s, struct sconn *c)
 {
 	if (c->pend_len)
 		return; /* back-pressure: read again once the pending echo is out */
 	for (;;) {
-		ssize_t k = recv(c->fd, s->buf, ECHO_BUF_SIZE, 0);
+		size_t k, w = 0;
+		int err;
+		switch (sock_recv(c->fd, s->buf, ECHO_BUF_SIZE, &k, &err)) {
+		case IO_AGAIN:
+			return;
+		case IO_FAILED:
+			return sconn_fail(s, c, err);
+		case IO_DONE:
+			break;
+		}
 		if (k == 0)
 			return sconn_peer_eof(s, c);
-		if (k < 0) {
-			if (errno == EAGAIN)
-				return;
-			if (errno == EINTR)
-				continue;
-			return sconn_fail(s, c, errno);
-		}
 		sconn_touch(s, c);
-		ssize_t w = send(c->fd, s->buf, (size_t)k, MSG_NOSIGNAL);
-		if (w < 0) {
-			if (errno != EAGAIN)
-				return sconn_fail(s, c, errno);
-			w = 0;
-		}
-		c->echoed += (uint32_t)w;
-		s->st.bytes += (uint64_t)w;
-		s->st.bytes_sent += (uint64_t)w;
-		if (w < k) {
-			c->pending = malloc((size_t)(k - w));
-			if (c->pending == NULL)
-				return sconn_fail(s, c, ENOMEM);
-			memcpy(c->pending, s->buf + w, (size_t)(k - w));
-			c->pend_off = 0;
-			c->pend_len = (uint32_t)(k - w);
-			sconn_want_out(s, c, 1);
-			return; /* EPOLLOUT resumes */
-		}
+		enum io_result r = sock_send(c->fd, s->buf, k, &w, &err);
+		sconn_echoed(s, c, w);
+		if (r == IO_FAILED)
+			return sconn_fail(s, c, err);
+		if (r == IO_AGAIN)
+			return sconn_hold(s, c, s->buf + w, k - w); /* EPOLLOUT resumes */
 		if (sconn_maybe_close_first(s, c) < 0)
 			return;
 	}
@@ -286,20 +296,15 @@ static void sconn_readable(struct server *s, struct sconn *c)
 /* Send the pending echo; once it is out, read again. */
 static void sconn_writable(struct server *s, struct sconn *c)
 {
-	while (c->pend_off < c->pend_len) {
-		ssize_t w = send(c->fd, c->pending + c->pend_off, c->pend_len - c->pend_off, MSG_NOSIGNAL);
-		if (w < 0) {
-			if (errno == EAGAIN)
-				return;
-			if (errno == EINTR)
-				continue;
-			return sconn_fail(s, c, errno);
-		}
-		c->pend_off += (uint32_t)w;
-		c->echoed += (uint32_t)w;
-		s->st.bytes += (uint64_t)w;
-		s->st.bytes_sent += (uint64_t)w;
-	}
+	size_t off = c->pend_off;
+	int err;
+	enum io_result r = sock_send(c->fd, c->pending, c->pend_len, &off, &err);
+	sconn_echoed(s, c, off - c->pend_off);
+	c->pend_off = (uint32_t)off;
+	if (r == IO_FAILED)
+		return sconn_fail(s, c, err);
+	if (r == IO_AGAIN)
+		return;
 	free(c->pending);
 	c->pending = NULL;
 	c->pend_off = c->pend_len = 0;
@@ -463,72 +468,88 @@ static void server_loop(struct server *s)
 	}
 }
 
-/* Open the listener; on failure print why (with the likely cause) and return -1. */
-/* Open a listener; on failure print why (with the likely cause) and return -1. The first
- * call (again == NULL) picks the address; later ones (more threads) bind the address and
- * port the first one got. reuseport: SO_REUSEPORT, so that the threads' listeners share
+/* A socket for the listening address: the first listener (again == NULL) picks --bind, or
+ * [::] with IPV6_V6ONLY off (IPv4 too), or 0.0.0.0 where IPv6 is disabled; later ones (more
+ * threads) take the address and port the first one got. Returns the fd or -1 (errno). */
+static int listener_socket(const struct server_opts *o, const struct endpoint *again,
+			   struct endpoint *ep)
+{
+	int dual = !o->bind_name;
+	if (again)
+		*ep = *again;
+	else if (o->bind_name)
+		*ep = o->bind;
+	else
+		parse_ip_literal("::", o->port, ep, &(const char *){NULL});
+	int fd = socket(ep->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && dual && ep->addr.ss_family == AF_INET6 &&
+	    sock_set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0 && dual && !again) {
+		parse_ip_literal("0.0.0.0", o->port, ep, &(const char *){NULL});
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	}
+	return fd;
+}
+
+/* The likely cause of a bind() error, for its message. */
+static const char *bind_error_cause(int err, int reuseaddr)
+{
+	if (err == EADDRINUSE)
+		return reuseaddr ? "; another socket is listening on or bound to that port"
+				 : "; another listener, or TIME_WAIT connections of an earlier run, hold "
+				   "that port (without SO_REUSEADDR a restart must wait up to 60 s; drop "
+				   "--no-reuseaddr)";
+	if (err == EADDRNOTAVAIL)
+		return "; that address is not configured on this host";
+	if (err == EACCES)
+		return "; ports below 1024 need CAP_NET_BIND_SERVICE";
+	return "";
+}
+
+/* Options, bind and listen on fd; on failure print why and return -1. */
+static int listen_one(const struct server_opts *o, int fd, const struct endpoint *ep,
+		      uint32_t backlog, int reuseport)
+{
+	char name[80];
+	endpoint_str(ep, name, sizeof(name));
+	if (o->reuseaddr)
+		sock_set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+	int err = reuseport ? sock_set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1) : 0;
+	if (err) {
+		fprintf(stderr, "twtest server: SO_REUSEPORT on %s: %s\n", name, strerror(err));
+		return -1;
+	}
+	if (bind(fd, (const struct sockaddr *)&ep->addr, ep->len) < 0) {
+		err = errno;
+		fprintf(stderr, "twtest server: cannot bind %s: %s (%s)%s\n", name, strerror(err),
+			strerrorname_np(err), bind_error_cause(err, o->reuseaddr));
+		return -1;
+	}
+	if (listen(fd, (int)backlog) < 0) {
+		fprintf(stderr, "twtest server: listen on %s: %s\n", name, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Open a listener (see listener_socket) and put the address it got in *bound; on failure
+ * print why and return -1. reuseport: SO_REUSEPORT, so that the threads' listeners share
  * the port and the kernel spreads new connections over them. */
 static int server_listen(const struct server_opts *o, uint32_t backlog, int reuseport,
 			 const struct endpoint *again, struct endpoint *bound)
 {
 	struct endpoint ep;
-	int fd = -1;
-	if (again) {
-		ep = *again;
-		fd = socket(ep.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd >= 0 && !o->bind_name && ep.addr.ss_family == AF_INET6 &&
-		    sock_set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0) != 0) {
-			close(fd);
-			fd = -1;
-		}
-	} else if (o->bind_name) {
-		ep = o->bind;
-		fd = socket(ep.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	} else {
-		/* [::] with IPV6_V6ONLY off takes IPv4 too; fall back where IPv6 is disabled. */
-		parse_ip_literal("::", o->port, &ep, &(const char *){NULL});
-		fd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (fd >= 0 && sock_set_int(fd, IPPROTO_IPV6, IPV6_V6ONLY, 0) != 0) {
-			close(fd);
-			fd = -1;
-		}
-		if (fd < 0) {
-			parse_ip_literal("0.0.0.0", o->port, &ep, &(const char *){NULL});
-			fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		}
-	}
-	char name[80];
-	endpoint_str(&ep, name, sizeof(name));
+	int fd = listener_socket(o, again, &ep);
 	if (fd < 0) {
-		fprintf(stderr, "twtest server: socket for %s: %s\n", name, strerror(errno));
+		char name[80];
+		fprintf(stderr, "twtest server: socket for %s: %s\n",
+			endpoint_str(&ep, name, sizeof(name)), strerror(errno));
 		return -1;
 	}
-	if (o->reuseaddr)
-		sock_set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1);
-	if (reuseport && sock_set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1) != 0) {
-		fprintf(stderr, "twtest server: SO_REUSEPORT on %s: %s\n", name, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (bind(fd, (struct sockaddr *)&ep.addr, ep.len) < 0) {
-		int err = errno;
-		const char *cause = "";
-		if (err == EADDRINUSE)
-			cause = o->reuseaddr
-				? "; another socket is listening on or bound to that port"
-				: "; another listener, or TIME_WAIT connections of an earlier run, hold that "
-				  "port (without SO_REUSEADDR a restart must wait up to 60 s; drop --no-reuseaddr)";
-		else if (err == EADDRNOTAVAIL)
-			cause = "; that address is not configured on this host";
-		else if (err == EACCES)
-			cause = "; ports below 1024 need CAP_NET_BIND_SERVICE";
-		fprintf(stderr, "twtest server: cannot bind %s: %s (%s)%s\n", name, strerror(err),
-			strerrorname_np(err), cause);
-		close(fd);
-		return -1;
-	}
-	if (listen(fd, (int)backlog) < 0) {
-		fprintf(stderr, "twtest server: listen on %s: %s\n", name, strerror(errno));
+	if (listen_one(o, fd, &ep, backlog, reuseport) < 0) {
 		close(fd);
 		return -1;
 	}
@@ -636,83 +657,99 @@ static void *server_thread(void *arg)
 	return NULL;
 }
 
-int server_run(const struct server_opts *o, FILE *out)
-{
-	signals_install();
-	uint32_t nt = o->threads ? o->threads : 1;
-	uint32_t reserve = FD_RESERVE + 2 * nt;
-	uint64_t nofile = fdlimit_raise(o->max_conns ? (uint64_t)o->max_conns + reserve : NOFILE_WANT);
-	uint32_t max_conns = o->max_conns;
-	if (max_conns == 0 || (uint64_t)max_conns + reserve > nofile)
-		max_conns = nofile > 2 * (uint64_t)reserve ? (uint32_t)(nofile - reserve) : reserve;
-	long somaxconn = sysctl_read_long("/proc/sys/net/core/somaxconn");
-	uint32_t backlog = o->backlog ? o->backlog : somaxconn > 0 ? (uint32_t)somaxconn : 4096;
+/* What the run's settings come to on this host: descriptors, --max-conns, backlog. */
+struct server_limits {
+	uint64_t nofile;
+	uint32_t max_conns;
+	uint32_t backlog;
+};
 
-	struct server_shared shared = {0};
-	struct server *servers = calloc(nt, sizeof(*servers));
-	pthread_t *tids = calloc(nt, sizeof(*tids));
-	if (servers == NULL || tids == NULL) {
-		fprintf(stderr, "twtest server: out of memory\n");
-		free(servers);
-		free(tids);
-		return EXIT_SETUP;
-	}
-	int rc = EXIT_SETUP;
-	uint32_t ready = 0, started = 1;
-	struct endpoint bound;
-	for (; ready < nt; ready++) {
-		struct server *s = &servers[ready];
-		*s = (struct server){.o = o, .sh = &shared, .lfd = -1, .epfd = -1, .max_conns = max_conns};
-		s->lfd = server_listen(o, backlog, nt > 1, ready ? &bound : NULL, &bound);
+static void server_limits(const struct server_opts *o, uint32_t nt, struct server_limits *l)
+{
+	uint32_t reserve = FD_RESERVE + 2 * nt;
+	l->nofile = fdlimit_raise(o->max_conns ? (uint64_t)o->max_conns + reserve : NOFILE_WANT);
+	l->max_conns = o->max_conns;
+	if (l->max_conns == 0 || (uint64_t)l->max_conns + reserve > l->nofile)
+		l->max_conns = l->nofile > 2 * (uint64_t)reserve ? (uint32_t)(l->nofile - reserve) : reserve;
+	long somaxconn = sysctl_read_long("/proc/sys/net/core/somaxconn");
+	l->backlog = o->backlog ? o->backlog : somaxconn > 0 ? (uint32_t)somaxconn : 4096;
+}
+
+/* A listener and an event loop for each of the nt threads; *ready says how many were
+ * made (each to be freed). Returns 0, or -1 after saying why. */
+static int servers_open(const struct server_opts *o, const struct server_limits *l,
+			struct server_shared *sh, struct server *servers, uint32_t nt,
+			uint32_t *ready, struct endpoint *bound)
+{
+	for (*ready = 0; *ready < nt; (*ready)++) {
+		struct server *s = &servers[*ready];
+		*s = (struct server){.o = o, .sh = sh, .lfd = -1, .epfd = -1, .max_conns = l->max_conns};
+		s->lfd = server_listen(o, l->backlog, nt > 1, *ready ? bound : NULL, bound);
 		if (s->lfd < 0)
-			goto out;
+			return -1;
 		if (server_init_loop(s) < 0) {
 			fprintf(stderr, "twtest server: cannot set up the event loop: %s\n", strerror(errno));
-			ready++; /* free this one too */
-			goto out;
+			(*ready)++; /* free this one too */
+			return -1;
 		}
 	}
+	return 0;
+}
 
+static void server_print_listening(const struct server_opts *o, const struct server_limits *l,
+				   uint32_t nt, const struct endpoint *bound, FILE *out)
+{
 	char name[80];
 	fprintf(out,
 		"twtest server: listening on %s%s close=%s payload=%" PRIu32 " reuseaddr=%d"
 		" backlog=%" PRIu32 " max_conns=%" PRIu32 " idle_timeout_ms=%" PRIu32
 		" nofile=%llu threads=%" PRIu32 " pid=%ld\n",
-		endpoint_str(&bound, name, sizeof(name)),
-		o->bind_name ? "" : (bound.addr.ss_family == AF_INET6 ? " (IPv4 and IPv6)" : " (IPv4)"),
-		server_close_names[o->close_mode], o->payload, o->reuseaddr, backlog, max_conns,
-		o->idle_timeout_ms, (unsigned long long)nofile, nt, (long)getpid());
+		endpoint_str(bound, name, sizeof(name)),
+		o->bind_name ? "" : (bound->addr.ss_family == AF_INET6 ? " (IPv4 and IPv6)" : " (IPv4)"),
+		server_close_names[o->close_mode], o->payload, o->reuseaddr, l->backlog, l->max_conns,
+		o->idle_timeout_ms, (unsigned long long)l->nofile, nt, (long)getpid());
 	fflush(out);
+}
 
-	for (; started < nt; started++) {
-		int err = pthread_create(&tids[started], NULL, server_thread, &servers[started]);
-		if (err) {
-			fprintf(stderr, "twtest server: cannot start thread %" PRIu32 ": %s\n", started,
-				strerror(err));
-			break;
-		}
-	}
-	if (started == nt) {
+/* Serve until a stop signal on every thread; returns the exit status. When a thread
+ * cannot start, the ones that did are stopped (src/threads.c's policy). */
+static int servers_serve(struct server *servers, uint32_t nt)
+{
+	struct thread_set ts;
+	int rc = threads_start(&ts, nt, server_thread, servers, sizeof(*servers), "server");
+	if (rc == 0)
 		server_loop(&servers[0]);
-		rc = EXIT_RAN;
-	} else {
-		/* The threads that did start end at once: a process-directed stop signal reaches
-		 * one waiting in epoll_pwait(), and the stop eventfd wakes the others. */
-		kill(getpid(), SIGTERM);
+	else
+		signals_request_stop(); /* wakes the threads that started */
+	threads_join(&ts);
+	return rc == 0 ? EXIT_RAN : EXIT_SETUP;
+}
+
+int server_run(const struct server_opts *o, FILE *out)
+{
+	signals_install();
+	uint32_t nt = o->threads ? o->threads : 1;
+	struct server_limits lim;
+	server_limits(o, nt, &lim);
+	struct server_shared shared = {0};
+	struct server *servers = calloc(nt, sizeof(*servers));
+	if (servers == NULL) {
+		fprintf(stderr, "twtest server: out of memory\n");
+		return EXIT_SETUP;
 	}
-	for (uint32_t i = 1; i < started; i++)
-		pthread_join(tids[i], NULL);
+	int rc = EXIT_SETUP;
+	uint32_t ready;
+	struct endpoint bound;
+	if (servers_open(o, &lim, &shared, servers, nt, &ready, &bound) == 0) {
+		server_print_listening(o, &lim, nt, &bound, out);
+		rc = servers_serve(servers, nt);
+	}
 	if (rc == EXIT_RAN) {
 		server_print_summary(servers, nt, out);
-		server_print_states(ntohs(bound.addr.ss_family == AF_INET6
-						  ? ((struct sockaddr_in6 *)&bound.addr)->sin6_port
-						  : ((struct sockaddr_in *)&bound.addr)->sin_port),
-				    out);
+		server_print_states(endpoint_port(&bound), out);
 	}
-out:
 	for (uint32_t i = 0; i < ready; i++)
 		server_free(&servers[i]);
 	free(servers);
-	free(tids);
 	return rc;
 }

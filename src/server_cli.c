@@ -1,4 +1,5 @@
 /* The server's command line. */
+#include <stddef.h>
 #include <string.h>
 
 #include "cli.h"
@@ -73,91 +74,87 @@ void server_defaults(struct server_opts *o)
 	o->on_eof = SERVER_EOF_CLOSE;
 }
 
+#define F(f) .field = offsetof(struct server_opts, f)
+#define FS(f) F(f), .size = sizeof(((struct server_opts *)0)->f)
+
+/* The options parsed by a table row. */
+static const struct cli_rule server_rules[] = {
+	{'p', CLI_NUMBER, "--port", 0, 65535, FS(port)},
+	{OPT_BACKLOG, CLI_NUMBER, "--backlog", 1, 1u << 30, FS(backlog)},
+	{OPT_MAX_CONNS, CLI_NUMBER, "--max-conns", 1, TWTEST_MAX_CONNS, FS(max_conns)},
+	{OPT_IDLE_TIMEOUT, CLI_NUMBER, "--idle-timeout", 0, 86400000, FS(idle_timeout_ms)},
+	{OPT_THREADS, CLI_NUMBER, "--threads", 1, TWTEST_MAX_THREADS, FS(threads)},
+	{OPT_CLOSE_AFTER, CLI_NUMBER, "--close-after", 0, 86400000, FS(close_after_ms)},
+	{OPT_CLOSE, CLI_CHOICE, "--close", .names = server_close_names,
+	 .choices = "wait, first or rst", F(close_mode)},
+};
+
+/* --on-eof close | ignore | write:TEXT */
+static enum parse_result server_on_eof(const char *val, struct server_opts *o, char *err,
+				       size_t errlen)
+{
+	if (strcmp(val, "close") == 0) {
+		o->on_eof = SERVER_EOF_CLOSE;
+	} else if (strcmp(val, "ignore") == 0) {
+		o->on_eof = SERVER_EOF_IGNORE;
+	} else if (strncmp(val, "write:", 6) == 0 && val[6] != '\0' &&
+		   strlen(val + 6) <= MAX_SCENARIO_TEXT) {
+		o->on_eof = SERVER_EOF_WRITE;
+		o->eof_text = val + 6;
+		o->eof_text_len = (uint32_t)strlen(o->eof_text);
+	} else {
+		return cli_fail(err, errlen,
+				"invalid --on-eof '%s': must be close, ignore or write:TEXT "
+				"(TEXT 1-%d bytes)", val, MAX_SCENARIO_TEXT);
+	}
+	return PARSE_OK;
+}
+
+/* The options that need their own parsing. */
+static enum parse_result server_special_option(int c, const char *val, struct server_opts *o,
+					       char *err, size_t errlen)
+{
+	uint64_t v;
+	const char *why;
+	switch (c) {
+	case OPT_BIND:
+		if (parse_ip_literal(val, 0, &o->bind, &why) < 0)
+			return cli_fail(err, errlen, "invalid --bind '%s': %s", val, why);
+		o->bind_name = val;
+		return PARSE_OK;
+	case OPT_PAYLOAD:
+		if (parse_size(val, 1, TWTEST_MAX_PAYLOAD, &v, &why) < 0)
+			return cli_fail(err, errlen, "invalid --payload '%s': %s (1-64m)", val, why);
+		o->payload = (uint32_t)v;
+		return PARSE_OK;
+	case OPT_NO_REUSEADDR:
+		o->reuseaddr = 0;
+		return PARSE_OK;
+	case OPT_GREETING:
+		if (val[0] == '\0' || strlen(val) > MAX_SCENARIO_TEXT)
+			return cli_fail(err, errlen, "invalid --greeting '%s': must be 1-%d bytes", val,
+					MAX_SCENARIO_TEXT);
+		o->greeting = val;
+		o->greeting_len = (uint32_t)strlen(val);
+		return PARSE_OK;
+	case OPT_ON_EOF:
+		return server_on_eof(val, o, err, errlen);
+	}
+	return PARSE_OK;
+}
+
 enum parse_result server_parse_args(int argc, char **argv, struct server_opts *o, char *err,
 				    size_t errlen)
 {
 	server_defaults(o);
-	uint64_t v;
-	const char *why;
 	unsigned char seen[OPT_LAST] = {0};
-
 	cli_begin();
-	int c;
+	int c, tag;
 	while ((c = cli_next_option(argc, argv, server_long_opts, seen, sizeof(seen), err, errlen)) >= 0) {
-		switch (c) {
-		case 'p':
-			if (cli_num("--port", optarg, 0, 65535, &v, err, errlen) < 0)
-				return PARSE_ERROR;
-			o->port = (uint16_t)v;
-			break;
-		case OPT_BIND:
-			if (parse_ip_literal(optarg, 0, &o->bind, &why) < 0)
-				return cli_fail(err, errlen, "invalid --bind '%s': %s", optarg, why);
-			o->bind_name = optarg;
-			break;
-		case OPT_CLOSE: {
-			int i = parse_choice(optarg, server_close_names);
-			if (i < 0)
-				return cli_fail(err, errlen,
-						"invalid --close '%s': must be wait, first or rst", optarg);
-			o->close_mode = (enum server_close)i;
-			break;
-		}
-		case OPT_PAYLOAD:
-			if (parse_size(optarg, 1, TWTEST_MAX_PAYLOAD, &v, &why) < 0)
-				return cli_fail(err, errlen, "invalid --payload '%s': %s (1-64m)", optarg, why);
-			o->payload = (uint32_t)v;
-			break;
-		case OPT_NO_REUSEADDR: o->reuseaddr = 0; break;
-		case OPT_BACKLOG:
-			if (cli_num("--backlog", optarg, 1, 1u << 30, &v, err, errlen) < 0)
-				return PARSE_ERROR;
-			o->backlog = (uint32_t)v;
-			break;
-		case OPT_MAX_CONNS:
-			if (cli_num("--max-conns", optarg, 1, TWTEST_MAX_CONNS, &v, err, errlen) < 0)
-				return PARSE_ERROR;
-			o->max_conns = (uint32_t)v;
-			break;
-		case OPT_IDLE_TIMEOUT:
-			if (cli_num("--idle-timeout", optarg, 0, 86400000, &v, err, errlen) < 0)
-				return PARSE_ERROR;
-			o->idle_timeout_ms = (uint32_t)v;
-			break;
-		case OPT_THREADS:
-			if (cli_num("--threads", optarg, 1, TWTEST_MAX_THREADS, &v, err, errlen) < 0)
-				return PARSE_ERROR;
-			o->threads = (uint32_t)v;
-			break;
-		case OPT_GREETING:
-			if (optarg[0] == '\0' || strlen(optarg) > MAX_SCENARIO_TEXT)
-				return cli_fail(err, errlen, "invalid --greeting '%s': must be 1-%d bytes",
-						optarg, MAX_SCENARIO_TEXT);
-			o->greeting = optarg;
-			o->greeting_len = (uint32_t)strlen(optarg);
-			break;
-		case OPT_CLOSE_AFTER:
-			if (cli_num("--close-after", optarg, 0, 86400000, &v, err, errlen) < 0)
-				return PARSE_ERROR;
-			o->close_after_ms = (int64_t)v;
-			break;
-		case OPT_ON_EOF:
-			if (strcmp(optarg, "close") == 0) {
-				o->on_eof = SERVER_EOF_CLOSE;
-			} else if (strcmp(optarg, "ignore") == 0) {
-				o->on_eof = SERVER_EOF_IGNORE;
-			} else if (strncmp(optarg, "write:", 6) == 0 && optarg[6] != '\0' &&
-				   strlen(optarg + 6) <= MAX_SCENARIO_TEXT) {
-				o->on_eof = SERVER_EOF_WRITE;
-				o->eof_text = optarg + 6;
-				o->eof_text_len = (uint32_t)strlen(o->eof_text);
-			} else {
-				return cli_fail(err, errlen,
-						"invalid --on-eof '%s': must be close, ignore or write:TEXT "
-						"(TEXT 1-%d bytes)", optarg, MAX_SCENARIO_TEXT);
-			}
-			break;
-		}
+		int r = cli_table_option(server_rules, sizeof(server_rules) / sizeof(server_rules[0]), c,
+					 optarg, o, &tag, err, errlen);
+		if (r < 0 || (r == 0 && server_special_option(c, optarg, o, err, errlen) != PARSE_OK))
+			return PARSE_ERROR;
 	}
 	if (c != CLI_END)
 		return cli_result(c);

@@ -58,6 +58,11 @@ int signals_stop_requested(void)
 	return stop_signal;
 }
 
+void signals_request_stop(void)
+{
+	on_stop(SIGTERM);
+}
+
 int signals_stop_fd(void)
 {
 	return stop_fd;

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "report.h"
+#include "tcpstates_report.h"
 #include "signals.h"
 #include "sockdiag.h"
 #include "tw_wait.h"

@@ -110,7 +110,6 @@ read -r -d '' CASES <<'EOF'
 '--no-observe' given more than once	client --no-observe --no-observe D
 --report-conns needs --format text or json	client --report-conns --format csv D
 conflicts with the sequential close-scenario options	client --sequential --threads 2 127.0.0.1 1 2
---bind-no-port conflicts with the sequential	client --sequential --bind 127.0.0.1 --bind-no-port D
 --linger conflicts with --close=shutdown	client --linger --close shutdown D
 --linger conflicts with --close=shutdown	client --close shutdown 127.0.0.1 1 1 0 1
 different address families	client --bind ::1 D

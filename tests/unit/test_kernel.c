@@ -5,6 +5,7 @@
 
 #include "kcounters.h"
 #include "report.h"
+#include "tcpstates_report.h"
 #include "sockdiag.h"
 #include "unit.h"
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "json.h"
 #include "report.h"
 #include "unit.h"
 

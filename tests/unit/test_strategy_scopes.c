@@ -1,0 +1,118 @@
+/* Unit tests of the client options' strategy scopes: every option of the getopt table has
+ * a scope row, and in every strategy an option is either accepted (and then that strategy
+ * runs) or refused with a message naming it; none is accepted and ignored. */
+#include <stdlib.h>
+
+#include "options.h"
+#include "unit.h"
+
+#define MAXARGS 24
+
+/* Arguments that make each option valid on its own (its value and companions). A new
+ * option without a row here fails the walk below: decide its scope and add a sample. */
+static const struct {
+	const char *name;
+	const char *args[4];
+} samples[] = {
+	{"port", {"--port", "4001"}},
+	{"payload", {"--payload", "200"}},
+	{"timeout", {"--timeout", "500"}},
+	{"close", {"--close", "server"}},
+	{"reuseport", {"--reuseport"}},
+	{"linger", {"--linger"}},
+	{"reuseaddr", {"--reuseaddr"}},
+	{"bind", {"--bind", "127.0.0.2"}},
+	{"bind-no-port", {"--bind", "127.0.0.2", "--bind-no-port"}},
+	{"local-port-range", {"--local-port-range", "40000-40009"}},
+	{"interval", {"--interval", "10"}},
+	{"format", {"--format", "json"}},
+	{"fail-on-error", {"--fail-on-error"}},
+	{"threads", {"--threads", "2"}},
+	{"wait-clear", {"--wait-clear"}},
+	{"wait-clear-timeout", {"--wait-clear", "--wait-clear-timeout", "5"}},
+	{"sequential", {"--sequential"}},
+	{"source-port", {"--source-port", "40000"}},
+	{"read-delay", {"--read-delay", "10"}},
+	{"on-eof", {"--on-eof", "shutdown"}},
+	{"close-after", {"--close-after", "10"}},
+	{"close-on-data", {"--close-on-data"}},
+	{"report-conns", {"--report-conns"}},
+	{"no-observe", {"--no-observe"}},
+};
+
+static const char *const *sample_of(const char *name)
+{
+	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++)
+		if (strcmp(samples[i].name, name) == 0)
+			return samples[i].args;
+	return NULL;
+}
+
+/* Parse `client [--sequential] SAMPLE 127.0.0.1 2 4`. */
+static enum parse_result parse_with(const char *const *sample, int sequential,
+				    struct client_opts *o, char *err)
+{
+	char *argv[MAXARGS];
+	int argc = 0;
+	argv[argc++] = (char *)"client";
+	if (sequential && strcmp(sample[0], "--sequential") != 0)
+		argv[argc++] = (char *)"--sequential";
+	for (int i = 0; i < 4 && sample[i]; i++)
+		argv[argc++] = (char *)sample[i];
+	const char *pos[] = {"127.0.0.1", "2", "4"};
+	for (int i = 0; i < 3; i++)
+		argv[argc++] = (char *)pos[i];
+	argv[argc] = NULL;
+	err[0] = '\0';
+	return client_parse_args(argc, argv, o, err, 256);
+}
+
+/* Rule: the scope table has one row per getopt option, in the same order. */
+TEST(strategy_scope_table_matches_options)
+{
+	const struct option *opts = client_long_options();
+	size_t i = 0;
+	for (; opts[i].name; i++)
+		CHECK_STR(client_option_scopes[i].name, opts[i].name);
+	CHECK(client_option_scopes[i].name == NULL);
+}
+
+/* Rule: in every strategy, every option is accepted there (and that strategy runs) exactly
+ * when its scope says so, and refused with a message naming it otherwise. */
+TEST(strategy_every_option_works_or_is_refused)
+{
+	const struct option *opts = client_long_options();
+	struct client_opts o;
+	char err[256];
+	for (size_t i = 0; opts[i].name; i++) {
+		if (strcmp(opts[i].name, "help") == 0)
+			continue;
+		const char *const *sample = sample_of(opts[i].name);
+		if (sample == NULL) {
+			fprintf(stderr, "  no sample for --%s\n", opts[i].name);
+			CHECK(sample != NULL);
+			continue;
+		}
+		unsigned scope = client_option_scopes[i].strategies;
+		for (int seq = 0; seq <= 1; seq++) {
+			enum parse_result r = parse_with(sample, seq, &o, err);
+			if (r == PARSE_OK) {
+				/* accepted: the strategy that runs must be one the option works in */
+				enum client_strategy_id id = client_strategy_of(&o);
+				if (!(scope & STRATEGY_BIT(id)))
+					fprintf(stderr, "  --%s accepted in %s\n", opts[i].name,
+						client_strategy_names[id]);
+				CHECK(scope & STRATEGY_BIT(id));
+				CHECK(!seq || id == STRATEGY_SEQUENTIAL);
+			} else {
+				char name[64];
+				snprintf(name, sizeof(name), "--%s", opts[i].name);
+				if (strstr(err, name) == NULL ||
+				    (scope & STRATEGY_BIT(seq ? STRATEGY_SEQUENTIAL : STRATEGY_CONCURRENT)))
+					fprintf(stderr, "  --%s refused: %s\n", opts[i].name, err);
+				CHECK(r == PARSE_ERROR && strstr(err, name) != NULL);
+				CHECK(!(scope & STRATEGY_BIT(seq ? STRATEGY_SEQUENTIAL : STRATEGY_CONCURRENT)));
+			}
+		}
+	}
+}
