@@ -3,30 +3,18 @@
 # client against it (default close, then LINGER=1), stops the server. Touches no sysctl.
 set -u
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lab.sh
+. scripts/lab.sh
 bin=./twtest
-server_pid=""
-out=$(mktemp)
-cleanup() {
-	[ -n "$server_pid" ] && kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-	rm -f "$out"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+lab_trap
 
 # Port 4000 as in the original, or the next free one up to 4099.
+started=0
 for port in $(seq 4000 4099); do
-	"$bin" server --bind 127.0.0.1 --port "$port" >"$out" 2>&1 &
-	server_pid=$!
-	for _ in $(seq 1 50); do
-		grep -q "listening on" "$out" && break 2
-		kill -0 "$server_pid" 2>/dev/null || break
-		sleep 0.02
-	done
-	wait "$server_pid" 2>/dev/null
-	server_pid=""
+	LAB_START_MS=1000 lab_spawn_server "$bin" server --bind 127.0.0.1 --port "$port" && { started=1; break; }
 done
-[ -n "$server_pid" ] || { echo "demo: no free port in 4000-4099" >&2; exit 1; }
-cat "$out"
+[ "$started" = 1 ] || { echo "demo: no free port in 4000-4099" >&2; exit 1; }
+cat "$LAB_SERVER_OUT"
 
 echo
 echo "\$ twtest client 127.0.0.1 3 2000 --port $port        # client closes first: TIME_WAIT on the client"
@@ -36,7 +24,5 @@ echo "\$ twtest client 127.0.0.1 3 2000 0 1 --port $port    # LINGER=1: RST, no 
 echo "# (time_wait counts every TIME_WAIT socket toward the server: the first run's are still there)"
 "$bin" client 127.0.0.1 3 2000 0 1 --port "$port"
 echo
-kill -TERM "$server_pid"
-wait "$server_pid"
-server_pid=""
-tail -1 "$out"
+lab_stop "$LAB_SERVER_PID"
+tail -1 "$LAB_SERVER_OUT"

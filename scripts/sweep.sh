@@ -6,8 +6,9 @@
 # namespaces made by scripts/lab.sh (an empty TIME_WAIT table, so no waiting between
 # cells; sysctls set inside the client namespace only). Host mode (--host) runs against a
 # real server instead: it sets the client's real sysctls, restores them on any exit, and
-# waits for TIME_WAIT to drain between cells. Writes results.csv, results.md, run.txt
-# and, when gnuplot is installed, plots into --out DIR. Run with --help for the options.
+# waits for TIME_WAIT to drain between cells. Writes results.csv and run.txt into --out
+# DIR, then scripts/sweep-report.sh makes results.md and, when gnuplot is installed, the
+# plots from results.csv. Run with --help for the options.
 set -u -o pipefail
 SW_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/lab.sh
@@ -61,6 +62,7 @@ Host mode, for real machines:
   --drain-timeout S      give up waiting for TIME_WAIT to drain after S seconds (default 120)
 
   --report-only DIR      rewrite DIR/results.md and the plots from DIR/results.csv
+                         (the same as scripts/sweep-report.sh DIR)
   -h, --help             this help
 
 Exit status: 0 done, 1 a cell or the setup failed, 2 usage error, 130/143 interrupted.
@@ -215,6 +217,7 @@ sw_set_sysctls() {
 declare -A SW_SAVED=()
 sw_save_sysctls() {
 	local key val
+	lab_defer sw_restore_sysctls
 	for key in tcp_tw_reuse ip_local_port_range tcp_timestamps tcp_tw_reuse_delay \
 		tcp_max_tw_buckets tcp_rfc1337; do
 		val=$(sw_sysctl_get "$key")
@@ -248,21 +251,19 @@ sw_drain() {
 		if [ $side = client ] && [ "$SW_HAVE_STAT" = 1 ]; then
 			sw_argv client "$SW_RTWTEST" stat --port "$SW_PORT" --wait-clear --timeout "$SW_DRAIN"
 			"${SW_ARGV[@]}" >/dev/null 2>&1 </dev/null &
-			LAB_PIDS+=($!)
-			wait $! && continue
+			lab_track $!
+			lab_reap $! && continue
 			sw_err "TIME_WAIT toward port $SW_PORT did not drain within ${SW_DRAIN}s on the client side"
 			return 1
 		fi
-		local t0=$SECONDS n
-		while n=$(sw_tw_left $side $filter) && [ "$n" -gt 0 ]; do
-			if [ $((SECONDS - t0)) -ge "$SW_DRAIN" ]; then
-				sw_err "$n TIME_WAIT sockets on port $SW_PORT did not drain within ${SW_DRAIN}s on the $side side"
-				return 1
-			fi
-			sleep 1 & wait $!
-		done
+		local n
+		LAB_POLL=1 lab_wait_until $((SW_DRAIN * 1000)) sw_drained $side $filter ||
+			{ sw_err "$n TIME_WAIT sockets on port $SW_PORT did not drain within ${SW_DRAIN}s on the $side side"; return 1; }
 	done
 }
+
+# sw_drained SIDE FILTER: no TIME_WAIT left (or ss could not tell); the count in n.
+sw_drained() { ! n=$(sw_tw_left "$1" "$2") || [ "$n" -eq 0 ]; }
 
 # --- one cell ------------------------------------------------------------------------
 
@@ -285,7 +286,7 @@ sw_cell() {
 	[ "$close" = server ] && sclose=first
 	if [ ${#SW_SERVER_PFX[@]} -gt 0 ]; then
 		lab_spawn_server "${SW_SERVER_PFX[@]}" "$SW_RTWTEST" server --bind "$dst" --port "$SW_PORT" \
-			--close "$sclose" || return 1
+			--close "$sclose" || { lab_server_err; return 1; }
 	fi
 	local args=(client "$dst" "$SW_LOOPS" "$SW_CONNS" --port "$SW_PORT" --format csv
 		--close "$close" --payload "$SW_PAYLOAD" --interval "$SW_INTERVAL")
@@ -297,10 +298,9 @@ sw_cell() {
 	sw_argv client "$SW_RTWTEST" "${args[@]}"
 	"${SW_ARGV[@]}" >"$raw" 2>"$raw.err" </dev/null &
 	SW_CLIENT_PID=$!
-	LAB_PIDS+=("$SW_CLIENT_PID")
-	wait "$SW_CLIENT_PID"
+	lab_track "$SW_CLIENT_PID"
+	lab_reap "$SW_CLIENT_PID"
 	rc=$?
-	lab_stop "$SW_CLIENT_PID"
 	[ -n "$LAB_SERVER_PID" ] && lab_stop "$LAB_SERVER_PID"
 	LAB_SERVER_PID=""
 	[ "$path" != host ] && lab_cell_down
@@ -342,141 +342,6 @@ sw_append() {
 	' "$2" >>"$SW_OUT/results.csv"
 }
 
-# --- the report: results.md and plots, from results.csv alone ----------------------------
-
-# sw_cells_tsv DIR: one line per cell, in run order: key fields, then finished per loop,
-# first failing loop, total failed, conns, time. Reads results.csv by column name.
-sw_cells_tsv() {
-	awk -F, '
-	NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-	{
-		key = $col["path"] "\t" $col["tw_reuse"] "\t" $col["tw_reuse_delay_ms"] "\t" $col["ports"] "\t" \
-		      $col["reuseport"] "\t" $col["linger"] "\t" $col["close"] "\t" $col["interval_ms"]
-		if (!(key in seen)) { seen[key] = ++ncell; order[ncell] = key; first[key] = "none" }
-		fin[key] = fin[key] (fin[key] == "" ? "" : " ") $col["finished"]
-		if ($col["failed"] > 0 && first[key] == "none") first[key] = $col["loop"]
-		failed[key] += $col["failed"]; conns[key] += $col["conns"]; t[key] += $col["time_s"]
-		times[key] = times[key] (times[key] == "" ? "" : " ") $col["time_s"]
-		if ($col["time_s"] + 0 > slow[key]) slow[key] = $col["time_s"] + 0
-	}
-	END {
-		for (c = 1; c <= ncell; c++) {
-			k = order[c]
-			printf "%s\t%s\t%s\t%d\t%d\t%.1f\t%s\t%.1f\n", k, fin[k], first[k], failed[k], conns[k], t[k],
-			       times[k], slow[k]
-		}
-	}' "$1/results.csv"
-}
-
-sw_write_md() {
-	local dir=$1 md="$1/results.md"
-	{
-		echo "# tcp_tw_reuse sweep"
-		echo
-		if [ -f "$dir/run.txt" ]; then sed 's/^/- /' "$dir/run.txt"; echo; fi
-		echo "One row per cell. \"finished per loop\" lists each loop's finished connections;"
-		echo "\"first failing loop\" is the first loop with a failed connection (loops count from 0);"
-		echo "\"time s\" adds up the loops' times; \"finished/s\" is the cell's finished connections over it."
-		echo
-		echo "| path | tw_reuse | reuse delay ms | ports | reuseport | linger | close | interval ms | finished per loop | first failing loop | failed | time s | slowest loop s | finished/s |"
-		echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-		sw_cells_tsv "$dir" | awk -F'\t' '{
-			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s of %s | %s | %s | %.0f |\n",
-			$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $15,
-			($13 > 0 ? ($12 - $11) / $13 : 0) }'
-		local p
-		for p in "${SW_PLOTS[@]}"; do
-			echo
-			echo "![$p]($p)"
-		done
-	} >"$md"
-}
-
-# sw_plot_per_loop DIR CELLS TERM PATH COLUMN NAME TITLE YLABEL: writes the data file of one
-# line per cell of PATH (per-loop values from the space-separated list in CELLS column COLUMN)
-# and prints the gnuplot commands that draw it into DIR/NAME-PATH.png.
-sw_plot_per_loop() {
-	local dir=$1 cells=$2 term=$3 path=$4 col=$5 name=$6 title=$7 ylabel=$8
-	local data="$dir/.$name-$path.dat" ncell
-	awk -F'\t' -v p="$path" -v c="$col" '$1 == p {
-		printf "\"tw_reuse=%s delay=%s rp=%s linger=%s close=%s\"\n", $2, $3, $5, $6, $7
-		n = split($c, f, " "); for (i = 1; i <= n; i++) print i - 1, f[i]
-		print ""; print "" }' "$cells" >"$data"
-	ncell=$(awk -F'\t' -v p="$path" '$1 == p' "$cells" | wc -l)
-	cat <<EOF
-ncell = $ncell
-set terminal $term
-set output '$dir/$name-$path.png'
-set title '$title'
-set xlabel 'loop'; set ylabel '$ylabel'
-set key outside right top font ',8' noenhanced
-set yrange [0:*]; set xtics 1; set grid
-# Cells with equal results draw over each other: earlier cells get wider lines to stay visible.
-plot for [i=0:ncell-1] '$data' index i using 1:2 with linespoints lw (1 + 3.0 * (ncell - 1 - i) / ncell) title columnheader(1)
-unset output
-reset
-EOF
-}
-
-# sw_plot DIR: finished-PATH.png (one line per cell) and heatmap.png, when gnuplot exists.
-SW_PLOTS=()
-sw_plot() {
-	local dir=$1 gp=${GNUPLOT:-gnuplot}
-	SW_PLOTS=()
-	if ! command -v "$gp" >/dev/null 2>&1; then
-		sw_note "gnuplot not found ($gp): no plots made (install gnuplot-nox to get them); results.csv and results.md are complete"
-		return 0
-	fi
-	local term="pngcairo size 1100,700 font ',9'"
-	echo 'set terminal pngcairo' | "$gp" >/dev/null 2>&1 || term="png size 1100,700"
-	local cells="$dir/.cells.tsv" script="$dir/.plot.gp" path
-	sw_cells_tsv "$dir" >"$cells"
-	: >"$script"
-	for path in $(cut -f1 "$cells" | awk '!s[$0]++'); do
-		sw_plot_per_loop "$dir" "$cells" "$term" "$path" 9 finished \
-			"finished connections per loop, path $path (one line per cell)" finished >>"$script"
-		sw_plot_per_loop "$dir" "$cells" "$term" "$path" 14 loop-time \
-			"seconds per loop, path $path (one line per cell)" "time (s)" >>"$script"
-		SW_PLOTS+=("finished-$path.png" "loop-time-$path.png")
-	done
-	local heat="$dir/.heat.dat" ytics
-	awk -F'\t' '{ n = split($9, f, " "); per = $12 / n
-		for (i = 1; i <= n; i++) print i - 1, NR - 1, (per > 0 ? f[i] / per : 0) }' "$cells" >"$heat"
-	ytics=$(awk -F'\t' '{ printf "%s\"%s r=%s d=%s rp=%s lg=%s %s\" %d", (NR > 1 ? ", " : ""), $1, $2, $3, $5, $6, $7, NR - 1 }' "$cells")
-	local ncells height hterm nloops
-	ncells=$(wc -l <"$cells")
-	height=$((200 + 16 * ncells))
-	nloops=$(awk -F'\t' '{ n = split($9, f, " "); if (n > m) m = n } END { print m }' "$cells")
-	hterm=${term/1100,700/1000,$height}
-	cat >>"$script" <<EOF
-set terminal $hterm
-set output '$dir/heatmap.png'
-set title "share of each loop's connections that finished (1 = all)"
-set xlabel 'loop'
-set ytics ($ytics) font ',8' noenhanced
-set yrange [$ncells-0.5:-0.5]
-set xrange [-0.5:$nloops-0.5]
-set xtics 1
-set cbrange [0:1]
-set palette defined (0 '#b2182b', 0.5 '#fddbc7', 1 '#2166ac')
-plot '$heat' using 1:2:(0.5):(0.5):3 with boxxyerror fill solid noborder fillcolor palette notitle
-unset output
-EOF
-	if "$gp" "$script" 2>"$dir/.plot.err"; then
-		SW_PLOTS+=("heatmap.png")
-	else
-		sw_note "gnuplot failed: $(head -c 300 "$dir/.plot.err")"
-		SW_PLOTS=()
-	fi
-	rm -f "$dir"/.finished-*.dat "$dir"/.loop-time-*.dat "$heat" "$cells" "$script" "$dir/.plot.err"
-}
-
-sw_report() {
-	sw_plot "$1"
-	sw_write_md "$1"
-	sw_note "wrote $1/results.csv, $1/results.md${SW_PLOTS[*]:+ and ${SW_PLOTS[*]}}"
-}
-
 # --- the matrix ----------------------------------------------------------------------
 
 sw_fmt_s() { local s=$1; if [ "$s" -ge 60 ]; then printf '%dm%02ds' $((s / 60)) $((s % 60)); else printf '%ds' "$s"; fi; }
@@ -485,8 +350,8 @@ sw_main() {
 	sw_parse_args "$@"
 	if [ -n "$SW_REPORT_ONLY" ]; then
 		[ -f "$SW_REPORT_ONLY/results.csv" ] || sw_usage_err "invalid --report-only '$SW_REPORT_ONLY': no results.csv in it"
-		sw_report "$SW_REPORT_ONLY"
-		return 0
+		bash "$SW_HERE/sweep-report.sh" "$SW_REPORT_ONLY"
+		return
 	fi
 	SW_TWTEST=${SW_TWTEST:-$(lab_twtest)}
 	if [[ $SW_TWTEST == */* ]]; then
@@ -512,7 +377,7 @@ sw_main() {
 	if [ "$SW_PATHS" = host ]; then
 		SW_HAVE_STAT=0
 		sw_side client "$SW_RTWTEST" stat --help >/dev/null 2>&1 </dev/null && SW_HAVE_STAT=1
-		lab_trap sw_restore_sysctls
+		lab_trap
 		sw_save_sysctls || return 1
 	else
 		lab_trap
@@ -563,7 +428,7 @@ sw_main() {
 		sw_note "[$i/$n] path=$p tw_reuse=$r delay=$d reuseport=$rp linger=$lg close=$c: $line ($(awk -v a="$ct0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s; elapsed $(sw_fmt_s $el), about $(sw_fmt_s $left) left)"
 	done
 	echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg); sweep took $(sw_fmt_s $((SECONDS - t0)))" >>"$SW_OUT/run.txt"
-	sw_report "$SW_OUT"
+	bash "$SW_HERE/sweep-report.sh" "$SW_OUT"
 }
 
 sw_main "$@"

@@ -176,14 +176,8 @@ test_sweep_interrupt_cleans_up() {
 	command -v perl >/dev/null || skip "perl needed to restore SIGINT for a background job"
 	LAB_PREFIX="${TW_PREFIX}-int" perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die' bash "$SWEEP" --out "$d" --twtest "$TWTEST" --paths veth \
 		--tw-reuse 0 --reuseport 0 --linger 0 --loops 1000 --conns 10 --interval 50 2>"$d.err" &
-	local pid=$! i cns sns spids="" cpids=""
-	for i in $(seq 1 200); do
-		sns=$(ip netns list | awk '{print $1}' | grep -- "^${TW_PREFIX}-int-s" | head -1)
-		cns=${sns/-int-s/-int-c}
-		[ -n "$sns" ] && spids=$(ip netns pids "$sns") && cpids=$(ip netns pids "$cns") &&
-			[ -n "$spids" ] && [ -n "$cpids" ] && break
-		sleep 0.05
-	done
+	local pid=$! cns sns spids="" cpids=""
+	lab_wait_until 10000 sweep_cell_busy
 	local pids="$spids $cpids"
 	[ -n "$spids" ] && [ -n "$cpids" ] || { kill -INT "$pid"; wait "$pid"; die "no server and client seen in the sweep's namespaces"; }
 	sleep 0.3
@@ -196,17 +190,23 @@ test_sweep_interrupt_cleans_up() {
 	return 0
 }
 
+# sweep_cell_busy: the interrupted sweep's first cell has a server and a client running;
+# sets sns, cns, spids, cpids of the caller.
+sweep_cell_busy() {
+	sns=$(ip netns list | awk '{print $1}' | grep -- "^${TW_PREFIX}-int-s" | head -1)
+	cns=${sns/-int-s/-int-c}
+	[ -n "$sns" ] && spids=$(ip netns pids "$sns") && cpids=$(ip netns pids "$cns") &&
+		[ -n "$spids" ] && [ -n "$cpids" ]
+}
+
 # host_pair: a client and a server namespace joined by veth, made by the lab functions with
 # this run's prefix (host mode must only ever target namespaces made here); sets CNS, SNS.
 host_pair() {
 	LAB_PREFIX="${TW_PREFIX}-h"
-	# shellcheck source=scripts/lab.sh
-	. "$LAB"
-	lab_ns_add c || die "ns"
+	ns_create c
 	CNS=$LAB_NS
-	lab_ns_add s || die "ns"
+	ns_create s
 	SNS=$LAB_NS
-	TW_NETNS+=("$CNS" "$SNS")
 	lab_veth "$CNS" "$SNS" || die "veth"
 }
 
@@ -254,7 +254,8 @@ test_lab_up_down() {
 	out=$(LAB_PREFIX="${TW_PREFIX}-up" TWTEST="$TWTEST" bash "$LAB" up --path veth --port 4200) || die "up failed"
 	local LAB_ID CLIENT_NS SERVER_NS DST PORT
 	eval "$out"
-	TW_NETNS+=("$CLIENT_NS" "$SERVER_NS")
+	lab_defer lab_ns_del "$CLIENT_NS"
+	lab_defer lab_ns_del "$SERVER_NS"
 	expect_eq "lab id" "$LAB_ID" "${TW_PREFIX}-up"
 	local line
 	line=$(ip netns exec "$CLIENT_NS" "$TWTEST" client "$DST" 1 20 --port "$PORT" | grep '^loop: 0')

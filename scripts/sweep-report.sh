@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# scripts/sweep-report.sh: the report half of scripts/sweep.sh. From DIR/results.csv alone
+# (read by column name) it writes DIR/results.md (one row per cell) and, when gnuplot is
+# installed, DIR/finished-PATH.png, DIR/loop-time-PATH.png and DIR/heatmap.png. sweep.sh
+# runs it at the end of a sweep; run alone, it redoes the report of an existing results dir.
+#   scripts/sweep-report.sh DIR      (GNUPLOT names gnuplot, default gnuplot)
+# Exit status: 0 done, 2 usage error (no DIR/results.csv).
+set -u -o pipefail
+
+sw_note() { echo "sweep: $*" >&2; }
+
+# --- the report: results.md and plots, from results.csv alone ----------------------------
+
+# sw_cells_tsv DIR: one line per cell, in run order: key fields, then finished per loop,
+# first failing loop, total failed, conns, time. Reads results.csv by column name.
+sw_cells_tsv() {
+	awk -F, '
+	NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+	{
+		key = $col["path"] "\t" $col["tw_reuse"] "\t" $col["tw_reuse_delay_ms"] "\t" $col["ports"] "\t" \
+		      $col["reuseport"] "\t" $col["linger"] "\t" $col["close"] "\t" $col["interval_ms"]
+		if (!(key in seen)) { seen[key] = ++ncell; order[ncell] = key; first[key] = "none" }
+		fin[key] = fin[key] (fin[key] == "" ? "" : " ") $col["finished"]
+		if ($col["failed"] > 0 && first[key] == "none") first[key] = $col["loop"]
+		failed[key] += $col["failed"]; conns[key] += $col["conns"]; t[key] += $col["time_s"]
+		times[key] = times[key] (times[key] == "" ? "" : " ") $col["time_s"]
+		if ($col["time_s"] + 0 > slow[key]) slow[key] = $col["time_s"] + 0
+	}
+	END {
+		for (c = 1; c <= ncell; c++) {
+			k = order[c]
+			printf "%s\t%s\t%s\t%d\t%d\t%.1f\t%s\t%.1f\n", k, fin[k], first[k], failed[k], conns[k], t[k],
+			       times[k], slow[k]
+		}
+	}' "$1/results.csv"
+}
+
+sw_write_md() {
+	local dir=$1 md="$1/results.md"
+	{
+		echo "# tcp_tw_reuse sweep"
+		echo
+		if [ -f "$dir/run.txt" ]; then sed 's/^/- /' "$dir/run.txt"; echo; fi
+		echo "One row per cell. \"finished per loop\" lists each loop's finished connections;"
+		echo "\"first failing loop\" is the first loop with a failed connection (loops count from 0);"
+		echo "\"time s\" adds up the loops' times; \"finished/s\" is the cell's finished connections over it."
+		echo
+		echo "| path | tw_reuse | reuse delay ms | ports | reuseport | linger | close | interval ms | finished per loop | first failing loop | failed | time s | slowest loop s | finished/s |"
+		echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+		sw_cells_tsv "$dir" | awk -F'\t' '{
+			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s of %s | %s | %s | %.0f |\n",
+			$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $15,
+			($13 > 0 ? ($12 - $11) / $13 : 0) }'
+		local p
+		for p in "${SW_PLOTS[@]}"; do
+			echo
+			echo "![$p]($p)"
+		done
+	} >"$md"
+}
+
+# sw_plot_per_loop DIR CELLS TERM PATH COLUMN NAME TITLE YLABEL: writes the data file of one
+# line per cell of PATH (per-loop values from the space-separated list in CELLS column COLUMN)
+# and prints the gnuplot commands that draw it into DIR/NAME-PATH.png.
+sw_plot_per_loop() {
+	local dir=$1 cells=$2 term=$3 path=$4 col=$5 name=$6 title=$7 ylabel=$8
+	local data="$dir/.$name-$path.dat" ncell
+	awk -F'\t' -v p="$path" -v c="$col" '$1 == p {
+		printf "\"tw_reuse=%s delay=%s rp=%s linger=%s close=%s\"\n", $2, $3, $5, $6, $7
+		n = split($c, f, " "); for (i = 1; i <= n; i++) print i - 1, f[i]
+		print ""; print "" }' "$cells" >"$data"
+	ncell=$(awk -F'\t' -v p="$path" '$1 == p' "$cells" | wc -l)
+	cat <<EOF
+ncell = $ncell
+set terminal $term
+set output '$dir/$name-$path.png'
+set title '$title'
+set xlabel 'loop'; set ylabel '$ylabel'
+set key outside right top font ',8' noenhanced
+set yrange [0:*]; set xtics 1; set grid
+# Cells with equal results draw over each other: earlier cells get wider lines to stay visible.
+plot for [i=0:ncell-1] '$data' index i using 1:2 with linespoints lw (1 + 3.0 * (ncell - 1 - i) / ncell) title columnheader(1)
+unset output
+reset
+EOF
+}
+
+# sw_plot DIR: finished-PATH.png (one line per cell) and heatmap.png, when gnuplot exists.
+SW_PLOTS=()
+sw_plot() {
+	local dir=$1 gp=${GNUPLOT:-gnuplot}
+	SW_PLOTS=()
+	if ! command -v "$gp" >/dev/null 2>&1; then
+		sw_note "gnuplot not found ($gp): no plots made (install gnuplot-nox to get them); results.csv and results.md are complete"
+		return 0
+	fi
+	local term="pngcairo size 1100,700 font ',9'"
+	echo 'set terminal pngcairo' | "$gp" >/dev/null 2>&1 || term="png size 1100,700"
+	local cells="$dir/.cells.tsv" script="$dir/.plot.gp" path
+	sw_cells_tsv "$dir" >"$cells"
+	: >"$script"
+	for path in $(cut -f1 "$cells" | awk '!s[$0]++'); do
+		sw_plot_per_loop "$dir" "$cells" "$term" "$path" 9 finished \
+			"finished connections per loop, path $path (one line per cell)" finished >>"$script"
+		sw_plot_per_loop "$dir" "$cells" "$term" "$path" 14 loop-time \
+			"seconds per loop, path $path (one line per cell)" "time (s)" >>"$script"
+		SW_PLOTS+=("finished-$path.png" "loop-time-$path.png")
+	done
+	local heat="$dir/.heat.dat" ytics
+	awk -F'\t' '{ n = split($9, f, " "); per = $12 / n
+		for (i = 1; i <= n; i++) print i - 1, NR - 1, (per > 0 ? f[i] / per : 0) }' "$cells" >"$heat"
+	ytics=$(awk -F'\t' '{ printf "%s\"%s r=%s d=%s rp=%s lg=%s %s\" %d", (NR > 1 ? ", " : ""), $1, $2, $3, $5, $6, $7, NR - 1 }' "$cells")
+	local ncells height hterm nloops
+	ncells=$(wc -l <"$cells")
+	height=$((200 + 16 * ncells))
+	nloops=$(awk -F'\t' '{ n = split($9, f, " "); if (n > m) m = n } END { print m }' "$cells")
+	hterm=${term/1100,700/1000,$height}
+	cat >>"$script" <<EOF
+set terminal $hterm
+set output '$dir/heatmap.png'
+set title "share of each loop's connections that finished (1 = all)"
+set xlabel 'loop'
+set ytics ($ytics) font ',8' noenhanced
+set yrange [$ncells-0.5:-0.5]
+set xrange [-0.5:$nloops-0.5]
+set xtics 1
+set cbrange [0:1]
+set palette defined (0 '#b2182b', 0.5 '#fddbc7', 1 '#2166ac')
+plot '$heat' using 1:2:(0.5):(0.5):3 with boxxyerror fill solid noborder fillcolor palette notitle
+unset output
+EOF
+	if "$gp" "$script" 2>"$dir/.plot.err"; then
+		SW_PLOTS+=("heatmap.png")
+	else
+		sw_note "gnuplot failed: $(head -c 300 "$dir/.plot.err")"
+		SW_PLOTS=()
+	fi
+	rm -f "$dir"/.finished-*.dat "$dir"/.loop-time-*.dat "$heat" "$cells" "$script" "$dir/.plot.err"
+}
+
+sw_report() {
+	sw_plot "$1"
+	sw_write_md "$1"
+	sw_note "wrote $1/results.csv, $1/results.md${SW_PLOTS[*]:+ and ${SW_PLOTS[*]}}"
+}
+
+case ${1:-} in
+-h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+esac
+[ $# -eq 1 ] || { echo "sweep: usage: scripts/sweep-report.sh DIR" >&2; exit 2; }
+[ -f "$1/results.csv" ] || { echo "sweep: invalid report directory '$1': no results.csv in it" >&2; exit 2; }
+sw_report "$1"
