@@ -2,7 +2,7 @@
 # make demo: the main job on this machine. Starts an echo server on loopback, runs the
 # client against it (default close, then LINGER=1), stops the server. Touches no sysctl.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 # shellcheck source=scripts/lab.sh
 . scripts/lab.sh
 bin=./twtest

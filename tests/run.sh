@@ -8,7 +8,7 @@
 # runner's own test can feed it fixtures; TW_FILES="core sweep" runs only those files.
 set -u
 shopt -s lastpipe # the counting end of a pipeline runs in this shell: its tallies stay
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 2
 [ $# -gt 0 ] || set -- build/release
 TEST_DIR=${TW_TEST_DIR:-tests/integration}
 passed=0 failed=0 skipped=0
