@@ -19,8 +19,11 @@ need_root() { [ "$(id -u)" = 0 ] || skip "needs root for network namespaces"; }
 tmpdir() { echo "$TW_TMP"; }
 
 # ns_create NAME: a fresh network namespace with lo up, deleted when the test ends; sets
-# LAB_NS to its full name.
-ns_create() { lab_ns_add "$1" || die "cannot make namespace $1"; }
+# LAB_NS to its full name. Not in $(...): the cleanup it registers would die with it.
+ns_create() {
+	[ "$BASH_SUBSHELL" = "${TW_LEVEL:-}" ] || die "ns_create $1 in a subshell: call it directly and read LAB_NS"
+	lab_ns_add "$1" || die "cannot make namespace $1"
+}
 
 # start_server [--netns NS] ARGS...: start `twtest server` on a free port; sets SERVER_PID,
 # SERVER_PORT and SERVER_OUT. Without --port in ARGS a port from 20000-32000 is drawn,
@@ -74,7 +77,7 @@ run_tests() {
 	for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
 		if [ -n "${TW_ONLY:-}" ] && [ "$t" != "$TW_ONLY" ]; then continue; fi
 		# the directory is made here, so that $(tmpdir) in a subshell still names it
-		( lab_tmpdir && TW_TMP=$LAB_TMP && trap lab_cleanup EXIT && "$t" )
+		( TW_LEVEL=$BASH_SUBSHELL && lab_tmpdir && TW_TMP=$LAB_TMP && trap lab_cleanup EXIT && "$t" )
 		rc=$?
 		case $rc in
 		0) echo "PASS ${TW_FILE:-?}:$t" ;;
