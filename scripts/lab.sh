@@ -129,12 +129,13 @@ lab_tmpdir() {
 # lab_tmp_del: remove LAB_TMP; the next lab_tmpdir makes a new one.
 lab_tmp_del() { [ -n "$LAB_TMP" ] && rm -rf "$LAB_TMP"; LAB_TMP=""; }
 
-# lab_listening: the current server printed its "listening" line (twtest: "twtest server:
-# listening on ...", the benchmark's baseline: "listening"), or died (then 0 too).
-lab_listening() {
-	grep -Eq '(^|: )listening( on|$)' "$LAB_SERVER_OUT" 2>/dev/null && return 0
-	! kill -0 "$LAB_SERVER_PID" 2>/dev/null
-}
+# lab_says_listening: the current server printed its "listening" line (twtest: "twtest
+# server: listening on ...", the benchmark's baseline: "listening"; not a bind error that
+# says "another socket is listening on").
+lab_says_listening() { grep -Eq '(^|: )listening( on|$)' "$LAB_SERVER_OUT" 2>/dev/null; }
+
+# lab_listening: the current server listens, or died (nothing left to wait for).
+lab_listening() { lab_says_listening || ! kill -0 "$LAB_SERVER_PID" 2>/dev/null; }
 
 # lab_spawn_server CMD...: start a server command (any prefix: ip netns exec, ssh) in the
 # background and wait (LAB_START_MS, default 5000) until it says it listens. Sets
@@ -148,7 +149,7 @@ lab_spawn_server() {
 	LAB_SERVER_PID=$!
 	lab_track "$LAB_SERVER_PID"
 	lab_wait_until "${LAB_START_MS:-5000}" lab_listening
-	kill -0 "$LAB_SERVER_PID" 2>/dev/null && grep -Eq '(^|: )listening( on|$)' "$LAB_SERVER_OUT" && return 0
+	kill -0 "$LAB_SERVER_PID" 2>/dev/null && lab_says_listening && return 0
 	kill -0 "$LAB_SERVER_PID" 2>/dev/null || lab_stop "$LAB_SERVER_PID"
 	return 1
 }

@@ -193,7 +193,7 @@ test_sweep_interrupt_cleans_up() {
 # sweep_cell_busy: the interrupted sweep's first cell has a server and a client running;
 # sets sns, cns, spids, cpids of the caller.
 sweep_cell_busy() {
-	sns=$(ip netns list | awk '{print $1}' | grep -- "^${TW_PREFIX}-int-s" | head -1)
+	sns=$(ip netns list 2>/dev/null | awk '{print $1}' | grep -- "^${TW_PREFIX}-int-s" | head -1)
 	cns=${sns/-int-s/-int-c}
 	[ -n "$sns" ] && spids=$(ip netns pids "$sns") && cpids=$(ip netns pids "$cns") &&
 		[ -n "$spids" ] && [ -n "$cpids" ]
