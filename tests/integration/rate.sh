@@ -8,7 +8,7 @@ jfield() { sed -n "s/.*\"$1\":\(\"[^\"]*\"\|[^,}]*\).*/\1/p" <<<"$2" | head -1; 
 
 # rate_ns NAME TW_REUSE: a namespace with a server on 127.0.0.1; sets NS.
 rate_ns() {
-	NS=$(ns_create "$1")
+	ns_create "$1"; NS=$LAB_NS
 	ip netns exec "$NS" sysctl -qw net.ipv4.tcp_tw_reuse="$2"
 	start_server --netns "$NS" --bind 127.0.0.1
 }
