@@ -5,8 +5,10 @@
 #
 # A "cell" is a client and a server: for the veth path two namespaces joined by a veth pair
 # (the one address plan: client 198.18.0.1, server 198.18.0.2, from the benchmark range
-# 198.18.0.0/15); for the lo path one namespace, server on 127.0.0.1. The sysctls of a cell
-# are set inside its client namespace only, never the host's. Every resource pushes its own
+# 198.18.0.0/15); for the lo path one namespace, server on 127.0.0.1; for the nat path K
+# client namespaces behind a router namespace that masquerades them to one address (see
+# lab_nat_up for its address plan). The sysctls of a cell are set inside its client
+# namespaces (and, for nat, the router's) only, never the host's. Every resource pushes its own
 # undo onto a stack when it is made (lab_defer, in the manner of the kernel selftests'
 # net/lib.sh); lab_cleanup, which lab_trap installs for EXIT, INT and TERM, runs the stack
 # last-made-first. Names start with LAB_PREFIX (default twl<pid>), so two runs can share a
@@ -14,12 +16,20 @@
 #
 # Sourced (`. scripts/lab.sh`), it only defines the lab_* functions; executed, it is a
 # small CLI:
-#   lab.sh up [--path lo|veth] [--sysctl KEY=VALUE]... [--port PORT]
+#   lab.sh up [--path lo|veth|nat] [--sysctl KEY=VALUE]... [--port PORT] [NAT-OPTIONS]
+#          [--server-arg ARG]...
 #          make a cell with a server in it and leave it running; prints its names as
-#          shell assignments (LAB_ID, CLIENT_NS, SERVER_NS, DST, PORT)
-#   lab.sh run [--path lo|veth] [--sysctl KEY=VALUE]... [--port PORT] -- CLIENT-ARGS...
+#          shell assignments (LAB_ID, CLIENT_NS, SERVER_NS, DST, PORT; for nat also
+#          CLIENT_NSES, the K client namespaces, and ROUTER_NS)
+#   lab.sh run [same options] -- CLIENT-ARGS...
 #          make a cell, run `twtest client DST CLIENT-ARGS --port PORT` in its client
-#          namespace, print the client's output, remove the cell
+#          namespace (nat: in each of the K at once), print the client's output (nat: each
+#          client's after a `# client I of K (NS)` line, then `# router` and the router's
+#          conntrack figures as KEY=VALUE lines), remove the cell
+#          NAT-OPTIONS: --nat-clients K (default 2), --nat-ports LO-HI (the masquerade's
+#          port range, default 40000-40099), --nat-random-fully (fully-random mapping),
+#          --nat-tw-timeout S (the router's nf_conntrack_tcp_timeout_time_wait)
+#          --server-arg ARG: one more argument of `twtest server` (repeatable)
 #   lab.sh down LAB_ID      remove every namespace of that id, and the processes in them
 #   lab.sh list             the lab namespaces that exist now
 # TWTEST names the twtest binary (default: ./twtest beside scripts/, else `twtest`).
@@ -31,11 +41,14 @@ if [ -z "${LAB_LOADED:-}" ]; then
 	LAB_DEFER=()        # undo commands, shell-quoted, run last-first by lab_cleanup
 	LAB_CELLS=0         # cells made so far (numbers the namespace names)
 	LAB_CNS="" LAB_SNS="" LAB_DST="" LAB_PATH=""   # the current cell
+	LAB_CNSES=() LAB_RNS=""                        # its client namespaces; nat: its router
 	LAB_SERVER_PID="" LAB_SERVER_OUT=""
 	LAB_TMP=""
 fi
 LAB_CLIENT_ADDR=198.18.0.1  # the address plan of every veth pair: client .1, server .2
 LAB_SERVER_ADDR=198.18.0.2
+LAB_NAT_OUTSIDE_ADDR=198.19.0.1  # nat path: the router's outside address (the masquerade's)
+LAB_NAT_SERVER_ADDR=198.19.0.2   # and the server behind it; client i is 198.18.i.2
 LAB_POLL=${LAB_POLL:-0.02}  # seconds between two checks of lab_wait_until
 
 # lab_err MSG: one line on stderr; returns 1 so callers can `lab_err ... || return`.
@@ -182,17 +195,19 @@ lab_ns_del() {
 	lab_defer_drop lab_ns_del "$1"
 }
 
-# lab_veth CNS SNS: a veth pair from CNS (LAB_CLIENT_ADDR/24) to SNS (LAB_SERVER_ADDR/24).
-# The ends are made directly inside the namespaces, so no name is ever taken in the host's.
-lab_veth() {
-	local cns=$1 sns=$2
-	ip link add twc0 netns "$cns" type veth peer name tws0 netns "$sns" ||
-		{ lab_err "cannot make a veth pair between $cns and $sns"; return 1; }
-	ip -n "$cns" addr add "$LAB_CLIENT_ADDR/24" dev twc0 &&
-		ip -n "$sns" addr add "$LAB_SERVER_ADDR/24" dev tws0 &&
-		ip -n "$cns" link set twc0 up && ip -n "$sns" link set tws0 up ||
-		{ lab_err "cannot configure the veth pair"; return 1; }
+# lab_link NS1 DEV1 ADDR1 NS2 DEV2 ADDR2: a veth pair from DEV1 (ADDR1, with its prefix) in
+# NS1 to DEV2 (ADDR2) in NS2, both up. The ends are made directly inside the namespaces, so
+# no name is ever taken in the host's.
+lab_link() {
+	ip link add "$2" netns "$1" type veth peer name "$5" netns "$4" ||
+		{ lab_err "cannot make a veth pair between $1 and $4"; return 1; }
+	ip -n "$1" addr add "$3" dev "$2" && ip -n "$4" addr add "$6" dev "$5" &&
+		ip -n "$1" link set "$2" up && ip -n "$4" link set "$5" up ||
+		{ lab_err "cannot configure the veth pair between $1 and $4"; return 1; }
 }
+
+# lab_veth CNS SNS: a veth pair from CNS (LAB_CLIENT_ADDR/24) to SNS (LAB_SERVER_ADDR/24).
+lab_veth() { lab_link "$1" twc0 "$LAB_CLIENT_ADDR/24" "$2" tws0 "$LAB_SERVER_ADDR/24"; }
 
 # lab_sysctl NS KEY=VALUE...: set sysctls inside namespace NS (never the host's).
 lab_sysctl() {
@@ -205,10 +220,12 @@ lab_sysctl() {
 	done
 }
 
-# lab_cell_up PATH: a fresh cell (lo or veth); sets LAB_CNS, LAB_SNS, LAB_DST, LAB_PATH.
+# lab_cell_up PATH: a fresh cell (lo, veth or nat); sets LAB_CNS, LAB_SNS, LAB_DST, LAB_PATH
+# and LAB_CNSES (every client namespace: one, or K for nat; LAB_CNS is the first).
 lab_cell_up() {
 	LAB_PATH=$1
 	LAB_CELLS=$((LAB_CELLS + 1))
+	LAB_CNSES=() LAB_RNS=""
 	case $LAB_PATH in
 	lo)
 		lab_ns_add "c$LAB_CELLS" || return 1
@@ -221,18 +238,100 @@ lab_cell_up() {
 		LAB_SNS=$LAB_NS LAB_DST=$LAB_SERVER_ADDR
 		lab_veth "$LAB_CNS" "$LAB_SNS" || return 1
 		;;
-	*) lab_err "invalid path '$LAB_PATH': must be lo or veth"; return 2 ;;
+	nat) lab_nat_up; return ;;
+	*) lab_err "invalid path '$LAB_PATH': must be lo, veth or nat"; return 2 ;;
 	esac
+	LAB_CNSES=("$LAB_CNS")
+}
+
+# lab_cell_sysctl KEY=VALUE...: set sysctls in every client namespace of the current cell.
+lab_cell_sysctl() {
+	local ns
+	for ns in "${LAB_CNSES[@]}"; do lab_sysctl "$ns" "$@" || return 1; done
 }
 
 # lab_cell_down: stop the current cell's server and delete its namespaces.
 lab_cell_down() {
 	[ -n "$LAB_SERVER_PID" ] && lab_stop "$LAB_SERVER_PID"
 	LAB_SERVER_PID=""
-	[ -n "$LAB_CNS" ] && lab_ns_del "$LAB_CNS"
-	[ -n "$LAB_SNS" ] && [ "$LAB_SNS" != "$LAB_CNS" ] && lab_ns_del "$LAB_SNS"
-	LAB_CNS="" LAB_SNS=""
+	local ns
+	for ns in "${LAB_CNSES[@]}" "$LAB_CNS" "$LAB_RNS" "$LAB_SNS"; do
+		[ -n "$ns" ] && lab_ns_del "$ns"
+	done
+	LAB_CNS="" LAB_SNS="" LAB_RNS="" LAB_CNSES=()
 	return 0
+}
+
+# --- the nat path --------------------------------------------------------------------
+# Settings, read by lab_nat_up: LAB_NAT_CLIENTS (K, default 2), LAB_NAT_PORTS (the
+# masquerade's port range LO-HI, default 40000-40099), LAB_NAT_RANDOM_FULLY (1: the
+# fully-random flag), LAB_NAT_TW_TIMEOUT (the router's nf_conntrack_tcp_timeout_time_wait in
+# seconds; empty: the kernel's, 120).
+
+# lab_nat_up: the nat cell. Namespaces r<cell> (router), s<cell> (server) and c<cell>-1 ..
+# c<cell>-K (clients). Address plan, all from 198.18.0.0/15: client i is 198.18.i.2/24 with
+# a default route to the router's 198.18.i.1; the router's outside end is
+# LAB_NAT_OUTSIDE_ADDR/24 and the server LAB_NAT_SERVER_ADDR/24 beside it. The router
+# forwards, and masquerades TCP leaving toward the server to its outside address, ports
+# LAB_NAT_PORTS: nftables rules and sysctls inside the router namespace only.
+lab_nat_up() {
+	local k=${LAB_NAT_CLIENTS:-2} i
+	command -v nft >/dev/null || { lab_err "nft not found: the nat path needs nftables (apt-get install nftables)"; return 1; }
+	[[ $k =~ ^[1-9][0-9]{0,2}$ ]] && [ "$k" -le 250 ] || { lab_err "invalid nat client count '$k': must be 1-250"; return 2; }
+	lab_ns_add "r$LAB_CELLS" || return 1
+	LAB_RNS=$LAB_NS
+	lab_ns_add "s$LAB_CELLS" || return 1
+	LAB_SNS=$LAB_NS LAB_DST=$LAB_NAT_SERVER_ADDR
+	lab_link "$LAB_RNS" tro0 "$LAB_NAT_OUTSIDE_ADDR/24" "$LAB_SNS" tws0 "$LAB_NAT_SERVER_ADDR/24" || return 1
+	for ((i = 1; i <= k; i++)); do
+		lab_ns_add "c$LAB_CELLS-$i" || return 1
+		LAB_CNSES+=("$LAB_NS")
+		lab_link "$LAB_NS" twc0 "198.18.$i.2/24" "$LAB_RNS" "twr$i" "198.18.$i.1/24" || return 1
+		ip -n "$LAB_NS" route add default via "198.18.$i.1" || { lab_err "cannot route $LAB_NS via the router"; return 1; }
+	done
+	LAB_CNS=${LAB_CNSES[0]}
+	lab_sysctl "$LAB_RNS" net.ipv4.ip_forward=1 || return 1
+	if [ -n "${LAB_NAT_TW_TIMEOUT:-}" ]; then
+		lab_sysctl "$LAB_RNS" "net.netfilter.nf_conntrack_tcp_timeout_time_wait=$LAB_NAT_TW_TIMEOUT" || return 1
+	fi
+	lab_nat_rules
+}
+
+# lab_nat_rules: load the router's masquerade (table ip twtest_nat) into LAB_RNS.
+lab_nat_rules() {
+	local ports=${LAB_NAT_PORTS:-40000-40099} flags=""
+	lab_check_range "$ports" || { lab_err "invalid nat port range '$ports': must be LO-HI within 1-65535"; return 2; }
+	[ "${LAB_NAT_RANDOM_FULLY:-0}" = 1 ] && flags=" fully-random"
+	ip netns exec "$LAB_RNS" nft -f - <<EOF || { lab_err "nft could not load the masquerade rules in $LAB_RNS"; return 1; }
+table ip twtest_nat {
+	chain postrouting {
+		type nat hook postrouting priority srcnat; policy accept;
+		oifname "tro0" meta l4proto tcp masquerade to :$ports$flags
+	}
+}
+EOF
+}
+
+# lab_nat_stats PORT: the router's conntrack figures as KEY=VALUE lines: the counters of
+# /proc/net/stat/nf_conntrack (hex, one line per CPU) summed over the CPUs (clash_resolve,
+# insert_failed, drop, early_drop, insert, found, search_restart), entries
+# (nf_conntrack_count) and time_wait (entries in TIME_WAIT from a client to LAB_DST:PORT,
+# from /proc/net/nf_conntrack). Read inside the router namespace, so they are its own.
+lab_nat_stats() {
+	# shellcheck disable=SC2016 # the script runs in the router's own bash
+	ip netns exec "$LAB_RNS" bash -c '
+		read -ra head </proc/net/stat/nf_conntrack
+		declare -A sum=()
+		while read -ra v; do
+			for i in "${!head[@]}"; do sum[${head[$i]}]=$(( ${sum[${head[$i]}]:-0} + 16#${v[$i]} )); done
+		done < <(tail -n +2 /proc/net/stat/nf_conntrack)
+		for k in clashres insert_failed drop early_drop insert found search_restart; do
+			name=$k; [ $k = clashres ] && name=clash_resolve
+			echo "$name=${sum[$k]:-}"
+		done
+		echo "entries=$(cat /proc/sys/net/netfilter/nf_conntrack_count)"
+		echo "time_wait=$(grep -cE " TIME_WAIT src=[^ ]+ dst=$1 sport=[0-9]+ dport=$2 " /proc/net/nf_conntrack)"
+	' lab_nat_stats "$LAB_DST" "$1"
 }
 
 # lab_down ID: remove the namespaces named ID-* and end the processes inside them (they can
@@ -254,25 +353,74 @@ lab_usage() {
 	sed -n '/^#   lab.sh/,/^# TWTEST/p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
-# lab_parse_cell_args ARGS...: --path, --sysctl, --port into LAB_ARG_*; the rest (after --)
-# into LAB_ARG_REST.
+# lab_parse_cell_args ARGS...: --path, --sysctl, --port, --server-arg and the nat settings
+# (into LAB_NAT_*) into LAB_ARG_*; the rest (after --) into LAB_ARG_REST.
 lab_parse_cell_args() {
-	LAB_ARG_PATH=veth LAB_ARG_PORT=4000 LAB_ARG_SYSCTL=() LAB_ARG_REST=()
+	LAB_ARG_PATH=veth LAB_ARG_PORT=4000 LAB_ARG_SYSCTL=() LAB_ARG_SERVER=() LAB_ARG_REST=()
 	while [ $# -gt 0 ]; do
 		case $1 in
-		--path) [ $# -ge 2 ] || { lab_err "--path needs a value"; return 2; }
-			case $2 in lo|veth) LAB_ARG_PATH=$2 ;; *) lab_err "invalid --path '$2': must be lo or veth"; return 2 ;; esac
-			shift 2 ;;
-		--sysctl) [ $# -ge 2 ] || { lab_err "--sysctl needs KEY=VALUE"; return 2; }
-			[[ $2 == net.*=* ]] || { lab_err "invalid --sysctl '$2': must be net.KEY=VALUE"; return 2; }
-			LAB_ARG_SYSCTL+=("$2"); shift 2 ;;
-		--port) [ $# -ge 2 ] || { lab_err "--port needs a value"; return 2; }
-			[[ $2 =~ ^[1-9][0-9]{0,4}$ ]] && [ "$2" -le 65535 ] || { lab_err "invalid --port '$2': must be 1-65535"; return 2; }
-			LAB_ARG_PORT=$2; shift 2 ;;
+		--nat-random-fully) LAB_NAT_RANDOM_FULLY=1; shift; continue ;;
 		--) shift; LAB_ARG_REST=("$@"); return 0 ;;
+		--path|--sysctl|--port|--server-arg|--nat-clients|--nat-ports|--nat-tw-timeout)
+			[ $# -ge 2 ] || { lab_err "$1 needs a value"; return 2; } ;;
 		*) lab_err "unexpected argument '$1'"; return 2 ;;
 		esac
+		lab_parse_cell_arg "$1" "$2" || return
+		shift 2
 	done
+}
+
+# lab_parse_cell_arg OPTION VALUE: one option of lab_parse_cell_args, checked.
+lab_parse_cell_arg() {
+	local v=$2
+	case $1 in
+	--path) [[ $v =~ ^(lo|veth|nat)$ ]] || { lab_err "invalid --path '$v': must be lo, veth or nat"; return 2; }
+		LAB_ARG_PATH=$v ;;
+	--sysctl) [[ $v == net.*=* ]] || { lab_err "invalid --sysctl '$v': must be net.KEY=VALUE"; return 2; }
+		LAB_ARG_SYSCTL+=("$v") ;;
+	--port) [[ $v =~ ^[1-9][0-9]{0,4}$ ]] && [ "$v" -le 65535 ] || { lab_err "invalid --port '$v': must be 1-65535"; return 2; }
+		LAB_ARG_PORT=$v ;;
+	--server-arg) LAB_ARG_SERVER+=("$v") ;;
+	--nat-clients) [[ $v =~ ^[1-9][0-9]{0,2}$ ]] && [ "$v" -le 250 ] || { lab_err "invalid --nat-clients '$v': must be 1-250"; return 2; }
+		LAB_NAT_CLIENTS=$v ;;
+	--nat-ports) lab_check_range "$v" || { lab_err "invalid --nat-ports '$v': must be LO-HI within 1-65535"; return 2; }
+		LAB_NAT_PORTS=$v ;;
+	--nat-tw-timeout) [[ $v =~ ^[1-9][0-9]{0,5}$ ]] || { lab_err "invalid --nat-tw-timeout '$v': must be 1-999999 seconds"; return 2; }
+		LAB_NAT_TW_TIMEOUT=$v ;;
+	esac
+}
+
+# lab_check_range LO-HI: a port range within 1-65535 with LO <= HI.
+lab_check_range() {
+	[[ $1 =~ ^([1-9][0-9]{0,4})-([1-9][0-9]{0,4})$ ]] && [ "${BASH_REMATCH[2]}" -le 65535 ] &&
+		[ "${BASH_REMATCH[1]}" -le "${BASH_REMATCH[2]}" ]
+}
+
+# lab_run_clients ARGS...: `twtest client LAB_DST ARGS` in every client namespace of the
+# cell at once; prints their outputs one after another (nat: each after a `# client I of K
+# (NS)` line, then `# router` and lab_nat_stats). Returns the first non-zero exit status.
+lab_run_clients() {
+	local i n=${#LAB_CNSES[@]} rc=0 r
+	local -a pids=()
+	lab_tmpdir || return 1
+	for ((i = 0; i < n; i++)); do
+		ip netns exec "${LAB_CNSES[i]}" "$(lab_twtest)" client "$LAB_DST" "$@" \
+			>"$LAB_TMP/client.$i.out" </dev/null &
+		pids+=($!)
+		lab_track $!
+	done
+	for ((i = 0; i < n; i++)); do
+		r=0
+		lab_reap "${pids[i]}" || r=$?
+		[ $rc -eq 0 ] && rc=$r
+		[ "$LAB_PATH" = nat ] && echo "# client $((i + 1)) of $n (${LAB_CNSES[i]})"
+		cat "$LAB_TMP/client.$i.out"
+	done
+	if [ "$LAB_PATH" = nat ]; then
+		echo "# router ($LAB_RNS)"
+		lab_nat_stats "$LAB_ARG_PORT"
+	fi
+	return $rc
 }
 
 lab_main() {
@@ -293,22 +441,17 @@ lab_main() {
 	fi
 	lab_trap
 	lab_cell_up "$LAB_ARG_PATH" || return 1
-	lab_sysctl "$LAB_CNS" "${LAB_ARG_SYSCTL[@]}" || return 1
-	lab_server_start "$LAB_SNS" "$LAB_ARG_PORT" || { lab_server_err; return 1; }
+	lab_cell_sysctl "${LAB_ARG_SYSCTL[@]}" || return 1
+	lab_server_start "$LAB_SNS" "$LAB_ARG_PORT" "${LAB_ARG_SERVER[@]}" || { lab_server_err; return 1; }
 	if [ "$cmd" = up ]; then
 		# Leave the cell to the user: forget it, so the exit trap keeps it.
 		LAB_DEFER=()
 		printf 'LAB_ID=%s\nCLIENT_NS=%s\nSERVER_NS=%s\nDST=%s\nPORT=%s\n' \
 			"$LAB_PREFIX" "$LAB_CNS" "$LAB_SNS" "$LAB_DST" "$LAB_ARG_PORT"
+		[ "$LAB_PATH" = nat ] && printf "CLIENT_NSES='%s'\nROUTER_NS=%s\n" "${LAB_CNSES[*]}" "$LAB_RNS"
 		return 0
 	fi
-	local rc
-	ip netns exec "$LAB_CNS" "$(lab_twtest)" client "$LAB_DST" "${LAB_ARG_REST[@]}" \
-		--port "$LAB_ARG_PORT" </dev/null &
-	lab_track $!
-	wait $!
-	rc=$?
-	return $rc
+	lab_run_clients "${LAB_ARG_REST[@]}" --port "$LAB_ARG_PORT"
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
