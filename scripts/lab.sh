@@ -315,8 +315,9 @@ EOF
 # lab_nat_stats PORT: the router's conntrack figures as KEY=VALUE lines: the counters of
 # /proc/net/stat/nf_conntrack (hex, one line per CPU) summed over the CPUs (clash_resolve,
 # insert_failed, drop, early_drop, insert, found, search_restart), entries
-# (nf_conntrack_count) and time_wait (entries in TIME_WAIT from a client to LAB_DST:PORT,
-# from /proc/net/nf_conntrack). Read inside the router namespace, so they are its own.
+# (nf_conntrack_count), tw_timeout (nf_conntrack_tcp_timeout_time_wait) and time_wait
+# (entries in TIME_WAIT from a client to LAB_DST:PORT, from /proc/net/nf_conntrack). Read
+# inside the router namespace, so they are its own.
 lab_nat_stats() {
 	# shellcheck disable=SC2016 # the script runs in the router's own bash
 	ip netns exec "$LAB_RNS" bash -c '
@@ -330,6 +331,7 @@ lab_nat_stats() {
 			echo "$name=${sum[$k]:-}"
 		done
 		echo "entries=$(cat /proc/sys/net/netfilter/nf_conntrack_count)"
+		echo "tw_timeout=$(cat /proc/sys/net/netfilter/nf_conntrack_tcp_timeout_time_wait)"
 		echo "time_wait=$(grep -cE " TIME_WAIT src=[^ ]+ dst=$1 sport=[0-9]+ dport=$2 " /proc/net/nf_conntrack)"
 	' lab_nat_stats "$LAB_DST" "$1"
 }

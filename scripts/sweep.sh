@@ -29,8 +29,9 @@ DIR/loop-time-PATH.png and DIR/heatmap.png. A progress line per cell goes to std
                          seed: the original's scale, 28232 ports (32768-60999),
                          10 loops of 10000, the kernel's reuse delay
   --out DIR              where the results go (made if missing)
-  --paths LIST           lo,veth (default both): loopback in one namespace, or a veth
-                         pair between a client and a server namespace
+  --paths LIST           lo,veth (default both), nat: loopback in one namespace, a veth
+                         pair between a client and a server namespace, or K client
+                         namespaces behind a masquerading router namespace (docs/nat.md)
   --tw-reuse LIST        net.ipv4.tcp_tw_reuse values (default 0,1,2)
   --tw-reuse-delay LIST  net.ipv4.tcp_tw_reuse_delay values in ms (Linux 6.14+);
                          "kernel" leaves the kernel's value; tw_reuse=0 cells run
@@ -48,6 +49,15 @@ DIR/loop-time-PATH.png and DIR/heatmap.png. A progress line per cell goes to std
   --max-tw-buckets N     net.ipv4.tcp_max_tw_buckets (default: the kernel's)
   --rfc1337 0|1          net.ipv4.tcp_rfc1337 (default: the kernel's)
   --twtest PATH          the twtest binary (default ./twtest, else twtest in PATH)
+
+The nat path (each cell gets a fresh router, so its conntrack counters are the cell's own;
+the cell's rows are the K clients' loops added up, see docs/nat.md):
+  --nat-clients K        client namespaces behind the router (default 2), each running
+                         the same client at once; every client sysctl above is set in each
+  --nat-ports LO-HI      the masquerade's port range (default 40000-40099)
+  --nat-random-fully     the masquerade's fully-random flag (default: the kernel's mapping)
+  --nat-tw-timeout S     the router's nf_conntrack_tcp_timeout_time_wait (default: the
+                         kernel's, 120 s)
 
 Host mode, for real machines:
   --host DST             run against a server at DST instead of namespaces; the client's
@@ -100,11 +110,13 @@ sw_parse_args() {
 	SW_CLOSE=client SW_RANGE="" SW_LOOPS="" SW_CONNS="" SW_INTERVAL=0 SW_PAYLOAD=100
 	SW_TS=1 SW_MAXTW="" SW_RFC="" SW_HOST="" SW_PORT=4000 SW_CPFX_STR="" SW_SPFX_STR=""
 	SW_REMOTE_TWTEST="" SW_DRAIN=120 SW_REPORT_ONLY="" SW_TWTEST=""
+	SW_NAT_K="" SW_NAT_PORTS="" SW_NAT_RF=0 SW_NAT_TW=""
 	local seen=" "
 	while [ $# -gt 0 ]; do
 		local opt=$1
 		case $opt in
 		-h|--help) sw_usage; exit 0 ;;
+		--nat-random-fully) SW_NAT_RF=1; shift; continue ;;
 		--*) ;;
 		*) sw_usage_err "unexpected argument '$opt'" ;;
 		esac
@@ -117,7 +129,7 @@ sw_parse_args() {
 			SW_PRESET=$v ;;
 		--out) SW_OUT=$v ;;
 		--report-only) SW_REPORT_ONLY=$v ;;
-		--paths) sw_check_list --paths "$v" 'lo|veth'; SW_PATHS=$v ;;
+		--paths) sw_check_list --paths "$v" 'lo|veth|nat'; SW_PATHS=$v ;;
 		--tw-reuse) sw_check_list --tw-reuse "$v" '0|1|2'; SW_TWR=$v ;;
 		--tw-reuse-delay) sw_check_list --tw-reuse-delay "$v" 'kernel|[1-9][0-9]{0,4}'; SW_DELAYS=$v ;;
 		--reuseport) sw_check_list --reuseport "$v" '0|1'; SW_RP=$v ;;
@@ -143,6 +155,7 @@ sw_parse_args() {
 		--server-prefix) SW_SPFX_STR=$v ;;
 		--remote-twtest) SW_REMOTE_TWTEST=$v ;;
 		--drain-timeout) sw_check_num --drain-timeout "$v" 1 86400; SW_DRAIN=$v ;;
+		--nat-*) sw_parse_nat_arg "$opt" "$v" ;;
 		*) sw_usage_err "unknown option '$opt'" ;;
 		esac
 		shift 2
@@ -169,6 +182,28 @@ sw_parse_args() {
 		sw_usage_err "--port $SW_PORT is inside --port-range $SW_RANGE: client TIME_WAIT could hold it"
 	fi
 	SW_NPORTS=$((hi - lo + 1))
+	sw_check_nat_args
+}
+
+# sw_parse_nat_arg OPTION VALUE: one --nat-* option with a value.
+sw_parse_nat_arg() {
+	case $1 in
+	--nat-clients) sw_check_num --nat-clients "$2" 1 250; SW_NAT_K=$2 ;;
+	--nat-ports) lab_check_range "$2" || sw_usage_err "invalid --nat-ports '$2': must be LO-HI within 1-65535"
+		SW_NAT_PORTS=$2 ;;
+	--nat-tw-timeout) sw_check_num --nat-tw-timeout "$2" 1 999999; SW_NAT_TW=$2 ;;
+	*) sw_usage_err "unknown option '$1'" ;;
+	esac
+}
+
+# sw_check_nat_args: the --nat-* options need the nat path; their defaults.
+sw_check_nat_args() {
+	if [[ ,$SW_PATHS, != *,nat,* ]]; then
+		[ -n "$SW_NAT_K$SW_NAT_PORTS$SW_NAT_TW" ] || [ "$SW_NAT_RF" = 1 ] &&
+			sw_usage_err "--nat-* options need --paths with nat"
+		return 0
+	fi
+	: "${SW_NAT_K:=2}" "${SW_NAT_PORTS:=40000-40099}"
 }
 
 # --- running commands on either side -------------------------------------------------
@@ -275,13 +310,18 @@ sw_cell() {
 		sw_drain || return 1
 		dst=$SW_HOST
 	else
-		lab_cell_up "$path" || return 1
-		SW_CLIENT_PFX=(ip netns exec "$LAB_CNS")
+		LAB_NAT_CLIENTS=$SW_NAT_K LAB_NAT_PORTS=$SW_NAT_PORTS LAB_NAT_RANDOM_FULLY=$SW_NAT_RF \
+			LAB_NAT_TW_TIMEOUT=$SW_NAT_TW lab_cell_up "$path" || return 1
 		SW_SERVER_PFX=(ip netns exec "$LAB_SNS")
 		dst=$LAB_DST
 	fi
 	sw_cell_sysctls "$twr" "$delay"
-	sw_set_sysctls "${SW_KV[@]}" || return 1
+	if [ "$path" = host ]; then
+		sw_set_sysctls "${SW_KV[@]}" || return 1
+	else
+		lab_cell_sysctl "${SW_KV[@]}" || return 1
+		SW_CLIENT_PFX=(ip netns exec "$LAB_CNS")
+	fi
 	local sclose=wait
 	[ "$close" = server ] && sclose=first
 	if [ ${#SW_SERVER_PFX[@]} -gt 0 ]; then
@@ -292,17 +332,22 @@ sw_cell() {
 		--close "$close" --payload "$SW_PAYLOAD" --interval "$SW_INTERVAL")
 	[ "$rp" = 1 ] && args+=(--reuseport)
 	[ "$lg" = 1 ] && args+=(--linger)
-	local rc
-	# A simple command in the background: $! is the client itself (ip netns exec and ssh
-	# exec or forward), so a signal to it reaches the client.
-	sw_argv client "$SW_RTWTEST" "${args[@]}"
-	"${SW_ARGV[@]}" >"$raw" 2>"$raw.err" </dev/null &
-	SW_CLIENT_PID=$!
-	lab_track "$SW_CLIENT_PID"
-	lab_reap "$SW_CLIENT_PID"
-	rc=$?
+	local rc=0
+	if [ "$path" = nat ]; then
+		sw_nat_clients "$raw" "${args[@]}" || rc=$?
+	else
+		# A simple command in the background: $! is the client itself (ip netns exec and
+		# ssh exec or forward), so a signal to it reaches the client.
+		sw_argv client "$SW_RTWTEST" "${args[@]}"
+		"${SW_ARGV[@]}" >"$raw" 2>"$raw.err" </dev/null &
+		SW_CLIENT_PID=$!
+		lab_track "$SW_CLIENT_PID"
+		lab_reap "$SW_CLIENT_PID" || rc=$?
+	fi
 	[ -n "$LAB_SERVER_PID" ] && lab_stop "$LAB_SERVER_PID"
 	LAB_SERVER_PID=""
+	SW_EXTRA=",,,,,,,,,"
+	[ "$path" = nat ] && sw_nat_extra
 	[ "$path" != host ] && lab_cell_down
 	if [ $rc -ne 0 ]; then
 		sw_err "client failed (exit $rc) in cell $path close=$close delay=$delay tw_reuse=$twr reuseport=$rp linger=$lg: $(head -c 300 "$raw.err")"
@@ -311,11 +356,86 @@ sw_cell() {
 	sw_append "$path" "$raw" || return 1
 }
 
+# sw_nat_clients RAW CLIENT-ARGS...: run `twtest client DST CLIENT-ARGS` in each of the nat
+# cell's client namespaces at once, into RAW.cI; RAW gets their rows added up loop by loop
+# (sw_nat_merge) and RAW.err their stderr. Returns the first non-zero exit status.
+sw_nat_clients() {
+	local raw=$1 i rc=0 r; shift
+	local -a pids=() files=()
+	for i in "${!LAB_CNSES[@]}"; do
+		ip netns exec "${LAB_CNSES[i]}" "$SW_RTWTEST" "$@" >"$raw.c$((i + 1))" 2>"$raw.c$((i + 1)).err" </dev/null &
+		pids+=($!)
+		files+=("$raw.c$((i + 1))")
+		lab_track $!
+	done
+	for i in "${!pids[@]}"; do
+		r=0
+		lab_reap "${pids[i]}" || r=$?
+		[ $rc -eq 0 ] && rc=$r
+	done
+	cat "${files[@]/%/.err}" >"$raw.err"
+	sw_nat_merge "${files[@]}" >"$raw"
+	return $rc
+}
+
+# sw_nat_merge CSV...: the clients' CSV rows added up per loop, in the client's own columns:
+# counts and kernel counters summed, failed_by keys summed, time_s and the latency
+# percentiles and maxima the largest of the clients' (a percentile so taken bounds the
+# combined one from above), minima the smallest; conn_per_s is finished / time_s again.
+sw_nat_merge() {
+	awk -F, -v OFS=, '
+	FNR == 1 { if (NR == 1) { head = $0; nf = NF; for (i = 1; i <= NF; i++) { name[i] = $i; col[$i] = i } }; next }
+	{
+		k = $col["type"] SUBSEP $col["loop"]
+		if (!(k in seen)) { seen[k] = ++n; order[n] = k; for (i = 1; i <= nf; i++) v[k, i] = $i; merge_fb(k); next }
+		for (i = 1; i <= nf; i++) {
+			c = name[i]
+			if (c ~ /^(conns|finished|failed|time_wait|wait_clear_s)$/ || c ~ /^kernel_/) v[k, i] += $i
+			else if (c ~ /(_p50|_p99|_max)$/ || c == "time_s" || c == "wait_clear_left") { if ($i != "" && (v[k, i] == "" || $i + 0 > v[k, i] + 0)) v[k, i] = $i }
+			else if (c ~ /_min$/) { if ($i != "" && (v[k, i] == "" || $i + 0 < v[k, i] + 0)) v[k, i] = $i }
+		}
+		merge_fb(k)
+	}
+	# merge_fb K: add this row'"'"'s failed_by entries (STAGE/DETAIL=COUNT) to those of row K.
+	function merge_fb(k,   j, m, e, kv) {
+		m = split($col["failed_by"], e, " ")
+		for (j = 1; j <= m; j++) { split(e[j], kv, "="); if (!((k, kv[1]) in cnt)) keys[k] = keys[k] " " kv[1]; cnt[k, kv[1]] += kv[2] }
+	}
+	END {
+		print head
+		for (r = 1; r <= n; r++) {
+			k = order[r]
+			m = split(keys[k], e, " "); fb = ""
+			for (j = 1; j <= m; j++) fb = fb (fb == "" ? "" : " ") e[j] "=" cnt[k, e[j]]
+			v[k, col["failed_by"]] = fb
+			ts = v[k, col["time_s"]]
+			v[k, col["conn_per_s"]] = (ts > 0 ? sprintf("%.0f", v[k, col["finished"]] / ts) : 0)
+			out = v[k, 1]
+			for (i = 2; i <= nf; i++) out = out "," v[k, i]
+			print out
+		}
+	}' "$@"
+}
+
+# sw_nat_extra: SW_EXTRA, the nat columns of the cell's rows: its settings and the router's
+# conntrack figures (lab_nat_stats) after the clients ended.
+sw_nat_extra() {
+	local -A ct=()
+	local kv
+	while IFS= read -r kv; do ct[${kv%%=*}]=${kv#*=}; done < <(lab_nat_stats "$SW_PORT")
+	local lo=${SW_NAT_PORTS%-*} hi=${SW_NAT_PORTS#*-}
+	SW_EXTRA="$SW_NAT_K,$SW_NAT_PORTS,$((hi - lo + 1)),$SW_NAT_RF,${ct[tw_timeout]:-}"
+	SW_EXTRA+=",${ct[insert_failed]:-},${ct[drop]:-},${ct[clash_resolve]:-},${ct[entries]:-},${ct[time_wait]:-}"
+}
+
 SW_COLUMNS="path,tw_reuse,tw_reuse_delay_ms,port_range,ports,timestamps,max_tw_buckets,rfc1337,reuseport,linger,close,interval_ms,loop,conns,finished,failed,time_s,conn_per_s,time_wait,tw_recycled,eaddrnotavail,failed_by"
+# appended for the nat path and connect latency (every path); the nat columns are the same
+# on every row of a cell (the router's figures when the cell ended) and empty off the nat path
+SW_COLUMNS+=",connect_us_p50,connect_us_p99,connect_us_max,nat_clients,nat_port_range,nat_ports,nat_random_fully,nat_tw_timeout_s,ct_insert_failed,ct_drop,ct_clash_resolve,ct_entries,ct_time_wait"
 
 # sw_append PATH RAW: the client's CSV loop rows, read by column name, as results.csv rows.
 sw_append() {
-	awk -F, -v OFS=, -v path="$1" -v rfc="${SW_RFC:-kernel}" -v interval="$SW_INTERVAL" '
+	awk -F, -v OFS=, -v path="$1" -v rfc="${SW_RFC:-kernel}" -v interval="$SW_INTERVAL" -v extra="$SW_EXTRA" '
 	NR == 1 {
 		for (i = 1; i <= NF; i++) col[$i] = i
 		n = split("type loop conns finished failed time_s conn_per_s failed_by reuseport linger close tw_reuse tw_reuse_delay_ms port_range timestamps max_tw_buckets", need, " ")
@@ -335,9 +455,10 @@ sw_append() {
 		print path, $col["tw_reuse"], $col["tw_reuse_delay_ms"], $col["port_range"], pr[2] - pr[1] + 1,
 		      $col["timestamps"], $col["max_tw_buckets"], rfc, $col["reuseport"], $col["linger"],
 		      $col["close"], interval, $col["loop"], $col["conns"], $col["finished"], $col["failed"],
-		      $col["time_s"], $col["conn_per_s"], tw, rec, ena, fb
+		      $col["time_s"], $col["conn_per_s"], tw, rec, ena, fb, lat("p50"), lat("p99"), lat("max") "," extra
 		rows++
 	}
+	function lat(p) { return ("connect_us_" p in col) ? $col["connect_us_" p] : "" }
 	END { if (!bad && rows == 0) { print "sweep: client CSV has no loop rows" > "/dev/stderr"; exit 1 } }
 	' "$2" >>"$SW_OUT/results.csv"
 }
@@ -400,6 +521,7 @@ sw_main() {
 		echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 		echo "cells: $n, each $SW_LOOPS loops of $SW_CONNS connections, ports $SW_RANGE ($SW_NPORTS), interval ${SW_INTERVAL} ms"
 		echo "command: scripts/sweep.sh $*"
+		[ -n "$SW_NAT_K" ] && echo "nat: $SW_NAT_K clients, NAT ports $SW_NAT_PORTS, fully-random $SW_NAT_RF, conntrack TIME_WAIT timeout ${SW_NAT_TW:-kernel}"
 		echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs; timings depend on it)"
 	} >"$SW_OUT/run.txt"
 	echo "$SW_COLUMNS" >"$SW_OUT/results.csv"
