@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/sweep-report.sh: the report half of scripts/sweep.sh. From DIR/results.csv alone
-# (read by column name) it writes DIR/results.md (one row per cell) and, when gnuplot is
-# installed, DIR/finished-PATH.png, DIR/loop-time-PATH.png and DIR/heatmap.png. sweep.sh
+# (read by column name) it writes DIR/results.md (one row per cell, then connect latency and
+# the nat path's conntrack figures per cell) and, when gnuplot is installed,
+# DIR/finished-PATH.png, DIR/loop-time-PATH.png and DIR/heatmap.png. sweep.sh
 # runs it at the end of a sweep; run alone, it redoes the report of an existing results dir.
 #   scripts/sweep-report.sh DIR      (GNUPLOT names gnuplot, default gnuplot)
 # Exit status: 0 done, 2 usage error (no DIR/results.csv).
@@ -138,9 +139,57 @@ EOF
 	rm -f "$dir"/.finished-*.dat "$dir"/.loop-time-*.dat "$heat" "$cells" "$script" "$dir/.plot.err"
 }
 
+# sw_write_latency_md DIR: appends to DIR/results.md a table of connect latency per cell and,
+# for nat cells, the NAT's settings and its router's conntrack figures. Only when
+# results.csv has those columns (older results lack them).
+sw_write_latency_md() {
+	head -1 "$1/results.csv" | tr , '\n' | grep -qx connect_us_p99 || return 0
+	{
+		echo
+		echo "## Connect latency and the NAT"
+		echo
+		echo "Connect time of finished connections in ms, per loop (p99) and over the cell (the"
+		echo "largest loop's p50, p99 and max; on the nat path each loop's figure is already the"
+		echo "largest of the K clients'). A SYN dropped on the way is sent again after 1 s, so a"
+		echo "p99 near 1000, 2000 ms is a retransmitted SYN. The conntrack columns are the nat"
+		echo "router's when the cell ended: entries, entries in TIME_WAIT toward the server,"
+		echo "insert_failed, drop, clash_resolve (docs/nat.md)."
+		echo
+		echo "| path | tw_reuse | linger | close | NAT clients | NAT ports | fully-random | ct TIME_WAIT timeout s | connect p99 per loop ms | p50 ms | p99 ms | max ms | ct entries | ct TIME_WAIT | insert_failed | drop | clash_resolve |"
+		echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+		awk -F, '
+		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+		{
+			key = $col["path"] "," $col["tw_reuse"] "," $col["tw_reuse_delay_ms"] "," $col["ports"] "," \
+			      $col["reuseport"] "," $col["linger"] "," $col["close"] "," $col["interval_ms"] "," \
+			      $col["nat_clients"] "," $col["nat_port_range"] "," $col["nat_random_fully"] "," $col["nat_tw_timeout_s"]
+			if (!(key in seen)) { seen[key] = ++n; order[n] = key; row[key] = $0 }
+			p99[key] = p99[key] (p99[key] == "" ? "" : " ") ms($col["connect_us_p99"])
+			for (f = 1; f <= 3; f++) {
+				c = (f == 1 ? "connect_us_p50" : f == 2 ? "connect_us_p99" : "connect_us_max")
+				if ($col[c] != "" && $col[c] + 0 > top[key, f]) top[key, f] = $col[c] + 0
+			}
+		}
+		function ms(us) { return us == "" ? "-" : sprintf("%.0f", us / 1000) }
+		function or_dash(x) { return x == "" ? "-" : x }
+		END {
+			for (r = 1; r <= n; r++) {
+				k = order[r]; split(row[k], v, ",")
+				printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+					v[col["path"]], v[col["tw_reuse"]], v[col["linger"]], v[col["close"]],
+					or_dash(v[col["nat_clients"]]), or_dash(v[col["nat_port_range"]]), or_dash(v[col["nat_random_fully"]]),
+					or_dash(v[col["nat_tw_timeout_s"]]), p99[k], ms(top[k, 1]), ms(top[k, 2]), ms(top[k, 3]),
+					or_dash(v[col["ct_entries"]]), or_dash(v[col["ct_time_wait"]]), or_dash(v[col["ct_insert_failed"]]),
+					or_dash(v[col["ct_drop"]]), or_dash(v[col["ct_clash_resolve"]])
+			}
+		}' "$1/results.csv"
+	} >>"$1/results.md"
+}
+
 sw_report() {
 	sw_plot "$1"
 	sw_write_md "$1"
+	sw_write_latency_md "$1"
 	sw_note "wrote $1/results.csv, $1/results.md${SW_PLOTS[*]:+ and ${SW_PLOTS[*]}}"
 }
 
