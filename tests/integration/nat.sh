@@ -1,0 +1,189 @@
+# Integration tests of the nat path (issue 14, docs/nat.md): K client namespaces behind a
+# router namespace that masquerades them to one address through a small port range. The
+# NAT runs out of ports long before any client does; what the clients and the router's
+# conntrack counters then show. Every rule and sysctl lives in namespaces made here.
+. "$(dirname "$0")/../lib.sh"
+SWEEP="$(cd "$(dirname "$0")/../.." && pwd)/scripts/sweep.sh"
+LAB="$(cd "$(dirname "$0")/../.." && pwd)/scripts/lab.sh"
+
+need_nft() { command -v nft >/dev/null || skip "nft not installed (apt-get install nftables)"; }
+
+# nat_sweep DIR CONNS ARGS...: a small nat sweep into DIR: K=3 clients with 1000 ports each,
+# 2 loops of CONNS connections each, through 50 NAT ports (no plots: not under test here).
+nat_sweep() {
+	local dir=$1 conns=$2; shift 2
+	GNUPLOT=/nonexistent LAB_PREFIX="${TW_PREFIX}-ns" bash "$SWEEP" --out "$dir" --twtest "$TWTEST" --paths nat \
+		--nat-clients 3 --nat-ports 40000-40049 --reuseport 0 --tw-reuse-delay kernel \
+		--port-range 41000-41999 --loops 2 --conns "$conns" "$@" 2>"$dir.err" || die "sweep exit $?: $(cat "$dir.err")"
+}
+
+# col DIR COLUMN KEY=VALUE...: COLUMN of the matching rows of DIR/results.csv, space-separated.
+col() {
+	local dir=$1 want=$2; shift 2
+	awk -F, -v want="$want" -v filter="$*" '
+	NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; nf = split(filter, f, " "); next }
+	{
+		for (i = 1; i <= nf; i++) { split(f[i], kv, "="); if ($c[kv[1]] != kv[2]) next }
+		out = out (out == "" ? "" : " ") $c[want]
+	}
+	END { print out }' "$dir/results.csv"
+}
+
+# Rule: churn through a NAT whose ports all sit in conntrack TIME_WAIT: 3 clients, each
+# using 120 of its own 1000 ports, push 360 connections through 50 NAT ports. On this kernel
+# the NAT takes over TIME_WAIT entries, so every connection finishes, but SYNs the NAT could
+# not place are dropped (insert_failed, drop) and sent again after 1 s: connect latency, never
+# EADDRNOTAVAIL. tcp_tw_reuse=1 on the clients changes none of it (their ports are not short;
+# it only lets a client reuse its own TIME_WAIT ports, once a retransmit-slowed loop took
+# longer than the reuse delay).
+test_nat_churn_delays_never_eaddrnotavail() {
+	need_root; need_nft
+	local d; d=$(tmpdir)/s
+	nat_sweep "$d" 60 --tw-reuse 0,1 --linger 0 --close client
+	# the clients' own TIME_WAIT: 3 x 60 a loop, far below their 3 x 1000 ports
+	expect_eq "tw_reuse=0 client TIME_WAIT" "$(col "$d" time_wait tw_reuse=0)" "180 360"
+	local r
+	for r in 0 1; do
+		expect_eq "tw_reuse=$r finished" "$(col "$d" finished tw_reuse=$r)" "180 180"
+		expect_eq "tw_reuse=$r EADDRNOTAVAIL" "$(col "$d" eaddrnotavail tw_reuse=$r)" "0 0"
+		# every NAT port is held by a conntrack entry in TIME_WAIT when the cell ends
+		expect_eq "tw_reuse=$r ct entries" "$(col "$d" ct_entries tw_reuse=$r loop=1)" 50
+		expect_eq "tw_reuse=$r ct TIME_WAIT" "$(col "$d" ct_time_wait tw_reuse=$r loop=1)" 50
+		local drop fail max
+		drop=$(col "$d" ct_drop tw_reuse=$r loop=1)
+		fail=$(col "$d" ct_insert_failed tw_reuse=$r loop=1)
+		[ "$drop" -ge 1 ] && [ "$fail" -ge 1 ] || die "tw_reuse=$r: conntrack drop $drop, insert_failed $fail; want both counting"
+		# a dropped SYN is sent again after 1 s: the cell's slowest connect shows it
+		max=$(col "$d" connect_us_max tw_reuse=$r | tr ' ' '\n' | sort -n | tail -1)
+		[ "$max" -ge 900000 ] || die "tw_reuse=$r: slowest connect ${max} us with $drop SYNs dropped; want >= 0.9 s"
+	done
+	grep -q '^| nat | 0 | 0 | client | 3 | 40000-40049 | 0 | 120 | ' "$d/results.md" || die "results.md: $(grep '^| nat' "$d/results.md")"
+}
+
+# Rule: server closing first through the NAT: the server holds TCP's TIME_WAIT, the clients
+# none, and conntrack still holds every NAT port in TIME_WAIT; with linger (RST) nobody holds
+# TIME_WAIT, yet conntrack keeps an entry (state CLOSE) on every NAT port. Nothing fails
+# with EADDRNOTAVAIL either way.
+test_nat_close_order_and_linger() {
+	need_root; need_nft
+	local d; d=$(tmpdir)/s
+	nat_sweep "$d" 40 --tw-reuse 0 --linger 0 --close server
+	expect_eq "server first: finished" "$(col "$d" finished close=server)" "120 120"
+	expect_eq "server first: client TIME_WAIT" "$(col "$d" time_wait close=server)" "0 0"
+	local tw; tw=$(col "$d" ct_time_wait loop=1)
+	[ "$tw" -ge 40 ] && [ "$tw" -le 50 ] || die "server first: ct TIME_WAIT $tw; want 40-50 of 50 ports"
+	local l; l=$(tmpdir)/l
+	nat_sweep "$l" 40 --tw-reuse 0 --linger 1 --close client
+	expect_eq "linger: finished" "$(col "$l" finished linger=1)" "120 120"
+	expect_eq "linger: client TIME_WAIT" "$(col "$l" time_wait linger=1)" "0 0"
+	expect_eq "linger: ct TIME_WAIT" "$(col "$l" ct_time_wait loop=1)" 0
+	expect_eq "linger: ct entries" "$(col "$l" ct_entries loop=1)" 50
+	expect_eq "EADDRNOTAVAIL" "$(col "$d" eaddrnotavail) $(col "$l" eaddrnotavail)" "0 0 0 0"
+}
+
+# Rule: a NAT whose ports are all held by live connections cannot take any over: new
+# connections from another client time out in connect (their SYNs dropped: insert_failed
+# and drop count each try), never EADDRNOTAVAIL, while the holders finish.
+test_nat_live_ports_fail_new_connections() {
+	need_root; need_nft
+	LAB_NAT_CLIENTS=2 LAB_NAT_PORTS=40000-40019 lab_cell_up nat || die "nat cell"
+	lab_cell_sysctl "net.ipv4.ip_local_port_range=41000 41999" || die "sysctl"
+	# the server holds each connection 4 s; the newcomers give up after 2 s (margin: 2 s
+	# for the holders to connect and the newcomers to start on a busy machine)
+	lab_server_start "$LAB_SNS" 4000 --close-after 4000 || { lab_server_err; die "server"; }
+	local out; out=$(tmpdir)
+	ip netns exec "${LAB_CNSES[0]}" "$TWTEST" client "$LAB_DST" 1 20 --close server --port 4000 \
+		--format csv >"$out/holders" 2>&1 &
+	local holders=$!
+	lab_track $holders
+	lab_wait_until 2000 nat_established 20 || die "the 20 holders did not connect: $(lab_nat_stats 4000 | tr '\n' ' ')"
+	ip netns exec "${LAB_CNSES[1]}" "$TWTEST" client "$LAB_DST" 1 10 --close server --port 4000 \
+		--timeout 2000 --format csv >"$out/new" 2>&1
+	local ct; ct=$(lab_nat_stats 4000 | tr '\n' ' ')
+	lab_reap $holders || die "holders exit $?"
+	local line; line=$(grep '^summary,' "$out/new")
+	expect_eq "newcomers failed_by" "$(csv_field "$out/new" failed_by)" "timeout/connect=10"
+	expect_eq "holders finished" "$(csv_field "$out/holders" finished)" 20
+	local fail drop
+	fail=$(sed -n 's/.*insert_failed=\([0-9]*\).*/\1/p' <<<"$ct")
+	drop=$(sed -n 's/.* drop=\([0-9]*\).*/\1/p' <<<"$ct")
+	[ "$fail" -ge 10 ] && [ "$drop" -ge 10 ] || die "conntrack: $ct; want insert_failed and drop >= 10 ($line)"
+}
+
+# nat_established N: the router tracks at least N established connections.
+nat_established() { [ "$(ip netns exec "$LAB_RNS" grep -c ESTABLISHED /proc/net/nf_conntrack)" -ge "$1" ]; }
+
+# csv_field FILE COLUMN: COLUMN of the summary row of a client's CSV.
+csv_field() {
+	awk -F, -v want="$2" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		$c["type"] == "summary" { print $c[want] }' "$1"
+}
+
+# Rule: the NAT holds a port for conntrack's TIME_WAIT timeout, not TCP's: with the router's
+# nf_conntrack_tcp_timeout_time_wait at 2 s, the entries are gone 3 s after the connections
+# closed while the client's own TIME_WAIT sockets (60 s) remain; with the kernel's 120 s they
+# still hold every port used.
+test_nat_tw_timeout_is_conntracks() {
+	need_root; need_nft
+	LAB_NAT_CLIENTS=1 LAB_NAT_PORTS=40000-40019 LAB_NAT_TW_TIMEOUT=2 lab_cell_up nat || die "nat cell"
+	lab_server_start "$LAB_SNS" 4000 || { lab_server_err; die "server"; }
+	local short_rns=$LAB_RNS short_cns=$LAB_CNS short_dst=$LAB_DST
+	ip netns exec "$LAB_CNS" "$TWTEST" client "$LAB_DST" 1 20 --port 4000 >/dev/null || die "client"
+	local t0=$SECONDS
+	LAB_NAT_CLIENTS=1 LAB_NAT_PORTS=40000-40019 LAB_NAT_TW_TIMEOUT= lab_cell_up nat || die "nat cell"
+	lab_server_start "$LAB_SNS" 4000 || { lab_server_err; die "server"; }
+	ip netns exec "$LAB_CNS" "$TWTEST" client "$LAB_DST" 1 20 --port 4000 >/dev/null || die "client"
+	expect_eq "default timeout" "$(lab_nat_stats 4000 | grep '^tw_timeout=')" "tw_timeout=120"
+	sleep $((3 - (SECONDS - t0)))
+	expect_eq "ct TIME_WAIT, 120 s timeout" "$(lab_nat_stats 4000 | grep '^time_wait=')" "time_wait=20"
+	local LAB_RNS=$short_rns LAB_DST=$short_dst
+	expect_eq "ct TIME_WAIT, 2 s timeout" "$(lab_nat_stats 4000 | grep '^time_wait=')" "time_wait=0"
+	expect_eq "client TIME_WAIT" "$(tw_count client 4000 "$short_cns")" 20
+}
+
+# Rule: the lab's NAT lives in its router namespace only: the host's ruleset and sysctls are
+# the same before and after; the router has the masquerade with the chosen flags; every
+# namespace goes away at cleanup.
+test_nat_lab_stays_in_its_namespaces() {
+	need_root; need_nft
+	local before after
+	before=$(nft list ruleset 2>&1; sysctl -n net.ipv4.ip_forward net.netfilter.nf_conntrack_tcp_timeout_time_wait 2>&1)
+	(
+		LAB_PREFIX="${TW_PREFIX}-nl" LAB_DEFER=()
+		trap lab_cleanup EXIT
+		LAB_NAT_CLIENTS=2 LAB_NAT_PORTS=40000-40009 LAB_NAT_RANDOM_FULLY=1 LAB_NAT_TW_TIMEOUT=5 lab_cell_up nat || exit 1
+		ip netns exec "$LAB_RNS" nft list ruleset | grep -q 'masquerade to :40000-40009 fully-random' || exit 2
+		[ "$(ip netns exec "$LAB_RNS" sysctl -n net.netfilter.nf_conntrack_tcp_timeout_time_wait)" = 5 ] || exit 3
+		[ "$(ip netns list | grep -c -- "^${TW_PREFIX}-nl-")" = 4 ] || exit 4
+	)
+	expect_eq "lab subshell" "$?" 0
+	after=$(nft list ruleset 2>&1; sysctl -n net.ipv4.ip_forward net.netfilter.nf_conntrack_tcp_timeout_time_wait 2>&1)
+	expect_eq "host ruleset and sysctls" "$after" "$before"
+	expect_eq "namespaces left" "$(ip netns list | grep -c -- "^${TW_PREFIX}-nl-")" 0
+}
+
+# Rule: bad nat input gets one line naming the value and exit 2.
+test_nat_bad_input_exit_2() {
+	local dir; dir=$(tmpdir)
+	local -a cases=(
+		"$SWEEP --out $dir/x --paths nat --nat-ports 5000-4000"
+		"$SWEEP --out $dir/x --paths nat --nat-clients 0"
+		"$SWEEP --out $dir/x --paths nat --nat-tw-timeout 1s"
+		"$SWEEP --out $dir/x --paths veth --nat-clients 3"
+		"$LAB run --path nat --nat-ports 40000 -- 1 1"
+		"$LAB run --path nat --nat-clients 251 -- 1 1"
+	)
+	local c rc
+	for c in "${cases[@]}"; do
+		# shellcheck disable=SC2086
+		bash $c >"$dir/out" 2>"$dir/err"
+		rc=$?
+		expect_eq "exit status of '$c'" "$rc" 2
+		[ -s "$dir/out" ] && die "'$c' wrote to stdout: $(cat "$dir/out")"
+		expect_eq "stderr lines of '$c'" "$(wc -l <"$dir/err")" 1
+	done
+	bash "$SWEEP" --out "$dir/x" --paths nat --nat-ports 5000-4000 2>&1 | grep -q "'5000-4000'" || die "value not named"
+	return 0
+}
+
+run_tests
