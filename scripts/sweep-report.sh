@@ -2,7 +2,9 @@
 # scripts/sweep-report.sh: the report half of scripts/sweep.sh. From DIR/results.csv alone
 # (read by column name) it writes DIR/results.md (one row per cell, then connect latency and
 # the nat path's conntrack figures per cell) and, when gnuplot is installed,
-# DIR/finished-PATH.png, DIR/loop-time-PATH.png and DIR/heatmap.png. sweep.sh
+# DIR/finished-PATH.png, DIR/loop-time-PATH.png and DIR/heatmap.png; from a rate
+# sweep's DIR/rate-cells.csv and DIR/rate.csv, a steady-rate table (predicted against
+# measured first failure and sustainable rate) and DIR/rate-N.png per cell. sweep.sh
 # runs it at the end of a sweep; run alone, it redoes the report of an existing results dir.
 #   scripts/sweep-report.sh DIR      (GNUPLOT names gnuplot, default gnuplot)
 # Exit status: 0 done, 2 usage error (no DIR/results.csv).
@@ -42,6 +44,8 @@ sw_write_md() {
 		echo "# tcp_tw_reuse sweep"
 		echo
 		if [ -f "$dir/run.txt" ]; then sed 's/^/- /' "$dir/run.txt"; echo; fi
+		[ -f "$dir/rate-cells.csv" ] && sw_rate_md "$dir"
+		[ "$(wc -l <"$dir/results.csv")" -gt 1 ] || return 0
 		echo "One row per cell. \"finished per loop\" lists each loop's finished connections;"
 		echo "\"first failing loop\" is the first loop with a failed connection (loops count from 0);"
 		echo "\"time s\" adds up the loops' times; \"finished/s\" is the cell's finished connections over it."
@@ -186,11 +190,70 @@ sw_write_latency_md() {
 	} >>"$1/results.md"
 }
 
+# sw_rate_md DIR: the steady-rate table, one row per rate cell, with its plots.
+sw_rate_md() {
+	echo "## Steady rate"
+	echo
+	echo "One row per rate cell: the port model's prediction (from the client's header) beside"
+	echo "what happened. \"first failure\" is the time of the first failed connection since the"
+	echo "cell began; \"finished/s, last third\" counts finished connections over the last third"
+	echo "of the cell; \"sustainable\" is the model's P per hold time (none: ports do not bound it)."
+	echo
+	echo "| cell | path | tw_reuse | reuse delay ms | ports | linger | close | rate/s | s | finished | failed | first failure s | predicted s | finished/s, last third | sustainable/s | connect p99 us |"
+	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+	awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+	function v(k) { return $col[k] == "" ? "none" : $col[k] }
+	{ printf "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", NR - 1,
+	  v("path"), v("tw_reuse"), v("tw_reuse_delay_ms"), v("ports"), v("linger"), v("close"), v("rate"),
+	  v("duration_s"), v("finished"), v("failed"), v("first_failure_s"), v("predicted_first_failure_s"),
+	  v("rate_last_third"), v("predicted_rate"), v("connect_us_p99") }' "$1/rate-cells.csv"
+	local p
+	for p in "${SW_RATE_PLOTS[@]}"; do
+		echo
+		echo "![$p]($p)"
+	done
+	echo
+}
+
+# sw_rate_plot DIR: rate-N.png per rate cell, finished and failed per second over time.
+SW_RATE_PLOTS=()
+sw_rate_plot() {
+	local dir=$1 gp=${GNUPLOT:-gnuplot}
+	SW_RATE_PLOTS=()
+	[ -f "$dir/rate.csv" ] && command -v "$gp" >/dev/null 2>&1 || return 0
+	local data="$dir/.rate.dat" script="$dir/.rate.gp" n i title
+	# one gnuplot index per cell: t_s, finished/s, failed/s (counts over the interval's length)
+	awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+	{ key = $col["path"] "," $col["tw_reuse"] "," $col["tw_reuse_delay_ms"] "," $col["ports"] "," \
+	        $col["reuseport"] "," $col["linger"] "," $col["close"] "," $col["rate"]
+	  if (key != last) { if (NR > 2) { print ""; print "" }; last = key; prev = 0; printf "# %s\n", key }
+	  len = $col["t_s"] - prev; prev = $col["t_s"]; if (len <= 0) len = 1
+	  print $col["t_s"], $col["finished"] / len, $col["failed"] / len }' "$dir/rate.csv" >"$data"
+	n=$(($(wc -l <"$dir/rate-cells.csv") - 1))
+	: >"$script"
+	for ((i = 0; i < n; i++)); do
+		title=$(awk -F, -v k=$((i + 2)) 'NR == k { printf "cell %d: path %s, tw_reuse %s, %s ports, linger %s, close %s, %s/s", k - 1, $1, $2, $4, $6, $7, $8 }' "$dir/rate-cells.csv")
+		cat >>"$script" <<EOF
+set terminal pngcairo size 900,450 font ',9'
+set output '$dir/rate-$((i + 1)).png'
+set title '$title' noenhanced
+set xlabel 'seconds since the cell began'; set ylabel 'connections a second'
+set yrange [0:*]; set grid; set key top right
+plot '$data' index $i using 1:2 with linespoints title 'finished/s', '' index $i using 1:3 with linespoints title 'failed/s'
+unset output
+EOF
+		SW_RATE_PLOTS+=("rate-$((i + 1)).png")
+	done
+	"$gp" "$script" 2>"$dir/.rate.err" || { sw_note "gnuplot failed: $(head -c 300 "$dir/.rate.err")"; SW_RATE_PLOTS=(); }
+	rm -f "$data" "$script" "$dir/.rate.err"
+}
+
 sw_report() {
-	sw_plot "$1"
+	sw_rate_plot "$1"
+	[ "$(wc -l <"$1/results.csv")" -gt 1 ] && sw_plot "$1"
 	sw_write_md "$1"
 	sw_write_latency_md "$1"
-	sw_note "wrote $1/results.csv, $1/results.md${SW_PLOTS[*]:+ and ${SW_PLOTS[*]}}"
+	sw_note "wrote $1/results.csv, $1/results.md${SW_PLOTS[*]:+ and ${SW_PLOTS[*]}}${SW_RATE_PLOTS[*]:+ ${SW_RATE_PLOTS[*]}}"
 }
 
 case ${1:-} in

@@ -45,6 +45,11 @@ DIR/loop-time-PATH.png and DIR/heatmap.png. A progress line per cell goes to std
   --interval MS          pause between loops (default 0); the reuse delay only lets
                          reuse show when loops are spaced by more than it
   --payload BYTES        per connection (default 100)
+  --rate LIST            rate cells instead of loops: `twtest client --rate R` for each R
+                         (new connections a second, 1-1000000), over the same axes; writes
+                         DIR/rate.csv (one row per cell and report interval) and
+                         DIR/rate-cells.csv (one row per cell: predicted against measured)
+  --duration S           seconds of each rate cell (1-3600; needed with --rate)
   --timestamps 0|1       net.ipv4.tcp_timestamps (default 1)
   --max-tw-buckets N     net.ipv4.tcp_max_tw_buckets (default: the kernel's)
   --rfc1337 0|1          net.ipv4.tcp_rfc1337 (default: the kernel's)
@@ -109,7 +114,7 @@ sw_parse_args() {
 	SW_PRESET=quick SW_OUT="" SW_PATHS="" SW_TWR=0,1,2 SW_DELAYS="" SW_RP=0,1 SW_LG=0,1
 	SW_CLOSE=client SW_RANGE="" SW_LOOPS="" SW_CONNS="" SW_INTERVAL=0 SW_PAYLOAD=100
 	SW_TS=1 SW_MAXTW="" SW_RFC="" SW_HOST="" SW_PORT=4000 SW_CPFX_STR="" SW_SPFX_STR=""
-	SW_REMOTE_TWTEST="" SW_DRAIN=120 SW_REPORT_ONLY="" SW_TWTEST=""
+	SW_REMOTE_TWTEST="" SW_DRAIN=120 SW_REPORT_ONLY="" SW_TWTEST="" SW_RATES="" SW_DURATION=""
 	SW_NAT_K="" SW_NAT_PORTS="" SW_NAT_RF=0 SW_NAT_TW=""
 	local seen=" "
 	while [ $# -gt 0 ]; do
@@ -144,6 +149,10 @@ sw_parse_args() {
 		--conns) sw_check_num --conns "$v" 1 10000000; SW_CONNS=$v ;;
 		--interval) sw_check_num --interval "$v" 0 3600000; SW_INTERVAL=$v ;;
 		--payload) sw_check_num --payload "$v" 1 67108864; SW_PAYLOAD=$v ;;
+		--rate) sw_check_list --rate "$v" '[1-9][0-9]{0,6}'
+			local r; for r in ${v//,/ }; do sw_check_num --rate "$r" 1 1000000; done
+			SW_RATES=$v ;;
+		--duration) sw_check_num --duration "$v" 1 3600; SW_DURATION=$v ;;
 		--timestamps) sw_check_num --timestamps "$v" 0 1; SW_TS=$v ;;
 		--max-tw-buckets) sw_check_num --max-tw-buckets "$v" 0 100000000; SW_MAXTW=$v ;;
 		--rfc1337) sw_check_num --rfc1337 "$v" 0 1; SW_RFC=$v ;;
@@ -162,6 +171,8 @@ sw_parse_args() {
 	done
 	[ -n "$SW_REPORT_ONLY" ] && return 0
 	[ -n "$SW_OUT" ] || sw_usage_err "missing --out DIR"
+	[ -n "$SW_RATES" ] && [ -z "$SW_DURATION" ] && sw_usage_err "--rate needs --duration S"
+	[ -z "$SW_RATES" ] && [ -n "$SW_DURATION" ] && sw_usage_err "--duration needs --rate LIST"
 	if [ -z "$SW_HOST" ]; then
 		[ -n "$SW_CPFX_STR$SW_SPFX_STR" ] && sw_usage_err "--client-prefix and --server-prefix need --host"
 		[ -n "$SW_PATHS" ] || SW_PATHS=lo,veth
@@ -203,6 +214,8 @@ sw_check_nat_args() {
 			sw_usage_err "--nat-* options need --paths with nat"
 		return 0
 	fi
+	# a rate run's records are intervals, which sw_nat_merge does not add up
+	[ -n "$SW_RATES" ] && sw_usage_err "--rate is not supported on the nat path yet: run lab.sh run --path nat -- --rate R --duration S"
 	: "${SW_NAT_K:=2}" "${SW_NAT_PORTS:=40000-40099}"
 }
 
@@ -302,10 +315,11 @@ sw_drained() { ! n=$(sw_tw_left "$1" "$2") || [ "$n" -eq 0 ]; }
 
 # --- one cell ------------------------------------------------------------------------
 
-# sw_cell PATH CLOSE DELAY TW_REUSE REUSEPORT LINGER: run it, append to results.csv.
+# sw_cell PATH CLOSE DELAY TW_REUSE REUSEPORT LINGER [RATE]: run it, append to results.csv
+# (with RATE: a rate cell, appended to rate.csv and rate-cells.csv).
 sw_cell() {
-	local path=$1 close=$2 delay=$3 twr=$4 rp=$5 lg=$6
-	local raw="$SW_OUT/raw/$path-$close-d$delay-r$twr-p$rp-l$lg.csv" dst
+	local path=$1 close=$2 delay=$3 twr=$4 rp=$5 lg=$6 rate=${7:-}
+	local raw="$SW_OUT/raw/$path-$close-d$delay-r$twr-p$rp-l$lg${rate:+-R$rate}.csv" dst
 	if [ "$path" = host ]; then
 		sw_drain || return 1
 		dst=$SW_HOST
@@ -330,6 +344,8 @@ sw_cell() {
 	fi
 	local args=(client "$dst" "$SW_LOOPS" "$SW_CONNS" --port "$SW_PORT" --format csv
 		--close "$close" --payload "$SW_PAYLOAD" --interval "$SW_INTERVAL")
+	[ -n "$rate" ] && args=(client "$dst" --rate "$rate" --duration "$SW_DURATION" --port "$SW_PORT"
+		--format csv --close "$close" --payload "$SW_PAYLOAD")
 	[ "$rp" = 1 ] && args+=(--reuseport)
 	[ "$lg" = 1 ] && args+=(--linger)
 	local rc=0
@@ -353,7 +369,42 @@ sw_cell() {
 		sw_err "client failed (exit $rc) in cell $path close=$close delay=$delay tw_reuse=$twr reuseport=$rp linger=$lg: $(head -c 300 "$raw.err")"
 		return 1
 	fi
-	sw_append "$path" "$raw" || return 1
+	if [ -n "$rate" ]; then
+		sw_append_rate "$path,$twr,$delay,$SW_NPORTS,$rp,$lg,$close,$rate" "$raw" || return 1
+	else
+		sw_append "$path" "$raw" || return 1
+	fi
+}
+
+SW_RATE_COLUMNS="path,tw_reuse,tw_reuse_delay_ms,ports,reuseport,linger,close,rate,interval,t_s,due,started,finished,failed,inflight,lag_ms_p99,connect_us_p50,connect_us_p99,connect_us_max,time_wait,tw_recycled,eaddrnotavail,failed_by"
+SW_RATE_CELL_COLUMNS="path,tw_reuse,tw_reuse_delay_ms,ports,reuseport,linger,close,rate,duration_s,due,finished,failed,first_failed_interval,first_failure_s,predicted_first_failure_s,rate_last_third,predicted_rate,connect_us_p99,lag_ms_p99"
+
+# sw_append_rate CELL RAW: the rate client's CSV (read by column name) as rate.csv rows, one
+# per interval, and its summary as a rate-cells.csv row; CELL is the cell's leading columns.
+sw_append_rate() {
+	awk -F, -v OFS=, -v cell="$1" -v dur="$SW_DURATION" -v rows="$SW_OUT/rate.csv" -v cells="$SW_OUT/rate-cells.csv" '
+	NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+	{
+		fb = $col["failed_by"]; ena = 0
+		m = split(fb, causes, " ")
+		for (i = 1; i <= m; i++)
+			if (causes[i] ~ /\/EADDRNOTAVAIL=/) { sub(/.*=/, "", causes[i]); ena += causes[i] }
+	}
+	$col["type"] == "interval" {
+		print cell, $col["interval"], $col["t_s"], $col["due"], $col["started"], $col["finished"],
+		      $col["failed"], $col["inflight"], $col["lag_ms_p99"], $col["connect_us_p50"],
+		      $col["connect_us_p99"], $col["connect_us_max"], $col["time_wait"],
+		      $col["kernel_TWRecycled"], ena, fb >>rows
+		n++
+	}
+	$col["type"] == "summary" {
+		print cell, dur, $col["due"], $col["finished"], $col["failed"], $col["first_failed_interval"],
+		      $col["first_failure_s"], $col["predicted_first_failure_s"], $col["rate_last_third"],
+		      $col["predicted_rate"], $col["connect_us_p99"], $col["lag_ms_p99"] >>cells
+		s++
+	}
+	END { if (n == 0 || s != 1) { print "sweep: the rate client CSV has no interval or summary rows" > "/dev/stderr"; exit 1 } }
+	' "$2"
 }
 
 # sw_nat_clients RAW CLIENT-ARGS...: run `twtest client DST CLIENT-ARGS` in each of the nat
@@ -490,7 +541,8 @@ sw_main() {
 		SW_DELAYS=kernel
 		[ "$SW_PRESET" = quick ] && [ -e /proc/sys/net/ipv4/tcp_tw_reuse_delay ] && SW_DELAYS=1000,1
 	fi
-	local -a paths closes delays twrs rps lgs
+	local -a paths closes delays twrs rps lgs rates=("")
+	[ -n "$SW_RATES" ] && IFS=, read -ra rates <<<"$SW_RATES"
 	IFS=, read -ra paths <<<"$SW_PATHS"; IFS=, read -ra closes <<<"$SW_CLOSE"
 	IFS=, read -ra delays <<<"$SW_DELAYS"; IFS=, read -ra twrs <<<"$SW_TWR"
 	IFS=, read -ra rps <<<"$SW_RP"; IFS=, read -ra lgs <<<"$SW_LG"
@@ -505,46 +557,66 @@ sw_main() {
 	fi
 
 	local -a cells=()
-	local p c d r rp lg
+	local p c d r rp lg R
 	for p in "${paths[@]}"; do for c in "${closes[@]}"; do for d in "${delays[@]}"; do
-	for r in "${twrs[@]}"; do for rp in "${rps[@]}"; do for lg in "${lgs[@]}"; do
+	for r in "${twrs[@]}"; do for rp in "${rps[@]}"; do for lg in "${lgs[@]}"; do for R in "${rates[@]}"; do
 		if [ "$lg" = 1 ] && [ "$c" = shutdown ]; then continue; fi # twtest refuses the pair
 		# The reuse delay means nothing with reuse off: such cells run with the first delay only.
 		if [ "$r" = 0 ] && [ "$d" != "${delays[0]}" ]; then continue; fi
-		cells+=("$p $c $d $r $rp $lg")
-	done; done; done; done; done; done
+		cells+=("$p $c $d $r $rp $lg $R")
+	done; done; done; done; done; done; done
 	local n=${#cells[@]}
 
 	{
 		echo "preset: $SW_PRESET"
 		echo "kernel: $(uname -sr)"
 		echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-		echo "cells: $n, each $SW_LOOPS loops of $SW_CONNS connections, ports $SW_RANGE ($SW_NPORTS), interval ${SW_INTERVAL} ms"
+		if [ -n "$SW_RATES" ]; then
+			echo "cells: $n, each $SW_DURATION s at one of the rates $SW_RATES a second, ports $SW_RANGE ($SW_NPORTS)"
+		else
+			echo "cells: $n, each $SW_LOOPS loops of $SW_CONNS connections, ports $SW_RANGE ($SW_NPORTS), interval ${SW_INTERVAL} ms"
+		fi
 		echo "command: scripts/sweep.sh $*"
 		[ -n "$SW_NAT_K" ] && echo "nat: $SW_NAT_K clients, NAT ports $SW_NAT_PORTS, fully-random $SW_NAT_RF, conntrack TIME_WAIT timeout ${SW_NAT_TW:-kernel}"
 		echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs; timings depend on it)"
 	} >"$SW_OUT/run.txt"
 	echo "$SW_COLUMNS" >"$SW_OUT/results.csv"
+	if [ -n "$SW_RATES" ]; then
+		echo "$SW_RATE_COLUMNS" >"$SW_OUT/rate.csv"
+		echo "$SW_RATE_CELL_COLUMNS" >"$SW_OUT/rate-cells.csv"
+	fi
 
 	# A first guess from a per-connection cost, refined from the cells already run.
 	# (0.5 s a cell, 0.3 ms a connection: what a 2-core machine took in the quick preset)
 	local guess_ms=$(( n * (500 + SW_LOOPS * SW_INTERVAL + SW_LOOPS * SW_CONNS * 3 / 10) ))
+	[ -n "$SW_RATES" ] && guess_ms=$(( n * (1500 + ${SW_DURATION:-0} * 1000) ))
 	local drain_note=""
 	[ "$SW_PATHS" = host ] && drain_note=", plus up to 60 s of TIME_WAIT drain before each cell"
-	sw_note "$n cells of $SW_LOOPS loops x $SW_CONNS connections, ports $SW_RANGE; estimated total $(sw_fmt_s $((guess_ms / 1000 + 1)))$drain_note"
+	local what="$SW_LOOPS loops x $SW_CONNS connections"
+	[ -n "$SW_RATES" ] && what="$SW_DURATION s at $SW_RATES connections/s"
+	sw_note "$n cells of $what, ports $SW_RANGE; estimated total $(sw_fmt_s $((guess_ms / 1000 + 1)))$drain_note"
 
 	local i=0 t0=$SECONDS cell
 	for cell in "${cells[@]}"; do
 		i=$((i + 1))
-		read -r p c d r rp lg <<<"$cell"
+		R=""
+		read -r p c d r rp lg R <<<"$cell"
 		local ct0=$EPOCHREALTIME
-		sw_cell "$p" "$c" "$d" "$r" "$rp" "$lg" || return 1
+		sw_cell "$p" "$c" "$d" "$r" "$rp" "$lg" "$R" || return 1
 		local line
-		line=$({ head -1 "$SW_OUT/results.csv"; tail -n "$SW_LOOPS" "$SW_OUT/results.csv"; } | awk -F, '
-			NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-			{ fin += $col["finished"]; tot += $col["conns"]
-			  if ($col["failed"] > 0 && first == "") first = $col["loop"] }
-			END { printf "finished %d/%d, first failing loop %s", fin, tot, (first == "" ? "none" : first) }')
+		if [ -n "$R" ]; then
+			line=$({ head -1 "$SW_OUT/rate-cells.csv"; tail -n 1 "$SW_OUT/rate-cells.csv"; } | awk -F, '
+				NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+				function s(v) { return v == "" ? "none" : v " s" }
+				{ printf "rate %s: finished %d/%d, first failure %s (predicted %s)", $col["rate"],
+				  $col["finished"], $col["due"], s($col["first_failure_s"]), s($col["predicted_first_failure_s"]) }')
+		else
+			line=$({ head -1 "$SW_OUT/results.csv"; tail -n "$SW_LOOPS" "$SW_OUT/results.csv"; } | awk -F, '
+				NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+				{ fin += $col["finished"]; tot += $col["conns"]
+				  if ($col["failed"] > 0 && first == "") first = $col["loop"] }
+				END { printf "finished %d/%d, first failing loop %s", fin, tot, (first == "" ? "none" : first) }')
+		fi
 		local el=$((SECONDS - t0)) left
 		left=$(( el * (n - i) / i ))
 		sw_note "[$i/$n] path=$p tw_reuse=$r delay=$d reuseport=$rp linger=$lg close=$c: $line ($(awk -v a="$ct0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s; elapsed $(sw_fmt_s $el), about $(sw_fmt_s $left) left)"

@@ -97,6 +97,28 @@ test_sweep_tw_reuse_2_helps_loopback_only() {
 	expect_eq "reuse delay in the rows" "$(cell "$d" tw_reuse_delay_ms path=lo tw_reuse=2 loop=0)" 1
 }
 
+# Rule (issue 11): rate cells write one rate.csv row per cell and interval and one
+# rate-cells.csv row per cell with the model beside the measurement: 100 ports at 50/s with
+# reuse off run out at P/R = 2 s (the first failure within 0.25 s of it, a loaded-machine
+# margin), with --linger never; results.md gets the steady-rate table.
+test_sweep_rate_cells() {
+	need_root
+	local d; d=$(tmpdir)/rate
+	sweep "$d" --paths veth --tw-reuse 0 --reuseport 0 --linger 0,1 --port-range 40000-40099 \
+		--rate 50 --duration 3 || die "sweep failed: $(tail -3 "$d.err")"
+	local cells="$d/rate-cells.csv"
+	expect_eq "rate cells" "$(($(wc -l <"$cells") - 1))" 2
+	rcell() { awk -F, -v want="$1" -v lg="$2" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+		$col["linger"] == lg { print $col[want] }' "$cells"; }
+	expect_eq "finished, reuse off" "$(rcell finished 0)" 100
+	expect_eq "predicted first failure" "$(rcell predicted_first_failure_s 0)" 2.000
+	awk -v t="$(rcell first_failure_s 0)" 'BEGIN { exit !(t >= 1.99 && t <= 2.25) }' ||
+		die "first failure at $(rcell first_failure_s 0) s"
+	expect_eq "failed, linger" "$(rcell failed 1)" 0
+	expect_eq "interval rows" "$(($(wc -l <"$d/rate.csv") - 1))" 6
+	grep -q '^## Steady rate' "$d/results.md" || die "no steady-rate table in results.md"
+}
+
 # Rule: the client's CSV is read by column name: a client printing its columns in another
 # order, with extra ones, lands in the right results.csv columns (time_wait passed through).
 test_sweep_reads_client_columns_by_name() {
@@ -280,6 +302,11 @@ test_sweep_bad_input_exit_2() {
 		"$SWEEP --out $dir/x --client-prefix ssh"
 		"$SWEEP --out $dir/x --host 198.18.0.2 --close server"
 		"$SWEEP --report-only $dir/nothing-here"
+		"$SWEEP --out $dir/x --rate 0 --duration 1"
+		"$SWEEP --out $dir/x --rate 50,x --duration 1"
+		"$SWEEP --out $dir/x --rate 50"
+		"$SWEEP --out $dir/x --duration 5"
+		"$SWEEP --out $dir/x --rate 50 --duration 3601"
 		"$LAB frobnicate"
 		"$LAB up --path eth0"
 		"$LAB run --port 0 -- 1 1"
