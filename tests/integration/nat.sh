@@ -164,6 +164,34 @@ test_nat_lab_stays_in_its_namespaces() {
 	expect_eq "namespaces left" "$(ip netns list | grep -c -- "^${TW_PREFIX}-nl-")" 0
 }
 
+# Rule: Ctrl-C during a nat run removes the router, server and client namespaces (and so
+# the router's rules) and ends the processes in them; lab.sh exits 130.
+test_nat_interrupt_cleans_up() {
+	need_root; need_nft
+	# A background job of a script starts with SIGINT ignored, which bash cannot undo: perl
+	# puts the default back, as a terminal's Ctrl-C would find it.
+	command -v perl >/dev/null || skip "perl needed to restore SIGINT for a background job"
+	local p="${TW_PREFIX}-ni"
+	LAB_PREFIX=$p TWTEST=$TWTEST perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die' bash "$LAB" run \
+		--path nat --nat-clients 2 --nat-ports 40000-40009 -- 1000 5 --interval 50 >/dev/null 2>&1 &
+	local pid=$! pids=""
+	lab_wait_until 10000 nat_run_busy "$p" || { kill -INT "$pid"; wait "$pid"; die "no clients seen in $p's namespaces"; }
+	kill -INT "$pid"
+	wait "$pid"
+	expect_eq "exit status" "$?" 130
+	expect_eq "namespaces left" "$(ip netns list | grep -c -- "^$p-")" 0
+	local q
+	for q in $pids; do kill -0 "$q" 2>/dev/null && die "process $q of the run still runs"; done
+	return 0
+}
+
+# nat_run_busy PREFIX: both client namespaces of that run have a process; sets pids.
+nat_run_busy() {
+	local a b
+	a=$(ip netns pids "$1-c1-1" 2>/dev/null) && b=$(ip netns pids "$1-c1-2" 2>/dev/null) &&
+		[ -n "$a" ] && [ -n "$b" ] && pids="$a $b $(ip netns pids "$1-s1" 2>/dev/null)"
+}
+
 # Rule: bad nat input gets one line naming the value and exit 2.
 test_nat_bad_input_exit_2() {
 	local dir; dir=$(tmpdir)
