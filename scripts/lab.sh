@@ -405,9 +405,15 @@ lab_run_clients() {
 	local i n=${#LAB_CNSES[@]} rc=0 r
 	local -a pids=()
 	lab_tmpdir || return 1
+	[ "$n" = 1 ] && [ "$LAB_PATH" = nat ] && echo "# client 1 of 1 (${LAB_CNSES[0]})"
 	for ((i = 0; i < n; i++)); do
-		ip netns exec "${LAB_CNSES[i]}" "$(lab_twtest)" client "$LAB_DST" "$@" \
-			>"$LAB_TMP/client.$i.out" </dev/null &
+		# one client streams its records as they come; K are printed one after another
+		if [ "$n" = 1 ]; then
+			ip netns exec "${LAB_CNSES[i]}" "$(lab_twtest)" client "$LAB_DST" "$@" </dev/null &
+		else
+			ip netns exec "${LAB_CNSES[i]}" "$(lab_twtest)" client "$LAB_DST" "$@" </dev/null \
+				>"$LAB_TMP/client.$i.out" &
+		fi
 		pids+=($!)
 		lab_track $!
 	done
@@ -415,8 +421,10 @@ lab_run_clients() {
 		r=0
 		lab_reap "${pids[i]}" || r=$?
 		[ $rc -eq 0 ] && rc=$r
-		[ "$LAB_PATH" = nat ] && echo "# client $((i + 1)) of $n (${LAB_CNSES[i]})"
-		cat "$LAB_TMP/client.$i.out"
+		if [ "$n" -gt 1 ]; then
+			echo "# client $((i + 1)) of $n (${LAB_CNSES[i]})"
+			cat "$LAB_TMP/client.$i.out"
+		fi
 	done
 	if [ "$LAB_PATH" = nat ]; then
 		echo "# router ($LAB_RNS)"
