@@ -9,12 +9,14 @@
 
 #include "addrlist.h"
 #include "parse.h"
+#include "portlist.h"
 
 #define TWTEST_DEFAULT_PORT 4000
 #define TWTEST_DEFAULT_PAYLOAD 100
 #define TWTEST_MAX_PAYLOAD (64u << 20)
 #define TWTEST_MAX_CONNS 10000000u
 #define TWTEST_MAX_THREADS 64
+#define TWTEST_MAX_SERVER_PORTS 256 /* listening ports of one server (each thread opens all) */
 
 enum output_format { FORMAT_TEXT, FORMAT_CSV, FORMAT_JSON };
 
@@ -89,7 +91,8 @@ struct client_opts {
 struct server_opts {
 	const char *bind_name;   /* --bind as given, or NULL for every address */
 	struct endpoint bind;
-	uint16_t port;
+	uint16_t port;           /* the first listening port */
+	struct portlist ports;   /* every --port (a list or range), each one listened on */
 	uint32_t payload;
 	enum server_close close_mode;
 	int reuseaddr;
