@@ -133,6 +133,9 @@ rm_reuse_setup() {
 
 # --- row 1: bind modes x destinations x tcp_tw_reuse ------------------------------------
 
+declare -A RM_MODE_TEXT=([none]="(plain connect())" [bind0]="--bind 127.0.0.1"
+	[reuseaddr]="--bind 127.0.0.1 --reuseaddr" [noport]="--bind 127.0.0.1 --bind-no-port")
+
 # rm_mode_flags MODE: the client options of a bind mode.
 rm_mode_flags() {
 	case $1 in
@@ -177,7 +180,7 @@ rm_row1() {
 				cells+=" $RM_B/$RM_P ($RM_B_CAUSE) |"
 			done
 		done
-		RM_DETAIL+=("| $mode \`$(rm_mode_flags "$mode")\` |$cells")
+		RM_DETAIL+=("| $mode \`${RM_MODE_TEXT[$mode]}\` |$cells")
 	done
 	# SO_REUSEADDR with net.ipv4.ip_autobind_reuse=1, both runs and only the second with it
 	rm_fill_probe reuseaddr reuseaddr 1 net.ipv4.tcp_tw_reuse=0 net.ipv4.ip_autobind_reuse=1 "${RM_FAST[@]}"
@@ -419,7 +422,7 @@ rm_row8() {
 	rm_metric 8 orphan fin_wait2 "$RM_FW2"; rm_metric 8 orphan finished "$RM_B"
 	rm_metric 8 orphan recycled "$RM_B_RECYCLED"
 	if [ "$RM_FW2" = "$RM_P" ] && [ "$RM_B" = 0 ] && [ "$base" = "$RM_P" ]; then
-		v="holds on this kernel (tw_substate FIN_WAIT2 is never reused, Linux 6.12+ and stable)"
+		v="holds on this kernel: tcp_twsk_unique refuses a TIME_WAIT whose substate is FIN_WAIT2 (a 2024 fix, also in stable kernels)"
 	elif [ "$RM_B" = "$RM_P" ]; then
 		v="does not hold here: this kernel reuses them"
 	else
@@ -437,30 +440,33 @@ rm_row8() {
 rm_slab() { awk -v n="$1" '$1 == n { print $2, $4; f = 1 } END { if (!f) print 0, 0 }' /proc/slabinfo 2>/dev/null || echo "0 0"; }
 
 rm_row9() {
-	local want=$RM_TW srcs loops before after size tw kb per v
+	local want=$RM_TW srcs loops before after size tw fin mem mb v
 	# 4 source addresses keep each one's port search under half the range (where it is fast)
 	srcs=4 loops=$(( (want + 9999) / 10000 ))
 	rm_up lo net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=0
 	rm_serve "$RM_PORT"
 	read -r before size < <(rm_slab tw_sock_TCP)
 	rm_client "$loops" $((want / loops)) --port "$RM_PORT" --bind "127.0.0.1-127.0.0.$srcs" --bind-no-port
-	tw=$(ip netns exec "$LAB_CNS" awk '$1 == "TCP:" { for (i = 2; i < NF; i++) if ($i == "tw") print $(i + 1) }' /proc/net/sockstat)
+	fin=$(rm_get finished)
+	read -r tw mem < <(ip netns exec "$LAB_CNS" awk '$1 == "TCP:" {
+		for (i = 2; i < NF; i++) { if ($i == "tw") t = $(i + 1); if ($i == "mem") m = $(i + 1) }
+		print t, m }' /proc/net/sockstat)
 	read -r after size < <(rm_slab tw_sock_TCP)
 	lab_cell_down
-	kb=$(( (after - before) * size / 1024 ))
-	per=$(( tw > 0 ? (after - before) * size / tw : 0 ))
-	rm_metric 9 memory time_wait "$tw"; rm_metric 9 memory slab_objects $((after - before))
-	rm_metric 9 memory object_size "$size"; rm_metric 9 memory slab_kb "$kb"
+	mb=$(awk -v n="$tw" -v s="$size" 'BEGIN { printf "%.1f", n * s / 1048576 }')
+	rm_metric 9 memory finished "$fin"; rm_metric 9 memory time_wait "$tw"
+	rm_metric 9 memory object_size "$size"; rm_metric 9 memory slab_delta $((after - before))
+	rm_metric 9 memory tcp_mem_pages "$mem"
 	if [ "$size" = 0 ]; then
 		v="not measured: no tw_sock_TCP in /proc/slabinfo"
 	elif [ "$tw" -ge $((want * 9 / 10)) ]; then
-		v="holds: about $(( size * 100000 / 1048576 )) MB per 100k TIME_WAIT sockets (objects of $size bytes, plus a port bucket each)"
+		v="holds: $(awk -v s="$size" 'BEGIN { printf "%.0f", s * 100000 / 1048576 }') MB per 100k TIME_WAIT sockets, no buffers"
 	else
 		v="not measured: only $tw TIME_WAIT sockets were made"
 	fi
 	rm_row 9 "TIME_WAIT costs little memory (\"not that much\")" "seed 004 (vincent.bernat.ch 2014)" \
 		"remedies.sh --rows 9 --tw $want" \
-		"$tw TIME_WAIT (sockstat); tw_sock_TCP grew by $((after - before)) objects of $size B = $kb KB (slab is machine-wide: other work on the machine adds noise)" "$v"
+		"$fin connections, $tw TIME_WAIT (sockstat) x $size B (a tw_sock_TCP object) = $mb MB; TCP buffer pages: $mem; the machine-wide slab grew by $((after - before)) objects meanwhile (others' sockets come and go)" "$v"
 }
 
 # --- row 10: tcp_tw_recycle -------------------------------------------------------------------------
