@@ -91,6 +91,8 @@ test_source_addresses_multiply() {
 # loops of 100 on 200 ports all finish); the server's namespace holds the TIME_WAIT.
 test_server_closes_first() {
 	rm_setup
+	RM_CSV=$(tmpdir)/m.csv
+	: >"$RM_CSV"
 	rm_row6
 	grep -q '^6,server_first,finished,400$' "$RM_CSV" || die "finished: $(cat "$RM_CSV")"
 	grep -q '^6,server_first,client_tw,0$' "$RM_CSV" || die "client TIME_WAIT: $(cat "$RM_CSV")"
