@@ -422,7 +422,7 @@ rm_row8() {
 	rm_metric 8 orphan fin_wait2 "$RM_FW2"; rm_metric 8 orphan finished "$RM_B"
 	rm_metric 8 orphan recycled "$RM_B_RECYCLED"
 	if [ "$RM_FW2" = "$RM_P" ] && [ "$RM_B" = 0 ] && [ "$base" = "$RM_P" ]; then
-		v="holds on this kernel: tcp_twsk_unique refuses a TIME_WAIT whose substate is FIN_WAIT2 (a 2024 fix, also in stable kernels)"
+		v="holds on this kernel: tcp_twsk_unique refuses a TIME_WAIT whose substate is FIN_WAIT2 (Linux 6.12 and stable kernels)"
 	elif [ "$RM_B" = "$RM_P" ]; then
 		v="does not hold here: this kernel reuses them"
 	else
