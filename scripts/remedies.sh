@@ -38,7 +38,6 @@ RM_PORT=5000          # the server's first port (outside every range used here)
 RM_N=0                # client runs so far (names their output files)
 RM_TABLE=()           # markdown rows of the claims table
 RM_DETAIL=()          # markdown rows of the bind-mode matrix (row 1)
-RM_FAILED=0
 
 rm_die() { echo "remedies: $*" >&2; exit 1; }
 rm_note() { echo "remedies: $*" >&2; }
