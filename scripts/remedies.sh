@@ -231,6 +231,65 @@ rm_row1() {
 	rm_row 1d "SO_REUSEADDR (kernel 3.7+) lets a client reuse ports held by TIME_WAIT" "seed 002 remedy 7" \
 		"remedies.sh --rows 1 (--reuseaddr, with and without --bind)" \
 		"plain connect(): ${got[plain_reuseaddr]}/$RM_P with it, $plain without; bind(): ${got[reuseaddr.r0.d1]}/$RM_P; with ip_autobind_reuse=1: ${got[autobind.both]}/$RM_P ($ab_cause, TWRecycled $ab_recycled even with tcp_tw_reuse=0), ${got[autobind.second]}/$RM_P if the TIME_WAIT sockets lacked it" "$v"
+	rm_row1_spread
+}
+
+# rm_spread_case MODE DSTS PORTS: one client run of 4 x 200 connections, spread round-robin
+# over 4 destinations (DSTS and PORTS as the client takes them), 200 ports, reuse off; the
+# server listens on every address; sets RM_FIN and RM_B_CAUSE.
+rm_spread_case() {
+	local mode=$1 dsts=$2 ports=$3
+	rm_up lo net.ipv4.ip_local_port_range="$RM_RANGE" net.ipv4.tcp_tw_reuse=0
+	lab_spawn_server ip netns exec "$LAB_SNS" "$(lab_twtest)" server --port "$RM_PORT-$((RM_PORT + 3))" ||
+		rm_die "server did not start: $(head -c 300 "$LAB_SERVER_OUT")"
+	local dst=$LAB_DST
+	LAB_DST=$dsts
+	# shellcheck disable=SC2046
+	rm_client 1 $((4 * RM_P)) --port "$ports" $(rm_mode_flags "$mode")
+	LAB_DST=$dst
+	RM_FIN=$(rm_get finished) RM_B_CAUSE=$(rm_cause)
+	lab_cell_down
+}
+
+# rm_client_takes DSTS PORTS: does this twtest's client accept these (exit 2 if not)? One
+# connection, to nothing, in a namespace of its own.
+rm_client_takes() {
+	rm_up lo
+	local rc=0
+	ip netns exec "$LAB_CNS" "$(lab_twtest)" client "$1" 1 1 --port "$2" --timeout 200 \
+		>/dev/null 2>&1 </dev/null || rc=$?
+	lab_cell_down
+	[ $rc != 2 ]
+}
+
+# 1e: D destinations in one run (the client's DSTIP and --port lists): D x P connections for
+# connect(), P for bind(). Skipped when this twtest's client takes no lists.
+rm_row1_spread() {
+	local ports="$RM_PORT-$((RM_PORT + 3))" res="" ok=1 mode kind v
+	for kind in ports addrs; do
+		local dsts=127.0.0.1 p=$ports
+		[ $kind = addrs ] && dsts=127.0.0.1-127.0.0.4 p=$RM_PORT
+		rm_client_takes "$dsts" "$p" || continue
+		res+="${res:+; }4 destination $kind:"
+		for mode in none bind0 noport; do
+			rm_spread_case "$mode" "$dsts" "$p"
+			rm_metric 1 "spread.$kind.$mode" finished "$RM_FIN"
+			res+=" ${RM_MODE_TEXT[$mode]} $RM_FIN"
+			case $mode in
+			bind0) [ "$RM_FIN" = "$RM_P" ] || ok=0 ;;
+			*) [ "$RM_FIN" = $((4 * RM_P)) ] || ok=0 ;;
+			esac
+		done
+	done
+	if [ -z "$res" ]; then
+		rm_row 1e "D destinations: D x P connections with connect(), P with bind()" "issue 13" \
+			"client DSTIP and --port lists" "not measured: this twtest's client takes one destination" "not measured"
+		return
+	fi
+	if [ $ok = 1 ]; then v="holds"; else v="does not hold here"; fi
+	rm_row 1e "D destinations: D x P connections with connect(), P with bind()" "issue 13" \
+		"remedies.sh --rows 1 (one run of 800 over --port $ports, or DSTIP 127.0.0.1-127.0.0.4)" \
+		"P=$RM_P ports, 800 connections; $res finished" "$v"
 }
 
 # --- row 2: tcp_tw_reuse needs timestamps on both sides --------------------------------
