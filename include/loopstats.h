@@ -19,6 +19,7 @@ enum fail_stage {
 	STAGE_ECHO,        /* the echo was short, wrong or too long */
 	STAGE_TIMEOUT,     /* --timeout passed */
 	STAGE_INTERRUPTED, /* the run was interrupted with the connection open */
+	STAGE_SHED,        /* rate mode: due while --max-inflight were in flight, not started */
 	STAGE_COUNT
 };
 
@@ -50,6 +51,15 @@ struct loop_result {
 	struct kcounters kernel;  /* counter deltas over the loop (kernel.present: which) */
 	uint64_t wait_clear_ns;   /* --wait-clear: time waited before the loop */
 	uint64_t wait_clear_left; /* --wait-clear: TIME_WAIT left when the loop began */
+	/* Rate mode (one result per report interval): connections due in the interval, of
+	 * them started (the others shed), in flight at its end, and how late they started. */
+	uint64_t due, started, inflight;
+	struct histogram lag_us;
+	uint64_t t_ns;             /* the interval's end, since the run began */
+	uint32_t first_failed;     /* 1 + the first interval with a failure; 0: none */
+	uint64_t first_fail_ns;    /* 1 + ns from the run's start to the first failure; 0: none */
+	uint64_t tail_finished;    /* finished in the run's last third, and that third's length */
+	uint64_t tail_ns;
 };
 
 #define MEASURED_TIME_WAIT 1u  /* time_wait is valid */

@@ -8,8 +8,8 @@
 #include <stdint.h>
 
 #include "addrlist.h"
-#include "parse.h"
 #include "portlist.h"
+#include "parse.h"
 
 #define TWTEST_DEFAULT_PORT 4000
 #define TWTEST_DEFAULT_PAYLOAD 100
@@ -17,6 +17,8 @@
 #define TWTEST_MAX_CONNS 10000000u
 #define TWTEST_MAX_THREADS 64
 #define TWTEST_MAX_SERVER_PORTS 256 /* listening ports of one server (each thread opens all) */
+#define TWTEST_MAX_RATE 1000000u      /* --rate: new connections a second */
+#define TWTEST_MAX_DURATION 3600u     /* --duration: seconds (connection times fit 32 bits) */
 
 enum output_format { FORMAT_TEXT, FORMAT_CSV, FORMAT_JSON };
 
@@ -55,7 +57,10 @@ extern const char *const format_names[];
 
 struct client_opts {
 	const char *dst_name;    /* DSTIP as given */
-	struct endpoint dst;     /* resolved destination with port */
+	struct endpoint dst;     /* the first destination, with the first port */
+	struct addrlist dsts;    /* every DSTIP address (a name resolves to one) */
+	struct portlist ports;   /* every --port; destinations are dsts x ports, round-robin */
+	const char *port_name;   /* --port as given, or NULL */
 	uint32_t loops;
 	uint32_t conns;
 	uint16_t port;
@@ -86,6 +91,12 @@ struct client_opts {
 	enum client_on_eof on_eof;
 	int report_conns;        /* --report-conns: one record per connection */
 	int no_observe;          /* --no-observe: no per-loop time_wait / kernel counter deltas */
+	uint32_t requests_per_conn; /* --requests-per-conn: echoes per connection (default 1) */
+	/* Rate mode (src/client_rate.c): --rate R new connections a second for --duration S. */
+	uint32_t rate;           /* 0: loop mode */
+	uint32_t duration_s;
+	uint32_t max_inflight;   /* 0: as many as descriptors allow */
+	uint32_t report_interval_ms;
 };
 
 struct server_opts {
@@ -112,7 +123,7 @@ struct server_opts {
 enum parse_result { PARSE_OK = 0, PARSE_HELP = 1, PARSE_ERROR = -1 };
 
 /* The client engine's strategies (include/client_engine.h), as option scopes. */
-enum client_strategy_id { STRATEGY_CONCURRENT, STRATEGY_SEQUENTIAL, STRATEGY_COUNT };
+enum client_strategy_id { STRATEGY_CONCURRENT, STRATEGY_SEQUENTIAL, STRATEGY_RATE, STRATEGY_COUNT };
 #define STRATEGY_BIT(id) (1u << (id))
 #define STRATEGY_ALL ((1u << STRATEGY_COUNT) - 1)
 
@@ -133,8 +144,14 @@ const struct option *client_long_options(void);
 /* The strategy the parsed options choose. */
 enum client_strategy_id client_strategy_of(const struct client_opts *o);
 
-/* Its name, as refusals print it. */
+/* What chose it, as refusals print it ("--rate"). */
 extern const char *const client_strategy_names[];
+
+/* Destinations of a client run: DSTIP addresses x --port ports. */
+static inline uint64_t client_destinations(const struct client_opts *o)
+{
+	return o->dsts.total * o->ports.total;
+}
 
 /* Fill o with the documented defaults. */
 void client_defaults(struct client_opts *o);

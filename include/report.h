@@ -8,6 +8,7 @@
 
 #include "loopstats.h"
 #include "options.h"
+#include "port_model.h"
 #include "sockdiag.h"
 #include "sysctl.h"
 
@@ -15,6 +16,7 @@ struct report {
 	FILE *out;
 	const struct client_opts *opts;
 	struct net_sysctls sys;
+	struct port_model model; /* rate mode's header and summary */
 };
 
 /* The run's settings: a "# " line in text, the column names in CSV, a header object in JSON. */

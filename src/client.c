@@ -33,11 +33,22 @@ const struct endpoint *client_source(const struct client_opts *o, uint64_t index
 	return src;
 }
 
-void client_sock_spec(const struct client_opts *o, uint64_t index, struct endpoint *src,
-		      struct sock_client_spec *spec)
+void client_destination(const struct client_opts *o, uint64_t index, struct endpoint *dst)
 {
+	uint64_t i = index % (o->dsts.total * o->ports.total);
+	addrlist_get(&o->dsts, i % o->dsts.total, dst);
+	endpoint_set_port(dst, portlist_get(&o->ports, i / o->dsts.total));
+}
+
+void client_sock_spec(const struct client_opts *o, uint64_t index, struct endpoint *src,
+		      struct endpoint *dst, struct sock_client_spec *spec)
+{
+	if (o->dsts.total * o->ports.total == 1)
+		*dst = o->dst;
+	else
+		client_destination(o, index, dst);
 	*spec = (struct sock_client_spec){
-		.dst = &o->dst, .src = client_source(o, index, src), .reuseport = o->reuseport,
+		.dst = dst, .src = client_source(o, index, src), .reuseport = o->reuseport,
 		.reuseaddr = o->reuseaddr, .linger_rst = o->linger, .bind_no_port = o->bind_no_port,
 		.port_lo = o->port_lo, .port_hi = o->port_hi};
 }
@@ -48,6 +59,24 @@ enum fail_stage client_step_stage(enum sock_step step)
 		[SOCK_STEP_SOCKET] = STAGE_SOCKET, [SOCK_STEP_OPTION] = STAGE_SOCKOPT,
 		[SOCK_STEP_BIND] = STAGE_BIND, [SOCK_STEP_CONNECT] = STAGE_CONNECT};
 	return stage_of[step];
+}
+
+void client_tw_filter(const struct client_opts *o, struct sockdiag_filter *f)
+{
+	*f = (struct sockdiag_filter){
+		.family = o->dst.addr.ss_family, .end = PORT_REMOTE,
+		.port = o->ports.total == 1 ? o->port : 0,
+		.remote = o->dsts.total == 1 ? &o->dst.addr : NULL};
+}
+
+/* The strategy the options chose. */
+static const struct client_strategy *client_strategy(const struct client_opts *o)
+{
+	static const struct client_strategy *const of_id[STRATEGY_COUNT] = {
+		[STRATEGY_CONCURRENT] = &client_team_strategy,
+		[STRATEGY_SEQUENTIAL] = &client_seq_strategy,
+		[STRATEGY_RATE] = &client_rate_strategy};
+	return of_id[client_strategy_of(o)];
 }
 
 /* Raise RLIMIT_NOFILE to what the strategy needs; says why and returns -1 if it cannot. */
@@ -101,11 +130,11 @@ static void loop_wait_clear(const struct report *rep, const struct sockdiag_filt
 
 /* After a loop: once its closes have settled (bounded), the TIME_WAIT sockets toward the
  * destination, and the kernel counters' deltas since `before`. */
-static void loop_observe(const struct sockdiag_filter *f, const struct kcounters *before,
-			 struct loop_result *res)
+static void loop_observe(const struct sockdiag_filter *f, uint32_t settle_ms,
+			 const struct kcounters *before, struct loop_result *res)
 {
 	struct tcp_states st;
-	int rc = tw_settle(f, SETTLE_MAX_MS, &st);
+	int rc = tw_settle(f, settle_ms, &st);
 	if (rc >= 0 && rc != TW_WAIT_INTERRUPTED) {
 		res->time_wait = st.n[TCPS_TIME_WAIT];
 		res->measured |= MEASURED_TIME_WAIT;
@@ -115,7 +144,8 @@ static void loop_observe(const struct sockdiag_filter *f, const struct kcounters
 		kcounters_delta(before, &after, &res->kernel);
 }
 
-/* One loop with everything around it; returns 0, or -1 if a stop came before it ran. */
+/* One loop (rate mode: one report interval) with everything around it. Returns 0 to go
+ * on, 1 when the strategy says the run is complete, or -1 if a stop came before it ran. */
 static int engine_loop(struct client_engine *e, const struct sockdiag_filter *tw_filter,
 		       uint32_t loop, struct loop_result *res)
 {
@@ -123,7 +153,8 @@ static int engine_loop(struct client_engine *e, const struct sockdiag_filter *tw
 	struct loop_result wc = {0};
 	if (loop > 0 && o->interval_ms)
 		signals_sleep_ms(o->interval_ms);
-	if (o->wait_clear && !signals_stop_requested())
+	/* A rate run waits once, before it starts: its intervals are one stream. */
+	if (o->wait_clear && (loop == 0 || !o->rate) && !signals_stop_requested())
 		loop_wait_clear(&e->rep, tw_filter, loop, &wc);
 	if (signals_stop_requested())
 		return -1;
@@ -131,14 +162,15 @@ static int engine_loop(struct client_engine *e, const struct sockdiag_filter *tw
 	if (!o->no_observe)
 		kcounters_read(&before);
 	memset(res, 0, sizeof(*res));
-	e->strategy->run_loop(e, loop, res);
+	int complete = e->strategy->run_loop(e, loop, res);
 	res->loop = loop;
+	/* A rate run does not wait for closes to settle: the next connections are due. */
 	if (!o->no_observe)
-		loop_observe(tw_filter, &before, res);
+		loop_observe(tw_filter, o->rate ? 0 : SETTLE_MAX_MS, &before, res);
 	res->measured |= wc.measured;
 	res->wait_clear_ns = wc.wait_clear_ns;
 	res->wait_clear_left = wc.wait_clear_left;
-	return 0;
+	return complete;
 }
 
 /* Every loop, reported as it ends, then the summary; returns the exit status. */
@@ -146,19 +178,24 @@ static int engine_loops(struct client_engine *e)
 {
 	const struct client_opts *o = e->o;
 	FILE *out = e->rep.out;
+	char reserved[512];
 	sysctl_read_net(&e->rep.sys);
+	port_model_read_reserved(reserved, sizeof(reserved));
+	port_model_compute(o, &e->rep.sys, reserved, &e->rep.model);
 	report_header(&e->rep);
-	struct sockdiag_filter tw_filter = {.port = o->port, .end = PORT_REMOTE, .remote = &o->dst.addr};
+	struct sockdiag_filter tw_filter;
+	client_tw_filter(o, &tw_filter);
 	struct loop_result total, res;
 	memset(&total, 0, sizeof(total));
 	uint32_t done = 0;
-	for (uint32_t loop = 0; loop < o->loops && !signals_stop_requested(); loop++) {
-		if (engine_loop(e, &tw_filter, loop, &res) < 0)
+	for (uint32_t loop = 0; (o->rate || loop < o->loops) && !signals_stop_requested(); loop++) {
+		int complete = engine_loop(e, &tw_filter, loop, &res);
+		if (complete < 0)
 			break;
 		report_loop(&e->rep, &res);
 		loop_result_add(&total, &res);
 		done++;
-		if (ferror(out))
+		if (ferror(out) || complete)
 			break; /* the output is gone (closed pipe): do not run on blind */
 	}
 	int sig = signals_stop_requested();
@@ -177,7 +214,7 @@ int client_run(const struct client_opts *o, FILE *out)
 {
 	struct client_engine e = {
 		.o = o, .rep = {.out = out, .opts = o},
-		.strategy = o->sequential ? &client_seq_strategy : &client_team_strategy};
+		.strategy = client_strategy(o)};
 	signals_install();
 	if (engine_limits(&e) < 0)
 		return EXIT_SETUP;

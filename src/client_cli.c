@@ -13,18 +13,21 @@ const char *const client_on_eof_names[] = {"close", "shutdown", "ignore", NULL};
 
 const char client_usage[] =
 	"usage: twtest client [options] DSTIP LOOPS CONNS [REUSEPORT [LINGER]]\n"
+	"       twtest client --rate R --duration S [options] DSTIP\n"
 	"\n"
 	"Each loop opens CONNS non-blocking connections to DSTIP at once, sends --payload bytes on\n"
 	"each, checks the echo byte for byte, closes in the chosen order and prints one line:\n"
 	"how many finished, how many failed (by stage and errno) and how long the loop took.\n"
 	"\n"
-	"  DSTIP                   IPv4 or IPv6 address or host name of a `twtest server`\n"
+	"  DSTIP                   IPv4 or IPv6 address or host name of a `twtest server`, or\n"
+	"                          a range A-B and/or comma list of addresses, round-robin\n"
 	"  LOOPS                   number of loops (1-1000000)\n"
 	"  CONNS                   connections per loop (1-10000000, bounded by RLIMIT_NOFILE)\n"
 	"  REUSEPORT               0 or 1, same as --reuseport (default 0)\n"
 	"  LINGER                  0 or 1, same as --linger (default 0)\n"
 	"\n"
-	"  -p, --port PORT         server port (default 4000)\n"
+	"  -p, --port PORTS        server port (default 4000), or a list/range (4000-4003,4010)\n"
+	"                          used round-robin with the DSTIP addresses\n"
 	"      --payload BYTES     bytes sent and echoed per connection, k/m suffix allowed\n"
 	"                          (default 100, at most 64m)\n"
 	"      --timeout MS        per-connection deadline in milliseconds (default 10000)\n"
@@ -44,6 +47,8 @@ const char client_usage[] =
 	"                          per-socket ephemeral port range (IP_LOCAL_PORT_RANGE,\n"
 	"                          Linux 6.3+): exhaust a small range without root\n"
 	"      --interval MS       pause between loops (default 0)\n"
+	"      --requests-per-conn K\n"
+	"                          K payload/echo exchanges per connection (default 1)\n"
 	"      --threads N         split each loop's connections over N threads, each with its\n"
 	"                          own epoll set (1-64, at most CONNS; default 1)\n"
 	"      --format FMT        text (default), csv or json (JSON Lines)\n"
@@ -57,6 +62,14 @@ const char client_usage[] =
 	"                          its socket-table dump costs tens of ms with many TIME_WAIT\n"
 	"                          sockets; for speed runs (make bench)\n"
 	"  -h, --help              show this help\n"
+	"\n"
+	"Rate mode: R new connections a second, each due at start + i/R, one record per interval:\n"
+	"      --rate R            new connections a second (1-1000000); no LOOPS CONNS\n"
+	"      --duration S        seconds to run the schedule (1-3600)\n"
+	"      --max-inflight N    a due connection finding N in flight is shed (counted failed,\n"
+	"                          shed/inflight), never delayed (default: the descriptor limit)\n"
+	"      --report-interval MS\n"
+	"                          one record per MS milliseconds (10-60000; default 1000)\n"
 	"\n"
 	"Close scenarios (docs/closing.md). Each of these options makes the connections run one\n"
 	"after another instead of all at once:\n"
@@ -82,7 +95,8 @@ enum {
 	OPT_BIND, OPT_BIND_NO_PORT, OPT_PORT_RANGE, OPT_INTERVAL, OPT_FORMAT, OPT_FAIL_ON_ERROR,
 	OPT_THREADS, OPT_WAIT_CLEAR, OPT_WAIT_CLEAR_TIMEOUT, OPT_SEQUENTIAL, OPT_SOURCE_PORT, OPT_READ_DELAY, OPT_ON_EOF,
 	OPT_CLOSE_AFTER, OPT_CLOSE_ON_DATA, OPT_REPORT_CONNS,
-	OPT_NO_OBSERVE,
+	OPT_NO_OBSERVE, OPT_REQUESTS_PER_CONN, OPT_RATE, OPT_DURATION, OPT_MAX_INFLIGHT,
+	OPT_REPORT_INTERVAL,
 	OPT_LAST,
 };
 
@@ -111,6 +125,11 @@ static const struct option client_long_opts[] = {
 	{"close-on-data", no_argument, NULL, OPT_CLOSE_ON_DATA},
 	{"report-conns", no_argument, NULL, OPT_REPORT_CONNS},
 	{"no-observe", no_argument, NULL, OPT_NO_OBSERVE},
+	{"requests-per-conn", required_argument, NULL, OPT_REQUESTS_PER_CONN},
+	{"rate", required_argument, NULL, OPT_RATE},
+	{"duration", required_argument, NULL, OPT_DURATION},
+	{"max-inflight", required_argument, NULL, OPT_MAX_INFLIGHT},
+	{"report-interval", required_argument, NULL, OPT_REPORT_INTERVAL},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
@@ -127,10 +146,12 @@ const struct client_option_scope client_option_scopes[] = {
 	{"bind", STRATEGY_ALL, NULL},
 	{"bind-no-port", STRATEGY_ALL, NULL},
 	{"local-port-range", STRATEGY_ALL, NULL},
-	{"interval", STRATEGY_ALL, NULL},
+	{"interval", STRATEGY_BIT(STRATEGY_CONCURRENT) | STRATEGY_BIT(STRATEGY_SEQUENTIAL),
+	 "a rate run has no loops to pause between"},
 	{"format", STRATEGY_ALL, NULL},
 	{"fail-on-error", STRATEGY_ALL, NULL},
-	{"threads", STRATEGY_BIT(STRATEGY_CONCURRENT), "they run one connection at a time"},
+	{"threads", STRATEGY_BIT(STRATEGY_CONCURRENT) | STRATEGY_BIT(STRATEGY_RATE),
+	 "they run one connection at a time"},
 	{"wait-clear", STRATEGY_ALL, NULL},
 	{"wait-clear-timeout", STRATEGY_ALL, NULL},
 	{"sequential", STRATEGY_BIT(STRATEGY_SEQUENTIAL), NULL},
@@ -141,12 +162,19 @@ const struct client_option_scope client_option_scopes[] = {
 	{"close-on-data", STRATEGY_BIT(STRATEGY_SEQUENTIAL), NULL},
 	{"report-conns", STRATEGY_BIT(STRATEGY_SEQUENTIAL), NULL},
 	{"no-observe", STRATEGY_ALL, NULL},
+	{"requests-per-conn", STRATEGY_BIT(STRATEGY_CONCURRENT) | STRATEGY_BIT(STRATEGY_RATE),
+	 "a close scenario makes one exchange"},
+	{"rate", STRATEGY_BIT(STRATEGY_RATE), NULL},
+	{"duration", STRATEGY_BIT(STRATEGY_RATE), "it needs --rate"},
+	{"max-inflight", STRATEGY_BIT(STRATEGY_RATE), "it needs --rate"},
+	{"report-interval", STRATEGY_BIT(STRATEGY_RATE), "it needs --rate; loops report once each"},
 	{"help", STRATEGY_ALL, NULL},
 	{NULL, 0, NULL},
 };
 
 const char *const client_strategy_names[] = {
-	[STRATEGY_CONCURRENT] = "concurrent", [STRATEGY_SEQUENTIAL] = "sequential close-scenario"};
+	[STRATEGY_CONCURRENT] = "the concurrent loops", [STRATEGY_SEQUENTIAL] =
+	"the sequential close-scenario options", [STRATEGY_RATE] = "--rate"};
 
 const struct option *client_long_options(void)
 {
@@ -155,6 +183,8 @@ const struct option *client_long_options(void)
 
 enum client_strategy_id client_strategy_of(const struct client_opts *o)
 {
+	if (o->rate)
+		return STRATEGY_RATE;
 	return o->sequential ? STRATEGY_SEQUENTIAL : STRATEGY_CONCURRENT;
 }
 
@@ -168,7 +198,7 @@ static enum parse_result check_scopes(const struct client_opts *o, const unsigne
 		if (!seen[client_long_opts[i].val] || (sc->strategies & STRATEGY_BIT(id)))
 			continue;
 		const char *val = given[client_long_opts[i].val];
-		return cli_fail(err, errlen, "--%s%s%s conflicts with the %s options%s%s%s", sc->name,
+		return cli_fail(err, errlen, "--%s%s%s conflicts with %s%s%s%s", sc->name,
 				val ? " " : "", val ? val : "", client_strategy_names[id],
 				sc->why ? " (" : "", sc->why ? sc->why : "", sc->why ? ")" : "");
 	}
@@ -187,6 +217,8 @@ void client_defaults(struct client_opts *o)
 	o->wait_clear_timeout_s = 120;
 	o->close_after_ms = -1;
 	o->on_eof = CLIENT_EOF_CLOSE;
+	o->requests_per_conn = 1;
+	o->report_interval_ms = 1000;
 }
 
 #define F(field) offsetof(struct client_opts, field)
@@ -205,7 +237,6 @@ static const struct cli_rule client_rules[] = {
 	{OPT_SEQUENTIAL, CLI_FLAG, "--sequential", .field = F(sequential), .tag = 1},
 	{OPT_CLOSE_ON_DATA, CLI_FLAG, "--close-on-data", .field = F(close_on_data), .tag = 1},
 	{OPT_REPORT_CONNS, CLI_FLAG, "--report-conns", .field = F(report_conns), .tag = 1},
-	{'p', CLI_NUMBER, "--port", 1, 65535, .field = F(port), .size = 2},
 	{OPT_TIMEOUT, CLI_NUMBER, "--timeout", 1, 3600000, FS(timeout_ms)},
 	{OPT_INTERVAL, CLI_NUMBER, "--interval", 0, 3600000, FS(interval_ms)},
 	{OPT_THREADS, CLI_NUMBER, "--threads", 1, TWTEST_MAX_THREADS, FS(threads)},
@@ -213,6 +244,11 @@ static const struct cli_rule client_rules[] = {
 	{OPT_SOURCE_PORT, CLI_NUMBER, "--source-port", 1, 65535, FS(source_port), .tag = 1},
 	{OPT_READ_DELAY, CLI_NUMBER, "--read-delay", 0, 3600000, FS(read_delay_ms), .tag = 1},
 	{OPT_CLOSE_AFTER, CLI_NUMBER, "--close-after", 0, 3600000, FS(close_after_ms), .tag = 1},
+	{OPT_REQUESTS_PER_CONN, CLI_NUMBER, "--requests-per-conn", 1, 1000000, FS(requests_per_conn)},
+	{OPT_RATE, CLI_NUMBER, "--rate", 1, TWTEST_MAX_RATE, FS(rate)},
+	{OPT_DURATION, CLI_NUMBER, "--duration", 1, TWTEST_MAX_DURATION, FS(duration_s)},
+	{OPT_MAX_INFLIGHT, CLI_NUMBER, "--max-inflight", 1, TWTEST_MAX_CONNS, FS(max_inflight)},
+	{OPT_REPORT_INTERVAL, CLI_NUMBER, "--report-interval", 10, 60000, FS(report_interval_ms)},
 	{OPT_CLOSE, CLI_CHOICE, "--close", .names = client_close_names,
 	 .choices = "client, server or shutdown", .field = F(close_mode)},
 	{OPT_FORMAT, CLI_CHOICE, "--format", .names = format_names, .choices = "text, csv or json",
@@ -240,6 +276,12 @@ static enum parse_result client_special_option(int c, const char *val, struct cl
 		o->bind = o->binds.seg[0].first;
 		o->bind_name = val;
 		return PARSE_OK;
+	case 'p':
+		if (portlist_parse(val, 1, &o->ports, &why) < 0)
+			return cli_fail(err, errlen, "invalid --port '%s': %s", val, why);
+		o->port = portlist_get(&o->ports, 0);
+		o->port_name = val;
+		return PARSE_OK;
 	case OPT_PORT_RANGE:
 		if (parse_u16_range(val, 1, 65535, &o->port_lo, &o->port_hi, &why) < 0)
 			return cli_fail(err, errlen, "invalid --local-port-range '%s': %s", val, why);
@@ -254,6 +296,12 @@ static enum parse_result client_positional(int npos, char **pos, struct client_o
 {
 	uint64_t v;
 	const char *why;
+	if (o->rate && npos > 1)
+		return cli_fail(err, errlen, "unexpected argument '%s': LOOPS and CONNS are not given with "
+			    "--rate (usage: twtest client --rate R --duration S DSTIP)", pos[1]);
+	if (o->rate)
+		return npos == 1 ? PARSE_OK : cli_fail(err, errlen, "missing DSTIP (usage: twtest client "
+						       "--rate R --duration S DSTIP)");
 	if (npos < 3)
 		return cli_fail(err, errlen, "missing %s (usage: twtest client DSTIP LOOPS CONNS [REUSEPORT [LINGER]])",
 			    npos == 0 ? "DSTIP" : npos == 1 ? "LOOPS" : "CONNS");
@@ -287,8 +335,16 @@ static enum parse_result client_validate(struct client_opts *o, const unsigned c
 	const char *why;
 	if (o->linger && o->close_mode == CLIENT_CLOSE_SHUTDOWN)
 		return cli_fail(err, errlen, "--linger conflicts with --close=shutdown: the FIN is already sent, RST cannot replace it");
-	if (o->threads > o->conns)
+	if (!o->rate && o->threads > o->conns)
 		return cli_fail(err, errlen, "--threads %u is more than CONNS %u", o->threads, o->conns);
+	if (o->rate && o->payload == 0)
+		return cli_fail(err, errlen, "--payload 0 conflicts with --rate: only the sequential close "
+			    "scenarios send nothing");
+	if (o->rate && !o->duration_s)
+		return cli_fail(err, errlen, "--rate %u needs --duration S", o->rate);
+	if (o->rate && o->max_inflight && o->threads > o->max_inflight)
+		return cli_fail(err, errlen, "--threads %u is more than --max-inflight %u", o->threads,
+			    o->max_inflight);
 	if (seen[OPT_WAIT_CLEAR_TIMEOUT] && !o->wait_clear)
 		return cli_fail(err, errlen, "--wait-clear-timeout needs --wait-clear");
 	if (o->bind_no_port && o->bind_name == NULL)
@@ -301,8 +357,19 @@ static enum parse_result client_validate(struct client_opts *o, const unsigned c
 		return cli_fail(err, errlen, "--report-conns needs --format text or json (CSV rows are loops)");
 
 	o->dst_name = dst;
-	if (parse_host(dst, o->port, &o->dst, &why) < 0)
-		return cli_fail(err, errlen, "invalid DSTIP '%s': %s", dst, why);
+	if (o->ports.total == 0)
+		portlist_single(&o->ports, o->port);
+	/* A list or range of IP literals, else one address or host name. */
+	const char *list_why;
+	if (addrlist_parse(dst, &o->dsts, &list_why) == 0) {
+		o->dst = o->dsts.seg[0].first;
+		endpoint_set_port(&o->dst, o->port);
+	} else if (parse_host(dst, o->port, &o->dst, &why) == 0) {
+		o->dsts = (struct addrlist){.nseg = 1, .total = 1, .seg[0] = {o->dst, 1}};
+	} else {
+		/* A comma means a list was meant: its reason is the one that helps. */
+		return cli_fail(err, errlen, "invalid DSTIP '%s': %s", dst, strchr(dst, ',') ? list_why : why);
+	}
 	if (o->bind_name && o->bind.addr.ss_family != o->dst.addr.ss_family)
 		return cli_fail(err, errlen, "--bind '%s' and DSTIP '%s' are of different address families",
 			    o->bind_name, o->dst_name);

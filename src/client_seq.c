@@ -96,10 +96,10 @@ static int seq_wait_connected(struct seq_conn *c)
 /* Open connection `idx` of the loop and wait until it is connected; returns 0 then. */
 static int seq_connect(struct seq_conn *c, uint32_t idx)
 {
-	struct endpoint src;
+	struct endpoint src, dst;
 	struct sock_client_spec spec;
 	enum sock_step step;
-	client_sock_spec(c->o, idx, &src, &spec);
+	client_sock_spec(c->o, idx, &src, &dst, &spec);
 	int err = sock_open_client(&spec, &c->fd, &step);
 	if (err) {
 		seq_fail(c, client_step_stage(step), err);
@@ -261,7 +261,7 @@ static void seq_run_conn(const struct client_engine *e, uint32_t loop, uint32_t 
 		report_conn(&e->rep, &c.rec);
 }
 
-static void seq_run_loop(struct client_engine *e, uint32_t loop, struct loop_result *res)
+static int seq_run_loop(struct client_engine *e, uint32_t loop, struct loop_result *res)
 {
 	struct seq_state *st = e->state;
 	uint32_t conns = e->o->conns;
@@ -273,6 +273,7 @@ static void seq_run_loop(struct client_engine *e, uint32_t loop, struct loop_res
 	res->failed += conns - i;
 	res->fails.count[STAGE_INTERRUPTED][0] += conns - i;
 	res->elapsed_ns = clock_now_ns() - start;
+	return 0;
 }
 
 static uint64_t seq_fds_needed(const struct client_opts *o)

@@ -6,6 +6,7 @@
 
 static const char *const stage_names[STAGE_COUNT] = {
 	"socket", "sockopt", "bind", "connect", "write", "read", "echo", "timeout", "interrupted",
+	"shed",
 };
 static const char *const echo_names[] = {"short", "mismatch", "extra"};
 static const char *const timeout_names[] = {"connect", "echo", "eof"};
@@ -24,6 +25,8 @@ const char *fail_detail_name(enum fail_stage stage, int detail)
 		return detail >= 0 && detail <= WAIT_EOF ? timeout_names[detail] : "?";
 	case STAGE_INTERRUPTED:
 		return "";
+	case STAGE_SHED:
+		return "inflight";
 	default: {
 		const char *name = detail ? strerrorname_np(detail) : NULL;
 		return name ? name : "unknown";
@@ -65,6 +68,17 @@ void loop_result_add(struct loop_result *total, const struct loop_result *r)
 	hist_merge(&total->connect_us, &r->connect_us);
 	hist_merge(&total->conn_us, &r->conn_us);
 	kcounters_add(&total->kernel, &r->kernel);
+	total->due += r->due;
+	total->started += r->started;
+	total->inflight = r->inflight;
+	hist_merge(&total->lag_us, &r->lag_us);
+	total->t_ns = r->t_ns > total->t_ns ? r->t_ns : total->t_ns;
+	if (r->first_failed && (total->first_failed == 0 || r->first_failed < total->first_failed))
+		total->first_failed = r->first_failed;
+	if (r->first_fail_ns && (total->first_fail_ns == 0 || r->first_fail_ns < total->first_fail_ns))
+		total->first_fail_ns = r->first_fail_ns;
+	total->tail_finished += r->tail_finished;
+	total->tail_ns += r->tail_ns;
 	total->measured |= r->measured;
 	if (r->measured & MEASURED_TIME_WAIT)
 		total->time_wait = r->time_wait;

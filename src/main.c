@@ -10,6 +10,7 @@
 
 const char main_usage[] =
 	"usage: twtest client [options] DSTIP LOOPS CONNS [REUSEPORT [LINGER]]\n"
+	"       twtest client --rate R --duration S [options] DSTIP\n"
 	"       twtest server [options]\n"
 	"       twtest stat [options]\n"
 	"       twtest --help | --version\n"

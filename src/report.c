@@ -6,9 +6,10 @@
 #include <string.h>
 
 #include "json.h"
+#include "report_parts.h"
 #include "twtest.h"
 
-static double seconds(uint64_t ns)
+double report_seconds(uint64_t ns)
 {
 	return (double)ns / 1e9;
 }
@@ -31,19 +32,19 @@ struct failed_by_text {
 	int n;
 };
 
-static void visit_text(void *ctx, const char *key, uint32_t count)
+void report_visit_text(void *ctx, const char *key, uint32_t count)
 {
 	struct failed_by_text *t = ctx;
 	fprintf(t->out, "%s%s=%" PRIu32, t->n++ ? " " : "", key, count);
 }
 
-static void visit_json(void *ctx, const char *key, uint32_t count)
+void report_visit_json(void *ctx, const char *key, uint32_t count)
 {
 	struct failed_by_text *t = ctx;
 	fprintf(t->out, "%s\"%s\":%" PRIu32, t->n++ ? "," : "", key, count);
 }
 
-static void write_failed_by(FILE *out, const struct fail_table *fails, fail_visit_fn fn)
+void report_failed_by(FILE *out, const struct fail_table *fails, fail_visit_fn fn)
 {
 	struct failed_by_text t = {out, 0};
 	fail_table_visit(fails, fn, &t);
@@ -51,6 +52,8 @@ static void write_failed_by(FILE *out, const struct fail_table *fails, fail_visi
 
 void report_header(const struct report *r)
 {
+	if (r->opts->rate)
+		return report_rate_header(r);
 	const struct client_opts *o = r->opts;
 	const struct net_sysctls *s = &r->sys;
 	char dst[80];
@@ -71,6 +74,9 @@ void report_header(const struct report *r)
 			fprintf(r->out, "# local_port_range=%u-%u bind=%s bind_no_port=%d reuseaddr=%d\n",
 				o->port_lo, o->port_hi, o->bind_name ? o->bind_name : "-", o->bind_no_port,
 				o->reuseaddr);
+		if (client_destinations(o) > 1)
+			fprintf(r->out, "# destinations=%" PRIu64 " dst=%s port=%s\n",
+				client_destinations(o), o->dst_name, o->port_name ? o->port_name : "-");
 		break;
 	case FORMAT_CSV:
 		fputs("type,loop,conns,finished,failed,time_s,conn_per_s,failed_by,dst,port,payload,"
@@ -95,6 +101,10 @@ void report_header(const struct report *r)
 			json_write_string(r->out, o->bind_name);
 		else
 			fputs("null", r->out);
+		if (client_destinations(o) > 1) {
+			fprintf(r->out, ",\"destinations\":%" PRIu64 ",\"ports\":", client_destinations(o));
+			json_write_string(r->out, o->port_name ? o->port_name : "");
+		}
 		fprintf(r->out, ",\"bind_no_port\":%s,\"threads\":%" PRIu32 ",\"local_port_range\":",
 			o->bind_no_port ? "true" : "false", o->threads);
 		if (o->port_hi)
@@ -121,11 +131,13 @@ static void csv_settings(const struct report *r)
 {
 	const struct client_opts *o = r->opts;
 	const struct net_sysctls *s = &r->sys;
-	char dst[80];
-	endpoint_str(&o->dst, dst, sizeof(dst));
-	/* dst_addr without the port: the port has its own column. */
-	fprintf(r->out, ",%s,%u,%" PRIu32 ",%s,%d,%d,%ld,%ld,%ld-%ld,%ld,%ld",
-		o->dst_name, o->port, o->payload, client_close_names[o->close_mode], o->reuseport,
+	/* DSTIP as given, and the port in its own column; lists are quoted (they hold commas). */
+	char port[16];
+	snprintf(port, sizeof(port), "%u", o->port);
+	int quote = client_destinations(o) > 1;
+	fprintf(r->out, quote ? ",\"%s\",\"%s\"" : ",%s,%s", o->dst_name,
+		quote && o->port_name ? o->port_name : port);
+	fprintf(r->out, ",%" PRIu32 ",%s,%d,%d,%ld,%ld,%ld-%ld,%ld,%ld", o->payload, client_close_names[o->close_mode], o->reuseport,
 		o->linger, s->tw_reuse, s->tw_reuse_delay_ms, s->port_lo, s->port_hi, s->timestamps,
 		s->max_tw_buckets);
 }
@@ -133,7 +145,7 @@ static void csv_settings(const struct report *r)
 /* Latency statistics of finished connections: text appends ", NAME: min=.. p50=.. p99=..
  * max=.." (nothing when none finished), CSV four columns (empty when none), JSON an object
  * (null when none). */
-static void write_latency(FILE *out, enum output_format fmt, const char *name,
+void report_latency(FILE *out, enum output_format fmt, const char *name,
 			  const struct histogram *h)
 {
 	uint32_t min = h->min, p50 = hist_percentile(h, 50), p99 = hist_percentile(h, 99);
@@ -161,13 +173,13 @@ static void write_latency(FILE *out, enum output_format fmt, const char *name,
 
 static void write_latencies(FILE *out, enum output_format fmt, const struct loop_result *res)
 {
-	write_latency(out, fmt, "connect_us", &res->connect_us);
-	write_latency(out, fmt, "conn_us", &res->conn_us);
+	report_latency(out, fmt, "connect_us", &res->connect_us);
+	report_latency(out, fmt, "conn_us", &res->conn_us);
 }
 
 /* The kernel's view of a loop or a run in text: ", time_wait: N, kernel: TW=1 ..." with
  * the non-zero counters only. */
-static void text_kernel(FILE *out, const struct loop_result *res)
+void report_kernel_text(FILE *out, const struct loop_result *res)
 {
 	if (res->measured & MEASURED_TIME_WAIT)
 		fprintf(out, ", time_wait: %" PRIu64, res->time_wait);
@@ -179,7 +191,7 @@ static void text_kernel(FILE *out, const struct loop_result *res)
 }
 
 /* The same as CSV columns, empty where not measured, then the end of the row. */
-static void csv_kernel(FILE *out, const struct loop_result *res)
+void report_kernel_csv(FILE *out, const struct loop_result *res)
 {
 	if (res->measured & MEASURED_TIME_WAIT)
 		fprintf(out, ",%" PRIu64, res->time_wait);
@@ -191,13 +203,13 @@ static void csv_kernel(FILE *out, const struct loop_result *res)
 		else
 			fputc(',', out);
 	if (res->measured & MEASURED_WAIT_CLEAR)
-		fprintf(out, ",%.3f,%" PRIu64 "\n", seconds(res->wait_clear_ns), res->wait_clear_left);
+		fprintf(out, ",%.3f,%" PRIu64 "\n", report_seconds(res->wait_clear_ns), res->wait_clear_left);
 	else
 		fputs(",,\n", out);
 }
 
 /* The same as JSON members (each with a leading comma), only those measured. */
-static void json_kernel(FILE *out, const struct loop_result *res)
+void report_kernel_json(FILE *out, const struct loop_result *res)
 {
 	if (res->measured & MEASURED_TIME_WAIT)
 		fprintf(out, ",\"time_wait\":%" PRIu64, res->time_wait);
@@ -212,7 +224,7 @@ static void json_kernel(FILE *out, const struct loop_result *res)
 	}
 	if (res->measured & MEASURED_WAIT_CLEAR)
 		fprintf(out, ",\"wait_clear_s\":%.3f,\"wait_clear_left\":%" PRIu64,
-			seconds(res->wait_clear_ns), res->wait_clear_left);
+			report_seconds(res->wait_clear_ns), res->wait_clear_left);
 }
 
 /* The numbers common to a loop and a summary, in each format. */
@@ -220,7 +232,7 @@ static void write_numbers(const struct report *r, const char *type, const char *
 			  const struct loop_result *res)
 {
 	FILE *out = r->out;
-	double t = seconds(res->elapsed_ns), rate = loop_result_rate(res);
+	double t = report_seconds(res->elapsed_ns), rate = loop_result_rate(res);
 	switch (r->opts->format) {
 	case FORMAT_TEXT:
 		fprintf(out, "%sfinished_count: %" PRIu64 ", failed_count: %" PRIu64
@@ -228,28 +240,28 @@ static void write_numbers(const struct report *r, const char *type, const char *
 			loop_field, res->finished, res->failed, t, rate);
 		if (res->failed) {
 			fputs(", failed_by: ", out);
-			write_failed_by(out, &res->fails, visit_text);
+			report_failed_by(out, &res->fails, report_visit_text);
 		}
 		write_latencies(out, FORMAT_TEXT, res);
-		text_kernel(out, res);
+		report_kernel_text(out, res);
 		fputc('\n', out);
 		break;
 	case FORMAT_CSV:
 		fprintf(out, "%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.3f,%.0f,", type, loop_field,
 			res->conns, res->finished, res->failed, t, rate);
-		write_failed_by(out, &res->fails, visit_text);
+		report_failed_by(out, &res->fails, report_visit_text);
 		csv_settings(r);
 		write_latencies(out, FORMAT_CSV, res);
-		csv_kernel(out, res);
+		report_kernel_csv(out, res);
 		break;
 	case FORMAT_JSON:
 		fprintf(out, "{\"type\":\"%s\",%s\"conns\":%" PRIu64 ",\"finished\":%" PRIu64
 			",\"failed\":%" PRIu64 ",\"time_s\":%.3f,\"conn_per_s\":%.0f,\"failed_by\":{",
 			type, loop_field, res->conns, res->finished, res->failed, t, rate);
-		write_failed_by(out, &res->fails, visit_json);
+		report_failed_by(out, &res->fails, report_visit_json);
 		fputc('}', out);
 		write_latencies(out, FORMAT_JSON, res);
-		json_kernel(out, res);
+		report_kernel_json(out, res);
 		fputs("}\n", out);
 		break;
 	}
@@ -258,6 +270,8 @@ static void write_numbers(const struct report *r, const char *type, const char *
 
 void report_loop(const struct report *r, const struct loop_result *res)
 {
+	if (r->opts->rate)
+		return report_interval(r, res);
 	char field[48];
 	switch (r->opts->format) {
 	case FORMAT_TEXT: snprintf(field, sizeof(field), "loop: %" PRIu32 ", ", res->loop); break;
@@ -270,6 +284,8 @@ void report_loop(const struct report *r, const struct loop_result *res)
 void report_summary(const struct report *r, const struct loop_result *total, uint32_t loops_done,
 		    int interrupted)
 {
+	if (r->opts->rate)
+		return report_rate_summary(r, total, loops_done, interrupted);
 	char field[64];
 	switch (r->opts->format) {
 	case FORMAT_TEXT:
@@ -296,11 +312,11 @@ void report_wait_clear(const struct report *r, uint32_t loop, uint64_t waited_ns
 		fprintf(stderr,
 			"twtest client: loop %" PRIu32 ": %" PRIu64 " TIME_WAIT toward %s still there "
 			"after %.3f s (--wait-clear-timeout); going on\n",
-			loop, left, dst, seconds(waited_ns));
+			loop, left, dst, report_seconds(waited_ns));
 	else
 		fprintf(stderr,
 			"twtest client: loop %" PRIu32 ": no TIME_WAIT toward %s after waiting %.3f s\n",
-			loop, dst, seconds(waited_ns));
+			loop, dst, report_seconds(waited_ns));
 	fflush(stderr);
 }
 

@@ -117,6 +117,37 @@ different address families	client --bind ::1 D
 '--re'	client --re D
 '-x'	client -x D
 missing DSTIP	client
+--rate '0'	client --rate 0 --duration 1 127.0.0.1
+--rate '-1'	client --rate -1 --duration 1 127.0.0.1
+--rate '1000001'	client --rate 1000001 --duration 1 127.0.0.1
+--rate 'fast'	client --rate fast --duration 1 127.0.0.1
+'--rate' needs a value	client 127.0.0.1 --rate
+--rate 10 needs --duration S	client --rate 10 127.0.0.1
+LOOPS and CONNS are not given with --rate	client --rate 10 --duration 1 D
+missing DSTIP	client --rate 10 --duration 1
+--payload 0 conflicts with --rate	client --rate 10 --duration 1 --payload 0 127.0.0.1
+--interval 5 conflicts with --rate	client --rate 10 --duration 1 --interval 5 127.0.0.1
+--close-after 10 conflicts with --rate	client --rate 10 --duration 1 --close-after 10 127.0.0.1
+--duration '0'	client --rate 10 --duration 0 127.0.0.1
+--duration '3601'	client --rate 10 --duration 3601 127.0.0.1
+--duration '1h'	client --rate 10 --duration 1h 127.0.0.1
+--duration 5 conflicts with the concurrent loops (it needs --rate)	client --duration 5 D
+--requests-per-conn '0'	client --requests-per-conn 0 D
+--requests-per-conn '1000001'	client --requests-per-conn 1000001 D
+'--requests-per-conn' needs a value	client D --requests-per-conn
+--requests-per-conn 2 conflicts with the sequential	client --sequential --requests-per-conn 2 D
+--max-inflight '0'	client --rate 10 --duration 1 --max-inflight 0 127.0.0.1
+--max-inflight 'many'	client --rate 10 --duration 1 --max-inflight many 127.0.0.1
+--threads 4 is more than --max-inflight 2	client --rate 10 --duration 1 --max-inflight 2 --threads 4 127.0.0.1
+--max-inflight 5 conflicts with the concurrent loops	client --max-inflight 5 D
+--report-interval '9'	client --rate 10 --duration 1 --report-interval 9 127.0.0.1
+--report-interval '60001'	client --rate 10 --duration 1 --report-interval 60001 127.0.0.1
+--report-interval 100 conflicts with the concurrent loops	client --report-interval 100 D
+invalid DSTIP '127.0.0.1,nohost'	client 127.0.0.1,nohost 1 1
+invalid DSTIP '127.0.0.9-127.0.0.1'	client 127.0.0.9-127.0.0.1 1 1
+--port '4003-4000'	client --port 4003-4000 D
+--port '4000,'	client --port 4000, D
+--port '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17'	client --port 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17 D
 missing LOOPS	client 127.0.0.1
 missing CONNS	client 127.0.0.1 1
 DSTIP ''	client '' 1 1
@@ -248,6 +279,9 @@ test_valid_neighbours_accepted() {
 	"$TWTEST" client --wait-clear --wait-clear-timeout 0 --source-port 1 --read-delay 0 \
 		--close-after 0 --on-eof ignore --close-on-data --report-conns --sequential 127.0.0.1 1 1 \
 		--help >/dev/null || die "client sequential options refused"
+	"$TWTEST" client --rate 1000000 --duration 3600 --max-inflight 1 --report-interval 60000 \
+		--requests-per-conn 1000000 --port 1-3,5 --threads 1 127.0.0.1-127.0.0.2,127.0.0.9 \
+		--help >/dev/null || die "client rate options refused"
 	"$TWTEST" server --port 0 --bind ::1 --close rst --payload 1k --no-reuseaddr --backlog 1 \
 		--max-conns 10000000 --idle-timeout 86400000 --threads 1 --close-after 0 --greeting hi --on-eof write:bye --help >/dev/null \
 		|| die "server options refused"

@@ -38,6 +38,11 @@ static const struct {
 	{"close-on-data", {"--close-on-data"}},
 	{"report-conns", {"--report-conns"}},
 	{"no-observe", {"--no-observe"}},
+	{"requests-per-conn", {"--requests-per-conn", "3"}},
+	{"rate", {"--rate", "10", "--duration", "1"}},
+	{"duration", {"--rate", "10", "--duration", "1"}},
+	{"max-inflight", {"--max-inflight", "50"}},
+	{"report-interval", {"--report-interval", "100"}},
 };
 
 static const char *const *sample_of(const char *name)
@@ -48,19 +53,27 @@ static const char *const *sample_of(const char *name)
 	return NULL;
 }
 
-/* Parse `client [--sequential] SAMPLE 127.0.0.1 2 4`. */
-static enum parse_result parse_with(const char *const *sample, int sequential,
+/* Parse SAMPLE in strategy id: `client SAMPLE 127.0.0.1 2 4`, with --sequential first
+ * for the sequential strategy, and `client --rate 10 --duration 1 SAMPLE 127.0.0.1` for
+ * the rate strategy (a sample that gives them itself is not given them twice). */
+static enum parse_result parse_with(const char *const *sample, enum client_strategy_id id,
 				    struct client_opts *o, char *err)
 {
 	char *argv[MAXARGS];
 	int argc = 0;
 	argv[argc++] = (char *)"client";
-	if (sequential && strcmp(sample[0], "--sequential") != 0)
+	int own_seq = strcmp(sample[0], "--sequential") == 0;
+	int own_rate = strcmp(sample[0], "--rate") == 0;
+	if (id == STRATEGY_SEQUENTIAL && !own_seq)
 		argv[argc++] = (char *)"--sequential";
+	const char *rate[] = {"--rate", "10", "--duration", "1"};
+	for (int i = 0; id == STRATEGY_RATE && !own_rate && i < 4; i++)
+		argv[argc++] = (char *)rate[i];
 	for (int i = 0; i < 4 && sample[i]; i++)
 		argv[argc++] = (char *)sample[i];
 	const char *pos[] = {"127.0.0.1", "2", "4"};
-	for (int i = 0; i < 3; i++)
+	int npos = id == STRATEGY_RATE || own_rate ? 1 : 3;
+	for (int i = 0; i < npos; i++)
 		argv[argc++] = (char *)pos[i];
 	argv[argc] = NULL;
 	err[0] = '\0';
@@ -94,24 +107,31 @@ TEST(strategy_every_option_works_or_is_refused)
 			continue;
 		}
 		unsigned scope = client_option_scopes[i].strategies;
-		for (int seq = 0; seq <= 1; seq++) {
-			enum parse_result r = parse_with(sample, seq, &o, err);
+		for (int sid = 0; sid < STRATEGY_COUNT; sid++) {
+			enum client_strategy_id want = (enum client_strategy_id)sid;
+			enum parse_result r = parse_with(sample, want, &o, err);
 			if (r == PARSE_OK) {
 				/* accepted: the strategy that runs must be one the option works in */
 				enum client_strategy_id id = client_strategy_of(&o);
 				if (!(scope & STRATEGY_BIT(id)))
 					fprintf(stderr, "  --%s accepted in %s\n", opts[i].name,
 						client_strategy_names[id]);
+				if (want != STRATEGY_CONCURRENT && id != want)
+					fprintf(stderr, "  --%s in %s ran %s\n", opts[i].name,
+						client_strategy_names[want], client_strategy_names[id]);
 				CHECK(scope & STRATEGY_BIT(id));
-				CHECK(!seq || id == STRATEGY_SEQUENTIAL);
+				/* asked for sequential or rate: that is what runs */
+				CHECK(want == STRATEGY_CONCURRENT || id == want);
 			} else {
 				char name[64];
 				snprintf(name, sizeof(name), "--%s", opts[i].name);
-				if (strstr(err, name) == NULL ||
-				    (scope & STRATEGY_BIT(seq ? STRATEGY_SEQUENTIAL : STRATEGY_CONCURRENT)))
-					fprintf(stderr, "  --%s refused: %s\n", opts[i].name, err);
-				CHECK(r == PARSE_ERROR && strstr(err, name) != NULL);
-				CHECK(!(scope & STRATEGY_BIT(seq ? STRATEGY_SEQUENTIAL : STRATEGY_CONCURRENT)));
+				/* the message names the option, or the one its sample led with */
+				int named = strstr(err, name) || strstr(err, sample[0]);
+				if (!named || (scope & STRATEGY_BIT(want)))
+					fprintf(stderr, "  --%s refused in %s: %s\n", opts[i].name,
+						client_strategy_names[want], err);
+				CHECK(r == PARSE_ERROR && named);
+				CHECK(!(scope & STRATEGY_BIT(want)));
 			}
 		}
 	}
