@@ -135,6 +135,9 @@ rm_reuse_setup() {
 declare -A RM_MODE_TEXT=([none]="(plain connect())" [bind0]="--bind 127.0.0.1"
 	[reuseaddr]="--bind 127.0.0.1 --reuseaddr" [noport]="--bind 127.0.0.1 --bind-no-port")
 
+declare -A RM_MODE_SHORT=([none]="connect()" [bind0]="bind()" [reuseaddr]="bind()+SO_REUSEADDR"
+	[noport]="IP_BIND_ADDRESS_NO_PORT")
+
 # rm_mode_flags MODE: the client options of a bind mode.
 rm_mode_flags() {
 	case $1 in
@@ -270,11 +273,12 @@ rm_row1_spread() {
 		local dsts=127.0.0.1 p=$ports
 		[ $kind = addrs ] && dsts=127.0.0.1-127.0.0.4 p=$RM_PORT
 		rm_client_takes "$dsts" "$p" || continue
+		res="${res%,}"
 		res+="${res:+; }4 destination $kind:"
 		for mode in none bind0 noport; do
 			rm_spread_case "$mode" "$dsts" "$p"
 			rm_metric 1 "spread.$kind.$mode" finished "$RM_FIN"
-			res+=" ${RM_MODE_TEXT[$mode]} $RM_FIN"
+			res+=" ${RM_MODE_SHORT[$mode]} $RM_FIN,"
 			case $mode in
 			bind0) [ "$RM_FIN" = "$RM_P" ] || ok=0 ;;
 			*) [ "$RM_FIN" = $((4 * RM_P)) ] || ok=0 ;;
@@ -289,7 +293,7 @@ rm_row1_spread() {
 	if [ $ok = 1 ]; then v="holds"; else v="does not hold here"; fi
 	rm_row 1e "D destinations: D x P connections with connect(), P with bind()" "issue 13" \
 		"remedies.sh --rows 1 (one run of 800 over --port $ports, or DSTIP 127.0.0.1-127.0.0.4)" \
-		"P=$RM_P ports, 800 connections; $res finished" "$v"
+		"P=$RM_P ports, 800 connections, finished: ${res%,}" "$v"
 }
 
 # --- row 2: tcp_tw_reuse needs timestamps on both sides --------------------------------
@@ -435,7 +439,8 @@ rm_row6() {
 # --- row 7: requests per connection ------------------------------------------------------------
 
 rm_row7() {
-	if ! "$(lab_twtest)" client --help 2>&1 | grep -q -- --requests-per-conn; then
+	local help; help=$("$(lab_twtest)" client --help 2>&1)
+	if [[ $help != *--requests-per-conn* ]]; then
 		rm_row 7 "long-lived connections: K requests per connection cut TIME_WAIT per request by K" \
 			"seed 002 remedy 1; issue 9" "client --requests-per-conn K" \
 			"not measured: this twtest has no --requests-per-conn" "not measured"

@@ -26,6 +26,17 @@ test_bind_shares_one_pool() {
 	expect_eq "IP_BIND_ADDRESS_NO_PORT to another destination" "$RM_B" 200
 }
 
+# Rule: D destinations in one run (client --port 5000-5003, DSTIP 127.0.0.1-127.0.0.4):
+# 800 connections on 200 ports all finish with connect(), only 200 with bind(port 0)
+# before connect() (one pool for every destination).
+test_destinations_multiply_connect_only() {
+	rm_setup
+	rm_spread_case none 127.0.0.1 5000-5003
+	expect_eq "connect() over 4 ports" "$RM_FIN" 800
+	rm_spread_case bind0 127.0.0.1-127.0.0.4 5000
+	expect_eq "bind() over 4 addresses" "$RM_FIN $RM_B_CAUSE" "200 bind/EADDRINUSE=600"
+}
+
 # Rule: bind() before connect() ignores tcp_tw_reuse: with reuse on (delay 1 ms, passed),
 # bind(port 0) still fails with EADDRINUSE; IP_BIND_ADDRESS_NO_PORT reuses, TWRecycled > 0.
 test_bind_ignores_tw_reuse() {
@@ -98,6 +109,16 @@ test_server_closes_first() {
 	grep -q '^6,server_first,client_tw,0$' "$RM_CSV" || die "client TIME_WAIT: $(cat "$RM_CSV")"
 	local stw; stw=$(awk -F, '$2 == "server_first" && $3 == "server_tw" { print $4 }' "$RM_CSV")
 	[ "$stw" -gt 0 ] || die "server TIME_WAIT $stw, want > 0"
+}
+
+# Rule: 200 requests as 20 connections of 10 requests leave 20 TIME_WAIT sockets, not 200.
+test_requests_per_conn_cut_time_wait() {
+	rm_setup
+	RM_CSV=$(tmpdir)/m.csv
+	: >"$RM_CSV"
+	rm_row7 >/dev/null
+	grep -q '^7,k1,time_wait,200$' "$RM_CSV" || die "K=1: $(cat "$RM_CSV")"
+	grep -q '^7,k10,time_wait,20$' "$RM_CSV" || die "K=10: $(cat "$RM_CSV")"
 }
 
 # Rule: a TIME_WAIT socket that came from an orphaned FIN_WAIT2 (the peer never sent its
