@@ -18,7 +18,7 @@ usage: scripts/remedies.sh [options]
 Measures every row of docs/remedies.md on this kernel, each case in fresh network
 namespaces, and prints the table with this kernel's numbers and the verdicts.
 
-  --rows LIST     rows to run, e.g. 1,3,8 (default all: 1-12)
+  --rows LIST     rows to run, e.g. 1,3,8 (default all: 1-13)
   --out FILE      also write the markdown to FILE
   --csv FILE      write every number as "row,case,metric,value" to FILE
   --tw N          TIME_WAIT sockets for row 9, the memory row (default 10000; the seed's
@@ -30,7 +30,7 @@ Needs root (network namespaces). Exit status: 0 done, 1 a case could not run, 2 
 EOF
 }
 
-RM_ROWS="1 2 3 4 5 6 7 8 9 10 11 12"
+RM_ROWS="1 2 3 4 5 6 7 8 9 10 11 12 13"
 RM_OUT="" RM_CSV="" RM_TW=10000
 RM_P=200              # ephemeral ports of most cases: 40000-40199
 RM_RANGE="40000 40199"
@@ -604,6 +604,46 @@ rm_row12() {
 		"refill at once: $young/$RM_P; 1.2 s later: $old/$RM_P" "$v"
 }
 
+# --- row 13: the rate one destination sustains ----------------------------------------------
+
+# rm_rate_case RATE DURATION [SYSCTL...]: client --rate for DURATION s toward one destination.
+rm_rate_case() {
+	local rate=$1 dur=$2; shift 2
+	rm_up lo net.ipv4.ip_local_port_range="$RM_RANGE" "$@"
+	rm_serve "$RM_PORT"
+	ip netns exec "$LAB_CNS" "$(lab_twtest)" client --rate "$rate" --duration "$dur" "$LAB_DST" \
+		--port "$RM_PORT" --format csv >"$LAB_TMP/rate.csv" 2>&1 </dev/null ||
+		rm_die "client --rate failed: $(head -c 300 "$LAB_TMP/rate.csv")"
+	RM_LAST=$LAB_TMP/rate.csv
+	RM_FIN=$(rm_get finished) RM_FAILN=$(rm_get failed) RM_FIRSTF=$(rm_get first_failure_s)
+	lab_cell_down
+}
+
+rm_row13() {
+	local help v off_fin off_first on_fail
+	help=$("$(lab_twtest)" client --help 2>&1)
+	if [[ $help != *--rate* ]]; then
+		rm_row 13 "one destination sustains P / 60 s new connections a second" "seed 004" \
+			"client --rate R --duration S" "not measured: this twtest has no --rate" "not measured"
+		return
+	fi
+	rm_rate_case 400 2 net.ipv4.tcp_tw_reuse=0
+	off_fin=$RM_FIN off_first=${RM_FIRSTF:-none}
+	rm_rate_case 120 3 net.ipv4.tcp_tw_reuse=1
+	on_fail=$RM_FAILN
+	rm_metric 13 reuse0 finished "$off_fin"; rm_metric 13 reuse0 first_failure_s "$off_first"
+	rm_metric 13 reuse1 failed "$on_fail"; rm_metric 13 reuse1 finished "$RM_FIN"
+	if [ "$off_fin" = "$RM_P" ] && awk -v f="$off_first" 'BEGIN { exit !(f >= 0.4 && f <= 0.8) }'; then
+		v="holds: P connections, then nothing until TIME_WAIT ends (P / 60 s sustained; 470/s for the default 28232 ports)"
+		[ "$on_fail" = 0 ] && v="$v; with tcp_tw_reuse (and timestamps) P per reuse delay"
+	else
+		v="does not hold here"
+	fi
+	rm_row 13 "one destination sustains P / 60 s new connections a second (\"about 500/s\")" \
+		"seed 004 (vincent.bernat.ch 2014)" "remedies.sh --rows 13 (client --rate R --duration S, 200 ports)" \
+		"reuse off, 400/s for 2 s: $off_fin finished, first failure at $off_first s (P/R = 0.5 s); reuse on (1 s delay), 120/s for 3 s: $on_fail failed of $((on_fail + RM_FIN))" "$v"
+}
+
 # --- main -----------------------------------------------------------------------------------------
 
 rm_parse() {
@@ -611,10 +651,10 @@ rm_parse() {
 		case $1 in
 		-h|--help) rm_usage; exit 0 ;;
 		--rows) [ $# -ge 2 ] || { echo "remedies: --rows needs a value" >&2; exit 2; }
-			[[ $2 =~ ^[0-9]+(,[0-9]+)*$ ]] || { echo "remedies: invalid --rows '$2': must be numbers 1-12, comma-separated" >&2; exit 2; }
+			[[ $2 =~ ^[0-9]+(,[0-9]+)*$ ]] || { echo "remedies: invalid --rows '$2': must be numbers 1-13, comma-separated" >&2; exit 2; }
 			local r
 			for r in ${2//,/ }; do
-				[ "$r" -ge 1 ] && [ "$r" -le 12 ] || { echo "remedies: invalid --rows '$2': must be numbers 1-12, comma-separated" >&2; exit 2; }
+				[ "$r" -ge 1 ] && [ "$r" -le 13 ] || { echo "remedies: invalid --rows '$2': must be numbers 1-13, comma-separated" >&2; exit 2; }
 			done
 			RM_ROWS=${2//,/ }; shift 2 ;;
 		--out) [ $# -ge 2 ] || { echo "remedies: --out needs a file" >&2; exit 2; }; RM_OUT=$2; shift 2 ;;

@@ -156,7 +156,7 @@ test_linger_avoids_time_wait() {
 }
 
 # Rule: the script runs end to end: --rows 10 prints the table with row 10 from the missing
-# (or present) sysctl, and --csv has its number; bad --rows exits 2.
+# (or present) sysctl, and --csv has its number; --rows 14 exits 2.
 test_script_table() {
 	need_root
 	local out csv; csv=$(tmpdir)/t.csv
@@ -166,8 +166,8 @@ test_script_table() {
 		grep -q 'removed in Linux 4.12' <<<"$out" || die "row 10 verdict: $out"
 		grep -q '^10,sysctl,tcp_tw_recycle,absent$' "$csv" || die "csv: $(cat "$csv")"
 	fi
-	bash "$RM_HERE/remedies.sh" --rows 13 >/dev/null 2>&1
-	expect_eq "--rows 13 exit" "$?" 2
+	bash "$RM_HERE/remedies.sh" --rows 14 >/dev/null 2>&1
+	expect_eq "--rows 14 exit" "$?" 2
 }
 
 # Rule: server --port LIST listens on every port, with --threads 2 too (a SO_REUSEPORT
