@@ -194,6 +194,11 @@ rm_row1() {
 	got[autobind.second]=$RM_B
 	rm_metric 1 autobind.second finished "$RM_B"
 	rm_metric 1 autobind.second cause "$RM_B_CAUSE"
+	# bound sockets' TIME_WAIT toward port A, then plain connect() to port B, reuse on
+	rm_fill_probe bind0 none 2 net.ipv4.tcp_tw_reuse=1 "${RM_FAST[@]}"
+	got[poison]=$RM_B
+	local poison_cause=$RM_B_CAUSE
+	rm_metric 1 poison finished "$RM_B"; rm_metric 1 poison cause "$RM_B_CAUSE"
 	# plain connect() with SO_REUSEADDR (seed 002 #7), no bind
 	rm_fill_probe none none 1 net.ipv4.tcp_tw_reuse=0 "${RM_FAST[@]}"
 	local plain=$RM_B
@@ -235,6 +240,12 @@ rm_row1() {
 		"remedies.sh --rows 1 (--reuseaddr, with and without --bind)" \
 		"plain connect(): ${got[plain_reuseaddr]}/$RM_P with it, $plain without; bind(): ${got[reuseaddr.r0.d1]}/$RM_P; with ip_autobind_reuse=1: ${got[autobind.both]}/$RM_P ($ab_cause, TWRecycled $ab_recycled even with tcp_tw_reuse=0), ${got[autobind.second]}/$RM_P if the TIME_WAIT sockets lacked it" "$v"
 	rm_row1_spread
+	# 1f: ports that bind() took stay out of connect()'s reach until their TIME_WAIT ends
+	if [ "${got[poison]}" = 0 ] && [ "${got[none.r1.d2]}" = "$RM_P" ]; then v="holds"; else v="does not hold here"; fi
+	rm_row 1f "ports taken by bind() before connect() are lost to every plain connect() too, for any destination, until their TIME_WAIT ends" \
+		"found here (inet_hash_connect skips ports whose bind bucket bind() made)" \
+		"remedies.sh --rows 1 (fill with --bind toward port A, then plain connect() to port B, tcp_tw_reuse=1)" \
+		"after a bind() fill: ${got[poison]}/$RM_P ($poison_cause); after a connect() fill: ${got[none.r1.d2]}/$RM_P" "$v"
 }
 
 # rm_spread_case MODE DSTS PORTS: one client run of 4 x 200 connections, spread round-robin

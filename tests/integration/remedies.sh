@@ -48,6 +48,15 @@ test_bind_ignores_tw_reuse() {
 	[ "$RM_B_RECYCLED" -gt 0 ] || die "TWRecycled $RM_B_RECYCLED, want > 0"
 }
 
+# Rule: ports whose TIME_WAIT came from bind()-before-connect() sockets are skipped by a
+# plain connect()'s port search for every destination, reuse on or not: after a bind() fill
+# toward port A, connect() to port B gets 0 of 200 (after a connect() fill: 200, above).
+test_bind_ports_lost_to_connect() {
+	rm_setup
+	rm_fill_probe bind0 none 2 net.ipv4.tcp_tw_reuse=1 "${RM_FAST[@]}"
+	expect_eq "connect() after a bind() fill" "$RM_B $RM_B_CAUSE" "0 connect/EADDRNOTAVAIL=200"
+}
+
 # Rule: SO_REUSEADDR helps bind(port 0) only with net.ipv4.ip_autobind_reuse=1, only over
 # TIME_WAIT sockets that had SO_REUSEADDR too, and then connect() takes those over even with
 # tcp_tw_reuse=0 (TWRecycled > 0); without ip_autobind_reuse, bind() fails as without it.
