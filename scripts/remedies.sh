@@ -199,6 +199,14 @@ rm_row1() {
 	got[poison]=$RM_B
 	local poison_cause=$RM_B_CAUSE
 	rm_metric 1 poison finished "$RM_B"; rm_metric 1 poison cause "$RM_B_CAUSE"
+	# a fixed source port held by TIME_WAIT: SO_REUSEADDR on the second socket, on both
+	rm_fixed_port_case 0 1
+	got[fixed.second]=$RM_B
+	rm_metric 1 fixed.second finished "$RM_B"; rm_metric 1 fixed.second cause "$RM_B_CAUSE"
+	rm_fixed_port_case 1 1
+	got[fixed.both]=$RM_B
+	local fixed_recycled=$RM_B_RECYCLED
+	rm_metric 1 fixed.both finished "$RM_B"; rm_metric 1 fixed.both recycled "$RM_B_RECYCLED"
 	# plain connect() with SO_REUSEADDR (seed 002 #7), no bind
 	rm_fill_probe none none 1 net.ipv4.tcp_tw_reuse=0 "${RM_FAST[@]}"
 	local plain=$RM_B
@@ -232,13 +240,13 @@ rm_row1() {
 		"same as plain connect() in all 4 cases: ${got[noport.r0.d1]}, ${got[noport.r0.d2]}, ${got[noport.r1.d1]}, ${got[noport.r1.d2]} of $RM_P" "$v"
 	# 1d: SO_REUSEADDR (seed 002 #7)
 	if [ "${got[plain_reuseaddr]}" = "$plain" ] && [ "${got[reuseaddr.r0.d1]}" = 0 ]; then
-		v="does not hold here: no help to connect(); with bind() only when every socket sets it and ip_autobind_reuse=1, and then only partly"
+		v="does not hold here: no help to connect(); with bind() only when the TIME_WAIT socket had it too (a fixed port), and for port 0 only with ip_autobind_reuse=1, and then partly"
 	else
 		v="holds only when: see the numbers"
 	fi
 	rm_row 1d "SO_REUSEADDR (kernel 3.7+) lets a client reuse ports held by TIME_WAIT" "seed 002 remedy 7" \
 		"remedies.sh --rows 1 (--reuseaddr, with and without --bind)" \
-		"plain connect(): ${got[plain_reuseaddr]}/$RM_P with it, $plain without; bind(): ${got[reuseaddr.r0.d1]}/$RM_P; with ip_autobind_reuse=1: ${got[autobind.both]}/$RM_P ($ab_cause, TWRecycled $ab_recycled even with tcp_tw_reuse=0), ${got[autobind.second]}/$RM_P if the TIME_WAIT sockets lacked it" "$v"
+		"plain connect(): ${got[plain_reuseaddr]}/$RM_P with it, $plain without; bind(): ${got[reuseaddr.r0.d1]}/$RM_P; with ip_autobind_reuse=1: ${got[autobind.both]}/$RM_P ($ab_cause, TWRecycled $ab_recycled even with tcp_tw_reuse=0), ${got[autobind.second]}/$RM_P if the TIME_WAIT sockets lacked it; a fixed source port (--source-port) held by TIME_WAIT: ${got[fixed.both]}/1 when both sockets set it (TWRecycled $fixed_recycled, tcp_tw_reuse=0), ${got[fixed.second]}/1 when only the new one did" "$v"
 	rm_row1_spread
 	# 1f: ports that bind() took stay out of connect()'s reach until their TIME_WAIT ends
 	if [ "${got[poison]}" = 0 ] && [ "${got[none.r1.d2]}" = "$RM_P" ]; then v="holds"; else v="does not hold here"; fi
@@ -262,6 +270,21 @@ rm_spread_case() {
 	rm_client 1 $((4 * RM_P)) --port "$ports" $(rm_mode_flags "$mode")
 	LAB_DST=$dst
 	RM_FIN=$(rm_get finished) RM_B_CAUSE=$(rm_cause)
+	lab_cell_down
+}
+
+# rm_fixed_port_case A_REUSEADDR B_REUSEADDR: one connection from source port 41000, then
+# another from the same port at once, each with SO_REUSEADDR (1) or not (0), reuse off. Sets
+# RM_B, RM_B_CAUSE, RM_B_RECYCLED of the second.
+rm_fixed_port_case() {
+	local flag=(--source-port 41000) a=() b=()
+	[ "$1" = 1 ] && a=(--reuseaddr)
+	[ "$2" = 1 ] && b=(--reuseaddr)
+	rm_up lo net.ipv4.tcp_tw_reuse=0
+	rm_serve "$RM_PORT"
+	rm_client 1 1 --port "$RM_PORT" "${flag[@]}" "${a[@]}"
+	rm_client 1 1 --port "$RM_PORT" "${flag[@]}" "${b[@]}"
+	RM_B=$(rm_get finished) RM_B_CAUSE=$(rm_cause) RM_B_RECYCLED=$(rm_get kernel_TWRecycled)
 	lab_cell_down
 }
 

@@ -60,6 +60,7 @@ test_bind_ports_lost_to_connect() {
 # Rule: SO_REUSEADDR helps bind(port 0) only with net.ipv4.ip_autobind_reuse=1, only over
 # TIME_WAIT sockets that had SO_REUSEADDR too, and then connect() takes those over even with
 # tcp_tw_reuse=0 (TWRecycled > 0); without ip_autobind_reuse, bind() fails as without it.
+# A fixed source port held by TIME_WAIT: the same, both sockets must have set it.
 test_reuseaddr_needs_autobind_and_both_sockets() {
 	rm_setup
 	rm_fill_probe reuseaddr reuseaddr 1 net.ipv4.tcp_tw_reuse=0
@@ -69,6 +70,10 @@ test_reuseaddr_needs_autobind_and_both_sockets() {
 	rm_fill_probe reuseaddr reuseaddr 1 net.ipv4.tcp_tw_reuse=0 net.ipv4.ip_autobind_reuse=1
 	[ "$RM_B" -gt 0 ] && [ "$RM_B_RECYCLED" = "$RM_B" ] ||
 		die "both with SO_REUSEADDR and ip_autobind_reuse: finished $RM_B, TWRecycled $RM_B_RECYCLED; want > 0 and equal"
+	rm_fixed_port_case 0 1
+	expect_eq "fixed port, only the new socket" "$RM_B $RM_B_CAUSE" "0 bind/EADDRINUSE=1"
+	rm_fixed_port_case 1 1
+	expect_eq "fixed port, both: finished TWRecycled" "$RM_B $RM_B_RECYCLED" "1 1"
 }
 
 # Rule: tcp_tw_reuse needs timestamps on the old connection: with tcp_timestamps=0 on the
