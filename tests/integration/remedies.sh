@@ -202,6 +202,7 @@ test_server_several_ports() {
 	grep -q '^twtest server: accepted_per_port=5000:10,5001:11,5003:13$' "$LAB_SERVER_OUT" ||
 		die "summary: $(cat "$LAB_SERVER_OUT")"
 	expect_eq "states lines" "$(grep -c '^twtest server: states on port 500[013]:' "$LAB_SERVER_OUT")" 3
+	lab_cell_down
 }
 
 run_tests
