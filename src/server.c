@@ -733,10 +733,17 @@ static int server_listen_all(struct server *s, uint32_t t, uint32_t backlog, int
 	}
 	for (s->nls = 0; s->nls < o->ports.total; s->nls++) {
 		uint32_t k = s->nls;
-		struct endpoint again = t ? bound[k] : bound[0], got;
-		if (t == 0)
+		struct endpoint again, got;
+		const struct endpoint *ap = NULL; /* thread 0, first port: listener_socket picks */
+		if (t) {
+			again = bound[k];
+			ap = &again;
+		} else if (k) {
+			again = bound[0];
 			endpoint_set_port(&again, portlist_get(&o->ports, k));
-		int fd = server_listen(o, backlog, reuseport, t || k ? &again : NULL, &got);
+			ap = &again;
+		}
+		int fd = server_listen(o, backlog, reuseport, ap, &got);
 		if (fd < 0)
 			return -1;
 		s->ls[k] = (struct listener){.fd = fd};
