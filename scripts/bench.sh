@@ -15,22 +15,17 @@ ROUNDS=${BENCH_ROUNDS:-2}
 WORKLOADS=${BENCH_WORKLOADS:-"30x1000 10x10000"}
 CONFIGS=${BENCH_CONFIGS:-"baseline twtest-1t twtest-2t"}
 PORT=5000
-PREFIX="twbench$$"
-TMP=$(mktemp -d)
-SPID="" NS=""
+# shellcheck source=scripts/lab.sh
+. "$(dirname "$0")/lab.sh"
+LAB_PREFIX="twbench$$"
 
 for b in "$TW" "$BASE" "$RUNSTAT"; do
 	[ -x "$b" ] || { echo "bench: $b is not built (run make bench)" >&2; exit 1; }
 done
 [ "$(id -u)" = 0 ] || { echo "bench: needs root for a network namespace" >&2; exit 1; }
-
-cleanup() {
-	[ -n "$SPID" ] && kill -TERM "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
-	[ -n "$NS" ] && ip netns del "$NS" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+lab_trap
+lab_tmpdir || exit 1
+TMP=$LAB_TMP
 
 # cpu_ticks PID: "utime stime" in clock ticks, all threads (fields 14 and 15 of stat).
 cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12, $13}'; }
@@ -39,10 +34,9 @@ HZ=$(getconf CLK_TCK)
 # run CONFIG LOOPS CONNS N: one measured run; appends a result row to $TMP/rows.
 run() {
 	local cfg=$1 loops=$2 conns=$3 n=$4
-	NS="$PREFIX-$n"
-	ip netns add "$NS" || exit 1
-	ip -n "$NS" link set lo up
-	ip netns exec "$NS" sysctl -qw net.ipv4.tcp_tw_reuse=1 net.ipv4.ip_local_port_range="10000 65535"
+	lab_ns_add "$n" || exit 1
+	local ns=$LAB_NS
+	lab_sysctl "$ns" net.ipv4.tcp_tw_reuse=1 "net.ipv4.ip_local_port_range=10000 65535" || exit 1
 	local server client
 	case $cfg in
 	baseline)
@@ -57,17 +51,14 @@ run() {
 		server=("$TW" server --port "$PORT" --bind 127.0.0.1 --threads "$t")
 		client=("$TW" client 127.0.0.1 "$loops" "$conns" --port "$PORT" --threads "$t") ;;
 	esac
-	ip netns exec "$NS" "${server[@]}" >"$TMP/server.out" 2>&1 &
-	SPID=$!
-	local i
-	for i in $(seq 1 200); do grep -q listening "$TMP/server.out" && break; sleep 0.01; done
-	local s0 s1
-	s0=$(cpu_ticks "$SPID")
-	ip netns exec "$NS" "$RUNSTAT" "${client[@]}" >"$TMP/client.out" 2>"$TMP/client.err"
-	s1=$(cpu_ticks "$SPID")
-	local hwm; hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$SPID/status")
-	kill -TERM "$SPID"; wait "$SPID" 2>/dev/null; SPID=""
-	ip netns del "$NS"; NS=""
+	lab_spawn_server ip netns exec "$ns" "${server[@]}" || { lab_server_err; exit 1; }
+	local spid=$LAB_SERVER_PID s0 s1
+	s0=$(cpu_ticks "$spid")
+	ip netns exec "$ns" "$RUNSTAT" "${client[@]}" >"$TMP/client.out" 2>"$TMP/client.err"
+	s1=$(cpu_ticks "$spid")
+	local hwm; hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$spid/status")
+	lab_stop "$spid"
+	lab_ns_del "$ns"
 	local finished
 	if [ "$cfg" = baseline ]; then
 		finished=$(sed -n 's/^finished=\([0-9]*\).*/\1/p' "$TMP/client.out")

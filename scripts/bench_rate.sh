@@ -14,18 +14,17 @@ TW=$BUILD/twtest
 RATE_S=${BENCH_RATE_S:-10}
 SOAK_S=${BENCH_SOAK_S:-600}
 SOAK_RATE=${BENCH_SOAK_RATE:-2000}
+# shellcheck source=scripts/lab.sh
 . "$(dirname "$0")/lab.sh"
 [ -x "$TW" ] || { echo "bench_rate: $TW is not built" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "bench_rate: needs root for a network namespace" >&2; exit 1; }
 export TWTEST=$TW
 lab_trap
-lab_tmpdir
+lab_tmpdir || exit 1
 lab_ns_add rate || exit 1
 NS=$LAB_NS
 PORT=5000
-ip netns exec "$NS" "$TW" server --port "$PORT" --bind 127.0.0.1 >"$LAB_TMP/server.out" 2>&1 &
-LAB_PIDS+=($!)
-sleep 0.3
+lab_spawn_server ip netns exec "$NS" "$TW" server --port "$PORT" --bind 127.0.0.1 || { lab_server_err; exit 1; }
 
 # jnum KEY FILE: a number from the summary record of a JSON run.
 jnum() { grep '"type":"summary"' "$2" | sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" | head -1; }
@@ -65,12 +64,12 @@ echo "== soak: --rate $SOAK_RATE for $SOAK_S s (client RSS and descriptors)"
 ip netns exec "$NS" "$TW" client --rate "$SOAK_RATE" --duration "$SOAK_S" --linger --port "$PORT" \
 	--format json 127.0.0.1 >"$LAB_TMP/soak.json" &
 CPID=$!
-LAB_PIDS+=("$CPID")
+lab_track "$CPID"
 sample() { echo "$(awk '/VmRSS/ {print $2}' "/proc/$CPID/status") kB, $(ls "/proc/$CPID/fd" | wc -l) fds"; }
 sleep 5
 START=$(sample)
 sleep $((SOAK_S > 10 ? SOAK_S - 7 : 1))
 END=$(sample)
-wait "$CPID"
+lab_reap "$CPID"
 echo "client at 5 s: $START; at $((SOAK_S - 2)) s: $END"
 echo "finished $(jnum finished "$LAB_TMP/soak.json") of due $(jnum due "$LAB_TMP/soak.json"), start lag ms: $(lag x "$LAB_TMP/soak.json")"

@@ -11,24 +11,19 @@ PORTS=(21001 21002 21003 21004)
 PER_PORT=$(( (TOTAL + ${#PORTS[@]} - 1) / ${#PORTS[@]} ))
 CONNS=5000
 [ "$(id -u)" = 0 ] || { echo "bench_stat: needs root (network namespace)" >&2; exit 77; }
-NS="twbench$$"
-PIDS=()
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-	ip netns del "$NS" 2>/dev/null
-}
-trap cleanup EXIT
-ip netns add "$NS" && ip -n "$NS" link set lo up || exit 1
-ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="1024 65535" \
-	net.ipv4.tcp_max_tw_buckets=1000000 net.ipv4.tcp_tw_reuse=0
+# shellcheck source=scripts/lab.sh
+. "$(dirname "$0")/lab.sh"
+LAB_PREFIX="twbench$$"
+lab_trap
+lab_ns_add stat || exit 1
+NS=$LAB_NS
+lab_sysctl "$NS" "net.ipv4.ip_local_port_range=1024 65535" \
+	net.ipv4.tcp_max_tw_buckets=1000000 net.ipv4.tcp_tw_reuse=0 || exit 1
 run() { ip netns exec "$NS" "$@"; }
 
 for p in "${PORTS[@]}"; do
-	run "$TWTEST" server --port "$p" --bind 127.0.0.1 >/dev/null 2>&1 &
-	PIDS+=($!)
+	lab_spawn_server ip netns exec "$NS" "$TWTEST" server --port "$p" --bind 127.0.0.1 || { lab_server_err; exit 1; }
 done
-sleep 0.3
 for p in "${PORTS[@]}"; do
 	run "$TWTEST" client 127.0.0.1 $(( (PER_PORT + CONNS - 1) / CONNS )) $CONNS --port "$p" \
 		--format csv >/dev/null || { echo "bench_stat: client failed" >&2; exit 1; }

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The close-order matrix (docs/closing.md, scenarios A-K of the seed experiments): each
 # scenario runs `twtest server` and `twtest client` in two fresh network namespaces joined
-# by a veth pair (198.18.0.1 server, 198.18.0.2 client), so every socket state and kernel
-# counter belongs to one side; scenario I is also run on loopback. It prints one row per
-# scenario: what each side did, the expected and the observed outcome, ok or MISMATCH.
+# by a veth pair (scripts/lab.sh's plan: client 198.18.0.1, server 198.18.0.2), so every
+# socket state and kernel counter belongs to one side; scenario I is also run on loopback.
+# The scenarios are rows of a table (row ...); functions only where one needs its own logic.
+# It prints one row per scenario: what each side did, the expected and the observed
+# outcome, ok or MISMATCH.
 # Observed: TCP states per side from `twtest stat` once the closes have settled, RSTs
 # from the namespace's counters (Tcp OutRsts, and which TcpExt TCPAbortOn* rose), bytes
 # the server wrote that the client never read, the result of the second connection or
@@ -19,7 +21,7 @@ while [ $# -gt 0 ]; do
 	--repeat)
 		[[ ${2:-} =~ ^[1-9][0-9]{0,3}$ ]] || { echo "close-matrix.sh: invalid --repeat '${2:-}' (1-9999)" >&2; exit 2; }
 		REPEAT=$2; shift 2 ;;
-	-h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "close-matrix.sh: unknown option '$1'" >&2; exit 2 ;;
 	*) ONLY+=("$1"); shift ;;
 	esac
@@ -28,79 +30,47 @@ done
 TWTEST=$(realpath "$TWTEST") # `ip netns exec` would search PATH for a bare name
 [ "$(id -u)" = 0 ] || { echo "close-matrix.sh: needs root for network namespaces" >&2; exit 1; }
 
-PFX="cm$$"
+# shellcheck source=scripts/lab.sh
+. "$(dirname "$0")/lab.sh"
+LAB_PREFIX="cm$$"
 PORT=5000
-SRV_IP=198.18.0.1
-CLI_IP=198.18.0.2
-TMP=$(mktemp -d)
-NETNS=()
-PIDS=()
-NSERVERS=0 NCLIENTS=0
-cleanup() {
-	local p n
-	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-	for n in "${NETNS[@]}"; do ip netns del "$n" 2>/dev/null; done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# --- namespaces ---------------------------------------------------------------------------
-# pair ID: fresh namespaces $S (server) and $C (client) joined by veth.
-pair() {
-	S="$PFX-$1-s" C="$PFX-$1-c"
-	ip netns add "$S" && NETNS+=("$S") && ip netns add "$C" && NETNS+=("$C") || return 1
-	ip -n "$S" link set lo up && ip -n "$C" link set lo up &&
-	ip link add cm0 netns "$S" type veth peer name cm1 netns "$C" &&
-	ip -n "$S" addr add "$SRV_IP/30" dev cm0 && ip -n "$C" addr add "$CLI_IP/30" dev cm1 &&
-	ip -n "$S" link set cm0 up && ip -n "$C" link set cm1 up
-}
-
-# single ID: one fresh namespace (loopback); both sides in it.
-single() {
-	S="$PFX-$1-lo" C=$S
-	ip netns add "$S" && NETNS+=("$S") && ip -n "$S" link set lo up
-}
+NCLIENTS=0
+lab_trap
+lab_tmpdir || exit 1
+TMP=$LAB_TMP
 
 # --- the two sides --------------------------------------------------------------------------
-# server_start ARGS...: twtest server in $S on $PORT; SPID and SOUT. Returns 1 (with SERR
-# holding stderr) if it did not start.
+# A scenario's cell (lab_cell_up): server namespace $S, client namespace $C (the same one
+# on loopback), the server's address $DST.
+
+# server_start ARGS...: twtest server in $S on $PORT; SPID and SOUT. Returns 1 (with SOUT
+# holding what it said) if it did not start.
 server_start() {
-	local addr=$SRV_IP
-	[ "$S" = "$C" ] && addr=127.0.0.1
-	SOUT=$TMP/server.$((++NSERVERS)) SERR=$SOUT.err
-	: >"$SOUT" # exists before the background job opens it
-	ip netns exec "$S" "$TWTEST" server --port "$PORT" --bind "$addr" "$@" >"$SOUT" 2>"$SERR" &
-	SPID=$!
-	PIDS+=("$SPID")
-	local i
-	for i in $(seq 1 150); do
-		grep -q "listening on" "$SOUT" && return 0
-		kill -0 "$SPID" 2>/dev/null || { wait "$SPID"; return 1; }
-		sleep 0.02
-	done
-	return 1
+	lab_server_start "$S" "$PORT" "$@"
+	local rc=$?
+	SPID=$LAB_SERVER_PID SOUT=$LAB_SERVER_OUT
+	return $rc
 }
 
 # server_stop: SIGTERM, wait for the summary.
-server_stop() {
-	kill -TERM "$SPID" 2>/dev/null
-	wait "$SPID" 2>/dev/null
-	return 0
-}
+server_stop() { lab_stop "$SPID"; }
 
 # client LOOPS CONNS ARGS...: twtest client in $C, per-connection lines in COUT.
 client() {
-	local loops=$1 conns=$2 dst=$SRV_IP
+	local loops=$1 conns=$2
 	shift 2
-	[ "$S" = "$C" ] && dst=127.0.0.1
 	COUT=$TMP/client.$((++NCLIENTS))
-	ip netns exec "$C" "$TWTEST" client "$dst" "$loops" "$conns" --port "$PORT" --report-conns "$@" >"$COUT" 2>&1
+	ip netns exec "$C" "$TWTEST" client "$DST" "$loops" "$conns" --port "$PORT" --report-conns "$@" >"$COUT" 2>&1
 }
 
-# again ARGS...: two connections from --source-port 40000, the second 100 ms after the
-# first (LOOPS 2, --interval), once the first has settled in its final state.
-again() { client 2 1 --source-port 40000 --interval 100 "$@"; }
+# client_bg ARGS...: as client, one connection, in the background; CPID.
+client_bg() {
+	COUT=$TMP/client.$((++NCLIENTS))
+	# `ip netns exec` execs twtest: $! is the client itself
+	ip netns exec "$C" "$TWTEST" client "$DST" 1 1 --port "$PORT" "$@" >"$COUT" 2>&1 &
+	CPID=$!
+	lab_track "$CPID" KILL
+}
 
 # server_field NAME: a key=value of the server's summary.
 server_field() { sed -n "s/.*summary:.* $1=\([0-9]*\).*/\1/p" "$SOUT"; }
@@ -126,28 +96,21 @@ side() {
 # count NS STATE: sockets in STATE.
 count() { states "$1" | awk -v s="$2" '$1 == s { n = $2 } END { print n + 0 }'; }
 
-# settle: wait (at most 2 s) until no socket of either side is in a passing state.
-settle() {
-	local i ns busy
-	for i in $(seq 1 100); do
-		busy=0
-		for ns in "$S" "$C"; do
-			states "$ns" | awk '$2 > 0 && $1 ~ /^(SYN_SENT|SYN_RECV|FIN_WAIT1|CLOSING|LAST_ACK)$/ {f = 1} END {exit !f}' && busy=1
-		done
-		[ "$busy" = 0 ] && return 0
-		sleep 0.02
-	done
-}
-
-# wait_for NS STATE: wait (at most 3 s) until NS has a socket in STATE.
-wait_for() {
-	local i
-	for i in $(seq 1 150); do
-		[ "$(count "$1" "$2")" -gt 0 ] && return 0
-		sleep 0.02
+# passing: a socket of either side is in a passing state.
+passing() {
+	local ns
+	for ns in "$S" "$C"; do
+		states "$ns" | awk '$2 > 0 && $1 ~ /^(SYN_SENT|SYN_RECV|FIN_WAIT1|CLOSING|LAST_ACK)$/ {f = 1} END {exit !f}' && return 0
 	done
 	return 1
 }
+
+# settle: wait (at most 2 s) until no socket of either side is in a passing state.
+settle() { lab_wait_until 2000 eval '! passing'; }
+
+# wait_for NS STATE: wait (at most 3 s) until NS has a socket in STATE.
+has_state() { [ "$(count "$1" "$2")" -gt 0 ]; }
+wait_for() { lab_wait_until 3000 has_state "$1" "$2"; }
 
 # counters NS: "OutRsts AbortOnClose AbortOnData AbortOnLinger" of the namespace.
 counters() {
@@ -183,100 +146,88 @@ observe() {
 }
 
 # --- scenarios -----------------------------------------------------------------------------
-# Each sets DID_S, DID_C (what each side did), EXPECT and OBSERVED.
 GREET=hello # 5 bytes
-
-sc_A() {
-	DID_S="greeting, close at once"; DID_C="read, close on EOF; again from the same port"
-	EXPECT="srv=TIME_WAIT cli=- rst=0/0 lost=0 conn2=ok"
-	server_start --greeting "$GREET" --close-after 0 || return
-	again --payload 0
-	observe
-	OBSERVED="$OBS conn2=$(result 1)"
+# The matrix, one row a scenario: id, path (veth: two namespaces; lo: one), what the server
+# does, what the client does, the expected observation, and how it runs: "std SERVER-ARGS ;
+# LOOPS CONNS CLIENT-ARGS ; CONN" (start the server, run the client, observe, and with CONN
+# = connN append that connection's result) or the name of a function for a scenario with
+# its own logic. Each run sets OBSERVED. "again": two connections from --source-port 40000,
+# the second 100 ms after the first, once the first has settled in its final state.
+AGAIN="2 1 --source-port 40000 --interval 100 --payload 0"
+IDS=()
+declare -A PATH_OF DID_S_OF DID_C_OF EXPECT_OF RUN_OF
+row() {
+	IDS+=("$1"); PATH_OF[$1]=$2 DID_S_OF[$1]=$3 DID_C_OF[$1]=$4 EXPECT_OF[$1]=$5 RUN_OF[$1]=$6
 }
-
-sc_B() {
-	DID_S="greeting, close at once"; DID_C="wait 100 ms, close on EOF, greeting unread"
-	EXPECT="srv=- cli=- rst=0/1(close) lost=5"
-	server_start --greeting "$GREET" --close-after 0 || return
-	client 1 1 --payload 0 --read-delay 100 --on-eof close
-	observe
-	OBSERVED=$OBS
-}
-
-sc_C() {
-	DID_S="greeting, close at once"; DID_C="shutdown(WR) on EOF, read after 100 ms, close"
-	EXPECT="srv=TIME_WAIT cli=- rst=0/0 lost=0"
-	server_start --greeting "$GREET" --close-after 0 || return
-	client 1 1 --payload 0 --read-delay 100 --on-eof shutdown
-	observe
-	OBSERVED=$OBS
-}
-
-sc_D() {
-	DID_S="greeting, close at once"; DID_C="ignore EOF for 1000 ms, then read, close"
-	EXPECT="during: srv=FIN_WAIT2 cli=CLOSE_WAIT; after: srv=TIME_WAIT cli=- rst=0/0 lost=0"
-	server_start --greeting "$GREET" --close-after 0 || return
-	COUT=$TMP/client.D
-	ip netns exec "$C" "$TWTEST" client "$SRV_IP" 1 1 --port "$PORT" --report-conns --payload 0 \
-		--read-delay 1000 --on-eof ignore >"$COUT" 2>&1 &
-	local cpid=$!
-	PIDS+=("$cpid")
-	# Sample both sides until the pair shows (the client's CLOSE_WAIT comes a moment before
-	# its ACK puts the server in FIN_WAIT2) or the client is gone; keep the last sample.
-	local during="" i
-	for i in $(seq 1 100); do
-		during="srv=$(side "$S") cli=$(side "$C")"
-		[ "$during" = "srv=FIN_WAIT2 cli=CLOSE_WAIT" ] && break
-		kill -0 "$cpid" 2>/dev/null || break
-		sleep 0.01
-	done
-	wait "$cpid"
-	observe
-	OBSERVED="during: $during; after: $OBS"
-}
-
-sc_E() {
-	DID_S="greeting, close after 100 ms"; DID_C="read, shutdown(WR) on EOF, close"
-	EXPECT="srv=TIME_WAIT cli=- rst=0/0 lost=0"
-	server_start --greeting "$GREET" --close-after 100 || return
-	client 1 1 --payload 0 --on-eof shutdown
-	observe
-	OBSERVED=$OBS
-}
-
-sc_F() {
-	DID_S="close on EOF"; DID_C="close right after connect, from port 40000; again"
-	EXPECT="srv=- cli=TIME_WAIT rst=0/0 lost=0 conn2=bind/EADDRINUSE"
-	server_start || return
-	again --payload 0 --close-after 0
-	observe
-	OBSERVED="$OBS conn2=$(result 1)"
-}
-
+row A veth "greeting, close at once" "read, close on EOF; again from the same port" \
+	"srv=TIME_WAIT cli=- rst=0/0 lost=0 conn2=ok" "std --greeting $GREET --close-after 0 ; $AGAIN ; conn2"
+row B veth "greeting, close at once" "wait 100 ms, close on EOF, greeting unread" \
+	"srv=- cli=- rst=0/1(close) lost=5" "std --greeting $GREET --close-after 0 ; 1 1 --payload 0 --read-delay 100 --on-eof close ;"
+row C veth "greeting, close at once" "shutdown(WR) on EOF, read after 100 ms, close" \
+	"srv=TIME_WAIT cli=- rst=0/0 lost=0" "std --greeting $GREET --close-after 0 ; 1 1 --payload 0 --read-delay 100 --on-eof shutdown ;"
+row D veth "greeting, close at once" "ignore EOF for 1000 ms, then read, close" \
+	"during: srv=FIN_WAIT2 cli=CLOSE_WAIT; after: srv=TIME_WAIT cli=- rst=0/0 lost=0" sc_D
+row E veth "greeting, close after 100 ms" "read, shutdown(WR) on EOF, close" \
+	"srv=TIME_WAIT cli=- rst=0/0 lost=0" "std --greeting $GREET --close-after 100 ; 1 1 --payload 0 --on-eof shutdown ;"
+row F veth "close on EOF" "close right after connect, from port 40000; again" \
+	"srv=- cli=TIME_WAIT rst=0/0 lost=0 conn2=bind/EADDRINUSE" "std ; $AGAIN --close-after 0 ; conn2"
 # With SO_REUSEADDR bind() shares the port with the TIME_WAIT socket and connect() takes
 # the TIME_WAIT over (timestamps are on). Not while the old socket is still in FIN_WAIT2:
 # hence the pause between the two connections.
-sc_F2() {
-	DID_S="close on EOF"; DID_C="as F, with SO_REUSEADDR"
-	EXPECT="srv=- cli=TIME_WAIT rst=0/0 lost=0 conn2=ok"
-	server_start || return
-	again --payload 0 --close-after 0 --reuseaddr
+row F2 veth "close on EOF" "as F, with SO_REUSEADDR" \
+	"srv=- cli=TIME_WAIT rst=0/0 lost=0 conn2=ok" "std ; $AGAIN --close-after 0 --reuseaddr ; conn2"
+row G veth "never closes (ignores EOF), stopped later" "waits, killed (SIGKILL)" \
+	"killed: srv=CLOSE_WAIT cli=FIN_WAIT2; server stopped: srv=- cli=TIME_WAIT rst=0/0" sc_G
+row H veth "on EOF writes 'bye', never closes" "close right after connect" \
+	"srv=- cli=- rst=0/1 lost=3" sc_H
+row I veth "greeting, close at once" "close as soon as the greeting is read (x$REPEAT)" \
+	"every conn leaves TIME_WAIT on one side or both; no RST" sc_I
+row Ilo lo "as I, on loopback" "as I" \
+	"every conn leaves TIME_WAIT on one side or both; no RST" sc_Ilo
+row J veth "greeting, close at once with SO_LINGER {1,0}" "read" \
+	"srv=- cli=- rst=1(data)/0 lost=0 conn1=read/ECONNRESET" "std --greeting $GREET --close-after 0 --close rst ; 1 1 --payload 0 ; conn1"
+row K veth "listener with SO_REUSEADDR closes first, restarted" "read, close on EOF" \
+	"srv TIME_WAIT=1 restart=EADDRINUSE restart+reuseaddr=ok" "restart_after"
+row K2 veth "as K, old listener without SO_REUSEADDR" "read, close on EOF" \
+	"srv TIME_WAIT=1 restart=EADDRINUSE restart+reuseaddr=EADDRINUSE" "restart_after --no-reuseaddr"
+# (J: the kernel counts an SO_LINGER {1,0} close as TCPAbortOnData, not TCPAbortOnLinger)
+
+# std SERVER-ARGS... ; LOOPS CONNS CLIENT-ARGS... ; [connN]: the common run.
+std() {
+	local sargs=() cargs=()
+	while [ "$1" != ";" ]; do sargs+=("$1"); shift; done
+	shift
+	while [ "$1" != ";" ]; do cargs+=("$1"); shift; done
+	shift
+	server_start "${sargs[@]}" || return
+	client "${cargs[@]}"
 	observe
-	OBSERVED="$OBS conn2=$(result 1)"
+	OBSERVED=$OBS
+	[ $# -gt 0 ] && OBSERVED+=" $1=$(result $((${1#conn} - 1)))"
+	return 0
+}
+
+# D: sample both sides until the pair shows (the client's CLOSE_WAIT comes a moment before
+# its ACK puts the server in FIN_WAIT2) or the client is gone; keep the last sample.
+sc_D() {
+	server_start --greeting "$GREET" --close-after 0 || return
+	client_bg --report-conns --payload 0 --read-delay 1000 --on-eof ignore
+	local during=""
+	LAB_POLL=0.01 lab_wait_until 1000 d_sample
+	lab_reap "$CPID"
+	observe
+	OBSERVED="during: $during; after: $OBS"
+}
+d_sample() {
+	during="srv=$(side "$S") cli=$(side "$C")"
+	[ "$during" = "srv=FIN_WAIT2 cli=CLOSE_WAIT" ] || ! kill -0 "$CPID" 2>/dev/null
 }
 
 sc_G() {
-	DID_S="never closes (ignores EOF), stopped later"; DID_C="waits, killed (SIGKILL)"
-	EXPECT="killed: srv=CLOSE_WAIT cli=FIN_WAIT2; server stopped: srv=- cli=TIME_WAIT rst=0/0"
 	server_start --on-eof ignore || return
-	# `ip netns exec` execs twtest: $! is the client itself
-	ip netns exec "$C" "$TWTEST" client "$SRV_IP" 1 1 --port "$PORT" --payload 0 >/dev/null 2>&1 &
-	local cpid=$!
-	PIDS+=("$cpid")
+	client_bg --payload 0
 	wait_for "$S" ESTABLISHED
-	kill -KILL "$cpid"
-	wait "$cpid" 2>/dev/null
+	lab_stop "$CPID" KILL
 	wait_for "$S" CLOSE_WAIT
 	settle
 	local killed="srv=$(side "$S") cli=$(side "$C")"
@@ -286,23 +237,17 @@ sc_G() {
 }
 
 sc_H() {
-	DID_S="on EOF writes 'bye', never closes"; DID_C="close right after connect"
-	EXPECT="srv=- cli=- rst=0/1 lost=3"
-	server_start --on-eof write:bye || return
-	client 1 1 --payload 0 --close-after 0
-	observe
+	std --on-eof write:bye ";" 1 1 --payload 0 --close-after 0 ";" || return
 	# Which counter explains the RST depends on timing: if the data finds the closed client
 	# still in FIN_WAIT1 (a full socket) the kernel counts TCPAbortOnData; once it is an
 	# orphaned FIN_WAIT2 (a time-wait mini socket) the RST is counted in OutRsts only.
-	OBSERVED=${OBS/rst=0\/1(data)/rst=0\/1}
+	OBSERVED=${OBSERVED/rst=0\/1(data)/rst=0\/1}
 }
 
 # race REPEAT connections; on veth: server-only, client-only and both in TIME_WAIT.
 race_args() { server_start --greeting "$GREET" --close-after 0 && client 1 "$REPEAT" --payload 0 --close-on-data; }
 
 sc_I() {
-	DID_S="greeting, close at once"; DID_C="close as soon as the greeting is read (x$REPEAT)"
-	EXPECT="every conn leaves TIME_WAIT on one side or both; no RST"
 	race_args || return
 	settle
 	local s c r
@@ -321,8 +266,6 @@ sc_I() {
 # connection whose client closed while still ESTABLISHED (--report-conns close_state) sent
 # the first FIN or crossed the server's; one that saw CLOSE_WAIT left TIME_WAIT to the server.
 sc_Ilo() {
-	DID_S="as I, on loopback"; DID_C="as I"
-	EXPECT="every conn leaves TIME_WAIT on one side or both; no RST"
 	race_args || return
 	settle
 	local t r first both
@@ -338,18 +281,8 @@ sc_Ilo() {
 	FREQ="I (loopback): server only $((REPEAT - first)), client only $((first - both)), both $both of $REPEAT"
 }
 
-sc_J() {
-	DID_S="greeting, close at once with SO_LINGER {1,0}"; DID_C="read"
-	# the kernel counts an SO_LINGER {1,0} close as TCPAbortOnData, not TCPAbortOnLinger
-	EXPECT="srv=- cli=- rst=1(data)/0 lost=0 conn1=read/ECONNRESET"
-	server_start --greeting "$GREET" --close-after 0 --close rst || return
-	client 1 1 --payload 0
-	observe
-	OBSERVED="$OBS conn1=$(result 0)"
-}
-
 # restart_after ARGS...: TIME_WAIT on the server's port from an old listener started with
-# ARGS, then the errno of restarts without and with SO_REUSEADDR; sets OBS.
+# ARGS, then the errno of restarts without and with SO_REUSEADDR.
 restart_after() {
 	server_start --greeting "$GREET" --close-after 0 "$@" || return 1
 	client 1 1 --payload 0
@@ -357,45 +290,35 @@ restart_after() {
 	local tw; tw=$(count "$S" TIME_WAIT)
 	server_stop
 	local plain reuse
-	if server_start --no-reuseaddr; then plain=ok; server_stop; else plain=$(grep -o '(E[A-Z]*)' "$SERR" | tr -d '()'); fi
-	if server_start; then reuse=ok; server_stop; else reuse=$(grep -o '(E[A-Z]*)' "$SERR" | tr -d '()'); fi
-	OBS="srv TIME_WAIT=$tw restart=${plain:-?} restart+reuseaddr=${reuse:-?}"
-}
-
-sc_K() {
-	DID_S="listener with SO_REUSEADDR closes first, restarted"; DID_C="read, close on EOF"
-	EXPECT="srv TIME_WAIT=1 restart=EADDRINUSE restart+reuseaddr=ok"
-	restart_after && OBSERVED=$OBS
-}
-
-sc_K2() {
-	DID_S="as K, old listener without SO_REUSEADDR"; DID_C="read, close on EOF"
-	EXPECT="srv TIME_WAIT=1 restart=EADDRINUSE restart+reuseaddr=EADDRINUSE"
-	restart_after --no-reuseaddr && OBSERVED=$OBS
+	if server_start --no-reuseaddr; then plain=ok; server_stop; else plain=$(grep -o '(E[A-Z]*)' "$SOUT" | tr -d '()'); fi
+	if server_start; then reuse=ok; server_stop; else reuse=$(grep -o '(E[A-Z]*)' "$SOUT" | tr -d '()'); fi
+	OBSERVED="srv TIME_WAIT=$tw restart=${plain:-?} restart+reuseaddr=${reuse:-?}"
 }
 
 # --- the matrix ----------------------------------------------------------------------------
-ALL=(A B C D E F F2 G H I Ilo J K K2)
-[ ${#ONLY[@]} -gt 0 ] || ONLY=("${ALL[@]}")
+[ ${#ONLY[@]} -gt 0 ] || ONLY=("${IDS[@]}")
 for id in "${ONLY[@]}"; do
-	[[ " ${ALL[*]} " == *" $id "* ]] || { echo "close-matrix.sh: unknown scenario '$id' (${ALL[*]})" >&2; exit 2; }
+	[[ " ${IDS[*]} " == *" $id "* ]] || { echo "close-matrix.sh: unknown scenario '$id' (${IDS[*]})" >&2; exit 2; }
 done
 
-echo "# twtest close matrix: kernel $(uname -r); server $SRV_IP:$PORT, client $CLI_IP (veth), Ilo on 127.0.0.1"
+echo "# twtest close matrix: kernel $(uname -r); server $LAB_SERVER_ADDR:$PORT, client $LAB_CLIENT_ADDR (veth), Ilo on 127.0.0.1"
 printf '%s\n' "id | server does | client does | expected | observed | result"
 mismatches=0
 FREQS=()
 for id in "${ONLY[@]}"; do
-	DID_S="" DID_C="" EXPECT="" OBSERVED="" FREQ=""
-	if [ "$id" = Ilo ]; then single "$id"; else pair "$id"; fi || { echo "close-matrix.sh: cannot create namespaces for $id" >&2; exit 1; }
-	"sc_$id"
-	[ -n "$OBSERVED" ] || OBSERVED="(did not run: $(head -c 200 "${SERR:-/dev/null}" 2>/dev/null | tr '\n' ' '))"
+	EXPECT=${EXPECT_OF[$id]} OBSERVED="" FREQ="" SOUT=""
+	lab_cell_up "${PATH_OF[$id]}" || { echo "close-matrix.sh: cannot create namespaces for $id" >&2; exit 1; }
+	S=$LAB_SNS C=$LAB_CNS DST=$LAB_DST
+	# shellcheck disable=SC2086 # a row's run is words
+	${RUN_OF[$id]}
+	[ -n "$OBSERVED" ] || OBSERVED="(did not run: $(head -c 200 "${SOUT:-/dev/null}" 2>/dev/null | tr '\n' ' '))"
 	result=ok
 	[ "$OBSERVED" = "$EXPECT" ] || { result=MISMATCH; mismatches=$((mismatches + 1)); }
-	printf '%s | %s | %s | %s | %s | %s\n' "$id" "$DID_S" "$DID_C" "$EXPECT" "$OBSERVED" "$result"
+	printf '%s | %s | %s | %s | %s | %s\n' "$id" "${DID_S_OF[$id]}" "${DID_C_OF[$id]}" "$EXPECT" "$OBSERVED" "$result"
 	[ -n "$FREQ" ] && FREQS+=("$FREQ")
-	for n in "${NETNS[@]}"; do ip netns del "$n" 2>/dev/null; done
-	NETNS=() PIDS=()
+	lab_cleanup # this scenario's processes and namespaces; the next gets fresh ones
+	lab_tmpdir || exit 1
+	TMP=$LAB_TMP
 done
 for f in "${FREQS[@]}"; do echo "# race: $f"; done
 echo "# $(( ${#ONLY[@]} - mismatches )) of ${#ONLY[@]} scenarios match"

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# scripts/lab.sh: test hosts inside one machine, made of network namespaces.
+# scripts/lab.sh: the one shell layer of twtest's scripts and tests: test hosts inside one
+# machine made of network namespaces, servers started and waited for, one bounded wait
+# (lab_wait_until), and a cleanup stack.
 #
 # A "cell" is a client and a server: for the veth path two namespaces joined by a veth pair
-# (client 198.18.0.1, server 198.18.0.2, from the benchmark range 198.18.0.0/15); for the lo
-# path one namespace, server on 127.0.0.1. The sysctls of a cell are set inside its client
-# namespace only, never the host's. Every namespace and process made here is removed by
-# lab_cleanup, which lab_trap installs for EXIT, INT and TERM. Names start with LAB_PREFIX
-# (default twl<pid>), so two runs can share a machine.
+# (the one address plan: client 198.18.0.1, server 198.18.0.2, from the benchmark range
+# 198.18.0.0/15); for the lo path one namespace, server on 127.0.0.1. The sysctls of a cell
+# are set inside its client namespace only, never the host's. Every resource pushes its own
+# undo onto a stack when it is made (lab_defer, in the manner of the kernel selftests'
+# net/lib.sh); lab_cleanup, which lab_trap installs for EXIT, INT and TERM, runs the stack
+# last-made-first. Names start with LAB_PREFIX (default twl<pid>), so two runs can share a
+# machine. Sourced by tests/lib.sh, close-matrix.sh, sweep.sh, bench.sh, bench_stat.sh, demo.sh.
 #
 # Sourced (`. scripts/lab.sh`), it only defines the lab_* functions; executed, it is a
 # small CLI:
@@ -20,18 +24,93 @@
 #   lab.sh list             the lab namespaces that exist now
 # TWTEST names the twtest binary (default: ./twtest beside scripts/, else `twtest`).
 
-LAB_PREFIX=${LAB_PREFIX:-twl$$}
-LAB_NETNS=()        # every namespace made by this shell, for lab_cleanup
-LAB_PIDS=()         # every process started by this shell, for lab_cleanup
-LAB_CELLS=0         # cells made so far (numbers the namespace names)
-LAB_CNS="" LAB_SNS="" LAB_DST="" LAB_PATH=""   # the current cell
-LAB_SERVER_PID="" LAB_SERVER_OUT=""
-LAB_CLIENT_ADDR=198.18.0.1
+# Sourcing it twice keeps the state of the first time (a test may source it again).
+if [ -z "${LAB_LOADED:-}" ]; then
+	LAB_LOADED=1
+	LAB_PREFIX=${LAB_PREFIX:-twl$$}
+	LAB_DEFER=()        # undo commands, shell-quoted, run last-first by lab_cleanup
+	LAB_CELLS=0         # cells made so far (numbers the namespace names)
+	LAB_CNS="" LAB_SNS="" LAB_DST="" LAB_PATH=""   # the current cell
+	LAB_SERVER_PID="" LAB_SERVER_OUT=""
+	LAB_TMP=""
+fi
+LAB_CLIENT_ADDR=198.18.0.1  # the address plan of every veth pair: client .1, server .2
 LAB_SERVER_ADDR=198.18.0.2
-LAB_TMP=""
+LAB_POLL=${LAB_POLL:-0.02}  # seconds between two checks of lab_wait_until
 
 # lab_err MSG: one line on stderr; returns 1 so callers can `lab_err ... || return`.
 lab_err() { echo "lab: $*" >&2; return 1; }
+
+# --- the cleanup stack ----------------------------------------------------------------
+
+# lab_defer CMD ARGS...: run CMD ARGS at cleanup time (after everything deferred later).
+lab_defer() { LAB_DEFER+=("$(printf '%q ' "$@")"); }
+
+# lab_defer_drop CMD ARGS...: forget a deferred command (its resource is already undone).
+lab_defer_drop() {
+	local cmd i
+	cmd=$(printf '%q ' "$@")
+	for i in "${!LAB_DEFER[@]}"; do
+		[ "${LAB_DEFER[$i]}" = "$cmd" ] && unset 'LAB_DEFER[i]'
+	done
+	return 0
+}
+
+# lab_cleanup: undo everything deferred, last first; empties the stack.
+lab_cleanup() {
+	local i idx=("${!LAB_DEFER[@]}")
+	for ((i = ${#idx[@]} - 1; i >= 0; i--)); do
+		eval "${LAB_DEFER[${idx[i]}]}"
+	done
+	LAB_DEFER=()
+	return 0
+}
+
+# lab_trap: lab_cleanup on exit; on INT/TERM clean up and exit 130/143.
+lab_trap() {
+	trap lab_cleanup EXIT
+	trap 'trap - EXIT; lab_cleanup; exit 130' INT
+	trap 'trap - EXIT; lab_cleanup; exit 143' TERM
+}
+
+# lab_wait_until TIMEOUT_MS CMD...: run CMD every LAB_POLL seconds until it succeeds (0) or
+# TIMEOUT_MS have passed (1). CMD runs in this shell, so it may set variables.
+lab_wait_until() {
+	local end=$(( ${EPOCHREALTIME//[!0-9]/} / 1000 + $1 ))
+	shift
+	while true; do
+		"$@" && return 0
+		[ $(( ${EPOCHREALTIME//[!0-9]/} / 1000 )) -lt "$end" ] || return 1
+		# in the background, so that a signal's trap runs without waiting for the sleep
+		sleep "$LAB_POLL" & wait $!
+	done
+}
+
+# --- processes ------------------------------------------------------------------------
+
+# lab_kill SIGNAL PID: signal a process started here and reap it.
+lab_kill() { kill "-$1" "$2" 2>/dev/null && wait "$2" 2>/dev/null; return 0; }
+
+# lab_track PID [SIGNAL]: a background process started by the caller, ended (SIGTERM by
+# default) at cleanup unless lab_stop ended it first.
+lab_track() { lab_defer lab_kill "${2:-TERM}" "$1"; }
+
+# lab_stop PID [SIGNAL]: end a process started here now (SIGTERM by default) and reap it.
+lab_stop() {
+	lab_kill "${2:-TERM}" "$1"
+	lab_defer_drop lab_kill TERM "$1"
+	lab_defer_drop lab_kill KILL "$1"
+}
+
+# lab_reap PID: wait for a process started here to end by itself and forget it; returns
+# its exit status.
+lab_reap() {
+	local rc=0
+	wait "$1" || rc=$?
+	lab_defer_drop lab_kill TERM "$1"
+	lab_defer_drop lab_kill KILL "$1"
+	return $rc
+}
 
 # lab_twtest: the twtest binary to run.
 lab_twtest() {
@@ -40,31 +119,71 @@ lab_twtest() {
 	if [ -x "$here/twtest" ]; then echo "$here/twtest"; else echo twtest; fi
 }
 
-# lab_tmpdir: a private directory for server logs, removed by lab_cleanup.
+# lab_tmpdir: a private directory LAB_TMP for server logs, removed at cleanup.
 lab_tmpdir() {
-	[ -n "$LAB_TMP" ] || LAB_TMP=$(mktemp -d "${TMPDIR:-/tmp}/${LAB_PREFIX}.XXXXXX")
+	[ -n "$LAB_TMP" ] && return 0
+	LAB_TMP=$(mktemp -d "${TMPDIR:-/tmp}/${LAB_PREFIX}.XXXXXX") || return 1
+	lab_defer lab_tmp_del
 }
+
+# lab_tmp_del: remove LAB_TMP; the next lab_tmpdir makes a new one.
+lab_tmp_del() { [ -n "$LAB_TMP" ] && rm -rf "$LAB_TMP"; LAB_TMP=""; }
+
+# lab_says_listening: the current server printed its "listening" line (twtest: "twtest
+# server: listening on ...", the benchmark's baseline: "listening"; not a bind error that
+# says "another socket is listening on").
+lab_says_listening() { grep -Eq '(^|: )listening( on|$)' "$LAB_SERVER_OUT" 2>/dev/null; }
+
+# lab_listening: the current server listens, or died (nothing left to wait for).
+lab_listening() { lab_says_listening || ! kill -0 "$LAB_SERVER_PID" 2>/dev/null; }
+
+# lab_spawn_server CMD...: start a server command (any prefix: ip netns exec, ssh) in the
+# background and wait (LAB_START_MS, default 5000) until it says it listens. Sets
+# LAB_SERVER_PID and LAB_SERVER_OUT (stdout and stderr). Returns 1 if it exited or stayed
+# silent (a dead one is reaped); lab_server_err then says why.
+lab_spawn_server() {
+	lab_tmpdir || return 1
+	LAB_SERVER_OUT="$LAB_TMP/server.$LAB_CELLS.$RANDOM.out"
+	: >"$LAB_SERVER_OUT" # exists before the background job opens it
+	"$@" >"$LAB_SERVER_OUT" 2>&1 </dev/null &
+	LAB_SERVER_PID=$!
+	lab_track "$LAB_SERVER_PID"
+	lab_wait_until "${LAB_START_MS:-5000}" lab_listening
+	kill -0 "$LAB_SERVER_PID" 2>/dev/null && lab_says_listening && return 0
+	kill -0 "$LAB_SERVER_PID" 2>/dev/null || lab_stop "$LAB_SERVER_PID"
+	return 1
+}
+
+# lab_server_err: the one-line error for a server that did not start.
+lab_server_err() { lab_err "server did not start: $(head -c 300 "$LAB_SERVER_OUT" | tr '\n' ' ')"; }
+
+# lab_server_start NS|- PORT [SERVER-ARGS...]: start `twtest server` on LAB_DST:PORT inside
+# NS (- for no namespace) and wait until it listens, as lab_spawn_server.
+lab_server_start() {
+	local ns=$1 port=$2; shift 2
+	local prefix=()
+	[ "$ns" != - ] && prefix=(ip netns exec "$ns")
+	lab_spawn_server "${prefix[@]}" "$(lab_twtest)" server --bind "$LAB_DST" --port "$port" "$@"
+}
+
+# --- namespaces -----------------------------------------------------------------------
 
 # lab_ns_add NAME: make namespace LAB_PREFIX-NAME with lo up; sets LAB_NS to its name.
 lab_ns_add() {
 	LAB_NS="${LAB_PREFIX}-$1"
 	ip netns add "$LAB_NS" || { lab_err "ip netns add $LAB_NS failed"; return 1; }
-	LAB_NETNS+=("$LAB_NS")
+	lab_defer lab_ns_del "$LAB_NS"
 	ip -n "$LAB_NS" link set lo up || { lab_err "cannot set lo up in $LAB_NS"; return 1; }
 }
 
 # lab_ns_del NS: delete a namespace made here (its veth end goes with it).
 lab_ns_del() {
-	local ns=$1 i
-	ip netns del "$ns" 2>/dev/null
-	for i in "${!LAB_NETNS[@]}"; do
-		[ "${LAB_NETNS[$i]}" = "$ns" ] && unset 'LAB_NETNS[i]'
-	done
-	return 0
+	ip netns del "$1" 2>/dev/null
+	lab_defer_drop lab_ns_del "$1"
 }
 
-# lab_veth CNS SNS: a veth pair from CNS (198.18.0.1/24) to SNS (198.18.0.2/24). The ends
-# are made directly inside the namespaces, so no name is ever taken in the host's.
+# lab_veth CNS SNS: a veth pair from CNS (LAB_CLIENT_ADDR/24) to SNS (LAB_SERVER_ADDR/24).
+# The ends are made directly inside the namespaces, so no name is ever taken in the host's.
 lab_veth() {
 	local cns=$1 sns=$2
 	ip link add twc0 netns "$cns" type veth peer name tws0 netns "$sns" ||
@@ -106,42 +225,6 @@ lab_cell_up() {
 	esac
 }
 
-# lab_server_start NS|- PORT [SERVER-ARGS...]: start `twtest server` on LAB_DST:PORT inside
-# NS (- for no namespace) and wait until it listens; sets LAB_SERVER_PID.
-lab_server_start() {
-	local ns=$1 port=$2; shift 2
-	local prefix=()
-	[ "$ns" != - ] && prefix=(ip netns exec "$ns")
-	lab_spawn_server "${prefix[@]}" "$(lab_twtest)" server --bind "$LAB_DST" --port "$port" "$@"
-}
-
-# lab_spawn_server CMD...: start a server command (any prefix: ip netns exec, ssh) in the
-# background, wait until it prints "listening on"; sets LAB_SERVER_PID and LAB_SERVER_OUT.
-lab_spawn_server() {
-	lab_tmpdir
-	LAB_SERVER_OUT="$LAB_TMP/server.$LAB_CELLS.$RANDOM.out"
-	"$@" >"$LAB_SERVER_OUT" 2>&1 </dev/null &
-	LAB_SERVER_PID=$!
-	LAB_PIDS+=("$LAB_SERVER_PID")
-	local i
-	for i in $(seq 1 250); do
-		grep -q "listening on" "$LAB_SERVER_OUT" 2>/dev/null && return 0
-		kill -0 "$LAB_SERVER_PID" 2>/dev/null || break
-		sleep 0.02
-	done
-	lab_err "server did not start ($*): $(head -c 300 "$LAB_SERVER_OUT")"
-}
-
-# lab_stop PID: SIGTERM a process started here and reap it.
-lab_stop() {
-	local pid=$1 i
-	kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	for i in "${!LAB_PIDS[@]}"; do
-		[ "${LAB_PIDS[$i]}" = "$pid" ] && unset 'LAB_PIDS[i]'
-	done
-	return 0
-}
-
 # lab_cell_down: stop the current cell's server and delete its namespaces.
 lab_cell_down() {
 	[ -n "$LAB_SERVER_PID" ] && lab_stop "$LAB_SERVER_PID"
@@ -150,32 +233,6 @@ lab_cell_down() {
 	[ -n "$LAB_SNS" ] && [ "$LAB_SNS" != "$LAB_CNS" ] && lab_ns_del "$LAB_SNS"
 	LAB_CNS="" LAB_SNS=""
 	return 0
-}
-
-# lab_cleanup: stop every process and delete every namespace this shell made.
-lab_cleanup() {
-	local pid ns
-	for pid in "${LAB_PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	done
-	LAB_PIDS=()
-	for ns in "${LAB_NETNS[@]}"; do ip netns del "$ns" 2>/dev/null; done
-	LAB_NETNS=()
-	[ -n "$LAB_TMP" ] && rm -rf "$LAB_TMP"
-	LAB_TMP=""
-	return 0
-}
-
-# lab_trap [EXTRA-CMD]: run EXTRA-CMD (if any) and lab_cleanup on exit, and on INT/TERM
-# exit 130/143 after cleaning up.
-lab_trap() {
-	local extra=${1:-:}
-	# shellcheck disable=SC2064
-	trap "$extra; lab_cleanup" EXIT
-	# shellcheck disable=SC2064
-	trap "trap - EXIT; $extra; lab_cleanup; exit 130" INT
-	# shellcheck disable=SC2064
-	trap "trap - EXIT; $extra; lab_cleanup; exit 143" TERM
 }
 
 # lab_down ID: remove the namespaces named ID-* and end the processes inside them (they can
@@ -237,10 +294,10 @@ lab_main() {
 	lab_trap
 	lab_cell_up "$LAB_ARG_PATH" || return 1
 	lab_sysctl "$LAB_CNS" "${LAB_ARG_SYSCTL[@]}" || return 1
-	lab_server_start "$LAB_SNS" "$LAB_ARG_PORT" || return 1
+	lab_server_start "$LAB_SNS" "$LAB_ARG_PORT" || { lab_server_err; return 1; }
 	if [ "$cmd" = up ]; then
 		# Leave the cell to the user: forget it, so the exit trap keeps it.
-		LAB_PIDS=() LAB_NETNS=() LAB_TMP=""
+		LAB_DEFER=()
 		printf 'LAB_ID=%s\nCLIENT_NS=%s\nSERVER_NS=%s\nDST=%s\nPORT=%s\n' \
 			"$LAB_PREFIX" "$LAB_CNS" "$LAB_SNS" "$LAB_DST" "$LAB_ARG_PORT"
 		return 0
@@ -248,7 +305,7 @@ lab_main() {
 	local rc
 	ip netns exec "$LAB_CNS" "$(lab_twtest)" client "$LAB_DST" "${LAB_ARG_REST[@]}" \
 		--port "$LAB_ARG_PORT" </dev/null &
-	LAB_PIDS+=($!)
+	lab_track $!
 	wait $!
 	rc=$?
 	return $rc

@@ -6,8 +6,9 @@
 # namespaces made by scripts/lab.sh (an empty TIME_WAIT table, so no waiting between
 # cells; sysctls set inside the client namespace only). Host mode (--host) runs against a
 # real server instead: it sets the client's real sysctls, restores them on any exit, and
-# waits for TIME_WAIT to drain between cells. Writes results.csv, results.md, run.txt
-# and, when gnuplot is installed, plots into --out DIR. Run with --help for the options.
+# waits for TIME_WAIT to drain between cells. Writes results.csv and run.txt into --out
+# DIR, then scripts/sweep-report.sh makes results.md and, when gnuplot is installed, the
+# plots from results.csv. Run with --help for the options.
 set -u -o pipefail
 SW_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/lab.sh
@@ -43,6 +44,11 @@ DIR/loop-time-PATH.png and DIR/heatmap.png. A progress line per cell goes to std
   --interval MS          pause between loops (default 0); the reuse delay only lets
                          reuse show when loops are spaced by more than it
   --payload BYTES        per connection (default 100)
+  --rate LIST            rate cells instead of loops: `twtest client --rate R` for each R
+                         (new connections a second, 1-1000000), over the same axes; writes
+                         DIR/rate.csv (one row per cell and report interval) and
+                         DIR/rate-cells.csv (one row per cell: predicted against measured)
+  --duration S           seconds of each rate cell (1-3600; needed with --rate)
   --timestamps 0|1       net.ipv4.tcp_timestamps (default 1)
   --max-tw-buckets N     net.ipv4.tcp_max_tw_buckets (default: the kernel's)
   --rfc1337 0|1          net.ipv4.tcp_rfc1337 (default: the kernel's)
@@ -61,6 +67,7 @@ Host mode, for real machines:
   --drain-timeout S      give up waiting for TIME_WAIT to drain after S seconds (default 120)
 
   --report-only DIR      rewrite DIR/results.md and the plots from DIR/results.csv
+                         (the same as scripts/sweep-report.sh DIR)
   -h, --help             this help
 
 Exit status: 0 done, 1 a cell or the setup failed, 2 usage error, 130/143 interrupted.
@@ -97,7 +104,7 @@ sw_parse_args() {
 	SW_PRESET=quick SW_OUT="" SW_PATHS="" SW_TWR=0,1,2 SW_DELAYS="" SW_RP=0,1 SW_LG=0,1
 	SW_CLOSE=client SW_RANGE="" SW_LOOPS="" SW_CONNS="" SW_INTERVAL=0 SW_PAYLOAD=100
 	SW_TS=1 SW_MAXTW="" SW_RFC="" SW_HOST="" SW_PORT=4000 SW_CPFX_STR="" SW_SPFX_STR=""
-	SW_REMOTE_TWTEST="" SW_DRAIN=120 SW_REPORT_ONLY="" SW_TWTEST=""
+	SW_REMOTE_TWTEST="" SW_DRAIN=120 SW_REPORT_ONLY="" SW_TWTEST="" SW_RATES="" SW_DURATION=""
 	local seen=" "
 	while [ $# -gt 0 ]; do
 		local opt=$1
@@ -130,6 +137,10 @@ sw_parse_args() {
 		--conns) sw_check_num --conns "$v" 1 10000000; SW_CONNS=$v ;;
 		--interval) sw_check_num --interval "$v" 0 3600000; SW_INTERVAL=$v ;;
 		--payload) sw_check_num --payload "$v" 1 67108864; SW_PAYLOAD=$v ;;
+		--rate) sw_check_list --rate "$v" '[1-9][0-9]{0,6}'
+			local r; for r in ${v//,/ }; do sw_check_num --rate "$r" 1 1000000; done
+			SW_RATES=$v ;;
+		--duration) sw_check_num --duration "$v" 1 3600; SW_DURATION=$v ;;
 		--timestamps) sw_check_num --timestamps "$v" 0 1; SW_TS=$v ;;
 		--max-tw-buckets) sw_check_num --max-tw-buckets "$v" 0 100000000; SW_MAXTW=$v ;;
 		--rfc1337) sw_check_num --rfc1337 "$v" 0 1; SW_RFC=$v ;;
@@ -147,6 +158,8 @@ sw_parse_args() {
 	done
 	[ -n "$SW_REPORT_ONLY" ] && return 0
 	[ -n "$SW_OUT" ] || sw_usage_err "missing --out DIR"
+	[ -n "$SW_RATES" ] && [ -z "$SW_DURATION" ] && sw_usage_err "--rate needs --duration S"
+	[ -z "$SW_RATES" ] && [ -n "$SW_DURATION" ] && sw_usage_err "--duration needs --rate LIST"
 	if [ -z "$SW_HOST" ]; then
 		[ -n "$SW_CPFX_STR$SW_SPFX_STR" ] && sw_usage_err "--client-prefix and --server-prefix need --host"
 		[ -n "$SW_PATHS" ] || SW_PATHS=lo,veth
@@ -215,6 +228,7 @@ sw_set_sysctls() {
 declare -A SW_SAVED=()
 sw_save_sysctls() {
 	local key val
+	lab_defer sw_restore_sysctls
 	for key in tcp_tw_reuse ip_local_port_range tcp_timestamps tcp_tw_reuse_delay \
 		tcp_max_tw_buckets tcp_rfc1337; do
 		val=$(sw_sysctl_get "$key")
@@ -248,28 +262,27 @@ sw_drain() {
 		if [ $side = client ] && [ "$SW_HAVE_STAT" = 1 ]; then
 			sw_argv client "$SW_RTWTEST" stat --port "$SW_PORT" --wait-clear --timeout "$SW_DRAIN"
 			"${SW_ARGV[@]}" >/dev/null 2>&1 </dev/null &
-			LAB_PIDS+=($!)
-			wait $! && continue
+			lab_track $!
+			lab_reap $! && continue
 			sw_err "TIME_WAIT toward port $SW_PORT did not drain within ${SW_DRAIN}s on the client side"
 			return 1
 		fi
-		local t0=$SECONDS n
-		while n=$(sw_tw_left $side $filter) && [ "$n" -gt 0 ]; do
-			if [ $((SECONDS - t0)) -ge "$SW_DRAIN" ]; then
-				sw_err "$n TIME_WAIT sockets on port $SW_PORT did not drain within ${SW_DRAIN}s on the $side side"
-				return 1
-			fi
-			sleep 1 & wait $!
-		done
+		local n
+		LAB_POLL=1 lab_wait_until $((SW_DRAIN * 1000)) sw_drained $side $filter ||
+			{ sw_err "$n TIME_WAIT sockets on port $SW_PORT did not drain within ${SW_DRAIN}s on the $side side"; return 1; }
 	done
 }
 
+# sw_drained SIDE FILTER: no TIME_WAIT left (or ss could not tell); the count in n.
+sw_drained() { ! n=$(sw_tw_left "$1" "$2") || [ "$n" -eq 0 ]; }
+
 # --- one cell ------------------------------------------------------------------------
 
-# sw_cell PATH CLOSE DELAY TW_REUSE REUSEPORT LINGER: run it, append to results.csv.
+# sw_cell PATH CLOSE DELAY TW_REUSE REUSEPORT LINGER [RATE]: run it, append to results.csv
+# (with RATE: a rate cell, appended to rate.csv and rate-cells.csv).
 sw_cell() {
-	local path=$1 close=$2 delay=$3 twr=$4 rp=$5 lg=$6
-	local raw="$SW_OUT/raw/$path-$close-d$delay-r$twr-p$rp-l$lg.csv" dst
+	local path=$1 close=$2 delay=$3 twr=$4 rp=$5 lg=$6 rate=${7:-}
+	local raw="$SW_OUT/raw/$path-$close-d$delay-r$twr-p$rp-l$lg${rate:+-R$rate}.csv" dst
 	if [ "$path" = host ]; then
 		sw_drain || return 1
 		dst=$SW_HOST
@@ -285,10 +298,12 @@ sw_cell() {
 	[ "$close" = server ] && sclose=first
 	if [ ${#SW_SERVER_PFX[@]} -gt 0 ]; then
 		lab_spawn_server "${SW_SERVER_PFX[@]}" "$SW_RTWTEST" server --bind "$dst" --port "$SW_PORT" \
-			--close "$sclose" || return 1
+			--close "$sclose" || { lab_server_err; return 1; }
 	fi
 	local args=(client "$dst" "$SW_LOOPS" "$SW_CONNS" --port "$SW_PORT" --format csv
 		--close "$close" --payload "$SW_PAYLOAD" --interval "$SW_INTERVAL")
+	[ -n "$rate" ] && args=(client "$dst" --rate "$rate" --duration "$SW_DURATION" --port "$SW_PORT"
+		--format csv --close "$close" --payload "$SW_PAYLOAD")
 	[ "$rp" = 1 ] && args+=(--reuseport)
 	[ "$lg" = 1 ] && args+=(--linger)
 	local rc
@@ -297,10 +312,9 @@ sw_cell() {
 	sw_argv client "$SW_RTWTEST" "${args[@]}"
 	"${SW_ARGV[@]}" >"$raw" 2>"$raw.err" </dev/null &
 	SW_CLIENT_PID=$!
-	LAB_PIDS+=("$SW_CLIENT_PID")
-	wait "$SW_CLIENT_PID"
+	lab_track "$SW_CLIENT_PID"
+	lab_reap "$SW_CLIENT_PID"
 	rc=$?
-	lab_stop "$SW_CLIENT_PID"
 	[ -n "$LAB_SERVER_PID" ] && lab_stop "$LAB_SERVER_PID"
 	LAB_SERVER_PID=""
 	[ "$path" != host ] && lab_cell_down
@@ -308,7 +322,42 @@ sw_cell() {
 		sw_err "client failed (exit $rc) in cell $path close=$close delay=$delay tw_reuse=$twr reuseport=$rp linger=$lg: $(head -c 300 "$raw.err")"
 		return 1
 	fi
-	sw_append "$path" "$raw" || return 1
+	if [ -n "$rate" ]; then
+		sw_append_rate "$path,$twr,$delay,$SW_NPORTS,$rp,$lg,$close,$rate" "$raw" || return 1
+	else
+		sw_append "$path" "$raw" || return 1
+	fi
+}
+
+SW_RATE_COLUMNS="path,tw_reuse,tw_reuse_delay_ms,ports,reuseport,linger,close,rate,interval,t_s,due,started,finished,failed,inflight,lag_ms_p99,connect_us_p50,connect_us_p99,connect_us_max,time_wait,tw_recycled,eaddrnotavail,failed_by"
+SW_RATE_CELL_COLUMNS="path,tw_reuse,tw_reuse_delay_ms,ports,reuseport,linger,close,rate,duration_s,due,finished,failed,first_failed_interval,first_failure_s,predicted_first_failure_s,rate_last_third,predicted_rate,connect_us_p99,lag_ms_p99"
+
+# sw_append_rate CELL RAW: the rate client's CSV (read by column name) as rate.csv rows, one
+# per interval, and its summary as a rate-cells.csv row; CELL is the cell's leading columns.
+sw_append_rate() {
+	awk -F, -v OFS=, -v cell="$1" -v dur="$SW_DURATION" -v rows="$SW_OUT/rate.csv" -v cells="$SW_OUT/rate-cells.csv" '
+	NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+	{
+		fb = $col["failed_by"]; ena = 0
+		m = split(fb, causes, " ")
+		for (i = 1; i <= m; i++)
+			if (causes[i] ~ /\/EADDRNOTAVAIL=/) { sub(/.*=/, "", causes[i]); ena += causes[i] }
+	}
+	$col["type"] == "interval" {
+		print cell, $col["interval"], $col["t_s"], $col["due"], $col["started"], $col["finished"],
+		      $col["failed"], $col["inflight"], $col["lag_ms_p99"], $col["connect_us_p50"],
+		      $col["connect_us_p99"], $col["connect_us_max"], $col["time_wait"],
+		      $col["kernel_TWRecycled"], ena, fb >>rows
+		n++
+	}
+	$col["type"] == "summary" {
+		print cell, dur, $col["due"], $col["finished"], $col["failed"], $col["first_failed_interval"],
+		      $col["first_failure_s"], $col["predicted_first_failure_s"], $col["rate_last_third"],
+		      $col["predicted_rate"], $col["connect_us_p99"], $col["lag_ms_p99"] >>cells
+		s++
+	}
+	END { if (n == 0 || s != 1) { print "sweep: the rate client CSV has no interval or summary rows" > "/dev/stderr"; exit 1 } }
+	' "$2"
 }
 
 SW_COLUMNS="path,tw_reuse,tw_reuse_delay_ms,port_range,ports,timestamps,max_tw_buckets,rfc1337,reuseport,linger,close,interval_ms,loop,conns,finished,failed,time_s,conn_per_s,time_wait,tw_recycled,eaddrnotavail,failed_by"
@@ -342,141 +391,6 @@ sw_append() {
 	' "$2" >>"$SW_OUT/results.csv"
 }
 
-# --- the report: results.md and plots, from results.csv alone ----------------------------
-
-# sw_cells_tsv DIR: one line per cell, in run order: key fields, then finished per loop,
-# first failing loop, total failed, conns, time. Reads results.csv by column name.
-sw_cells_tsv() {
-	awk -F, '
-	NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-	{
-		key = $col["path"] "\t" $col["tw_reuse"] "\t" $col["tw_reuse_delay_ms"] "\t" $col["ports"] "\t" \
-		      $col["reuseport"] "\t" $col["linger"] "\t" $col["close"] "\t" $col["interval_ms"]
-		if (!(key in seen)) { seen[key] = ++ncell; order[ncell] = key; first[key] = "none" }
-		fin[key] = fin[key] (fin[key] == "" ? "" : " ") $col["finished"]
-		if ($col["failed"] > 0 && first[key] == "none") first[key] = $col["loop"]
-		failed[key] += $col["failed"]; conns[key] += $col["conns"]; t[key] += $col["time_s"]
-		times[key] = times[key] (times[key] == "" ? "" : " ") $col["time_s"]
-		if ($col["time_s"] + 0 > slow[key]) slow[key] = $col["time_s"] + 0
-	}
-	END {
-		for (c = 1; c <= ncell; c++) {
-			k = order[c]
-			printf "%s\t%s\t%s\t%d\t%d\t%.1f\t%s\t%.1f\n", k, fin[k], first[k], failed[k], conns[k], t[k],
-			       times[k], slow[k]
-		}
-	}' "$1/results.csv"
-}
-
-sw_write_md() {
-	local dir=$1 md="$1/results.md"
-	{
-		echo "# tcp_tw_reuse sweep"
-		echo
-		if [ -f "$dir/run.txt" ]; then sed 's/^/- /' "$dir/run.txt"; echo; fi
-		echo "One row per cell. \"finished per loop\" lists each loop's finished connections;"
-		echo "\"first failing loop\" is the first loop with a failed connection (loops count from 0);"
-		echo "\"time s\" adds up the loops' times; \"finished/s\" is the cell's finished connections over it."
-		echo
-		echo "| path | tw_reuse | reuse delay ms | ports | reuseport | linger | close | interval ms | finished per loop | first failing loop | failed | time s | slowest loop s | finished/s |"
-		echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-		sw_cells_tsv "$dir" | awk -F'\t' '{
-			printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s of %s | %s | %s | %.0f |\n",
-			$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $15,
-			($13 > 0 ? ($12 - $11) / $13 : 0) }'
-		local p
-		for p in "${SW_PLOTS[@]}"; do
-			echo
-			echo "![$p]($p)"
-		done
-	} >"$md"
-}
-
-# sw_plot_per_loop DIR CELLS TERM PATH COLUMN NAME TITLE YLABEL: writes the data file of one
-# line per cell of PATH (per-loop values from the space-separated list in CELLS column COLUMN)
-# and prints the gnuplot commands that draw it into DIR/NAME-PATH.png.
-sw_plot_per_loop() {
-	local dir=$1 cells=$2 term=$3 path=$4 col=$5 name=$6 title=$7 ylabel=$8
-	local data="$dir/.$name-$path.dat" ncell
-	awk -F'\t' -v p="$path" -v c="$col" '$1 == p {
-		printf "\"tw_reuse=%s delay=%s rp=%s linger=%s close=%s\"\n", $2, $3, $5, $6, $7
-		n = split($c, f, " "); for (i = 1; i <= n; i++) print i - 1, f[i]
-		print ""; print "" }' "$cells" >"$data"
-	ncell=$(awk -F'\t' -v p="$path" '$1 == p' "$cells" | wc -l)
-	cat <<EOF
-ncell = $ncell
-set terminal $term
-set output '$dir/$name-$path.png'
-set title '$title'
-set xlabel 'loop'; set ylabel '$ylabel'
-set key outside right top font ',8' noenhanced
-set yrange [0:*]; set xtics 1; set grid
-# Cells with equal results draw over each other: earlier cells get wider lines to stay visible.
-plot for [i=0:ncell-1] '$data' index i using 1:2 with linespoints lw (1 + 3.0 * (ncell - 1 - i) / ncell) title columnheader(1)
-unset output
-reset
-EOF
-}
-
-# sw_plot DIR: finished-PATH.png (one line per cell) and heatmap.png, when gnuplot exists.
-SW_PLOTS=()
-sw_plot() {
-	local dir=$1 gp=${GNUPLOT:-gnuplot}
-	SW_PLOTS=()
-	if ! command -v "$gp" >/dev/null 2>&1; then
-		sw_note "gnuplot not found ($gp): no plots made (install gnuplot-nox to get them); results.csv and results.md are complete"
-		return 0
-	fi
-	local term="pngcairo size 1100,700 font ',9'"
-	echo 'set terminal pngcairo' | "$gp" >/dev/null 2>&1 || term="png size 1100,700"
-	local cells="$dir/.cells.tsv" script="$dir/.plot.gp" path
-	sw_cells_tsv "$dir" >"$cells"
-	: >"$script"
-	for path in $(cut -f1 "$cells" | awk '!s[$0]++'); do
-		sw_plot_per_loop "$dir" "$cells" "$term" "$path" 9 finished \
-			"finished connections per loop, path $path (one line per cell)" finished >>"$script"
-		sw_plot_per_loop "$dir" "$cells" "$term" "$path" 14 loop-time \
-			"seconds per loop, path $path (one line per cell)" "time (s)" >>"$script"
-		SW_PLOTS+=("finished-$path.png" "loop-time-$path.png")
-	done
-	local heat="$dir/.heat.dat" ytics
-	awk -F'\t' '{ n = split($9, f, " "); per = $12 / n
-		for (i = 1; i <= n; i++) print i - 1, NR - 1, (per > 0 ? f[i] / per : 0) }' "$cells" >"$heat"
-	ytics=$(awk -F'\t' '{ printf "%s\"%s r=%s d=%s rp=%s lg=%s %s\" %d", (NR > 1 ? ", " : ""), $1, $2, $3, $5, $6, $7, NR - 1 }' "$cells")
-	local ncells height hterm nloops
-	ncells=$(wc -l <"$cells")
-	height=$((200 + 16 * ncells))
-	nloops=$(awk -F'\t' '{ n = split($9, f, " "); if (n > m) m = n } END { print m }' "$cells")
-	hterm=${term/1100,700/1000,$height}
-	cat >>"$script" <<EOF
-set terminal $hterm
-set output '$dir/heatmap.png'
-set title "share of each loop's connections that finished (1 = all)"
-set xlabel 'loop'
-set ytics ($ytics) font ',8' noenhanced
-set yrange [$ncells-0.5:-0.5]
-set xrange [-0.5:$nloops-0.5]
-set xtics 1
-set cbrange [0:1]
-set palette defined (0 '#b2182b', 0.5 '#fddbc7', 1 '#2166ac')
-plot '$heat' using 1:2:(0.5):(0.5):3 with boxxyerror fill solid noborder fillcolor palette notitle
-unset output
-EOF
-	if "$gp" "$script" 2>"$dir/.plot.err"; then
-		SW_PLOTS+=("heatmap.png")
-	else
-		sw_note "gnuplot failed: $(head -c 300 "$dir/.plot.err")"
-		SW_PLOTS=()
-	fi
-	rm -f "$dir"/.finished-*.dat "$dir"/.loop-time-*.dat "$heat" "$cells" "$script" "$dir/.plot.err"
-}
-
-sw_report() {
-	sw_plot "$1"
-	sw_write_md "$1"
-	sw_note "wrote $1/results.csv, $1/results.md${SW_PLOTS[*]:+ and ${SW_PLOTS[*]}}"
-}
-
 # --- the matrix ----------------------------------------------------------------------
 
 sw_fmt_s() { local s=$1; if [ "$s" -ge 60 ]; then printf '%dm%02ds' $((s / 60)) $((s % 60)); else printf '%ds' "$s"; fi; }
@@ -485,8 +399,8 @@ sw_main() {
 	sw_parse_args "$@"
 	if [ -n "$SW_REPORT_ONLY" ]; then
 		[ -f "$SW_REPORT_ONLY/results.csv" ] || sw_usage_err "invalid --report-only '$SW_REPORT_ONLY': no results.csv in it"
-		sw_report "$SW_REPORT_ONLY"
-		return 0
+		bash "$SW_HERE/sweep-report.sh" "$SW_REPORT_ONLY"
+		return
 	fi
 	SW_TWTEST=${SW_TWTEST:-$(lab_twtest)}
 	if [[ $SW_TWTEST == */* ]]; then
@@ -504,7 +418,8 @@ sw_main() {
 		SW_DELAYS=kernel
 		[ "$SW_PRESET" = quick ] && [ -e /proc/sys/net/ipv4/tcp_tw_reuse_delay ] && SW_DELAYS=1000,1
 	fi
-	local -a paths closes delays twrs rps lgs
+	local -a paths closes delays twrs rps lgs rates=("")
+	[ -n "$SW_RATES" ] && IFS=, read -ra rates <<<"$SW_RATES"
 	IFS=, read -ra paths <<<"$SW_PATHS"; IFS=, read -ra closes <<<"$SW_CLOSE"
 	IFS=, read -ra delays <<<"$SW_DELAYS"; IFS=, read -ra twrs <<<"$SW_TWR"
 	IFS=, read -ra rps <<<"$SW_RP"; IFS=, read -ra lgs <<<"$SW_LG"
@@ -512,58 +427,78 @@ sw_main() {
 	if [ "$SW_PATHS" = host ]; then
 		SW_HAVE_STAT=0
 		sw_side client "$SW_RTWTEST" stat --help >/dev/null 2>&1 </dev/null && SW_HAVE_STAT=1
-		lab_trap sw_restore_sysctls
+		lab_trap
 		sw_save_sysctls || return 1
 	else
 		lab_trap
 	fi
 
 	local -a cells=()
-	local p c d r rp lg
+	local p c d r rp lg R
 	for p in "${paths[@]}"; do for c in "${closes[@]}"; do for d in "${delays[@]}"; do
-	for r in "${twrs[@]}"; do for rp in "${rps[@]}"; do for lg in "${lgs[@]}"; do
+	for r in "${twrs[@]}"; do for rp in "${rps[@]}"; do for lg in "${lgs[@]}"; do for R in "${rates[@]}"; do
 		if [ "$lg" = 1 ] && [ "$c" = shutdown ]; then continue; fi # twtest refuses the pair
 		# The reuse delay means nothing with reuse off: such cells run with the first delay only.
 		if [ "$r" = 0 ] && [ "$d" != "${delays[0]}" ]; then continue; fi
-		cells+=("$p $c $d $r $rp $lg")
-	done; done; done; done; done; done
+		cells+=("$p $c $d $r $rp $lg $R")
+	done; done; done; done; done; done; done
 	local n=${#cells[@]}
 
 	{
 		echo "preset: $SW_PRESET"
 		echo "kernel: $(uname -sr)"
 		echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-		echo "cells: $n, each $SW_LOOPS loops of $SW_CONNS connections, ports $SW_RANGE ($SW_NPORTS), interval ${SW_INTERVAL} ms"
+		if [ -n "$SW_RATES" ]; then
+			echo "cells: $n, each $SW_DURATION s at one of the rates $SW_RATES a second, ports $SW_RANGE ($SW_NPORTS)"
+		else
+			echo "cells: $n, each $SW_LOOPS loops of $SW_CONNS connections, ports $SW_RANGE ($SW_NPORTS), interval ${SW_INTERVAL} ms"
+		fi
 		echo "command: scripts/sweep.sh $*"
 		echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs; timings depend on it)"
 	} >"$SW_OUT/run.txt"
 	echo "$SW_COLUMNS" >"$SW_OUT/results.csv"
+	if [ -n "$SW_RATES" ]; then
+		echo "$SW_RATE_COLUMNS" >"$SW_OUT/rate.csv"
+		echo "$SW_RATE_CELL_COLUMNS" >"$SW_OUT/rate-cells.csv"
+	fi
 
 	# A first guess from a per-connection cost, refined from the cells already run.
 	# (0.5 s a cell, 0.3 ms a connection: what a 2-core machine took in the quick preset)
 	local guess_ms=$(( n * (500 + SW_LOOPS * SW_INTERVAL + SW_LOOPS * SW_CONNS * 3 / 10) ))
+	[ -n "$SW_RATES" ] && guess_ms=$(( n * (1500 + ${SW_DURATION:-0} * 1000) ))
 	local drain_note=""
 	[ "$SW_PATHS" = host ] && drain_note=", plus up to 60 s of TIME_WAIT drain before each cell"
-	sw_note "$n cells of $SW_LOOPS loops x $SW_CONNS connections, ports $SW_RANGE; estimated total $(sw_fmt_s $((guess_ms / 1000 + 1)))$drain_note"
+	local what="$SW_LOOPS loops x $SW_CONNS connections"
+	[ -n "$SW_RATES" ] && what="$SW_DURATION s at $SW_RATES connections/s"
+	sw_note "$n cells of $what, ports $SW_RANGE; estimated total $(sw_fmt_s $((guess_ms / 1000 + 1)))$drain_note"
 
 	local i=0 t0=$SECONDS cell
 	for cell in "${cells[@]}"; do
 		i=$((i + 1))
-		read -r p c d r rp lg <<<"$cell"
+		R=""
+		read -r p c d r rp lg R <<<"$cell"
 		local ct0=$EPOCHREALTIME
-		sw_cell "$p" "$c" "$d" "$r" "$rp" "$lg" || return 1
+		sw_cell "$p" "$c" "$d" "$r" "$rp" "$lg" "$R" || return 1
 		local line
-		line=$({ head -1 "$SW_OUT/results.csv"; tail -n "$SW_LOOPS" "$SW_OUT/results.csv"; } | awk -F, '
-			NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-			{ fin += $col["finished"]; tot += $col["conns"]
-			  if ($col["failed"] > 0 && first == "") first = $col["loop"] }
-			END { printf "finished %d/%d, first failing loop %s", fin, tot, (first == "" ? "none" : first) }')
+		if [ -n "$R" ]; then
+			line=$({ head -1 "$SW_OUT/rate-cells.csv"; tail -n 1 "$SW_OUT/rate-cells.csv"; } | awk -F, '
+				NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+				function s(v) { return v == "" ? "none" : v " s" }
+				{ printf "rate %s: finished %d/%d, first failure %s (predicted %s)", $col["rate"],
+				  $col["finished"], $col["due"], s($col["first_failure_s"]), s($col["predicted_first_failure_s"]) }')
+		else
+			line=$({ head -1 "$SW_OUT/results.csv"; tail -n "$SW_LOOPS" "$SW_OUT/results.csv"; } | awk -F, '
+				NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+				{ fin += $col["finished"]; tot += $col["conns"]
+				  if ($col["failed"] > 0 && first == "") first = $col["loop"] }
+				END { printf "finished %d/%d, first failing loop %s", fin, tot, (first == "" ? "none" : first) }')
+		fi
 		local el=$((SECONDS - t0)) left
 		left=$(( el * (n - i) / i ))
 		sw_note "[$i/$n] path=$p tw_reuse=$r delay=$d reuseport=$rp linger=$lg close=$c: $line ($(awk -v a="$ct0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s; elapsed $(sw_fmt_s $el), about $(sw_fmt_s $left) left)"
 	done
 	echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg); sweep took $(sw_fmt_s $((SECONDS - t0)))" >>"$SW_OUT/run.txt"
-	sw_report "$SW_OUT"
+	bash "$SW_HERE/sweep-report.sh" "$SW_OUT"
 }
 
 sw_main "$@"

@@ -1,24 +1,46 @@
 #!/usr/bin/env bash
 # The test runner: for each build directory given (release, sanitizers), runs the unit
-# tests and every tests/integration/*.sh against that build's binary, then prints
+# tests and every integration file against that build's binary, then prints
 # "N passed, N failed, N skipped" as its last line. Exit 1 if anything failed.
+# A unit binary or integration file that exits non-zero, or dies by a signal, without having
+# printed a FAIL line counts as one failure, "FAIL FILE (exit N)"; so does a file that ran
+# no test. TW_TEST_DIR names the integration directory (default tests/integration), so the
+# runner's own test can feed it fixtures; TW_FILES="core sweep" runs only those files.
 set -u
-cd "$(dirname "$0")/.."
+shopt -s lastpipe # the counting end of a pipeline runs in this shell: its tallies stay
+cd "$(dirname "$0")/.." || exit 2
 [ $# -gt 0 ] || set -- build/release
+TEST_DIR=${TW_TEST_DIR:-tests/integration}
 passed=0 failed=0 skipped=0
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
 
-count() { # reads PASS/FAIL/SKIP and ok/not ok lines, echoes them, tallies
+# count: echoes PASS/FAIL/SKIP and ok/not ok lines as they come and tallies them; sets
+# RESULTS (lines that were results) and FAILS (of them failures) for the file being read.
+count() {
 	local line
+	RESULTS=0 FAILS=0
 	while IFS= read -r line; do
 		echo "$line"
 		case $line in
-		"ok "*|PASS*) passed=$((passed + 1)) ;;
-		"not ok "*|FAIL*) failed=$((failed + 1)) ;;
-		SKIP*) skipped=$((skipped + 1)) ;;
+		"ok "*|PASS*) passed=$((passed + 1)) RESULTS=$((RESULTS + 1)) ;;
+		"not ok "*|FAIL*) failed=$((failed + 1)) RESULTS=$((RESULTS + 1)) FAILS=$((FAILS + 1)) ;;
+		SKIP*) skipped=$((skipped + 1)) RESULTS=$((RESULTS + 1)) ;;
 		esac
 	done
+}
+
+# verdict NAME STATUS: a non-zero exit status or a file that ran no test is a failure,
+# unless the file already reported a failure of its own.
+verdict() {
+	local name=$1 rc=$2 why
+	if [ "$rc" -ne 0 ] && [ "$FAILS" -eq 0 ]; then
+		why="exit $rc"
+		[ "$rc" -gt 128 ] && why+=" / SIG$(kill -l "$rc" 2>/dev/null || echo "?")"
+		echo "FAIL $name ($why)"
+		failed=$((failed + 1))
+	elif [ "$RESULTS" -eq 0 ]; then
+		echo "FAIL $name (no test ran)"
+		failed=$((failed + 1))
+	fi
 }
 
 for build in "$@"; do
@@ -28,11 +50,13 @@ for build in "$@"; do
 		failed=$((failed + 1))
 		continue
 	fi
-	count < <("$build/unit_tests" 2>&1 | sed "s|^ok |ok $build:|; s|^not ok |not ok $build:|")
-	for f in tests/integration/*.sh; do
-		[ -n "${TW_FILES:-}" ] && [[ " $TW_FILES " != *" $(basename "$f" .sh) "* ]] && continue
-		count < <(TWTEST="$build/twtest" TW_FILE="$(basename "$build")/$(basename "$f" .sh)" \
-			bash "$f" 2>&1)
+	"$build/unit_tests" 2>&1 | sed -u "s|^ok |ok $build:|; s|^not ok |not ok $build:|" | count
+	verdict "$build/unit_tests" "${PIPESTATUS[0]}"
+	for f in "$TEST_DIR"/*.sh; do
+		name=$(basename "$f" .sh)
+		[ -n "${TW_FILES:-}" ] && [[ " $TW_FILES " != *" $name "* ]] && continue
+		TWTEST="$build/twtest" TW_FILE="$(basename "$build")/$name" bash "$f" 2>&1 | count
+		verdict "$(basename "$build")/$name" "${PIPESTATUS[0]}"
 	done
 done
 echo "$passed passed, $failed failed, $skipped skipped"

@@ -165,12 +165,8 @@ test_restart_needs_reuseaddr() {
 
 # start_server_on_port PORT: the default server must start on PORT.
 start_server_on_port() {
-	local out; out=$(tmpdir)/again.out
-	"$TWTEST" server --port "$1" >"$out" 2>&1 &
-	TW_SERVER_PIDS+=($!)
-	local i
-	for i in $(seq 1 100); do grep -q "listening on" "$out" && return 0; sleep 0.02; done
-	die "restart with SO_REUSEADDR failed: $(cat "$out")"
+	lab_spawn_server "$TWTEST" server --port "$1" ||
+		die "restart with SO_REUSEADDR failed: $(cat "$LAB_SERVER_OUT")"
 }
 
 # Rule: SIGINT ends the client early: the loop in progress and the summary are printed,
@@ -216,7 +212,7 @@ test_csv_json_records() {
 # loops 0-2 finish all and loop 3 fails all with connect/EADDRNOTAVAIL.
 test_netns_port_exhaustion() {
 	need_root
-	local ns; ns=$(ns_create exhaust)
+	ns_create exhaust; local ns=$LAB_NS
 	ip netns exec "$ns" sysctl -qw net.ipv4.ip_local_port_range="40000 42999" net.ipv4.tcp_tw_reuse=0
 	start_server --netns "$ns" --bind 127.0.0.1
 	local out; out=$(tmpdir)/c.out
@@ -238,7 +234,7 @@ test_netns_port_exhaustion() {
 # 300 ports give 300 connections, the rest fail with EADDRNOTAVAIL while reuse is off.
 test_local_port_range_option() {
 	need_root
-	local ns; ns=$(ns_create range)
+	ns_create range; local ns=$LAB_NS
 	ip netns exec "$ns" sysctl -qw net.ipv4.tcp_tw_reuse=0
 	start_server --netns "$ns" --bind 127.0.0.1
 	local line

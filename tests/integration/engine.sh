@@ -10,7 +10,7 @@ json_num() { sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" <<<"$2"; }
 # TIME_WAIT waits (here until its 1 s bound) and reports the TIME_WAIT it found.
 test_sequential_wait_clear() {
 	need_root
-	local ns; ns=$(ns_create seqwc)
+	ns_create seqwc; local ns=$LAB_NS
 	start_server --netns "$ns" --bind 127.0.0.1
 	ip netns exec "$ns" "$TWTEST" client 127.0.0.1 1 3 --sequential --port "$SERVER_PORT" \
 		>/dev/null || die "first client failed"
@@ -27,7 +27,7 @@ test_sequential_wait_clear() {
 # with EADDRINUSE (kernel-facts.md); 4 ports, 6 connections, reuse off.
 test_sequential_bind_no_port() {
 	need_root
-	local ns; ns=$(ns_create seqbnp)
+	ns_create seqbnp; local ns=$LAB_NS
 	ip netns exec "$ns" sysctl -qw net.ipv4.tcp_tw_reuse=0
 	start_server --netns "$ns" --bind 127.0.0.1
 	local args=(client 127.0.0.1 1 6 --sequential --port "$SERVER_PORT" --no-observe)

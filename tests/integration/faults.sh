@@ -10,15 +10,12 @@ HOSTILE="$(dirname "$TWTEST")/hostile"
 start_hostile() {
 	local out; out=$(tmpdir)/hostile.$1
 	"$HOSTILE" "$1" >"$out" &
-	TW_HELPER_PIDS+=($!)
-	local i
-	for i in $(seq 1 100); do
-		HPORT=$(sed -n 's/^port=//p' "$out")
-		[ -n "$HPORT" ] && return 0
-		sleep 0.02
-	done
-	die "hostile $1 did not start"
+	lab_track $! KILL
+	lab_wait_until 2000 hostile_port "$out" || die "hostile $1 did not start"
 }
+
+# hostile_port FILE: the port a hostile helper printed, into HPORT; 1 if none yet.
+hostile_port() { HPORT=$(sed -n 's/^port=//p' "$1"); [ -n "$HPORT" ]; }
 
 # loop_sums_ok FILE CONNS: every loop line of FILE has finished + failed == CONNS.
 loop_sums_ok() {
@@ -42,14 +39,6 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # rss_kb PID: resident memory of a process in KiB.
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
-
-# wait_for_line FILE PATTERN [SECONDS]: wait (at most SECONDS, default 20) until FILE has a
-# line matching PATTERN.
-wait_for_line() {
-	local i
-	for i in $(seq 1 $((${3:-20} * 50))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.02; done
-	die "no line '$2' in $1"
-}
 
 # Rule: a server that accepts and never answers fails every connection as timeout/echo at
 # the --timeout deadline; the loop ends at the deadline (>= timeout, < timeout + 5 s).
@@ -118,7 +107,9 @@ test_server_killed_mid_run() {
 # Rule: each variant is reported by that cause, and silent drops end at the deadline.
 test_network_fault_variants() {
 	need_root
-	local a b; a=$(ns_create nfa); b=$(ns_create nfb)
+	local a b
+	ns_create nfa; a=$LAB_NS
+	ns_create nfb; b=$LAB_NS
 	local v="${TW_PREFIX}v"
 	ip link add "${v}0" netns "$a" type veth peer name "${v}1" netns "$b" || die "veth"
 	ip -n "$a" addr add 198.18.5.1/24 dev "${v}0"
@@ -277,8 +268,10 @@ test_server_no_leak_many_clients() {
 	for i in $(seq 1 30); do
 		"$TWTEST" client 127.0.0.1 10 20 --port "$SERVER_PORT" --close shutdown >/dev/null || die "client $i"
 	done
-	local fd2 try
-	for try in $(seq 1 100); do fd2=$(fd_count "$SERVER_PID"); [ "$fd2" = "$fd1" ] && break; sleep 0.02; done
+	local fd2
+	# closes finish a moment after the clients exit: wait (at most 2 s) for the count to settle
+	fds_back() { fd2=$(fd_count "$SERVER_PID"); [ "$fd2" = "$fd1" ]; }
+	lab_wait_until 2000 fds_back
 	expect_eq "server descriptors after 300 clients" "$fd2" "$fd1"
 	local rss2; rss2=$(rss_kb "$SERVER_PID")
 	[ $((rss2 - rss1)) -lt 2048 ] || die "server RSS grew from $rss1 to $rss2 KiB"
@@ -296,7 +289,7 @@ test_valgrind_clean() {
 	local port=$((20000 + RANDOM % 12000))
 	"${vg[@]}" "$TWTEST" server --port "$port" --bind 127.0.0.1 >"$dir/s.out" 2>"$dir/s.err" &
 	local spid=$!
-	TW_SERVER_PIDS+=("$spid")
+	lab_track "$spid"
 	wait_for_line "$dir/s.out" "listening on"
 	"${vg[@]}" "$TWTEST" client 127.0.0.1 3 20 --port "$port" --payload 200k >"$dir/c.out" 2>"$dir/c.err"
 	expect_eq "valgrind client status ($(head -5 "$dir/c.err"))" "$?" 0

@@ -38,7 +38,7 @@ golden_case() {
 
 golden_setup() {
 	need_root
-	NS=$(ns_create golden)
+	ns_create golden; NS=$LAB_NS
 	ip netns exec "$NS" sysctl -qw net.ipv4.tcp_tw_reuse=0
 	start_server --netns "$NS" --bind 127.0.0.1
 }

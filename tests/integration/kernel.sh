@@ -22,7 +22,7 @@ ss_state() {
 # IPv6, and its JSON has all 11 states as keys.
 test_stat_matches_ss() {
 	need_root
-	local ns; ns=$(ns_create stat)
+	ns_create stat; local ns=$LAB_NS
 	start_server --netns "$ns" --close=first
 	ip netns exec "$ns" "$TWTEST" client 127.0.0.1 1 150 --port "$SERVER_PORT" --close server >/dev/null
 	# --close server on both: a client closing right after the echo races the server's close
@@ -52,7 +52,7 @@ test_stat_matches_ss() {
 # namespace's own counters.
 test_time_wait_progression() {
 	need_root
-	local ns; ns=$(ns_create prog)
+	ns_create prog; local ns=$LAB_NS
 	ip netns exec "$ns" sysctl -qw net.ipv4.ip_local_port_range="40000 42999" net.ipv4.tcp_tw_reuse=0
 	start_server --netns "$ns" --bind 127.0.0.1
 	tmpdir >/dev/null
@@ -95,11 +95,11 @@ run_reuse() {
 test_tw_recycled_needs_reuse() {
 	need_root
 	local on off
-	on=$(ns_create reuse1)
+	ns_create reuse1; on=$LAB_NS
 	ip netns exec "$on" sysctl -qw net.ipv4.ip_local_port_range="40000 40199" net.ipv4.tcp_tw_reuse=1
 	ip netns exec "$on" sysctl -qw net.ipv4.tcp_tw_reuse_delay=50 2>/dev/null \
 		|| skip "no net.ipv4.tcp_tw_reuse_delay (Linux < 6.14)"
-	off=$(ns_create reuse0)
+	ns_create reuse0; off=$LAB_NS
 	ip netns exec "$off" sysctl -qw net.ipv4.ip_local_port_range="40000 40199" net.ipv4.tcp_tw_reuse=0
 	run_reuse "$on"
 	expect_eq "reuse on: TWRecycled finished" "$REUSE" "200 200"
@@ -112,7 +112,7 @@ test_tw_recycled_needs_reuse() {
 # TIME_WAIT present and --timeout 1 exits 4 with the count on stderr, nothing on stdout.
 test_stat_wait_clear() {
 	need_root
-	local ns; ns=$(ns_create wclear)
+	ns_create wclear; local ns=$LAB_NS
 	start_server --netns "$ns"
 	tmpdir >/dev/null
 	local dir=$TW_TMP
@@ -131,7 +131,7 @@ test_stat_wait_clear() {
 # drained: loop 0 finds none; loop 1 finds loop 0's and gives up after its bound.
 test_client_wait_clear() {
 	need_root
-	local ns; ns=$(ns_create cwclear)
+	ns_create cwclear; local ns=$LAB_NS
 	# reuse off: with the default tcp_tw_reuse=2 a later loop may take loop 0's ports over
 	ip netns exec "$ns" sysctl -qw net.ipv4.tcp_tw_reuse=0
 	start_server --netns "$ns"
@@ -155,7 +155,7 @@ test_client_wait_clear() {
 # with --close=first its side holds the TIME_WAIT.
 test_server_states_summary() {
 	need_root
-	local ns; ns=$(ns_create srvst)
+	ns_create srvst; local ns=$LAB_NS
 	start_server --netns "$ns" --close=first
 	ip netns exec "$ns" "$TWTEST" client 127.0.0.1 1 40 --port "$SERVER_PORT" --close server >/dev/null
 	local want; want=$(ip netns exec "$ns" ss -Htan state time-wait "( sport = :$SERVER_PORT )" | wc -l)
@@ -172,8 +172,8 @@ test_stat_watch_sigint() {
 	: >"$out"
 	"$TWTEST" stat --watch 50 --format json --port 9 >"$out" &
 	local pid=$!
-	local i
-	for i in $(seq 1 100); do [ "$(wc -l <"$out")" -ge 3 ] && break; sleep 0.05; done
+	three_records() { [ "$(wc -l <"$out")" -ge 3 ]; }
+	lab_wait_until 5000 three_records
 	kill -INT "$pid"
 	wait "$pid"
 	expect_eq "exit status" "$?" 0

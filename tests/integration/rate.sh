@@ -8,16 +8,26 @@ jfield() { sed -n "s/.*\"$1\":\(\"[^\"]*\"\|[^,}]*\).*/\1/p" <<<"$2" | head -1; 
 
 # rate_ns NAME TW_REUSE: a namespace with a server on 127.0.0.1; sets NS.
 rate_ns() {
-	NS=$(ns_create "$1")
+	ns_create "$1"; NS=$LAB_NS
 	ip netns exec "$NS" sysctl -qw net.ipv4.tcp_tw_reuse="$2"
 	start_server --netns "$NS" --bind 127.0.0.1
 }
 
-# rate_run ARGS...: run the client in NS against the server, JSON records in $RATE_OUT.
+# rate_veth TW_REUSE: a veth cell (client and server namespaces) with the server started;
+# sets NS (the client's) and DST.
+rate_veth() {
+	lab_cell_up veth || die "no veth cell"
+	NS=$LAB_CNS DST=$LAB_DST
+	ip netns exec "$NS" sysctl -qw net.ipv4.tcp_tw_reuse="$1"
+	start_server --netns "$LAB_SNS" --bind "$DST"
+}
+
+# rate_run ARGS...: run the client in NS against the server (at DST, default 127.0.0.1),
+# JSON records in $RATE_OUT.
 rate_run() {
 	RATE_OUT=$(tmpdir)/rate.$RANDOM.json
 	ip netns exec "$NS" timeout 60 "$TWTEST" client --port "$SERVER_PORT" --format json "$@" \
-		127.0.0.1 >"$RATE_OUT" || die "client exit $?: $(tail -2 "$RATE_OUT")"
+		"${DST:-127.0.0.1}" >"$RATE_OUT" || die "client exit $?: $(tail -2 "$RATE_OUT")"
 	SUMMARY=$(grep '"type":"summary"' "$RATE_OUT") || die "no summary: $(tail -2 "$RATE_OUT")"
 }
 
@@ -38,12 +48,12 @@ test_rate_counts_add_up() {
 	done < <(grep '"type":"interval"' "$RATE_OUT")
 }
 
-# Rule (port model): P = 100 ports, reuse off, R = 50/s (30 x P/60): nothing fails before
-# P/R = 2 s, then connect() fails with EADDRNOTAVAIL; the first failure comes within 0.25 s
-# of the prediction (margin for scheduling on a loaded 2-core machine).
+# Rule (port model): across veth, P = 100 ports, reuse off, R = 50/s (30 x P/60): nothing
+# fails before P/R = 2 s, then connect() fails with EADDRNOTAVAIL; the first failure comes
+# within 0.25 s of the prediction (margin for scheduling on a loaded 2-core machine).
 test_rate_exhaustion_at_P_over_R() {
 	need_root
-	rate_ns rexh 0
+	rate_veth 0
 	rate_run --rate 50 --duration 4 --local-port-range 40000-40099
 	expect_eq "predicted first failure" "$(jfield predicted_first_failure_s "$SUMMARY")" 2.000
 	expect_eq "finished" "$(jfield finished "$SUMMARY")" 100

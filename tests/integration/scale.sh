@@ -27,7 +27,7 @@ test_server_threads_share_port() {
 # connections, a range of two gives 200 (100 TIME_WAIT on each), three listed give all 250.
 test_bind_range_beyond_one_address() {
 	need_root
-	local ns; ns=$(ns_create bind)
+	ns_create bind; local ns=$LAB_NS
 	ip netns exec "$ns" sysctl -qw net.ipv4.tcp_tw_reuse=0
 	start_server --netns "$ns" --bind 127.0.0.1
 	local cl=(ip netns exec "$ns" "$TWTEST" client 127.0.0.1 1 250 --port "$SERVER_PORT"

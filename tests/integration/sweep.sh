@@ -97,6 +97,28 @@ test_sweep_tw_reuse_2_helps_loopback_only() {
 	expect_eq "reuse delay in the rows" "$(cell "$d" tw_reuse_delay_ms path=lo tw_reuse=2 loop=0)" 1
 }
 
+# Rule (issue 11): rate cells write one rate.csv row per cell and interval and one
+# rate-cells.csv row per cell with the model beside the measurement: 100 ports at 50/s with
+# reuse off run out at P/R = 2 s (the first failure within 0.25 s of it, a loaded-machine
+# margin), with --linger never; results.md gets the steady-rate table.
+test_sweep_rate_cells() {
+	need_root
+	local d; d=$(tmpdir)/rate
+	sweep "$d" --paths veth --tw-reuse 0 --reuseport 0 --linger 0,1 --port-range 40000-40099 \
+		--rate 50 --duration 3 || die "sweep failed: $(tail -3 "$d.err")"
+	local cells="$d/rate-cells.csv"
+	expect_eq "rate cells" "$(($(wc -l <"$cells") - 1))" 2
+	rcell() { awk -F, -v want="$1" -v lg="$2" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+		$col["linger"] == lg { print $col[want] }' "$cells"; }
+	expect_eq "finished, reuse off" "$(rcell finished 0)" 100
+	expect_eq "predicted first failure" "$(rcell predicted_first_failure_s 0)" 2.000
+	awk -v t="$(rcell first_failure_s 0)" 'BEGIN { exit !(t >= 1.99 && t <= 2.25) }' ||
+		die "first failure at $(rcell first_failure_s 0) s"
+	expect_eq "failed, linger" "$(rcell failed 1)" 0
+	expect_eq "interval rows" "$(($(wc -l <"$d/rate.csv") - 1))" 6
+	grep -q '^## Steady rate' "$d/results.md" || die "no steady-rate table in results.md"
+}
+
 # Rule: the client's CSV is read by column name: a client printing its columns in another
 # order, with extra ones, lands in the right results.csv columns (time_wait passed through).
 test_sweep_reads_client_columns_by_name() {
@@ -176,14 +198,8 @@ test_sweep_interrupt_cleans_up() {
 	command -v perl >/dev/null || skip "perl needed to restore SIGINT for a background job"
 	LAB_PREFIX="${TW_PREFIX}-int" perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die' bash "$SWEEP" --out "$d" --twtest "$TWTEST" --paths veth \
 		--tw-reuse 0 --reuseport 0 --linger 0 --loops 1000 --conns 10 --interval 50 2>"$d.err" &
-	local pid=$! i cns sns spids="" cpids=""
-	for i in $(seq 1 200); do
-		sns=$(ip netns list | awk '{print $1}' | grep -- "^${TW_PREFIX}-int-s" | head -1)
-		cns=${sns/-int-s/-int-c}
-		[ -n "$sns" ] && spids=$(ip netns pids "$sns") && cpids=$(ip netns pids "$cns") &&
-			[ -n "$spids" ] && [ -n "$cpids" ] && break
-		sleep 0.05
-	done
+	local pid=$! cns sns spids="" cpids=""
+	lab_wait_until 10000 sweep_cell_busy
 	local pids="$spids $cpids"
 	[ -n "$spids" ] && [ -n "$cpids" ] || { kill -INT "$pid"; wait "$pid"; die "no server and client seen in the sweep's namespaces"; }
 	sleep 0.3
@@ -196,17 +212,23 @@ test_sweep_interrupt_cleans_up() {
 	return 0
 }
 
+# sweep_cell_busy: the interrupted sweep's first cell has a server and a client running;
+# sets sns, cns, spids, cpids of the caller.
+sweep_cell_busy() {
+	sns=$(ip netns list 2>/dev/null | awk '{print $1}' | grep -- "^${TW_PREFIX}-int-s" | head -1)
+	cns=${sns/-int-s/-int-c}
+	[ -n "$sns" ] && spids=$(ip netns pids "$sns") && cpids=$(ip netns pids "$cns") &&
+		[ -n "$spids" ] && [ -n "$cpids" ]
+}
+
 # host_pair: a client and a server namespace joined by veth, made by the lab functions with
 # this run's prefix (host mode must only ever target namespaces made here); sets CNS, SNS.
 host_pair() {
 	LAB_PREFIX="${TW_PREFIX}-h"
-	# shellcheck source=scripts/lab.sh
-	. "$LAB"
-	lab_ns_add c || die "ns"
+	ns_create c
 	CNS=$LAB_NS
-	lab_ns_add s || die "ns"
+	ns_create s
 	SNS=$LAB_NS
-	TW_NETNS+=("$CNS" "$SNS")
 	lab_veth "$CNS" "$SNS" || die "veth"
 }
 
@@ -254,7 +276,8 @@ test_lab_up_down() {
 	out=$(LAB_PREFIX="${TW_PREFIX}-up" TWTEST="$TWTEST" bash "$LAB" up --path veth --port 4200) || die "up failed"
 	local LAB_ID CLIENT_NS SERVER_NS DST PORT
 	eval "$out"
-	TW_NETNS+=("$CLIENT_NS" "$SERVER_NS")
+	lab_defer lab_ns_del "$CLIENT_NS"
+	lab_defer lab_ns_del "$SERVER_NS"
 	expect_eq "lab id" "$LAB_ID" "${TW_PREFIX}-up"
 	local line
 	line=$(ip netns exec "$CLIENT_NS" "$TWTEST" client "$DST" 1 20 --port "$PORT" | grep '^loop: 0')
@@ -279,6 +302,11 @@ test_sweep_bad_input_exit_2() {
 		"$SWEEP --out $dir/x --client-prefix ssh"
 		"$SWEEP --out $dir/x --host 198.18.0.2 --close server"
 		"$SWEEP --report-only $dir/nothing-here"
+		"$SWEEP --out $dir/x --rate 0 --duration 1"
+		"$SWEEP --out $dir/x --rate 50,x --duration 1"
+		"$SWEEP --out $dir/x --rate 50"
+		"$SWEEP --out $dir/x --duration 5"
+		"$SWEEP --out $dir/x --rate 50 --duration 3601"
 		"$LAB frobnicate"
 		"$LAB up --path eth0"
 		"$LAB run --port 0 -- 1 1"

@@ -1,0 +1,53 @@
+# Integration test of the test runner itself (tests/run.sh): fed fixture files from a
+# temporary directory (TW_TEST_DIR, never tests/integration, so it does not run itself), it
+# must count a crash and an early exit as failures and a clean file as passes.
+. "$(dirname "$0")/../lib.sh"
+RUNNER="$(cd "$(dirname "$0")/.." && pwd)/run.sh"
+TESTS_LIB="$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
+
+# fixtures DIR: a fake build DIR/fake (a twtest stub and a unit binary that prints one ok,
+# then dies by SIGSEGV) and integration files in DIR/it: clean (two passes, one skip),
+# early (exits 3 before run_tests), empty (runs no test), selfreport (prints its own FAIL
+# line and exits 1: one failure, not two).
+fixtures() {
+	local dir=$1
+	mkdir -p "$dir/fake" "$dir/it"
+	printf '#!/bin/sh\nexit 0\n' >"$dir/fake/twtest"
+	printf '#!/bin/sh\necho "ok 1 - first"\nkill -SEGV $$\n' >"$dir/fake/unit_tests"
+	chmod +x "$dir/fake/twtest" "$dir/fake/unit_tests"
+	printf '. %q\ntest_a() { :; }\ntest_b() { :; }\ntest_c() { skip "fixture"; }\nrun_tests\n' \
+		"$TESTS_LIB" >"$dir/it/clean.sh"
+	printf '. %q\ntest_never() { :; }\nexit 3\nrun_tests\n' "$TESTS_LIB" >"$dir/it/early.sh"
+	printf '. %q\nrun_tests\n' "$TESTS_LIB" >"$dir/it/empty.sh"
+	printf 'echo "FAIL ${TW_FILE}: a helper is not built"\nexit 1\n' >"$dir/it/selfreport.sh"
+}
+
+# Rule: a unit binary killed by a signal after one ok, an integration file that exits
+# before run_tests, and one that runs no test each count as one failure, named with the
+# exit status (and the signal); a file that printed its own FAIL is not counted twice; a
+# clean file counts its passes and skips; the runner exits 1.
+test_runner_counts_crash_and_early_exit() {
+	local dir; dir=$(tmpdir)
+	fixtures "$dir"
+	TW_FILES="" TW_TEST_DIR="$dir/it" bash "$RUNNER" "$dir/fake" >"$dir/out" 2>&1
+	expect_eq "runner exit status" "$?" 1
+	expect_eq "last line" "$(tail -1 "$dir/out")" "3 passed, 4 failed, 1 skipped"
+	grep -qx "FAIL $dir/fake/unit_tests (exit 139 / SIGSEGV)" "$dir/out" || die "no crash line: $(cat "$dir/out")"
+	grep -qx "FAIL fake/early (exit 3)" "$dir/out" || die "no early-exit line: $(cat "$dir/out")"
+	grep -qx "FAIL fake/empty (no test ran)" "$dir/out" || die "no empty-file line: $(cat "$dir/out")"
+	expect_eq "selfreport lines" "$(grep -c 'selfreport' "$dir/out")" 1
+}
+
+# Rule: TW_FILES limits the run to the files named, and a clean run exits 0.
+test_runner_files_filter_clean_passes() {
+	local dir; dir=$(tmpdir)
+	fixtures "$dir"
+	printf '#!/bin/sh\necho "ok 1 - first"\n' >"$dir/fake/unit_tests"
+	TW_FILES="clean" TW_TEST_DIR="$dir/it" bash "$RUNNER" "$dir/fake" >"$dir/out" 2>&1
+	expect_eq "runner exit status" "$?" 0
+	expect_eq "last line" "$(tail -1 "$dir/out")" "3 passed, 0 failed, 1 skipped"
+	grep -q 'early\|empty\|selfreport' "$dir/out" && die "filtered files ran: $(cat "$dir/out")"
+	return 0
+}
+
+run_tests

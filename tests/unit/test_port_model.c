@@ -1,0 +1,102 @@
+/* Unit tests of the port model (docs/output.md, "The model"). */
+#include "port_model.h"
+#include "unit.h"
+
+#define MAXARGS 24
+
+/* Parse a client command line (NULL-terminated) into o; returns the parse result. */
+static enum parse_result model_args(struct client_opts *o, ...)
+{
+	char *argv[MAXARGS];
+	va_list ap;
+	va_start(ap, o);
+	int argc = unit_argv(argv, MAXARGS, "client", ap);
+	va_end(ap);
+	char err[256];
+	enum parse_result r = client_parse_args(argc, argv, o, err, sizeof(err));
+	if (r != PARSE_OK)
+		fprintf(stderr, "  parse: %s\n", err);
+	return r;
+}
+
+static const struct net_sysctls reuse_off = {.tw_reuse = 0, .tw_reuse_delay_ms = 1000,
+					     .port_lo = 32768, .port_hi = 60999, .timestamps = 1};
+
+/* Rule: P is the range (narrowed by --local-port-range) less the reserved ports in it, and
+ * without reuse the ports sustain P/60 a second; at R above that the first connect() fails
+ * after P/R seconds. */
+TEST(model_range_reserved_and_first_failure)
+{
+	struct client_opts o;
+	struct port_model m;
+	CHECK(model_args(&o, "--rate", "50", "--duration", "4", "--local-port-range", "40000-40099",
+			 "127.0.0.1", NULL) == PARSE_OK);
+	port_model_compute(&o, &reuse_off, "", &m);
+	CHECK(m.ports == 100 && m.range_lo == 40000 && m.range_hi == 40099);
+	CHECK(m.sustainable > 1.66 && m.sustainable < 1.67);
+	CHECK(m.first_failure_s > 1.999 && m.first_failure_s < 2.001);
+	port_model_compute(&o, &reuse_off, "39000-40009,40050,50000", &m);
+	CHECK(m.reserved == 11 && m.ports == 89);
+	/* a per-socket range outside the namespace's range is cut to it */
+	struct net_sysctls narrow = reuse_off;
+	narrow.port_lo = 40050;
+	port_model_compute(&o, &narrow, "", &m);
+	CHECK(m.ports == 50);
+}
+
+/* Rule: each (source, destination) has its own pool with a plain connect() and with
+ * --bind-no-port; with --bind alone one pool per source serves every destination. */
+TEST(model_sources_and_destinations)
+{
+	struct client_opts o;
+	struct port_model m;
+	CHECK(model_args(&o, "--local-port-range", "40000-40099", "--port", "4000-4001",
+			 "--bind", "127.0.0.2-127.0.0.3", "127.0.0.1,127.0.0.5", "1", "1", NULL) == PARSE_OK);
+	port_model_compute(&o, &reuse_off, "", &m);
+	CHECK(m.sources == 2 && m.destinations == 4 && m.shared_pool && m.ports == 200);
+	CHECK(!m.reuse && strstr(m.reuse_why, "bind()") != NULL);
+	CHECK(model_args(&o, "--local-port-range", "40000-40099", "--port", "4000-4001", "--bind",
+			 "127.0.0.2-127.0.0.3", "--bind-no-port", "127.0.0.1,127.0.0.5", "1", "1", NULL) == PARSE_OK);
+	port_model_compute(&o, &reuse_off, "", &m);
+	CHECK(!m.shared_pool && m.ports == 800);
+}
+
+/* Rule: tcp_tw_reuse applies at 1, at 2 only toward loopback, never with timestamps off;
+ * then the ports sustain P per reuse delay. */
+TEST(model_reuse_verdicts)
+{
+	struct client_opts lo, veth;
+	struct port_model m;
+	CHECK(model_args(&lo, "--rate", "10", "--duration", "1", "--local-port-range", "40000-40099",
+			 "127.0.0.1", NULL) == PARSE_OK);
+	CHECK(model_args(&veth, "--rate", "10", "--duration", "1", "--local-port-range",
+			 "40000-40099", "198.18.0.2", NULL) == PARSE_OK);
+	struct net_sysctls s = reuse_off;
+	s.tw_reuse = 2;
+	port_model_compute(&lo, &s, "", &m);
+	CHECK(m.reuse && m.sustainable > 99.9 && m.sustainable < 100.1 && m.first_failure_s < 0);
+	port_model_compute(&veth, &s, "", &m);
+	CHECK(!m.reuse && strstr(m.reuse_why, "loopback only") != NULL);
+	s.tw_reuse = 1;
+	s.tw_reuse_delay_ms = 500;
+	port_model_compute(&veth, &s, "", &m);
+	CHECK(m.reuse && m.sustainable > 199.9 && m.sustainable < 200.1);
+	s.timestamps = 0;
+	port_model_compute(&veth, &s, "", &m);
+	CHECK(!m.reuse && strstr(m.reuse_why, "tcp_timestamps=0") != NULL);
+}
+
+/* Rule: with --linger or the server closing first the client holds no TIME_WAIT: ports do
+ * not bound the rate and no failure is predicted. */
+TEST(model_unbounded_without_time_wait)
+{
+	struct client_opts o;
+	struct port_model m;
+	CHECK(model_args(&o, "--rate", "100000", "--duration", "1", "--linger", "127.0.0.1", NULL) == PARSE_OK);
+	port_model_compute(&o, &reuse_off, "", &m);
+	CHECK(!m.holds_tw && m.sustainable < 0 && m.first_failure_s < 0);
+	CHECK(model_args(&o, "--rate", "100000", "--duration", "1", "--close", "server", "127.0.0.1",
+			 NULL) == PARSE_OK);
+	port_model_compute(&o, &reuse_off, "", &m);
+	CHECK(!m.holds_tw && m.sustainable < 0);
+}
