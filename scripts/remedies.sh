@@ -59,7 +59,7 @@ rm_up() {
 # rm_serve PORTS [SERVER-ARGS...]: a server on LAB_DST:PORTS in the cell's server namespace.
 rm_serve() {
 	local ports=$1; shift
-	lab_server_start "$LAB_SNS" "$ports" "$@" || rm_die "server did not start: $(head -c 300 "$LAB_SERVER_OUT" 2>/dev/null)"
+	lab_server_start "$LAB_SNS" "$ports" "$@" || { lab_server_err; exit 1; }
 }
 
 # rm_client ARGS...: run `twtest client LAB_DST ARGS --format csv` in the client namespace;
@@ -263,7 +263,7 @@ rm_spread_case() {
 	local mode=$1 dsts=$2 ports=$3
 	rm_up lo net.ipv4.ip_local_port_range="$RM_RANGE" net.ipv4.tcp_tw_reuse=0
 	lab_spawn_server ip netns exec "$LAB_SNS" "$(lab_twtest)" server --port "$RM_PORT-$((RM_PORT + 3))" ||
-		rm_die "server did not start: $(head -c 300 "$LAB_SERVER_OUT")"
+		{ lab_server_err; exit 1; }
 	local dst=$LAB_DST
 	LAB_DST=$dsts
 	# shellcheck disable=SC2046
