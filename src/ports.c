@@ -247,7 +247,7 @@ enum reuse_verdict ports_reuse_verdict(long tw_reuse, long timestamps, int loopb
 	if (negotiated == 2)
 		return *why = "timestamps negotiated on some connections to this peer only", REUSE_LIKELY;
 	if (negotiated < 0)
-		return *why = "applies if the peer negotiates timestamps (no ESTABLISHED socket to check)",
+		return *why = "no ESTABLISHED socket shows whether the peer negotiates timestamps",
 		       REUSE_LIKELY;
 	return *why = tw_reuse == 2 ? "tcp_tw_reuse=2 and loopback, timestamps negotiated"
 				    : "tcp_tw_reuse=1, timestamps negotiated",

@@ -97,7 +97,7 @@ static void text_group(FILE *out, const struct ports_group *g, int ws, int wd)
 	else
 		snprintf(full, sizeof(full), "%.1fs", g->full_in_s);
 	fprintf(out, "%-*s  %-*s  %5u  %5.1f  %6" PRIu32 "  %6" PRIu32 "  %6" PRIu32 "  %5" PRIu32
-		"  %-10s  %5" PRIu32 "  %-19s  %7.1f  %-7s  %s (%s)\n",
+		"  %-10s  %5" PRIu32 "  %-19s  %8.1f  %-7s  %s: %s\n",
 		ws, addr_str(g->family, g->src, s, sizeof(s)), wd,
 		addr_str(g->family, g->dst, d, sizeof(d)), g->dport, g->used_pct, g->in_use, g->free,
 		g->n[TCPS_TIME_WAIT], g->n[TCPS_ESTABLISHED], other, g->bound, sched, g->new_tw_per_s,
@@ -121,7 +121,7 @@ static void report_text(FILE *out, const struct ports_opts *o, const struct port
 		l = (int)strlen(addr_str(m->groups[i].family, m->groups[i].dst, a, sizeof(a)));
 		wd = l > wd ? l : wd;
 	}
-	fprintf(out, "%-*s  %-*s  %5s  %5s  %6s  %6s  %6s  %5s  %-10s  %5s  %-19s  %7s  %-7s  %s\n",
+	fprintf(out, "%-*s  %-*s  %5s  %5s  %6s  %6s  %6s  %5s  %-10s  %5s  %-19s  %8s  %-7s  %s\n",
 		ws, "SRC", wd, "DST", "DPORT", "USED%", "IN_USE", "FREE", "TW", "ESTAB", "OTHER",
 		"BOUND", "FREE_IN 1/10/30/60s", "NEW_TW/s", "FULL_IN", "REUSE");
 	for (size_t i = 0; i < n; i++)
