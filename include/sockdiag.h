@@ -65,6 +65,11 @@ int sockdiag_parse(const void *buf, size_t len, sockdiag_fn fn, void *arg);
 int sockdiag_dump(const struct sockdiag_filter *f, uint32_t states, int with_info,
 		  sockdiag_fn fn, void *arg);
 
+/* Dump every TCP socket, IPv4 and IPv6, whose state is in `states` in one request (the
+ * kernel's older TCPDIAG_GETSOCK, one walk of its tables for both families; per-family
+ * dumps if the kernel refuses it). Returns 0 or a negative errno. */
+int sockdiag_dump_all(uint32_t states, int with_info, sockdiag_fn fn, void *arg);
+
 /* The kernel's name of a state ("TIME_WAIT"), or NULL outside 1..TCPS_MAX. */
 const char *tcp_state_name(int state);
 

@@ -13,10 +13,9 @@ static int ports_sample(const struct ports_config *cfg, struct ports_model *m)
 {
 	if (ports_init(m, cfg) != 0)
 		return -ENOMEM;
-	struct sockdiag_filter f = {.family = AF_UNSPEC};
 	/* every state bit, so that bound-only sockets (bound-inactive) are dumped too;
 	 * TCP_INFO for the timestamps of ESTABLISHED sockets */
-	int rc = sockdiag_dump(&f, ~0u, 1, ports_add, m);
+	int rc = sockdiag_dump_all(~0u, 1, ports_add, m);
 	if (rc == 0 && m->oom)
 		rc = -ENOMEM;
 	if (rc == 0)

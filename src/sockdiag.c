@@ -117,7 +117,8 @@ int sockdiag_parse(const void *buf, size_t len, sockdiag_fn fn, void *arg)
 			return e.error < 0 ? e.error : -EPROTO;
 		}
 		size_t plen = h.nlmsg_len - NLMSG_HDRLEN;
-		if (h.nlmsg_type != SOCK_DIAG_BY_FAMILY || plen < sizeof(struct inet_diag_msg))
+		if ((h.nlmsg_type != SOCK_DIAG_BY_FAMILY && h.nlmsg_type != TCPDIAG_GETSOCK) ||
+		    plen < sizeof(struct inet_diag_msg))
 			continue;
 		/* a copy, aligned, of the message with its attributes */
 		union {
@@ -136,32 +137,49 @@ int sockdiag_parse(const void *buf, size_t len, sockdiag_fn fn, void *arg)
 	return SOCKDIAG_MORE;
 }
 
-/* Send the dump request for one family on fd. Returns 0 or a negative errno. */
+/* Send the dump request on fd: for one family (inet_diag_req_v2), or with AF_UNSPEC the
+ * older TCPDIAG_GETSOCK request (inet_diag_req), which the kernel answers for IPv4 and IPv6
+ * in one walk of its tables instead of one walk per family. Returns 0 or -errno. */
 static int send_request(int fd, int family, const struct sockdiag_filter *f, uint32_t states,
 			int with_info)
 {
 	struct {
 		struct nlmsghdr nlh;
-		struct inet_diag_req_v2 req;
-		struct nlattr attr;
-		unsigned char bc[32];
+		union {
+			struct inet_diag_req_v2 v2;
+			struct inet_diag_req v1;
+		} req;
+		unsigned char tail[NLA_HDRLEN + 32]; /* room for the bytecode attribute */
 	} msg;
 	memset(&msg, 0, sizeof(msg));
-	size_t bclen = f->port ? sockdiag_port_bytecode(f->port, f->end, msg.bc, sizeof(msg.bc)) : 0;
-	msg.nlh.nlmsg_len = NLMSG_LENGTH(sizeof(msg.req));
-	msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	unsigned char bc[32];
+	size_t bclen = f->port ? sockdiag_port_bytecode(f->port, f->end, bc, sizeof(bc)) : 0;
+	if (states & TCPF(TCPS_SYN_RECV))
+		states |= TCPF(TCPS_NEW_SYN_RECV);
+	uint8_t ext = with_info ? 1u << (INET_DIAG_INFO - 1) : 0;
+	if (family == AF_UNSPEC) {
+		msg.nlh.nlmsg_type = TCPDIAG_GETSOCK;
+		msg.req.v1.idiag_family = AF_INET; /* ignored: the kernel dumps both */
+		msg.req.v1.idiag_states = states;
+		msg.req.v1.idiag_ext = ext;
+	} else {
+		msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+		msg.req.v2.sdiag_family = (uint8_t)family;
+		msg.req.v2.sdiag_protocol = IPPROTO_TCP;
+		msg.req.v2.idiag_states = states;
+		msg.req.v2.idiag_ext = ext;
+	}
+	size_t reqlen = family == AF_UNSPEC ? sizeof(msg.req.v1) : sizeof(msg.req.v2);
+	msg.nlh.nlmsg_len = NLMSG_LENGTH(reqlen);
 	msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	msg.nlh.nlmsg_seq = 1;
-	msg.req.sdiag_family = (uint8_t)family;
-	msg.req.sdiag_protocol = IPPROTO_TCP;
-	msg.req.idiag_states = states;
-	if (with_info)
-		msg.req.idiag_ext = 1u << (INET_DIAG_INFO - 1);
-	if (states & TCPF(TCPS_SYN_RECV))
-		msg.req.idiag_states |= TCPF(TCPS_NEW_SYN_RECV);
 	if (bclen) {
-		msg.attr.nla_type = INET_DIAG_REQ_BYTECODE;
-		msg.attr.nla_len = (uint16_t)(NLA_HDRLEN + bclen);
+		/* the attribute follows the request (both sizes are multiples of 4) */
+		struct nlattr attr = {.nla_type = INET_DIAG_REQ_BYTECODE,
+				      .nla_len = (uint16_t)(NLA_HDRLEN + bclen)};
+		unsigned char *at = (unsigned char *)&msg + msg.nlh.nlmsg_len;
+		memcpy(at, &attr, sizeof(attr));
+		memcpy(at + NLA_HDRLEN, bc, bclen);
 		msg.nlh.nlmsg_len += NLA_HDRLEN + (uint32_t)bclen;
 	}
 	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
@@ -213,6 +231,24 @@ int sockdiag_dump(const struct sockdiag_filter *f, uint32_t states, int with_inf
 	}
 	free(buf);
 	close(fd);
+	return rc;
+}
+
+int sockdiag_dump_all(uint32_t states, int with_info, sockdiag_fn fn, void *arg)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (fd < 0)
+		return -errno;
+	unsigned char *buf = malloc(RECV_BUF_SIZE);
+	struct sockdiag_filter f = {.family = AF_UNSPEC};
+	int rc = buf ? send_request(fd, AF_UNSPEC, &f, states, with_info) : -ENOMEM;
+	if (rc == 0)
+		rc = read_dump(fd, buf, fn, arg);
+	free(buf);
+	close(fd);
+	/* a kernel without the older request refuses it before sending any socket */
+	if (rc == -EINVAL || rc == -EOPNOTSUPP || rc == -ENOENT)
+		rc = sockdiag_dump(&f, states, with_info, fn, arg);
 	return rc;
 }
 

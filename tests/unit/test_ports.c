@@ -72,7 +72,8 @@ static void keep(const struct sockdiag_sock *s, void *arg)
 
 /* Rule: the parser hands over every socket message with host-order ports, addresses,
  * the timer, and timestamps from TCP_INFO (-1 without it); request sockets read as
- * SYN_RECV; NLMSG_DONE ends the dump, a buffer without it asks for more. */
+ * SYN_RECV; the older TCPDIAG_GETSOCK replies read the same; NLMSG_DONE ends the dump, a
+ * buffer without it asks for more. */
 TEST(sockdiag_parse_messages)
 {
 	struct nlbuf nb = {.len = 0};
@@ -80,6 +81,7 @@ TEST(sockdiag_parse_messages)
 	put_sock(&nb, TCPS_ESTABLISHED, "10.0.0.1", 40002, "10.0.0.2", 80, 0, TCPI_OPT_TIMESTAMPS);
 	put_sock(&nb, TCPS_ESTABLISHED, "10.0.0.1", 40003, "10.0.0.2", 80, 0, 0);
 	put_sock(&nb, 12, "10.0.0.2", 80, "10.0.0.1", 40004, 0, -1);
+	((struct nlmsghdr *)nb.b)->nlmsg_type = TCPDIAG_GETSOCK;
 	struct seen v = {.n = 0};
 	CHECK(sockdiag_parse(nb.b, nb.len, keep, &v) == SOCKDIAG_MORE);
 	CHECK(v.n == 4);
