@@ -53,9 +53,9 @@ print(" ".join(str(g[0][k]) for k in sys.argv[4:]) if len(g) == 1 else "no group
 }
 
 # Rule: with a 1000-port range less 10 reserved, 120 + 80 TIME_WAIT toward two ports of
-# 127.0.0.1, 50 toward 127.0.0.2, 7 ESTABLISHED toward 127.0.0.3 and 5 bound-only sockets,
-# every group's counts, range, free and used_pct are exact and the 5 bound ports count as
-# used in every group and on their source.
+# 127.0.0.1, 50 toward 127.0.0.2, 30 toward ::1, 7 ESTABLISHED toward 127.0.0.3 and 5
+# bound-only sockets, every group's counts, range, free and used_pct are exact and the 5
+# bound ports count as used in every group and on their source.
 test_ports_known_state() {
 	need_root
 	local ns; ns=$(ns_create known)
@@ -66,6 +66,7 @@ test_ports_known_state() {
 	ip netns exec "$ns" "$TWTEST" client 127.0.0.1 1 120 --port "$p1" >/dev/null || die "client 1"
 	ip netns exec "$ns" "$TWTEST" client 127.0.0.1 1 80 --port "$p2" >/dev/null || die "client 2"
 	ip netns exec "$ns" "$TWTEST" client 127.0.0.2 1 50 --port "$p1" >/dev/null || die "client 3"
+	ip netns exec "$ns" "$TWTEST" client ::1 1 30 --port "$p2" >/dev/null || die "client 4"
 	hold "$ns" "connect:127.0.0.3:$p1:7" "bind:127.0.0.1:5"
 	local json; json=$(ip netns exec "$ns" "$TWTEST" ports --format json) || die "ports exit $?"
 	local keys="range in_use free used_pct time_wait established bound"
@@ -73,7 +74,8 @@ test_ports_known_state() {
 	expect_eq "127.0.0.1:$p2" "$(group "$json" 127.0.0.1 "$p2" $keys)" "990 85 905 8.59 80 0 5"
 	expect_eq "127.0.0.2:$p1" "$(group "$json" 127.0.0.2 "$p1" $keys)" "990 55 935 5.56 50 0 5"
 	expect_eq "127.0.0.3:$p1" "$(group "$json" 127.0.0.3 "$p1" $keys)" "990 12 978 1.21 0 7 5"
-	grep -q '"groups_total":4,' <<<"$json" || die "groups_total: $json"
+	expect_eq "[::1]:$p2" "$(group "$json" ::1 "$p2" $keys)" "990 35 955 3.54 30 0 5"
+	grep -q '"groups_total":5,' <<<"$json" || die "groups_total: $json"
 	grep -q '"bound_ports":5,"bound":\[{"src":"127.0.0.1","ports":5}\]' <<<"$json" || die "bound: $json"
 	grep -q '"range":990,' <<<"$json" && grep -q '"reserved":10,' <<<"$json" || die "range: $json"
 	# text: the fullest group first, the bound line names the source
@@ -82,7 +84,7 @@ test_ports_known_state() {
 		|| die "text bound line: $text"
 	expect_eq "top 1 row" "$(awk '$1 == "127.0.0.1" { print $2, $3, $4, $5, $6 }' <<<"$text")" \
 		"127.0.0.1 $p1 12.6 125 865"
-	grep -q "^4 groups; the 1 fullest shown (--top)$" <<<"$text" || die "text tail: $text"
+	grep -q "^5 groups; the 1 fullest shown (--top)$" <<<"$text" || die "text tail: $text"
 	expect_eq "--dst --dport" "$(ip netns exec "$ns" "$TWTEST" ports --dst 127.0.0.1 --dport "$p2" --format json |
 		grep -o '"groups_total":[0-9]*')" '"groups_total":1'
 }
@@ -203,6 +205,26 @@ test_ports_unprivileged() {
 		"$bin" ports --format json) || die "unprivileged exit $?: $out"
 	expect_eq "unprivileged group" "$(group "$out" 127.0.0.1 "$SERVER_PORT" time_wait)" 10
 	grep -q '"unreadable":"/proc/slabinfo: Permission denied"' <<<"$out" || die "unreadable: $out"
+}
+
+# Rule: --watch prints a sample every MS until SIGINT and exits 0; with --fail-above it
+# stops at the first sample above, exit 3. (Bounds: 1 s of 200 ms samples, margins for a
+# loaded machine.)
+test_ports_watch() {
+	local out n
+	out=$(timeout --preserve-status -s INT 1 "$TWTEST" ports --watch 200 --format json)
+	expect_eq "watch exit" $? 0
+	n=$(grep -c '^{"type":"ports",' <<<"$out")
+	[ "$n" -ge 2 ] && [ "$n" -le 6 ] || die "watch: $n samples in 1 s"
+	out=$(timeout 1 "$TWTEST" ports --watch 100 --fail-above 0 --dport 1 --format json)
+	expect_eq "watch, never above 0% toward port 1" $? 124
+	need_root
+	local ns; ns=$(ns_create watch)
+	start_server --netns "$ns"
+	ip netns exec "$ns" "$TWTEST" client 127.0.0.1 1 5 --port "$SERVER_PORT" >/dev/null || die "client"
+	out=$(ip netns exec "$ns" timeout 5 "$TWTEST" ports --watch 100 --fail-above 0 --format json)
+	expect_eq "watch stops above 0%" $? 3
+	expect_eq "samples" "$(wc -l <<<"$out")" 1
 }
 
 # Rule: bad input exits 2 with a one-line message naming the value.
