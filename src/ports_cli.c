@@ -1,5 +1,6 @@
 /* The ports subcommand's command line. */
 #include <netinet/in.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "cli.h"
@@ -73,49 +74,21 @@ static enum parse_result parse_dst(struct ports_opts *o, const char *val, char *
 	return PARSE_OK;
 }
 
-/* One option's value into o. */
-static enum parse_result ports_option(struct ports_opts *o, int c, const char *val, char *err,
-				      size_t errlen)
-{
-	static const char *const formats[] = {"text", "json", "prom", NULL};
-	uint64_t v;
-	int i;
-	switch (c) {
-	case OPT_TOP:
-		if (cli_num("--top", val, 0, 1000000, &v, err, errlen) < 0)
-			return PARSE_ERROR;
-		o->top = (uint32_t)v;
-		break;
-	case OPT_DST: return parse_dst(o, val, err, errlen);
-	case OPT_DPORT:
-		if (cli_num("--dport", val, 1, 65535, &v, err, errlen) < 0)
-			return PARSE_ERROR;
-		o->dport = (uint16_t)v;
-		break;
-	case OPT_INTERVAL:
-		if (cli_num("--interval", val, 1, 60000, &v, err, errlen) < 0)
-			return PARSE_ERROR;
-		o->interval_ms = (uint32_t)v;
-		break;
-	case OPT_WATCH:
-		if (cli_num("--watch", val, 1, 3600000, &v, err, errlen) < 0)
-			return PARSE_ERROR;
-		o->watch_ms = (uint32_t)v;
-		break;
-	case OPT_FORMAT:
-		if ((i = parse_choice(val, formats)) < 0)
-			return cli_fail(err, errlen, "invalid --format '%s': must be text, json or prom",
-					val);
-		o->format = (enum ports_format)i;
-		break;
-	case OPT_FAIL_ABOVE:
-		if (cli_num("--fail-above", val, 0, 100, &v, err, errlen) < 0)
-			return PARSE_ERROR;
-		o->fail_above = (int)v;
-		break;
-	}
-	return PARSE_OK;
-}
+static const char *const ports_formats[] = {"text", "json", "prom", NULL};
+
+#define F(f) .field = offsetof(struct ports_opts, f)
+#define FS(f) F(f), .size = sizeof(((struct ports_opts *)0)->f)
+
+/* The options parsed by a table row (--dst has its own parsing). */
+static const struct cli_rule ports_rules[] = {
+	{OPT_TOP, CLI_NUMBER, "--top", 0, 1000000, FS(top)},
+	{OPT_DPORT, CLI_NUMBER, "--dport", 1, 65535, FS(dport)},
+	{OPT_INTERVAL, CLI_NUMBER, "--interval", 1, 60000, FS(interval_ms)},
+	{OPT_WATCH, CLI_NUMBER, "--watch", 1, 3600000, FS(watch_ms)},
+	{OPT_FAIL_ABOVE, CLI_NUMBER, "--fail-above", 0, 100, FS(fail_above)},
+	{OPT_FORMAT, CLI_CHOICE, "--format", .names = ports_formats, .choices = "text, json or prom",
+	 F(format)},
+};
 
 enum parse_result ports_parse_args(int argc, char **argv, struct ports_opts *o, char *err,
 				   size_t errlen)
@@ -123,11 +96,13 @@ enum parse_result ports_parse_args(int argc, char **argv, struct ports_opts *o, 
 	ports_defaults(o);
 	unsigned char seen[OPT_LAST] = {0};
 	cli_begin();
-	int c;
+	int c, tag;
 	while ((c = cli_next_option(argc, argv, ports_long_opts, seen, sizeof(seen), err, errlen)) >= 0) {
 		if (c == 'p')
 			return cli_fail(err, errlen, "unknown option '-p' (did you mean --dport?)");
-		if (ports_option(o, c, optarg, err, errlen) != PARSE_OK)
+		int r = cli_table_option(ports_rules, sizeof(ports_rules) / sizeof(ports_rules[0]), c,
+					 optarg, o, &tag, err, errlen);
+		if (r < 0 || (r == 0 && c == OPT_DST && parse_dst(o, optarg, err, errlen) != PARSE_OK))
 			return PARSE_ERROR;
 	}
 	if (c != CLI_END)

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "ports_cmd.h"
-#include "report.h"
+#include "json.h"
 
 static const char *const verdict_names[] = {"no", "yes", "likely"};
 
