@@ -33,7 +33,7 @@ for spec in sys.argv[1:]:
         keep.append(s)
 print("ready", flush=True)
 time.sleep(60)' "$@" >"$out" 2>&1 &
-	TW_HELPER_PIDS+=($!)
+	lab_track $! KILL
 	local i
 	for i in $(seq 1 100); do
 		grep -q ready "$out" && return 0
@@ -58,9 +58,9 @@ print(" ".join(str(g[0][k]) for k in sys.argv[4:]) if len(g) == 1 else "no group
 # bound ports count as used in every group and on their source.
 test_ports_known_state() {
 	need_root
-	local ns; ns=$(ns_create known)
-	ip netns exec "$ns" sysctl -qw net.ipv4.ip_local_port_range="40000 40999" \
-		net.ipv4.ip_local_reserved_ports="40990-40999" net.ipv4.tcp_tw_reuse=0
+	ns_create known; local ns=$LAB_NS
+	lab_sysctl "$ns" net.ipv4.ip_local_port_range="40000 40999" \
+		net.ipv4.ip_local_reserved_ports="40990-40999" net.ipv4.tcp_tw_reuse=0 || die "sysctl"
 	start_server --netns "$ns"; local p1=$SERVER_PORT
 	start_server --netns "$ns"; local p2=$SERVER_PORT
 	ip netns exec "$ns" "$TWTEST" client 127.0.0.1 1 120 --port "$p1" >/dev/null || die "client 1"
@@ -92,8 +92,8 @@ test_ports_known_state() {
 # Rule: --fail-above exits 3 when a group is above PCT used and 0 when none is.
 test_ports_fail_above() {
 	need_root
-	local ns; ns=$(ns_create fail)
-	ip netns exec "$ns" sysctl -qw net.ipv4.ip_local_port_range="40000 40199"
+	ns_create fail; local ns=$LAB_NS
+	lab_sysctl "$ns" net.ipv4.ip_local_port_range="40000 40199" || die "sysctl"
 	start_server --netns "$ns"
 	ip netns exec "$ns" "$TWTEST" client 127.0.0.1 1 60 --port "$SERVER_PORT" >/dev/null || die "client"
 	# 60 of 200 ports: 30%
@@ -103,38 +103,30 @@ test_ports_fail_above() {
 	expect_eq "not above 30%" $? 0
 }
 
-# veth NSA NSB: a veth pair, 198.18.7.1 in NSA and 198.18.7.2 in NSB.
-veth() {
-	local v="${TW_PREFIX}p"
-	ip link add "${v}0" netns "$1" type veth peer name "${v}1" netns "$2" || die "veth"
-	ip -n "$1" addr add 198.18.7.1/24 dev "${v}0"
-	ip -n "$2" addr add 198.18.7.2/24 dev "${v}1"
-	ip -n "$1" link set "${v}0" up
-	ip -n "$2" link set "${v}1" up
-}
-
 # Rule: tcp_tw_reuse=2 reads "no" toward a veth destination and not "no" toward loopback;
 # with tcp_timestamps=0 at the peer, its ESTABLISHED sockets read timestamps "no" and the
 # verdict is "not negotiated", while loopback with timestamps reads "yes".
 test_ports_reuse_verdicts() {
 	need_root
-	local a b; a=$(ns_create ra); b=$(ns_create rb)
-	veth "$a" "$b"
-	ip netns exec "$a" sysctl -qw net.ipv4.tcp_tw_reuse=2
+	ns_create ra; local a=$LAB_NS
+	ns_create rb; local b=$LAB_NS
+	lab_veth "$a" "$b" || die "veth"
+	local peer=$LAB_SERVER_ADDR
+	lab_sysctl "$a" net.ipv4.tcp_tw_reuse=2 || die "sysctl"
 	start_server --netns "$b"; local pb=$SERVER_PORT
 	start_server --netns "$a"; local pa=$SERVER_PORT
-	ip netns exec "$a" "$TWTEST" client 198.18.7.2 1 20 --port "$pb" >/dev/null || die "client veth"
+	ip netns exec "$a" "$TWTEST" client "$peer" 1 20 --port "$pb" >/dev/null || die "client veth"
 	ip netns exec "$a" "$TWTEST" client 127.0.0.1 1 20 --port "$pa" >/dev/null || die "client lo"
 	local json; json=$(ip netns exec "$a" "$TWTEST" ports --format json)
-	expect_eq "veth, reuse=2" "$(group "$json" 198.18.7.2 "$pb" reuse)" no
+	expect_eq "veth, reuse=2" "$(group "$json" "$peer" "$pb" reuse)" no
 	grep -q '"reuse_why":"tcp_tw_reuse=2 covers loopback only, and this destination is not"' <<<"$json" \
 		|| die "veth why: $json"
 	expect_eq "loopback, reuse=2" "$(group "$json" 127.0.0.1 "$pa" reuse)" likely
-	ip netns exec "$a" sysctl -qw net.ipv4.tcp_tw_reuse=1
-	ip netns exec "$b" sysctl -qw net.ipv4.tcp_timestamps=0
-	hold "$a" "connect:198.18.7.2:$pb:3" "connect:127.0.0.1:$pa:3"
+	lab_sysctl "$a" net.ipv4.tcp_tw_reuse=1 || die "sysctl"
+	lab_sysctl "$b" net.ipv4.tcp_timestamps=0 || die "sysctl"
+	hold "$a" "connect:$peer:$pb:3" "connect:127.0.0.1:$pa:3"
 	json=$(ip netns exec "$a" "$TWTEST" ports --format json)
-	expect_eq "peer without timestamps" "$(group "$json" 198.18.7.2 "$pb" reuse timestamps_negotiated)" "no no"
+	expect_eq "peer without timestamps" "$(group "$json" "$peer" "$pb" reuse timestamps_negotiated)" "no no"
 	grep -q '"reuse_why":"timestamps not negotiated with this peer"' <<<"$json" || die "why: $json"
 	expect_eq "loopback, reuse=1" "$(group "$json" 127.0.0.1 "$pa" reuse timestamps_negotiated)" "yes yes"
 	ip netns exec "$a" "$TWTEST" ports | grep -q "  no: timestamps not negotiated with this peer$" \
@@ -146,18 +138,19 @@ test_ports_reuse_verdicts() {
 # expires in a fresh namespace). Margins: loops of 5 against a 2 s window.
 test_ports_rate_and_forecast() {
 	need_root
-	local ns; ns=$(ns_create rate)
-	ip netns exec "$ns" sysctl -qw net.ipv4.ip_local_port_range="40000 40999" net.ipv4.tcp_tw_reuse=0
+	ns_create rate; local ns=$LAB_NS
+	lab_sysctl "$ns" net.ipv4.ip_local_port_range="40000 40999" net.ipv4.tcp_tw_reuse=0 || die "sysctl"
 	start_server --netns "$ns"
 	ip netns exec "$ns" "$TWTEST" client 127.0.0.1 120 5 --interval 40 --port "$SERVER_PORT" >/dev/null &
-	TW_HELPER_PIDS+=($!)
+	local client=$!
+	lab_track "$client" KILL
 	sleep 1
 	local c1 t1 t2 c2 json
 	c1=$(tw_count client "$SERVER_PORT" "$ns"); t1=$(date +%s%N)
 	sleep 2
 	json=$(ip netns exec "$ns" "$TWTEST" ports --interval 2000 --format json)
 	t2=$(date +%s%N); c2=$(tw_count client "$SERVER_PORT" "$ns")
-	kill -0 "${TW_HELPER_PIDS[-1]}" 2>/dev/null || die "the client ended before the second count"
+	kill -0 "$client" 2>/dev/null || die "the client ended before the second count"
 	local got; got=$(group "$json" 127.0.0.1 "$SERVER_PORT" new_time_wait_per_s full_in_s free)
 	read -r rate full free <<<"$got"
 	awk -v r="$rate" -v n=$((c2 - c1)) -v dt=$((t2 - t1)) 'BEGIN {
@@ -173,7 +166,7 @@ test_ports_rate_and_forecast() {
 test_ports_prom_parses() {
 	need_root
 	local py; py=$(prom_python) || die "no Prometheus parser: install python3-prometheus-client (.ci/run does)"
-	local ns; ns=$(ns_create prom)
+	ns_create prom; local ns=$LAB_NS
 	start_server --netns "$ns"
 	ip netns exec "$ns" "$TWTEST" client 127.0.0.1 1 30 --port "$SERVER_PORT" >/dev/null || die "client"
 	hold "$ns" "bind:127.0.0.1:2"
@@ -197,7 +190,7 @@ print(" ".join("%g" % v.get(k, -1) for k in ("twtest_ports_sockets", "twtest_por
 # Rule: without privileges the groups are still read and what could not be read is named.
 test_ports_unprivileged() {
 	need_root
-	local ns; ns=$(ns_create unpriv)
+	ns_create unpriv; local ns=$LAB_NS
 	start_server --netns "$ns"
 	ip netns exec "$ns" "$TWTEST" client 127.0.0.1 1 10 --port "$SERVER_PORT" >/dev/null || die "client"
 	# a copy that user 65534 can run, wherever the checkout is (a home directory may be 0700)
@@ -218,21 +211,23 @@ test_ports_watch() {
 	# one SIGINT by PID (timeout(1) would signal the process group too)
 	"$TWTEST" ports --watch 200 --format json >"$out" &
 	local pid=$!
+	lab_track "$pid" KILL
 	for i in $(seq 1 100); do [ "$(wc -l <"$out")" -ge 2 ] && break; sleep 0.05; done
 	kill -INT "$pid"
-	wait "$pid"
+	lab_reap "$pid"
 	expect_eq "watch exit" $? 0
 	n=$(grep -c '^{"type":"ports",' "$out")
 	[ "$n" -ge 2 ] || die "watch: $n samples"
 	"$TWTEST" ports --watch 100 --fail-above 0 --dport 1 --format json >/dev/null &
 	pid=$!
+	lab_track "$pid" KILL
 	sleep 0.5
 	kill -0 "$pid" 2>/dev/null || die "--fail-above 0 toward port 1 stopped with nothing above"
 	kill -INT "$pid"
-	wait "$pid"
+	lab_reap "$pid"
 	expect_eq "watch, never above 0% toward port 1" $? 0
 	need_root
-	local ns; ns=$(ns_create watch)
+	ns_create watch; local ns=$LAB_NS
 	start_server --netns "$ns"
 	ip netns exec "$ns" "$TWTEST" client 127.0.0.1 1 5 --port "$SERVER_PORT" >/dev/null || die "client"
 	out=$(ip netns exec "$ns" timeout 5 "$TWTEST" ports --watch 100 --fail-above 0 --format json)
