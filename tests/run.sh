@@ -6,6 +6,8 @@
 # printed a FAIL line counts as one failure, "FAIL FILE (exit N)"; so does a file that ran
 # no test. TW_TEST_DIR names the integration directory (default tests/integration), so the
 # runner's own test can feed it fixtures; TW_FILES="core sweep" runs only those files.
+# TW_FUZZ=DIR also runs the libFuzzer targets built in DIR (tests/fuzz/run.sh), each for
+# FUZZ_SECONDS (default 3), from its seed and regression corpus ("fuzz" in TW_FILES).
 set -u
 shopt -s lastpipe # the counting end of a pipeline runs in this shell: its tallies stay
 cd "$(dirname "$0")/.." || exit 2
@@ -59,5 +61,10 @@ for build in "$@"; do
 		verdict "$(basename "$build")/$name" "${PIPESTATUS[0]}"
 	done
 done
+if [ -n "${TW_FUZZ:-}" ] && { [ -z "${TW_FILES:-}" ] || [[ " $TW_FILES " == *" fuzz "* ]]; }; then
+	echo "== fuzz ($TW_FUZZ)"
+	tests/fuzz/run.sh "$TW_FUZZ" "${FUZZ_SECONDS:-3}" 2>&1 | count
+	verdict fuzz "${PIPESTATUS[0]}"
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
