@@ -2,6 +2,7 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man/man1
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 CC ?= cc
 
 STD = -std=gnu11 -D_GNU_SOURCE
@@ -115,12 +116,13 @@ demo: twtest
 	scripts/demo.sh
 
 install: twtest
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(BASHCOMPDIR)
 	install -m 755 twtest $(DESTDIR)$(BINDIR)/twtest
 	install -m 644 docs/twtest.1 $(DESTDIR)$(MANDIR)/twtest.1
+	install -m 644 scripts/twtest-completion.bash $(DESTDIR)$(BASHCOMPDIR)/twtest
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/twtest $(DESTDIR)$(MANDIR)/twtest.1
+	rm -f $(DESTDIR)$(BINDIR)/twtest $(DESTDIR)$(MANDIR)/twtest.1 $(DESTDIR)$(BASHCOMPDIR)/twtest
 
 clean:
 	rm -rf build twtest
