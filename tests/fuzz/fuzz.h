@@ -53,6 +53,25 @@ struct fuzz_parser {
  * error line, and the second parse gives the same result and message. */
 void fuzz_parser_run(const struct fuzz_parser *p, const uint8_t *data, size_t size);
 
+/* The whole target for a parser: parse_fn(argc, argv, TYPE *, err, errlen) run by
+ * fuzz_parser_run with argv[0] = SUB, valid_fn(const TYPE *) judging an OK result. */
+#define FUZZ_PARSER_TARGET(SUB, TYPE, parse_fn, valid_fn)                                    \
+	static enum parse_result fuzz_parse(int argc, char **argv, void *o, char *err,       \
+					    size_t errlen)                                  \
+	{                                                                                     \
+		return parse_fn(argc, argv, o, err, errlen);                                  \
+	}                                                                                     \
+	static int fuzz_valid(const void *o)                                                  \
+	{                                                                                     \
+		return valid_fn(o);                                                           \
+	}                                                                                     \
+	int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)                          \
+	{                                                                                     \
+		static const struct fuzz_parser p = {SUB, sizeof(TYPE), fuzz_parse, fuzz_valid}; \
+		fuzz_parser_run(&p, data, size);                                              \
+		return 0;                                                                     \
+	}
+
 /* Is err one non-empty line of printable text (the parsers' error rule)? */
 int fuzz_one_line(const char *err);
 

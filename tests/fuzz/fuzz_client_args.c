@@ -35,19 +35,4 @@ static int client_opts_valid(const struct client_opts *o)
 	       (o->dst.addr.ss_family == AF_INET || o->dst.addr.ss_family == AF_INET6);
 }
 
-static enum parse_result parse(int argc, char **argv, void *o, char *err, size_t errlen)
-{
-	return client_parse_args(argc, argv, o, err, errlen);
-}
-
-static int valid(const void *o)
-{
-	return client_opts_valid(o);
-}
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	static const struct fuzz_parser p = {"client", sizeof(struct client_opts), parse, valid};
-	fuzz_parser_run(&p, data, size);
-	return 0;
-}
+FUZZ_PARSER_TARGET("client", struct client_opts, client_parse_args, client_opts_valid)

@@ -18,19 +18,4 @@ static int server_opts_valid(const struct server_opts *o)
 	       o->close_after_ms >= -1 && o->close_after_ms <= 86400000;
 }
 
-static enum parse_result parse(int argc, char **argv, void *o, char *err, size_t errlen)
-{
-	return server_parse_args(argc, argv, o, err, errlen);
-}
-
-static int valid(const void *o)
-{
-	return server_opts_valid(o);
-}
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	static const struct fuzz_parser p = {"server", sizeof(struct server_opts), parse, valid};
-	fuzz_parser_run(&p, data, size);
-	return 0;
-}
+FUZZ_PARSER_TARGET("server", struct server_opts, server_parse_args, server_opts_valid)

@@ -13,19 +13,4 @@ static int stat_opts_valid(const struct stat_opts *o)
 	       (o->timeout_s == 0 || o->wait_clear) && !(o->wait_clear && o->watch_ms);
 }
 
-static enum parse_result parse(int argc, char **argv, void *o, char *err, size_t errlen)
-{
-	return stat_parse_args(argc, argv, o, err, errlen);
-}
-
-static int valid(const void *o)
-{
-	return stat_opts_valid(o);
-}
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-	static const struct fuzz_parser p = {"stat", sizeof(struct stat_opts), parse, valid};
-	fuzz_parser_run(&p, data, size);
-	return 0;
-}
+FUZZ_PARSER_TARGET("stat", struct stat_opts, stat_parse_args, stat_opts_valid)
