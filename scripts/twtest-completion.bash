@@ -9,8 +9,9 @@
 _twtest_options() {
 	case $1 in
 	client) echo "--port= --payload= --timeout= --close= --reuseport --linger --reuseaddr
-		--bind= --bind-no-port --local-port-range= --interval= --threads= --format=
-		--fail-on-error --wait-clear --wait-clear-timeout= --no-observe --sequential
+		--bind= --bind-no-port --local-port-range= --interval= --requests-per-conn=
+		--threads= --format= --fail-on-error --wait-clear --wait-clear-timeout= --no-observe
+		--rate= --duration= --max-inflight= --report-interval= --sequential
 		--source-port= --read-delay= --on-eof= --close-after= --close-on-data
 		--report-conns --help" ;;
 	server) echo "--port= --bind= --close= --payload= --no-reuseaddr --backlog= --max-conns=

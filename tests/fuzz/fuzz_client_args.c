@@ -8,6 +8,7 @@
 
 #include "fuzz.h"
 #include "options.h"
+#include "portlist.h"
 
 /* DSTIP may be a host name: this target resolves literals only, so that no input waits on
  * a DNS server (this definition takes the place of libc's in the fuzz binary). */
@@ -22,14 +23,26 @@ int getaddrinfo(const char *node, const char *service, const struct addrinfo *hi
 	return real(node, service, &h, res);
 }
 
+/* The loop mode's LOOPS and CONNS, or the rate mode's schedule. */
+static int client_mode_valid(const struct client_opts *o)
+{
+	if (o->rate)
+		return o->rate <= TWTEST_MAX_RATE && o->duration_s >= 1 &&
+		       o->duration_s <= TWTEST_MAX_DURATION && o->payload >= 1 && !o->sequential &&
+		       (!o->max_inflight || o->threads <= o->max_inflight);
+	return o->loops >= 1 && o->loops <= 1000000 && o->conns >= 1 &&
+	       o->conns <= TWTEST_MAX_CONNS && o->threads <= o->conns;
+}
+
 static int client_opts_valid(const struct client_opts *o)
 {
-	return o->loops >= 1 && o->loops <= 1000000 && o->conns >= 1 &&
-	       o->conns <= TWTEST_MAX_CONNS && o->port >= 1 && o->payload <= TWTEST_MAX_PAYLOAD &&
+	return client_mode_valid(o) && o->port >= 1 && o->payload <= TWTEST_MAX_PAYLOAD &&
 	       o->timeout_ms >= 1 && o->port_lo <= o->port_hi &&
 	       !(o->linger && o->close_mode == CLIENT_CLOSE_SHUTDOWN) &&
-	       (!o->bind_no_port || o->bind_name) && o->threads >= 1 && o->threads <= o->conns &&
+	       (!o->bind_no_port || o->bind_name) && o->threads >= 1 &&
 	       (!o->sequential || o->threads == 1) &&
+	       o->ports.total >= 1 && portlist_get(&o->ports, 0) == o->port &&
+	       o->dsts.total >= 1 && o->dsts.seg[0].first.addr.ss_family == o->dst.addr.ss_family &&
 	       (!o->bind_name || (o->binds.nseg >= 1 && o->binds.nseg <= ADDRLIST_MAX_SEGMENTS &&
 				  o->bind.addr.ss_family == o->dst.addr.ss_family)) &&
 	       (o->dst.addr.ss_family == AF_INET || o->dst.addr.ss_family == AF_INET6);

@@ -57,7 +57,7 @@ test_values() {
 # (and which of them take a value) are those of `twtest SUB --help`.
 test_tables_match_help() {
 	local help_subs sub
-	help_subs=$("$TWTEST" --help | sed -nE 's/^(usage:)? *twtest ([a-z]+) .*/\2/p' | sort)
+	help_subs=$("$TWTEST" --help | sed -nE 's/^(usage:)? *twtest ([a-z]+) .*/\2/p' | sort -u)
 	[ -n "$help_subs" ] || die "no subcommand found in twtest --help"
 	expect_eq "subcommands" "$(table _twtest_subcommands | paste -sd' ')" "$(paste -sd' ' <<<"$help_subs")"
 	for sub in $help_subs; do
