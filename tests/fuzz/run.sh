@@ -36,6 +36,11 @@ for src in tests/fuzz/fuzz_*.c; do
 		echo "SKIP fuzz/$name: $bin not built (needs clang with libFuzzer; Debian: libclang-rt-N-dev)"
 		continue
 	fi
+	if [ ! -d "tests/fuzz/corpus/$name" ]; then
+		echo "FAIL fuzz/$name: no seed corpus tests/fuzz/corpus/$name/"
+		rc=1
+		continue
+	fi
 	work="$tmp/$name"
 	[ $keep = 1 ] && work="$dir/corpus/$name"
 	mkdir -p "$work"
