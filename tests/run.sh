@@ -13,6 +13,8 @@ shopt -s lastpipe # the counting end of a pipeline runs in this shell: its talli
 cd "$(dirname "$0")/.." || exit 2
 [ $# -gt 0 ] || set -- build/release
 TEST_DIR=${TW_TEST_DIR:-tests/integration}
+FUZZ_DIR=${TW_FUZZ:-}
+unset TW_FUZZ # not for the files run below (the runner's own test runs this runner)
 passed=0 failed=0 skipped=0
 
 # count: echoes PASS/FAIL/SKIP and ok/not ok lines as they come and tallies them; sets
@@ -61,9 +63,9 @@ for build in "$@"; do
 		verdict "$(basename "$build")/$name" "${PIPESTATUS[0]}"
 	done
 done
-if [ -n "${TW_FUZZ:-}" ] && { [ -z "${TW_FILES:-}" ] || [[ " $TW_FILES " == *" fuzz "* ]]; }; then
-	echo "== fuzz ($TW_FUZZ)"
-	tests/fuzz/run.sh "$TW_FUZZ" "${FUZZ_SECONDS:-3}" 2>&1 | count
+if [ -n "$FUZZ_DIR" ] && { [ -z "${TW_FILES:-}" ] || [[ " $TW_FILES " == *" fuzz "* ]]; }; then
+	echo "== fuzz ($FUZZ_DIR)"
+	tests/fuzz/run.sh "$FUZZ_DIR" "${FUZZ_SECONDS:-3}" 2>&1 | count
 	verdict fuzz "${PIPESTATUS[0]}"
 fi
 echo "$passed passed, $failed failed, $skipped skipped"
