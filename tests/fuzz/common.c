@@ -43,6 +43,11 @@ char *fuzz_cstr(const uint8_t *data, size_t size)
 	return s;
 }
 
+char *fuzz_text_after(const uint8_t *data, size_t size, size_t head)
+{
+	return size < head ? NULL : fuzz_cstr(data + head, size - head);
+}
+
 int fuzz_one_line(const char *err)
 {
 	if (err[0] == '\0')

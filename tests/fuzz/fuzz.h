@@ -40,6 +40,10 @@ void fuzz_args_free(struct fuzz_args *a);
 /* A malloc'd NUL-terminated copy of data (an embedded NUL ends the string early). */
 char *fuzz_cstr(const uint8_t *data, size_t size);
 
+/* The same of the bytes after the first `head` (which pick a target's mode); NULL when the
+ * input is shorter than head. */
+char *fuzz_text_after(const uint8_t *data, size_t size, size_t head);
+
 /* A subcommand's command-line parser as the *_args targets drive it. */
 struct fuzz_parser {
 	const char *sub;                 /* argv[0] */

@@ -101,9 +101,7 @@ static void check_u16_range(const char *s, uint64_t min, uint64_t max)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size < 2)
-		return 0;
-	char *s = fuzz_cstr(data + 2, size - 2);
+	char *s = fuzz_text_after(data, size, 2);
 	if (s == NULL)
 		return 0;
 	uint64_t min = bounds[data[1] % NBOUNDS][0], max = bounds[data[1] % NBOUNDS][1];

@@ -26,9 +26,7 @@ static void check_list(const struct portlist *l, uint16_t min)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size < 1)
-		return 0;
-	char *s = fuzz_cstr(data + 1, size - 1);
+	char *s = fuzz_text_after(data, size, 1);
 	if (s == NULL)
 		return 0;
 	uint16_t min = data[0] & 1;
