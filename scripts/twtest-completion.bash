@@ -17,6 +17,7 @@ _twtest_options() {
 	server) echo "--port= --bind= --close= --payload= --no-reuseaddr --backlog= --max-conns=
 		--idle-timeout= --threads= --greeting= --close-after= --on-eof= --help" ;;
 	stat) echo "--port= --format= --watch= --wait-clear --timeout= --help" ;;
+	ports) echo "--top= --dst= --dport= --interval= --watch= --format= --fail-above= --help" ;;
 	esac
 }
 
@@ -29,12 +30,13 @@ _twtest_values() {
 	"server --close") echo "wait first rst" ;;
 	"server --on-eof") echo "close ignore write:" ;;
 	"stat --format") echo "text json" ;;
+	"ports --format") echo "text json prom" ;;
 	esac
 }
 
 # The subcommands: those _twtest_options knows.
 _twtest_subcommands() {
-	echo "client server stat"
+	echo "client server stat ports"
 }
 
 # Does SUB's option OPT (long, or -p) take a value?
