@@ -178,7 +178,7 @@ static int engine_loops(struct client_engine *e)
 {
 	const struct client_opts *o = e->o;
 	FILE *out = e->rep.out;
-	char reserved[512];
+	static char reserved[65536]; /* the sysctl's text can list many ranges */
 	sysctl_read_net(&e->rep.sys);
 	port_model_read_reserved(reserved, sizeof(reserved));
 	port_model_compute(o, &e->rep.sys, reserved, &e->rep.model);
