@@ -195,8 +195,9 @@ static int engine_loops(struct client_engine *e)
 		report_loop(&e->rep, &res);
 		loop_result_add(&total, &res);
 		done++;
+		/* A closed output (pipe) stops the run: it would go on blind. */
 		if (ferror(out) || complete)
-			break; /* the output is gone (closed pipe): do not run on blind */
+			break;
 	}
 	int sig = signals_stop_requested();
 	report_summary(&e->rep, &total, done, sig != 0);
