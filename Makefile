@@ -2,6 +2,7 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man/man1
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 CC ?= cc
 
 STD = -std=gnu11 -D_GNU_SOURCE
@@ -10,10 +11,17 @@ OPT ?= -O2 -g
 FINAL_CFLAGS = $(STD) $(WARN) $(OPT) -Iinclude -MMD -MP $(CFLAGS)
 FINAL_LDFLAGS = $(LDFLAGS) -pthread
 
-# BUILD holds objects; BIN is the program. `make SAN=1` builds the sanitizer variant.
+# BUILD holds objects; BIN is the program. `make SAN=1` builds the sanitizer variant,
+# `make FUZZ=1` (clang) the objects the libFuzzer targets link.
 ifeq ($(SAN),1)
 BUILD ?= build/san
 SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+OPT = -O1 -g
+FINAL_CFLAGS += $(SANFLAGS)
+FINAL_LDFLAGS += $(SANFLAGS)
+else ifeq ($(FUZZ),1)
+BUILD ?= build/fuzz
+SANFLAGS = -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 OPT = -O1 -g
 FINAL_CFLAGS += $(SANFLAGS)
 FINAL_LDFLAGS += $(SANFLAGS)
@@ -29,7 +37,14 @@ UNIT_SRCS = $(wildcard tests/unit/*.c)
 UNIT_BIN = $(BUILD)/unit_tests
 HOSTILE_BIN = $(BUILD)/hostile
 
-.PHONY: all test check unit bench demo install uninstall clean
+# libFuzzer targets: tests/fuzz/fuzz_NAME.c, seeds in tests/fuzz/corpus/NAME/.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TEST_SECONDS ?= 3
+FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/%)
+
+.PHONY: all test check unit bench demo install uninstall clean fuzz fuzz-build fuzz-bins
 
 all: twtest
 
@@ -50,6 +65,25 @@ $(UNIT_BIN): $(UNIT_SRCS) $(LIB_OBJS) | $(BUILD)
 $(HOSTILE_BIN): tests/helpers/hostile.c | $(BUILD)
 	$(CC) $(FINAL_CFLAGS) -o $@ $< $(FINAL_LDFLAGS)
 
+# One fuzz binary per target (run with FUZZ=1: objects built for libFuzzer's coverage).
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/common.c tests/fuzz/fuzz.h $(LIB_OBJS) | $(BUILD)
+	$(CC) $(FINAL_CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< tests/fuzz/common.c $(LIB_OBJS) $(FINAL_LDFLAGS)
+
+fuzz-bins: $(FUZZ_BINS)
+
+# Build the targets when $(FUZZ_CC) can link libFuzzer (Debian: libclang-rt-N-dev),
+# else say why not; tests/fuzz/run.sh then reports them as skipped.
+fuzz-build:
+	@if tests/fuzz/run.sh --probe $(FUZZ_CC); then \
+		$(MAKE) FUZZ=1 CC=$(FUZZ_CC) fuzz-bins; \
+	else echo "fuzz: $(FUZZ_CC) cannot link -fsanitize=fuzzer; fuzz targets not built" >&2; fi
+
+# Run every target for FUZZ_SECONDS from its seeds; what it learns stays in
+# build/fuzz/corpus, crashes go to build/fuzz/crashes.
+fuzz:
+	$(MAKE) FUZZ=1 CC=$(FUZZ_CC) fuzz-bins
+	tests/fuzz/run.sh --keep build/fuzz $(FUZZ_SECONDS)
+
 $(BUILD):
 	mkdir -p $@
 
@@ -59,7 +93,8 @@ unit: $(UNIT_BIN)
 test: twtest $(UNIT_BIN) $(HOSTILE_BIN)
 	$(MAKE) SAN=1 build/san/twtest build/san/unit_tests build/san/hostile
 	if command -v clang >/dev/null; then $(MAKE) CC=clang BUILD=build/clang build/clang/twtest build/clang/hostile; fi
-	tests/run.sh build/release build/san
+	$(MAKE) fuzz-build
+	TW_FUZZ=build/fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) tests/run.sh build/release build/san
 
 check: test
 
@@ -81,12 +116,13 @@ demo: twtest
 	scripts/demo.sh
 
 install: twtest
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(BASHCOMPDIR)
 	install -m 755 twtest $(DESTDIR)$(BINDIR)/twtest
 	install -m 644 docs/twtest.1 $(DESTDIR)$(MANDIR)/twtest.1
+	install -m 644 scripts/twtest-completion.bash $(DESTDIR)$(BASHCOMPDIR)/twtest
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/twtest $(DESTDIR)$(MANDIR)/twtest.1
+	rm -f $(DESTDIR)$(BINDIR)/twtest $(DESTDIR)$(MANDIR)/twtest.1 $(DESTDIR)$(BASHCOMPDIR)/twtest
 
 clean:
 	rm -rf build twtest

@@ -32,6 +32,9 @@ const char *kcounter_name(enum kcounter k);
  * number of counters found, or -1 when the text is malformed. */
 int kcounters_parse(const char *text, struct kcounters *out);
 
+/* Read a whole /proc file into a malloc'd string; NULL on error (errno says why). */
+char *read_proc_file(const char *path);
+
 /* Read both files into out (present cleared first); returns 0, or -1 if neither was read. */
 int kcounters_read(struct kcounters *out);
 

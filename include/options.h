@@ -16,6 +16,7 @@
 #define TWTEST_MAX_PAYLOAD (64u << 20)
 #define TWTEST_MAX_CONNS 10000000u
 #define TWTEST_MAX_THREADS 64
+#define TWTEST_MAX_SERVER_PORTS 256 /* listening ports of one server (each thread opens all) */
 #define TWTEST_MAX_RATE 1000000u      /* --rate: new connections a second */
 #define TWTEST_MAX_DURATION 3600u     /* --duration: seconds (connection times fit 32 bits) */
 
@@ -101,7 +102,8 @@ struct client_opts {
 struct server_opts {
 	const char *bind_name;   /* --bind as given, or NULL for every address */
 	struct endpoint bind;
-	uint16_t port;
+	uint16_t port;           /* the first listening port */
+	struct portlist ports;   /* every --port (a list or range), each one listened on */
 	uint32_t payload;
 	enum server_close close_mode;
 	int reuseaddr;

@@ -26,7 +26,8 @@ struct port_model {
 	double first_failure_s;      /* at --rate: when the first connect() fails; -1: never */
 };
 
-/* Is the destination a loopback address (127.0.0.0/8, ::1)? tcp_tw_reuse=2 is for those. */
+/* Is the destination a loopback address (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104)?
+ * tcp_tw_reuse=2 is for those. */
 int endpoint_is_loopback(const struct endpoint *ep);
 
 /* The model of run o on a host with sysctls s and ip_local_reserved_ports `reserved` (the

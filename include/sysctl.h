@@ -13,6 +13,11 @@ struct net_sysctls {
 	long somaxconn;         /* net.core.somaxconn */
 };
 
+/* Parse up to two whitespace-separated decimal integers from the start of a /proc/sys
+ * file's text into *a and *b; returns how many were read (0-2). One out of long's range
+ * ends the parse. */
+int sysctl_parse_longs(const char *text, long *a, long *b);
+
 /* Read one integer sysctl by path under /proc/sys; -1 when absent or unreadable. */
 long sysctl_read_long(const char *path);
 

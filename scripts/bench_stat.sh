@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# How long `twtest stat` takes to count TIME_WAIT sockets at scale, against `ss`.
+# How long `twtest stat` and one `twtest ports` sample take at scale, against `ss`.
 # Root only: in a throwaway network namespace (wide ephemeral range, large
 # tcp_max_tw_buckets) the client fills TIME_WAIT toward several server ports, then each
-# counter runs a few times and the best wall time is printed. Usage:
+# counter runs a few times and the best wall time is printed, with the ratios of `ports`
+# to `stat` and to `ss -tan | awk` grouping the same way, and the peak memory. Usage:
 #   scripts/bench_stat.sh [TWTEST] [SOCKETS (default 100000)]
 set -u
 TWTEST=${1:-./twtest}
@@ -49,3 +50,36 @@ printf '%-44s %6s ms\n' "ss -tan state time-wait | wc -l" "$(best_ms run sh -c '
 printf '%-44s %6s ms\n' "ss -tan state time-wait '( dport = :${PORTS[0]} )'" \
 	"$(best_ms run sh -c "ss -Htan state time-wait '( dport = :${PORTS[0]} )' | wc -l")"
 printf '%-44s %6s ms\n' "cat /proc/net/tcp /proc/net/tcp6" "$(best_ms run cat /proc/net/tcp /proc/net/tcp6)"
+
+# ports against stat and against the same grouping by awk over ss, timed by bench/runstat
+# inside the namespace (no `ip netns exec` start-up in the figures): wall and CPU (user +
+# sys) are each the best of 5 runs, max RSS the largest.
+RUNSTAT=${RUNSTAT:-$(dirname "$TWTEST")/runstat}
+if [ ! -x "$RUNSTAT" ]; then
+	RUNSTAT=$(mktemp -u /tmp/runstat.XXXXXX)
+	cc -O2 -o "$RUNSTAT" "$(dirname "$0")/../bench/runstat.c" || exit 1
+	trap 'cleanup; rm -f "$RUNSTAT"' EXIT
+fi
+GROUP_AWK='{ src = $4; sub(/:[0-9]+$/, "", src); n[src " " $5 " " $1]++ } END { for (k in n) print k, n[k] }'
+# cost CMD...: "WALL_MS CPU_MS MAXRSS_KB"
+cost() {
+	local i
+	for i in 1 2 3 4 5; do
+		run "$RUNSTAT" "$@" 2>&1 >/dev/null | grep '^runstat:'
+	done | awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		w = v["wall_s"] * 1000; c = (v["user_s"] + v["sys_s"]) * 1000; m = v["maxrss_kb"]
+		if (NR == 1 || w < bw) bw = w; if (NR == 1 || c < bc) bc = c; if (m > bm) bm = m }
+		END { printf "%.1f %.1f %d\n", bw, bc, bm }'
+}
+read -r s_wall s_cpu s_rss <<<"$(cost "$TWTEST" stat)"
+read -r p_wall p_cpu p_rss <<<"$(cost "$TWTEST" ports --top 0)"
+read -r a_wall a_cpu a_rss <<<"$(cost sh -c "ss -Htan | awk '$GROUP_AWK'")"
+echo
+printf '%-40s %8s %8s %10s\n' "inside the namespace" "wall ms" "CPU ms" "max RSS KiB"
+printf '%-40s %8s %8s %10s\n' "twtest stat" "$s_wall" "$s_cpu" "$s_rss"
+printf '%-40s %8s %8s %10s\n' "twtest ports --top 0 (one sample)" "$p_wall" "$p_cpu" "$p_rss"
+printf '%-40s %8s %8s %10s\n' "ss -tan | awk group-by" "$a_wall" "$a_cpu" "$a_rss"
+awk -v pw="$p_wall" -v pc="$p_cpu" -v sw="$s_wall" -v sc="$s_cpu" -v aw="$a_wall" -v ac="$a_cpu" 'BEGIN {
+	printf "ratios (wall, CPU): ports/stat %.2f, %.2f (goal <= 1.5); ports/(ss|awk) %.2f, %.2f (goal < 1)\n",
+		pw / sw, pc / sc, pw / aw, pc / ac }'
+run "$TWTEST" ports --top 5

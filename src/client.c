@@ -178,7 +178,7 @@ static int engine_loops(struct client_engine *e)
 {
 	const struct client_opts *o = e->o;
 	FILE *out = e->rep.out;
-	char reserved[512];
+	static char reserved[65536]; /* the sysctl's text can list many ranges */
 	sysctl_read_net(&e->rep.sys);
 	port_model_read_reserved(reserved, sizeof(reserved));
 	port_model_compute(o, &e->rep.sys, reserved, &e->rep.model);
@@ -195,8 +195,9 @@ static int engine_loops(struct client_engine *e)
 		report_loop(&e->rep, &res);
 		loop_result_add(&total, &res);
 		done++;
+		/* A closed output (pipe) stops the run: it would go on blind. */
 		if (ferror(out) || complete)
-			break; /* the output is gone (closed pipe): do not run on blind */
+			break;
 	}
 	int sig = signals_stop_requested();
 	report_summary(&e->rep, &total, done, sig != 0);

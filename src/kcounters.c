@@ -117,8 +117,8 @@ int kcounters_parse(const char *text, struct kcounters *out)
 	return found;
 }
 
-/* Read a whole /proc file into a malloc'd string; NULL on error. */
-static char *read_proc(const char *path)
+/* Read a whole /proc file into a malloc'd string; NULL on error (errno says why). */
+char *read_proc_file(const char *path)
 {
 	FILE *f = fopen(path, "re");
 	if (f == NULL)
@@ -155,7 +155,7 @@ int kcounters_read(struct kcounters *out)
 	memset(out, 0, sizeof(*out));
 	int ok = 0;
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
-		char *text = read_proc(paths[i]);
+		char *text = read_proc_file(paths[i]);
 		if (text && kcounters_parse(text, out) >= 0)
 			ok = 1;
 		free(text);

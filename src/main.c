@@ -4,6 +4,7 @@
 
 #include "client.h"
 #include "options.h"
+#include "ports_cmd.h"
 #include "server.h"
 #include "stat_cmd.h"
 #include "twtest.h"
@@ -13,6 +14,7 @@ const char main_usage[] =
 	"       twtest client --rate R --duration S [options] DSTIP\n"
 	"       twtest server [options]\n"
 	"       twtest stat [options]\n"
+	"       twtest ports [options]\n"
 	"       twtest --help | --version\n"
 	"\n"
 	"A paired test harness for short TCP connections and TIME_WAIT port exhaustion\n"
@@ -36,7 +38,7 @@ int main(int argc, char **argv)
 {
 	char err[512];
 	if (argc < 2) {
-		fputs("twtest: missing subcommand (client, server or stat; see twtest --help)\n", stderr);
+		fputs("twtest: missing subcommand (client, server, stat or ports; see twtest --help)\n", stderr);
 		return EXIT_USAGE;
 	}
 	const char *sub = argv[1];
@@ -68,6 +70,12 @@ int main(int argc, char **argv)
 				      stat_usage, err);
 		return rc >= 0 ? rc : stat_run(&o, stdout);
 	}
-	fprintf(stderr, "twtest: unknown subcommand '%s' (client, server or stat; see twtest --help)\n", sub);
+	if (strcmp(sub, "ports") == 0) {
+		struct ports_opts o;
+		int rc = finish_parse(ports_parse_args(argc - 1, argv + 1, &o, err, sizeof(err)), sub,
+				      ports_usage, err);
+		return rc >= 0 ? rc : ports_run(&o, stdout);
+	}
+	fprintf(stderr, "twtest: unknown subcommand '%s' (client, server, stat or ports; see twtest --help)\n", sub);
 	return EXIT_USAGE;
 }

@@ -5,30 +5,27 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "portlist.h"
+#include "ports.h"
 
 int endpoint_is_loopback(const struct endpoint *ep)
 {
-	if (ep->addr.ss_family == AF_INET6)
-		return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)&ep->addr)->sin6_addr);
+	if (ep->addr.ss_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)&ep->addr)->sin6_addr;
+		return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+	}
 	const struct sockaddr_in *a = (const struct sockaddr_in *)&ep->addr;
 	return (ntohl(a->sin_addr.s_addr) >> 24) == 127;
 }
 
-/* Ports of [lo, hi] listed in the reserved-ports text ("a-b,c"). */
+/* Ports of [lo, hi] listed in the reserved-ports text ("a-b,c", any number of items). */
 static uint32_t count_reserved(const char *text, uint32_t lo, uint32_t hi)
 {
-	struct portlist l;
-	const char *why;
-	if (text == NULL || *text == '\0' || portlist_parse(text, 0, &l, &why) < 0)
+	static uint64_t map[65536 / 64]; /* 8 KiB: not on the stack */
+	if (text == NULL || ports_parse_reserved(text, map) < 0)
 		return 0;
 	uint32_t n = 0;
-	for (uint32_t k = 0; k < l.nseg; k++) {
-		uint32_t a = l.seg[k].lo > lo ? l.seg[k].lo : lo;
-		uint32_t b = l.seg[k].hi < hi ? l.seg[k].hi : hi;
-		if (a <= b)
-			n += b - a + 1;
-	}
+	for (uint32_t p = lo; p <= hi && p < 65536; p++)
+		n += (uint32_t)(map[p / 64] >> (p % 64)) & 1u;
 	return n;
 }
 

@@ -1,8 +1,9 @@
 /* The echo server: every byte read is written back in order until the peer's EOF, with
  * back-pressure (a connection is not read while its echo is still pending), bounded
  * connections (--max-conns), an idle deadline, and a back-off when descriptors run out.
- * With --threads N, each thread owns a SO_REUSEPORT listener, an epoll set and counters;
- * only the count of open connections (for --max-conns) is shared. */
+ * With several --port values, each thread listens on every port. With --threads N, each
+ * thread owns a SO_REUSEPORT listener per port, an epoll set and counters; only the count
+ * of open connections (for --max-conns) is shared. */
 #include "server.h"
 
 #include <errno.h>
@@ -25,7 +26,8 @@
 
 #define ECHO_BUF_SIZE 65536      /* also the most a connection may have pending */
 #define ACCEPT_BACKOFF_MS 100    /* pause accepting this long when descriptors run out */
-#define FD_RESERVE 32            /* descriptors kept free beside --max-conns (and 2 a thread) */
+#define FD_RESERVE 32            /* descriptors kept free beside --max-conns (and per thread:
+				  * its epoll set and a listener per port) */
 #define CONNS_PER_CHUNK 1024
 #define NOFILE_WANT (1u << 20)   /* without --max-conns: as many descriptors as root may get */
 
@@ -74,10 +76,18 @@ struct server_shared {
 	uint32_t peak;   /* atomic */
 };
 
+/* One listening socket of a thread; epoll's data.ptr points at it. */
+struct listener {
+	int fd;
+	uint64_t accepted;
+};
+
 struct server {
 	const struct server_opts *o;
 	struct server_shared *sh;
-	int lfd, epfd;
+	struct listener *ls;    /* one per --port, in the order given */
+	uint32_t nls;
+	int epfd;
 	uint32_t max_conns;
 	uint64_t now_ms;
 	uint64_t resume_ms;     /* accepting is paused until then; 0: not paused */
@@ -89,8 +99,15 @@ struct server {
 	struct server_stats st;
 };
 
-/* The listener's and the stop eventfd's epoll tags: connections use their struct's address. */
-static char listener_tag, stop_tag;
+/* The stop eventfd's epoll tag: connections and listeners use their struct's address. */
+static char stop_tag;
+
+/* Is an epoll tag one of this thread's listeners? */
+static int is_listener(const struct server *s, const void *tag)
+{
+	uintptr_t t = (uintptr_t)tag, first = (uintptr_t)s->ls;
+	return t >= first && t < first + s->nls * sizeof(*s->ls);
+}
 
 static struct sconn *sconn_alloc(struct server *s)
 {
@@ -338,18 +355,25 @@ static void sconn_event(struct server *s, struct sconn *c, uint32_t events)
 		sconn_readable(s, c);
 }
 
+/* Watch every listener of the thread for EPOLLIN (on) or for nothing (off). */
+static void listeners_watch(struct server *s, int on)
+{
+	for (uint32_t i = 0; i < s->nls; i++) {
+		struct epoll_event ev = {.events = on ? EPOLLIN : 0u, .data.ptr = &s->ls[i]};
+		epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->ls[i].fd, &ev);
+	}
+}
+
 static void listener_pause(struct server *s)
 {
-	struct epoll_event ev = {.events = 0, .data.ptr = &listener_tag};
-	epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->lfd, &ev);
+	listeners_watch(s, 0);
 	s->resume_ms = s->now_ms + ACCEPT_BACKOFF_MS;
 	s->st.accept_backoffs++;
 }
 
 static void listener_resume(struct server *s)
 {
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &listener_tag};
-	epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->lfd, &ev);
+	listeners_watch(s, 1);
 	s->resume_ms = 0;
 }
 
@@ -365,10 +389,10 @@ static void sconn_scenario_start(struct server *s, struct sconn *c)
 		timer_append(s, c);
 }
 
-static void server_accept(struct server *s)
+static void server_accept(struct server *s, struct listener *l)
 {
 	for (;;) {
-		int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EAGAIN)
 				return;
@@ -401,6 +425,7 @@ static void server_accept(struct server *s)
 		}
 		idle_append(s, c);
 		s->st.accepted++;
+		l->accepted++;
 		s->st.active++;
 		uint32_t peak = __atomic_load_n(&s->sh->peak, __ATOMIC_RELAXED);
 		while (now_open > peak &&
@@ -458,8 +483,8 @@ static void server_loop(struct server *s)
 		int n = epoll_pwait(s->epfd, evs, 256, timeout, signals_wait_mask());
 		s->now_ms = clock_now_ns() / 1000000;
 		for (int i = 0; i < n; i++) {
-			if (evs[i].data.ptr == &listener_tag)
-				server_accept(s);
+			if (is_listener(s, evs[i].data.ptr))
+				server_accept(s, evs[i].data.ptr);
 			else if (evs[i].data.ptr == &stop_tag)
 				continue; /* the loop condition sees the stop */
 			else
@@ -470,7 +495,8 @@ static void server_loop(struct server *s)
 
 /* A socket for the listening address: the first listener (again == NULL) picks --bind, or
  * [::] with IPV6_V6ONLY off (IPv4 too), or 0.0.0.0 where IPv6 is disabled; later ones (more
- * threads) take the address and port the first one got. Returns the fd or -1 (errno). */
+ * ports, more threads) take the address the first one got and their port. Returns the fd
+ * or -1 (errno). */
 static int listener_socket(const struct server_opts *o, const struct endpoint *again,
 			   struct endpoint *ep)
 {
@@ -595,6 +621,17 @@ static void server_print_summary(const struct server *servers, uint32_t n, FILE 
 			fprintf(out, "%s%" PRIu64, i ? "," : "", servers[i].st.accepted);
 		fputc('\n', out);
 	}
+	if (n && servers[0].nls > 1) {
+		/* How the clients spread their connections over the ports. */
+		fputs("twtest server: accepted_per_port=", out);
+		for (uint32_t k = 0; k < servers[0].nls; k++) {
+			uint64_t sum = 0;
+			for (uint32_t i = 0; i < n; i++)
+				sum += servers[i].ls[k].accepted;
+			fprintf(out, "%s%u:%" PRIu64, k ? "," : "", portlist_get(&servers[0].o->ports, k), sum);
+		}
+		fputc('\n', out);
+	}
 	fflush(out);
 }
 
@@ -632,22 +669,28 @@ static void server_free(struct server *s)
 	free(s->buf);
 	if (s->epfd >= 0)
 		close(s->epfd);
-	if (s->lfd >= 0)
-		close(s->lfd);
+	for (uint32_t i = 0; s->ls && i < s->nls; i++)
+		if (s->ls[i].fd >= 0)
+			close(s->ls[i].fd);
+	free(s->ls);
 }
 
-/* A thread's event loop: its buffer, epoll set with its listener and the stop eventfd.
+/* A thread's event loop: its buffer, epoll set with its listeners and the stop eventfd.
  * Returns 0, or -1 with errno set. */
 static int server_init_loop(struct server *s)
 {
 	s->buf = malloc(ECHO_BUF_SIZE);
 	s->epfd = epoll_create1(EPOLL_CLOEXEC);
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &listener_tag};
 	struct epoll_event stop = {.events = EPOLLIN, .data.ptr = &stop_tag};
-	if (s->buf == NULL || s->epfd < 0 || epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->lfd, &ev) < 0 ||
+	if (s->buf == NULL || s->epfd < 0 ||
 	    (signals_stop_fd() >= 0 &&
 	     epoll_ctl(s->epfd, EPOLL_CTL_ADD, signals_stop_fd(), &stop) < 0))
 		return -1;
+	for (uint32_t i = 0; i < s->nls; i++) {
+		struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &s->ls[i]};
+		if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->ls[i].fd, &ev) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -666,7 +709,7 @@ struct server_limits {
 
 static void server_limits(const struct server_opts *o, uint32_t nt, struct server_limits *l)
 {
-	uint32_t reserve = FD_RESERVE + 2 * nt;
+	uint32_t reserve = FD_RESERVE + nt * (1 + o->ports.total);
 	l->nofile = fdlimit_raise(o->max_conns ? (uint64_t)o->max_conns + reserve : NOFILE_WANT);
 	l->max_conns = o->max_conns;
 	if (l->max_conns == 0 || (uint64_t)l->max_conns + reserve > l->nofile)
@@ -675,7 +718,42 @@ static void server_limits(const struct server_opts *o, uint32_t nt, struct serve
 	l->backlog = o->backlog ? o->backlog : somaxconn > 0 ? (uint32_t)somaxconn : 4096;
 }
 
-/* A listener and an event loop for each of the nt threads; *ready says how many were
+/* Thread t's listener on every port. Thread 0 chooses the address with its first port
+ * (listener_socket) and keeps it for the others; later threads bind what thread 0 got
+ * (a port 0 included). bound[] holds one address per port. Returns 0, or -1 after saying
+ * why. */
+static int server_listen_all(struct server *s, uint32_t t, uint32_t backlog, int reuseport,
+			     struct endpoint *bound)
+{
+	const struct server_opts *o = s->o;
+	s->ls = malloc(o->ports.total * sizeof(*s->ls));
+	if (s->ls == NULL) {
+		fprintf(stderr, "twtest server: out of memory\n");
+		return -1;
+	}
+	for (s->nls = 0; s->nls < o->ports.total; s->nls++) {
+		uint32_t k = s->nls;
+		struct endpoint again, got;
+		const struct endpoint *ap = NULL; /* thread 0, first port: listener_socket picks */
+		if (t) {
+			again = bound[k];
+			ap = &again;
+		} else if (k) {
+			again = bound[0];
+			endpoint_set_port(&again, portlist_get(&o->ports, k));
+			ap = &again;
+		}
+		int fd = server_listen(o, backlog, reuseport, ap, &got);
+		if (fd < 0)
+			return -1;
+		s->ls[k] = (struct listener){.fd = fd};
+		if (t == 0)
+			bound[k] = got;
+	}
+	return 0;
+}
+
+/* Listeners and an event loop for each of the nt threads; *ready says how many were
  * made (each to be freed). Returns 0, or -1 after saying why. */
 static int servers_open(const struct server_opts *o, const struct server_limits *l,
 			struct server_shared *sh, struct server *servers, uint32_t nt,
@@ -683,10 +761,11 @@ static int servers_open(const struct server_opts *o, const struct server_limits 
 {
 	for (*ready = 0; *ready < nt; (*ready)++) {
 		struct server *s = &servers[*ready];
-		*s = (struct server){.o = o, .sh = sh, .lfd = -1, .epfd = -1, .max_conns = l->max_conns};
-		s->lfd = server_listen(o, l->backlog, nt > 1, *ready ? bound : NULL, bound);
-		if (s->lfd < 0)
+		*s = (struct server){.o = o, .sh = sh, .epfd = -1, .max_conns = l->max_conns};
+		if (server_listen_all(s, *ready, l->backlog, nt > 1, bound) < 0) {
+			(*ready)++; /* free the listeners it made */
 			return -1;
+		}
 		if (server_init_loop(s) < 0) {
 			fprintf(stderr, "twtest server: cannot set up the event loop: %s\n", strerror(errno));
 			(*ready)++; /* free this one too */
@@ -696,15 +775,18 @@ static int servers_open(const struct server_opts *o, const struct server_limits 
 	return 0;
 }
 
+/* "twtest server: listening on ADDR:PORT" with every port: "ADDR:P1,P2,..." when several. */
 static void server_print_listening(const struct server_opts *o, const struct server_limits *l,
 				   uint32_t nt, const struct endpoint *bound, FILE *out)
 {
 	char name[80];
+	fprintf(out, "twtest server: listening on %s", endpoint_str(&bound[0], name, sizeof(name)));
+	for (uint32_t k = 1; k < o->ports.total; k++)
+		fprintf(out, ",%u", endpoint_port(&bound[k]));
 	fprintf(out,
-		"twtest server: listening on %s%s close=%s payload=%" PRIu32 " reuseaddr=%d"
+		"%s close=%s payload=%" PRIu32 " reuseaddr=%d"
 		" backlog=%" PRIu32 " max_conns=%" PRIu32 " idle_timeout_ms=%" PRIu32
 		" nofile=%llu threads=%" PRIu32 " pid=%ld\n",
-		endpoint_str(bound, name, sizeof(name)),
 		o->bind_name ? "" : (bound->addr.ss_family == AF_INET6 ? " (IPv4 and IPv6)" : " (IPv4)"),
 		server_close_names[o->close_mode], o->payload, o->reuseaddr, l->backlog, l->max_conns,
 		o->idle_timeout_ms, (unsigned long long)l->nofile, nt, (long)getpid());
@@ -738,18 +820,22 @@ int server_run(const struct server_opts *o, FILE *out)
 		return EXIT_SETUP;
 	}
 	int rc = EXIT_SETUP;
-	uint32_t ready;
-	struct endpoint bound;
-	if (servers_open(o, &lim, &shared, servers, nt, &ready, &bound) == 0) {
-		server_print_listening(o, &lim, nt, &bound, out);
+	uint32_t ready = 0;
+	struct endpoint *bound = calloc(o->ports.total, sizeof(*bound));
+	if (bound && servers_open(o, &lim, &shared, servers, nt, &ready, bound) == 0) {
+		server_print_listening(o, &lim, nt, bound, out);
 		rc = servers_serve(servers, nt);
+	} else if (bound == NULL) {
+		fprintf(stderr, "twtest server: out of memory\n");
 	}
 	if (rc == EXIT_RAN) {
 		server_print_summary(servers, nt, out);
-		server_print_states(endpoint_port(&bound), out);
+		for (uint32_t k = 0; k < o->ports.total; k++)
+			server_print_states(endpoint_port(&bound[k]), out);
 	}
 	for (uint32_t i = 0; i < ready; i++)
 		server_free(&servers[i]);
+	free(bound);
 	free(servers);
 	return rc;
 }

@@ -11,7 +11,9 @@ const char server_usage[] =
 	"An epoll echo server: every byte a client sends comes back in order, until the client's\n"
 	"EOF. --close chooses the server's side of the shutdown order.\n"
 	"\n"
-	"  -p, --port PORT         listening port (default 4000; 0 lets the kernel choose)\n"
+	"  -p, --port PORTS        listening port (default 4000; 0 lets the kernel choose), or\n"
+	"                          several: a range LO-HI and/or a comma list (4000-4003,4010),\n"
+	"                          each listened on (at most 256 ports; 0 only alone)\n"
 	"      --bind ADDR         listen on ADDR only (default: every IPv4 and IPv6 address)\n"
 	"      --close MODE        wait (default): close after the client's EOF, the client holds\n"
 	"                          TIME_WAIT; first: close once --payload bytes were echoed, the\n"
@@ -25,8 +27,8 @@ const char server_usage[] =
 	"                          once and counted as refused (default: descriptor limit - 32)\n"
 	"      --idle-timeout MS   close a connection silent for MS milliseconds (default 60000;\n"
 	"                          0 never)\n"
-	"      --threads N         N event loops, each with its own SO_REUSEPORT listener on the\n"
-	"                          port and its own epoll set (1-64; default 1)\n"
+	"      --threads N         N event loops, each with its own SO_REUSEPORT listener on\n"
+	"                          every port and its own epoll set (1-64; default 1)\n"
 	"\n"
 	"Close scenarios (docs/closing.md):\n"
 	"      --greeting TEXT     send TEXT as soon as a connection is accepted\n"
@@ -65,6 +67,7 @@ void server_defaults(struct server_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->port = TWTEST_DEFAULT_PORT;
+	portlist_single(&o->ports, TWTEST_DEFAULT_PORT);
 	o->payload = TWTEST_DEFAULT_PAYLOAD;
 	o->close_mode = SERVER_CLOSE_WAIT;
 	o->reuseaddr = 1;
@@ -79,7 +82,6 @@ void server_defaults(struct server_opts *o)
 
 /* The options parsed by a table row. */
 static const struct cli_rule server_rules[] = {
-	{'p', CLI_NUMBER, "--port", 0, 65535, FS(port)},
 	{OPT_BACKLOG, CLI_NUMBER, "--backlog", 1, 1u << 30, FS(backlog)},
 	{OPT_MAX_CONNS, CLI_NUMBER, "--max-conns", 1, TWTEST_MAX_CONNS, FS(max_conns)},
 	{OPT_IDLE_TIMEOUT, CLI_NUMBER, "--idle-timeout", 0, 86400000, FS(idle_timeout_ms)},
@@ -110,6 +112,31 @@ static enum parse_result server_on_eof(const char *val, struct server_opts *o, c
 	return PARSE_OK;
 }
 
+/* --port P | LO-HI | a comma list of those: every port listened on, none twice; 0 (the
+ * kernel's choice) only alone, since two "0" listeners would not share one port. */
+static enum parse_result server_ports(const char *val, struct server_opts *o, char *err,
+				      size_t errlen)
+{
+	const char *why;
+	if (portlist_parse(val, 0, &o->ports, &why) < 0)
+		return cli_fail(err, errlen, "invalid --port '%s': %s", val, why);
+	if (o->ports.total > TWTEST_MAX_SERVER_PORTS)
+		return cli_fail(err, errlen, "invalid --port '%s': %u ports, at most %d", val,
+				o->ports.total, TWTEST_MAX_SERVER_PORTS);
+	for (uint32_t i = 0; i < o->ports.total; i++) {
+		uint16_t p = portlist_get(&o->ports, i);
+		if (p == 0 && o->ports.total > 1)
+			return cli_fail(err, errlen, "invalid --port '%s': port 0 (the kernel's "
+					"choice) only alone", val);
+		for (uint32_t j = 0; j < i; j++)
+			if (portlist_get(&o->ports, j) == p)
+				return cli_fail(err, errlen, "invalid --port '%s': port %u given twice",
+						val, p);
+	}
+	o->port = portlist_get(&o->ports, 0);
+	return PARSE_OK;
+}
+
 /* The options that need their own parsing. */
 static enum parse_result server_special_option(int c, const char *val, struct server_opts *o,
 					       char *err, size_t errlen)
@@ -117,6 +144,8 @@ static enum parse_result server_special_option(int c, const char *val, struct se
 	uint64_t v;
 	const char *why;
 	switch (c) {
+	case 'p':
+		return server_ports(val, o, err, errlen);
 	case OPT_BIND:
 		if (parse_ip_literal(val, 0, &o->bind, &why) < 0)
 			return cli_fail(err, errlen, "invalid --bind '%s': %s", val, why);

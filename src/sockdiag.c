@@ -1,6 +1,7 @@
-/* TCP state counts through NETLINK_SOCK_DIAG: one SOCK_DIAG_BY_FAMILY dump per address
- * family with an inet_diag_req_v2, a port filter as INET_DIAG_REQ_BYTECODE so that the
- * kernel sends only matching sockets, and no extensions (the bare inet_diag_msg). */
+/* TCP sockets through NETLINK_SOCK_DIAG: one SOCK_DIAG_BY_FAMILY dump per address family
+ * with an inet_diag_req_v2, a port filter as INET_DIAG_REQ_BYTECODE so that the kernel
+ * sends only matching sockets, TCP_INFO (INET_DIAG_INFO) on request. The parsing of the
+ * replies (sockdiag_parse) is apart from the socket I/O, so it can be tested on buffers. */
 #include "sockdiag.h"
 
 #include <errno.h>
@@ -8,6 +9,8 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -62,41 +65,126 @@ size_t sockdiag_port_bytecode(uint16_t port, enum port_end end, void *buf, size_
 	return len;
 }
 
-/* Does the message's peer address equal addr? */
-static int remote_matches(const struct inet_diag_msg *m, const struct sockaddr_storage *addr)
+/* Fill s from one SOCK_DIAG_BY_FAMILY message of len bytes (at least the inet_diag_msg). */
+static void parse_msg(const struct inet_diag_msg *m, size_t len, struct sockdiag_sock *s)
 {
-	if (addr->ss_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)addr;
-		return m->idiag_family == AF_INET &&
-		       memcmp(&m->id.idiag_dst[0], &sin->sin_addr, 4) == 0;
+	memset(s, 0, sizeof(*s));
+	s->family = m->idiag_family;
+	s->state = m->idiag_state == TCPS_NEW_SYN_RECV ? TCPS_SYN_RECV : m->idiag_state;
+	/* A TIME_WAIT minisocket reports its substate: one that came from an orphaned
+	 * FIN_WAIT2 reads FIN_WAIT2, though it holds its port as any TIME_WAIT socket does.
+	 * Its timer (3, inet_twsk_diag_fill) tells it from a full FIN_WAIT2 socket. */
+	if (m->idiag_timer == 3)
+		s->state = TCPS_TIME_WAIT;
+	s->sport = ntohs(m->id.idiag_sport);
+	s->dport = ntohs(m->id.idiag_dport);
+	size_t alen = m->idiag_family == AF_INET6 ? 16 : 4;
+	memcpy(s->src, m->id.idiag_src, alen);
+	memcpy(s->dst, m->id.idiag_dst, alen);
+	s->expires_ms = m->idiag_expires;
+	s->ifindex = m->id.idiag_if;
+	s->timestamps = -1;
+	/* The attributes after the message: only INET_DIAG_INFO (struct tcp_info) is read. */
+	size_t off = NLMSG_ALIGN(sizeof(*m));
+	const unsigned char *p = (const unsigned char *)m;
+	while (len >= off + NLA_HDRLEN) {
+		const struct nlattr *a = (const struct nlattr *)(p + off);
+		if (a->nla_len < NLA_HDRLEN || a->nla_len > len - off)
+			break;
+		size_t need = offsetof(struct tcp_info, tcpi_options) + 1;
+		if (a->nla_type == INET_DIAG_INFO && a->nla_len >= NLA_HDRLEN + need) {
+			uint8_t opts = p[off + NLA_HDRLEN + offsetof(struct tcp_info, tcpi_options)];
+			s->timestamps = (opts & TCPI_OPT_TIMESTAMPS) != 0;
+		}
+		off += NLA_ALIGN(a->nla_len);
 	}
-	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)addr;
-	return m->idiag_family == AF_INET6 && memcmp(m->id.idiag_dst, &sin6->sin6_addr, 16) == 0;
 }
 
-/* Send the dump request for one family on fd. Returns 0 or a negative errno. */
-static int send_request(int fd, int family, const struct sockdiag_filter *f, uint32_t states)
+int sockdiag_parse(const void *buf, size_t len, sockdiag_fn fn, void *arg)
+{
+	const unsigned char *b = buf;
+	/* NLMSG_OK/NLMSG_NEXT by hand: the macros mix signed and unsigned. */
+	for (size_t off = 0, step; len - off >= sizeof(struct nlmsghdr); off += step) {
+		struct nlmsghdr h;
+		memcpy(&h, b + off, sizeof(h)); /* the buffer need not be aligned */
+		if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > len - off)
+			return -EPROTO;
+		step = NLMSG_ALIGN(h.nlmsg_len);
+		if (step > len - off)
+			step = len - off;
+		if (h.nlmsg_type == NLMSG_DONE)
+			return SOCKDIAG_DONE;
+		if (h.nlmsg_type == NLMSG_ERROR) {
+			struct nlmsgerr e;
+			if (h.nlmsg_len < NLMSG_LENGTH(sizeof(e)))
+				return -EPROTO;
+			memcpy(&e, b + off + NLMSG_HDRLEN, sizeof(e));
+			return e.error < 0 ? e.error : -EPROTO;
+		}
+		size_t plen = h.nlmsg_len - NLMSG_HDRLEN;
+		if ((h.nlmsg_type != SOCK_DIAG_BY_FAMILY && h.nlmsg_type != TCPDIAG_GETSOCK) ||
+		    plen < sizeof(struct inet_diag_msg))
+			continue;
+		/* a copy, aligned, of the message with its attributes */
+		union {
+			struct inet_diag_msg m;
+			unsigned char raw[1024];
+		} u;
+		if (plen > sizeof(u.raw))
+			plen = sizeof(u.raw);
+		memcpy(u.raw, b + off + NLMSG_HDRLEN, plen);
+		if (u.m.idiag_state < 1 || (u.m.idiag_state > TCPS_MAX && u.m.idiag_state != TCPS_NEW_SYN_RECV))
+			continue;
+		struct sockdiag_sock s;
+		parse_msg(&u.m, plen, &s);
+		fn(&s, arg);
+	}
+	return SOCKDIAG_MORE;
+}
+
+/* Send the dump request on fd: for one family (inet_diag_req_v2), or with AF_UNSPEC the
+ * older TCPDIAG_GETSOCK request (inet_diag_req), which the kernel answers for IPv4 and IPv6
+ * in one walk of its tables instead of one walk per family. Returns 0 or -errno. */
+static int send_request(int fd, int family, const struct sockdiag_filter *f, uint32_t states,
+			int with_info)
 {
 	struct {
 		struct nlmsghdr nlh;
-		struct inet_diag_req_v2 req;
-		struct nlattr attr;
-		unsigned char bc[32];
+		union {
+			struct inet_diag_req_v2 v2;
+			struct inet_diag_req v1;
+		} req;
+		unsigned char tail[NLA_HDRLEN + 32]; /* room for the bytecode attribute */
 	} msg;
 	memset(&msg, 0, sizeof(msg));
-	size_t bclen = f->port ? sockdiag_port_bytecode(f->port, f->end, msg.bc, sizeof(msg.bc)) : 0;
-	msg.nlh.nlmsg_len = NLMSG_LENGTH(sizeof(msg.req));
-	msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	unsigned char bc[32];
+	size_t bclen = f->port ? sockdiag_port_bytecode(f->port, f->end, bc, sizeof(bc)) : 0;
+	if (states & TCPF(TCPS_SYN_RECV))
+		states |= TCPF(TCPS_NEW_SYN_RECV);
+	uint8_t ext = with_info ? 1u << (INET_DIAG_INFO - 1) : 0;
+	if (family == AF_UNSPEC) {
+		msg.nlh.nlmsg_type = TCPDIAG_GETSOCK;
+		msg.req.v1.idiag_family = AF_INET; /* ignored: the kernel dumps both */
+		msg.req.v1.idiag_states = states;
+		msg.req.v1.idiag_ext = ext;
+	} else {
+		msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+		msg.req.v2.sdiag_family = (uint8_t)family;
+		msg.req.v2.sdiag_protocol = IPPROTO_TCP;
+		msg.req.v2.idiag_states = states;
+		msg.req.v2.idiag_ext = ext;
+	}
+	size_t reqlen = family == AF_UNSPEC ? sizeof(msg.req.v1) : sizeof(msg.req.v2);
+	msg.nlh.nlmsg_len = NLMSG_LENGTH(reqlen);
 	msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	msg.nlh.nlmsg_seq = 1;
-	msg.req.sdiag_family = (uint8_t)family;
-	msg.req.sdiag_protocol = IPPROTO_TCP;
-	msg.req.idiag_states = states;
-	if (states & TCPF(TCPS_SYN_RECV))
-		msg.req.idiag_states |= TCPF(TCPS_NEW_SYN_RECV);
 	if (bclen) {
-		msg.attr.nla_type = INET_DIAG_REQ_BYTECODE;
-		msg.attr.nla_len = (uint16_t)(NLA_HDRLEN + bclen);
+		/* the attribute follows the request (both sizes are multiples of 4) */
+		struct nlattr attr = {.nla_type = INET_DIAG_REQ_BYTECODE,
+				      .nla_len = (uint16_t)(NLA_HDRLEN + bclen)};
+		unsigned char *at = (unsigned char *)&msg + msg.nlh.nlmsg_len;
+		memcpy(at, &attr, sizeof(attr));
+		memcpy(at + NLA_HDRLEN, bc, bclen);
 		msg.nlh.nlmsg_len += NLA_HDRLEN + (uint32_t)bclen;
 	}
 	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
@@ -107,9 +195,8 @@ static int send_request(int fd, int family, const struct sockdiag_filter *f, uin
 	return k < 0 ? -errno : 0;
 }
 
-/* Read the dump's replies until NLMSG_DONE, counting matches. Returns 0 or -errno. */
-static int read_dump(int fd, const struct sockdiag_filter *f, unsigned char *buf,
-		     struct tcp_states *out)
+/* Read the dump's replies until NLMSG_DONE, handing them to the parser. 0 or -errno. */
+static int read_dump(int fd, unsigned char *buf, sockdiag_fn fn, void *arg)
 {
 	for (;;) {
 		ssize_t k = recv(fd, buf, RECV_BUF_SIZE, 0);
@@ -120,37 +207,15 @@ static int read_dump(int fd, const struct sockdiag_filter *f, unsigned char *buf
 		}
 		if (k == 0)
 			return -EPROTO;
-		/* NLMSG_OK/NLMSG_NEXT by hand: the macros mix signed and unsigned. */
-		size_t len = (size_t)k;
-		for (size_t off = 0, step; len - off >= sizeof(struct nlmsghdr); off += step) {
-			const struct nlmsghdr *h = (const struct nlmsghdr *)(buf + off);
-			if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > len - off)
-				return -EPROTO;
-			step = NLMSG_ALIGN(h->nlmsg_len);
-			if (step > len - off)
-				step = len - off;
-			if (h->nlmsg_type == NLMSG_DONE)
-				return 0;
-			if (h->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *e = NLMSG_DATA(h);
-				return e->error ? e->error : -EPROTO;
-			}
-			if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
-			    h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg)))
-				continue;
-			const struct inet_diag_msg *m = NLMSG_DATA(h);
-			if (m->idiag_state < 1 || m->idiag_state > TCPS_MAX)
-				continue;
-			if (f->remote && !remote_matches(m, f->remote))
-				continue;
-			out->n[m->idiag_state]++;
-		}
+		int rc = sockdiag_parse(buf, (size_t)k, fn, arg);
+		if (rc != SOCKDIAG_MORE)
+			return rc;
 	}
 }
 
-int sockdiag_count(const struct sockdiag_filter *f, uint32_t states, struct tcp_states *out)
+int sockdiag_dump(const struct sockdiag_filter *f, uint32_t states, int with_info,
+		  sockdiag_fn fn, void *arg)
 {
-	memset(out, 0, sizeof(*out));
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (fd < 0)
 		return -errno;
@@ -162,9 +227,9 @@ int sockdiag_count(const struct sockdiag_filter *f, uint32_t states, struct tcp_
 		int fam = family == AF_UNSPEC ? both[i] : family;
 		if (family != AF_UNSPEC && i > 0)
 			break;
-		rc = send_request(fd, fam, f, states);
+		rc = send_request(fd, fam, f, states, with_info);
 		if (rc == 0)
-			rc = read_dump(fd, f, buf, out);
+			rc = read_dump(fd, buf, fn, arg);
 		/* No IPv6 in this kernel: nothing to count there. */
 		if (rc == -ENOENT && fam == AF_INET6 && family == AF_UNSPEC)
 			rc = 0;
@@ -172,4 +237,53 @@ int sockdiag_count(const struct sockdiag_filter *f, uint32_t states, struct tcp_
 	free(buf);
 	close(fd);
 	return rc;
+}
+
+int sockdiag_dump_all(uint32_t states, int with_info, sockdiag_fn fn, void *arg)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (fd < 0)
+		return -errno;
+	unsigned char *buf = malloc(RECV_BUF_SIZE);
+	struct sockdiag_filter f = {.family = AF_UNSPEC};
+	int rc = buf ? send_request(fd, AF_UNSPEC, &f, states, with_info) : -ENOMEM;
+	if (rc == 0)
+		rc = read_dump(fd, buf, fn, arg);
+	free(buf);
+	close(fd);
+	/* a kernel without the older request refuses it before sending any socket */
+	if (rc == -EINVAL || rc == -EOPNOTSUPP || rc == -ENOENT)
+		rc = sockdiag_dump(&f, states, with_info, fn, arg);
+	return rc;
+}
+
+/* Does the socket's peer address equal addr? */
+static int remote_matches(const struct sockdiag_sock *s, const struct sockaddr_storage *addr)
+{
+	if (addr->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)addr;
+		return s->family == AF_INET && memcmp(s->dst, &sin->sin_addr, 4) == 0;
+	}
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)addr;
+	return s->family == AF_INET6 && memcmp(s->dst, &sin6->sin6_addr, 16) == 0;
+}
+
+struct count_ctx {
+	const struct sockdiag_filter *f;
+	struct tcp_states *out;
+};
+
+static void count_one(const struct sockdiag_sock *s, void *arg)
+{
+	struct count_ctx *c = arg;
+	if (s->state > TCPS_MAX || (c->f->remote && !remote_matches(s, c->f->remote)))
+		return;
+	c->out->n[s->state]++;
+}
+
+int sockdiag_count(const struct sockdiag_filter *f, uint32_t states, struct tcp_states *out)
+{
+	memset(out, 0, sizeof(*out));
+	struct count_ctx c = {f, out};
+	return sockdiag_dump(f, states, 0, count_one, &c);
 }

@@ -1,17 +1,44 @@
 /* Reading the per-namespace network sysctls from /proc/sys. */
 #include "sysctl.h"
 
+#include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+
+int sysctl_parse_longs(const char *text, long *a, long *b)
+{
+	long *out[2] = {a, b};
+	int n = 0;
+	for (const char *p = text; n < 2; n++) {
+		while (isspace((unsigned char)*p))
+			p++;
+		/* strtol would skip more spaces and take a '+': only [-]digits here */
+		const char *d = *p == '-' ? p + 1 : p;
+		if (!isdigit((unsigned char)*d))
+			break;
+		char *end;
+		errno = 0;
+		long v = strtol(p, &end, 10);
+		if (errno == ERANGE)
+			break;
+		*out[n] = v;
+		p = end;
+	}
+	return n;
+}
 
 /* Read up to two integers from a /proc/sys file; returns how many were read. */
 static int read_longs(const char *path, long *a, long *b)
 {
+	char buf[128]; /* the longest file read here is "32768\t60999\n" */
 	FILE *f = fopen(path, "re");
 	if (f == NULL)
 		return 0;
-	int n = fscanf(f, "%ld %ld", a, b);
+	size_t k = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
-	return n < 0 ? 0 : n;
+	buf[k] = '\0';
+	return sysctl_parse_longs(buf, a, b);
 }
 
 long sysctl_read_long(const char *path)

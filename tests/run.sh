@@ -6,11 +6,15 @@
 # printed a FAIL line counts as one failure, "FAIL FILE (exit N)"; so does a file that ran
 # no test. TW_TEST_DIR names the integration directory (default tests/integration), so the
 # runner's own test can feed it fixtures; TW_FILES="core sweep" runs only those files.
+# TW_FUZZ=DIR also runs the libFuzzer targets built in DIR (tests/fuzz/run.sh), each for
+# FUZZ_SECONDS (default 3), from its seed and regression corpus ("fuzz" in TW_FILES).
 set -u
 shopt -s lastpipe # the counting end of a pipeline runs in this shell: its tallies stay
 cd "$(dirname "$0")/.." || exit 2
 [ $# -gt 0 ] || set -- build/release
 TEST_DIR=${TW_TEST_DIR:-tests/integration}
+FUZZ_DIR=${TW_FUZZ:-}
+unset TW_FUZZ # not for the files run below (the runner's own test runs this runner)
 passed=0 failed=0 skipped=0
 
 # count: echoes PASS/FAIL/SKIP and ok/not ok lines as they come and tallies them; sets
@@ -59,5 +63,10 @@ for build in "$@"; do
 		verdict "$(basename "$build")/$name" "${PIPESTATUS[0]}"
 	done
 done
+if [ -n "$FUZZ_DIR" ] && { [ -z "${TW_FILES:-}" ] || [[ " $TW_FILES " == *" fuzz "* ]]; }; then
+	echo "== fuzz ($FUZZ_DIR)"
+	tests/fuzz/run.sh "$FUZZ_DIR" "${FUZZ_SECONDS:-3}" 2>&1 | count
+	verdict fuzz "${PIPESTATUS[0]}"
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -174,6 +174,13 @@ DSTIP '?[31m'	client $'\e[31m' 1 1
 --port 'http'	server --port http
 --port ''	server --port=
 '--port' given more than once	server -p 1 -p 2
+--port '4000,4000': port 4000 given twice	server --port 4000,4000
+--port '4000-4003,4002': port 4002 given twice	server --port 4000-4003,4002
+--port '0,4000': port 0 (the kernel's choice) only alone	server --port 0,4000
+--port '1-300': 300 ports, at most 256	server --port 1-300
+--port '4003-4000'	server --port 4003-4000
+--port '4000,'	server --port 4000,
+--port '4000-'	server --port 4000-
 --bind 'any'	server --bind any
 --bind ''	server --bind ''
 '--bind' needs a value	server --bind

@@ -152,3 +152,28 @@ TEST(server_threads_option)
 	CHECK(strstr(err, "--threads '0'") != NULL);
 	CHECK(server_args(&o, err, "--threads", "65", NULL) == PARSE_ERROR);
 }
+
+/* Rule: server --port takes a list or range, every port kept in order for its own
+ * listener; the default is the one port 4000; a port twice, 0 beside others and more than
+ * 256 ports are refused with the value named. */
+TEST(server_port_list)
+{
+	struct server_opts o;
+	char err[256];
+	CHECK(server_args(&o, err, NULL) == PARSE_OK && o.ports.total == 1 && o.port == 4000);
+	CHECK(portlist_get(&o.ports, 0) == 4000);
+	CHECK(server_args(&o, err, "--port", "5000-5002,5010", NULL) == PARSE_OK);
+	CHECK(o.ports.total == 4 && o.port == 5000 && portlist_get(&o.ports, 3) == 5010);
+	CHECK(server_args(&o, err, "-p", "0", NULL) == PARSE_OK && o.ports.total == 1 && o.port == 0);
+	CHECK(server_args(&o, err, "--port", "5000,5000", NULL) == PARSE_ERROR);
+	CHECK(strstr(err, "--port '5000,5000': port 5000 given twice") != NULL);
+	CHECK(server_args(&o, err, "--port", "5000-5002,5001", NULL) == PARSE_ERROR);
+	CHECK(strstr(err, "port 5001 given twice") != NULL);
+	CHECK(server_args(&o, err, "--port", "0,5000", NULL) == PARSE_ERROR);
+	CHECK(strstr(err, "--port '0,5000'") != NULL);
+	CHECK(server_args(&o, err, "--port", "5000-5256", NULL) == PARSE_ERROR);
+	CHECK(strstr(err, "257 ports, at most 256") != NULL);
+	CHECK(server_args(&o, err, "--port", "5000-5255", NULL) == PARSE_OK && o.ports.total == 256);
+	CHECK(server_args(&o, err, "--port", "5000,", NULL) == PARSE_ERROR);
+	CHECK(strstr(err, "--port '5000,'") != NULL);
+}

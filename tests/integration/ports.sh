@@ -1,0 +1,252 @@
+# Integration tests of `twtest ports`: exact group counts in a namespace in a known state,
+# bound-only ports, reuse verdicts (loopback vs veth, timestamps off at the peer), the rate
+# and forecast against a paced client, the Prometheus output through a real parser,
+# --fail-above exit statuses, an unprivileged run and bad input.
+. "$(dirname "$0")/../lib.sh"
+
+# A Python interpreter that has the Prometheus client library (Debian python3-prometheus-client).
+prom_python() {
+	local p
+	for p in python3 /usr/bin/python3; do
+		"$p" -c 'import prometheus_client.parser' 2>/dev/null && { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+# hold NS SPEC...: a helper process in NS holding sockets until the test ends. SPEC is
+# connect:ADDR:PORT:N (N connections) or bind:ADDR:N (N sockets bound to port 0, never
+# connected). Returns once they are all open.
+hold() {
+	local ns=$1; shift
+	local out; out="$(tmpdir)/hold.$RANDOM"
+	ip netns exec "$ns" python3 -c '
+import socket, sys, time
+keep = []
+for spec in sys.argv[1:]:
+    f = spec.split(":")
+    for _ in range(int(f[-1])):
+        s = socket.socket()
+        if f[0] == "bind":
+            s.bind((f[1], 0))
+        else:
+            s.connect((f[1], int(f[2])))
+        keep.append(s)
+print("ready", flush=True)
+time.sleep(60)' "$@" >"$out" 2>&1 &
+	lab_track $! KILL
+	local i
+	for i in $(seq 1 100); do
+		grep -q ready "$out" && return 0
+		sleep 0.05
+	done
+	cat "$out" >&2
+	die "hold $*: not ready"
+}
+
+# group JSON DST DPORT KEYS...: the values of KEYS in the group toward DST:DPORT, space-separated.
+group() {
+	python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+g = [g for g in d["groups"] if g["dst"] == sys.argv[2] and g["dport"] == int(sys.argv[3])]
+print(" ".join(str(g[0][k]) for k in sys.argv[4:]) if len(g) == 1 else "no group")' "$@"
+}
+
+# Rule: with a 1000-port range less 10 reserved, 120 + 80 TIME_WAIT toward two ports of
+# 127.0.0.1, 50 toward 127.0.0.2, 30 toward ::1, 7 ESTABLISHED toward 127.0.0.3 and 5
+# bound-only sockets, every group's counts, range, free and used_pct are exact and the 5
+# bound ports count as used in every group and on their source.
+test_ports_known_state() {
+	need_root
+	ns_create known; local ns=$LAB_NS
+	lab_sysctl "$ns" net.ipv4.ip_local_port_range="40000 40999" \
+		net.ipv4.ip_local_reserved_ports="40990-40999" net.ipv4.tcp_tw_reuse=0 || die "sysctl"
+	start_server --netns "$ns"; local p1=$SERVER_PORT
+	start_server --netns "$ns"; local p2=$SERVER_PORT
+	ip netns exec "$ns" "$TWTEST" client 127.0.0.1 1 120 --port "$p1" >/dev/null || die "client 1"
+	ip netns exec "$ns" "$TWTEST" client 127.0.0.1 1 80 --port "$p2" >/dev/null || die "client 2"
+	ip netns exec "$ns" "$TWTEST" client 127.0.0.2 1 50 --port "$p1" >/dev/null || die "client 3"
+	ip netns exec "$ns" "$TWTEST" client ::1 1 30 --port "$p2" >/dev/null || die "client 4"
+	hold "$ns" "connect:127.0.0.3:$p1:7" "bind:127.0.0.1:5"
+	local json; json=$(ip netns exec "$ns" "$TWTEST" ports --format json) || die "ports exit $?"
+	local keys="range in_use free used_pct time_wait established bound"
+	expect_eq "127.0.0.1:$p1" "$(group "$json" 127.0.0.1 "$p1" $keys)" "990 125 865 12.63 120 0 5"
+	expect_eq "127.0.0.1:$p2" "$(group "$json" 127.0.0.1 "$p2" $keys)" "990 85 905 8.59 80 0 5"
+	expect_eq "127.0.0.2:$p1" "$(group "$json" 127.0.0.2 "$p1" $keys)" "990 55 935 5.56 50 0 5"
+	expect_eq "127.0.0.3:$p1" "$(group "$json" 127.0.0.3 "$p1" $keys)" "990 12 978 1.21 0 7 5"
+	expect_eq "[::1]:$p2" "$(group "$json" ::1 "$p2" $keys)" "990 35 955 3.54 30 0 5"
+	grep -q '"groups_total":5,' <<<"$json" || die "groups_total: $json"
+	grep -q '"bound_ports":5,"bound":\[{"src":"127.0.0.1","ports":5}\]' <<<"$json" || die "bound: $json"
+	grep -q '"range":990,' <<<"$json" && grep -q '"reserved":10,' <<<"$json" || die "range: $json"
+	# text: the fullest group first, the bound line names the source
+	local text; text=$(ip netns exec "$ns" "$TWTEST" ports --top 1)
+	grep -q "^bound, not connected: 5 ports, held toward every destination: 127.0.0.1 5$" <<<"$text" \
+		|| die "text bound line: $text"
+	expect_eq "top 1 row" "$(awk '$1 == "127.0.0.1" { print $2, $3, $4, $5, $6 }' <<<"$text")" \
+		"127.0.0.1 $p1 12.6 125 865"
+	grep -q "^5 groups; the 1 fullest shown (--top)$" <<<"$text" || die "text tail: $text"
+	expect_eq "--dst --dport" "$(ip netns exec "$ns" "$TWTEST" ports --dst 127.0.0.1 --dport "$p2" --format json |
+		grep -o '"groups_total":[0-9]*')" '"groups_total":1'
+}
+
+# Rule: --fail-above exits 3 when a group is above PCT used and 0 when none is.
+test_ports_fail_above() {
+	need_root
+	ns_create fail; local ns=$LAB_NS
+	lab_sysctl "$ns" net.ipv4.ip_local_port_range="40000 40199" || die "sysctl"
+	start_server --netns "$ns"
+	ip netns exec "$ns" "$TWTEST" client 127.0.0.1 1 60 --port "$SERVER_PORT" >/dev/null || die "client"
+	# 60 of 200 ports: 30%
+	ip netns exec "$ns" "$TWTEST" ports --fail-above 29 >/dev/null
+	expect_eq "above 29%" $? 3
+	ip netns exec "$ns" "$TWTEST" ports --fail-above 30 >/dev/null
+	expect_eq "not above 30%" $? 0
+}
+
+# Rule: tcp_tw_reuse=2 reads "no" toward a veth destination and not "no" toward loopback;
+# with tcp_timestamps=0 at the peer, its ESTABLISHED sockets read timestamps "no" and the
+# verdict is "not negotiated", while loopback with timestamps reads "yes".
+test_ports_reuse_verdicts() {
+	need_root
+	ns_create ra; local a=$LAB_NS
+	ns_create rb; local b=$LAB_NS
+	lab_veth "$a" "$b" || die "veth"
+	local peer=$LAB_SERVER_ADDR
+	lab_sysctl "$a" net.ipv4.tcp_tw_reuse=2 || die "sysctl"
+	start_server --netns "$b"; local pb=$SERVER_PORT
+	start_server --netns "$a"; local pa=$SERVER_PORT
+	ip netns exec "$a" "$TWTEST" client "$peer" 1 20 --port "$pb" >/dev/null || die "client veth"
+	ip netns exec "$a" "$TWTEST" client 127.0.0.1 1 20 --port "$pa" >/dev/null || die "client lo"
+	local json; json=$(ip netns exec "$a" "$TWTEST" ports --format json)
+	expect_eq "veth, reuse=2" "$(group "$json" "$peer" "$pb" reuse)" no
+	grep -q '"reuse_why":"tcp_tw_reuse=2 covers loopback only, and this destination is not"' <<<"$json" \
+		|| die "veth why: $json"
+	expect_eq "loopback, reuse=2" "$(group "$json" 127.0.0.1 "$pa" reuse)" likely
+	lab_sysctl "$a" net.ipv4.tcp_tw_reuse=1 || die "sysctl"
+	lab_sysctl "$b" net.ipv4.tcp_timestamps=0 || die "sysctl"
+	hold "$a" "connect:$peer:$pb:3" "connect:127.0.0.1:$pa:3"
+	json=$(ip netns exec "$a" "$TWTEST" ports --format json)
+	expect_eq "peer without timestamps" "$(group "$json" "$peer" "$pb" reuse timestamps_negotiated)" "no no"
+	grep -q '"reuse_why":"timestamps not negotiated with this peer"' <<<"$json" || die "why: $json"
+	expect_eq "loopback, reuse=1" "$(group "$json" 127.0.0.1 "$pa" reuse timestamps_negotiated)" "yes yes"
+	ip netns exec "$a" "$TWTEST" ports | grep -q "  no: timestamps not negotiated with this peer$" \
+		|| die "text verdict: $(ip netns exec "$a" "$TWTEST" ports)"
+}
+
+# Rule: a client opening connections at a steady pace gives a new TIME_WAIT rate within 20%
+# of the rate ss counts over the same seconds, and a forecast of free / rate (no TIME_WAIT
+# expires in a fresh namespace). Margins: loops of 5 against a 2 s window.
+test_ports_rate_and_forecast() {
+	need_root
+	ns_create rate; local ns=$LAB_NS
+	lab_sysctl "$ns" net.ipv4.ip_local_port_range="40000 40999" net.ipv4.tcp_tw_reuse=0 || die "sysctl"
+	start_server --netns "$ns"
+	ip netns exec "$ns" "$TWTEST" client 127.0.0.1 120 5 --interval 40 --port "$SERVER_PORT" >/dev/null &
+	local client=$!
+	lab_track "$client" KILL
+	sleep 1
+	local c1 t1 t2 c2 json
+	c1=$(tw_count client "$SERVER_PORT" "$ns"); t1=$(date +%s%N)
+	sleep 2
+	json=$(ip netns exec "$ns" "$TWTEST" ports --interval 2000 --format json)
+	t2=$(date +%s%N); c2=$(tw_count client "$SERVER_PORT" "$ns")
+	kill -0 "$client" 2>/dev/null || die "the client ended before the second count"
+	local got; got=$(group "$json" 127.0.0.1 "$SERVER_PORT" new_time_wait_per_s full_in_s free)
+	read -r rate full free <<<"$got"
+	awk -v r="$rate" -v n=$((c2 - c1)) -v dt=$((t2 - t1)) 'BEGIN {
+		real = n / (dt / 1e9); exit !(real > 0 && r >= 0.8 * real && r <= 1.2 * real) }' \
+		|| die "rate $rate vs ss $((c2 - c1)) in $(((t2 - t1) / 1000000)) ms"
+	awk -v r="$rate" -v f="$full" -v free="$free" 'BEGIN {
+		want = free / r; exit !(f != "None" && f >= want - 0.15 && f <= want + 0.15) }' \
+		|| die "forecast $full s, free $free at $rate/s"
+}
+
+# Rule: --format prom passes the Prometheus client library's parser, and its figures are
+# the JSON's.
+test_ports_prom_parses() {
+	need_root
+	local py; py=$(prom_python) || die "no Prometheus parser: install python3-prometheus-client (.ci/run does)"
+	ns_create prom; local ns=$LAB_NS
+	start_server --netns "$ns"
+	ip netns exec "$ns" "$TWTEST" client 127.0.0.1 1 30 --port "$SERVER_PORT" >/dev/null || die "client"
+	hold "$ns" "bind:127.0.0.1:2"
+	local prom; prom=$(ip netns exec "$ns" "$TWTEST" ports --format prom) || die "prom exit $?"
+	local got; got=$("$py" -c '
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+v = {}
+for fam in text_string_to_metric_families(sys.stdin.read()):
+    for s in fam.samples:
+        if s.labels.get("dport") == sys.argv[1] and s.labels.get("state", "TIME_WAIT") == "TIME_WAIT" \
+                and s.labels.get("seconds", "60") == "60" or not s.labels:
+            v[s.name] = s.value
+print(" ".join("%g" % v.get(k, -1) for k in ("twtest_ports_sockets", "twtest_ports_in_use",
+      "twtest_ports_bound", "twtest_ports_free_within", "twtest_ports_range", "twtest_ports_groups")))' \
+		"$SERVER_PORT" <<<"$prom") || die "parser rejected: $prom"
+	expect_eq "prom figures" "$got" "30 32 2 30 28232 1"
+	expect_eq "HELP lines = TYPE lines" "$(grep -c '^# HELP' <<<"$prom")" "$(grep -c '^# TYPE' <<<"$prom")"
+}
+
+# Rule: without privileges the groups are still read and what could not be read is named.
+test_ports_unprivileged() {
+	need_root
+	ns_create unpriv; local ns=$LAB_NS
+	start_server --netns "$ns"
+	ip netns exec "$ns" "$TWTEST" client 127.0.0.1 1 10 --port "$SERVER_PORT" >/dev/null || die "client"
+	# a copy that user 65534 can run, wherever the checkout is (a home directory may be 0700)
+	local bin; bin="$(tmpdir)/twtest"
+	cp "$TWTEST" "$bin" && chmod 755 "$(tmpdir)" "$bin" || die "copy $TWTEST"
+	local out; out=$(ip netns exec "$ns" setpriv --reuid 65534 --regid 65534 --clear-groups \
+		"$bin" ports --format json) || die "unprivileged exit $?: $out"
+	expect_eq "unprivileged group" "$(group "$out" 127.0.0.1 "$SERVER_PORT" time_wait)" 10
+	grep -q '"unreadable":"/proc/slabinfo: Permission denied"' <<<"$out" || die "unreadable: $out"
+}
+
+# Rule: --watch prints a sample every MS until SIGINT and exits 0; with --fail-above it
+# stops at the first sample above, exit 3.
+test_ports_watch() {
+	tmpdir >/dev/null # in this shell, so that the trap removes it
+	local out="$TW_TMP/watch" n i
+	: >"$out"
+	# one SIGINT by PID (timeout(1) would signal the process group too)
+	"$TWTEST" ports --watch 200 --format json >"$out" &
+	local pid=$!
+	lab_track "$pid" KILL
+	for i in $(seq 1 100); do [ "$(wc -l <"$out")" -ge 2 ] && break; sleep 0.05; done
+	kill -INT "$pid"
+	lab_reap "$pid"
+	expect_eq "watch exit" $? 0
+	n=$(grep -c '^{"type":"ports",' "$out")
+	[ "$n" -ge 2 ] || die "watch: $n samples"
+	"$TWTEST" ports --watch 100 --fail-above 0 --dport 1 --format json >/dev/null &
+	pid=$!
+	lab_track "$pid" KILL
+	sleep 0.5
+	kill -0 "$pid" 2>/dev/null || die "--fail-above 0 toward port 1 stopped with nothing above"
+	kill -INT "$pid"
+	lab_reap "$pid"
+	expect_eq "watch, never above 0% toward port 1" $? 0
+	need_root
+	ns_create watch; local ns=$LAB_NS
+	start_server --netns "$ns"
+	ip netns exec "$ns" "$TWTEST" client 127.0.0.1 1 5 --port "$SERVER_PORT" >/dev/null || die "client"
+	out=$(ip netns exec "$ns" timeout 5 "$TWTEST" ports --watch 100 --fail-above 0 --format json)
+	expect_eq "watch stops above 0%" $? 3
+	expect_eq "samples" "$(wc -l <<<"$out")" 1
+}
+
+# Rule: bad input exits 2 with a one-line message naming the value.
+test_ports_bad_input() {
+	local arg msg
+	for arg in "--top x:invalid --top 'x'" "--dst 1.2.3.x:invalid --dst '1.2.3.x'" \
+		"--dport 0:invalid --dport '0'" "--format csv:invalid --format 'csv'" \
+		"--fail-above 101:invalid --fail-above '101'" "--interval 0:invalid --interval '0'" \
+		"extra:unexpected argument 'extra'"; do
+		msg=$("$TWTEST" ports ${arg%%:*} 2>&1 >/dev/null)
+		expect_eq "exit for ${arg%%:*}" $? 2
+		expect_eq "lines for ${arg%%:*}" "$(wc -l <<<"$msg")" 1
+		[[ $msg == "twtest ports: ${arg#*:}"* ]] || die "message for ${arg%%:*}: $msg"
+	done
+}
+
+run_tests
