@@ -40,7 +40,7 @@ HOSTILE_BIN = $(BUILD)/hostile
 # libFuzzer targets: tests/fuzz/fuzz_NAME.c, seeds in tests/fuzz/corpus/NAME/.
 FUZZ_CC ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TEST_SECONDS ?= 3
+FUZZ_TEST_SECONDS ?= 1
 FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/%)
 

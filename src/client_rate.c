@@ -147,9 +147,10 @@ struct rate_run {
 	uint64_t start_ns;
 };
 
+/* Descriptors beyond the slots' (which rate_slots fits to the limit when not given). */
 static uint64_t rate_fds_needed(const struct client_opts *o)
 {
-	return (uint64_t)(o->max_inflight ? o->max_inflight : 0) + 2 * (uint64_t)o->threads;
+	return (uint64_t)o->max_inflight + 2 * (uint64_t)o->threads;
 }
 
 /* Slots: --max-inflight; else what the descriptor limit allows beside the engine's needs,

@@ -71,11 +71,6 @@ static void parse_msg(const struct inet_diag_msg *m, size_t len, struct sockdiag
 	memset(s, 0, sizeof(*s));
 	s->family = m->idiag_family;
 	s->state = m->idiag_state == TCPS_NEW_SYN_RECV ? TCPS_SYN_RECV : m->idiag_state;
-	/* A TIME_WAIT minisocket reports its substate: one that came from an orphaned
-	 * FIN_WAIT2 reads FIN_WAIT2, though it holds its port as any TIME_WAIT socket does.
-	 * Its timer (3, inet_twsk_diag_fill) tells it from a full FIN_WAIT2 socket. */
-	if (m->idiag_timer == 3)
-		s->state = TCPS_TIME_WAIT;
 	s->sport = ntohs(m->id.idiag_sport);
 	s->dport = ntohs(m->id.idiag_dport);
 	size_t alen = m->idiag_family == AF_INET6 ? 16 : 4;

@@ -7,7 +7,7 @@
 # no test. TW_TEST_DIR names the integration directory (default tests/integration), so the
 # runner's own test can feed it fixtures; TW_FILES="core sweep" runs only those files.
 # TW_FUZZ=DIR also runs the libFuzzer targets built in DIR (tests/fuzz/run.sh), each for
-# FUZZ_SECONDS (default 3), from its seed and regression corpus ("fuzz" in TW_FILES).
+# FUZZ_SECONDS (default 1), from its seed and regression corpus ("fuzz" in TW_FILES).
 set -u
 shopt -s lastpipe # the counting end of a pipeline runs in this shell: its tallies stay
 cd "$(dirname "$0")/.." || exit 2
@@ -65,7 +65,7 @@ for build in "$@"; do
 done
 if [ -n "$FUZZ_DIR" ] && { [ -z "${TW_FILES:-}" ] || [[ " $TW_FILES " == *" fuzz "* ]]; }; then
 	echo "== fuzz ($FUZZ_DIR)"
-	tests/fuzz/run.sh "$FUZZ_DIR" "${FUZZ_SECONDS:-3}" 2>&1 | count
+	tests/fuzz/run.sh "$FUZZ_DIR" "${FUZZ_SECONDS:-1}" 2>&1 | count
 	verdict fuzz "${PIPESTATUS[0]}"
 fi
 echo "$passed passed, $failed failed, $skipped skipped"

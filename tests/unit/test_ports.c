@@ -95,20 +95,6 @@ TEST(sockdiag_parse_messages)
 	CHECK(sockdiag_parse(nb.b, nb.len, keep, &v) == SOCKDIAG_DONE && v.n == 4);
 }
 
-/* Rule: a TIME_WAIT minisocket whose substate is FIN_WAIT2 (from an orphaned FIN_WAIT2)
- * counts as TIME_WAIT: the kernel marks it with timer 3; a full FIN_WAIT2 socket stays
- * FIN_WAIT2. */
-TEST(sockdiag_parse_time_wait_substate)
-{
-	struct nlbuf nb = {.len = 0};
-	put_sock(&nb, TCPS_FIN_WAIT2, "10.0.0.1", 40001, "10.0.0.2", 80, 30000, -1);
-	put_sock(&nb, TCPS_FIN_WAIT2, "10.0.0.1", 40002, "10.0.0.2", 80, 30000, -1);
-	((struct inet_diag_msg *)NLMSG_DATA((struct nlmsghdr *)nb.b))->idiag_timer = 3;
-	struct seen v = {.n = 0};
-	CHECK(sockdiag_parse(nb.b, nb.len, keep, &v) == SOCKDIAG_MORE && v.n == 2);
-	CHECK(v.s[0].state == TCPS_TIME_WAIT && v.s[1].state == TCPS_FIN_WAIT2);
-}
-
 /* Rule: a kernel error comes back as its errno; a message longer than the buffer, a state
  * out of range or a short TCP_INFO never reach the callback or read past the buffer. */
 TEST(sockdiag_parse_errors)
