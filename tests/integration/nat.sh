@@ -17,18 +17,6 @@ nat_sweep() {
 		--port-range 41000-41999 --loops 2 --conns "$conns" "$@" 2>"$dir.err" || die "sweep exit $?: $(cat "$dir.err")"
 }
 
-# col DIR COLUMN KEY=VALUE...: COLUMN of the matching rows of DIR/results.csv, space-separated.
-col() {
-	local dir=$1 want=$2; shift 2
-	awk -F, -v want="$want" -v filter="$*" '
-	NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; nf = split(filter, f, " "); next }
-	{
-		for (i = 1; i <= nf; i++) { split(f[i], kv, "="); if ($c[kv[1]] != kv[2]) next }
-		out = out (out == "" ? "" : " ") $c[want]
-	}
-	END { print out }' "$dir/results.csv"
-}
-
 # Rule: churn through a NAT whose ports all sit in conntrack TIME_WAIT: 3 clients, each
 # using 120 of its own 1000 ports, push 360 connections through 50 NAT ports. On this kernel
 # the NAT takes over TIME_WAIT entries, so every connection finishes, but SYNs the NAT could
@@ -41,20 +29,20 @@ test_nat_churn_delays_never_eaddrnotavail() {
 	local d; d=$(tmpdir)/s
 	nat_sweep "$d" 60 --tw-reuse 0,1 --linger 0 --close client
 	# the clients' own TIME_WAIT: 3 x 60 a loop, far below their 3 x 1000 ports
-	expect_eq "tw_reuse=0 client TIME_WAIT" "$(col "$d" time_wait tw_reuse=0)" "180 360"
+	expect_eq "tw_reuse=0 client TIME_WAIT" "$(results_col "$d" time_wait tw_reuse=0)" "180 360"
 	local r
 	for r in 0 1; do
-		expect_eq "tw_reuse=$r finished" "$(col "$d" finished tw_reuse=$r)" "180 180"
-		expect_eq "tw_reuse=$r EADDRNOTAVAIL" "$(col "$d" eaddrnotavail tw_reuse=$r)" "0 0"
+		expect_eq "tw_reuse=$r finished" "$(results_col "$d" finished tw_reuse=$r)" "180 180"
+		expect_eq "tw_reuse=$r EADDRNOTAVAIL" "$(results_col "$d" eaddrnotavail tw_reuse=$r)" "0 0"
 		# every NAT port is held by a conntrack entry in TIME_WAIT when the cell ends
-		expect_eq "tw_reuse=$r ct entries" "$(col "$d" ct_entries tw_reuse=$r loop=1)" 50
-		expect_eq "tw_reuse=$r ct TIME_WAIT" "$(col "$d" ct_time_wait tw_reuse=$r loop=1)" 50
+		expect_eq "tw_reuse=$r ct entries" "$(results_col "$d" ct_entries tw_reuse=$r loop=1)" 50
+		expect_eq "tw_reuse=$r ct TIME_WAIT" "$(results_col "$d" ct_time_wait tw_reuse=$r loop=1)" 50
 		local drop fail max
-		drop=$(col "$d" ct_drop tw_reuse=$r loop=1)
-		fail=$(col "$d" ct_insert_failed tw_reuse=$r loop=1)
+		drop=$(results_col "$d" ct_drop tw_reuse=$r loop=1)
+		fail=$(results_col "$d" ct_insert_failed tw_reuse=$r loop=1)
 		[ "$drop" -ge 1 ] && [ "$fail" -ge 1 ] || die "tw_reuse=$r: conntrack drop $drop, insert_failed $fail; want both counting"
 		# a dropped SYN is sent again after 1 s: the cell's slowest connect shows it
-		max=$(col "$d" connect_us_max tw_reuse=$r | tr ' ' '\n' | sort -n | tail -1)
+		max=$(results_col "$d" connect_us_max tw_reuse=$r | tr ' ' '\n' | sort -n | tail -1)
 		[ "$max" -ge 900000 ] || die "tw_reuse=$r: slowest connect ${max} us with $drop SYNs dropped; want >= 0.9 s"
 	done
 	grep -q '^| nat | 0 | 0 | client | 3 | 40000-40049 | 0 | 120 | ' "$d/results.md" || die "results.md: $(grep '^| nat' "$d/results.md")"
@@ -68,17 +56,17 @@ test_nat_close_order_and_linger() {
 	need_root; need_nft
 	local d; d=$(tmpdir)/s
 	nat_sweep "$d" 40 --tw-reuse 0 --linger 0 --close server
-	expect_eq "server first: finished" "$(col "$d" finished close=server)" "120 120"
-	expect_eq "server first: client TIME_WAIT" "$(col "$d" time_wait close=server)" "0 0"
-	local tw; tw=$(col "$d" ct_time_wait loop=1)
+	expect_eq "server first: finished" "$(results_col "$d" finished close=server)" "120 120"
+	expect_eq "server first: client TIME_WAIT" "$(results_col "$d" time_wait close=server)" "0 0"
+	local tw; tw=$(results_col "$d" ct_time_wait loop=1)
 	[ "$tw" -ge 40 ] && [ "$tw" -le 50 ] || die "server first: ct TIME_WAIT $tw; want 40-50 of 50 ports"
 	local l; l=$(tmpdir)/l
 	nat_sweep "$l" 40 --tw-reuse 0 --linger 1 --close client
-	expect_eq "linger: finished" "$(col "$l" finished linger=1)" "120 120"
-	expect_eq "linger: client TIME_WAIT" "$(col "$l" time_wait linger=1)" "0 0"
-	expect_eq "linger: ct TIME_WAIT" "$(col "$l" ct_time_wait loop=1)" 0
-	expect_eq "linger: ct entries" "$(col "$l" ct_entries loop=1)" 50
-	expect_eq "EADDRNOTAVAIL" "$(col "$d" eaddrnotavail) $(col "$l" eaddrnotavail)" "0 0 0 0"
+	expect_eq "linger: finished" "$(results_col "$l" finished linger=1)" "120 120"
+	expect_eq "linger: client TIME_WAIT" "$(results_col "$l" time_wait linger=1)" "0 0"
+	expect_eq "linger: ct TIME_WAIT" "$(results_col "$l" ct_time_wait loop=1)" 0
+	expect_eq "linger: ct entries" "$(results_col "$l" ct_entries loop=1)" 50
+	expect_eq "EADDRNOTAVAIL" "$(results_col "$d" eaddrnotavail) $(results_col "$l" eaddrnotavail)" "0 0 0 0"
 }
 
 # Rule: a NAT whose ports are all held by live connections cannot take any over: new

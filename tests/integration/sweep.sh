@@ -11,19 +11,6 @@ sweep() {
 	LAB_PREFIX="${TW_PREFIX}-sw" bash "$SWEEP" --out "$dir" --twtest "$TWTEST" "$@" 2>"$dir.err"
 }
 
-# cell DIR COLUMN KEY=VALUE...: COLUMN of the cell's rows in DIR/results.csv, loop by loop,
-# space-separated; the columns are found by name.
-cell() {
-	local dir=$1 want=$2; shift 2
-	awk -F, -v want="$want" -v filter="$*" '
-	NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; nf = split(filter, f, " "); next }
-	{
-		for (i = 1; i <= nf; i++) { split(f[i], kv, "="); if ($col[kv[1]] != kv[2]) next }
-		out = out (out == "" ? "" : " ") $col[want]
-	}
-	END { print out }' "$dir/results.csv"
-}
-
 # no_leftovers PREFIX: no namespace named PREFIX-* exists.
 no_leftovers() {
 	local left; left=$(ip netns list | awk '{print $1}' | grep -c -- "^$1-")
@@ -43,10 +30,10 @@ test_sweep_reuse_off_veth_fails_at_P_div_N() {
 		finished failed time_s time_wait failed_by eaddrnotavail; do
 		head -1 "$d/results.csv" | tr , '\n' | grep -qx "$c" || die "results.csv lacks column $c"
 	done
-	expect_eq "finished per loop" "$(cell "$d" finished path=veth)" "120 120 60 0"
-	expect_eq "TIME_WAIT after each loop" "$(cell "$d" time_wait path=veth)" "120 240 300 300"
-	expect_eq "EADDRNOTAVAIL per loop" "$(cell "$d" eaddrnotavail path=veth)" "0 0 60 120"
-	expect_eq "failed_by of loop 3" "$(cell "$d" failed_by path=veth loop=3)" "connect/EADDRNOTAVAIL=120"
+	expect_eq "finished per loop" "$(results_col "$d" finished path=veth)" "120 120 60 0"
+	expect_eq "TIME_WAIT after each loop" "$(results_col "$d" time_wait path=veth)" "120 240 300 300"
+	expect_eq "EADDRNOTAVAIL per loop" "$(results_col "$d" eaddrnotavail path=veth)" "0 0 60 120"
+	expect_eq "failed_by of loop 3" "$(results_col "$d" failed_by path=veth loop=3)" "connect/EADDRNOTAVAIL=120"
 	grep -q '^| veth | 0 | [0-9]* | 300 | 0 | 0 | client | 0 | 120 120 60 0 | 2 | 180 of 480 |' "$d/results.md" \
 		|| die "results.md row: $(grep '^| veth' "$d/results.md")"
 	no_leftovers "${TW_PREFIX}-sw"
@@ -59,9 +46,9 @@ test_sweep_linger_never_exhausts() {
 	local d; d=$(tmpdir)/s
 	sweep "$d" --tw-reuse 0 --reuseport 0 --linger 1 --port-range 40000-40299 --loops 4 --conns 120 \
 		|| die "sweep exit $?: $(cat "$d.err")"
-	expect_eq "lo finished per loop" "$(cell "$d" finished path=lo)" "120 120 120 120"
-	expect_eq "veth finished per loop" "$(cell "$d" finished path=veth)" "120 120 120 120"
-	expect_eq "failed" "$(cell "$d" failed linger=1)" "0 0 0 0 0 0 0 0"
+	expect_eq "lo finished per loop" "$(results_col "$d" finished path=lo)" "120 120 120 120"
+	expect_eq "veth finished per loop" "$(results_col "$d" finished path=veth)" "120 120 120 120"
+	expect_eq "failed" "$(results_col "$d" failed linger=1)" "0 0 0 0 0 0 0 0"
 }
 
 # Rule (seed 001): SO_REUSEPORT changes nothing for connect() without bind(): every loop of
@@ -73,8 +60,8 @@ test_sweep_reuseport_changes_nothing() {
 		|| die "sweep exit $?: $(cat "$d.err")"
 	local p
 	for p in lo veth; do
-		expect_eq "$p reuseport=0" "$(cell "$d" finished path=$p reuseport=0)" "120 120 60 0"
-		expect_eq "$p reuseport=1" "$(cell "$d" finished path=$p reuseport=1)" "120 120 60 0"
+		expect_eq "$p reuseport=0" "$(results_col "$d" finished path=$p reuseport=0)" "120 120 60 0"
+		expect_eq "$p reuseport=1" "$(results_col "$d" finished path=$p reuseport=1)" "120 120 60 0"
 	done
 }
 
@@ -87,14 +74,14 @@ test_sweep_tw_reuse_2_helps_loopback_only() {
 	local d; d=$(tmpdir)/s
 	sweep "$d" --tw-reuse 1,2 --tw-reuse-delay 1 --interval 20 --reuseport 0 --linger 0 \
 		--port-range 40000-40299 --loops 4 --conns 120 || die "sweep exit $?: $(cat "$d.err")"
-	expect_eq "lo tw_reuse=2" "$(cell "$d" finished path=lo tw_reuse=2)" "120 120 120 120"
-	expect_eq "veth tw_reuse=2" "$(cell "$d" finished path=veth tw_reuse=2)" "120 120 60 0"
-	expect_eq "veth tw_reuse=1" "$(cell "$d" finished path=veth tw_reuse=1)" "120 120 120 120"
+	expect_eq "lo tw_reuse=2" "$(results_col "$d" finished path=lo tw_reuse=2)" "120 120 120 120"
+	expect_eq "veth tw_reuse=2" "$(results_col "$d" finished path=veth tw_reuse=2)" "120 120 60 0"
+	expect_eq "veth tw_reuse=1" "$(results_col "$d" finished path=veth tw_reuse=1)" "120 120 120 120"
 	# the kernel counts the reuse: TWRecycled covers loop 2's and 3's missing ports (60 + 120)
-	local rec; rec=$(cell "$d" tw_recycled path=veth tw_reuse=1 | awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i; print s }')
+	local rec; rec=$(results_col "$d" tw_recycled path=veth tw_reuse=1 | awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i; print s }')
 	[ "$rec" -ge 180 ] || die "veth tw_reuse=1: TWRecycled $rec, want at least 180"
-	expect_eq "veth tw_reuse=2 TWRecycled" "$(cell "$d" tw_recycled path=veth tw_reuse=2)" "0 0 0 0"
-	expect_eq "reuse delay in the rows" "$(cell "$d" tw_reuse_delay_ms path=lo tw_reuse=2 loop=0)" 1
+	expect_eq "veth tw_reuse=2 TWRecycled" "$(results_col "$d" tw_recycled path=veth tw_reuse=2)" "0 0 0 0"
+	expect_eq "reuse delay in the rows" "$(results_col "$d" tw_reuse_delay_ms path=lo tw_reuse=2 loop=0)" 1
 }
 
 # Rule (issue 11): rate cells write one rate.csv row per cell and interval and one
@@ -142,10 +129,10 @@ EOF
 	LAB_PREFIX="${TW_PREFIX}-sw" bash "$SWEEP" --out "$d" --twtest "$dir/fake-twtest" --paths lo \
 		--tw-reuse 0 --reuseport 0 --linger 0 --loops 2 --conns 9 --port-range 40000-40009 2>"$d.err" \
 		|| die "sweep exit $?: $(cat "$d.err")"
-	expect_eq finished "$(cell "$d" finished path=lo)" "9 1"
-	expect_eq time_wait "$(cell "$d" time_wait path=lo)" "7 10"
-	expect_eq eaddrnotavail "$(cell "$d" eaddrnotavail path=lo)" "0 8"
-	expect_eq ports "$(cell "$d" ports path=lo loop=0)" 10
+	expect_eq finished "$(results_col "$d" finished path=lo)" "9 1"
+	expect_eq time_wait "$(results_col "$d" time_wait path=lo)" "7 10"
+	expect_eq eaddrnotavail "$(results_col "$d" eaddrnotavail path=lo)" "0 8"
+	expect_eq ports "$(results_col "$d" ports path=lo loop=0)" 10
 	expect_eq "rows" "$(wc -l <"$d/results.csv")" 3
 }
 
@@ -245,8 +232,8 @@ test_sweep_host_mode_restores_sysctls() {
 		--client-prefix "ip netns exec $CNS" --server-prefix "ip netns exec $SNS" \
 		--tw-reuse 0,1 --tw-reuse-delay kernel --reuseport 0 --linger 1 --loops 3 --conns 100 \
 		--port-range 40000-40199 --drain-timeout 5 2>"$d.err" || die "sweep exit $?: $(cat "$d.err")"
-	expect_eq "tw_reuse=0 finished" "$(cell "$d" finished path=host tw_reuse=0)" "100 100 100"
-	expect_eq "tw_reuse=1 finished" "$(cell "$d" finished path=host tw_reuse=1)" "100 100 100"
+	expect_eq "tw_reuse=0 finished" "$(results_col "$d" finished path=host tw_reuse=0)" "100 100 100"
+	expect_eq "tw_reuse=1 finished" "$(results_col "$d" finished path=host tw_reuse=1)" "100 100 100"
 	expect_eq "tcp_tw_reuse restored" "$(ip netns exec "$CNS" sysctl -n net.ipv4.tcp_tw_reuse)" 2
 	expect_eq "port range restored" "$(ip netns exec "$CNS" sysctl -n net.ipv4.ip_local_port_range | tr '\t' ' ')" "33000 60000"
 	grep -q "restored net.ipv4.tcp_tw_reuse=2" "$d.err" || die "no restore message: $(cat "$d.err")"
@@ -265,7 +252,7 @@ test_sweep_host_mode_drain_timeout() {
 		--port-range 40000-40199 --drain-timeout 1 2>"$d.err"
 	expect_eq "exit status" "$?" 1
 	grep -q "did not drain within 1s" "$d.err" || die "no drain message: $(cat "$d.err")"
-	expect_eq "cells run" "$(cell "$d" finished path=host)" 50
+	expect_eq "cells run" "$(results_col "$d" finished path=host)" 50
 	expect_eq "tcp_tw_reuse restored" "$(ip netns exec "$CNS" sysctl -n net.ipv4.tcp_tw_reuse)" 2
 }
 
