@@ -99,3 +99,19 @@ results_col() {
 	}
 	END { print out }' "$dir/results.csv"
 }
+
+# expect_usage_errors DIR CMDLINE...: each command line (split at spaces, run with bash)
+# exits 2, writes nothing on stdout and exactly one line on stderr.
+expect_usage_errors() {
+	local dir=$1 c rc
+	shift
+	for c in "$@"; do
+		# shellcheck disable=SC2086
+		bash $c >"$dir/out" 2>"$dir/err"
+		rc=$?
+		expect_eq "exit status of '$c'" "$rc" 2
+		[ -s "$dir/out" ] && die "'$c' wrote to stdout: $(cat "$dir/out")"
+		expect_eq "stderr lines of '$c'" "$(wc -l <"$dir/err")" 1
+	done
+	return 0
+}

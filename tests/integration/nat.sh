@@ -191,15 +191,7 @@ test_nat_bad_input_exit_2() {
 		"$LAB run --path nat --nat-ports 40000 -- 1 1"
 		"$LAB run --path nat --nat-clients 251 -- 1 1"
 	)
-	local c rc
-	for c in "${cases[@]}"; do
-		# shellcheck disable=SC2086
-		bash $c >"$dir/out" 2>"$dir/err"
-		rc=$?
-		expect_eq "exit status of '$c'" "$rc" 2
-		[ -s "$dir/out" ] && die "'$c' wrote to stdout: $(cat "$dir/out")"
-		expect_eq "stderr lines of '$c'" "$(wc -l <"$dir/err")" 1
-	done
+	expect_usage_errors "$dir" "${cases[@]}"
 	bash "$SWEEP" --out "$dir/x" --paths nat --nat-ports 5000-4000 2>&1 | grep -q "'5000-4000'" || die "value not named"
 	return 0
 }

@@ -298,15 +298,7 @@ test_sweep_bad_input_exit_2() {
 		"$LAB up --path eth0"
 		"$LAB run --port 0 -- 1 1"
 	)
-	local c rc
-	for c in "${cases[@]}"; do
-		# shellcheck disable=SC2086
-		bash $c >"$dir/out" 2>"$dir/err"
-		rc=$?
-		expect_eq "exit status of '$c'" "$rc" 2
-		[ -s "$dir/out" ] && die "'$c' wrote to stdout: $(cat "$dir/out")"
-		expect_eq "stderr lines of '$c'" "$(wc -l <"$dir/err")" 1
-	done
+	expect_usage_errors "$dir" "${cases[@]}"
 	bash "$SWEEP" --tw-reuse 0,3 --out "$dir/x" 2>&1 | grep -q "'0,3'" || die "value not named"
 	[ -e "$dir/x" ] && die "bad input made --out"
 	return 0
