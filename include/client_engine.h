@@ -57,9 +57,6 @@ extern const struct client_strategy client_rate_strategy;
 const struct endpoint *client_source(const struct client_opts *o, uint64_t index,
 				     struct endpoint *src);
 
-/* The destination of connection `index`: DSTIP addresses x --port ports, round-robin. */
-void client_destination(const struct client_opts *o, uint64_t index, struct endpoint *dst);
-
 /* How to open connection `index`: destination, source and options from o (src and dst
  * are the storage spec points into). */
 void client_sock_spec(const struct client_opts *o, uint64_t index, struct endpoint *src,

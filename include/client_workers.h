@@ -38,11 +38,8 @@ struct conn {
 struct rate_sched {
 	uint64_t next;        /* the next connection of this worker: global index next */
 	uint64_t stride;      /* the team's size: this worker takes every stride-th index */
-	uint64_t end;         /* indexes below end are due within --duration */
 	uint32_t free_head;   /* free slots, linked by next */
-	uint32_t oldest, newest; /* in-flight slots, oldest start first */
-	uint32_t inflight;
-	struct histogram lag_us; /* start minus due, of the connections started */
+	uint32_t oldest, newest; /* in-flight slots, oldest start first (as many as w->open) */
 };
 
 /* One thread's connections, epoll set, buffer and counters. */

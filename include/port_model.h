@@ -35,7 +35,4 @@ int endpoint_is_loopback(const struct endpoint *ep);
 void port_model_compute(const struct client_opts *o, const struct net_sysctls *s,
 			const char *reserved, struct port_model *m);
 
-/* Read ip_local_reserved_ports of this namespace into buf ("" when absent). */
-void port_model_read_reserved(char *buf, size_t len);
-
 #endif

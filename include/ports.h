@@ -91,6 +91,10 @@ int ports_init(struct ports_model *m, const struct ports_config *cfg);
  * before the connections of their family (the kernel dumps them first). */
 void ports_add(const struct sockdiag_sock *s, void *arg);
 
+/* Is the address (network order; IPv4 in the first 4 bytes) loopback: 127.0.0.0/8, ::1,
+ * ::ffff:127.0.0.0/104? tcp_tw_reuse=2 covers those. */
+int ports_addr_is_loopback(uint8_t family, const uint8_t *a);
+
 /* The tcp_tw_reuse verdict for a destination: reuse sysctl, timestamps sysctl, loopback,
  * timestamps negotiated (1, 0, 2 partly, -1 unknown); *why gets the reason in words. */
 enum reuse_verdict ports_reuse_verdict(long tw_reuse, long timestamps, int loopback,

@@ -26,6 +26,10 @@ void report_kernel_text(FILE *out, const struct loop_result *res);
 void report_kernel_csv(FILE *out, const struct loop_result *res);
 void report_kernel_json(FILE *out, const struct loop_result *res);
 
+/* The text header's lines for the options that decide which ports are used (--local-port-
+ * range, --bind, --reuseaddr; several destinations), each only when given. */
+void report_port_lines(FILE *out, const struct client_opts *o);
+
 /* The rate mode's records: the header with the port model, one record per interval, the
  * summary with the model beside the measurement. */
 void report_rate_header(const struct report *r);

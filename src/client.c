@@ -33,7 +33,8 @@ const struct endpoint *client_source(const struct client_opts *o, uint64_t index
 	return src;
 }
 
-void client_destination(const struct client_opts *o, uint64_t index, struct endpoint *dst)
+/* The destination of connection `index`: DSTIP addresses x --port ports, round-robin. */
+static void client_destination(const struct client_opts *o, uint64_t index, struct endpoint *dst)
 {
 	uint64_t i = index % (o->dsts.total * o->ports.total);
 	addrlist_get(&o->dsts, i % o->dsts.total, dst);
@@ -178,10 +179,10 @@ static int engine_loops(struct client_engine *e)
 {
 	const struct client_opts *o = e->o;
 	FILE *out = e->rep.out;
-	static char reserved[65536]; /* the sysctl's text can list many ranges */
+	char *reserved = read_proc_file("/proc/sys/net/ipv4/ip_local_reserved_ports");
 	sysctl_read_net(&e->rep.sys);
-	port_model_read_reserved(reserved, sizeof(reserved));
 	port_model_compute(o, &e->rep.sys, reserved, &e->rep.model);
+	free(reserved);
 	report_header(&e->rep);
 	struct sockdiag_filter tw_filter;
 	client_tw_filter(o, &tw_filter);

@@ -44,7 +44,6 @@ static void slot_release(struct client_worker *w, struct conn *c)
 	c->prev = CONN_NONE;
 	c->next = r->free_head;
 	r->free_head = i;
-	r->inflight--;
 }
 
 /* Take a free slot onto the in-flight list; NULL when every slot is in flight. */
@@ -63,7 +62,6 @@ static struct conn *slot_take(struct client_worker *w)
 	else
 		r->oldest = i;
 	r->newest = i;
-	r->inflight++;
 	return c;
 }
 
@@ -128,7 +126,7 @@ static void rate_work(struct client_worker *w, uint32_t interval)
 				worker_poll(w, 0);
 		}
 		uint64_t next_deadline = rate_expire(w);
-		if (signals_stop_requested() || now >= end || (r->next >= total && r->inflight == 0))
+		if (signals_stop_requested() || now >= end || (r->next >= total && w->open == 0))
 			break;
 		uint64_t until = end;
 		if (r->next < total && w->base_ns + due_ns_of(o, r->next) < until)
@@ -215,8 +213,8 @@ static int rate_run_interval(struct client_engine *e, uint32_t interval, struct 
 	for (uint32_t t = 0; t < team_size(run->team); t++) {
 		struct client_worker *w = team_worker(run->team, t);
 		loop_result_add(res, &w->res);
-		inflight += w->rate.inflight;
-		done &= w->rate.next >= schedule_total(o) && w->rate.inflight == 0;
+		inflight += w->open;
+		done &= w->rate.next >= schedule_total(o) && w->open == 0;
 	}
 	uint64_t now = clock_now_ns() - run->start_ns;
 	uint64_t begin = (uint64_t)interval * o->report_interval_ms * 1000000;

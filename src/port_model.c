@@ -9,18 +9,17 @@
 
 int endpoint_is_loopback(const struct endpoint *ep)
 {
-	if (ep->addr.ss_family == AF_INET6) {
-		const struct in6_addr *a = &((const struct sockaddr_in6 *)&ep->addr)->sin6_addr;
-		return IN6_IS_ADDR_LOOPBACK(a) || (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
-	}
-	const struct sockaddr_in *a = (const struct sockaddr_in *)&ep->addr;
-	return (ntohl(a->sin_addr.s_addr) >> 24) == 127;
+	if (ep->addr.ss_family == AF_INET6)
+		return ports_addr_is_loopback(AF_INET6,
+					      ((const struct sockaddr_in6 *)&ep->addr)->sin6_addr.s6_addr);
+	return ports_addr_is_loopback(AF_INET,
+				      (const uint8_t *)&((const struct sockaddr_in *)&ep->addr)->sin_addr);
 }
 
 /* Ports of [lo, hi] listed in the reserved-ports text ("a-b,c", any number of items). */
 static uint32_t count_reserved(const char *text, uint32_t lo, uint32_t hi)
 {
-	static uint64_t map[65536 / 64]; /* 8 KiB: not on the stack */
+	uint64_t map[65536 / 64];
 	if (text == NULL || ports_parse_reserved(text, map) < 0)
 		return 0;
 	uint32_t n = 0;
@@ -85,16 +84,4 @@ void port_model_compute(const struct client_opts *o, const struct net_sysctls *s
 	m->sustainable = (double)m->ports / hold_s;
 	if (o->rate && o->rate > m->sustainable)
 		m->first_failure_s = (double)m->ports / o->rate;
-}
-
-void port_model_read_reserved(char *buf, size_t len)
-{
-	buf[0] = '\0';
-	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_reserved_ports", "re");
-	if (f == NULL)
-		return;
-	if (fgets(buf, (int)len, f) == NULL)
-		buf[0] = '\0';
-	fclose(f);
-	buf[strcspn(buf, "\n")] = '\0';
 }

@@ -275,8 +275,7 @@ double ports_forecast(const struct ports_group *g, uint32_t range, double new_pe
 	return -1;
 }
 
-/* Is the address loopback (127.0.0.0/8, ::1, ::ffff:127.0.0.0/104)? */
-static int is_loopback(uint8_t family, const uint8_t *a)
+int ports_addr_is_loopback(uint8_t family, const uint8_t *a)
 {
 	static const uint8_t v6lo[16] = {[15] = 1};
 	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
@@ -309,7 +308,8 @@ static void finish_group(const struct ports_model *m, struct ports_group *g)
 	int neg = g->ts_yes && g->ts_no ? 2 : g->ts_yes ? 1 : g->ts_no ? 0 : -1;
 	static const char *const neg_names[] = {"unknown", "no", "yes", "partly"};
 	g->ts_negotiated = neg_names[neg + 1];
-	int lo = g->on_lo || is_loopback(g->family, g->src) || is_loopback(g->family, g->dst);
+	int lo = g->on_lo || ports_addr_is_loopback(g->family, g->src) ||
+		 ports_addr_is_loopback(g->family, g->dst);
 	g->reuse = ports_reuse_verdict(c->tw_reuse, c->timestamps, lo, neg, &g->reuse_why);
 	uint32_t delay = c->tw_reuse_delay_ms > 0 ? (uint32_t)c->tw_reuse_delay_ms : 1000;
 	g->full_in_s = ports_forecast(g, m->range, g->new_tw_per_s,

@@ -50,6 +50,18 @@ void report_failed_by(FILE *out, const struct fail_table *fails, fail_visit_fn f
 	fail_table_visit(fails, fn, &t);
 }
 
+void report_port_lines(FILE *out, const struct client_opts *o)
+{
+	/* Options that change which ports are used, only when given: the lines stay short. */
+	if (o->port_hi || o->bind_name || o->reuseaddr)
+		fprintf(out, "# local_port_range=%u-%u bind=%s bind_no_port=%d reuseaddr=%d\n",
+			o->port_lo, o->port_hi, o->bind_name ? o->bind_name : "-", o->bind_no_port,
+			o->reuseaddr);
+	if (client_destinations(o) > 1)
+		fprintf(out, "# destinations=%" PRIu64 " dst=%s port=%s\n", client_destinations(o),
+			o->dst_name, o->port_name ? o->port_name : "-");
+}
+
 void report_header(const struct report *r)
 {
 	if (r->opts->rate)
@@ -69,14 +81,7 @@ void report_header(const struct report *r)
 			client_close_names[o->close_mode], o->reuseport, o->linger, o->timeout_ms,
 			o->threads, s->tw_reuse, s->tw_reuse_delay_ms, s->port_lo, s->port_hi, s->timestamps,
 			s->max_tw_buckets);
-		/* Options that change which ports are used, only when given: the line stays short. */
-		if (o->port_hi || o->bind_name || o->reuseaddr)
-			fprintf(r->out, "# local_port_range=%u-%u bind=%s bind_no_port=%d reuseaddr=%d\n",
-				o->port_lo, o->port_hi, o->bind_name ? o->bind_name : "-", o->bind_no_port,
-				o->reuseaddr);
-		if (client_destinations(o) > 1)
-			fprintf(r->out, "# destinations=%" PRIu64 " dst=%s port=%s\n",
-				client_destinations(o), o->dst_name, o->port_name ? o->port_name : "-");
+		report_port_lines(r->out, o);
 		break;
 	case FORMAT_CSV:
 		fputs("type,loop,conns,finished,failed,time_s,conn_per_s,failed_by,dst,port,payload,"

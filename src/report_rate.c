@@ -68,11 +68,7 @@ void report_rate_header(const struct report *r)
 			client_close_names[o->close_mode], o->reuseport, o->linger, o->timeout_ms,
 			o->threads, o->max_inflight, o->report_interval_ms, s->tw_reuse,
 			s->tw_reuse_delay_ms, s->port_lo, s->port_hi, s->timestamps, s->max_tw_buckets);
-		if (o->port_hi || o->bind_name || o->reuseaddr || client_destinations(o) > 1)
-			fprintf(out, "# local_port_range=%u-%u bind=%s bind_no_port=%d reuseaddr=%d"
-				" destinations=%" PRIu64 "\n", o->port_lo, o->port_hi,
-				o->bind_name ? o->bind_name : "-", o->bind_no_port, o->reuseaddr,
-				client_destinations(o));
+		report_port_lines(out, o);
 		text_model(out, o, &r->model);
 		break;
 	case FORMAT_CSV:

@@ -176,6 +176,7 @@ test_signals_clean_summary() {
 	local out; out=$(tmpdir)/c.out
 	"$TWTEST" client 127.0.0.1 100000 20 --port "$SERVER_PORT" --interval 20 >"$out" &
 	local pid=$!
+	lab_track "$pid" # stopped at cleanup if the test ends early
 	sleep 0.5
 	kill -INT "$pid"
 	wait "$pid"

@@ -86,6 +86,7 @@ test_server_killed_mid_run() {
 	local out; out=$(tmpdir)/c.out
 	"$TWTEST" client 127.0.0.1 40 50 --port "$SERVER_PORT" --interval 25 --payload 64k >"$out" &
 	local pid=$!
+	lab_track "$pid" # stopped at cleanup if the test ends early
 	wait_for_line "$out" '^loop: 3,'
 	kill -KILL "$SERVER_PID"
 	wait "$SERVER_PID" 2>/dev/null
@@ -183,6 +184,7 @@ test_sigterm_client_sigint_server() {
 	local out; out=$(tmpdir)/c.out
 	"$TWTEST" client 127.0.0.1 3 7 --port "$HPORT" --timeout 60000 >"$out" &
 	local pid=$!
+	lab_track "$pid" # stopped at cleanup if the test ends early
 	wait_for_line "$out" '^# twtest'
 	sleep 0.3
 	kill -TERM "$pid"
@@ -235,6 +237,7 @@ test_client_no_leak_1000_loops() {
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0 \
 		"$TWTEST" client 127.0.0.1 100000 5 --port "$SERVER_PORT" --interval 1 >"$out" &
 	local pid=$!
+	lab_track "$pid" # stopped at cleanup if the test ends early
 	wait_for_line "$out" '^loop: 1,'
 	local fd1 rss1; fd1=$(min_fds "$pid") rss1=$(rss_kb "$pid")
 	wait_for_line "$out" '^loop: 1000,' 120

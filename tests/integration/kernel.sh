@@ -172,6 +172,7 @@ test_stat_watch_sigint() {
 	: >"$out"
 	"$TWTEST" stat --watch 50 --format json --port 9 >"$out" &
 	local pid=$!
+	lab_track "$pid" # stopped at cleanup if the test ends early
 	three_records() { [ "$(wc -l <"$out")" -ge 3 ]; }
 	lab_wait_until 5000 three_records
 	kill -INT "$pid"

@@ -163,6 +163,7 @@ test_nat_interrupt_cleans_up() {
 	LAB_PREFIX=$p TWTEST=$TWTEST perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die' bash "$LAB" run \
 		--path nat --nat-clients 2 --nat-ports 40000-40009 -- 1000 5 --interval 50 >/dev/null 2>&1 &
 	local pid=$! pids=""
+	lab_track "$pid" # stopped at cleanup if the test ends early
 	lab_wait_until 10000 nat_run_busy "$p" || { kill -INT "$pid"; wait "$pid"; die "no clients seen in $p's namespaces"; }
 	kill -INT "$pid"
 	wait "$pid"

@@ -34,11 +34,8 @@ for spec in sys.argv[1:]:
 print("ready", flush=True)
 time.sleep(60)' "$@" >"$out" 2>&1 &
 	lab_track $! KILL
-	local i
-	for i in $(seq 1 100); do
-		grep -q ready "$out" && return 0
-		sleep 0.05
-	done
+	hold_ready() { grep -q ready "$out"; }
+	lab_wait_until 5000 hold_ready && return 0
 	cat "$out" >&2
 	die "hold $*: not ready"
 }
@@ -206,13 +203,14 @@ test_ports_unprivileged() {
 # stops at the first sample above, exit 3.
 test_ports_watch() {
 	tmpdir >/dev/null # in this shell, so that the trap removes it
-	local out="$TW_TMP/watch" n i
+	local out="$TW_TMP/watch" n
 	: >"$out"
 	# one SIGINT by PID (timeout(1) would signal the process group too)
 	"$TWTEST" ports --watch 200 --format json >"$out" &
 	local pid=$!
 	lab_track "$pid" KILL
-	for i in $(seq 1 100); do [ "$(wc -l <"$out")" -ge 2 ] && break; sleep 0.05; done
+	two_samples() { [ "$(wc -l <"$out")" -ge 2 ]; }
+	lab_wait_until 5000 two_samples # the count below says if it never came
 	kill -INT "$pid"
 	lab_reap "$pid"
 	expect_eq "watch exit" $? 0

@@ -91,6 +91,7 @@ test_rate_reuse_sustains() {
 test_rate_silent_server_times_out() {
 	need_root
 	rate_ns rsil 2
+	lab_defer kill -CONT "$SERVER_PID" # a stopped server would not die at cleanup
 	kill -STOP "$SERVER_PID"
 	rate_run --rate 20 --duration 1 --timeout 300
 	kill -CONT "$SERVER_PID"
@@ -109,7 +110,9 @@ test_rate_pause_shows_in_latency() {
 	ip netns exec "$NS" timeout 60 "$TWTEST" client --rate 100 --duration 4 --port "$SERVER_PORT" \
 		--format json 127.0.0.1 >"$RATE_OUT" &
 	local cpid=$!
+	lab_track "$cpid" # stopped at cleanup if the test ends early
 	sleep 1.2
+	lab_defer kill -CONT "$SERVER_PID" # a stopped server would not die at cleanup
 	kill -STOP "$SERVER_PID"; sleep 1; kill -CONT "$SERVER_PID"
 	wait "$cpid" || die "client exit $?"
 	local max
@@ -125,6 +128,7 @@ test_rate_sigint() {
 	local out; out=$(tmpdir)/int.out
 	"$TWTEST" client --rate 100 --duration 30 --port "$SERVER_PORT" 127.0.0.1 >"$out" &
 	local cpid=$!
+	lab_track "$cpid" # stopped at cleanup if the test ends early
 	sleep 1.5
 	kill -INT "$cpid"
 	wait "$cpid"

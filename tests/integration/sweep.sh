@@ -186,6 +186,7 @@ test_sweep_interrupt_cleans_up() {
 	LAB_PREFIX="${TW_PREFIX}-int" perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die' bash "$SWEEP" --out "$d" --twtest "$TWTEST" --paths veth \
 		--tw-reuse 0 --reuseport 0 --linger 0 --loops 1000 --conns 10 --interval 50 2>"$d.err" &
 	local pid=$! cns sns spids="" cpids=""
+	lab_track "$pid" # stopped at cleanup if the test ends early
 	lab_wait_until 10000 sweep_cell_busy
 	local pids="$spids $cpids"
 	[ -n "$spids" ] && [ -n "$cpids" ] || { kill -INT "$pid"; wait "$pid"; die "no server and client seen in the sweep's namespaces"; }
