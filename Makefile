@@ -30,7 +30,10 @@ BUILD ?= build/release
 endif
 BIN ?= $(BUILD)/twtest
 
-SRCS = $(wildcard src/*.c)
+# src/ is grouped by part: lib/ is the floor every part uses; client/, server/, ports/ and
+# stat/ each use lib/ and themselves only; main.c picks the subcommand.
+PARTS = lib client server ports stat
+SRCS = $(wildcard src/*.c $(PARTS:%=src/%/*.c))
 OBJS = $(SRCS:src/%.c=$(BUILD)/%.o)
 LIB_OBJS = $(filter-out $(BUILD)/main.o,$(OBJS))
 UNIT_SRCS = $(wildcard tests/unit/*.c)
@@ -56,6 +59,7 @@ $(BUILD)/twtest: $(OBJS)
 	$(CC) $(FINAL_CFLAGS) -o $@ $^ $(FINAL_LDFLAGS)
 
 $(BUILD)/%.o: src/%.c | $(BUILD)
+	@mkdir -p $(@D)
 	$(CC) $(FINAL_CFLAGS) -c -o $@ $<
 
 $(UNIT_BIN): $(UNIT_SRCS) $(LIB_OBJS) | $(BUILD)

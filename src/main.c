@@ -2,12 +2,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client.h"
-#include "options.h"
-#include "ports_cmd.h"
-#include "server.h"
-#include "stat_cmd.h"
-#include "twtest.h"
+#include "client/client.h"
+#include "client/client_opts.h"
+#include "server/server_opts.h"
+#include "ports/ports_cmd.h"
+#include "server/server.h"
+#include "stat/stat_cmd.h"
+#include "lib/twtest.h"
 
 const char main_usage[] =
 	"usage: twtest client [options] DSTIP LOOPS CONNS [REUSEPORT [LINGER]]\n"

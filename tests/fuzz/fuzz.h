@@ -7,7 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "options.h"
+#include "client/client_opts.h"
+#include "server/server_opts.h"
 
 #define FUZZ_MAX_ARGS 64
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "addrlist.h"
+#include "lib/addrlist.h"
 #include "fuzz.h"
 
 static int same_addr(const struct endpoint *a, const struct endpoint *b)

@@ -7,8 +7,8 @@
 #include <netdb.h>
 
 #include "fuzz.h"
-#include "options.h"
-#include "portlist.h"
+#include "client/client_opts.h"
+#include "lib/portlist.h"
 
 /* DSTIP may be a host name: this target resolves literals only, so that no input waits on
  * a DNS server (this definition takes the place of libc's in the fuzz binary). */

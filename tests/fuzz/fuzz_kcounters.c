@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "kcounters.h"
+#include "lib/kcounters.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,4 +1,4 @@
-/* libFuzzer target: the number parsers of src/parse.c (parse_u64, parse_size,
+/* libFuzzer target: the number parsers of src/lib/parse.c (parse_u64, parse_size,
  * parse_bool01, parse_u16_range), checked against a plain reference reading of the rules.
  * Input: byte 0 picks the parser, byte 1 the bounds, the rest is the text.
  * Rules: a parser accepts exactly the text its rule allows (digits only, no sign, no
@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "parse.h"
+#include "lib/parse.h"
 
 /* Bounds the callers use, and the extremes. */
 static const uint64_t bounds[][2] = {

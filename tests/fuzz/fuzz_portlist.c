@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "fuzz.h"
-#include "portlist.h"
+#include "lib/portlist.h"
 
 static void check_list(const struct portlist *l, uint16_t min)
 {

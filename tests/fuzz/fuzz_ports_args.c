@@ -5,7 +5,7 @@
 #include <netinet/in.h>
 
 #include "fuzz.h"
-#include "ports_cmd.h"
+#include "ports/ports_cmd.h"
 
 static int ports_opts_valid(const struct ports_opts *o)
 {

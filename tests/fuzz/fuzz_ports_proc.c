@@ -8,9 +8,9 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "parse.h"
-#include "ports.h"
-#include "ports_cmd.h"
+#include "lib/parse.h"
+#include "ports/ports.h"
+#include "ports/ports_cmd.h"
 
 static void check_reserved(const char *text)
 {

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "options.h"
+#include "server/server_opts.h"
 
 static int server_opts_valid(const struct server_opts *o)
 {

@@ -1,5 +1,5 @@
 /* libFuzzer target: the sock_diag dump reply parser of sockdiag_count, fed netlink
- * messages. src/sockdiag.c reads the replies in the function that receives them, so this
+ * messages. src/lib/sockdiag.c reads the replies in the function that receives them, so this
  * target stands in for the kernel: its sendto() accepts the request and its recv() hands
  * out the input's chunks (these definitions take the place of libc's in the fuzz binary).
  * Input: byte 0 picks the filter (family, peer address), then chunks of a 2-byte
@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 
 #include "fuzz.h"
-#include "sockdiag.h"
+#include "lib/sockdiag.h"
 
 static const uint8_t *in_data;
 static size_t in_left;

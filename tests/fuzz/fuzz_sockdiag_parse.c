@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "sockdiag.h"
+#include "lib/sockdiag.h"
 
 static void count(const struct sockdiag_sock *s, void *arg)
 {

@@ -4,7 +4,7 @@
  * their documented ranges and rules, help, or one printable error line; a second parse
  * agrees. */
 #include "fuzz.h"
-#include "stat_cmd.h"
+#include "stat/stat_cmd.h"
 
 static int stat_opts_valid(const struct stat_opts *o)
 {

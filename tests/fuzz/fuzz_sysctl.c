@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "fuzz.h"
-#include "sysctl.h"
+#include "lib/sysctl.h"
 
 /* The number at the start of s (after white space) into *v; returns the text after it,
  * or NULL when there is none or it is outside long's range. */

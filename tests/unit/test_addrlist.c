@@ -1,8 +1,8 @@
-/* Unit tests of --bind address lists (src/addrlist.c): parsing and round-robin order. */
+/* Unit tests of --bind address lists (src/lib/addrlist.c): parsing and round-robin order. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
-#include "addrlist.h"
+#include "lib/addrlist.h"
 #include "unit.h"
 
 /* The i-th address of l as text, without the port. */

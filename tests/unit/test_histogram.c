@@ -1,7 +1,7 @@
 /* Unit tests of the log-linear histogram (histogram.c): bucket bounds, percentiles, merge. */
 #include <stdint.h>
 
-#include "histogram.h"
+#include "lib/histogram.h"
 #include "unit.h"
 
 /* Rule: buckets tile the whole range without gaps or overlaps, each value lands in the

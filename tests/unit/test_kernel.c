@@ -3,10 +3,10 @@
 #include <linux/inet_diag.h>
 #include <stdlib.h>
 
-#include "kcounters.h"
-#include "report.h"
-#include "tcpstates_report.h"
-#include "sockdiag.h"
+#include "lib/kcounters.h"
+#include "client/report.h"
+#include "lib/tcpstates_report.h"
+#include "lib/sockdiag.h"
 #include "unit.h"
 
 /* A cut-down /proc/net/netstat followed by /proc/net/snmp, in the kernel's layout. */

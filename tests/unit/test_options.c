@@ -1,5 +1,6 @@
-/* Unit tests of the client and server command lines (src/client_cli.c, src/server_cli.c). */
-#include "options.h"
+/* Unit tests of the client and server command lines (src/client/client_cli.c, src/server/server_cli.c). */
+#include "client/client_opts.h"
+#include "server/server_opts.h"
 #include "unit.h"
 
 #define MAXARGS 32

@@ -1,7 +1,7 @@
-/* Unit tests of strict number, range, flag and address parsing (src/parse.c). */
+/* Unit tests of strict number, range, flag and address parsing (src/lib/parse.c). */
 #include <netinet/in.h>
 
-#include "parse.h"
+#include "lib/parse.h"
 #include "unit.h"
 
 /* Rule: a number is digits only, within [min, max]; anything else is refused with a reason. */

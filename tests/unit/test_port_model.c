@@ -1,5 +1,5 @@
 /* Unit tests of the port model (docs/output.md, "The model"). */
-#include "port_model.h"
+#include "client/port_model.h"
 #include "unit.h"
 
 #define MAXARGS 24

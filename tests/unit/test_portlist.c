@@ -1,5 +1,5 @@
 /* Unit tests of port lists (client and server --port). */
-#include "portlist.h"
+#include "lib/portlist.h"
 #include "unit.h"
 
 /* Rule: a list of ports and ranges is walked round-robin in the order given. */

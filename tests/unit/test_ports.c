@@ -10,7 +10,7 @@
 #include <netinet/tcp.h>
 #include <stdlib.h>
 
-#include "ports_cmd.h"
+#include "ports/ports_cmd.h"
 #include "unit.h"
 
 /* A buffer of netlink messages built by the tests. */

@@ -2,8 +2,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "json.h"
-#include "report.h"
+#include "lib/json.h"
+#include "client/report.h"
 #include "unit.h"
 
 static struct client_opts sample_opts(enum output_format fmt)

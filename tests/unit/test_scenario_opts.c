@@ -1,6 +1,7 @@
 /* Unit tests of the close-scenario options (docs/closing.md): parsing, defaults that leave
  * the core untouched, the sequential path they select, and the conflicts they reject. */
-#include "options.h"
+#include "client/client_opts.h"
+#include "server/server_opts.h"
 #include "unit.h"
 
 #define MAXARGS 32

@@ -1,6 +1,7 @@
-/* Unit tests of the stat command line (src/stat_cli.c) and the client's --wait-clear
- * options (src/client_cli.c). */
-#include "stat_cmd.h"
+/* Unit tests of the stat command line (src/stat/stat_cli.c) and the client's --wait-clear
+ * options (src/client/client_cli.c). */
+#include "client/client_opts.h"
+#include "stat/stat_cmd.h"
 #include "unit.h"
 
 #define MAXARGS 16

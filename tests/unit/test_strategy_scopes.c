@@ -3,7 +3,7 @@
  * runs) or refused with a message naming it; none is accepted and ignored. */
 #include <stdlib.h>
 
-#include "options.h"
+#include "client/client_opts.h"
 #include "unit.h"
 
 #define MAXARGS 24

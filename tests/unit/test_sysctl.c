@@ -1,7 +1,7 @@
 /* Unit tests of the /proc/sys text parser (sysctl.c). */
 #include <limits.h>
 
-#include "sysctl.h"
+#include "lib/sysctl.h"
 #include "unit.h"
 
 /* Rule: one or two integers are read as /proc/sys writes them (tab-separated, newline

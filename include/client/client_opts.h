@@ -1,0 +1,122 @@
+/* The client subcommand's options: one struct, defaults in one place (client_defaults),
+ * parsing and validation that never exit (src/client/client_cli.c). */
+#ifndef TWTEST_CLIENT_OPTS_H
+#define TWTEST_CLIENT_OPTS_H
+
+#include <getopt.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/addrlist.h"
+#include "lib/cli.h"
+#include "lib/parse.h"
+#include "lib/portlist.h"
+#include "lib/twtest.h"
+
+#define TWTEST_MAX_RATE 1000000u      /* --rate: new connections a second */
+#define TWTEST_MAX_DURATION 3600u     /* --duration: seconds (connection times fit 32 bits) */
+
+/* Who sends the first FIN, seen from the client. */
+enum client_close {
+	CLIENT_CLOSE_CLIENT,   /* close() after the whole echo: client holds TIME_WAIT */
+	CLIENT_CLOSE_SERVER,   /* wait for the server's FIN, then close() */
+	CLIENT_CLOSE_SHUTDOWN, /* shutdown(SHUT_WR), read to EOF, close() */
+};
+
+/* The client's answer to the server's FIN (--on-eof). */
+enum client_on_eof {
+	CLIENT_EOF_CLOSE,    /* close() at once, even with data unread (then RST) */
+	CLIENT_EOF_SHUTDOWN, /* shutdown(SHUT_WR) at once, read the rest, close() */
+	CLIENT_EOF_IGNORE,   /* nothing at once: read the rest, then close() */
+};
+
+extern const char *const client_close_names[];
+extern const char *const client_on_eof_names[];
+
+struct client_opts {
+	const char *dst_name;    /* DSTIP as given */
+	struct endpoint dst;     /* the first destination, with the first port */
+	struct addrlist dsts;    /* every DSTIP address (a name resolves to one) */
+	struct portlist ports;   /* every --port; destinations are dsts x ports, round-robin */
+	const char *port_name;   /* --port as given, or NULL */
+	uint32_t loops;
+	uint32_t conns;
+	uint16_t port;
+	uint32_t payload;
+	uint32_t timeout_ms;
+	uint32_t interval_ms;
+	uint32_t threads;        /* worker threads, each with its own epoll set */
+	enum client_close close_mode;
+	enum output_format format;
+	int reuseport;
+	int linger;
+	int reuseaddr;
+	int bind_no_port;
+	int fail_on_error;
+	const char *bind_name;   /* --bind as given, or NULL */
+	struct endpoint bind;    /* valid when bind_name != NULL: the first address */
+	struct addrlist binds;   /* every --bind address, used round-robin per connection */
+	uint16_t port_lo, port_hi; /* --local-port-range; 0-0 when unset */
+	int wait_clear;          /* --wait-clear: wait for TIME_WAIT to drain before each loop */
+	uint32_t wait_clear_timeout_s; /* its bound (--wait-clear-timeout) */
+	/* Close scenarios (docs/closing.md): any of these runs the connections one after
+	 * another on a separate path (src/client_seq.c), leaving the concurrent loop as it is. */
+	int sequential;          /* --sequential, or implied by the options below */
+	uint16_t source_port;    /* --source-port: bound before connect; 0 unset */
+	int64_t close_after_ms;  /* --close-after: close this long after connect; -1 unset */
+	uint32_t read_delay_ms;  /* --read-delay: do not read before this */
+	int close_on_data;       /* --close-on-data: close as soon as data was read */
+	enum client_on_eof on_eof;
+	int report_conns;        /* --report-conns: one record per connection */
+	int no_observe;          /* --no-observe: no per-loop time_wait / kernel counter deltas */
+	uint32_t requests_per_conn; /* --requests-per-conn: echoes per connection (default 1) */
+	/* Rate mode (src/client_rate.c): --rate R new connections a second for --duration S. */
+	uint32_t rate;           /* 0: loop mode */
+	uint32_t duration_s;
+	uint32_t max_inflight;   /* 0: as many as descriptors allow */
+	uint32_t report_interval_ms;
+};
+
+/* The client engine's strategies (include/client_engine.h), as option scopes. */
+enum client_strategy_id { STRATEGY_CONCURRENT, STRATEGY_SEQUENTIAL, STRATEGY_RATE, STRATEGY_COUNT };
+#define STRATEGY_BIT(id) (1u << (id))
+#define STRATEGY_ALL ((1u << STRATEGY_COUNT) - 1)
+
+/* Where a client option works: a bit per strategy. An option outside its scope is refused
+ * with exit 2, never accepted and ignored; `why` says why, in the refusal. */
+struct client_option_scope {
+	const char *name;
+	unsigned strategies;
+	const char *why;
+};
+
+/* The scope of every client long option, in the option table's order, NULL-terminated. */
+extern const struct client_option_scope client_option_scopes[];
+
+/* The client's long options (getopt_long table, ends with a zero entry). */
+const struct option *client_long_options(void);
+
+/* The strategy the parsed options choose. */
+enum client_strategy_id client_strategy_of(const struct client_opts *o);
+
+/* What chose it, as refusals print it ("--rate"). */
+extern const char *const client_strategy_names[];
+
+/* Destinations of a client run: DSTIP addresses x --port ports. */
+static inline uint64_t client_destinations(const struct client_opts *o)
+{
+	return o->dsts.total * o->ports.total;
+}
+
+/* Fill o with the documented defaults. */
+void client_defaults(struct client_opts *o);
+
+/* Parse argv (argv[0] is the subcommand name) into o; on error write a one-line message
+ * (without the program name or a newline) into err. Resolves host names. */
+enum parse_result client_parse_args(int argc, char **argv, struct client_opts *o, char *err,
+				    size_t errlen);
+
+/* The client's usage text. */
+extern const char client_usage[];
+
+#endif

@@ -1,0 +1,96 @@
+/* What one client loop measured: finished and failed connections, failures keyed by
+ * the stage where they happened and a detail (the errno, or what a timeout waited for). */
+#ifndef TWTEST_LOOPSTATS_H
+#define TWTEST_LOOPSTATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/histogram.h"
+#include "lib/kcounters.h"
+
+enum fail_stage {
+	STAGE_SOCKET,      /* socket() */
+	STAGE_SOCKOPT,     /* setsockopt() of a requested option */
+	STAGE_BIND,        /* bind() to --bind */
+	STAGE_CONNECT,     /* connect() itself or its asynchronous result (SO_ERROR) */
+	STAGE_WRITE,       /* sending the payload */
+	STAGE_READ,        /* reading the echo or the peer's FIN */
+	STAGE_ECHO,        /* the echo was short, wrong or too long */
+	STAGE_TIMEOUT,     /* --timeout passed */
+	STAGE_INTERRUPTED, /* the run was interrupted with the connection open */
+	STAGE_SHED,        /* rate mode: due while --max-inflight were in flight, not started */
+	STAGE_COUNT
+};
+
+/* Details of STAGE_ECHO. */
+enum echo_detail { ECHO_SHORT, ECHO_MISMATCH, ECHO_EXTRA };
+
+/* Details of STAGE_TIMEOUT: what the connection was waiting for. */
+enum timeout_detail { WAIT_CONNECT, WAIT_ECHO, WAIT_EOF };
+
+#define FAIL_DETAILS 160 /* errno values are below this */
+
+struct fail_table {
+	uint32_t count[STAGE_COUNT][FAIL_DETAILS];
+};
+
+struct loop_result {
+	uint32_t loop;
+	uint64_t conns;     /* connections attempted (CONNS, or the loops' sum in a total) */
+	uint64_t finished;  /* finished + failed == conns */
+	uint64_t failed;
+	uint64_t elapsed_ns;
+	struct fail_table fails;
+	/* Finished connections only, in microseconds: from the start of the attempt (before
+	 * socket()) until connect() completed, and until the connection was done. */
+	struct histogram connect_us, conn_us;
+	/* The kernel's view, filled in after the loop; a zeroed result measured nothing. */
+	uint32_t measured;        /* MEASURED_* bits */
+	uint64_t time_wait;       /* TIME_WAIT toward the destination once the closes settled */
+	struct kcounters kernel;  /* counter deltas over the loop (kernel.present: which) */
+	uint64_t wait_clear_ns;   /* --wait-clear: time waited before the loop */
+	uint64_t wait_clear_left; /* --wait-clear: TIME_WAIT left when the loop began */
+	/* Rate mode (one result per report interval): connections due in the interval, of
+	 * them started (the others shed), in flight at its end, and how late they started. */
+	uint64_t due, started, inflight;
+	struct histogram lag_us;
+	uint64_t t_ns;             /* the interval's end, since the run began */
+	uint32_t first_failed;     /* 1 + the first interval with a failure; 0: none */
+	uint64_t first_fail_ns;    /* 1 + ns from the run's start to the first failure; 0: none */
+	uint64_t tail_finished;    /* finished in the run's last third, and that third's length */
+	uint64_t tail_ns;
+};
+
+#define MEASURED_TIME_WAIT 1u  /* time_wait is valid */
+#define MEASURED_WAIT_CLEAR 2u /* wait_clear_ns and wait_clear_left are valid */
+
+/* Count one failure. */
+static inline void fail_count(struct fail_table *t, enum fail_stage stage, int detail)
+{
+	if (detail < 0 || detail >= FAIL_DETAILS)
+		detail = 0;
+	t->count[stage][detail]++;
+}
+
+/* Name of a stage, as printed ("connect"). */
+const char *fail_stage_name(enum fail_stage stage);
+
+/* Name of a detail within a stage ("EADDRNOTAVAIL", "short", "connect"); "" for none. */
+const char *fail_detail_name(enum fail_stage stage, int detail);
+
+/* Add every count of src into dst. */
+void fail_table_add(struct fail_table *dst, const struct fail_table *src);
+
+/* Visit every non-zero failure count in a stable order (stage, then detail). */
+typedef void (*fail_visit_fn)(void *ctx, const char *key, uint32_t count);
+void fail_table_visit(const struct fail_table *t, fail_visit_fn fn, void *ctx);
+
+/* Add a loop's numbers into a running total (the loop number excepted); the kernel
+ * counter deltas and waits add up, time_wait and wait_clear_left keep the latest. */
+void loop_result_add(struct loop_result *total, const struct loop_result *r);
+
+/* Successful connections per second of a result (0 when no time elapsed). */
+double loop_result_rate(const struct loop_result *r);
+
+#endif

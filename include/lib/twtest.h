@@ -1,0 +1,25 @@
+/* Program-wide constants: version, exit statuses, and the defaults client and server share. */
+#ifndef TWTEST_H
+#define TWTEST_H
+
+#define TWTEST_VERSION "0.1.0"
+
+#define TWTEST_DEFAULT_PORT 4000
+#define TWTEST_DEFAULT_PAYLOAD 100
+#define TWTEST_MAX_PAYLOAD (64u << 20)
+#define TWTEST_MAX_THREADS 64
+#define TWTEST_MAX_CONNS 10000000u
+
+enum exit_status {
+	EXIT_RAN = 0,         /* the run completed; failed connections are measurements */
+	EXIT_SETUP = 1,       /* fatal setup error (bind, descriptor limit, ...) */
+	EXIT_USAGE = 2,       /* bad command line */
+	EXIT_FAILURES = 3,    /* --fail-on-error and some connection failed */
+	EXIT_WAIT_TIMEOUT = 4, /* --wait-clear: TIME_WAIT still there when --timeout passed */
+	EXIT_INTERRUPTED = 130, /* SIGINT (SIGTERM: 143) */
+};
+
+/* The program's usage text (src/main.c). */
+extern const char main_usage[];
+
+#endif

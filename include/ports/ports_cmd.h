@@ -1,0 +1,67 @@
+/* The ports subcommand: who holds this host's ephemeral ports, how many are left per
+ * (source, destination, destination port), and whether tcp_tw_reuse can help. Options,
+ * the host-wide figures it reads, the run loop and the three output formats. */
+#ifndef TWTEST_PORTS_CMD_H
+#define TWTEST_PORTS_CMD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lib/cli.h"
+#include "ports/ports.h"
+
+enum ports_format { PORTS_TEXT, PORTS_JSON, PORTS_PROM };
+
+struct ports_opts {
+	uint32_t top;            /* groups shown; 0: all */
+	const char *dst_name;    /* --dst as given, or NULL */
+	int dst_family;          /* AF_INET/AF_INET6 with --dst */
+	uint8_t dst[16];
+	uint16_t dport;          /* 0: every destination port */
+	uint32_t interval_ms;    /* the rate's window */
+	uint32_t watch_ms;       /* 0: one sample */
+	enum ports_format format;
+	int fail_above;          /* -1: none; else exit 3 when a group is above this used_pct */
+};
+
+/* Fill o with the documented defaults. */
+void ports_defaults(struct ports_opts *o);
+
+/* Parse argv (argv[0] is "ports") into o; on error write a one-line message into err. */
+enum parse_result ports_parse_args(int argc, char **argv, struct ports_opts *o, char *err,
+				   size_t errlen);
+
+/* Usage text of the subcommand. */
+extern const char ports_usage[];
+
+/* Host-wide figures beside the groups; what could not be read is named in `unreadable`. */
+struct ports_host {
+	long max_tw_buckets;     /* -1: unreadable */
+	int have_overflow;
+	uint64_t tw_overflow;    /* TcpExt TCPTimeWaitOverflow */
+	int have_slab;
+	uint64_t tw_objects, tw_bytes; /* tw_sock_TCP + tw_sock_TCPv6 in /proc/slabinfo */
+	uint64_t time_ms;        /* wall clock of the sample, ms since the epoch */
+	char unreadable[256];    /* "; "-separated, "" when everything was read */
+};
+
+/* Parse /proc/slabinfo text: active objects and their bytes in the TIME_WAIT caches
+ * (tw_sock_TCP, tw_sock_TCPv6). Returns 0, or -1 when neither line is there. */
+int ports_parse_slabinfo(const char *text, uint64_t *objects, uint64_t *bytes);
+
+/* Read the sysctls and reserved ports into cfg (options already set); 0, or -1 when the
+ * port range cannot be read (a message in err). */
+int ports_read_config(struct ports_config *cfg, char *err, size_t errlen);
+
+/* Read the host-wide figures. */
+void ports_read_host(struct ports_host *h);
+
+/* Print one sample in o's format. */
+void ports_report(FILE *out, const struct ports_opts *o, const struct ports_model *m,
+		  const struct ports_host *h);
+
+/* Sample, print to out, and return the process exit status. */
+int ports_run(const struct ports_opts *o, FILE *out);
+
+#endif

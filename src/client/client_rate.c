@@ -1,0 +1,261 @@
+/* The rate strategy of the client engine: --rate R new connections a second for
+ * --duration S, open loop (connection i is due at start + i/R whatever happened to the
+ * ones before), each doing the usual payload, echo check and close. The team's workers
+ * take every T-th connection of the schedule; each has --max-inflight/T slots, and a due
+ * connection that finds none free is not started but counted as failed (shed/inflight),
+ * never delayed. The engine calls run_loop once per --report-interval. Latency counts from
+ * the due time, so a client that falls behind shows it (wrk2's coordinated omission). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "client/client_workers.h"
+#include "lib/clock.h"
+#include "lib/fdlimit.h"
+#include "lib/signals.h"
+
+#define START_BATCH 64 /* serve events after this many starts while catching up */
+
+/* The run-wide schedule, the same for every worker. */
+static uint64_t due_ns_of(const struct client_opts *o, uint64_t index)
+{
+	return index * 1000000000ull / o->rate;
+}
+
+static uint64_t schedule_total(const struct client_opts *o)
+{
+	return (uint64_t)o->rate * o->duration_s;
+}
+
+/* Slot bookkeeping: a slot is on the free list or on the in-flight list (start order). */
+static void slot_release(struct client_worker *w, struct conn *c)
+{
+	struct rate_sched *r = &w->rate;
+	uint32_t i = (uint32_t)(c - w->conns);
+	if (c->prev != CONN_NONE)
+		w->conns[c->prev].next = c->next;
+	else
+		r->oldest = c->next;
+	if (c->next != CONN_NONE)
+		w->conns[c->next].prev = c->prev;
+	else
+		r->newest = c->prev;
+	c->prev = CONN_NONE;
+	c->next = r->free_head;
+	r->free_head = i;
+}
+
+/* Take a free slot onto the in-flight list; NULL when every slot is in flight. */
+static struct conn *slot_take(struct client_worker *w)
+{
+	struct rate_sched *r = &w->rate;
+	if (r->free_head == CONN_NONE)
+		return NULL;
+	uint32_t i = r->free_head;
+	struct conn *c = &w->conns[i];
+	r->free_head = c->next;
+	c->prev = r->newest;
+	c->next = CONN_NONE;
+	if (r->newest != CONN_NONE)
+		w->conns[r->newest].next = i;
+	else
+		r->oldest = i;
+	r->newest = i;
+	return c;
+}
+
+/* Start (or shed) this worker's next due connection. */
+static void rate_start_next(struct client_worker *w, uint64_t now_ns)
+{
+	struct rate_sched *r = &w->rate;
+	uint64_t index = r->next;
+	uint64_t due = due_ns_of(w->o, index);
+	r->next += r->stride;
+	w->res.due++;
+	struct conn *c = slot_take(w);
+	if (c == NULL) {
+		worker_count_fail(w, STAGE_SHED, 0);
+		return;
+	}
+	w->res.started++;
+	uint64_t late = now_ns > w->base_ns + due ? now_ns - w->base_ns - due : 0;
+	hist_record(&w->res.lag_us, (uint32_t)(late / 1000 > UINT32_MAX ? UINT32_MAX : late / 1000));
+	conn_start(w, c, index, (uint32_t)(due / 1000));
+}
+
+/* Fail in-flight connections past --timeout; returns ns until the next deadline, or
+ * UINT64_MAX when nothing is in flight. */
+static uint64_t rate_expire(struct client_worker *w)
+{
+	static const int wait_of_state[] = {WAIT_CONNECT, WAIT_ECHO, WAIT_EOF};
+	uint32_t now = worker_now_us(w);
+	while (w->rate.oldest != CONN_NONE) {
+		struct conn *c = &w->conns[w->rate.oldest];
+		uint32_t left = conn_time_left(w, c, now);
+		if (left > 0)
+			return (uint64_t)left * 1000;
+		conn_fail(w, c, STAGE_TIMEOUT, wait_of_state[c->state]);
+	}
+	return UINT64_MAX;
+}
+
+/* Count what a stop signal left in flight as interrupted. */
+static void rate_abandon(struct client_worker *w)
+{
+	while (w->rate.oldest != CONN_NONE)
+		conn_fail(w, &w->conns[w->rate.oldest], STAGE_INTERRUPTED, 0);
+}
+
+/* One report interval of one worker: start what falls due, serve events, expire, until
+ * the interval ends (everything due before its end started or shed) or the run is done. */
+static void rate_work(struct client_worker *w, uint32_t interval)
+{
+	const struct client_opts *o = w->o;
+	struct rate_sched *r = &w->rate;
+	memset(&w->res, 0, sizeof(w->res));
+	uint64_t end = w->base_ns + (uint64_t)(interval + 1) * o->report_interval_ms * 1000000;
+	uint64_t total = schedule_total(o);
+	for (;;) {
+		uint64_t now = clock_now_ns();
+		/* Everything due before the interval's end starts in it, however late. */
+		uint64_t start_until = now < end ? now : end - 1;
+		for (int n = 0; r->next < total && w->base_ns + due_ns_of(o, r->next) <= start_until; n++) {
+			if (signals_stop_requested())
+				break;
+			rate_start_next(w, now);
+			if (n % START_BATCH == START_BATCH - 1)
+				worker_poll(w, 0);
+		}
+		uint64_t next_deadline = rate_expire(w);
+		if (signals_stop_requested() || now >= end || (r->next >= total && w->open == 0))
+			break;
+		uint64_t until = end;
+		if (r->next < total && w->base_ns + due_ns_of(o, r->next) < until)
+			until = w->base_ns + due_ns_of(o, r->next);
+		if (next_deadline != UINT64_MAX && now + next_deadline < until)
+			until = now + next_deadline;
+		worker_poll_ns(w, (int64_t)(until > now ? until - now : 0));
+	}
+	if (signals_stop_requested())
+		rate_abandon(w);
+}
+
+/* The strategy's state: the team and the run's start. */
+struct rate_run {
+	struct client_team *team;
+	uint64_t start_ns;
+};
+
+/* Descriptors beyond the slots' (which rate_slots fits to the limit when not given). */
+static uint64_t rate_fds_needed(const struct client_opts *o)
+{
+	return (uint64_t)o->max_inflight + 2 * (uint64_t)o->threads;
+}
+
+/* Slots: --max-inflight; else what the descriptor limit allows beside the engine's needs,
+ * but no more than can be in flight at once (R connections a second, each ending by
+ * --timeout), so that memory follows the run and not the limit. Never fewer than threads. */
+static uint32_t rate_slots(const struct client_opts *o)
+{
+	if (o->max_inflight)
+		return o->max_inflight;
+	uint64_t reserve = 64 + 2 * (uint64_t)o->threads;
+	uint64_t limit = fdlimit_raise(TWTEST_MAX_CONNS);
+	uint64_t slots = limit > reserve ? limit - reserve : 1;
+	uint64_t most = (uint64_t)o->rate * o->timeout_ms / 1000 + o->rate / 10 + 64;
+	if (slots > most)
+		slots = most;
+	return slots < o->threads ? o->threads : (uint32_t)slots;
+}
+
+static int rate_open(struct client_engine *e)
+{
+	struct rate_run *run = calloc(1, sizeof(*run));
+	if (run == NULL)
+		return errno;
+	e->state = run;
+	uint32_t slots = rate_slots(e->o);
+	run->team = team_new(e->o, slots, e->payload, rate_work);
+	if (run->team == NULL)
+		return errno;
+	for (uint32_t t = 0; t < team_size(run->team); t++) {
+		struct client_worker *w = team_worker(run->team, t);
+		w->release = slot_release;
+		w->rate = (struct rate_sched){.next = t, .stride = team_size(run->team),
+					      .free_head = w->n ? 0 : CONN_NONE, .oldest = CONN_NONE,
+					      .newest = CONN_NONE};
+		for (uint32_t i = 0; i < w->n; i++) {
+			w->conns[i] = (struct conn){.fd = -1, .state = CONN_DONE, .prev = CONN_NONE,
+						    .next = i + 1 < w->n ? i + 1 : CONN_NONE};
+		}
+	}
+	return 0;
+}
+
+static int rate_start(struct client_engine *e)
+{
+	struct rate_run *run = e->state;
+	return team_start(run->team);
+}
+
+/* Merge the workers' interval; returns 1 once the schedule is over and nothing is left. */
+static int rate_run_interval(struct client_engine *e, uint32_t interval, struct loop_result *res)
+{
+	struct rate_run *run = e->state;
+	const struct client_opts *o = e->o;
+	if (interval == 0) {
+		run->start_ns = clock_now_ns();
+		for (uint32_t t = 0; t < team_size(run->team); t++)
+			team_worker(run->team, t)->base_ns = run->start_ns;
+	}
+	team_run(run->team, interval);
+	int done = 1;
+	uint64_t inflight = 0;
+	for (uint32_t t = 0; t < team_size(run->team); t++) {
+		struct client_worker *w = team_worker(run->team, t);
+		loop_result_add(res, &w->res);
+		inflight += w->open;
+		done &= w->rate.next >= schedule_total(o) && w->open == 0;
+	}
+	uint64_t now = clock_now_ns() - run->start_ns;
+	uint64_t begin = (uint64_t)interval * o->report_interval_ms * 1000000;
+	res->inflight = inflight;
+	res->t_ns = now;
+	res->elapsed_ns = now - begin;
+	res->conns = res->due;
+	if (res->failed)
+		res->first_failed = interval + 1;
+	/* The run's last third, [2D/3, D]: where a steady state shows. */
+	uint64_t d = (uint64_t)o->duration_s * 1000000000;
+	if (begin >= 2 * d / 3 && begin < d) {
+		res->tail_finished = res->finished;
+		res->tail_ns = (now < d ? now : d) - begin;
+	}
+	return done || signals_stop_requested();
+}
+
+static void rate_stop(struct client_engine *e)
+{
+	struct rate_run *run = e->state;
+	team_stop(run->team);
+}
+
+static void rate_close(struct client_engine *e)
+{
+	struct rate_run *run = e->state;
+	if (run == NULL)
+		return;
+	team_free(run->team);
+	free(run);
+}
+
+const struct client_strategy client_rate_strategy = {
+	.name = "rate",
+	.fds_needed = rate_fds_needed,
+	.open = rate_open,
+	.start = rate_start,
+	.run_loop = rate_run_interval,
+	.stop = rate_stop,
+	.close = rate_close,
+};

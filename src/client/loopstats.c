@@ -1,0 +1,96 @@
+/* Failure classification and per-loop totals. */
+#include "client/loopstats.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const stage_names[STAGE_COUNT] = {
+	"socket", "sockopt", "bind", "connect", "write", "read", "echo", "timeout", "interrupted",
+	"shed",
+};
+static const char *const echo_names[] = {"short", "mismatch", "extra"};
+static const char *const timeout_names[] = {"connect", "echo", "eof"};
+
+const char *fail_stage_name(enum fail_stage stage)
+{
+	return stage < STAGE_COUNT ? stage_names[stage] : "?";
+}
+
+const char *fail_detail_name(enum fail_stage stage, int detail)
+{
+	switch (stage) {
+	case STAGE_ECHO:
+		return detail >= 0 && detail <= ECHO_EXTRA ? echo_names[detail] : "?";
+	case STAGE_TIMEOUT:
+		return detail >= 0 && detail <= WAIT_EOF ? timeout_names[detail] : "?";
+	case STAGE_INTERRUPTED:
+		return "";
+	case STAGE_SHED:
+		return "inflight";
+	default: {
+		const char *name = detail ? strerrorname_np(detail) : NULL;
+		return name ? name : "unknown";
+	}
+	}
+}
+
+void fail_table_add(struct fail_table *dst, const struct fail_table *src)
+{
+	for (int s = 0; s < STAGE_COUNT; s++)
+		for (int d = 0; d < FAIL_DETAILS; d++)
+			dst->count[s][d] += src->count[s][d];
+}
+
+void fail_table_visit(const struct fail_table *t, fail_visit_fn fn, void *ctx)
+{
+	char key[64];
+	for (int s = 0; s < STAGE_COUNT; s++) {
+		for (int d = 0; d < FAIL_DETAILS; d++) {
+			if (t->count[s][d] == 0)
+				continue;
+			const char *detail = fail_detail_name((enum fail_stage)s, d);
+			if (*detail)
+				snprintf(key, sizeof(key), "%s/%s", stage_names[s], detail);
+			else
+				snprintf(key, sizeof(key), "%s", stage_names[s]);
+			fn(ctx, key, t->count[s][d]);
+		}
+	}
+}
+
+void loop_result_add(struct loop_result *total, const struct loop_result *r)
+{
+	total->conns += r->conns;
+	total->finished += r->finished;
+	total->failed += r->failed;
+	total->elapsed_ns += r->elapsed_ns;
+	fail_table_add(&total->fails, &r->fails);
+	hist_merge(&total->connect_us, &r->connect_us);
+	hist_merge(&total->conn_us, &r->conn_us);
+	kcounters_add(&total->kernel, &r->kernel);
+	total->due += r->due;
+	total->started += r->started;
+	total->inflight = r->inflight;
+	hist_merge(&total->lag_us, &r->lag_us);
+	total->t_ns = r->t_ns > total->t_ns ? r->t_ns : total->t_ns;
+	if (r->first_failed && (total->first_failed == 0 || r->first_failed < total->first_failed))
+		total->first_failed = r->first_failed;
+	if (r->first_fail_ns && (total->first_fail_ns == 0 || r->first_fail_ns < total->first_fail_ns))
+		total->first_fail_ns = r->first_fail_ns;
+	total->tail_finished += r->tail_finished;
+	total->tail_ns += r->tail_ns;
+	total->measured |= r->measured;
+	if (r->measured & MEASURED_TIME_WAIT)
+		total->time_wait = r->time_wait;
+	if (r->measured & MEASURED_WAIT_CLEAR) {
+		total->wait_clear_ns += r->wait_clear_ns;
+		total->wait_clear_left = r->wait_clear_left;
+	}
+}
+
+double loop_result_rate(const struct loop_result *r)
+{
+	if (r->elapsed_ns == 0)
+		return 0;
+	return (double)r->finished * 1e9 / (double)r->elapsed_ns;
+}

@@ -1,0 +1,186 @@
+/* Strict parsing of command-line values (no atoi: every byte of the input is checked). */
+#include "lib/parse.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out, const char **why)
+{
+	if (s == NULL || *s == '\0') {
+		*why = "empty value";
+		return -1;
+	}
+	/* strtoull accepts spaces and a minus sign; we accept digits only. */
+	for (const char *p = s; *p; p++) {
+		if (!isdigit((unsigned char)*p)) {
+			*why = (*s == '-') ? "must not be negative" : "not a number";
+			return -1;
+		}
+	}
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno == ERANGE || v > max) {
+		*why = "too large";
+		return -1;
+	}
+	if (v < min) {
+		*why = (v == 0) ? "must not be zero" : "too small";
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out, const char **why)
+{
+	if (s == NULL || *s == '\0') {
+		*why = "empty value";
+		return -1;
+	}
+	size_t n = strlen(s);
+	unsigned shift = 0;
+	switch (tolower((unsigned char)s[n - 1])) {
+	case 'k': shift = 10; break;
+	case 'm': shift = 20; break;
+	case 'g': shift = 30; break;
+	default: break;
+	}
+	char digits[32];
+	size_t dn = shift ? n - 1 : n;
+	if (dn == 0 || dn >= sizeof(digits)) {
+		*why = dn == 0 ? "not a number" : "too large";
+		return -1;
+	}
+	memcpy(digits, s, dn);
+	digits[dn] = '\0';
+	uint64_t v;
+	if (parse_u64(digits, 0, UINT64_MAX >> 30, &v, why) < 0)
+		return -1;
+	v <<= shift;
+	if (v > max) {
+		*why = "too large";
+		return -1;
+	}
+	if (v < min) {
+		*why = (v == 0) ? "must not be zero" : "too small";
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int parse_bool01(const char *s, int *out, const char **why)
+{
+	if (s != NULL && (strcmp(s, "0") == 0 || strcmp(s, "1") == 0)) {
+		*out = s[0] == '1';
+		return 0;
+	}
+	*why = "must be 0 or 1";
+	return -1;
+}
+
+int parse_u16_range(const char *s, uint16_t min, uint16_t max, uint16_t *lo, uint16_t *hi,
+		    const char **why)
+{
+	const char *dash = s ? strchr(s, '-') : NULL;
+	if (dash == NULL || dash == s) {
+		*why = "expected LO-HI";
+		return -1;
+	}
+	char first[16];
+	size_t n = (size_t)(dash - s);
+	if (n >= sizeof(first)) {
+		*why = "too large";
+		return -1;
+	}
+	memcpy(first, s, n);
+	first[n] = '\0';
+	uint64_t a, b;
+	if (parse_u64(first, min, max, &a, why) < 0 || parse_u64(dash + 1, min, max, &b, why) < 0)
+		return -1;
+	if (a > b) {
+		*why = "LO is greater than HI";
+		return -1;
+	}
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	return 0;
+}
+
+void endpoint_set_port(struct endpoint *ep, uint16_t port)
+{
+	if (ep->addr.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&ep->addr)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)&ep->addr)->sin_port = htons(port);
+}
+
+uint16_t endpoint_port(const struct endpoint *ep)
+{
+	if (ep->addr.ss_family == AF_INET6)
+		return ntohs(((const struct sockaddr_in6 *)&ep->addr)->sin6_port);
+	return ntohs(((const struct sockaddr_in *)&ep->addr)->sin_port);
+}
+
+static int resolve(const char *s, uint16_t port, int flags, struct endpoint *out, const char **why)
+{
+	if (s == NULL || *s == '\0') {
+		*why = "empty address";
+		return -1;
+	}
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = flags};
+	struct addrinfo *res = NULL;
+	int rc = getaddrinfo(s, NULL, &hints, &res);
+	if (rc != 0 || res == NULL) {
+		*why = (flags & AI_NUMERICHOST) ? "not an IPv4 or IPv6 address" : gai_strerror(rc);
+		return -1;
+	}
+	memcpy(&out->addr, res->ai_addr, res->ai_addrlen);
+	out->len = res->ai_addrlen;
+	freeaddrinfo(res);
+	endpoint_set_port(out, port);
+	return 0;
+}
+
+int parse_host(const char *s, uint16_t port, struct endpoint *out, const char **why)
+{
+	return resolve(s, port, 0, out, why);
+}
+
+int parse_ip_literal(const char *s, uint16_t port, struct endpoint *out, const char **why)
+{
+	return resolve(s, port, AI_NUMERICHOST, out, why);
+}
+
+const char *endpoint_str(const struct endpoint *ep, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	uint16_t port = 0;
+	if (ep->addr.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ep->addr;
+		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+		port = ntohs(a->sin6_port);
+		snprintf(buf, len, "[%s]:%u", host, port);
+	} else {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)&ep->addr;
+		inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+		port = ntohs(a->sin_port);
+		snprintf(buf, len, "%s:%u", host, port);
+	}
+	return buf;
+}
+
+int parse_choice(const char *s, const char *const *names)
+{
+	for (int i = 0; s != NULL && names[i] != NULL; i++)
+		if (strcmp(s, names[i]) == 0)
+			return i;
+	return -1;
+}

@@ -1,0 +1,144 @@
+/* The socket layer: client sockets, non-blocking I/O, options, ports, the payload. */
+#include "lib/sockutil.h"
+
+#include <errno.h>
+#include <linux/sockios.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+enum io_result sock_send(int fd, const void *buf, size_t len, size_t *off, int *err)
+{
+	while (*off < len) {
+		ssize_t k = send(fd, (const unsigned char *)buf + *off, len - *off, MSG_NOSIGNAL);
+		if (k >= 0) {
+			*off += (size_t)k;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN)
+			return IO_AGAIN;
+		*err = errno;
+		return IO_FAILED;
+	}
+	return IO_DONE;
+}
+
+enum io_result sock_recv(int fd, void *buf, size_t cap, size_t *n, int *err)
+{
+	for (;;) {
+		ssize_t k = recv(fd, buf, cap, 0);
+		if (k >= 0) {
+			*n = (size_t)k;
+			return IO_DONE;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN)
+			return IO_AGAIN;
+		*err = errno;
+		return IO_FAILED;
+	}
+}
+
+/* The requested options, in a fixed order; returns 0 or errno. */
+static int client_options(int fd, const struct sock_client_spec *s)
+{
+	int err = 0;
+	if (s->reuseport)
+		err = sock_set_int(fd, SOL_SOCKET, SO_REUSEPORT, 1);
+	if (!err && s->reuseaddr)
+		err = sock_set_int(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+	if (!err && s->linger_rst)
+		err = sock_set_linger_rst(fd);
+	if (!err && s->bind_no_port)
+		err = sock_set_int(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1);
+	if (!err && s->port_hi)
+		err = sock_set_int(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE,
+				   (int)((uint32_t)s->port_hi << 16 | s->port_lo));
+	return err;
+}
+
+int sock_open_client(const struct sock_client_spec *spec, int *fd, enum sock_step *step)
+{
+	int err = 0;
+	*step = SOCK_STEP_SOCKET;
+	*fd = socket(spec->dst->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (*fd < 0)
+		return errno;
+	*step = SOCK_STEP_OPTION;
+	err = client_options(*fd, spec);
+	if (!err && spec->src) {
+		*step = SOCK_STEP_BIND;
+		if (bind(*fd, (const struct sockaddr *)&spec->src->addr, spec->src->len) < 0)
+			err = errno;
+	}
+	if (!err) {
+		*step = SOCK_STEP_CONNECT;
+		if (connect(*fd, (const struct sockaddr *)&spec->dst->addr, spec->dst->len) < 0 &&
+		    errno != EINPROGRESS)
+			err = errno;
+	}
+	if (err) {
+		close(*fd);
+		*fd = -1;
+	}
+	return err;
+}
+
+int sock_set_int(int fd, int level, int name, int value)
+{
+	return setsockopt(fd, level, name, &value, sizeof(value)) < 0 ? errno : 0;
+}
+
+int sock_set_linger_rst(int fd)
+{
+	struct linger lg = {.l_onoff = 1, .l_linger = 0};
+	return setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)) < 0 ? errno : 0;
+}
+
+int sock_error(int fd)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		return errno;
+	return err;
+}
+
+int sock_tcp_state(int fd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0)
+		return -1;
+	return ti.tcpi_state;
+}
+
+uint32_t sock_unread(int fd)
+{
+	int n = 0;
+	if (ioctl(fd, SIOCINQ, &n) < 0 || n < 0)
+		return 0;
+	return (uint32_t)n;
+}
+
+uint16_t sock_local_port(int fd)
+{
+	struct endpoint ep = {.len = sizeof(ep.addr)};
+	if (getsockname(fd, (struct sockaddr *)&ep.addr, &ep.len) < 0)
+		return 0;
+	return endpoint_port(&ep);
+}
+
+unsigned char *payload_new(uint32_t len)
+{
+	unsigned char *p = malloc(len ? len : 1);
+	for (uint32_t i = 0; p && i < len; i++)
+		p[i] = (unsigned char)(i % 251);
+	return p;
+}

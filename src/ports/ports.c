@@ -1,0 +1,363 @@
+/* The ports subcommand's model: groups sockets by (source, destination, destination port)
+ * in a hash table whose size follows the number of groups, not sockets, and computes each
+ * group's figures (see include/ports/ports.h). */
+#include "ports/ports.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/parse.h"
+
+const uint32_t ports_within_s[PORTS_WITHIN_N] = {1, 10, 30, 60};
+const uint8_t ports_states[PORTS_NSTATES] = {
+	TCPS_TIME_WAIT, TCPS_ESTABLISHED, TCPS_SYN_SENT, TCPS_FIN_WAIT1,
+	TCPS_FIN_WAIT2, TCPS_CLOSE_WAIT, TCPS_LAST_ACK, TCPS_CLOSING,
+};
+
+#define MAP_WORDS (65536 / 64)
+
+static int bit_test(const uint64_t *map, uint16_t port)
+{
+	return (map[port / 64] >> (port % 64)) & 1;
+}
+
+/* Set a bit; returns 1 if it was clear. */
+static int bit_set(uint64_t *map, uint16_t port)
+{
+	uint64_t b = 1ull << (port % 64);
+	int was_clear = !(map[port / 64] & b);
+	map[port / 64] |= b;
+	return was_clear;
+}
+
+int ports_parse_reserved(const char *text, uint64_t map[MAP_WORDS])
+{
+	memset(map, 0, MAP_WORDS * sizeof(uint64_t));
+	char item[32];
+	const char *p = text;
+	while (*p && *p != '\n') {
+		size_t n = strcspn(p, ",\n");
+		if (n == 0 || n >= sizeof(item))
+			return -1;
+		memcpy(item, p, n);
+		item[n] = '\0';
+		uint16_t lo, hi;
+		const char *why;
+		uint64_t one;
+		if (strchr(item, '-')) {
+			if (parse_u16_range(item, 0, 65535, &lo, &hi, &why) < 0)
+				return -1;
+		} else if (parse_u64(item, 0, 65535, &one, &why) == 0) {
+			lo = hi = (uint16_t)one;
+		} else {
+			return -1;
+		}
+		for (uint32_t port = lo; port <= hi; port++)
+			bit_set(map, (uint16_t)port);
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+int ports_init(struct ports_model *m, const struct ports_config *cfg)
+{
+	memset(m, 0, sizeof(*m));
+	m->cfg = cfg;
+	if (cfg->port_lo >= 1 && cfg->port_hi >= cfg->port_lo && cfg->port_hi <= 65535)
+		for (long p = cfg->port_lo; p <= cfg->port_hi; p++) {
+			if (bit_test(cfg->reserved, (uint16_t)p))
+				m->reserved_in_range++;
+			else
+				m->range++;
+		}
+	m->bound_map = calloc(MAP_WORDS, sizeof(uint64_t));
+	m->nslots = 64;
+	m->slots = calloc(m->nslots, sizeof(*m->slots));
+	if (m->bound_map == NULL || m->slots == NULL) {
+		ports_free(m);
+		return ENOMEM;
+	}
+	return 0;
+}
+
+/* Can connect() draw this local port? */
+static int drawable(const struct ports_config *c, uint16_t port)
+{
+	return port >= c->port_lo && port <= c->port_hi && !bit_test(c->reserved, port);
+}
+
+static uint32_t hash_key(uint8_t family, const uint8_t *src, const uint8_t *dst, uint16_t dport)
+{
+	uint32_t h = 2166136261u ^ family ^ ((uint32_t)dport << 8);
+	for (int i = 0; i < 16; i++)
+		h = (h ^ src[i]) * 16777619u;
+	for (int i = 0; i < 16; i++)
+		h = (h ^ dst[i]) * 16777619u;
+	return h ^ (h >> 15);
+}
+
+static int same_group(const struct ports_group *g, const struct sockdiag_sock *s)
+{
+	return g->family == s->family && g->dport == s->dport && memcmp(g->src, s->src, 16) == 0 &&
+	       memcmp(g->dst, s->dst, 16) == 0;
+}
+
+/* Double the hash table. Returns 0 or ENOMEM. */
+static int grow_slots(struct ports_model *m)
+{
+	size_t n = m->nslots * 2;
+	uint32_t *slots = calloc(n, sizeof(*slots));
+	if (slots == NULL)
+		return ENOMEM;
+	for (size_t i = 0; i < m->ngroups; i++) {
+		const struct ports_group *g = &m->groups[i];
+		size_t j = hash_key(g->family, g->src, g->dst, g->dport) & (n - 1);
+		while (slots[j])
+			j = (j + 1) & (n - 1);
+		slots[j] = (uint32_t)i + 1;
+	}
+	free(m->slots);
+	m->slots = slots;
+	m->nslots = n;
+	return 0;
+}
+
+/* The socket's group, made if new; NULL when out of memory. */
+static struct ports_group *find_group(struct ports_model *m, const struct sockdiag_sock *s)
+{
+	size_t mask = m->nslots - 1;
+	size_t j = hash_key(s->family, s->src, s->dst, s->dport) & mask;
+	for (; m->slots[j]; j = (j + 1) & mask)
+		if (same_group(&m->groups[m->slots[j] - 1], s))
+			return &m->groups[m->slots[j] - 1];
+	if (m->ngroups == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 16;
+		struct ports_group *g = realloc(m->groups, cap * sizeof(*g));
+		if (g == NULL)
+			return NULL;
+		m->groups = g;
+		m->cap = cap;
+	}
+	struct ports_group *g = &m->groups[m->ngroups];
+	memset(g, 0, sizeof(*g));
+	g->family = s->family;
+	memcpy(g->src, s->src, 16);
+	memcpy(g->dst, s->dst, 16);
+	g->dport = s->dport;
+	m->slots[j] = (uint32_t)++m->ngroups;
+	if (m->ngroups * 2 > m->nslots && grow_slots(m) != 0)
+		return NULL;
+	return &m->groups[m->ngroups - 1];
+}
+
+/* Count a port held by bind() without a connection, on its source and in the total. */
+static void add_bound(struct ports_model *m, const struct sockdiag_sock *s)
+{
+	size_t i;
+	for (i = 0; i < m->nsources; i++)
+		if (m->sources[i].family == s->family && memcmp(m->sources[i].src, s->src, 16) == 0)
+			break;
+	if (i == m->nsources) {
+		struct ports_source *src = realloc(m->sources, (i + 1) * sizeof(*src));
+		uint64_t *maps = src ? realloc(m->src_maps, (i + 1) * MAP_WORDS * sizeof(uint64_t)) : NULL;
+		if (src)
+			m->sources = src;
+		if (maps == NULL) {
+			m->oom = 1;
+			return;
+		}
+		m->src_maps = maps;
+		memset(maps + i * MAP_WORDS, 0, MAP_WORDS * sizeof(uint64_t));
+		memset(&src[i], 0, sizeof(src[i]));
+		src[i].family = s->family;
+		memcpy(src[i].src, s->src, 16);
+		m->nsources++;
+	}
+	m->sources[i].ports += (uint32_t)bit_set(m->src_maps + i * MAP_WORDS, s->sport);
+	m->bound_ports += (uint32_t)bit_set(m->bound_map, s->sport);
+}
+
+/* Does the socket pass --dst and --dport? */
+static int wanted(const struct ports_config *c, const struct sockdiag_sock *s)
+{
+	if (c->dport && s->dport != c->dport)
+		return 0;
+	if (c->dst_family == 0)
+		return 1;
+	return c->dst_family == s->family &&
+	       memcmp(c->dst, s->dst, s->family == AF_INET ? 4 : 16) == 0;
+}
+
+void ports_add(const struct sockdiag_sock *s, void *arg)
+{
+	struct ports_model *m = arg;
+	const struct ports_config *c = m->cfg;
+	int fam = s->family == AF_INET6;
+	m->sockets++;
+	if (s->state == TCPS_TIME_WAIT)
+		m->time_wait++;
+	if (s->state == TCPS_LISTEN)
+		bit_set(m->listen_map[fam], s->sport);
+	if (!drawable(c, s->sport))
+		return;
+	if (s->state == TCPS_LISTEN || s->state == TCPS_CLOSE) {
+		add_bound(m, s);
+		return;
+	}
+	/* an accepted connection on a listening port in the range: not connect()'s */
+	if (bit_test(m->listen_map[fam], s->sport) || s->state == TCPS_SYN_RECV || !wanted(c, s))
+		return;
+	struct ports_group *g = find_group(m, s);
+	if (g == NULL) {
+		m->oom = 1;
+		return;
+	}
+	g->n[s->state]++;
+	g->on_lo |= s->ifindex == 1; /* LOOPBACK_IFINDEX */
+	if (s->state == TCPS_ESTABLISHED && s->timestamps >= 0) {
+		g->ts_yes += s->timestamps == 1;
+		g->ts_no += s->timestamps == 0;
+	}
+	if (s->state == TCPS_TIME_WAIT) {
+		uint32_t left = s->expires_ms > PORTS_TW_MS ? PORTS_TW_MS : s->expires_ms;
+		g->expiry[left / PORTS_BUCKET_MS]++;
+		/* the timer starts at 60 s: its age is what has run down */
+		if (PORTS_TW_MS - left < c->window_ms)
+			g->new_tw++;
+	}
+}
+
+enum reuse_verdict ports_reuse_verdict(long tw_reuse, long timestamps, int loopback,
+				       int negotiated, const char **why)
+{
+	if (tw_reuse < 0)
+		return *why = "tcp_tw_reuse could not be read", REUSE_NO;
+	if (tw_reuse == 0)
+		return *why = "tcp_tw_reuse=0: off", REUSE_NO;
+	if (tw_reuse == 2 && !loopback)
+		return *why = "tcp_tw_reuse=2 covers loopback only, and this destination is not", REUSE_NO;
+	if (timestamps == 0)
+		return *why = "tcp_timestamps=0 here: reuse needs timestamps", REUSE_NO;
+	if (negotiated == 0)
+		return *why = "timestamps not negotiated with this peer", REUSE_NO;
+	if (negotiated == 2)
+		return *why = "timestamps negotiated on some connections to this peer only", REUSE_LIKELY;
+	if (negotiated < 0)
+		return *why = "no ESTABLISHED socket shows whether the peer negotiates timestamps",
+		       REUSE_LIKELY;
+	return *why = tw_reuse == 2 ? "tcp_tw_reuse=2 and loopback, timestamps negotiated"
+				    : "tcp_tw_reuse=1, timestamps negotiated",
+	       REUSE_YES;
+}
+
+double ports_forecast(const struct ports_group *g, uint32_t range, double new_per_s,
+		      uint32_t life_ms)
+{
+	if (life_ms > PORTS_TW_MS)
+		life_ms = PORTS_TW_MS;
+	/* a TIME_WAIT port is usable again when its timer falls to 60 s - life */
+	uint32_t skip = (PORTS_TW_MS - life_ms) / PORTS_BUCKET_MS;
+	uint64_t freed = 0;
+	for (uint32_t j = 0; j <= skip && j < PORTS_BUCKETS; j++)
+		freed += g->expiry[j];
+	for (uint32_t k = 0; k <= life_ms / PORTS_BUCKET_MS; k++) {
+		if (k > 0 && skip + k < PORTS_BUCKETS)
+			freed += g->expiry[skip + k];
+		double t = k * (PORTS_BUCKET_MS / 1000.0);
+		double used = (double)g->in_use - (double)freed + new_per_s * t;
+		if (used >= range)
+			return t;
+	}
+	return -1;
+}
+
+int ports_addr_is_loopback(uint8_t family, const uint8_t *a)
+{
+	static const uint8_t v6lo[16] = {[15] = 1};
+	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+	if (family == AF_INET)
+		return a[0] == 127;
+	return memcmp(a, v6lo, 16) == 0 || (memcmp(a, mapped, 12) == 0 && a[12] == 127);
+}
+
+/* One group's figures from its counts. */
+static void finish_group(const struct ports_model *m, struct ports_group *g)
+{
+	const struct ports_config *c = m->cfg;
+	g->connected = 0;
+	for (int i = 0; i < PORTS_NSTATES; i++)
+		g->connected += g->n[ports_states[i]];
+	/* bound ports are skipped by connect() whatever the source (one bind bucket a port) */
+	g->bound = m->bound_ports;
+	uint64_t used = (uint64_t)g->connected + g->bound;
+	g->in_use = used > m->range ? m->range : (uint32_t)used;
+	g->free = m->range - g->in_use;
+	g->used_pct = m->range ? 100.0 * g->in_use / m->range : 100.0;
+	uint32_t cum = 0, j = 0;
+	for (int w = 0; w < PORTS_WITHIN_N; w++) {
+		uint32_t end = w == PORTS_WITHIN_N - 1 ? PORTS_BUCKETS : ports_within_s[w] * 1000 / PORTS_BUCKET_MS;
+		for (; j < end; j++)
+			cum += g->expiry[j];
+		g->free_within[w] = cum;
+	}
+	g->new_tw_per_s = c->window_ms ? g->new_tw * 1000.0 / c->window_ms : 0;
+	int neg = g->ts_yes && g->ts_no ? 2 : g->ts_yes ? 1 : g->ts_no ? 0 : -1;
+	static const char *const neg_names[] = {"unknown", "no", "yes", "partly"};
+	g->ts_negotiated = neg_names[neg + 1];
+	int lo = g->on_lo || ports_addr_is_loopback(g->family, g->src) ||
+		 ports_addr_is_loopback(g->family, g->dst);
+	g->reuse = ports_reuse_verdict(c->tw_reuse, c->timestamps, lo, neg, &g->reuse_why);
+	uint32_t delay = c->tw_reuse_delay_ms > 0 ? (uint32_t)c->tw_reuse_delay_ms : 1000;
+	g->full_in_s = ports_forecast(g, m->range, g->new_tw_per_s,
+				      g->reuse == REUSE_NO ? PORTS_TW_MS : delay);
+}
+
+/* Fullest first; then more sockets; then by key, so that the order is stable. */
+static int cmp_groups(const void *a, const void *b)
+{
+	const struct ports_group *x = a, *y = b;
+	if (x->used_pct != y->used_pct)
+		return x->used_pct < y->used_pct ? 1 : -1;
+	if (x->connected != y->connected)
+		return x->connected < y->connected ? 1 : -1;
+	int d = memcmp(x->dst, y->dst, 16);
+	if (d)
+		return d;
+	if (x->dport != y->dport)
+		return x->dport < y->dport ? -1 : 1;
+	return memcmp(x->src, y->src, 16);
+}
+
+void ports_finish(struct ports_model *m)
+{
+	for (size_t i = 0; i < m->ngroups; i++)
+		finish_group(m, &m->groups[i]);
+	if (m->ngroups > 1)
+		qsort(m->groups, m->ngroups, sizeof(*m->groups), cmp_groups);
+	free(m->slots); /* indices are stale after the sort */
+	m->slots = NULL;
+	m->nslots = 0;
+}
+
+double ports_max_used(const struct ports_model *m)
+{
+	double max = 0;
+	for (size_t i = 0; i < m->ngroups; i++)
+		if (m->groups[i].used_pct > max)
+			max = m->groups[i].used_pct;
+	return max;
+}
+
+void ports_free(struct ports_model *m)
+{
+	free(m->groups);
+	free(m->slots);
+	free(m->sources);
+	free(m->src_maps);
+	free(m->bound_map);
+	memset(m, 0, sizeof(*m));
+}

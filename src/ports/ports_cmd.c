@@ -1,0 +1,72 @@
+/* The ports subcommand's run: read the configuration, dump the socket table into the
+ * model, print, repeat with --watch, and map --fail-above to the exit status. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ports/ports_cmd.h"
+#include "lib/signals.h"
+#include "lib/twtest.h"
+
+/* One sample into m (initialised here; the caller frees it). Returns 0 or -errno. */
+static int ports_sample(const struct ports_config *cfg, struct ports_model *m)
+{
+	if (ports_init(m, cfg) != 0)
+		return -ENOMEM;
+	/* every state bit, so that bound-only sockets (bound-inactive) are dumped too;
+	 * TCP_INFO for the timestamps of ESTABLISHED sockets */
+	int rc = sockdiag_dump_all(~0u, 1, ports_add, m);
+	if (rc == 0 && m->oom)
+		rc = -ENOMEM;
+	if (rc == 0)
+		ports_finish(m);
+	return rc;
+}
+
+int ports_run(const struct ports_opts *o, FILE *out)
+{
+	signals_install();
+	struct ports_config *cfg = calloc(1, sizeof(*cfg));
+	if (cfg == NULL) {
+		fputs("twtest ports: out of memory\n", stderr);
+		return EXIT_SETUP;
+	}
+	cfg->window_ms = o->interval_ms;
+	cfg->dst_family = o->dst_family;
+	memcpy(cfg->dst, o->dst, sizeof(cfg->dst));
+	cfg->dport = o->dport;
+	int status = EXIT_RAN;
+	for (int n = 0;; n++) {
+		char err[128];
+		if (ports_read_config(cfg, err, sizeof(err)) < 0) {
+			fprintf(stderr, "twtest ports: %s\n", err);
+			status = EXIT_SETUP;
+			break;
+		}
+		struct ports_model m;
+		int rc = ports_sample(cfg, &m);
+		if (rc < 0) {
+			fprintf(stderr, "twtest ports: cannot read the kernel's socket table (sock_diag): %s\n",
+				strerror(-rc));
+			ports_free(&m);
+			status = EXIT_SETUP;
+			break;
+		}
+		struct ports_host h;
+		ports_read_host(&h);
+		if (n > 0 && o->format == PORTS_TEXT)
+			fputc('\n', out);
+		ports_report(out, o, &m, &h);
+		fflush(out);
+		int above = o->fail_above >= 0 && ports_max_used(&m) > o->fail_above;
+		ports_free(&m);
+		if (above) {
+			status = EXIT_FAILURES;
+			break;
+		}
+		if (o->watch_ms == 0 || signals_sleep_ms(o->watch_ms))
+			break;
+	}
+	free(cfg);
+	return status;
+}

@@ -1,0 +1,92 @@
+/* What the ports subcommand reads besides the socket table: the sysctls and reserved ports
+ * of this network namespace, TCPTimeWaitOverflow, and TIME_WAIT memory from /proc/slabinfo
+ * (host-wide, root only on most systems). What cannot be read is named, not fatal. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "lib/kcounters.h"
+#include "ports/ports_cmd.h"
+#include "lib/sysctl.h"
+
+int ports_parse_slabinfo(const char *text, uint64_t *objects, uint64_t *bytes)
+{
+	static const char *const caches[] = {"tw_sock_TCP ", "tw_sock_TCPv6 "};
+	int found = 0;
+	*objects = *bytes = 0;
+	for (const char *line = text; line && *line;) {
+		for (size_t i = 0; i < 2; i++) {
+			size_t n = strlen(caches[i]);
+			unsigned long long active, total, size;
+			if (strncmp(line, caches[i], n) != 0 ||
+			    sscanf(line + n, "%llu %llu %llu", &active, &total, &size) != 3)
+				continue;
+			*objects += active;
+			*bytes += (uint64_t)active * size;
+			found = 1;
+		}
+		line = strchr(line, '\n');
+		line = line ? line + 1 : NULL;
+	}
+	return found ? 0 : -1;
+}
+
+int ports_read_config(struct ports_config *cfg, char *err, size_t errlen)
+{
+	struct net_sysctls s;
+	sysctl_read_net(&s);
+	cfg->port_lo = s.port_lo;
+	cfg->port_hi = s.port_hi;
+	cfg->tw_reuse = s.tw_reuse;
+	cfg->tw_reuse_delay_ms = s.tw_reuse_delay_ms;
+	cfg->timestamps = s.timestamps;
+	if (s.port_lo < 1 || s.port_hi < s.port_lo || s.port_hi > 65535) {
+		snprintf(err, errlen, "cannot read net.ipv4.ip_local_port_range");
+		return -1;
+	}
+	memset(cfg->reserved, 0, sizeof(cfg->reserved));
+	char *text = read_proc_file("/proc/sys/net/ipv4/ip_local_reserved_ports");
+	if (text == NULL || ports_parse_reserved(text, cfg->reserved) < 0) {
+		snprintf(err, errlen, "cannot read net.ipv4.ip_local_reserved_ports");
+		free(text);
+		return -1;
+	}
+	free(text);
+	return 0;
+}
+
+/* Append "what: why" to the unreadable list. */
+static void note_unreadable(struct ports_host *h, const char *what, int errnum)
+{
+	size_t len = strlen(h->unreadable);
+	snprintf(h->unreadable + len, sizeof(h->unreadable) - len, "%s%s: %s", len ? "; " : "",
+		 what, strerror(errnum));
+}
+
+void ports_read_host(struct ports_host *h)
+{
+	memset(h, 0, sizeof(*h));
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	h->time_ms = (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
+	h->max_tw_buckets = sysctl_read_long("/proc/sys/net/ipv4/tcp_max_tw_buckets");
+	if (h->max_tw_buckets < 0)
+		note_unreadable(h, "net.ipv4.tcp_max_tw_buckets", ENOENT);
+	struct kcounters kc;
+	if (kcounters_read(&kc) == 0 && (kc.present & (1u << KC_TW_OVERFLOW))) {
+		h->have_overflow = 1;
+		h->tw_overflow = kc.v[KC_TW_OVERFLOW];
+	} else {
+		note_unreadable(h, "TCPTimeWaitOverflow (/proc/net/netstat)", ENOENT);
+	}
+	errno = 0;
+	char *text = read_proc_file("/proc/slabinfo");
+	if (text && ports_parse_slabinfo(text, &h->tw_objects, &h->tw_bytes) == 0)
+		h->have_slab = 1;
+	else
+		note_unreadable(h, "/proc/slabinfo", text ? ENOENT : errno ? errno : EIO);
+	free(text);
+}
