@@ -9,8 +9,6 @@
 #include "client/client_opts.h"
 #include "lib/sysctl.h"
 
-#define TIME_WAIT_S 60 /* TCP_TIMEWAIT_LEN: not tunable */
-
 struct port_model {
 	uint32_t range_lo, range_hi; /* the range connect() draws from */
 	uint32_t reserved;           /* ports of that range in ip_local_reserved_ports */
@@ -20,8 +18,8 @@ struct port_model {
 	uint64_t ports;              /* P: (range - reserved) x sources [x destinations] */
 	int holds_tw;                /* the client holds TIME_WAIT (not --linger, not server-first) */
 	int reuse;                   /* tcp_tw_reuse can recycle those ports */
-	const char *reuse_why;       /* why it can or cannot, in words */
-	uint32_t reuse_delay_ms;
+	char reuse_why[160];         /* the verdict and why, in words ("no: tcp_tw_reuse=0: off") */
+	uint32_t reuse_delay_ms;     /* the hold time with reuse (tw_reuse_hold_ms) */
 	double sustainable;          /* new connections/s the ports sustain; -1: unbounded */
 	double first_failure_s;      /* at --rate: when the first connect() fails; -1: never */
 };

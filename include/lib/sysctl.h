@@ -3,7 +3,10 @@
 #ifndef TWTEST_SYSCTL_H
 #define TWTEST_SYSCTL_H
 
-/* Each field is -1 when the kernel does not have that sysctl. */
+#define SYSCTL_ABSENT (-1)     /* the kernel does not have the sysctl (no such file) */
+#define SYSCTL_UNREADABLE (-2) /* it exists but could not be read or parsed */
+
+/* Each field is SYSCTL_ABSENT or SYSCTL_UNREADABLE when it could not be read. */
 struct net_sysctls {
 	long tw_reuse;          /* net.ipv4.tcp_tw_reuse */
 	long tw_reuse_delay_ms; /* net.ipv4.tcp_tw_reuse_delay (6.14+) */

@@ -10,10 +10,10 @@
 #include <stdint.h>
 
 #include "lib/sockdiag.h"
+#include "lib/tw_reuse.h"
 
 #define PORTS_BUCKET_MS 100 /* resolution of the expiry schedule */
-#define PORTS_TW_MS 60000   /* TCP_TIMEWAIT_LEN: TIME_WAIT lasts 60 s, not tunable */
-#define PORTS_BUCKETS (PORTS_TW_MS / PORTS_BUCKET_MS + 1)
+#define PORTS_BUCKETS (TW_TIME_WAIT_MS / PORTS_BUCKET_MS + 1)
 #define PORTS_WITHIN_N 4    /* the schedule's horizons: 1, 10, 30 and 60 s */
 
 extern const uint32_t ports_within_s[PORTS_WITHIN_N];
@@ -25,15 +25,13 @@ extern const uint8_t ports_states[PORTS_NSTATES];
 /* What the model needs from the host: sysctls (-1: unreadable) and the options. */
 struct ports_config {
 	long port_lo, port_hi;       /* ip_local_port_range */
-	uint64_t reserved[65536 / 64]; /* ip_local_reserved_ports, one bit a port */
-	long tw_reuse, tw_reuse_delay_ms, timestamps;
+	uint64_t reserved[TW_PORT_WORDS]; /* ip_local_reserved_ports, one bit a port */
+	long tw_reuse, tw_reuse_delay_ms, timestamps; /* SYSCTL_ABSENT/UNREADABLE as read */
 	uint32_t window_ms;          /* rate: TIME_WAIT sockets younger than this are new */
 	int dst_family;              /* --dst: AF_INET/AF_INET6, 0 none */
 	uint8_t dst[16];
 	uint16_t dport;              /* --dport, 0 none */
 };
-
-enum reuse_verdict { REUSE_NO, REUSE_YES, REUSE_LIKELY };
 
 /* One (source, destination, destination port) and what was found for it. */
 struct ports_group {
@@ -51,7 +49,7 @@ struct ports_group {
 	uint32_t free_within[PORTS_WITHIN_N];
 	double new_tw_per_s;
 	double full_in_s;          /* seconds until no port is free at this rate; -1 never */
-	enum reuse_verdict reuse;
+	enum tw_verdict reuse;     /* tw_reuse_rule on the group */
 	const char *reuse_why;     /* the verdict in words */
 	const char *ts_negotiated; /* "yes", "no", "partly", "unknown" (no ESTABLISHED) */
 };
@@ -81,24 +79,12 @@ struct ports_model {
 	int oom;                   /* a group or source could not be stored */
 };
 
-/* Parse ip_local_reserved_ports text ("" or "8080,9000-9010\n") into a port bitmap. */
-int ports_parse_reserved(const char *text, uint64_t map[65536 / 64]);
-
 /* Start an empty model on cfg (which must outlive it). Returns 0 or ENOMEM. */
 int ports_init(struct ports_model *m, const struct ports_config *cfg);
 
 /* Count one socket of the dump. A sockdiag_fn: arg is the model. Listeners must come
  * before the connections of their family (the kernel dumps them first). */
 void ports_add(const struct sockdiag_sock *s, void *arg);
-
-/* Is the address (network order; IPv4 in the first 4 bytes) loopback: 127.0.0.0/8, ::1,
- * ::ffff:127.0.0.0/104? tcp_tw_reuse=2 covers those. */
-int ports_addr_is_loopback(uint8_t family, const uint8_t *a);
-
-/* The tcp_tw_reuse verdict for a destination: reuse sysctl, timestamps sysctl, loopback,
- * timestamps negotiated (1, 0, 2 partly, -1 unknown); *why gets the reason in words. */
-enum reuse_verdict ports_reuse_verdict(long tw_reuse, long timestamps, int loopback,
-				       int negotiated, const char **why);
 
 /* Seconds until a group runs out at new_per_s, with `life_ms` until a TIME_WAIT port is
  * usable again; -1 when the steady state fits. */

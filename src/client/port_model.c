@@ -5,22 +5,40 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "ports/ports.h"
+#include "lib/tw_reuse.h"
 
 int endpoint_is_loopback(const struct endpoint *ep)
 {
 	if (ep->addr.ss_family == AF_INET6)
-		return ports_addr_is_loopback(AF_INET6,
+		return tw_addr_is_loopback(AF_INET6,
 					      ((const struct sockaddr_in6 *)&ep->addr)->sin6_addr.s6_addr);
-	return ports_addr_is_loopback(AF_INET,
+	return tw_addr_is_loopback(AF_INET,
 				      (const uint8_t *)&((const struct sockaddr_in *)&ep->addr)->sin_addr);
+}
+
+/* Is every --bind source loopback? (Without --bind the route picks the source: loopback
+ * toward a loopback destination, which endpoint_is_loopback already answers.) */
+static int source_is_loopback(const struct client_opts *o)
+{
+	if (o->bind_name == NULL)
+		return 0;
+	uint64_t at = 0;
+	for (uint32_t i = 0; i < o->binds.nseg; i++) {
+		/* a segment is consecutive: loopback when both of its ends are */
+		struct endpoint last;
+		addrlist_get(&o->binds, at + o->binds.seg[i].count - 1, &last);
+		if (!endpoint_is_loopback(&o->binds.seg[i].first) || !endpoint_is_loopback(&last))
+			return 0;
+		at += o->binds.seg[i].count;
+	}
+	return 1;
 }
 
 /* Ports of [lo, hi] listed in the reserved-ports text ("a-b,c", any number of items). */
 static uint32_t count_reserved(const char *text, uint32_t lo, uint32_t hi)
 {
-	uint64_t map[65536 / 64];
-	if (text == NULL || ports_parse_reserved(text, map) < 0)
+	uint64_t map[TW_PORT_WORDS];
+	if (text == NULL || tw_parse_reserved(text, map) < 0)
 		return 0;
 	uint32_t n = 0;
 	for (uint32_t p = lo; p <= hi && p < 65536; p++)
@@ -28,33 +46,29 @@ static uint32_t count_reserved(const char *text, uint32_t lo, uint32_t hi)
 	return n;
 }
 
-/* Whether tcp_tw_reuse recycles this run's ports, and why in words. */
-static int reuse_applies(const struct client_opts *o, const struct net_sysctls *s, int shared,
-			 const char **why)
+/* Whether tcp_tw_reuse recycles this run's ports (tw_reuse_rule, once the delay has
+ * passed), with the verdict and why in m->reuse_why. */
+static int reuse_applies(const struct client_opts *o, const struct net_sysctls *s,
+			 struct port_model *m)
 {
-	if (shared) {
-		*why = "no: bind() before connect() takes no TIME_WAIT over (use --bind-no-port)";
+	if (m->shared_pool) { /* bind(port 0) skips TIME_WAIT ports: no takeover to ask about */
+		snprintf(m->reuse_why, sizeof(m->reuse_why), "%s",
+			 "no: bind() before connect() takes no TIME_WAIT over (use --bind-no-port)");
 		return 0;
 	}
-	if (s->timestamps == 0) {
-		*why = "no: tcp_timestamps=0 (reuse needs timestamps on the old connection)";
-		return 0;
-	}
-	switch (s->tw_reuse) {
-	case 1:
-		*why = "yes: tcp_tw_reuse=1 (if the peer negotiated timestamps)";
-		return 1;
-	case 2:
-		if (endpoint_is_loopback(&o->dst)) {
-			*why = "yes: tcp_tw_reuse=2 on a loopback destination";
-			return 1;
-		}
-		*why = "no: tcp_tw_reuse=2 applies to loopback only";
-		return 0;
-	default:
-		*why = "no: tcp_tw_reuse=0";
-		return 0;
-	}
+	const struct tw_case c = {
+		.fin_wait2 = 0, /* the model's connections end in a full close */
+		.tw_reuse = s->tw_reuse,
+		.loopback = source_is_loopback(o) || endpoint_is_loopback(&o->dst),
+		.timestamps = s->timestamps,
+		.negotiated = TW_UNKNOWN, /* the peer's side is not known before the run */
+		.delay_ms = s->tw_reuse_delay_ms,
+		.age_ms = TW_AGE_ANY,
+	};
+	const char *why;
+	enum tw_verdict v = tw_reuse_rule(&c, &why);
+	snprintf(m->reuse_why, sizeof(m->reuse_why), "%s: %s", tw_verdict_name(v), why);
+	return v == TW_YES || v == TW_LIKELY;
 }
 
 void port_model_compute(const struct client_opts *o, const struct net_sysctls *s,
@@ -74,13 +88,13 @@ void port_model_compute(const struct client_opts *o, const struct net_sysctls *s
 	m->shared_pool = o->bind_name && !o->bind_no_port;
 	m->ports = (width - m->reserved) * m->sources * (m->shared_pool ? 1 : m->destinations);
 	m->holds_tw = !o->linger && o->close_mode != CLIENT_CLOSE_SERVER;
-	m->reuse = reuse_applies(o, s, m->shared_pool, &m->reuse_why);
-	m->reuse_delay_ms = s->tw_reuse_delay_ms > 0 ? (uint32_t)s->tw_reuse_delay_ms : 1000;
+	m->reuse = reuse_applies(o, s, m);
+	m->reuse_delay_ms = tw_reuse_hold_ms(s->tw_reuse_delay_ms);
 	m->first_failure_s = -1;
 	m->sustainable = -1;
 	if (!m->holds_tw)
 		return; /* ports come back at close: no bound from them */
-	double hold_s = m->reuse ? m->reuse_delay_ms / 1000.0 : TIME_WAIT_S;
+	double hold_s = m->reuse ? m->reuse_delay_ms / 1000.0 : TW_TIME_WAIT_S;
 	m->sustainable = (double)m->ports / hold_s;
 	if (o->rate && o->rate > m->sustainable)
 		m->first_failure_s = (double)m->ports / o->rate;

@@ -16,7 +16,7 @@ const uint8_t ports_states[PORTS_NSTATES] = {
 	TCPS_FIN_WAIT2, TCPS_CLOSE_WAIT, TCPS_LAST_ACK, TCPS_CLOSING,
 };
 
-#define MAP_WORDS (65536 / 64)
+#define MAP_WORDS TW_PORT_WORDS
 
 static int bit_test(const uint64_t *map, uint16_t port)
 {
@@ -30,37 +30,6 @@ static int bit_set(uint64_t *map, uint16_t port)
 	int was_clear = !(map[port / 64] & b);
 	map[port / 64] |= b;
 	return was_clear;
-}
-
-int ports_parse_reserved(const char *text, uint64_t map[MAP_WORDS])
-{
-	memset(map, 0, MAP_WORDS * sizeof(uint64_t));
-	char item[32];
-	const char *p = text;
-	while (*p && *p != '\n') {
-		size_t n = strcspn(p, ",\n");
-		if (n == 0 || n >= sizeof(item))
-			return -1;
-		memcpy(item, p, n);
-		item[n] = '\0';
-		uint16_t lo, hi;
-		const char *why;
-		uint64_t one;
-		if (strchr(item, '-')) {
-			if (parse_u16_range(item, 0, 65535, &lo, &hi, &why) < 0)
-				return -1;
-		} else if (parse_u64(item, 0, 65535, &one, &why) == 0) {
-			lo = hi = (uint16_t)one;
-		} else {
-			return -1;
-		}
-		for (uint32_t port = lo; port <= hi; port++)
-			bit_set(map, (uint16_t)port);
-		p += n;
-		if (*p == ',')
-			p++;
-	}
-	return 0;
 }
 
 int ports_init(struct ports_model *m, const struct ports_config *cfg)
@@ -223,44 +192,21 @@ void ports_add(const struct sockdiag_sock *s, void *arg)
 		g->ts_no += s->timestamps == 0;
 	}
 	if (s->state == TCPS_TIME_WAIT) {
-		uint32_t left = s->expires_ms > PORTS_TW_MS ? PORTS_TW_MS : s->expires_ms;
+		uint32_t left = s->expires_ms > TW_TIME_WAIT_MS ? TW_TIME_WAIT_MS : s->expires_ms;
 		g->expiry[left / PORTS_BUCKET_MS]++;
 		/* the timer starts at 60 s: its age is what has run down */
-		if (PORTS_TW_MS - left < c->window_ms)
+		if (TW_TIME_WAIT_MS - left < c->window_ms)
 			g->new_tw++;
 	}
-}
-
-enum reuse_verdict ports_reuse_verdict(long tw_reuse, long timestamps, int loopback,
-				       int negotiated, const char **why)
-{
-	if (tw_reuse < 0)
-		return *why = "tcp_tw_reuse could not be read", REUSE_NO;
-	if (tw_reuse == 0)
-		return *why = "tcp_tw_reuse=0: off", REUSE_NO;
-	if (tw_reuse == 2 && !loopback)
-		return *why = "tcp_tw_reuse=2 covers loopback only, and this destination is not", REUSE_NO;
-	if (timestamps == 0)
-		return *why = "tcp_timestamps=0 here: reuse needs timestamps", REUSE_NO;
-	if (negotiated == 0)
-		return *why = "timestamps not negotiated with this peer", REUSE_NO;
-	if (negotiated == 2)
-		return *why = "timestamps negotiated on some connections to this peer only", REUSE_LIKELY;
-	if (negotiated < 0)
-		return *why = "no ESTABLISHED socket shows whether the peer negotiates timestamps",
-		       REUSE_LIKELY;
-	return *why = tw_reuse == 2 ? "tcp_tw_reuse=2 and loopback, timestamps negotiated"
-				    : "tcp_tw_reuse=1, timestamps negotiated",
-	       REUSE_YES;
 }
 
 double ports_forecast(const struct ports_group *g, uint32_t range, double new_per_s,
 		      uint32_t life_ms)
 {
-	if (life_ms > PORTS_TW_MS)
-		life_ms = PORTS_TW_MS;
+	if (life_ms > TW_TIME_WAIT_MS)
+		life_ms = TW_TIME_WAIT_MS;
 	/* a TIME_WAIT port is usable again when its timer falls to 60 s - life */
-	uint32_t skip = (PORTS_TW_MS - life_ms) / PORTS_BUCKET_MS;
+	uint32_t skip = (TW_TIME_WAIT_MS - life_ms) / PORTS_BUCKET_MS;
 	uint64_t freed = 0;
 	for (uint32_t j = 0; j <= skip && j < PORTS_BUCKETS; j++)
 		freed += g->expiry[j];
@@ -273,15 +219,6 @@ double ports_forecast(const struct ports_group *g, uint32_t range, double new_pe
 			return t;
 	}
 	return -1;
-}
-
-int ports_addr_is_loopback(uint8_t family, const uint8_t *a)
-{
-	static const uint8_t v6lo[16] = {[15] = 1};
-	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
-	if (family == AF_INET)
-		return a[0] == 127;
-	return memcmp(a, v6lo, 16) == 0 || (memcmp(a, mapped, 12) == 0 && a[12] == 127);
 }
 
 /* One group's figures from its counts. */
@@ -308,12 +245,22 @@ static void finish_group(const struct ports_model *m, struct ports_group *g)
 	int neg = g->ts_yes && g->ts_no ? 2 : g->ts_yes ? 1 : g->ts_no ? 0 : -1;
 	static const char *const neg_names[] = {"unknown", "no", "yes", "partly"};
 	g->ts_negotiated = neg_names[neg + 1];
-	int lo = g->on_lo || ports_addr_is_loopback(g->family, g->src) ||
-		 ports_addr_is_loopback(g->family, g->dst);
-	g->reuse = ports_reuse_verdict(c->tw_reuse, c->timestamps, lo, neg, &g->reuse_why);
-	uint32_t delay = c->tw_reuse_delay_ms > 0 ? (uint32_t)c->tw_reuse_delay_ms : 1000;
+	/* the question is reuse once the delay has passed: the delay is the forecast's hold */
+	const struct tw_case rc = {
+		.fin_wait2 = 0, /* sock_diag shows a FIN_WAIT2-substate minisocket as FIN_WAIT2 */
+		.tw_reuse = c->tw_reuse,
+		.loopback = g->on_lo || tw_addr_is_loopback(g->family, g->src) ||
+			    tw_addr_is_loopback(g->family, g->dst),
+		.timestamps = c->timestamps,
+		.negotiated = neg,
+		.delay_ms = c->tw_reuse_delay_ms,
+		.age_ms = TW_AGE_ANY,
+	};
+	g->reuse = tw_reuse_rule(&rc, &g->reuse_why);
+	/* no reuse, or not known: a port is held for all of TIME_WAIT */
+	int reused = g->reuse == TW_YES || g->reuse == TW_LIKELY;
 	g->full_in_s = ports_forecast(g, m->range, g->new_tw_per_s,
-				      g->reuse == REUSE_NO ? PORTS_TW_MS : delay);
+				      reused ? tw_reuse_hold_ms(c->tw_reuse_delay_ms) : TW_TIME_WAIT_MS);
 }
 
 /* Fullest first; then more sockets; then by key, so that the order is stable. */

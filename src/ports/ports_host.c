@@ -49,7 +49,7 @@ int ports_read_config(struct ports_config *cfg, char *err, size_t errlen)
 	}
 	memset(cfg->reserved, 0, sizeof(cfg->reserved));
 	char *text = read_proc_file("/proc/sys/net/ipv4/ip_local_reserved_ports");
-	if (text == NULL || ports_parse_reserved(text, cfg->reserved) < 0) {
+	if (text == NULL || tw_parse_reserved(text, cfg->reserved) < 0) {
 		snprintf(err, errlen, "cannot read net.ipv4.ip_local_reserved_ports");
 		free(text);
 		return -1;

@@ -8,7 +8,6 @@
 #include "ports/ports_cmd.h"
 #include "lib/json.h"
 
-static const char *const verdict_names[] = {"no", "yes", "likely"};
 
 /* The address as text. */
 static const char *addr_str(uint8_t family, const uint8_t *a, char *buf, size_t len)
@@ -38,11 +37,12 @@ static const char *reuse_sysctl_words(long v)
 static void text_head(FILE *out, const struct ports_model *m, const struct ports_host *h)
 {
 	const struct ports_config *c = m->cfg;
+	char delay[64];
 	fprintf(out, "range %ld-%ld: %" PRIu32 " ports for connect() (%" PRIu32
-		" reserved); tcp_tw_reuse=%ld (%s), reuse delay %ld ms; tcp_timestamps=%ld\n",
+		" reserved); tcp_tw_reuse=%ld (%s), reuse delay %s; tcp_timestamps=%ld\n",
 		c->port_lo, c->port_hi, m->range, m->reserved_in_range, c->tw_reuse,
-		reuse_sysctl_words(c->tw_reuse), c->tw_reuse_delay_ms > 0 ? c->tw_reuse_delay_ms : 1000,
-		c->timestamps);
+		reuse_sysctl_words(c->tw_reuse),
+		tw_reuse_delay_words(c->tw_reuse_delay_ms, delay, sizeof(delay)), c->timestamps);
 	fprintf(out, "TIME_WAIT: %" PRIu64 " sockets", m->time_wait);
 	if (h->max_tw_buckets > 0)
 		fprintf(out, " of tcp_max_tw_buckets %ld (%.1f%%)", h->max_tw_buckets,
@@ -101,7 +101,7 @@ static void text_group(FILE *out, const struct ports_group *g, int ws, int wd)
 		ws, addr_str(g->family, g->src, s, sizeof(s)), wd,
 		addr_str(g->family, g->dst, d, sizeof(d)), g->dport, g->used_pct, g->in_use, g->free,
 		g->n[TCPS_TIME_WAIT], g->n[TCPS_ESTABLISHED], other, g->bound, sched, g->new_tw_per_s,
-		full, verdict_names[g->reuse], g->reuse_why);
+		full, tw_verdict_name(g->reuse), g->reuse_why);
 }
 
 static void report_text(FILE *out, const struct ports_opts *o, const struct ports_model *m,
@@ -162,7 +162,7 @@ static void json_group(FILE *out, const struct ports_group *g)
 	fprintf(out, "},\"new_time_wait_per_s\":%.1f", g->new_tw_per_s);
 	json_opt(out, "full_in_s", g->full_in_s, 1);
 	fprintf(out, ",\"timestamps_negotiated\":\"%s\",\"reuse\":\"%s\",\"reuse_why\":",
-		g->ts_negotiated, verdict_names[g->reuse]);
+		g->ts_negotiated, tw_verdict_name(g->reuse));
 	json_write_string(out, g->reuse_why);
 	fputc('}', out);
 }
@@ -207,7 +207,11 @@ static double g_used(const struct ports_group *g) { return g->used_pct; }
 static double g_bound(const struct ports_group *g) { return g->bound; }
 static double g_rate(const struct ports_group *g) { return g->new_tw_per_s; }
 static double g_full(const struct ports_group *g) { return g->full_in_s; }
-static double g_reuse(const struct ports_group *g) { return g->reuse != REUSE_NO; }
+/* 1 yes or likely, 0 no; unknown has no sample (-1) */
+static double g_reuse(const struct ports_group *g)
+{
+	return g->reuse == TW_UNKNOWN_VERDICT ? -1 : g->reuse != TW_NO;
+}
 
 static const struct {
 	const char *name, *help;

@@ -1,6 +1,6 @@
 /* libFuzzer target: the ports subcommand's /proc readers, fed the files' text. Byte 0
  * picks /proc/slabinfo (ports_parse_slabinfo) or net.ipv4.ip_local_reserved_ports
- * (ports_parse_reserved); the rest is the text.
+ * (tw_parse_reserved); the rest is the text.
  * Rules: no crash or undefined behaviour; each returns 0 or -1; slabinfo without a
  * TIME_WAIT cache line reads as 0 objects and 0 bytes; an empty reserved list marks no
  * port, and a one-port list marks exactly that port. */
@@ -15,7 +15,7 @@
 static void check_reserved(const char *text)
 {
 	static uint64_t map[65536 / 64];
-	int rc = ports_parse_reserved(text, map);
+	int rc = tw_parse_reserved(text, map);
 	FUZZ_CHECK(rc == 0 || rc == -1);
 	size_t marked = 0;
 	for (size_t i = 0; i < 65536 / 64; i++)

@@ -116,7 +116,7 @@ test_ports_reuse_verdicts() {
 	ip netns exec "$a" "$TWTEST" client 127.0.0.1 1 20 --port "$pa" >/dev/null || die "client lo"
 	local json; json=$(ip netns exec "$a" "$TWTEST" ports --format json)
 	expect_eq "veth, reuse=2" "$(group "$json" "$peer" "$pb" reuse)" no
-	grep -q '"reuse_why":"tcp_tw_reuse=2 covers loopback only, and this destination is not"' <<<"$json" \
+	grep -q '"reuse_why":"tcp_tw_reuse=2 covers loopback only, and this traffic is not"' <<<"$json" \
 		|| die "veth why: $json"
 	expect_eq "loopback, reuse=2" "$(group "$json" 127.0.0.1 "$pa" reuse)" likely
 	lab_sysctl "$a" net.ipv4.tcp_tw_reuse=1 || die "sysctl"

@@ -86,6 +86,37 @@ TEST(model_reuse_verdicts)
 	CHECK(!m.reuse && strstr(m.reuse_why, "tcp_timestamps=0") != NULL);
 }
 
+/* Rule: the model states the one reuse rule (lib/tw_reuse.c): tcp_tw_reuse is tested before
+ * timestamps, a --bind source on loopback counts for 2, and an unreadable sysctl gives
+ * "unknown", never "tcp_tw_reuse=0". */
+TEST(model_reuse_rule_shared)
+{
+	struct client_opts veth, lo_src;
+	struct port_model m;
+	CHECK(model_args(&veth, "--rate", "10", "--duration", "1", "198.18.0.2", NULL) == PARSE_OK);
+	struct net_sysctls s = reuse_off;
+	s.timestamps = 0;
+	port_model_compute(&veth, &s, "", &m);
+	CHECK_STR(m.reuse_why, "no: tcp_tw_reuse=0: off");
+	s.tw_reuse = SYSCTL_UNREADABLE;
+	port_model_compute(&veth, &s, "", &m);
+	CHECK(!m.reuse);
+	CHECK_STR(m.reuse_why, "unknown: tcp_tw_reuse could not be read");
+	s.tw_reuse = 1;
+	s.timestamps = 1;
+	port_model_compute(&veth, &s, "", &m);
+	CHECK(m.reuse);
+	CHECK_STR(m.reuse_why, "likely: tcp_tw_reuse=1, if the peer negotiates timestamps (not seen)");
+	/* tcp_twsk_unique counts a loopback source as well as a loopback destination */
+	CHECK(model_args(&lo_src, "--rate", "10", "--duration", "1", "--bind", "127.0.0.2-127.0.0.3",
+			 "--bind-no-port", "198.18.0.2", NULL) == PARSE_OK);
+	s.tw_reuse = 2;
+	port_model_compute(&lo_src, &s, "", &m);
+	CHECK(m.reuse && strstr(m.reuse_why, "tcp_tw_reuse=2 and loopback") != NULL);
+	port_model_compute(&veth, &s, "", &m);
+	CHECK(!m.reuse && strstr(m.reuse_why, "loopback only") != NULL);
+}
+
 /* Rule: with --linger or the server closing first the client holds no TIME_WAIT: ports do
  * not bound the rate and no failure is predicted. */
 TEST(model_unbounded_without_time_wait)

@@ -120,18 +120,6 @@ TEST(sockdiag_parse_errors)
 	CHECK(v.s[0].timestamps == -1);
 }
 
-/* Rule: ip_local_reserved_ports text gives single ports and ranges; bad text is an error. */
-TEST(ports_reserved_parse)
-{
-	static uint64_t map[1024];
-	CHECK(ports_parse_reserved("\n", map) == 0 && map[0] == 0);
-	CHECK(ports_parse_reserved("1-3,5,64\n", map) == 0);
-	CHECK(map[0] == 0x2eu && map[1] == 1);
-	CHECK(ports_parse_reserved("1-", map) == -1);
-	CHECK(ports_parse_reserved("x", map) == -1);
-	CHECK(ports_parse_reserved("5,,6", map) == -1);
-}
-
 static struct sockdiag_sock sock4(int state, const char *src, uint16_t sport, const char *dst,
 				  uint16_t dport, uint32_t expires)
 {
@@ -155,7 +143,7 @@ static struct ports_config *test_config(void)
 	memset(&c, 0, sizeof(c));
 	c.port_lo = 1000;
 	c.port_hi = 1099;
-	ports_parse_reserved("1090-1099", c.reserved);
+	tw_parse_reserved("1090-1099", c.reserved);
 	c.tw_reuse = 0;
 	c.tw_reuse_delay_ms = 1000;
 	c.timestamps = 1;
@@ -217,7 +205,7 @@ TEST(ports_model_groups)
 	const struct ports_group *e = &m->groups[1];
 	CHECK(e->dst[3] == 3 && e->n[TCPS_ESTABLISHED] == 3 && e->in_use == 5 && e->ts_yes == 3);
 	CHECK_STR(e->ts_negotiated, "yes");
-	CHECK(e->reuse == REUSE_NO);
+	CHECK(e->reuse == TW_NO);
 	CHECK_STR(e->reuse_why, "tcp_tw_reuse=0: off");
 	CHECK(ports_max_used(m) == g->used_pct);
 	ports_free(m);
@@ -238,11 +226,11 @@ TEST(ports_forecast_model)
 	const struct ports_group *g = &m->groups[0];
 	double t = g->full_in_s;
 	CHECK(t > 7.29 && t < 7.31);
-	CHECK(ports_forecast(g, 90, 0, PORTS_TW_MS) == -1);
+	CHECK(ports_forecast(g, 90, 0, TW_TIME_WAIT_MS) == -1);
 	CHECK(ports_forecast(g, 90, 10, 1000) == -1);
 	t = ports_forecast(g, 90, 100, 1000);
 	CHECK(t > 0.89 && t < 0.91);
-	CHECK(ports_forecast(g, 32, 0, PORTS_TW_MS) == 0);
+	CHECK(ports_forecast(g, 32, 0, TW_TIME_WAIT_MS) == 0);
 	ports_free(m);
 	free(m);
 }
@@ -261,24 +249,6 @@ TEST(ports_model_filters)
 	CHECK(m->ngroups == 1 && m->groups[0].dst[3] == 3 && m->time_wait == 32);
 	ports_free(m);
 	free(m);
-}
-
-/* Rule: the verdict follows the kernel's rules: 0 off; 2 loopback only; timestamps needed
- * here and negotiated with the peer; unknown negotiation reads "likely". */
-TEST(ports_reuse_verdicts)
-{
-	const char *why;
-	CHECK(ports_reuse_verdict(0, 1, 1, 1, &why) == REUSE_NO);
-	CHECK(ports_reuse_verdict(2, 1, 0, 1, &why) == REUSE_NO);
-	CHECK_STR(why, "tcp_tw_reuse=2 covers loopback only, and this destination is not");
-	CHECK(ports_reuse_verdict(2, 1, 1, 1, &why) == REUSE_YES);
-	CHECK(ports_reuse_verdict(1, 0, 0, -1, &why) == REUSE_NO);
-	CHECK_STR(why, "tcp_timestamps=0 here: reuse needs timestamps");
-	CHECK(ports_reuse_verdict(1, 1, 0, 0, &why) == REUSE_NO);
-	CHECK_STR(why, "timestamps not negotiated with this peer");
-	CHECK(ports_reuse_verdict(1, 1, 0, -1, &why) == REUSE_LIKELY);
-	CHECK(ports_reuse_verdict(1, 1, 0, 2, &why) == REUSE_LIKELY);
-	CHECK(ports_reuse_verdict(-1, 1, 0, 1, &why) == REUSE_NO);
 }
 
 /* Rule: TIME_WAIT memory is active objects x object size of both tw_sock caches. */
