@@ -1,4 +1,6 @@
-/* twtest: pick the subcommand, parse, run, map the result to an exit status. */
+/* twtest: pick the subcommand, parse, run, map the result to an exit status. The
+ * subcommands and the top-level options are tables; each subcommand's options are its
+ * cli_command (src/<part>/<part>_cli.c), which gives --help and --list-options. */
 #include <stdio.h>
 #include <string.h>
 
@@ -21,11 +23,23 @@ const char main_usage[] =
 	"A paired test harness for short TCP connections and TIME_WAIT port exhaustion\n"
 	"(\"Cannot assign requested address\"). `twtest SUBCOMMAND --help` lists the options.\n";
 
+/* The top-level options; the usage above names them (they get no option list). */
+enum main_action { MAIN_HELP, MAIN_VERSION };
+static const struct cli_option main_rows[] = {
+	{"help", 'h', CLI_HELP, .tag = MAIN_HELP},
+	{"version", 'V', CLI_FLAG, .tag = MAIN_VERSION},
+};
+static const struct cli_command main_cli = {.intro = main_usage, CLI_ROWS(main_rows)};
+
+/* The machine-readable listing every level answers, for the completion. */
+#define LIST_OPTIONS "--list-options"
+
 /* Print a parse result; returns the exit status to use, or -1 to go on and run. */
-static int finish_parse(enum parse_result pr, const char *sub, const char *usage, const char *err)
+static int finish_parse(enum parse_result pr, const char *sub, const struct cli_command *cli,
+			const char *err)
 {
 	if (pr == PARSE_HELP) {
-		fputs(usage, stdout);
+		cli_print_help(stdout, cli);
 		return EXIT_RAN;
 	}
 	if (pr == PARSE_ERROR) {
@@ -35,47 +49,98 @@ static int finish_parse(enum parse_result pr, const char *sub, const char *usage
 	return -1;
 }
 
+static int run_client(int argc, char **argv, const struct cli_command *cli)
+{
+	struct client_opts o;
+	char err[512];
+	int rc = finish_parse(client_parse_args(argc, argv, &o, err, sizeof(err)), argv[0], cli, err);
+	return rc >= 0 ? rc : client_run(&o, stdout);
+}
+
+static int run_server(int argc, char **argv, const struct cli_command *cli)
+{
+	struct server_opts o;
+	char err[512];
+	int rc = finish_parse(server_parse_args(argc, argv, &o, err, sizeof(err)), argv[0], cli, err);
+	return rc >= 0 ? rc : server_run(&o, stdout);
+}
+
+static int run_stat(int argc, char **argv, const struct cli_command *cli)
+{
+	struct stat_opts o;
+	char err[512];
+	int rc = finish_parse(stat_parse_args(argc, argv, &o, err, sizeof(err)), argv[0], cli, err);
+	return rc >= 0 ? rc : stat_run(&o, stdout);
+}
+
+static int run_ports(int argc, char **argv, const struct cli_command *cli)
+{
+	struct ports_opts o;
+	char err[512];
+	int rc = finish_parse(ports_parse_args(argc, argv, &o, err, sizeof(err)), argv[0], cli, err);
+	return rc >= 0 ? rc : ports_run(&o, stdout);
+}
+
+static const struct subcommand {
+	const char *name;
+	const struct cli_command *cli;
+	int (*run)(int argc, char **argv, const struct cli_command *cli);
+} subcommands[] = {
+	{"client", &client_cli, run_client},
+	{"server", &server_cli, run_server},
+	{"stat", &stat_cli, run_stat},
+	{"ports", &ports_cli, run_ports},
+};
+#define NSUB (sizeof(subcommands) / sizeof(subcommands[0]))
+
+/* The top-level row arg names ("--help" or "-h"), or NULL. */
+static const struct cli_option *main_option(const char *arg)
+{
+	for (size_t i = 0; i < main_cli.nrows; i++) {
+		const struct cli_option *r = &main_cli.rows[i];
+		if ((arg[0] == '-' && arg[1] == '-' && strcmp(arg + 2, r->name) == 0) ||
+		    (arg[0] == '-' && arg[1] == r->short_name && arg[2] == '\0'))
+			return r;
+	}
+	return NULL;
+}
+
+/* `twtest --list-options`: the subcommands, then the top-level options. */
+static void list_top_level(void)
+{
+	for (size_t i = 0; i < NSUB; i++)
+		printf("%s\n", subcommands[i].name);
+	cli_list_options(stdout, &main_cli);
+}
+
 int main(int argc, char **argv)
 {
-	char err[512];
 	if (argc < 2) {
 		fputs("twtest: missing subcommand (client, server, stat or ports; see twtest --help)\n", stderr);
 		return EXIT_USAGE;
 	}
 	const char *sub = argv[1];
-	if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
+	const struct cli_option *top = main_option(sub);
+	if (top && top->tag == MAIN_HELP) {
 		fputs(main_usage, stdout);
 		return EXIT_RAN;
 	}
-	if (strcmp(sub, "--version") == 0 || strcmp(sub, "-V") == 0) {
+	if (top && top->tag == MAIN_VERSION) {
 		printf("twtest %s\n", TWTEST_VERSION);
 		return EXIT_RAN;
 	}
-	if (strcmp(sub, "client") == 0) {
-		struct client_opts o;
-		int rc = finish_parse(client_parse_args(argc - 1, argv + 1, &o, err, sizeof(err)), sub,
-				      client_usage, err);
-		if (rc >= 0)
-			return rc;
-		return client_run(&o, stdout);
+	if (strcmp(sub, LIST_OPTIONS) == 0 && argc == 2) {
+		list_top_level();
+		return EXIT_RAN;
 	}
-	if (strcmp(sub, "server") == 0) {
-		struct server_opts o;
-		int rc = finish_parse(server_parse_args(argc - 1, argv + 1, &o, err, sizeof(err)), sub,
-				      server_usage, err);
-		return rc >= 0 ? rc : server_run(&o, stdout);
-	}
-	if (strcmp(sub, "stat") == 0) {
-		struct stat_opts o;
-		int rc = finish_parse(stat_parse_args(argc - 1, argv + 1, &o, err, sizeof(err)), sub,
-				      stat_usage, err);
-		return rc >= 0 ? rc : stat_run(&o, stdout);
-	}
-	if (strcmp(sub, "ports") == 0) {
-		struct ports_opts o;
-		int rc = finish_parse(ports_parse_args(argc - 1, argv + 1, &o, err, sizeof(err)), sub,
-				      ports_usage, err);
-		return rc >= 0 ? rc : ports_run(&o, stdout);
+	for (size_t i = 0; i < NSUB; i++) {
+		if (strcmp(sub, subcommands[i].name) != 0)
+			continue;
+		if (argc == 3 && strcmp(argv[2], LIST_OPTIONS) == 0) {
+			cli_list_options(stdout, subcommands[i].cli);
+			return EXIT_RAN;
+		}
+		return subcommands[i].run(argc - 1, argv + 1, subcommands[i].cli);
 	}
 	fprintf(stderr, "twtest: unknown subcommand '%s' (client, server, stat or ports; see twtest --help)\n", sub);
 	return EXIT_USAGE;

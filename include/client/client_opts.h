@@ -82,19 +82,10 @@ enum client_strategy_id { STRATEGY_CONCURRENT, STRATEGY_SEQUENTIAL, STRATEGY_RAT
 #define STRATEGY_BIT(id) (1u << (id))
 #define STRATEGY_ALL ((1u << STRATEGY_COUNT) - 1)
 
-/* Where a client option works: a bit per strategy. An option outside its scope is refused
- * with exit 2, never accepted and ignored; `why` says why, in the refusal. */
-struct client_option_scope {
-	const char *name;
-	unsigned strategies;
-	const char *why;
-};
-
-/* The scope of every client long option, in the option table's order, NULL-terminated. */
-extern const struct client_option_scope client_option_scopes[];
-
-/* The client's long options (getopt_long table, ends with a zero entry). */
-const struct option *client_long_options(void);
+/* The client's command line: one row per option, each with the strategies it works in
+ * (a bit per strategy, `scope`) and why it is refused in the others (`why`): an option
+ * outside its scope is refused with exit 2, never accepted and ignored. */
+extern const struct cli_command client_cli;
 
 /* The strategy the parsed options choose. */
 enum client_strategy_id client_strategy_of(const struct client_opts *o);
@@ -115,8 +106,5 @@ void client_defaults(struct client_opts *o);
  * (without the program name or a newline) into err. Resolves host names. */
 enum parse_result client_parse_args(int argc, char **argv, struct client_opts *o, char *err,
 				    size_t errlen);
-
-/* The client's usage text. */
-extern const char client_usage[];
 
 #endif

@@ -32,8 +32,8 @@ void ports_defaults(struct ports_opts *o);
 enum parse_result ports_parse_args(int argc, char **argv, struct ports_opts *o, char *err,
 				   size_t errlen);
 
-/* Usage text of the subcommand. */
-extern const char ports_usage[];
+/* The subcommand's command line: one row per option. */
+extern const struct cli_command ports_cli;
 
 /* Host-wide figures beside the groups; what could not be read is named in `unreadable`. */
 struct ports_host {

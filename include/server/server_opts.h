@@ -58,7 +58,7 @@ void server_defaults(struct server_opts *o);
 enum parse_result server_parse_args(int argc, char **argv, struct server_opts *o, char *err,
 				    size_t errlen);
 
-/* The server's usage text. */
-extern const char server_usage[];
+/* The server's command line: one row per option. */
+extern const struct cli_command server_cli;
 
 #endif

@@ -24,8 +24,8 @@ void stat_defaults(struct stat_opts *o);
 enum parse_result stat_parse_args(int argc, char **argv, struct stat_opts *o, char *err,
 				  size_t errlen);
 
-/* Usage text of the subcommand. */
-extern const char stat_usage[];
+/* The subcommand's command line: one row per option. */
+extern const struct cli_command stat_cli;
 
 /* Count, print to out, and return the process exit status. */
 int stat_run(const struct stat_opts *o, FILE *out);

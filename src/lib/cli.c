@@ -1,11 +1,15 @@
-/* Helpers shared by the subcommands' option parsers. */
+/* The table-driven command line every subcommand uses: getopt_long's table built from the
+ * rows, strict parsing of each kind of argument, the scope check's lookup, and the --help
+ * and --list-options texts generated from the same rows. */
 #include "lib/cli.h"
 
 #include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "lib/parse.h"
+
+#define HELP_COLUMN 26 /* where an option's help text starts */
+#define LONG_CODE 256  /* getopt's code for row i's long name: LONG_CODE + i */
 
 const char *const format_names[] = {"text", "csv", "json", NULL};
 
@@ -33,6 +37,93 @@ int cli_num(const char *name, const char *val, uint64_t min, uint64_t max, uint6
 	return -1;
 }
 
+void cli_choice_list(const char *const *names, char *buf, size_t len)
+{
+	size_t n = 0, used = 0;
+	while (names[n])
+		n++;
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && used < len; i++) {
+		const char *sep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
+		int w = snprintf(buf + used, len - used, "%s%s", sep, names[i]);
+		used += w > 0 ? (size_t)w : 0;
+	}
+}
+
+/* Does row r take a value? */
+static int takes_value(const struct cli_option *r)
+{
+	switch (r->kind) {
+	case CLI_NUMBER:
+	case CLI_CHOICE:
+	case CLI_STRING:
+		return 1;
+	case CLI_CUSTOM:
+		return r->arg != NULL;
+	default:
+		return 0;
+	}
+}
+
+/* Is row r an option (not help text)? */
+static int is_option(const struct cli_option *r)
+{
+	return r->kind != CLI_TEXT;
+}
+
+/* Build getopt_long's tables from cmd's rows. */
+static int build_getopt(struct cli_parse *p, const struct cli_command *cmd, char *err,
+			size_t errlen)
+{
+	if (cmd->nrows > CLI_MAX_OPTIONS)
+		return cli_fail(err, errlen, "internal: more than %d option rows", CLI_MAX_OPTIONS);
+	memset(p, 0, sizeof(*p));
+	p->cmd = cmd;
+	size_t nl = 0, ns = 0;
+	p->shortopts[ns++] = ':'; /* a missing value is ':', not '?' */
+	for (size_t i = 0; i < cmd->nrows; i++) {
+		const struct cli_option *r = &cmd->rows[i];
+		if (!is_option(r))
+			continue;
+		if (r->name)
+			p->longopts[nl++] = (struct option){r->name, takes_value(r) ? required_argument
+								   : no_argument, NULL, LONG_CODE + (int)i};
+		if (r->short_name) {
+			p->shortopts[ns++] = r->short_name;
+			if (takes_value(r))
+				p->shortopts[ns++] = ':';
+		}
+	}
+	return PARSE_OK;
+}
+
+/* The row index getopt's code c stands for, or -1. */
+static int row_of_code(const struct cli_command *cmd, int c)
+{
+	if (c >= LONG_CODE)
+		return c - LONG_CODE < (int)cmd->nrows ? c - LONG_CODE : -1;
+	for (size_t i = 0; i < cmd->nrows; i++)
+		if (is_option(&cmd->rows[i]) && cmd->rows[i].short_name == c)
+			return (int)i;
+	return -1;
+}
+
+/* Report getopt's '?' and ':' results; returns PARSE_ERROR. */
+static enum parse_result getopt_error(int c, char **argv, char *err, size_t errlen)
+{
+	if (c == ':')
+		return cli_fail(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+	const char *arg = argv[optind - 1];
+	const char *eq = strchr(arg, '=');
+	if (arg[0] == '-' && arg[1] == '-' && eq && optopt)
+		return cli_fail(err, errlen, "option '%.*s' takes no value", (int)(eq - arg), arg);
+	if (arg[0] == '-' && arg[1] >= '0' && arg[1] <= '9')
+		return cli_fail(err, errlen, "invalid argument '%s': must not be negative", arg);
+	if (optopt && optopt < LONG_CODE)
+		return cli_fail(err, errlen, "unknown option '-%c'", optopt);
+	return cli_fail(err, errlen, "unknown or ambiguous option '%s'", arg);
+}
+
 /* Store v in the `size`-byte field at p. */
 static void store_number(void *p, size_t size, uint64_t v)
 {
@@ -44,83 +135,164 @@ static void store_number(void *p, size_t size, uint64_t v)
 		*(int64_t *)p = (int64_t)v;
 }
 
-int cli_table_option(const struct cli_rule *rules, size_t n, int c, const char *val, void *opts,
-		     int *tag, char *err, size_t errlen)
+/* Parse the value val of row r into opts. */
+static enum parse_result parse_value(const struct cli_option *r, const char *val, void *opts,
+				     char *err, size_t errlen)
 {
-	const struct cli_rule *r = rules;
-	while (r < rules + n && r->code != c)
-		r++;
-	if (r == rules + n)
-		return 0;
 	void *field = (char *)opts + r->field;
+	char name[64], list[256];
 	uint64_t v;
 	int k;
+	snprintf(name, sizeof(name), "--%s", r->name ? r->name : "?");
 	switch (r->kind) {
 	case CLI_FLAG:
 		*(int *)field = 1;
-		break;
+		return PARSE_OK;
 	case CLI_NUMBER:
-		if (cli_num(r->name, val, r->min, r->max, &v, err, errlen) < 0)
-			return -1;
+		if (cli_num(name, val, r->min, r->max, &v, err, errlen) < 0)
+			return PARSE_ERROR;
 		store_number(field, r->size, v);
-		break;
+		return PARSE_OK;
 	case CLI_CHOICE:
-		k = parse_choice(val, r->names);
+		k = parse_choice(val, r->values);
 		if (k < 0) {
-			cli_fail(err, errlen, "invalid %s '%s': must be %s", r->name, val, r->choices);
-			return -1;
+			cli_choice_list(r->values, list, sizeof(list));
+			return cli_fail(err, errlen, "invalid %s '%s': must be %s", name, val, list);
 		}
 		*(int *)field = k;
-		break;
+		return PARSE_OK;
+	case CLI_STRING:
+		if (strlen(val) < r->min || (r->max && strlen(val) > r->max))
+			return cli_fail(err, errlen, "invalid %s '%s': must be %llu-%llu bytes", name, val,
+					(unsigned long long)r->min, (unsigned long long)r->max);
+		*(const char **)field = val;
+		return PARSE_OK;
+	case CLI_CUSTOM:
+		return r->parse(val, opts, err, errlen);
+	default:
+		return PARSE_OK;
 	}
-	*tag = r->tag;
-	return 1;
 }
 
-const char *cli_option_name(const struct option *opts, int c)
+enum parse_result cli_parse_options(struct cli_parse *p, const struct cli_command *cmd, int argc,
+				    char **argv, void *opts, char *err, size_t errlen)
 {
-	for (; opts->name; opts++)
-		if (opts->val == c)
-			return opts->name;
-	return "?";
-}
-
-enum parse_result cli_getopt_error(int c, char **argv, char *err, size_t errlen)
-{
-	if (c == ':')
-		return cli_fail(err, errlen, "option '%s' needs a value", argv[optind - 1]);
-	const char *arg = argv[optind - 1];
-	const char *eq = strchr(arg, '=');
-	if (arg[0] == '-' && arg[1] == '-' && eq && optopt)
-		return cli_fail(err, errlen, "option '%.*s' takes no value", (int)(eq - arg), arg);
-	if (arg[0] == '-' && arg[1] >= '0' && arg[1] <= '9')
-		return cli_fail(err, errlen, "invalid argument '%s': must not be negative", arg);
-	if (optopt && optopt < 256)
-		return cli_fail(err, errlen, "unknown option '-%c'", optopt);
-	return cli_fail(err, errlen, "unknown or ambiguous option '%s'", arg);
-}
-
-void cli_begin(void)
-{
-	optind = 0; /* glibc: full re-initialisation */
+	if (build_getopt(p, cmd, err, errlen) != PARSE_OK)
+		return PARSE_ERROR;
+	optind = 0; /* glibc: full re-initialisation, so that a parser can run more than once */
 	opterr = 0; /* the messages are ours, one line each */
+	int c;
+	while ((c = getopt_long(argc, argv, p->shortopts, p->longopts, NULL)) != -1) {
+		if (c == '?' || c == ':')
+			return getopt_error(c, argv, err, errlen);
+		int i = row_of_code(cmd, c);
+		if (i < 0)
+			return cli_fail(err, errlen, "unknown option '%s'", argv[optind - 1]);
+		const struct cli_option *r = &cmd->rows[i];
+		if (r->kind == CLI_HELP)
+			return PARSE_HELP;
+		if (p->seen[i]++)
+			return cli_fail(err, errlen, "option '--%s' given more than once",
+					r->name ? r->name : "?");
+		p->given[i] = optarg;
+		if (parse_value(r, takes_value(r) ? optarg : NULL, opts, err, errlen) != PARSE_OK)
+			return PARSE_ERROR;
+	}
+	return PARSE_OK;
 }
 
-int cli_next_option(int argc, char **argv, const struct option *opts, unsigned char *seen,
-		    size_t nseen, char *err, size_t errlen)
+const struct cli_option *cli_row(const struct cli_command *cmd, const char *name)
 {
-	int c = getopt_long(argc, argv, ":p:h", opts, NULL);
-	if (c == -1)
-		return CLI_END;
-	if (c == '?' || c == ':') {
-		cli_getopt_error(c, argv, err, errlen);
-		return CLI_ERROR;
+	for (size_t i = 0; i < cmd->nrows; i++)
+		if (cmd->rows[i].name && strcmp(cmd->rows[i].name, name) == 0)
+			return &cmd->rows[i];
+	return NULL;
+}
+
+int cli_given(const struct cli_parse *p, const char *name)
+{
+	const struct cli_option *r = cli_row(p->cmd, name);
+	return r && p->seen[r - p->cmd->rows];
+}
+
+int cli_given_tag(const struct cli_parse *p, int tag)
+{
+	for (size_t i = 0; i < p->cmd->nrows; i++)
+		if (p->seen[i] && p->cmd->rows[i].tag == tag)
+			return 1;
+	return 0;
+}
+
+const struct cli_option *cli_out_of_scope(const struct cli_parse *p, unsigned mode,
+					  const char **val)
+{
+	for (size_t i = 0; i < p->cmd->nrows; i++) {
+		if (!p->seen[i] || (p->cmd->rows[i].scope & mode))
+			continue;
+		*val = p->given[i];
+		return &p->cmd->rows[i];
 	}
-	if (c == 'h')
-		return CLI_HELP;
-	if ((size_t)c < nseen && seen[c]++) {
-		cli_fail(err, errlen, "option '--%s' given more than once", cli_option_name(opts, c));
-		return CLI_ERROR;
+	return NULL;
+}
+
+/* Print text's lines, each but the first indented to the help column. */
+static void print_help_lines(FILE *out, const char *text)
+{
+	for (;;) {
+		const char *nl = strchr(text, '\n');
+		if (nl == NULL) {
+			fprintf(out, "%s\n", text);
+			return;
+		}
+		fprintf(out, "%.*s\n%*s", (int)(nl - text), text, HELP_COLUMN, "");
+		text = nl + 1;
 	}
-	return c;
+}
+
+/* One option's help: "  -p, --port PORTS        text", the text on the next line when
+ * the left column is too wide. */
+static void print_row(FILE *out, const struct cli_option *r)
+{
+	char label[128];
+	if (r->kind == CLI_TEXT && r->arg == NULL) {
+		fputs(r->help, out);
+		return;
+	}
+	if (r->kind == CLI_TEXT)
+		snprintf(label, sizeof(label), "      %s", r->arg);
+	else if (r->short_name)
+		snprintf(label, sizeof(label), "  -%c, --%s%s%s", r->short_name, r->name,
+			 r->arg ? " " : "", r->arg ? r->arg : "");
+	else
+		snprintf(label, sizeof(label), "      --%s%s%s", r->name, r->arg ? " " : "",
+			 r->arg ? r->arg : "");
+	int w = (int)strlen(label);
+	if (w <= HELP_COLUMN - 2)
+		fprintf(out, "%s%*s", label, HELP_COLUMN - w, "");
+	else
+		fprintf(out, "%s\n%*s", label, HELP_COLUMN, "");
+	print_help_lines(out, r->help);
+}
+
+void cli_print_help(FILE *out, const struct cli_command *cmd)
+{
+	fputs(cmd->intro, out);
+	for (size_t i = 0; i < cmd->nrows; i++)
+		if (cmd->rows[i].help)
+			print_row(out, &cmd->rows[i]);
+	if (cmd->outro)
+		fputs(cmd->outro, out);
+}
+
+void cli_list_options(FILE *out, const struct cli_command *cmd)
+{
+	for (size_t i = 0; i < cmd->nrows; i++) {
+		const struct cli_option *r = &cmd->rows[i];
+		if (!is_option(r) || r->name == NULL)
+			continue;
+		fprintf(out, "--%s%s", r->name, takes_value(r) && !r->values ? "=" : "");
+		for (const char *const *v = r->values; v && *v; v++)
+			fprintf(out, " %s", *v);
+		fputc('\n', out);
+	}
 }

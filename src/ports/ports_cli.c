@@ -7,48 +7,6 @@
 #include "lib/parse.h"
 #include "ports/ports_cmd.h"
 
-const char ports_usage[] =
-	"usage: twtest ports [--top N] [--dst ADDR] [--dport PORT] [--interval MS]\n"
-	"                    [--watch MS] [--format text|json|prom] [--fail-above PCT]\n"
-	"\n"
-	"Read-only: who holds this network namespace's ephemeral ports. Groups every TCP socket\n"
-	"whose local port connect() could have drawn (ip_local_port_range less\n"
-	"ip_local_reserved_ports) by (source, destination, destination port): counts by state,\n"
-	"ports in use and free, when TIME_WAIT ports come free (1, 10, 30, 60 s), new TIME_WAIT\n"
-	"per second and the seconds until the group runs out at that rate, and whether\n"
-	"tcp_tw_reuse can help toward that destination. Ports held by bind() without a\n"
-	"connection count as used in every group. See docs/ports.md.\n"
-	"\n"
-	"      --top N             show the N fullest groups (default 10; 0: all)\n"
-	"      --dst ADDR          only groups toward this IP address\n"
-	"      --dport PORT        only groups toward this destination port\n"
-	"      --interval MS       the rate's window: TIME_WAIT sockets younger than MS are new\n"
-	"                          (default 1000; 1-60000)\n"
-	"      --watch MS          a new sample every MS milliseconds until SIGINT\n"
-	"      --format FMT        text (default), json (one object per sample) or prom\n"
-	"                          (Prometheus text format, for node_exporter's textfile collector)\n"
-	"      --fail-above PCT    exit 3 when a group has more than PCT percent of its ports in\n"
-	"                          use (0-100); with --watch, stop at the first such sample\n"
-	"  -h, --help              show this help\n"
-	"\n"
-	"Exit status: 0 sampled (and no group above --fail-above); 1 the kernel's socket table\n"
-	"or the port range could not be read; 2 usage error; 3 a group is above --fail-above.\n";
-
-enum { OPT_TOP = 256, OPT_DST, OPT_DPORT, OPT_INTERVAL, OPT_WATCH, OPT_FORMAT, OPT_FAIL_ABOVE,
-       OPT_LAST };
-
-static const struct option ports_long_opts[] = {
-	{"top", required_argument, NULL, OPT_TOP},
-	{"dst", required_argument, NULL, OPT_DST},
-	{"dport", required_argument, NULL, OPT_DPORT},
-	{"interval", required_argument, NULL, OPT_INTERVAL},
-	{"watch", required_argument, NULL, OPT_WATCH},
-	{"format", required_argument, NULL, OPT_FORMAT},
-	{"fail-above", required_argument, NULL, OPT_FAIL_ABOVE},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
-};
-
 void ports_defaults(struct ports_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -59,8 +17,9 @@ void ports_defaults(struct ports_opts *o)
 }
 
 /* --dst: an IP literal, kept as family and raw address. */
-static enum parse_result parse_dst(struct ports_opts *o, const char *val, char *err, size_t errlen)
+static enum parse_result parse_dst(const char *val, void *opts, char *err, size_t errlen)
 {
+	struct ports_opts *o = opts;
 	struct endpoint ep;
 	const char *why;
 	if (parse_ip_literal(val, 0, &ep, &why) < 0)
@@ -76,37 +35,67 @@ static enum parse_result parse_dst(struct ports_opts *o, const char *val, char *
 
 static const char *const ports_formats[] = {"text", "json", "prom", NULL};
 
+/* -p is the client's and server's port: point at the option meant here. */
+static enum parse_result refuse_p(const char *val, void *opts, char *err, size_t errlen)
+{
+	(void)val, (void)opts;
+	return cli_fail(err, errlen, "unknown option '-p' (did you mean --dport?)");
+}
+
 #define F(f) .field = offsetof(struct ports_opts, f)
 #define FS(f) F(f), .size = sizeof(((struct ports_opts *)0)->f)
 
-/* The options parsed by a table row (--dst has its own parsing). */
-static const struct cli_rule ports_rules[] = {
-	{OPT_TOP, CLI_NUMBER, "--top", 0, 1000000, FS(top)},
-	{OPT_DPORT, CLI_NUMBER, "--dport", 1, 65535, FS(dport)},
-	{OPT_INTERVAL, CLI_NUMBER, "--interval", 1, 60000, FS(interval_ms)},
-	{OPT_WATCH, CLI_NUMBER, "--watch", 1, 3600000, FS(watch_ms)},
-	{OPT_FAIL_ABOVE, CLI_NUMBER, "--fail-above", 0, 100, FS(fail_above)},
-	{OPT_FORMAT, CLI_CHOICE, "--format", .names = ports_formats, .choices = "text, json or prom",
-	 F(format)},
+/* Every ports option, in --help's order (how to add one: src/client/client_cli.c). */
+static const struct cli_option ports_rows[] = {
+	{"top", 0, CLI_NUMBER, FS(top), .min = 0, .max = 1000000, .arg = "N",
+	 .help = "show the N fullest groups (default 10; 0: all)"},
+	{"dst", 0, CLI_CUSTOM, .parse = parse_dst, .arg = "ADDR",
+	 .help = "only groups toward this IP address"},
+	{"dport", 0, CLI_NUMBER, FS(dport), .min = 1, .max = 65535, .arg = "PORT",
+	 .help = "only groups toward this destination port"},
+	{"interval", 0, CLI_NUMBER, FS(interval_ms), .min = 1, .max = 60000, .arg = "MS",
+	 .help = "the rate's window: TIME_WAIT sockets younger than MS are new\n"
+		 "(default 1000; 1-60000)"},
+	{"watch", 0, CLI_NUMBER, FS(watch_ms), .min = 1, .max = 3600000, .arg = "MS",
+	 .help = "a new sample every MS milliseconds until SIGINT"},
+	{"format", 0, CLI_CHOICE, F(format), .values = ports_formats, .arg = "FMT",
+	 .help = "text (default), json (one object per sample) or prom\n"
+		 "(Prometheus text format, for node_exporter's textfile collector)"},
+	{"fail-above", 0, CLI_NUMBER, FS(fail_above), .min = 0, .max = 100, .arg = "PCT",
+	 .help = "exit 3 when a group has more than PCT percent of its ports in\n"
+		 "use (0-100); with --watch, stop at the first such sample"},
+	{"help", 'h', CLI_HELP, .help = "show this help"},
+	{NULL, 'p', CLI_CUSTOM, .parse = refuse_p, .arg = "PORT"}, /* not shown */
+};
+
+const struct cli_command ports_cli = {
+	.intro =
+	"usage: twtest ports [--top N] [--dst ADDR] [--dport PORT] [--interval MS]\n"
+	"                    [--watch MS] [--format text|json|prom] [--fail-above PCT]\n"
+	"\n"
+	"Read-only: who holds this network namespace's ephemeral ports. Groups every TCP socket\n"
+	"whose local port connect() could have drawn (ip_local_port_range less\n"
+	"ip_local_reserved_ports) by (source, destination, destination port): counts by state,\n"
+	"ports in use and free, when TIME_WAIT ports come free (1, 10, 30, 60 s), new TIME_WAIT\n"
+	"per second and the seconds until the group runs out at that rate, and whether\n"
+	"tcp_tw_reuse can help toward that destination. Ports held by bind() without a\n"
+	"connection count as used in every group. See docs/ports.md.\n"
+	"\n",
+	CLI_ROWS(ports_rows),
+	.outro =
+	"\n"
+	"Exit status: 0 sampled (and no group above --fail-above); 1 the kernel's socket table\n"
+	"or the port range could not be read; 2 usage error; 3 a group is above --fail-above.\n",
 };
 
 enum parse_result ports_parse_args(int argc, char **argv, struct ports_opts *o, char *err,
 				   size_t errlen)
 {
+	struct cli_parse p;
 	ports_defaults(o);
-	unsigned char seen[OPT_LAST] = {0};
-	cli_begin();
-	int c, tag;
-	while ((c = cli_next_option(argc, argv, ports_long_opts, seen, sizeof(seen), err, errlen)) >= 0) {
-		if (c == 'p')
-			return cli_fail(err, errlen, "unknown option '-p' (did you mean --dport?)");
-		int r = cli_table_option(ports_rules, sizeof(ports_rules) / sizeof(ports_rules[0]), c,
-					 optarg, o, &tag, err, errlen);
-		if (r < 0 || (r == 0 && c == OPT_DST && parse_dst(o, optarg, err, errlen) != PARSE_OK))
-			return PARSE_ERROR;
-	}
-	if (c != CLI_END)
-		return cli_result(c);
+	enum parse_result r = cli_parse_options(&p, &ports_cli, argc, argv, o, err, errlen);
+	if (r != PARSE_OK)
+		return r;
 	if (optind < argc)
 		return cli_fail(err, errlen, "unexpected argument '%s'", argv[optind]);
 	return PARSE_OK;

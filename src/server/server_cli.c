@@ -7,63 +7,7 @@
 
 const char *const server_close_names[] = {"wait", "first", "rst", NULL};
 
-const char server_usage[] =
-	"usage: twtest server [options]\n"
-	"\n"
-	"An epoll echo server: every byte a client sends comes back in order, until the client's\n"
-	"EOF. --close chooses the server's side of the shutdown order.\n"
-	"\n"
-	"  -p, --port PORTS        listening port (default 4000; 0 lets the kernel choose), or\n"
-	"                          several: a range LO-HI and/or a comma list (4000-4003,4010),\n"
-	"                          each listened on (at most 256 ports; 0 only alone)\n"
-	"      --bind ADDR         listen on ADDR only (default: every IPv4 and IPv6 address)\n"
-	"      --close MODE        wait (default): close after the client's EOF, the client holds\n"
-	"                          TIME_WAIT; first: close once --payload bytes were echoed, the\n"
-	"                          server holds TIME_WAIT; rst: like first with SO_LINGER {1,0}:\n"
-	"                          RST, no TIME_WAIT anywhere\n"
-	"      --payload BYTES     bytes per connection for --close=first|rst (default 100)\n"
-	"      --no-reuseaddr      do not set SO_REUSEADDR on the listener (shows the restart\n"
-	"                          failure while TIME_WAIT holds the port)\n"
-	"      --backlog N         listen backlog (default net.core.somaxconn)\n"
-	"      --max-conns N       connections served at once; more are accepted and closed at\n"
-	"                          once and counted as refused (default: descriptor limit - 32)\n"
-	"      --idle-timeout MS   close a connection silent for MS milliseconds (default 60000;\n"
-	"                          0 never)\n"
-	"      --threads N         N event loops, each with its own SO_REUSEPORT listener on\n"
-	"                          every port and its own epoll set (1-64; default 1)\n"
-	"\n"
-	"Close scenarios (docs/closing.md):\n"
-	"      --greeting TEXT     send TEXT as soon as a connection is accepted\n"
-	"      --close-after MS    close each connection MS milliseconds after accepting it\n"
-	"                          (0: right after the greeting); with --close=rst by RST\n"
-	"      --on-eof ACTION     what to do on the client's EOF: close (default), ignore\n"
-	"                          (keep the socket open: it stays in CLOSE_WAIT), or\n"
-	"                          write:TEXT (send TEXT, keep the socket open)\n"
-	"  -h, --help              show this help\n"
-	"\n"
-	"SIGINT or SIGTERM prints a summary and exits 0.\n";
-
-enum { OPT_BIND = 256, OPT_CLOSE, OPT_PAYLOAD, OPT_NO_REUSEADDR, OPT_BACKLOG, OPT_MAX_CONNS,
-       OPT_IDLE_TIMEOUT, OPT_THREADS, OPT_GREETING, OPT_CLOSE_AFTER, OPT_ON_EOF, OPT_LAST };
-
 #define MAX_SCENARIO_TEXT 4096 /* --greeting and --on-eof=write: fit any socket buffer */
-
-static const struct option server_long_opts[] = {
-	{"port", required_argument, NULL, 'p'},
-	{"bind", required_argument, NULL, OPT_BIND},
-	{"close", required_argument, NULL, OPT_CLOSE},
-	{"payload", required_argument, NULL, OPT_PAYLOAD},
-	{"no-reuseaddr", no_argument, NULL, OPT_NO_REUSEADDR},
-	{"backlog", required_argument, NULL, OPT_BACKLOG},
-	{"max-conns", required_argument, NULL, OPT_MAX_CONNS},
-	{"idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT},
-	{"threads", required_argument, NULL, OPT_THREADS},
-	{"greeting", required_argument, NULL, OPT_GREETING},
-	{"close-after", required_argument, NULL, OPT_CLOSE_AFTER},
-	{"on-eof", required_argument, NULL, OPT_ON_EOF},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
-};
 
 void server_defaults(struct server_opts *o)
 {
@@ -79,24 +23,10 @@ void server_defaults(struct server_opts *o)
 	o->on_eof = SERVER_EOF_CLOSE;
 }
 
-#define F(f) .field = offsetof(struct server_opts, f)
-#define FS(f) F(f), .size = sizeof(((struct server_opts *)0)->f)
-
-/* The options parsed by a table row. */
-static const struct cli_rule server_rules[] = {
-	{OPT_BACKLOG, CLI_NUMBER, "--backlog", 1, 1u << 30, FS(backlog)},
-	{OPT_MAX_CONNS, CLI_NUMBER, "--max-conns", 1, TWTEST_MAX_CONNS, FS(max_conns)},
-	{OPT_IDLE_TIMEOUT, CLI_NUMBER, "--idle-timeout", 0, 86400000, FS(idle_timeout_ms)},
-	{OPT_THREADS, CLI_NUMBER, "--threads", 1, TWTEST_MAX_THREADS, FS(threads)},
-	{OPT_CLOSE_AFTER, CLI_NUMBER, "--close-after", 0, 86400000, FS(close_after_ms)},
-	{OPT_CLOSE, CLI_CHOICE, "--close", .names = server_close_names,
-	 .choices = "wait, first or rst", F(close_mode)},
-};
-
 /* --on-eof close | ignore | write:TEXT */
-static enum parse_result server_on_eof(const char *val, struct server_opts *o, char *err,
-				       size_t errlen)
+static enum parse_result parse_on_eof(const char *val, void *opts, char *err, size_t errlen)
 {
+	struct server_opts *o = opts;
 	if (strcmp(val, "close") == 0) {
 		o->on_eof = SERVER_EOF_CLOSE;
 	} else if (strcmp(val, "ignore") == 0) {
@@ -116,9 +46,9 @@ static enum parse_result server_on_eof(const char *val, struct server_opts *o, c
 
 /* --port P | LO-HI | a comma list of those: every port listened on, none twice; 0 (the
  * kernel's choice) only alone, since two "0" listeners would not share one port. */
-static enum parse_result server_ports(const char *val, struct server_opts *o, char *err,
-				      size_t errlen)
+static enum parse_result parse_ports(const char *val, void *opts, char *err, size_t errlen)
 {
+	struct server_opts *o = opts;
 	const char *why;
 	if (portlist_parse(val, 0, &o->ports, &why) < 0)
 		return cli_fail(err, errlen, "invalid --port '%s': %s", val, why);
@@ -139,58 +69,110 @@ static enum parse_result server_ports(const char *val, struct server_opts *o, ch
 	return PARSE_OK;
 }
 
-/* The options that need their own parsing. */
-static enum parse_result server_special_option(int c, const char *val, struct server_opts *o,
-					       char *err, size_t errlen)
+/* --bind ADDR: an IP literal. */
+static enum parse_result parse_bind(const char *val, void *opts, char *err, size_t errlen)
 {
-	uint64_t v;
+	struct server_opts *o = opts;
 	const char *why;
-	switch (c) {
-	case 'p':
-		return server_ports(val, o, err, errlen);
-	case OPT_BIND:
-		if (parse_ip_literal(val, 0, &o->bind, &why) < 0)
-			return cli_fail(err, errlen, "invalid --bind '%s': %s", val, why);
-		o->bind_name = val;
-		return PARSE_OK;
-	case OPT_PAYLOAD:
-		if (parse_size(val, 1, TWTEST_MAX_PAYLOAD, &v, &why) < 0)
-			return cli_fail(err, errlen, "invalid --payload '%s': %s (1-64m)", val, why);
-		o->payload = (uint32_t)v;
-		return PARSE_OK;
-	case OPT_NO_REUSEADDR:
-		o->reuseaddr = 0;
-		return PARSE_OK;
-	case OPT_GREETING:
-		if (val[0] == '\0' || strlen(val) > MAX_SCENARIO_TEXT)
-			return cli_fail(err, errlen, "invalid --greeting '%s': must be 1-%d bytes", val,
-					MAX_SCENARIO_TEXT);
-		o->greeting = val;
-		o->greeting_len = (uint32_t)strlen(val);
-		return PARSE_OK;
-	case OPT_ON_EOF:
-		return server_on_eof(val, o, err, errlen);
-	}
+	if (parse_ip_literal(val, 0, &o->bind, &why) < 0)
+		return cli_fail(err, errlen, "invalid --bind '%s': %s", val, why);
+	o->bind_name = val;
 	return PARSE_OK;
 }
+
+/* --payload BYTES, k/m suffixes. */
+static enum parse_result parse_payload(const char *val, void *opts, char *err, size_t errlen)
+{
+	struct server_opts *o = opts;
+	uint64_t v;
+	const char *why;
+	if (parse_size(val, 1, TWTEST_MAX_PAYLOAD, &v, &why) < 0)
+		return cli_fail(err, errlen, "invalid --payload '%s': %s (1-64m)", val, why);
+	o->payload = (uint32_t)v;
+	return PARSE_OK;
+}
+
+/* --no-reuseaddr */
+static enum parse_result parse_no_reuseaddr(const char *val, void *opts, char *err, size_t errlen)
+{
+	(void)val, (void)err, (void)errlen;
+	((struct server_opts *)opts)->reuseaddr = 0;
+	return PARSE_OK;
+}
+
+/* What --on-eof takes, for the completion ("write:" starts write:TEXT). */
+static const char *const on_eof_values[] = {"close", "ignore", "write:", NULL};
+
+#define F(f) .field = offsetof(struct server_opts, f)
+#define FS(f) F(f), .size = sizeof(((struct server_opts *)0)->f)
+
+/* Every server option, in --help's order (how to add one: src/client/client_cli.c). */
+static const struct cli_option server_rows[] = {
+	{"port", 'p', CLI_CUSTOM, .parse = parse_ports, .arg = "PORTS",
+	 .help = "listening port (default 4000; 0 lets the kernel choose), or\n"
+		 "several: a range LO-HI and/or a comma list (4000-4003,4010),\n"
+		 "each listened on (at most 256 ports; 0 only alone)"},
+	{"bind", 0, CLI_CUSTOM, .parse = parse_bind, .arg = "ADDR",
+	 .help = "listen on ADDR only (default: every IPv4 and IPv6 address)"},
+	{"close", 0, CLI_CHOICE, F(close_mode), .values = server_close_names, .arg = "MODE",
+	 .help = "wait (default): close after the client's EOF, the client holds\n"
+		 "TIME_WAIT; first: close once --payload bytes were echoed, the\n"
+		 "server holds TIME_WAIT; rst: like first with SO_LINGER {1,0}:\n"
+		 "RST, no TIME_WAIT anywhere"},
+	{"payload", 0, CLI_CUSTOM, .parse = parse_payload, .arg = "BYTES",
+	 .help = "bytes per connection for --close=first|rst (default 100)"},
+	{"no-reuseaddr", 0, CLI_CUSTOM, .parse = parse_no_reuseaddr,
+	 .help = "do not set SO_REUSEADDR on the listener (shows the restart\n"
+		 "failure while TIME_WAIT holds the port)"},
+	{"backlog", 0, CLI_NUMBER, FS(backlog), .min = 1, .max = 1u << 30, .arg = "N",
+	 .help = "listen backlog (default net.core.somaxconn)"},
+	{"max-conns", 0, CLI_NUMBER, FS(max_conns), .min = 1, .max = TWTEST_MAX_CONNS, .arg = "N",
+	 .help = "connections served at once; more are accepted and closed at\n"
+		 "once and counted as refused (default: descriptor limit - 32)"},
+	{"idle-timeout", 0, CLI_NUMBER, FS(idle_timeout_ms), .min = 0, .max = 86400000,
+	 .arg = "MS",
+	 .help = "close a connection silent for MS milliseconds (default 60000;\n"
+		 "0 never)"},
+	{"threads", 0, CLI_NUMBER, FS(threads), .min = 1, .max = TWTEST_MAX_THREADS, .arg = "N",
+	 .help = "N event loops, each with its own SO_REUSEPORT listener on\n"
+		 "every port and its own epoll set (1-64; default 1)"},
+
+	{.kind = CLI_TEXT, .help = "\nClose scenarios (docs/closing.md):\n"},
+	{"greeting", 0, CLI_STRING, F(greeting), .min = 1, .max = MAX_SCENARIO_TEXT, .arg = "TEXT",
+	 .help = "send TEXT as soon as a connection is accepted"},
+	{"close-after", 0, CLI_NUMBER, FS(close_after_ms), .min = 0, .max = 86400000, .arg = "MS",
+	 .help = "close each connection MS milliseconds after accepting it\n"
+		 "(0: right after the greeting); with --close=rst by RST"},
+	{"on-eof", 0, CLI_CUSTOM, .parse = parse_on_eof, .values = on_eof_values, .arg = "ACTION",
+	 .help = "what to do on the client's EOF: close (default), ignore\n"
+		 "(keep the socket open: it stays in CLOSE_WAIT), or\n"
+		 "write:TEXT (send TEXT, keep the socket open)"},
+	{"help", 'h', CLI_HELP, .help = "show this help"},
+};
+
+const struct cli_command server_cli = {
+	.intro =
+	"usage: twtest server [options]\n"
+	"\n"
+	"An epoll echo server: every byte a client sends comes back in order, until the client's\n"
+	"EOF. --close chooses the server's side of the shutdown order.\n"
+	"\n",
+	CLI_ROWS(server_rows),
+	.outro = "\nSIGINT or SIGTERM prints a summary and exits 0.\n",
+};
 
 enum parse_result server_parse_args(int argc, char **argv, struct server_opts *o, char *err,
 				    size_t errlen)
 {
+	struct cli_parse p;
 	server_defaults(o);
-	unsigned char seen[OPT_LAST] = {0};
-	cli_begin();
-	int c, tag;
-	while ((c = cli_next_option(argc, argv, server_long_opts, seen, sizeof(seen), err, errlen)) >= 0) {
-		int r = cli_table_option(server_rules, sizeof(server_rules) / sizeof(server_rules[0]), c,
-					 optarg, o, &tag, err, errlen);
-		if (r < 0 || (r == 0 && server_special_option(c, optarg, o, err, errlen) != PARSE_OK))
-			return PARSE_ERROR;
-	}
-	if (c != CLI_END)
-		return cli_result(c);
+	enum parse_result r = cli_parse_options(&p, &server_cli, argc, argv, o, err, errlen);
+	if (r != PARSE_OK)
+		return r;
 	if (optind < argc)
 		return cli_fail(err, errlen, "unexpected argument '%s'", argv[optind]);
+	if (o->greeting)
+		o->greeting_len = (uint32_t)strlen(o->greeting);
 	if (o->bind_name)
 		endpoint_set_port(&o->bind, o->port);
 	return PARSE_OK;

@@ -1,20 +1,37 @@
 # The bash completion (scripts/twtest-completion.bash): what it offers for a few prefixes,
-# that its tables agree with `twtest --help`, `twtest SUB --help` and the parsers, and that
-# `make install` / `make uninstall` put it in place and take it away.
+# that it takes its words from the program (`twtest [SUB] --list-options`) and keeps no table
+# of its own, that those lists agree with `twtest --help`, `twtest SUB --help` and the
+# parsers, and that `make install` / `make uninstall` put it in place and take it away.
 . "$(dirname "$0")/../lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 COMPLETION="$ROOT/scripts/twtest-completion.bash"
 
+# on_path: a directory in the test's own temporary directory holding `twtest`, the program
+# tested: the completion runs the program being completed, found on PATH.
+on_path() {
+	local dir
+	dir=$(tmpdir)
+	[ -d "$dir" ] || die "no temporary directory"
+	dir+=/bin
+	[ -e "$dir/twtest" ] || { mkdir -p "$dir" &&
+		ln -s "$(cd "$(dirname "$TWTEST")" && pwd)/$(basename "$TWTEST")" "$dir/twtest"; } ||
+		die "cannot link $TWTEST into $dir"
+	echo "$dir"
+}
+
 # complete_line WORD...: the completion's answer for the command line WORD... (the last
 # word is the one being completed), one reply a line, sorted; in a fresh bash.
 complete_line() {
-	bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+	PATH="$(on_path):$PATH" bash -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
 		_twtest; printf "%s\n" "${COMPREPLY[@]}" | sort' _ "$COMPLETION" "$@" | paste -sd' '
 }
 
-# table FUNCTION ARGS...: a table of the completion script, one word a line, sorted.
+# table FUNCTION ARGS...: what a function of the completion script answers for the
+# program twtest, one word a line, sorted.
 table() {
-	bash -c '. "$1"; shift; "$@"' _ "$COMPLETION" "$@" | tr -s ' \t\n' '\n' | grep . | sort
+	local fn=$1
+	shift
+	PATH="$(on_path):$PATH" bash -c '. "$1"; shift; "$@"' _ "$COMPLETION" "$fn" twtest "$@" | tr -s ' \t\n' '\n' | grep . | sort
 }
 
 # help_options SUB: the long options that `twtest SUB --help` lists, one a line, sorted,
@@ -53,8 +70,9 @@ test_values() {
 	expect_eq "client -p" "$(complete_line twtest client -p '')" ""
 }
 
-# Rule: the completion's subcommands are those of `twtest --help`, and each one's options
-# (and which of them take a value) are those of `twtest SUB --help`.
+# Rule: the subcommands the program lists (`twtest --list-options`) are those of
+# `twtest --help`, and each one's options (and which of them take a value) are those of
+# `twtest SUB --help`.
 test_tables_match_help() {
 	local help_subs sub
 	help_subs=$("$TWTEST" --help | sed -nE 's/^(usage:)? *twtest ([a-z]+) .*/\2/p' | sort -u)
@@ -64,6 +82,24 @@ test_tables_match_help() {
 		expect_eq "$sub options" "$(table _twtest_options "$sub" | paste -sd' ')" \
 			"$(help_options "$sub" | paste -sd' ')"
 	done
+}
+
+# Rule: the completion offers exactly what the program lists: after `twtest ` the
+# subcommands and top-level options, after `twtest SUB --` every option SUB lists; and the
+# script keeps no list of its own (no option name is written in it).
+test_offers_what_the_program_lists() {
+	local sub opt
+	expect_eq "twtest <TAB>" "$(complete_line twtest '')" \
+		"$("$TWTEST" --list-options | sort | paste -sd' ')"
+	for sub in $(table _twtest_subcommands); do
+		expect_eq "twtest $sub --<TAB>" "$(complete_line twtest "$sub" --)" \
+			"$("$TWTEST" "$sub" --list-options | awk '{ sub(/=$/, "", $1); print $1 }' | sort | paste -sd' ')"
+		for opt in $("$TWTEST" "$sub" --list-options | awk '{ sub(/=$/, "", $1); print $1 }'); do
+			[ "$opt" = --help ] && continue
+			grep -qe "$opt\b" "$COMPLETION" && die "the completion script names $sub's $opt itself"
+		done
+	done
+	return 0
 }
 
 # Rule: each fixed value list is what the parser accepts: every value passes (checked with

@@ -1,6 +1,7 @@
-/* Unit tests of the client options' strategy scopes: every option of the getopt table has
- * a scope row, and in every strategy an option is either accepted (and then that strategy
- * runs) or refused with a message naming it; none is accepted and ignored. */
+/* Unit tests of the client options' strategy scopes: every option row of the client's table
+ * (client_cli) declares the strategies it works in and has a sample here, and in every
+ * strategy an option is either accepted (and then that strategy runs) or refused with a
+ * message naming it; none is accepted and ignored. */
 #include <stdlib.h>
 
 #include "client/client_opts.h"
@@ -9,7 +10,8 @@
 #define MAXARGS 24
 
 /* Arguments that make each option valid on its own (its value and companions). A new
- * option without a row here fails the walk below: decide its scope and add a sample. */
+ * option row without a sample here fails strategy_every_row_has_scope_and_sample: decide
+ * its scope and add a sample. */
 static const struct {
 	const char *name;
 	const char *args[4];
@@ -80,33 +82,53 @@ static enum parse_result parse_with(const char *const *sample, enum client_strat
 	return client_parse_args(argc, argv, o, err, 256);
 }
 
-/* Rule: the scope table has one row per getopt option, in the same order. */
-TEST(strategy_scope_table_matches_options)
+/* Is row r an option the walk samples (not help text, not --help)? */
+static int sampled(const struct cli_option *r)
 {
-	const struct option *opts = client_long_options();
-	size_t i = 0;
-	for (; opts[i].name; i++)
-		CHECK_STR(client_option_scopes[i].name, opts[i].name);
-	CHECK(client_option_scopes[i].name == NULL);
+	return r->kind != CLI_TEXT && r->kind != CLI_HELP;
+}
+
+/* Rule: every option row of the client's table declares the strategies it works in
+ * (a scope with no bit would be refused everywhere) and has a sample; every sample names
+ * a row (no sample is left over from a removed option). */
+TEST(strategy_every_row_has_scope_and_sample)
+{
+	size_t options = 0;
+	for (size_t i = 0; i < client_cli.nrows; i++) {
+		const struct cli_option *r = &client_cli.rows[i];
+		if (!sampled(r))
+			continue;
+		options++;
+		if (r->name == NULL || sample_of(r->name) == NULL || r->scope == 0 ||
+		    (r->scope & ~STRATEGY_ALL))
+			fprintf(stderr, "  --%s: no sample, or scope 0x%x\n", r->name ? r->name : "?",
+				r->scope);
+		CHECK(r->name != NULL && sample_of(r->name) != NULL);
+		CHECK(r->scope != 0 && (r->scope & ~STRATEGY_ALL) == 0);
+	}
+	for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+		const struct cli_option *r = cli_row(&client_cli, samples[i].name);
+		if (r == NULL)
+			fprintf(stderr, "  sample for --%s, which is no option\n", samples[i].name);
+		CHECK(r != NULL && sampled(r));
+	}
+	CHECK(options == sizeof(samples) / sizeof(samples[0]));
 }
 
 /* Rule: in every strategy, every option is accepted there (and that strategy runs) exactly
  * when its scope says so, and refused with a message naming it otherwise. */
 TEST(strategy_every_option_works_or_is_refused)
 {
-	const struct option *opts = client_long_options();
 	struct client_opts o;
 	char err[256];
-	for (size_t i = 0; opts[i].name; i++) {
-		if (strcmp(opts[i].name, "help") == 0)
+	for (size_t i = 0; i < client_cli.nrows; i++) {
+		const struct cli_option *row = &client_cli.rows[i];
+		if (!sampled(row))
 			continue;
-		const char *const *sample = sample_of(opts[i].name);
-		if (sample == NULL) {
-			fprintf(stderr, "  no sample for --%s\n", opts[i].name);
-			CHECK(sample != NULL);
-			continue;
-		}
-		unsigned scope = client_option_scopes[i].strategies;
+		const char *const *sample = sample_of(row->name);
+		if (sample == NULL)
+			continue; /* strategy_every_row_has_scope_and_sample fails */
+		unsigned scope = row->scope;
 		for (int sid = 0; sid < STRATEGY_COUNT; sid++) {
 			enum client_strategy_id want = (enum client_strategy_id)sid;
 			enum parse_result r = parse_with(sample, want, &o, err);
@@ -114,21 +136,21 @@ TEST(strategy_every_option_works_or_is_refused)
 				/* accepted: the strategy that runs must be one the option works in */
 				enum client_strategy_id id = client_strategy_of(&o);
 				if (!(scope & STRATEGY_BIT(id)))
-					fprintf(stderr, "  --%s accepted in %s\n", opts[i].name,
+					fprintf(stderr, "  --%s accepted in %s\n", row->name,
 						client_strategy_names[id]);
 				if (want != STRATEGY_CONCURRENT && id != want)
-					fprintf(stderr, "  --%s in %s ran %s\n", opts[i].name,
+					fprintf(stderr, "  --%s in %s ran %s\n", row->name,
 						client_strategy_names[want], client_strategy_names[id]);
 				CHECK(scope & STRATEGY_BIT(id));
 				/* asked for sequential or rate: that is what runs */
 				CHECK(want == STRATEGY_CONCURRENT || id == want);
 			} else {
 				char name[64];
-				snprintf(name, sizeof(name), "--%s", opts[i].name);
+				snprintf(name, sizeof(name), "--%s", row->name);
 				/* the message names the option, or the one its sample led with */
 				int named = strstr(err, name) || strstr(err, sample[0]);
 				if (!named || (scope & STRATEGY_BIT(want)))
-					fprintf(stderr, "  --%s refused in %s: %s\n", opts[i].name,
+					fprintf(stderr, "  --%s refused in %s: %s\n", row->name,
 						client_strategy_names[want], err);
 				CHECK(r == PARSE_ERROR && named);
 				CHECK(!(scope & STRATEGY_BIT(want)));
