@@ -7,8 +7,10 @@
 # (the one address plan: client 198.18.0.1, server 198.18.0.2, from the benchmark range
 # 198.18.0.0/15); for the lo path one namespace, server on 127.0.0.1; for the nat path K
 # client namespaces behind a router namespace that masquerades them to one address (see
-# lab_nat_up for its address plan). The sysctls of a cell are set inside its client
-# namespaces (and, for nat, the router's) only, never the host's. Every resource pushes its own
+# lab_nat_up for its address plan); for the proxy path a client, a proxy namespace running
+# nginx or haproxy, and a backend namespace (scripts/lab_proxy.sh). The sysctls of a cell are
+# set inside its client namespaces (for nat also the router's; for proxy the proxy's) only,
+# never the host's. Every resource pushes its own
 # undo onto a stack when it is made (lab_defer, in the manner of the kernel selftests'
 # net/lib.sh); lab_cleanup, which lab_trap installs for EXIT, INT and TERM, runs the stack
 # last-made-first. Names start with LAB_PREFIX (default twl<pid>), so two runs can share a
@@ -220,7 +222,7 @@ lab_sysctl() {
 	done
 }
 
-# lab_cell_up PATH: a fresh cell (lo, veth or nat); sets LAB_CNS, LAB_SNS, LAB_DST, LAB_PATH
+# lab_cell_up PATH: a fresh cell (lo, veth, nat or proxy); sets LAB_CNS, LAB_SNS, LAB_DST, LAB_PATH
 # and LAB_CNSES (every client namespace: one, or K for nat; LAB_CNS is the first).
 lab_cell_up() {
 	LAB_PATH=$1
@@ -239,7 +241,8 @@ lab_cell_up() {
 		lab_veth "$LAB_CNS" "$LAB_SNS" || return 1
 		;;
 	nat) lab_nat_up; return ;;
-	*) lab_err "invalid path '$LAB_PATH': must be lo, veth or nat"; return 2 ;;
+	proxy) lab_proxy_up; return ;;
+	*) lab_err "invalid path '$LAB_PATH': must be lo, veth, nat or proxy"; return 2 ;;
 	esac
 	LAB_CNSES=("$LAB_CNS")
 }
@@ -348,6 +351,10 @@ lab_down() {
 	rm -rf "${TMPDIR:-/tmp}/$id".??????
 	echo "removed $n namespaces of $id"
 }
+
+# --- the proxy path: scripts/lab_proxy.sh ----------------------------------------------
+# shellcheck source=scripts/lab_proxy.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lab_proxy.sh"
 
 # --- the CLI -------------------------------------------------------------------------
 

@@ -1,0 +1,436 @@
+#!/usr/bin/env bash
+# scripts/proxies.sh: the proxy in the middle (issue 21). Each row is a real nginx or haproxy
+# configuration (a template of scripts/proxy/) run in the proxy namespace of scripts/lab.sh's
+# proxy path (client -> proxy -> backend namespaces), loaded by `twtest client` from the client
+# namespace toward `twtest server` backends, with `twtest ports` sampled inside the proxy
+# namespace during the run and the proxy's own error-log lines counted. The proxy namespace
+# has P ephemeral ports (--ports, default 200): it is where ports run out, toward the backends.
+# Every row's prediction is computed from P (and R, the steady rate, and the loop sizes), the
+# measurement is read from the client's CSV, the namespaces' socket tables and the proxy's
+# log, and the verdict compares the two. It prints a markdown table; --csv writes every number
+# as "row,case,metric,value". tests/integration/proxies.sh calls the case and verdict functions.
+set -u -o pipefail
+PX_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=scripts/lab.sh
+. "$PX_HERE/lab.sh"
+
+# The table of rows: id | proxy | claim | config template | case function | verdict function.
+# A case function runs the configuration and fills PX[] with what it measured; the verdict
+# function sets PX_PRED (the prediction, from the parameters), PX_MEAS (the measurement in
+# words) and PX_VERDICT, and returns 0 when the claim holds as predicted.
+PX_TABLE=(
+	"t1|haproxy|mode tcp: one backend connection per client connection, so the proxy's pool toward the backend runs out after P connections (loops)|haproxy-tcp.cfg|px_case_t1|px_verdict_t1"
+	"t2|haproxy|mode tcp at a steady rate R above P/60 s: the first client failure comes after P/R seconds|haproxy-tcp.cfg|px_case_t2|px_verdict_t2"
+	"t3|haproxy|\`source\` addresses: one pool per (source, backend); several \`server\` lines with their own \`source\` multiply the ports, one source toward two backends keeps a pool per backend|haproxy-tcp-servers.cfg|px_case_t3|px_verdict_t3"
+	"t4|haproxy|tcp_tw_reuse=1 in the proxy namespace lets the proxy reuse its TIME_WAIT ports toward the backend (timestamps on)|haproxy-tcp.cfg|px_case_t4|px_verdict_t4"
+	"t5|haproxy|the backend closing first moves TIME_WAIT off the proxy's backend leg: no exhaustion|haproxy-tcp.cfg|px_case_t5|px_verdict_t5"
+)
+
+px_usage() {
+	cat <<'EOF'
+usage: scripts/proxies.sh [options]
+
+Measures every row of docs/proxies.md: nginx and haproxy in a proxy namespace with P
+ephemeral ports, loaded by `twtest client` through to `twtest server` backends, and prints
+the table with the prediction, the measurement and the verdict of each row.
+
+  --rows LIST     rows to run, comma-separated ids (default all; --list shows them)
+  --ports P       ephemeral ports of the proxy namespace (50-5000, default 200)
+  --rate R        the steady rate of the rate rows, new connections a second
+                  (default 2 x P: the first failure after half a second)
+  --out FILE      also write the markdown to FILE
+  --csv FILE      write every number as "row,case,metric,value" to FILE
+  --capture FILE  write the proxy namespace's `twtest ports` (text) of row t1 once the
+                  pool ran out, and the proxy's log lines, to FILE
+  --twtest PATH   the twtest binary (default ./twtest beside scripts/, else twtest)
+  --list          the rows, one a line, and exit
+  -h, --help      this help
+
+Needs root (network namespaces), nginx and haproxy. Exit status: 0 done, 1 a case could not
+run, 2 usage.
+EOF
+}
+
+PX_P=200               # ports of the proxy namespace: 40000 .. 40000+P-1
+PX_RATE=""             # the steady rate (empty: 2 x P)
+PX_ROWS="" PX_OUT="" PX_CSV="" PX_CAPTURE=""
+PX_BPORT=8080          # the backends' port (outside every range used here)
+PX_N=0                 # client runs so far (names their output files)
+PX_LINES=()            # markdown rows of the table
+declare -A PX=()       # what the current row measured
+PX_PRED="" PX_MEAS="" PX_VERDICT=""
+# the exact lines each proxy logs when connect() toward a backend fails for want of a port
+PX_LOG_NGINX='\(99: Cannot assign requested address\) while connecting to upstream'
+PX_LOG_HAPROXY='Connect\(\) failed for backend [^:]*: no free ports\.'
+
+px_die() { echo "proxies: $*" >&2; exit 1; }
+px_note() { echo "proxies: $*" >&2; }
+
+# px_metric ROW CASE METRIC VALUE: one number, for --csv.
+px_metric() { [ -n "$PX_CSV" ] && echo "$1,$2,$3,$4" >>"$PX_CSV"; return 0; }
+
+# px_range: the proxy namespace's ip_local_port_range for P ports.
+px_range() { echo "40000 $((40000 + PX_P - 1))"; }
+
+# px_rate: the steady rate R of the rate rows.
+px_rate() { echo "${PX_RATE:-$((2 * PX_P))}"; }
+
+# px_has_sysctl KEY: does the proxy namespace have this sysctl (this kernel's, not the host's)?
+px_has_sysctl() { ip netns exec "$LAB_PNS" test -e "/proc/sys/${1//.//}"; }
+
+# --- one cell: client, proxy, backends ------------------------------------------------------
+# Settings read by px_up (each case sets what it needs, px_reset clears them):
+# PX_BACKENDS (backend addresses, default 1), PX_SOURCES (proxy source addresses, default 0),
+# PX_SYSCTL (sysctls of the proxy namespace beyond the port range), PX_SERVER (arguments of
+# the backends' `twtest server`).
+
+# px_reset: forget the last row's settings and numbers.
+px_reset() {
+	PX=() PX_SYSCTL=() PX_SERVER=() PX_BACKENDS=1 PX_SOURCES=0
+	PX_PRED="" PX_MEAS="" PX_VERDICT=""
+}
+
+# px_up PROXY TEMPLATE [KEY=VALUE...]: a fresh proxy cell: the proxy namespace gets P ports
+# and PX_SYSCTL, the backends listen on PX_BPORT, and the proxy starts from TEMPLATE with
+# BACKEND1.. (each backend's address:port), SOURCE1.. (the source addresses) and KEY=VALUE.
+px_up() {
+	local kind=$1 tpl=$2 i kv=(); shift 2
+	LAB_PROXY_BACKENDS=$PX_BACKENDS LAB_PROXY_SOURCES=$PX_SOURCES
+	lab_cell_up proxy || px_die "cannot make a proxy cell"
+	lab_sysctl "$LAB_PNS" net.ipv4.ip_local_port_range="$(px_range)" "${PX_SYSCTL[@]}" ||
+		px_die "cannot set the proxy namespace's sysctls"
+	for i in "${!LAB_PROXY_BACKEND_ADDRS[@]}"; do kv+=("BACKEND$((i + 1))=${LAB_PROXY_BACKEND_ADDRS[i]}:$PX_BPORT"); done
+	for i in "${!LAB_PROXY_SOURCE_ADDRS[@]}"; do kv+=("SOURCE$((i + 1))=${LAB_PROXY_SOURCE_ADDRS[i]}"); done
+	lab_proxy_backend_start "$PX_BPORT" "${PX_SERVER[@]}" || { lab_server_err; exit 1; }
+	lab_proxy_start "$kind" "$tpl" "${kv[@]}" "$@" || exit 1
+	lab_proxy_watch_start "$LAB_TMP/ports.$LAB_CELLS.json"
+}
+
+# px_client ARGS...: `twtest client LAB_DST ARGS --port LAB_PROXY_PORT --format csv` in the
+# client namespace; PX_LAST names its output. A client that cannot run stops the script.
+px_client() {
+	PX_N=$((PX_N + 1))
+	PX_LAST="$LAB_TMP/client.$PX_N.csv"
+	ip netns exec "$LAB_CNS" "$(lab_twtest)" client "$LAB_DST" "$@" --port "$LAB_PROXY_PORT" \
+		--format csv >"$PX_LAST" 2>"$PX_LAST.err" </dev/null ||
+		px_die "client $* failed: $(head -c 300 "$PX_LAST.err")"
+}
+
+# px_get COLUMN [LOOP]: a column of the last client run: the summary row, or loop LOOP's row
+# (the client's CSV has no commas inside its fields).
+px_get() {
+	awk -F, -v col="$1" -v want="${2:-summary}" '
+		NR == 1 || $1 == "type" { for (i = 1; i <= NF; i++) idx[$i] = i; next }
+		want == "summary" && $1 == "summary" { print $idx[col]; exit }
+		want != "summary" && $1 == "loop" && $2 == want { print $idx[col]; exit }
+	' "$PX_LAST"
+}
+
+# px_netstat NS COUNTER: a TcpExt counter of namespace NS (/proc/net/netstat there).
+px_netstat() {
+	# shellcheck disable=SC2016 # the program is awk's
+	ip netns exec "$1" awk -v want="$2" '
+		$1 == "TcpExt:" && !h { for (i = 2; i <= NF; i++) n[i] = $i; h = 1; next }
+		$1 == "TcpExt:" { for (i = 2; i <= NF; i++) if (n[i] == want) print $i }' /proc/net/netstat
+}
+
+# px_observe: the cell's numbers into PX[]: TIME_WAIT on each side of each leg (client leg:
+# client and proxy front; backend leg: proxy toward the backends, backends), the proxy's
+# log lines saying it ran out of ports, the peak of `twtest ports` inside the proxy
+# namespace toward the backends, and the proxy namespace's TWRecycled.
+px_observe() {
+	local re=$PX_LOG_HAPROXY
+	[ "$LAB_PROXY_KIND" = nginx ] && re=$PX_LOG_NGINX
+	lab_proxy_watch_stop
+	PX[tw_client]=$(lab_proxy_tw "$LAB_CNS" "dport = :$LAB_PROXY_PORT")
+	PX[tw_proxy_front]=$(lab_proxy_tw "$LAB_PNS" "sport = :$LAB_PROXY_PORT")
+	PX[tw_proxy_back]=$(lab_proxy_tw "$LAB_PNS" "dport = :$PX_BPORT")
+	PX[tw_backend]=$(lab_proxy_tw "$LAB_SNS" "sport = :$PX_BPORT")
+	PX[log_no_port]=$(lab_proxy_log_count "$re")
+	read -r 'PX[ports_peak]' 'PX[ports_groups]' < <(lab_proxy_watch_peak "$LAB_TMP/ports.$LAB_CELLS.json")
+	PX[tw_recycled]=$(px_netstat "$LAB_PNS" TWRecycled)
+}
+
+# px_keep CASE: copy the cell's measured numbers into PX[CASE.*] (several cases per row).
+px_keep() {
+	local k
+	for k in "${!PX[@]}"; do
+		[[ $k == *.* ]] || PX[$1.$k]=${PX[$k]}
+	done
+}
+
+# px_tcp_loops CASE LOOPS N [CLIENT-ARGS...]: LOOPS loops of N echo connections through the
+# current cell; PX[CASE.*]: finished, failed, failed_by, per-loop finished (loops), and px_observe.
+px_tcp_loops() {
+	local c=$1 loops=$2 n=$3 i per=""; shift 3
+	px_client "$loops" "$n" "$@"
+	PX[finished]=$(px_get finished) PX[failed]=$(px_get failed) PX[failed_by]=$(px_get failed_by)
+	for ((i = 0; i < loops; i++)); do per+="${per:+/}$(px_get finished "$i")"; done
+	PX[loops]=$per
+	sleep 0.3 # the last FINs and their TIME_WAIT, before counting
+	px_observe
+	px_keep "$c"
+}
+
+# --- t1, t2: haproxy mode tcp ---------------------------------------------------------------
+
+# px_case_t1: 3 loops of P/2 connections (1.5 P) through haproxy mode tcp; with --capture,
+# the proxy namespace's `twtest ports` and the log lines while the pool is out.
+px_case_t1() {
+	px_up haproxy haproxy-tcp.cfg
+	px_tcp_loops t1 3 $((PX_P / 2))
+	if [ -n "$PX_CAPTURE" ]; then
+		{
+			echo "# twtest ports inside the proxy namespace, haproxy mode tcp, P=$PX_P, after 3 loops of $((PX_P / 2))"
+			ip netns exec "$LAB_PNS" "$(lab_twtest)" ports
+			echo "# haproxy's log (stderr): the line of a connect() without a free port, and the count"
+			grep -m1 -E "$PX_LOG_HAPROXY" "$LAB_PROXY_LOG"
+			echo "count: ${PX[log_no_port]}"
+		} >"$PX_CAPTURE"
+	fi
+	lab_proxy_down
+}
+
+# px_verdict_t1: loops 0 and 1 all through (P connections), loop 2 none; the proxy holds P
+# TIME_WAIT toward the backend; haproxy logs "no free ports"; the ports sampler saw P in use.
+px_verdict_t1() {
+	local n=$((PX_P / 2))
+	PX_PRED="P=$PX_P: loops of $n finish $n/$n/0 ($PX_P connections), the proxy holds $PX_P TIME_WAIT toward the backend"
+	PX_MEAS="loops ${PX[t1.loops]} (failed_by ${PX[t1.failed_by]:--}); TIME_WAIT: proxy->backend ${PX[t1.tw_proxy_back]}, backend ${PX[t1.tw_backend]}, proxy front ${PX[t1.tw_proxy_front]}, client ${PX[t1.tw_client]}; \`twtest ports\` peak ${PX[t1.ports_peak]}/$PX_P in use; haproxy logged \"no free ports\" ${PX[t1.log_no_port]} times"
+	if [ "${PX[t1.loops]}" = "$n/$n/0" ] && [ "${PX[t1.tw_proxy_back]}" = "$PX_P" ] &&
+		[ "${PX[t1.ports_peak]}" = "$PX_P" ] && [ "${PX[t1.log_no_port]}" -ge "$n" ]; then
+		PX_VERDICT="holds: exactly P, then every client connection fails"
+		return 0
+	fi
+	PX_VERDICT="does not hold here"
+	return 1
+}
+
+# px_case_t2: R new echo connections a second for 2 P/R seconds (rounded up).
+px_case_t2() {
+	local r; r=$(px_rate)
+	px_up haproxy haproxy-tcp.cfg
+	PX[t2.rate]=$r PX[t2.duration]=$(((2 * PX_P + r - 1) / r))
+	px_client --rate "$r" --duration "${PX[t2.duration]}" --report-interval 100
+	PX[t2.finished]=$(px_get finished) PX[t2.failed]=$(px_get failed)
+	PX[t2.first_failure_s]=$(px_get first_failure_s)
+	px_observe
+	px_keep t2
+	lab_proxy_down
+}
+
+# px_verdict_t2: P connections finish, the first failure comes at P/R s (connection P+1 is
+# due then): within one report interval (0.1 s) before, or 0.3 s after.
+px_verdict_t2() {
+	local r=${PX[t2.rate]} first=${PX[t2.first_failure_s]:-} want
+	want=$(awk -v p="$PX_P" -v r="$r" 'BEGIN { printf "%.2f", p / r }')
+	PX_PRED="P/R = $PX_P/$r = $want s to the first failure; $PX_P connections finish"
+	PX_MEAS="R=$r/s for ${PX[t2.duration]} s: ${PX[t2.finished]} finished, ${PX[t2.failed]} failed, first failure at ${first:-never} s; haproxy logged \"no free ports\" ${PX[t2.log_no_port]} times"
+	if [ "${PX[t2.finished]}" = "$PX_P" ] && [ -n "$first" ] &&
+		awk -v f="$first" -v w="$want" 'BEGIN { exit !(f >= w - 0.1 && f <= w + 0.3) }'; then
+		PX_VERDICT="holds"
+		return 0
+	fi
+	PX_VERDICT="does not hold here"
+	return 1
+}
+
+# --- t3: haproxy `source` ---------------------------------------------------------------------
+
+# px_servers SPEC...: haproxy `server` lines, one per SPEC "BACKEND[@SOURCE]", for @SERVERS@.
+px_servers() {
+	local s i=0 out=""
+	for s in "$@"; do
+		i=$((i + 1))
+		out+="${out:+$'\n\t'}server s$i ${s%@*}"
+		[[ $s == *@* ]] && out+=" source ${s#*@}"
+	done
+	echo "$out"
+}
+
+# px_case_t3: 3 loops of P connections through haproxy mode tcp (roundrobin), three ways:
+# one server line with one source address; two server lines toward the same backend with a
+# source address each; one source address toward two backends.
+px_case_t3() {
+	PX_SOURCES=2 PX_BACKENDS=2
+	px_up haproxy haproxy-tcp-servers.cfg "SERVERS=$(px_servers "198.19.0.2:$PX_BPORT@198.19.0.101")"
+	px_tcp_loops one_source 3 "$PX_P"
+	lab_proxy_down
+	px_up haproxy haproxy-tcp-servers.cfg "SERVERS=$(px_servers "198.19.0.2:$PX_BPORT@198.19.0.101" "198.19.0.2:$PX_BPORT@198.19.0.102")"
+	px_tcp_loops two_sources 3 "$PX_P"
+	lab_proxy_down
+	px_up haproxy haproxy-tcp-servers.cfg "SERVERS=$(px_servers "198.19.0.2:$PX_BPORT@198.19.0.101" "198.19.0.3:$PX_BPORT@198.19.0.101")"
+	px_tcp_loops two_backends 3 "$PX_P"
+	lab_proxy_down
+}
+
+# px_verdict_t3: P, 2P and 2P of 3P finish (a pool per source and per backend: haproxy binds
+# its source with IP_BIND_ADDRESS_NO_PORT); P for the last would be the bind() trap.
+px_verdict_t3() {
+	PX_PRED="3 loops of P=$PX_P: one source $PX_P, two sources $((2 * PX_P)), one source toward two backends $((2 * PX_P)) (P if bind() shared one pool)"
+	PX_MEAS="finished: one source ${PX[one_source.finished]} (${PX[one_source.loops]}), two sources ${PX[two_sources.finished]} (${PX[two_sources.loops]}), one source toward two backends ${PX[two_backends.finished]} (${PX[two_backends.loops]}); groups in \`twtest ports\`: ${PX[one_source.ports_groups]}, ${PX[two_sources.ports_groups]}, ${PX[two_backends.ports_groups]}"
+	if [ "${PX[one_source.finished]}" = "$PX_P" ] && [ "${PX[two_sources.finished]}" = $((2 * PX_P)) ] &&
+		[ "${PX[two_backends.finished]}" = $((2 * PX_P)) ]; then
+		PX_VERDICT="holds: each (source, backend) has its own P"
+		return 0
+	fi
+	PX_VERDICT="does not hold here"
+	return 1
+}
+
+# --- t4: tcp_tw_reuse in the proxy namespace ---------------------------------------------
+
+# px_case_t4: 3 loops of P echo connections through haproxy mode tcp, tcp_tw_reuse=1 in the
+# proxy namespace (reuse delay 1 ms where the kernel has the sysctl, else a 1.2 s pause).
+px_case_t4() {
+	local gap=1200
+	PX_SYSCTL=(net.ipv4.tcp_tw_reuse=1)
+	px_up haproxy haproxy-tcp.cfg
+	if px_has_sysctl net.ipv4.tcp_tw_reuse_delay; then
+		lab_sysctl "$LAB_PNS" net.ipv4.tcp_tw_reuse_delay=1 || px_die "cannot set tcp_tw_reuse_delay"
+		gap=100
+	fi
+	PX[t4.gap_ms]=$gap
+	px_tcp_loops t4 3 "$PX_P" --interval "$gap"
+	lab_proxy_down
+}
+
+# px_verdict_t4: all 3P finish; at most P of them found a port never used, so at least 2P
+# took a TIME_WAIT port over (TWRecycled >= 2P; more when a loop reuses its own ports, older
+# than the 1 ms delay, while it runs).
+px_verdict_t4() {
+	PX_PRED="3 loops of P=$PX_P, ${PX[t4.gap_ms]} ms apart: $((3 * PX_P)) finish, TWRecycled >= $((2 * PX_P)) in the proxy namespace"
+	PX_MEAS="finished ${PX[t4.finished]} (${PX[t4.loops]}), TWRecycled ${PX[t4.tw_recycled]}, TIME_WAIT proxy->backend at the end ${PX[t4.tw_proxy_back]}"
+	if [ "${PX[t4.finished]}" = $((3 * PX_P)) ] && [ "${PX[t4.tw_recycled]}" -ge $((2 * PX_P)) ]; then
+		PX_VERDICT="holds: the proxy's connect() takes its TIME_WAIT ports over"
+		return 0
+	fi
+	PX_VERDICT="does not hold here"
+	return 1
+}
+
+# --- t5: the backend closes first ---------------------------------------------------------
+
+# px_case_t5: 3 loops of P through haproxy mode tcp, the backend closing first (server
+# --close first) and the client waiting for that FIN (client --close server).
+px_case_t5() {
+	PX_SERVER=(--close first --payload 100)
+	px_up haproxy haproxy-tcp.cfg
+	px_tcp_loops t5 3 "$PX_P" --close server --payload 100
+	lab_proxy_down
+}
+
+# px_verdict_t5: all 3P finish; the proxy holds no TIME_WAIT toward the backend (it holds the
+# client leg's instead: it forwarded the backend's FIN first). The backend holds at most P:
+# one per proxy port, since a new SYN from a reused port takes its TIME_WAIT 4-tuple over.
+px_verdict_t5() {
+	PX_PRED="3 loops of P=$PX_P: $((3 * PX_P)) finish; TIME_WAIT of the backend leg: proxy 0, backend 1..$PX_P (one per proxy port)"
+	PX_MEAS="finished ${PX[t5.finished]} (${PX[t5.loops]}); TIME_WAIT: proxy->backend ${PX[t5.tw_proxy_back]}, backend ${PX[t5.tw_backend]}, proxy front ${PX[t5.tw_proxy_front]}, client ${PX[t5.tw_client]}"
+	if [ "${PX[t5.finished]}" = $((3 * PX_P)) ] && [ "${PX[t5.tw_proxy_back]}" = 0 ] &&
+		[ "${PX[t5.tw_backend]}" -ge 1 ] && [ "${PX[t5.tw_backend]}" -le "$PX_P" ]; then
+		PX_VERDICT="holds: the proxy's ports toward the backend never fill"
+		return 0
+	fi
+	PX_VERDICT="does not hold here"
+	return 1
+}
+
+# --- main -------------------------------------------------------------------------------------
+
+# px_row_field ID N: field N (1-6) of row ID in PX_TABLE, or nothing.
+px_row_field() {
+	local r
+	for r in "${PX_TABLE[@]}"; do
+		[ "${r%%|*}" = "$1" ] && { cut -d'|' -f"$2" <<<"$r"; return 0; }
+	done
+	return 1
+}
+
+# px_ids: every row id, in table order.
+px_ids() { local r; for r in "${PX_TABLE[@]}"; do echo "${r%%|*}"; done; }
+
+# px_run_row ID: run row ID's case and verdict, add its line to the table.
+px_run_row() {
+	local id=$1 proxy claim tpl fcase fverdict
+	proxy=$(px_row_field "$id" 2) claim=$(px_row_field "$id" 3) tpl=$(px_row_field "$id" 4)
+	fcase=$(px_row_field "$id" 5) fverdict=$(px_row_field "$id" 6)
+	px_reset
+	"$fcase"
+	"$fverdict"
+	local k
+	for k in "${!PX[@]}"; do [[ $k == *.* ]] && px_metric "$id" "${k%%.*}" "${k#*.}" "${PX[$k]}"; done
+	PX_LINES+=("| $id | $proxy | $claim | \`scripts/proxy/$tpl\` | $PX_PRED | $PX_MEAS | $PX_VERDICT |")
+}
+
+px_parse() {
+	local r
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-h|--help) px_usage; exit 0 ;;
+		--list) PX_LIST=1; shift; continue ;;
+		--rows|--ports|--rate|--out|--csv|--capture|--twtest)
+			[ $# -ge 2 ] || { echo "proxies: $1 needs a value" >&2; exit 2; } ;;
+		*) echo "proxies: unexpected argument '$1'" >&2; exit 2 ;;
+		esac
+		case $1 in
+		--rows)
+			[[ $2 =~ ^[a-z0-9]+(,[a-z0-9]+)*$ ]] || { echo "proxies: invalid --rows '$2': must be row ids, comma-separated (--list)" >&2; exit 2; }
+			for r in ${2//,/ }; do
+				px_row_field "$r" 1 >/dev/null || { echo "proxies: invalid --rows '$2': no row '$r' (--list)" >&2; exit 2; }
+			done
+			PX_ROWS=${2//,/ } ;;
+		--ports) [[ $2 =~ ^[1-9][0-9]{1,3}$ ]] && [ "$2" -ge 50 ] && [ "$2" -le 5000 ] ||
+				{ echo "proxies: invalid --ports '$2': must be 50-5000" >&2; exit 2; }
+			PX_P=$2 ;;
+		--rate) [[ $2 =~ ^[1-9][0-9]{0,5}$ ]] || { echo "proxies: invalid --rate '$2': must be 1-999999" >&2; exit 2; }
+			PX_RATE=$2 ;;
+		--out) PX_OUT=$2 ;;
+		--csv) PX_CSV=$2 ;;
+		--capture) PX_CAPTURE=$2 ;;
+		--twtest) TWTEST=$2 ;;
+		esac
+		shift 2
+	done
+}
+
+# px_versions: what ran, for the table's heading.
+px_versions() {
+	local n h
+	n=$(nginx -v 2>&1 | sed 's/^nginx version: //')
+	h=$(haproxy -v 2>/dev/null | head -1 | awk '{print $3}')
+	echo "Linux $(uname -r), ${n:-no nginx}, haproxy ${h:-missing}, $("$(lab_twtest)" --version 2>/dev/null | head -1), P=$PX_P ports in the proxy namespace, $(date -u +%Y-%m-%d)"
+}
+
+px_print() {
+	echo "Measured on $(px_versions)."
+	echo
+	echo "| row | proxy | claim | config | prediction | measured | verdict |"
+	echo "| --- | --- | --- | --- | --- | --- | --- |"
+	printf '%s\n' "${PX_LINES[@]}"
+}
+
+px_main() {
+	PX_LIST=0
+	px_parse "$@"
+	if [ "$PX_LIST" = 1 ]; then
+		local r
+		for r in "${PX_TABLE[@]}"; do cut -d'|' -f1-3 <<<"$r" | sed 's/|/  /g'; done
+		exit 0
+	fi
+	[ -n "$PX_ROWS" ] || PX_ROWS=$(px_ids | tr '\n' ' ')
+	[ "$(id -u)" = 0 ] || px_die "needs root to make network namespaces"
+	"$(lab_twtest)" --help >/dev/null 2>&1 || px_die "no twtest binary (make, or --twtest PATH)"
+	[ -n "$PX_CSV" ] && : >"$PX_CSV"
+	lab_trap
+	local id t0
+	for id in $PX_ROWS; do
+		t0=$SECONDS
+		px_run_row "$id"
+		px_note "row $id done in $((SECONDS - t0)) s: $PX_VERDICT"
+	done
+	if [ -n "$PX_OUT" ]; then px_print | tee "$PX_OUT"; else px_print; fi
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	px_main "$@"
+fi
