@@ -8,9 +8,15 @@
 
 #include "client/client_opts.h"
 #include "lib/sysctl.h"
+#include "lib/tw_reuse.h"
+
+#define PORT_MODEL_IGNORED_LO 1 /* the kernel ignores --local-port-range's low bound */
+#define PORT_MODEL_IGNORED_HI 2 /* ... its high bound */
 
 struct port_model {
 	uint32_t range_lo, range_hi; /* the range connect() draws from */
+	int range_ignored;           /* PORT_MODEL_IGNORED_* of --local-port-range, or 0 */
+	char range_note[160];        /* what the kernel ignores, in words; "" when nothing */
 	uint32_t reserved;           /* ports of that range in ip_local_reserved_ports */
 	uint64_t sources;            /* --bind addresses, or 1 */
 	uint64_t destinations;       /* DSTIP addresses x --port ports */
@@ -20,6 +26,7 @@ struct port_model {
 	int reuse;                   /* tcp_tw_reuse can recycle those ports */
 	char reuse_why[160];         /* the verdict and why, in words ("no: tcp_tw_reuse=0: off") */
 	uint32_t reuse_delay_ms;     /* the hold time with reuse (tw_reuse_hold_ms) */
+	long reuse_delay_sysctl;     /* tcp_tw_reuse_delay as read (SYSCTL_ABSENT before 6.14) */
 	double sustainable;          /* new connections/s the ports sustain; -1: unbounded */
 	double first_failure_s;      /* at --rate: when the first connect() fails; -1: never */
 };

@@ -21,10 +21,11 @@ struct net_sysctls {
  * ends the parse. */
 int sysctl_parse_longs(const char *text, long *a, long *b);
 
-/* Read one integer sysctl by path under /proc/sys; -1 when absent or unreadable. */
+/* Read one integer sysctl by path under /proc/sys (none is negative); SYSCTL_ABSENT when the
+ * kernel lacks it, SYSCTL_UNREADABLE when it cannot be opened or parsed. */
 long sysctl_read_long(const char *path);
 
-/* Read every field of s. */
+/* Read every field of s; each tells absent from unreadable. */
 void sysctl_read_net(struct net_sysctls *s);
 
 #endif

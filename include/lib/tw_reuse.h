@@ -46,6 +46,11 @@ const char *tw_verdict_name(enum tw_verdict v);
  * or "unknown (tcp_tw_reuse_delay could not be read)". Writes buf and returns it. */
 const char *tw_reuse_delay_words(long delay_ms, char *buf, size_t len);
 
+/* The reuse delay as one token for key=value headers and CSV: "1000" (ms, 6.14+),
+ * "next-whole-second(0-1s)" before 6.14, "unknown" when unreadable. Writes buf, returns it. */
+#define TW_DELAY_TOKEN_LEN 32
+const char *tw_reuse_delay_token(long delay_ms, char buf[TW_DELAY_TOKEN_LEN]);
+
 /* How long a TIME_WAIT port is held before reuse may take it, for the arithmetic: the delay
  * in ms; before 6.14 the upper bound of the whole-second rule (1000 ms). */
 uint32_t tw_reuse_hold_ms(long delay_ms);

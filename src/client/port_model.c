@@ -1,6 +1,7 @@
 /* The port model: the arithmetic users otherwise do by hand from ss and sysctl. */
 #include "client/port_model.h"
 
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -71,16 +72,36 @@ static int reuse_applies(const struct client_opts *o, const struct net_sysctls *
 	return v == TW_YES || v == TW_LIKELY;
 }
 
+/* The range connect() draws from with --local-port-range, as the kernel's
+ * inet_sk_get_local_port_range takes it: each bound of the socket's range only if it lies in
+ * the namespace's range (the high bound checked against the low bound already taken), the
+ * namespace's bound otherwise; what it ignored goes in m->range_ignored and m->range_note. */
+static void socket_range(const struct client_opts *o, struct port_model *m)
+{
+	uint32_t sys_lo = m->range_lo, sys_hi = m->range_hi;
+	if (o->port_lo >= m->range_lo && o->port_lo <= m->range_hi)
+		m->range_lo = o->port_lo;
+	else
+		m->range_ignored |= PORT_MODEL_IGNORED_LO;
+	if (o->port_hi >= m->range_lo && o->port_hi <= m->range_hi)
+		m->range_hi = o->port_hi;
+	else
+		m->range_ignored |= PORT_MODEL_IGNORED_HI;
+	static const char *const what[] = {"", "its low bound", "its high bound", "both its bounds"};
+	if (m->range_ignored)
+		snprintf(m->range_note, sizeof(m->range_note),
+			 "the kernel ignores %s: --local-port-range %u-%u against ip_local_port_range %"
+			 PRIu32 "-%" PRIu32, what[m->range_ignored], o->port_lo, o->port_hi, sys_lo, sys_hi);
+}
+
 void port_model_compute(const struct client_opts *o, const struct net_sysctls *s,
 			const char *reserved, struct port_model *m)
 {
 	memset(m, 0, sizeof(*m));
 	m->range_lo = s->port_lo > 0 ? (uint32_t)s->port_lo : 32768;
 	m->range_hi = s->port_hi > 0 ? (uint32_t)s->port_hi : 60999;
-	if (o->port_hi) { /* IP_LOCAL_PORT_RANGE narrows the namespace's range */
-		m->range_lo = o->port_lo > m->range_lo ? o->port_lo : m->range_lo;
-		m->range_hi = o->port_hi < m->range_hi ? o->port_hi : m->range_hi;
-	}
+	if (o->port_hi) /* IP_LOCAL_PORT_RANGE narrows the namespace's range */
+		socket_range(o, m);
 	uint64_t width = m->range_hi >= m->range_lo ? m->range_hi - m->range_lo + 1 : 0;
 	m->reserved = count_reserved(reserved, m->range_lo, m->range_hi);
 	m->sources = o->bind_name ? o->binds.total : 1;
@@ -90,6 +111,7 @@ void port_model_compute(const struct client_opts *o, const struct net_sysctls *s
 	m->holds_tw = !o->linger && o->close_mode != CLIENT_CLOSE_SERVER;
 	m->reuse = reuse_applies(o, s, m);
 	m->reuse_delay_ms = tw_reuse_hold_ms(s->tw_reuse_delay_ms);
+	m->reuse_delay_sysctl = s->tw_reuse_delay_ms;
 	m->first_failure_s = -1;
 	m->sustainable = -1;
 	if (!m->holds_tw)

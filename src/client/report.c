@@ -70,19 +70,19 @@ void report_header(const struct report *r)
 	}
 	const struct client_opts *o = r->opts;
 	const struct net_sysctls *s = &r->sys;
-	char dst[80];
+	char dst[80], delay[TW_DELAY_TOKEN_LEN];
 	endpoint_str(&o->dst, dst, sizeof(dst));
 	switch (o->format) {
 	case FORMAT_TEXT:
 		fprintf(r->out,
 			"# twtest %s client dst=%s loops=%" PRIu32 " conns=%" PRIu32 " payload=%" PRIu32
 			" close=%s reuseport=%d linger=%d timeout_ms=%" PRIu32 " threads=%" PRIu32
-			" tcp_tw_reuse=%ld tcp_tw_reuse_delay=%ld ip_local_port_range=%ld-%ld"
+			" tcp_tw_reuse=%ld tcp_tw_reuse_delay=%s ip_local_port_range=%ld-%ld"
 			" tcp_timestamps=%ld tcp_max_tw_buckets=%ld\n",
 			TWTEST_VERSION, dst, o->loops, o->conns, o->payload,
 			client_close_names[o->close_mode], o->reuseport, o->linger, o->timeout_ms,
-			o->threads, s->tw_reuse, s->tw_reuse_delay_ms, s->port_lo, s->port_hi, s->timestamps,
-			s->max_tw_buckets);
+			o->threads, s->tw_reuse, tw_reuse_delay_token(s->tw_reuse_delay_ms, delay),
+			s->port_lo, s->port_hi, s->timestamps, s->max_tw_buckets);
 		report_port_lines(r->out, o);
 		break;
 	case FORMAT_CSV:
@@ -144,9 +144,10 @@ static void csv_settings(const struct report *r)
 	int quote = client_destinations(o) > 1;
 	fprintf(r->out, quote ? ",\"%s\",\"%s\"" : ",%s,%s", o->dst_name,
 		quote && o->port_name ? o->port_name : port);
-	fprintf(r->out, ",%" PRIu32 ",%s,%d,%d,%ld,%ld,%ld-%ld,%ld,%ld", o->payload, client_close_names[o->close_mode], o->reuseport,
-		o->linger, s->tw_reuse, s->tw_reuse_delay_ms, s->port_lo, s->port_hi, s->timestamps,
-		s->max_tw_buckets);
+	char delay[TW_DELAY_TOKEN_LEN];
+	fprintf(r->out, ",%" PRIu32 ",%s,%d,%d,%ld,%s,%ld-%ld,%ld,%ld", o->payload, client_close_names[o->close_mode], o->reuseport,
+		o->linger, s->tw_reuse, tw_reuse_delay_token(s->tw_reuse_delay_ms, delay), s->port_lo,
+		s->port_hi, s->timestamps, s->max_tw_buckets);
 }
 
 /* Latency statistics of finished connections: text appends ", NAME: min=.. p50=.. p99=..

@@ -11,13 +11,20 @@
 /* The model in words for text: "ports=P (...) tw_reuse=... sustainable=... first_failure_s=..." */
 static void text_model(FILE *out, const struct client_opts *o, const struct port_model *m)
 {
+	char delay[TW_DELAY_TOKEN_LEN];
 	fprintf(out, "# model: ports=%" PRIu64 " (range %u-%u less %u reserved, x %" PRIu64
 		" source%s%s", m->ports, m->range_lo, m->range_hi, m->reserved, m->sources,
 		m->sources == 1 ? "" : "s", m->shared_pool ? ", one pool over every destination" : "");
 	if (!m->shared_pool)
 		fprintf(out, ", x %" PRIu64 " destination%s", m->destinations,
 			m->destinations == 1 ? "" : "s");
-	fprintf(out, ") tw_reuse: %s; reuse_delay_ms=%u", m->reuse_why, m->reuse_delay_ms);
+	if (m->range_note[0])
+		fprintf(out, "; %s", m->range_note);
+	if (m->reuse_delay_sysctl >= 0)
+		fprintf(out, ") tw_reuse: %s; reuse_delay_ms=%u", m->reuse_why, m->reuse_delay_ms);
+	else /* before 6.14 (or unreadable): no milliseconds to state */
+		fprintf(out, ") tw_reuse: %s; reuse_delay=%s", m->reuse_why,
+			tw_reuse_delay_token(m->reuse_delay_sysctl, delay));
 	if (m->sustainable < 0)
 		fprintf(out, " sustainable_rate=unbounded (%s)",
 			o->linger ? "--linger: no TIME_WAIT" : "the server closes first");
@@ -39,7 +46,15 @@ static void json_model(FILE *out, const struct port_model *m)
 		m->shared_pool ? "true" : "false", m->holds_tw ? "true" : "false",
 		m->reuse ? "true" : "false");
 	json_write_string(out, m->reuse_why);
-	fprintf(out, ",\"reuse_delay_ms\":%u,\"sustainable_rate\":", m->reuse_delay_ms);
+	char words[64];
+	if (m->reuse_delay_sysctl >= 0)
+		fprintf(out, ",\"reuse_delay_ms\":%u,\"reuse_delay\":", m->reuse_delay_ms);
+	else
+		fputs(",\"reuse_delay_ms\":null,\"reuse_delay\":", out);
+	json_write_string(out, tw_reuse_delay_words(m->reuse_delay_sysctl, words, sizeof(words)));
+	static const char *const ignored[] = {"null", "\"low\"", "\"high\"", "\"both\""};
+	fprintf(out, ",\"local_port_range_ignored\":%s,\"sustainable_rate\":",
+		ignored[m->range_ignored]);
 	if (m->sustainable < 0)
 		fputs("null", out);
 	else
@@ -54,7 +69,7 @@ void report_rate_header(const struct report *r)
 {
 	const struct client_opts *o = r->opts;
 	const struct net_sysctls *s = &r->sys;
-	char dst[80];
+	char dst[80], delay[TW_DELAY_TOKEN_LEN];
 	endpoint_str(&o->dst, dst, sizeof(dst));
 	FILE *out = r->out;
 	switch (o->format) {
@@ -62,12 +77,13 @@ void report_rate_header(const struct report *r)
 		fprintf(out, "# twtest %s client dst=%s rate=%" PRIu32 " duration_s=%" PRIu32
 			" payload=%" PRIu32 " requests_per_conn=%" PRIu32 " close=%s reuseport=%d"
 			" linger=%d timeout_ms=%" PRIu32 " threads=%" PRIu32 " max_inflight=%" PRIu32
-			" report_interval_ms=%" PRIu32 " tcp_tw_reuse=%ld tcp_tw_reuse_delay=%ld"
+			" report_interval_ms=%" PRIu32 " tcp_tw_reuse=%ld tcp_tw_reuse_delay=%s"
 			" ip_local_port_range=%ld-%ld tcp_timestamps=%ld tcp_max_tw_buckets=%ld\n",
 			TWTEST_VERSION, dst, o->rate, o->duration_s, o->payload, o->requests_per_conn,
 			client_close_names[o->close_mode], o->reuseport, o->linger, o->timeout_ms,
 			o->threads, o->max_inflight, o->report_interval_ms, s->tw_reuse,
-			s->tw_reuse_delay_ms, s->port_lo, s->port_hi, s->timestamps, s->max_tw_buckets);
+			tw_reuse_delay_token(s->tw_reuse_delay_ms, delay), s->port_lo, s->port_hi,
+			s->timestamps, s->max_tw_buckets);
 		report_port_lines(out, o);
 		text_model(out, o, &r->model);
 		break;

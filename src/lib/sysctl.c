@@ -28,13 +28,15 @@ int sysctl_parse_longs(const char *text, long *a, long *b)
 	return n;
 }
 
-/* Read up to two integers from a /proc/sys file; returns how many were read. */
+/* Read up to two integers from a /proc/sys file; returns how many were read, or
+ * SYSCTL_ABSENT when the kernel has no such file, SYSCTL_UNREADABLE when it cannot be
+ * opened (permission, no /proc). */
 static int read_longs(const char *path, long *a, long *b)
 {
 	char buf[128]; /* the longest file read here is "32768\t60999\n" */
 	FILE *f = fopen(path, "re");
 	if (f == NULL)
-		return 0;
+		return errno == ENOENT ? SYSCTL_ABSENT : SYSCTL_UNREADABLE;
 	size_t k = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[k] = '\0';
@@ -43,8 +45,11 @@ static int read_longs(const char *path, long *a, long *b)
 
 long sysctl_read_long(const char *path)
 {
-	long v = -1, unused;
-	return read_longs(path, &v, &unused) >= 1 ? v : -1;
+	long v = SYSCTL_UNREADABLE, unused;
+	int n = read_longs(path, &v, &unused);
+	if (n < 0)
+		return n;
+	return n >= 1 && v >= 0 ? v : SYSCTL_UNREADABLE; /* no sysctl read here is negative */
 }
 
 void sysctl_read_net(struct net_sysctls *s)
@@ -54,7 +59,7 @@ void sysctl_read_net(struct net_sysctls *s)
 	s->timestamps = sysctl_read_long("/proc/sys/net/ipv4/tcp_timestamps");
 	s->max_tw_buckets = sysctl_read_long("/proc/sys/net/ipv4/tcp_max_tw_buckets");
 	s->somaxconn = sysctl_read_long("/proc/sys/net/core/somaxconn");
-	s->port_lo = s->port_hi = -1;
-	if (read_longs("/proc/sys/net/ipv4/ip_local_port_range", &s->port_lo, &s->port_hi) != 2)
-		s->port_lo = s->port_hi = -1;
+	int n = read_longs("/proc/sys/net/ipv4/ip_local_port_range", &s->port_lo, &s->port_hi);
+	if (n != 2 || s->port_lo < 1 || s->port_hi < s->port_lo || s->port_hi > 65535)
+		s->port_lo = s->port_hi = n < 0 ? n : SYSCTL_UNREADABLE;
 }

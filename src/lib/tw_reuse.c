@@ -108,6 +108,17 @@ const char *tw_reuse_delay_words(long delay_ms, char *buf, size_t len)
 	return buf;
 }
 
+const char *tw_reuse_delay_token(long delay_ms, char buf[TW_DELAY_TOKEN_LEN])
+{
+	if (delay_ms == SYSCTL_ABSENT)
+		snprintf(buf, TW_DELAY_TOKEN_LEN, "next-whole-second(0-1s)");
+	else if (delay_ms < 0)
+		snprintf(buf, TW_DELAY_TOKEN_LEN, "unknown");
+	else
+		snprintf(buf, TW_DELAY_TOKEN_LEN, "%ld", delay_ms);
+	return buf;
+}
+
 uint32_t tw_reuse_hold_ms(long delay_ms)
 {
 	if (delay_ms > TW_TIME_WAIT_MS)

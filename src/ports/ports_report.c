@@ -171,12 +171,18 @@ static void report_json(FILE *out, const struct ports_opts *o, const struct port
 			const struct ports_host *h)
 {
 	const struct ports_config *c = m->cfg;
+	char delay[64];
 	fprintf(out, "{\"type\":\"ports\",\"time_ms\":%" PRIu64 ",\"port_lo\":%ld,\"port_hi\":%ld"
-		",\"reserved\":%" PRIu32 ",\"range\":%" PRIu32 ",\"tcp_tw_reuse\":%ld"
-		",\"tcp_tw_reuse_delay_ms\":%ld,\"tcp_timestamps\":%ld,\"interval_ms\":%" PRIu32
-		",\"time_wait\":%" PRIu64 ",\"sockets\":%" PRIu64,
-		h->time_ms, c->port_lo, c->port_hi, m->reserved_in_range, m->range, c->tw_reuse,
-		c->tw_reuse_delay_ms, c->timestamps, c->window_ms, m->time_wait, m->sockets);
+		",\"reserved\":%" PRIu32 ",\"range\":%" PRIu32, h->time_ms, c->port_lo, c->port_hi,
+		m->reserved_in_range, m->range);
+	/* null: absent (tcp_tw_reuse_delay before 6.14) or unreadable; reuse_delay says which */
+	json_opt(out, "tcp_tw_reuse", (double)c->tw_reuse, 0);
+	json_opt(out, "tcp_tw_reuse_delay_ms", (double)c->tw_reuse_delay_ms, 0);
+	fputs(",\"reuse_delay\":", out);
+	json_write_string(out, tw_reuse_delay_words(c->tw_reuse_delay_ms, delay, sizeof(delay)));
+	json_opt(out, "tcp_timestamps", (double)c->timestamps, 0);
+	fprintf(out, ",\"interval_ms\":%" PRIu32 ",\"time_wait\":%" PRIu64 ",\"sockets\":%" PRIu64,
+		c->window_ms, m->time_wait, m->sockets);
 	json_opt(out, "tcp_max_tw_buckets", (double)h->max_tw_buckets, 0);
 	json_opt(out, "tcp_time_wait_overflow", h->have_overflow ? (double)h->tw_overflow : -1, 0);
 	json_opt(out, "time_wait_memory_bytes", h->have_slab ? (double)h->tw_bytes : -1, 0);

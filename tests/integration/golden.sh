@@ -1,15 +1,22 @@
 # Golden check of the client's output: fixed runs in a fresh namespace, compared with the
 # records in tests/golden/ after the fields that measure time (and the kernel-chosen local
-# ports, the drawn server port) are masked. Everything else (field names and order, counts, failures by cause,
+# ports, the drawn server port) are masked, and those that follow the host: the version
+# string, tcp_tw_reuse_delay (absent before Linux 6.14). tcp_max_tw_buckets, sized from RAM,
+# is set by the test instead. Everything else (field names and order, counts, failures by cause,
 # TIME_WAIT, kernel counter deltas, header settings) must stay byte for byte the same.
 # TW_GOLDEN_UPDATE=1 rewrites the records instead (only after a deliberate format change).
 . "$(dirname "$0")/../lib.sh"
 
 GOLDEN_DIR="$(cd "$(dirname "$0")/../golden" && pwd)"
 
-# golden_mask: blank the measured-time fields of text, CSV and JSON records.
+# golden_mask: blank the measured-time fields of text, CSV and JSON records (T), and the
+# host's: the version (V), the reuse delay (D: milliseconds, or the next whole second).
 golden_mask() {
 	sed -E \
+		-e 's/^# twtest [^ ]+ /# twtest V /' \
+		-e 's/"version":"[^"]*"/"version":"V"/' \
+		-e 's/tcp_tw_reuse_delay=[^ ]+/tcp_tw_reuse_delay=D/' \
+		-e 's/"net\.ipv4\.tcp_tw_reuse_delay":[^,}]+/"net.ipv4.tcp_tw_reuse_delay":D/' \
 		-e 's/(time\(s\)|conn\/s): [0-9.]+/\1: T/g' \
 		-e 's/(connect_us|conn_us): min=[0-9]+ p50=[0-9]+ p99=[0-9]+ max=[0-9]+/\1: T/g' \
 		-e 's/"(time_s|conn_per_s|wait_clear_s)":[0-9.]+/"\1":T/g' \
@@ -17,8 +24,8 @@ golden_mask() {
 		-e 's/(local_port)(": |":|: )[0-9]+/\1\2P/g' \
 		-e 's/waited [0-9.]+ s/waited T s/g' |
 		awk -F, -v OFS=, '
-			NR == 1 && $1 == "type" { for (i = 1; i <= NF; i++) if ($i ~ /^(time_s|conn_per_s|wait_clear_s|connect_us_|conn_us_)/) m[i] = 1 }
-			$1 == "loop" || $1 == "summary" { for (i in m) if ($i != "") $i = "T" }
+			NR == 1 && $1 == "type" { for (i = 1; i <= NF; i++) { if ($i ~ /^(time_s|conn_per_s|wait_clear_s|connect_us_|conn_us_)/) m[i] = 1; if ($i == "tw_reuse_delay_ms") d = i } }
+			$1 == "loop" || $1 == "summary" { for (i in m) if ($i != "") $i = "T"; if (d) $d = "D" }
 			{ print }'
 }
 
@@ -39,7 +46,8 @@ golden_case() {
 golden_setup() {
 	need_root
 	ns_create golden; NS=$LAB_NS
-	ip netns exec "$NS" sysctl -qw net.ipv4.tcp_tw_reuse=0
+	# a fresh namespace sizes tcp_max_tw_buckets from the machine's RAM: the records hold 131072
+	ip netns exec "$NS" sysctl -qw net.ipv4.tcp_tw_reuse=0 net.ipv4.tcp_max_tw_buckets=131072
 	start_server --netns "$NS" --bind 127.0.0.1
 }
 
@@ -64,6 +72,32 @@ test_golden_sequential() {
 	golden_setup
 	golden_case seq-text 1 2 --sequential --report-conns
 	golden_case seq-json 1 2 --sequential --report-conns --format json
+}
+
+# Rule: the masks make a host's values match the records, and only those: a header from a
+# kernel before 6.14 (no tcp_tw_reuse_delay) and another version reads as the record does, in
+# text, CSV and JSON; a changed setting beside them still differs.
+test_golden_masks_host_values() {
+	mask_matches "text header" "$(head -1 "$GOLDEN_DIR/text.out")" \
+		-e 's/twtest V /twtest 9.9.9 /' -e 's/tcp_tw_reuse_delay=D/tcp_tw_reuse_delay=next-whole-second(0-1s)/'
+	mask_matches "json header" "$(head -1 "$GOLDEN_DIR/json.out")" \
+		-e 's/"version":"V"/"version":"0.2.0"/' \
+		-e 's/"net.ipv4.tcp_tw_reuse_delay":D/"net.ipv4.tcp_tw_reuse_delay":null/'
+	mask_matches "csv row" "$(head -2 "$GOLDEN_DIR/csv.out")" -e '2s/,0,D,/,0,next-whole-second(0-1s),/'
+	local want got
+	want=$(head -1 "$GOLDEN_DIR/text.out")
+	got=$(sed -e 's/tcp_tw_reuse_delay=D/tcp_tw_reuse_delay=unknown/' -e 's/tcp_timestamps=1/tcp_timestamps=0/' \
+		<<<"$want" | golden_mask)
+	[ "$got" != "$want" ] || die "a changed tcp_timestamps was masked: $got"
+}
+
+# mask_matches WHAT RECORD SED-ARGS...: the record edited by SED-ARGS (as another host would
+# print it) must differ from the record, and golden_mask must turn it back into the record.
+mask_matches() {
+	local what=$1 want=$2; shift 2
+	local raw; raw=$(sed "$@" <<<"$want")
+	[ "$raw" != "$want" ] || die "$what: the edit changed nothing"
+	expect_eq "$what" "$(golden_mask <<<"$raw")" "$want"
 }
 
 run_tests

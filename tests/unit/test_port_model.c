@@ -131,3 +131,54 @@ TEST(model_unbounded_without_time_wait)
 	port_model_compute(&o, &reuse_off, "", &m);
 	CHECK(!m.holds_tw && m.sustainable < 0);
 }
+
+/* Rule: --local-port-range is applied as inet_sk_get_local_port_range does: each bound only
+ * if it lies inside ip_local_port_range (the high bound against the low bound taken), else
+ * the system's bound; the model says which bounds the kernel ignores. */
+TEST(model_socket_range_as_kernel)
+{
+	struct client_opts o;
+	struct port_model m;
+	struct net_sysctls s = reuse_off;
+	s.port_lo = 40000;
+	s.port_hi = 40999;
+	/* the case: wholly outside; the kernel used the system range and failed at P/R */
+	CHECK(model_args(&o, "--rate", "500", "--duration", "4", "--local-port-range", "50000-59999",
+			 "127.0.0.1", NULL) == PARSE_OK);
+	port_model_compute(&o, &s, "", &m);
+	CHECK(m.range_lo == 40000 && m.range_hi == 40999 && m.ports == 1000);
+	CHECK(m.range_ignored == (PORT_MODEL_IGNORED_LO | PORT_MODEL_IGNORED_HI));
+	CHECK(m.first_failure_s > 1.999 && m.first_failure_s < 2.001);
+	CHECK_STR(m.range_note, "the kernel ignores both its bounds: --local-port-range 50000-59999 "
+				"against ip_local_port_range 40000-40999");
+	CHECK(model_args(&o, "--local-port-range", "40500-41500", "127.0.0.1", "1", "1", NULL) == PARSE_OK);
+	port_model_compute(&o, &s, "", &m);
+	CHECK(m.range_lo == 40500 && m.range_hi == 40999 && m.ports == 500);
+	CHECK(m.range_ignored == PORT_MODEL_IGNORED_HI && strstr(m.range_note, "its high bound") != NULL);
+	CHECK(model_args(&o, "--local-port-range", "30000-40099", "127.0.0.1", "1", "1", NULL) == PARSE_OK);
+	port_model_compute(&o, &s, "", &m);
+	CHECK(m.range_lo == 40000 && m.range_hi == 40099 && m.ports == 100);
+	CHECK(m.range_ignored == PORT_MODEL_IGNORED_LO);
+	CHECK(model_args(&o, "--local-port-range", "30000-35000", "127.0.0.1", "1", "1", NULL) == PARSE_OK);
+	port_model_compute(&o, &s, "", &m);
+	CHECK(m.range_lo == 40000 && m.range_hi == 40999 && m.range_ignored == 3);
+	CHECK(model_args(&o, "--local-port-range", "40100-40199", "127.0.0.1", "1", "1", NULL) == PARSE_OK);
+	port_model_compute(&o, &s, "", &m);
+	CHECK(m.range_lo == 40100 && m.range_hi == 40199 && m.range_ignored == 0 && m.range_note[0] == 0);
+}
+
+/* Rule: before Linux 6.14 (no tcp_tw_reuse_delay) reuse takes a port back at the next whole
+ * second: the model holds it for at most 1 s and keeps the sysctl's absence for its output. */
+TEST(model_reuse_delay_before_6_14)
+{
+	struct client_opts o;
+	struct port_model m;
+	struct net_sysctls s = reuse_off;
+	s.tw_reuse = 1;
+	s.tw_reuse_delay_ms = SYSCTL_ABSENT;
+	CHECK(model_args(&o, "--rate", "10", "--duration", "1", "--local-port-range", "40000-40099",
+			 "127.0.0.1", NULL) == PARSE_OK);
+	port_model_compute(&o, &s, "", &m);
+	CHECK(m.reuse && m.reuse_delay_ms == 1000 && m.reuse_delay_sysctl == SYSCTL_ABSENT);
+	CHECK(m.sustainable > 99.9 && m.sustainable < 100.1);
+}

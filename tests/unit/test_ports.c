@@ -308,11 +308,15 @@ TEST(ports_bad_input)
 	CHECK_STR(err, "unexpected argument 'x'");
 }
 
-/* Render one sample of the fed model in fmt into buf. */
-static void render(enum ports_format fmt, char *buf, size_t len)
+/* Render one sample of the fed model in fmt into buf, the config changed by tweak first. */
+static void render_with(enum ports_format fmt, char *buf, size_t len,
+			void (*tweak)(struct ports_config *c))
 {
 	struct ports_model *m = malloc(sizeof(*m));
-	ports_init(m, test_config());
+	struct ports_config *c = test_config();
+	if (tweak)
+		tweak(c);
+	ports_init(m, c);
 	feed(m);
 	ports_finish(m);
 	struct ports_opts o;
@@ -326,6 +330,44 @@ static void render(enum ports_format fmt, char *buf, size_t len)
 	fclose(f);
 	ports_free(m);
 	free(m);
+}
+
+static void render(enum ports_format fmt, char *buf, size_t len)
+{
+	render_with(fmt, buf, len, NULL);
+}
+
+/* A kernel before 6.14 (no tcp_tw_reuse_delay) with tcp_tw_reuse=1. */
+static void before_6_14(struct ports_config *c)
+{
+	c->tw_reuse = 1;
+	c->tw_reuse_delay_ms = SYSCTL_ABSENT;
+}
+
+/* tcp_tw_reuse that could not be read. */
+static void reuse_unreadable(struct ports_config *c)
+{
+	c->tw_reuse = SYSCTL_UNREADABLE;
+}
+
+/* Rule: before Linux 6.14 the reuse delay reads "the next whole second (0-1 s)" (JSON: the
+ * sysctl null), never "1000 ms" or -1; an unreadable tcp_tw_reuse gives the verdict
+ * "unknown" (no prom sample, the forecast holds ports for all of TIME_WAIT), never "no". */
+TEST(ports_kernel_truth)
+{
+	static char buf[16384];
+	render_with(PORTS_TEXT, buf, sizeof(buf), before_6_14);
+	CHECK(strstr(buf, "tcp_tw_reuse=1 (on), reuse delay the next whole second (0-1 s);") != NULL);
+	CHECK(strstr(buf, "1000 ms") == NULL);
+	render_with(PORTS_JSON, buf, sizeof(buf), before_6_14);
+	CHECK(strstr(buf, ",\"tcp_tw_reuse\":1,\"tcp_tw_reuse_delay_ms\":null,"
+			  "\"reuse_delay\":\"the next whole second (0-1 s)\",\"tcp_timestamps\":1,") != NULL);
+	render_with(PORTS_JSON, buf, sizeof(buf), reuse_unreadable);
+	CHECK(strstr(buf, "\"tcp_tw_reuse\":null,") != NULL);
+	CHECK(strstr(buf, "\"reuse\":\"unknown\",\"reuse_why\":\"tcp_tw_reuse could not be read\"") != NULL);
+	CHECK(strstr(buf, "\"full_in_s\":7.3,") != NULL);
+	render_with(PORTS_PROM, buf, sizeof(buf), reuse_unreadable);
+	CHECK(strstr(buf, "# TYPE twtest_ports_reuse_possible gauge\n# HELP") != NULL);
 }
 
 /* Rule: a JSON group carries every documented key with the model's numbers; the sample
