@@ -1,4 +1,5 @@
-/* The ports subcommand's command line. */
+/* The ports subcommand's command line: one table, a row per option (ports_rows), parsed,
+ * listed and turned into --help by src/lib/cli.c. */
 #include <netinet/in.h>
 #include <stddef.h>
 #include <string.h>

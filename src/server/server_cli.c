@@ -1,4 +1,5 @@
-/* The server's command line. */
+/* The server's command line: one table, a row per option (server_rows), parsed, listed
+ * and turned into --help by src/lib/cli.c; the hooks for the options that parse themselves. */
 #include <stddef.h>
 #include <string.h>
 

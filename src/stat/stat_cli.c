@@ -1,4 +1,5 @@
-/* The stat subcommand's command line. */
+/* The stat subcommand's command line: one table, a row per option (stat_rows), parsed,
+ * listed and turned into --help by src/lib/cli.c; the rules between its options. */
 #include <string.h>
 
 #include "lib/cli.h"

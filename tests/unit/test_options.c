@@ -1,4 +1,7 @@
-/* Unit tests of the client and server command lines (src/client/client_cli.c, src/server/server_cli.c). */
+/* Unit tests of the command lines: the client and server parsers (src/client/client_cli.c,
+ * src/server/server_cli.c) and the table machinery they use (src/lib/cli.c). */
+#include <stddef.h>
+
 #include "client/client_opts.h"
 #include "server/server_opts.h"
 #include "unit.h"
@@ -177,4 +180,122 @@ TEST(server_port_list)
 	CHECK(server_args(&o, err, "--port", "5000-5255", NULL) == PARSE_OK && o.ports.total == 256);
 	CHECK(server_args(&o, err, "--port", "5000,", NULL) == PARSE_ERROR);
 	CHECK(strstr(err, "--port '5000,'") != NULL);
+}
+
+/* A small command for the table machinery's own tests (src/lib/cli.c). */
+struct demo_opts {
+	int flag;
+	uint16_t port;
+	int mode;
+	const char *text;
+	int cleared;
+};
+static const char *const demo_modes[] = {"one", "two", "three", NULL};
+
+static enum parse_result demo_clear(const char *val, void *opts, char *err, size_t errlen)
+{
+	(void)err, (void)errlen;
+	((struct demo_opts *)opts)->cleared = val == NULL;
+	return PARSE_OK;
+}
+
+static const struct cli_option demo_rows[] = {
+	{"port", 'p', CLI_NUMBER, .field = offsetof(struct demo_opts, port), .size = 2, .min = 1,
+	 .max = 65535, .arg = "PORT", .help = "the port"},
+	{"flag", 0, CLI_FLAG, .field = offsetof(struct demo_opts, flag), .help = "a flag\nsecond line"},
+	{.kind = CLI_TEXT, .help = "\nSection:\n"},
+	{"mode", 0, CLI_CHOICE, .field = offsetof(struct demo_opts, mode), .values = demo_modes,
+	 .arg = "MODE", .help = "a mode"},
+	{"a-rather-long-name", 0, CLI_STRING, .field = offsetof(struct demo_opts, text), .min = 1,
+	 .max = 3, .arg = "TEXT", .help = "too wide for the column"},
+	{.kind = CLI_TEXT, .arg = "--mode two", .help = "a use of an option"},
+	{"clear", 0, CLI_CUSTOM, .parse = demo_clear}, /* not shown in --help */
+	{"help", 'h', CLI_HELP, .help = "show this help"},
+};
+static const struct cli_command demo_cli = {"usage: demo\n", CLI_ROWS(demo_rows), "end\n"};
+
+/* Parse a NULL-terminated argument list with demo_cli. */
+static enum parse_result demo_args(struct demo_opts *o, char *err, ...)
+{
+	char *argv[MAXARGS];
+	struct cli_parse p;
+	va_list ap;
+	va_start(ap, err);
+	int argc = unit_argv(argv, MAXARGS, "demo", ap);
+	va_end(ap);
+	memset(o, 0, sizeof(*o));
+	err[0] = '\0';
+	return cli_parse_options(&p, &demo_cli, argc, argv, o, err, 256);
+}
+
+/* Run fn(out, &demo_cli) into buf. */
+static void demo_print(void (*fn)(FILE *, const struct cli_command *), char *buf, size_t len)
+{
+	FILE *f = fmemopen(buf, len, "w");
+	fn(f, &demo_cli);
+	fclose(f);
+}
+
+/* Rule: --help is generated from the rows: a short name leads "  -p, ", the text starts at
+ * column 26 or on the next line when the left column is wider, further lines are indented
+ * to it, text rows are printed as they are, a row without help is not shown. */
+TEST(cli_help_from_rows)
+{
+	char buf[2048];
+	demo_print(cli_print_help, buf, sizeof(buf));
+	CHECK_STR(buf, "usage: demo\n"
+		       "  -p, --port PORT         the port\n"
+		       "      --flag              a flag\n"
+		       "                          second line\n"
+		       "\nSection:\n"
+		       "      --mode MODE         a mode\n"
+		       "      --a-rather-long-name TEXT\n"
+		       "                          too wide for the column\n"
+		       "      --mode two          a use of an option\n"
+		       "  -h, --help              show this help\n"
+		       "end\n");
+}
+
+/* Rule: --list-options prints every option one a line: "--name" without a value,
+ * "--name=" with a free value, "--name V..." with fixed values; text rows are not options. */
+TEST(cli_list_options_from_rows)
+{
+	char buf[1024];
+	demo_print(cli_list_options, buf, sizeof(buf));
+	CHECK_STR(buf, "--port=\n--flag\n--mode one two three\n--a-rather-long-name=\n--clear\n--help\n");
+}
+
+/* Rule: each kind parses strictly into its field, the choice refusal lists the names, a
+ * string's length is bounded, an option given twice is refused, and a hook without a value
+ * is called without one. */
+TEST(cli_kinds_parse_into_fields)
+{
+	struct demo_opts o;
+	char err[256];
+	CHECK(demo_args(&o, err, "-p", "80", "--flag", "--mode=three", "--a-rather-long-name", "abc",
+			"--clear", NULL) == PARSE_OK);
+	CHECK(o.port == 80 && o.flag == 1 && o.mode == 2 && strcmp(o.text, "abc") == 0 && o.cleared);
+	CHECK(demo_args(&o, err, "--mode", "four", NULL) == PARSE_ERROR);
+	CHECK_STR(err, "invalid --mode 'four': must be one, two or three");
+	CHECK(demo_args(&o, err, "--a-rather-long-name", "abcd", NULL) == PARSE_ERROR);
+	CHECK_STR(err, "invalid --a-rather-long-name 'abcd': must be 1-3 bytes");
+	CHECK(demo_args(&o, err, "--a-rather-long-name", "", NULL) == PARSE_ERROR);
+	CHECK(demo_args(&o, err, "--port", "0", NULL) == PARSE_ERROR);
+	CHECK(strstr(err, "invalid --port '0'") != NULL);
+	CHECK(demo_args(&o, err, "-p", "1", "--port", "2", NULL) == PARSE_ERROR);
+	CHECK_STR(err, "option '--port' given more than once");
+	CHECK(demo_args(&o, err, "--flag=1", NULL) == PARSE_ERROR);
+	CHECK_STR(err, "option '--flag' takes no value");
+	CHECK(demo_args(&o, err, "--flag", "-h", NULL) == PARSE_HELP);
+}
+
+/* Rule: the choice list of a refusal reads "a or b" for two names and "a" for one. */
+TEST(cli_choice_list_words)
+{
+	static const char *const two[] = {"text", "json", NULL}, *const one[] = {"only", NULL};
+	char buf[64];
+	cli_choice_list(two, buf, sizeof(buf));
+	CHECK_STR(buf, "text or json");
+	cli_choice_list(one, buf, sizeof(buf));
+	CHECK_STR(buf, "only");
 }
