@@ -31,8 +31,8 @@ endif
 BIN ?= $(BUILD)/twtest
 
 # src/ is grouped by part: lib/ is the floor every part uses; client/, server/, ports/ and
-# stat/ each use lib/ and themselves only; main.c picks the subcommand.
-PARTS = lib client server ports stat
+# stat/ and merge/ each use lib/ and themselves only; main.c picks the subcommand.
+PARTS = lib client server ports stat merge
 SRCS = $(wildcard src/*.c $(PARTS:%=src/%/*.c))
 OBJS = $(SRCS:src/%.c=$(BUILD)/%.o)
 LIB_OBJS = $(filter-out $(BUILD)/main.o,$(OBJS))

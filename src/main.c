@@ -6,6 +6,7 @@
 
 #include "client/client.h"
 #include "client/client_opts.h"
+#include "merge/merge.h"
 #include "server/server_opts.h"
 #include "ports/ports_cmd.h"
 #include "server/server.h"
@@ -18,6 +19,7 @@ const char main_usage[] =
 	"       twtest server [options]\n"
 	"       twtest stat [options]\n"
 	"       twtest ports [options]\n"
+	"       twtest merge [options] [FILE...]\n"
 	"       twtest --help | --version\n"
 	"\n"
 	"A paired test harness for short TCP connections and TIME_WAIT port exhaustion\n"
@@ -116,7 +118,7 @@ static void list_top_level(void)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
-		fputs("twtest: missing subcommand (client, server, stat or ports; see twtest --help)\n", stderr);
+		fputs("twtest: missing subcommand (client, server, stat, ports or merge; see twtest --help)\n", stderr);
 		return EXIT_USAGE;
 	}
 	const char *sub = argv[1];
@@ -142,6 +144,12 @@ int main(int argc, char **argv)
 		}
 		return subcommands[i].run(argc - 1, argv + 1, subcommands[i].cli);
 	}
-	fprintf(stderr, "twtest: unknown subcommand '%s' (client, server, stat or ports; see twtest --help)\n", sub);
+	if (strcmp(sub, "merge") == 0) {
+		struct merge_opts o;
+		int rc = finish_parse(merge_parse_args(argc - 1, argv + 1, &o, err, sizeof(err)), sub,
+				      merge_usage, err);
+		return rc >= 0 ? rc : merge_run(&o, stdout);
+	}
+	fprintf(stderr, "twtest: unknown subcommand '%s' (client, server, stat, ports or merge; see twtest --help)\n", sub);
 	return EXIT_USAGE;
 }

@@ -46,8 +46,17 @@ uint32_t hist_bucket_low(uint32_t b);
 /* Largest value of bucket b. */
 uint32_t hist_bucket_high(uint32_t b);
 
-/* Add every count of src into dst. */
+/* Add every count of src into dst, bucket by bucket: exact, so that percentiles of the sum
+ * are those of one histogram that recorded every value of both. */
 void hist_merge(struct histogram *dst, const struct histogram *src);
+
+/* Add n values to the bucket whose smallest value is low (count included; min and max are
+ * the caller's). Returns 0, or -1 when no bucket starts at low. */
+int hist_add_bucket(struct histogram *h, uint32_t low, uint64_t n);
+
+/* Is h whole: count the sum of its buckets, min in its first non-empty bucket and max in
+ * its last (min <= max)? An empty histogram is whole when all zeros. Returns 1 or 0. */
+int hist_consistent(const struct histogram *h);
 
 /* The value at percentile p (0 < p <= 100): the middle of the bucket holding the
  * ceil(p/100 * count)-th smallest value, clamped to [min, max]; the max itself when that

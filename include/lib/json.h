@@ -4,7 +4,14 @@
 
 #include <stdio.h>
 
+#include "lib/histogram.h"
+
 /* Write s as a JSON string literal, quotes included (control characters escaped). */
 void json_write_string(FILE *out, const char *s);
+
+/* Write h whole, so that it can be added to others exactly:
+ * {"count":N,"min":A,"max":B,"buckets":[[LOW,N],...]} with each non-empty bucket as its
+ * smallest value and its count, in increasing order. */
+void json_write_histogram(FILE *out, const struct histogram *h);
 
 #endif

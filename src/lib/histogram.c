@@ -36,6 +36,35 @@ void hist_merge(struct histogram *dst, const struct histogram *src)
 		dst->max = src->max;
 }
 
+int hist_add_bucket(struct histogram *h, uint32_t low, uint64_t n)
+{
+	uint32_t b = hist_bucket_of(low);
+	if (hist_bucket_low(b) != low)
+		return -1;
+	h->bucket[b] += n;
+	h->count += n;
+	return 0;
+}
+
+int hist_consistent(const struct histogram *h)
+{
+	uint64_t sum = 0;
+	uint32_t first = HIST_BUCKETS, last = 0;
+	for (uint32_t b = 0; b < HIST_BUCKETS; b++) {
+		if (h->bucket[b] == 0)
+			continue;
+		if (first == HIST_BUCKETS)
+			first = b;
+		last = b;
+		sum += h->bucket[b];
+	}
+	if (sum != h->count)
+		return 0;
+	if (h->count == 0)
+		return h->min == 0 && h->max == 0;
+	return h->min <= h->max && hist_bucket_of(h->min) == first && hist_bucket_of(h->max) == last;
+}
+
 uint32_t hist_percentile(const struct histogram *h, double p)
 {
 	if (h->count == 0)

@@ -1,6 +1,8 @@
 /* JSON output helpers. */
 #include "lib/json.h"
 
+#include <inttypes.h>
+
 void json_write_string(FILE *out, const char *s)
 {
 	fputc('"', out);
@@ -14,4 +16,16 @@ void json_write_string(FILE *out, const char *s)
 			fputc(ch, out);
 	}
 	fputc('"', out);
+}
+
+void json_write_histogram(FILE *out, const struct histogram *h)
+{
+	fprintf(out, "{\"count\":%" PRIu64 ",\"min\":%" PRIu32 ",\"max\":%" PRIu32 ",\"buckets\":[",
+		h->count, h->count ? h->min : 0, h->count ? h->max : 0);
+	int n = 0;
+	for (uint32_t b = 0; b < HIST_BUCKETS; b++)
+		if (h->bucket[b])
+			fprintf(out, "%s[%" PRIu32 ",%" PRIu64 "]", n++ ? "," : "", hist_bucket_low(b),
+				h->bucket[b]);
+	fputs("]}", out);
 }

@@ -1,0 +1,29 @@
+/* The merge subcommand: the JSON Lines of N `twtest client --shard I/N` runs in, one result
+ * out (the merged row, then each host's), as if one process had made every connection. */
+#ifndef TWTEST_MERGE_H
+#define TWTEST_MERGE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "lib/cli.h"
+
+struct merge_opts {
+	enum output_format format;
+	int allow_partial;   /* merge without the missing shards, saying which */
+	int nfiles;          /* 0: standard input */
+	char **files;        /* "-" is standard input */
+};
+
+/* Parse argv (argv[0] is "merge") into o; on error write a one-line message into err. */
+enum parse_result merge_parse_args(int argc, char **argv, struct merge_opts *o, char *err,
+				   size_t errlen);
+
+/* Usage text of the subcommand. */
+extern const char merge_usage[];
+
+/* Read, check, merge, print to out; returns the exit status (2 and one line on stderr when
+ * the inputs cannot be merged). */
+int merge_run(const struct merge_opts *o, FILE *out);
+
+#endif
