@@ -26,4 +26,8 @@ extern const char merge_usage[];
  * the inputs cannot be merged). */
 int merge_run(const struct merge_opts *o, FILE *out);
 
+/* The same, with standard input replaced by in and a refusal left in err instead of
+ * printed: 0 merged and printed, -1 refused (the fuzz target and unit tests use it). */
+int merge_stream_run(const struct merge_opts *o, FILE *in, FILE *out, char *err, size_t errlen);
+
 #endif

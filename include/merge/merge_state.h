@@ -32,6 +32,7 @@ struct merge_row {
 
 struct merge_state {
 	const struct merge_opts *o;
+	FILE *in;                 /* what "-" (or no FILE) reads */
 	uint32_t shards;          /* N of I/N; 0 before the first header */
 	int rate;                 /* the runs are --rate runs */
 	int ref;                  /* the shard whose header others are compared with; -1 none */

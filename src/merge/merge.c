@@ -320,10 +320,10 @@ static int merge_inputs(struct merge_state *s, char *err, size_t errlen)
 {
 	const struct merge_opts *o = s->o;
 	if (o->nfiles == 0)
-		return merge_stream(s, stdin, "-", err, errlen);
+		return merge_stream(s, s->in, "-", err, errlen);
 	for (int i = 0; i < o->nfiles; i++) {
 		if (strcmp(o->files[i], "-") == 0) {
-			if (merge_stream(s, stdin, "-", err, errlen) < 0)
+			if (merge_stream(s, s->in, "-", err, errlen) < 0)
 				return -1;
 			continue;
 		}
@@ -386,25 +386,33 @@ static void free_state(struct merge_state *s)
 	free(s->shard);
 }
 
-int merge_run(const struct merge_opts *o, FILE *out)
+int merge_stream_run(const struct merge_opts *o, FILE *in, FILE *out, char *err, size_t errlen)
 {
-	struct merge_state s = {.o = o, .ref = -1};
-	char err[512];
-	int rc = EXIT_RAN;
-	if (merge_inputs(&s, err, sizeof(err)) < 0 || check_complete(&s, err, sizeof(err)) < 0) {
-		fprintf(stderr, "twtest merge: %s\n", err);
-		rc = EXIT_USAGE;
+	struct merge_state s = {.o = o, .ref = -1, .in = in};
+	int rc = 0;
+	if (merge_inputs(&s, err, errlen) < 0 || check_complete(&s, err, errlen) < 0) {
+		rc = -1;
 	} else {
 		for (uint64_t i = 0; i < s.nrows; i++)
 			if (s.rows[i].used)
 				mrecord_finish(&s.rows[i].sum);
 		mrecord_finish(&s.summary.sum);
 		merge_print(&s, out);
-		if (fflush(out) != 0 || ferror(out)) {
-			fprintf(stderr, "twtest merge: writing the result: %s\n", strerror(errno));
-			rc = EXIT_SETUP;
-		}
 	}
 	free_state(&s);
 	return rc;
+}
+
+int merge_run(const struct merge_opts *o, FILE *out)
+{
+	char err[512];
+	if (merge_stream_run(o, stdin, out, err, sizeof(err)) < 0) {
+		fprintf(stderr, "twtest merge: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (fflush(out) != 0 || ferror(out)) {
+		fprintf(stderr, "twtest merge: writing the result: %s\n", strerror(errno));
+		return EXIT_SETUP;
+	}
+	return EXIT_RAN;
 }
