@@ -83,6 +83,14 @@ static int run_ports(int argc, char **argv, const struct cli_command *cli)
 	return rc >= 0 ? rc : ports_run(&o, stdout);
 }
 
+static int run_merge(int argc, char **argv, const struct cli_command *cli)
+{
+	struct merge_opts o;
+	char err[512];
+	int rc = finish_parse(merge_parse_args(argc, argv, &o, err, sizeof(err)), argv[0], cli, err);
+	return rc >= 0 ? rc : merge_run(&o, stdout);
+}
+
 static const struct subcommand {
 	const char *name;
 	const struct cli_command *cli;
@@ -92,6 +100,7 @@ static const struct subcommand {
 	{"server", &server_cli, run_server},
 	{"stat", &stat_cli, run_stat},
 	{"ports", &ports_cli, run_ports},
+	{"merge", &merge_cli, run_merge},
 };
 #define NSUB (sizeof(subcommands) / sizeof(subcommands[0]))
 
@@ -143,12 +152,6 @@ int main(int argc, char **argv)
 			return EXIT_RAN;
 		}
 		return subcommands[i].run(argc - 1, argv + 1, subcommands[i].cli);
-	}
-	if (strcmp(sub, "merge") == 0) {
-		struct merge_opts o;
-		int rc = finish_parse(merge_parse_args(argc - 1, argv + 1, &o, err, sizeof(err)), sub,
-				      merge_usage, err);
-		return rc >= 0 ? rc : merge_run(&o, stdout);
 	}
 	fprintf(stderr, "twtest: unknown subcommand '%s' (client, server, stat, ports or merge; see twtest --help)\n", sub);
 	return EXIT_USAGE;

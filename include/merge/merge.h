@@ -10,7 +10,7 @@
 
 struct merge_opts {
 	enum output_format format;
-	int allow_partial;   /* merge without the missing shards, saying which */
+	int allow_partial;    /* merge without the missing shards, saying which */
 	int nfiles;          /* 0: standard input */
 	char **files;        /* "-" is standard input */
 };
@@ -19,8 +19,8 @@ struct merge_opts {
 enum parse_result merge_parse_args(int argc, char **argv, struct merge_opts *o, char *err,
 				   size_t errlen);
 
-/* Usage text of the subcommand. */
-extern const char merge_usage[];
+/* The subcommand's command line: one row per option. */
+extern const struct cli_command merge_cli;
 
 /* Read, check, merge, print to out; returns the exit status (2 and one line on stderr when
  * the inputs cannot be merged). */
