@@ -265,6 +265,69 @@ lab_cell_down() {
 	return 0
 }
 
+# --- CSV, read by column name ------------------------------------------------------
+# twtest's CSV (and the scripts' own) starts with a line of column names; a field that holds
+# commas (a DSTIP or --port list) is in double quotes. LAB_CSV_AWK is the one reader of such
+# files, as awk text that goes in front of a program (awk "$LAB_CSV_AWK"'PROGRAM' FILE...):
+# - every line is split, quote-aware, into CSV_F[1..CSV_N] ("" inside quotes is one quote);
+# - the first line of each file fills COL[NAME] (its index), CSV_NAME[I] and CSV_COLS (their
+#   number), and is not seen by the program (so several files may order their columns
+#   differently);
+# - csv(NAME) is the current row's field NAME ("" when the file has no such column),
+#   has(NAME) whether it has the column, csv_quote(S) S ready to print as a CSV field;
+# - CSV_NEED (set with -v, space-separated names): columns the file must have; when one is
+#   missing it says so on stderr, sets CSV_BAD and exits 1 (END blocks still run: check it).
+# lab_csv_get is the shell's way in for picking columns.
+# shellcheck disable=SC2016 # awk text, not shell
+LAB_CSV_AWK='
+function csv_split(line, f,   n, q, c, i, cur, len) {
+	n = 0; q = 0; cur = ""; len = length(line)
+	for (i = 1; i <= len; i++) {
+		c = substr(line, i, 1)
+		if (c == "\"") {
+			if (q && substr(line, i + 1, 1) == "\"") { cur = cur c; i++; continue }
+			q = !q; continue
+		}
+		if (c == "," && !q) { f[++n] = cur; cur = ""; continue }
+		cur = cur c
+	}
+	f[++n] = cur
+	return n
+}
+function csv(name) { return (name in COL) ? CSV_F[COL[name]] : "" }
+function has(name) { return name in COL }
+function csv_quote(s) { if (s ~ /[,"]/) { gsub(/"/, "\"\"", s); return "\"" s "\"" } return s }
+function csv_header(   i, n, need) {
+	split("", COL); split("", CSV_NAME); CSV_COLS = CSV_N
+	for (i = 1; i <= CSV_N; i++) { COL[CSV_F[i]] = i; CSV_NAME[i] = CSV_F[i] }
+	n = split(CSV_NEED, need, " ")
+	for (i = 1; i <= n; i++)
+		if (!(need[i] in COL)) {
+			printf "%s: no column %s\n", FILENAME == "" ? "csv" : FILENAME, need[i] > "/dev/stderr"
+			CSV_BAD = 1; exit 1
+		}
+}
+{ sub(/\r$/, ""); CSV_N = csv_split($0, CSV_F) }
+FNR == 1 { csv_header(); next }
+'
+
+# lab_csv_get FILE COLUMNS [KEY=VALUE...]: COLUMNS (a name, or names joined by commas) of
+# every row of the CSV FILE (- for stdin) whose fields match each KEY=VALUE, one row a line,
+# the columns space-separated. A missing column is an error (status 1, one line on stderr).
+lab_csv_get() {
+	local file=$1 cols=$2; shift 2
+	local need="${cols//,/ }" kv
+	for kv in "$@"; do need+=" ${kv%%=*}"; done
+	awk -v CSV_NEED="$need" -v cols="$cols" -v where="$*" "$LAB_CSV_AWK"'
+	BEGIN { nc = split(cols, want, ","); nw = split(where, w, " ") }
+	{
+		for (i = 1; i <= nw; i++) { k = w[i]; sub(/=.*/, "", k); v = w[i]; sub(/^[^=]*=/, "", v); if (csv(k) != v) next }
+		out = csv(want[1])
+		for (i = 2; i <= nc; i++) out = out " " csv(want[i])
+		print out
+	}' "$file"
+}
+
 # --- the nat path --------------------------------------------------------------------
 # Settings, read by lab_nat_up: LAB_NAT_CLIENTS (K, default 2), LAB_NAT_PORTS (the
 # masquerade's port range LO-HI, default 40000-40099), LAB_NAT_RANDOM_FULLY (1: the

@@ -11,23 +11,24 @@
 set -u -o pipefail
 
 sw_note() { echo "sweep: $*" >&2; }
+# shellcheck source=scripts/lab.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lab.sh"   # LAB_CSV_AWK, the CSV reader
 
 # --- the report: results.md and plots, from results.csv alone ----------------------------
 
 # sw_cells_tsv DIR: one line per cell, in run order: key fields, then finished per loop,
 # first failing loop, total failed, conns, time. Reads results.csv by column name.
 sw_cells_tsv() {
-	awk -F, '
-	NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+	awk "$LAB_CSV_AWK"'
 	{
-		key = $col["path"] "\t" $col["tw_reuse"] "\t" $col["tw_reuse_delay_ms"] "\t" $col["ports"] "\t" \
-		      $col["reuseport"] "\t" $col["linger"] "\t" $col["close"] "\t" $col["interval_ms"]
+		key = csv("path") "\t" csv("tw_reuse") "\t" csv("tw_reuse_delay_ms") "\t" csv("ports") "\t" \
+		      csv("reuseport") "\t" csv("linger") "\t" csv("close") "\t" csv("interval_ms")
 		if (!(key in seen)) { seen[key] = ++ncell; order[ncell] = key; first[key] = "none" }
-		fin[key] = fin[key] (fin[key] == "" ? "" : " ") $col["finished"]
-		if ($col["failed"] > 0 && first[key] == "none") first[key] = $col["loop"]
-		failed[key] += $col["failed"]; conns[key] += $col["conns"]; t[key] += $col["time_s"]
-		times[key] = times[key] (times[key] == "" ? "" : " ") $col["time_s"]
-		if ($col["time_s"] + 0 > slow[key]) slow[key] = $col["time_s"] + 0
+		fin[key] = fin[key] (fin[key] == "" ? "" : " ") csv("finished")
+		if (csv("failed") > 0 && first[key] == "none") first[key] = csv("loop")
+		failed[key] += csv("failed"); conns[key] += csv("conns"); t[key] += csv("time_s")
+		times[key] = times[key] (times[key] == "" ? "" : " ") csv("time_s")
+		if (csv("time_s") + 0 > slow[key]) slow[key] = csv("time_s") + 0
 	}
 	END {
 		for (c = 1; c <= ncell; c++) {
@@ -161,30 +162,33 @@ sw_write_latency_md() {
 		echo
 		echo "| path | tw_reuse | linger | close | NAT clients | NAT ports | fully-random | ct TIME_WAIT timeout s | connect p99 per loop ms | p50 ms | p99 ms | max ms | ct entries | ct TIME_WAIT | insert_failed | drop | clash_resolve |"
 		echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-		awk -F, '
-		NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+		awk "$LAB_CSV_AWK"'
 		{
-			key = $col["path"] "," $col["tw_reuse"] "," $col["tw_reuse_delay_ms"] "," $col["ports"] "," \
-			      $col["reuseport"] "," $col["linger"] "," $col["close"] "," $col["interval_ms"] "," \
-			      $col["nat_clients"] "," $col["nat_port_range"] "," $col["nat_random_fully"] "," $col["nat_tw_timeout_s"]
-			if (!(key in seen)) { seen[key] = ++n; order[n] = key; row[key] = $0 }
-			p99[key] = p99[key] (p99[key] == "" ? "" : " ") ms($col["connect_us_p99"])
+			key = csv("path") "," csv("tw_reuse") "," csv("tw_reuse_delay_ms") "," csv("ports") "," \
+			      csv("reuseport") "," csv("linger") "," csv("close") "," csv("interval_ms") "," \
+			      csv("nat_clients") "," csv("nat_port_range") "," csv("nat_random_fully") "," csv("nat_tw_timeout_s")
+			if (!(key in seen)) {
+				seen[key] = ++n; order[n] = key
+				split("path tw_reuse linger close nat_clients nat_port_range nat_random_fully nat_tw_timeout_s ct_entries ct_time_wait ct_insert_failed ct_drop ct_clash_resolve", keep, " ")
+				for (f in keep) first[key, keep[f]] = csv(keep[f])
+			}
+			p99[key] = p99[key] (p99[key] == "" ? "" : " ") ms(csv("connect_us_p99"))
 			for (f = 1; f <= 3; f++) {
 				c = (f == 1 ? "connect_us_p50" : f == 2 ? "connect_us_p99" : "connect_us_max")
-				if ($col[c] != "" && $col[c] + 0 > top[key, f]) top[key, f] = $col[c] + 0
+				if (csv(c) != "" && csv(c) + 0 > top[key, f]) top[key, f] = csv(c) + 0
 			}
 		}
 		function ms(us) { return us == "" ? "-" : sprintf("%.0f", us / 1000) }
 		function or_dash(x) { return x == "" ? "-" : x }
 		END {
 			for (r = 1; r <= n; r++) {
-				k = order[r]; split(row[k], v, ",")
+				k = order[r]
 				printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-					v[col["path"]], v[col["tw_reuse"]], v[col["linger"]], v[col["close"]],
-					or_dash(v[col["nat_clients"]]), or_dash(v[col["nat_port_range"]]), or_dash(v[col["nat_random_fully"]]),
-					or_dash(v[col["nat_tw_timeout_s"]]), p99[k], ms(top[k, 1]), ms(top[k, 2]), ms(top[k, 3]),
-					or_dash(v[col["ct_entries"]]), or_dash(v[col["ct_time_wait"]]), or_dash(v[col["ct_insert_failed"]]),
-					or_dash(v[col["ct_drop"]]), or_dash(v[col["ct_clash_resolve"]])
+					first[k, "path"], first[k, "tw_reuse"], first[k, "linger"], first[k, "close"],
+					or_dash(first[k, "nat_clients"]), or_dash(first[k, "nat_port_range"]), or_dash(first[k, "nat_random_fully"]),
+					or_dash(first[k, "nat_tw_timeout_s"]), p99[k], ms(top[k, 1]), ms(top[k, 2]), ms(top[k, 3]),
+					or_dash(first[k, "ct_entries"]), or_dash(first[k, "ct_time_wait"]), or_dash(first[k, "ct_insert_failed"]),
+					or_dash(first[k, "ct_drop"]), or_dash(first[k, "ct_clash_resolve"])
 			}
 		}' "$1/results.csv"
 	} >>"$1/results.md"
@@ -201,8 +205,8 @@ sw_rate_md() {
 	echo
 	echo "| cell | path | tw_reuse | reuse delay ms | ports | linger | close | rate/s | s | finished | failed | first failure s | predicted s | finished/s, last third | sustainable/s | connect p99 us |"
 	echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-	awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-	function v(k) { return $col[k] == "" ? "none" : $col[k] }
+	awk "$LAB_CSV_AWK"'
+	function v(k) { return csv(k) == "" ? "none" : csv(k) }
 	{ printf "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", NR - 1,
 	  v("path"), v("tw_reuse"), v("tw_reuse_delay_ms"), v("ports"), v("linger"), v("close"), v("rate"),
 	  v("duration_s"), v("finished"), v("failed"), v("first_failure_s"), v("predicted_first_failure_s"),
@@ -223,16 +227,16 @@ sw_rate_plot() {
 	[ -f "$dir/rate.csv" ] && command -v "$gp" >/dev/null 2>&1 || return 0
 	local data="$dir/.rate.dat" script="$dir/.rate.gp" n i title
 	# one gnuplot index per cell: t_s, finished/s, failed/s (counts over the interval's length)
-	awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-	{ key = $col["path"] "," $col["tw_reuse"] "," $col["tw_reuse_delay_ms"] "," $col["ports"] "," \
-	        $col["reuseport"] "," $col["linger"] "," $col["close"] "," $col["rate"]
+	awk "$LAB_CSV_AWK"'
+	{ key = csv("path") "," csv("tw_reuse") "," csv("tw_reuse_delay_ms") "," csv("ports") "," \
+	        csv("reuseport") "," csv("linger") "," csv("close") "," csv("rate")
 	  if (key != last) { if (NR > 2) { print ""; print "" }; last = key; prev = 0; printf "# %s\n", key }
-	  len = $col["t_s"] - prev; prev = $col["t_s"]; if (len <= 0) len = 1
-	  print $col["t_s"], $col["finished"] / len, $col["failed"] / len }' "$dir/rate.csv" >"$data"
+	  len = csv("t_s") - prev; prev = csv("t_s"); if (len <= 0) len = 1
+	  print csv("t_s"), csv("finished") / len, csv("failed") / len }' "$dir/rate.csv" >"$data"
 	n=$(($(wc -l <"$dir/rate-cells.csv") - 1))
 	: >"$script"
 	for ((i = 0; i < n; i++)); do
-		title=$(awk -F, -v k=$((i + 2)) 'NR == k { printf "cell %d: path %s, tw_reuse %s, %s ports, linger %s, close %s, %s/s", k - 1, $1, $2, $4, $6, $7, $8 }' "$dir/rate-cells.csv")
+		title=$(awk -v k=$((i + 2)) "$LAB_CSV_AWK"'NR == k { printf "cell %d: path %s, tw_reuse %s, %s ports, linger %s, close %s, %s/s", k - 1, csv("path"), csv("tw_reuse"), csv("ports"), csv("linger"), csv("close"), csv("rate") }' "$dir/rate-cells.csv")
 		cat >>"$script" <<EOF
 set terminal pngcairo size 900,450 font ',9'
 set output '$dir/rate-$((i + 1)).png'

@@ -382,25 +382,24 @@ SW_RATE_CELL_COLUMNS="path,tw_reuse,tw_reuse_delay_ms,ports,reuseport,linger,clo
 # sw_append_rate CELL RAW: the rate client's CSV (read by column name) as rate.csv rows, one
 # per interval, and its summary as a rate-cells.csv row; CELL is the cell's leading columns.
 sw_append_rate() {
-	awk -F, -v OFS=, -v cell="$1" -v dur="$SW_DURATION" -v rows="$SW_OUT/rate.csv" -v cells="$SW_OUT/rate-cells.csv" '
-	NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+	awk -v OFS=, -v cell="$1" -v dur="$SW_DURATION" -v rows="$SW_OUT/rate.csv" -v cells="$SW_OUT/rate-cells.csv" "$LAB_CSV_AWK"'
 	{
-		fb = $col["failed_by"]; ena = 0
+		fb = csv("failed_by"); ena = 0
 		m = split(fb, causes, " ")
 		for (i = 1; i <= m; i++)
 			if (causes[i] ~ /\/EADDRNOTAVAIL=/) { sub(/.*=/, "", causes[i]); ena += causes[i] }
 	}
-	$col["type"] == "interval" {
-		print cell, $col["interval"], $col["t_s"], $col["due"], $col["started"], $col["finished"],
-		      $col["failed"], $col["inflight"], $col["lag_ms_p99"], $col["connect_us_p50"],
-		      $col["connect_us_p99"], $col["connect_us_max"], $col["time_wait"],
-		      $col["kernel_TWRecycled"], ena, fb >>rows
+	csv("type") == "interval" {
+		print cell, csv("interval"), csv("t_s"), csv("due"), csv("started"), csv("finished"),
+		      csv("failed"), csv("inflight"), csv("lag_ms_p99"), csv("connect_us_p50"),
+		      csv("connect_us_p99"), csv("connect_us_max"), csv("time_wait"),
+		      csv("kernel_TWRecycled"), ena, csv_quote(fb) >>rows
 		n++
 	}
-	$col["type"] == "summary" {
-		print cell, dur, $col["due"], $col["finished"], $col["failed"], $col["first_failed_interval"],
-		      $col["first_failure_s"], $col["predicted_first_failure_s"], $col["rate_last_third"],
-		      $col["predicted_rate"], $col["connect_us_p99"], $col["lag_ms_p99"] >>cells
+	csv("type") == "summary" {
+		print cell, dur, csv("due"), csv("finished"), csv("failed"), csv("first_failed_interval"),
+		      csv("first_failure_s"), csv("predicted_first_failure_s"), csv("rate_last_third"),
+		      csv("predicted_rate"), csv("connect_us_p99"), csv("lag_ms_p99") >>cells
 		s++
 	}
 	END { if (n == 0 || s != 1) { print "sweep: the rate client CSV has no interval or summary rows" > "/dev/stderr"; exit 1 } }
@@ -434,35 +433,39 @@ sw_nat_clients() {
 # percentiles and maxima the largest of the clients' (a percentile so taken bounds the
 # combined one from above), minima the smallest; conn_per_s is finished / time_s again.
 sw_nat_merge() {
-	awk -F, -v OFS=, '
-	FNR == 1 { if (NR == 1) { head = $0; nf = NF; for (i = 1; i <= NF; i++) { name[i] = $i; col[$i] = i } }; next }
+	awk -v OFS=, "$LAB_CSV_AWK"'
+	!nf { nf = CSV_COLS; for (i = 1; i <= nf; i++) name[i] = CSV_NAME[i] }  # columns of the first file
 	{
-		k = $col["type"] SUBSEP $col["loop"]
-		if (!(k in seen)) { seen[k] = ++n; order[n] = k; for (i = 1; i <= nf; i++) v[k, i] = $i; merge_fb(k); next }
+		k = csv("type") SUBSEP csv("loop")
+		if (!(k in seen)) { seen[k] = ++n; order[n] = k; for (i = 1; i <= nf; i++) v[k, i] = csv(name[i]); merge_fb(k); next }
 		for (i = 1; i <= nf; i++) {
-			c = name[i]
-			if (c ~ /^(conns|finished|failed|time_wait|wait_clear_s)$/ || c ~ /^kernel_/) v[k, i] += $i
-			else if (c ~ /(_p50|_p99|_max)$/ || c == "time_s" || c == "wait_clear_left") { if ($i != "" && (v[k, i] == "" || $i + 0 > v[k, i] + 0)) v[k, i] = $i }
-			else if (c ~ /_min$/) { if ($i != "" && (v[k, i] == "" || $i + 0 < v[k, i] + 0)) v[k, i] = $i }
+			c = name[i]; x = csv(c)
+			if (c ~ /^(conns|finished|failed|time_wait|wait_clear_s)$/ || c ~ /^kernel_/) v[k, i] += x
+			else if (c ~ /(_p50|_p99|_max)$/ || c == "time_s" || c == "wait_clear_left") { if (x != "" && (v[k, i] == "" || x + 0 > v[k, i] + 0)) v[k, i] = x }
+			else if (c ~ /_min$/) { if (x != "" && (v[k, i] == "" || x + 0 < v[k, i] + 0)) v[k, i] = x }
 		}
 		merge_fb(k)
 	}
 	# merge_fb K: add this row'"'"'s failed_by entries (STAGE/DETAIL=COUNT) to those of row K.
 	function merge_fb(k,   j, m, e, kv) {
-		m = split($col["failed_by"], e, " ")
+		m = split(csv("failed_by"), e, " ")
 		for (j = 1; j <= m; j++) { split(e[j], kv, "="); if (!((k, kv[1]) in cnt)) keys[k] = keys[k] " " kv[1]; cnt[k, kv[1]] += kv[2] }
 	}
 	END {
-		print head
+		if (nf == 0) exit
+		out = name[1]
+		for (i = 2; i <= nf; i++) out = out "," name[i]
+		print out
+		for (i = 1; i <= nf; i++) at[name[i]] = i
 		for (r = 1; r <= n; r++) {
 			k = order[r]
 			m = split(keys[k], e, " "); fb = ""
 			for (j = 1; j <= m; j++) fb = fb (fb == "" ? "" : " ") e[j] "=" cnt[k, e[j]]
-			v[k, col["failed_by"]] = fb
-			ts = v[k, col["time_s"]]
-			v[k, col["conn_per_s"]] = (ts > 0 ? sprintf("%.0f", v[k, col["finished"]] / ts) : 0)
-			out = v[k, 1]
-			for (i = 2; i <= nf; i++) out = out "," v[k, i]
+			v[k, at["failed_by"]] = fb
+			ts = v[k, at["time_s"]]
+			v[k, at["conn_per_s"]] = (ts > 0 ? sprintf("%.0f", v[k, at["finished"]] / ts) : 0)
+			out = csv_quote(v[k, 1])
+			for (i = 2; i <= nf; i++) out = out "," csv_quote(v[k, i])
 			print out
 		}
 	}' "$@"
@@ -486,31 +489,25 @@ SW_COLUMNS+=",connect_us_p50,connect_us_p99,connect_us_max,nat_clients,nat_port_
 
 # sw_append PATH RAW: the client's CSV loop rows, read by column name, as results.csv rows.
 sw_append() {
-	awk -F, -v OFS=, -v path="$1" -v rfc="${SW_RFC:-kernel}" -v interval="$SW_INTERVAL" -v extra="$SW_EXTRA" '
-	NR == 1 {
-		for (i = 1; i <= NF; i++) col[$i] = i
-		n = split("type loop conns finished failed time_s conn_per_s failed_by reuseport linger close tw_reuse tw_reuse_delay_ms port_range timestamps max_tw_buckets", need, " ")
-		for (i = 1; i <= n; i++)
-			if (!(need[i] in col)) { print "sweep: client CSV lacks column " need[i] > "/dev/stderr"; bad = 1; exit 1 }
-		next
-	}
-	$col["type"] != "loop" { next }
+	awk -v OFS=, -v path="$1" -v rfc="${SW_RFC:-kernel}" -v interval="$SW_INTERVAL" -v extra="$SW_EXTRA" \
+		-v CSV_NEED="type loop conns finished failed time_s conn_per_s failed_by reuseport linger close tw_reuse tw_reuse_delay_ms port_range timestamps max_tw_buckets" \
+		"$LAB_CSV_AWK"'
+	CSV_BAD { exit 1 }
+	csv("type") != "loop" { next }
 	{
-		split($col["port_range"], pr, "-")
-		fb = $col["failed_by"]; ena = 0
+		split(csv("port_range"), pr, "-")
+		fb = csv("failed_by"); ena = 0
 		m = split(fb, causes, " ")
 		for (i = 1; i <= m; i++)
 			if (causes[i] ~ /\/EADDRNOTAVAIL=/) { sub(/.*=/, "", causes[i]); ena += causes[i] }
-		tw = ("time_wait" in col) ? $col["time_wait"] : ""
-		rec = ("kernel_TWRecycled" in col) ? $col["kernel_TWRecycled"] : ""
-		print path, $col["tw_reuse"], $col["tw_reuse_delay_ms"], $col["port_range"], pr[2] - pr[1] + 1,
-		      $col["timestamps"], $col["max_tw_buckets"], rfc, $col["reuseport"], $col["linger"],
-		      $col["close"], interval, $col["loop"], $col["conns"], $col["finished"], $col["failed"],
-		      $col["time_s"], $col["conn_per_s"], tw, rec, ena, fb, lat("p50"), lat("p99"), lat("max") "," extra
+		print path, csv("tw_reuse"), csv("tw_reuse_delay_ms"), csv("port_range"), pr[2] - pr[1] + 1,
+		      csv("timestamps"), csv("max_tw_buckets"), rfc, csv("reuseport"), csv("linger"),
+		      csv("close"), interval, csv("loop"), csv("conns"), csv("finished"), csv("failed"),
+		      csv("time_s"), csv("conn_per_s"), csv("time_wait"), csv("kernel_TWRecycled"), ena, csv_quote(fb),
+		      csv("connect_us_p50"), csv("connect_us_p99"), csv("connect_us_max") "," extra
 		rows++
 	}
-	function lat(p) { return ("connect_us_" p in col) ? $col["connect_us_" p] : "" }
-	END { if (!bad && rows == 0) { print "sweep: client CSV has no loop rows" > "/dev/stderr"; exit 1 } }
+	END { if (!CSV_BAD && rows == 0) { print "sweep: client CSV has no loop rows" > "/dev/stderr"; exit 1 } }
 	' "$2" >>"$SW_OUT/results.csv"
 }
 
@@ -605,16 +602,14 @@ sw_main() {
 		sw_cell "$p" "$c" "$d" "$r" "$rp" "$lg" "$R" || return 1
 		local line
 		if [ -n "$R" ]; then
-			line=$({ head -1 "$SW_OUT/rate-cells.csv"; tail -n 1 "$SW_OUT/rate-cells.csv"; } | awk -F, '
-				NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+			line=$({ head -1 "$SW_OUT/rate-cells.csv"; tail -n 1 "$SW_OUT/rate-cells.csv"; } | awk "$LAB_CSV_AWK"'
 				function s(v) { return v == "" ? "none" : v " s" }
-				{ printf "rate %s: finished %d/%d, first failure %s (predicted %s)", $col["rate"],
-				  $col["finished"], $col["due"], s($col["first_failure_s"]), s($col["predicted_first_failure_s"]) }')
+				{ printf "rate %s: finished %d/%d, first failure %s (predicted %s)", csv("rate"),
+				  csv("finished"), csv("due"), s(csv("first_failure_s")), s(csv("predicted_first_failure_s")) }')
 		else
-			line=$({ head -1 "$SW_OUT/results.csv"; tail -n "$SW_LOOPS" "$SW_OUT/results.csv"; } | awk -F, '
-				NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-				{ fin += $col["finished"]; tot += $col["conns"]
-				  if ($col["failed"] > 0 && first == "") first = $col["loop"] }
+			line=$({ head -1 "$SW_OUT/results.csv"; tail -n "$SW_LOOPS" "$SW_OUT/results.csv"; } | awk "$LAB_CSV_AWK"'
+				{ fin += csv("finished"); tot += csv("conns")
+				  if (csv("failed") > 0 && first == "") first = csv("loop") }
 				END { printf "finished %d/%d, first failing loop %s", fin, tot, (first == "" ? "none" : first) }')
 		fi
 		local el=$((SECONDS - t0)) left

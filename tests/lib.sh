@@ -88,16 +88,10 @@ run_tests() {
 }
 
 # results_col DIR COLUMN KEY=VALUE...: COLUMN of the rows of DIR/results.csv (a sweep's) that
-# match every KEY=VALUE, space-separated in row order; columns are found by name.
+# match every KEY=VALUE, space-separated in row order (lab.sh's CSV reader: by name).
 results_col() {
 	local dir=$1 want=$2; shift 2
-	awk -F, -v want="$want" -v filter="$*" '
-	NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; nf = split(filter, f, " "); next }
-	{
-		for (i = 1; i <= nf; i++) { split(f[i], kv, "="); if ($col[kv[1]] != kv[2]) next }
-		out = out (out == "" ? "" : " ") $col[want]
-	}
-	END { print out }' "$dir/results.csv"
+	lab_csv_get "$dir/results.csv" "$want" "$@" | paste -sd' '
 }
 
 # expect_usage_errors DIR CMDLINE...: each command line (split at spaces, run with bash)

@@ -85,8 +85,7 @@ run_reuse() {
 	start_server --netns "$ns" --bind 127.0.0.1
 	ip netns exec "$ns" "$TWTEST" client 127.0.0.1 2 200 --port "$SERVER_PORT" --interval 300 \
 		--format csv >"$out" || die "client exit $?"
-	REUSE=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-		$1 == "loop" && $2 == 1 { print $c["kernel_TWRecycled"], $c["finished"] }' "$out")
+	REUSE=$(lab_csv_get "$out" kernel_TWRecycled,finished type=loop loop=1)
 }
 
 # Rule: TWRecycled rises only when reuse is on: with tcp_tw_reuse=1 and a 50 ms reuse delay

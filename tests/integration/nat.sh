@@ -103,8 +103,7 @@ nat_established() { [ "$(ip netns exec "$LAB_RNS" grep -c ESTABLISHED /proc/net/
 
 # csv_field FILE COLUMN: COLUMN of the summary row of a client's CSV.
 csv_field() {
-	awk -F, -v want="$2" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-		$c["type"] == "summary" { print $c[want] }' "$1"
+	lab_csv_get "$1" "$2" type=summary
 }
 
 # Rule: the NAT holds a port for conntrack's TIME_WAIT timeout, not TCP's: with the router's

@@ -95,8 +95,7 @@ test_sweep_rate_cells() {
 		--rate 50 --duration 3 || die "sweep failed: $(tail -3 "$d.err")"
 	local cells="$d/rate-cells.csv"
 	expect_eq "rate cells" "$(($(wc -l <"$cells") - 1))" 2
-	rcell() { awk -F, -v want="$1" -v lg="$2" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
-		$col["linger"] == lg { print $col[want] }' "$cells"; }
+	rcell() { lab_csv_get "$cells" "$1" linger="$2"; }
 	expect_eq "finished, reuse off" "$(rcell finished 0)" 100
 	expect_eq "predicted first failure" "$(rcell predicted_first_failure_s 0)" 2.000
 	awk -v t="$(rcell first_failure_s 0)" 'BEGIN { exit !(t >= 1.99 && t <= 2.25) }' ||
@@ -272,6 +271,26 @@ test_lab_up_down() {
 	expect_eq finished "$(field finished_count "$line")" 20
 	bash "$LAB" down "$LAB_ID" >/dev/null || die "down failed"
 	no_leftovers "$LAB_ID"
+}
+
+# Rule: lab.sh has one CSV reader, by column name and quote-aware: a quoted field holding
+# commas (a DSTIP or --port list) is one field, "" inside quotes is a quote, rows are picked
+# by KEY=VALUE, several columns come space-separated, and a missing column is an error
+# naming it (status 1) rather than an empty guess.
+test_lab_csv_reader() {
+	local f; f=$(tmpdir)/t.csv
+	printf '%s\n' 'type,loop,dst,port,finished,note' \
+		'loop,0,"127.0.0.1,127.0.0.2","5000,5001",7,"say ""hi"""' \
+		'loop,1,127.0.0.1,5000,8,' 'summary,2,127.0.0.1,5000,15,x' >"$f"
+	expect_eq "dst of loop 0" "$(lab_csv_get "$f" dst type=loop loop=0)" "127.0.0.1,127.0.0.2"
+	expect_eq "finished after a quoted list" "$(lab_csv_get "$f" finished type=loop loop=0)" 7
+	expect_eq "doubled quote" "$(lab_csv_get "$f" note loop=0)" 'say "hi"'
+	expect_eq "two columns of the summary" "$(lab_csv_get "$f" loop,finished type=summary)" "2 15"
+	expect_eq "every loop row" "$(lab_csv_get "$f" finished type=loop | paste -sd' ')" "7 8"
+	local err; err=$(lab_csv_get "$f" nonesuch 2>&1 >/dev/null)
+	lab_csv_get "$f" nonesuch >/dev/null 2>&1
+	expect_eq "missing column status" "$?" 1
+	[[ $err == *"no column nonesuch"* ]] || die "missing column message: $err"
 }
 
 # Rule: bad input to sweep.sh and lab.sh gets one line on stderr naming the value, nothing
