@@ -117,13 +117,10 @@ px_client() {
 }
 
 # px_get COLUMN [LOOP]: a column of the last client run: the summary row, or loop LOOP's row
-# (the client's CSV has no commas inside its fields).
+# (lab.sh's CSV reader: by name, quote-aware).
 px_get() {
-	awk -F, -v col="$1" -v want="${2:-summary}" '
-		NR == 1 || $1 == "type" { for (i = 1; i <= NF; i++) idx[$i] = i; next }
-		want == "summary" && $1 == "summary" { print $idx[col]; exit }
-		want != "summary" && $1 == "loop" && $2 == want { print $idx[col]; exit }
-	' "$PX_LAST"
+	if [ $# -gt 1 ]; then lab_csv_get "$PX_LAST" "$1" type=loop loop="$2"
+	else lab_csv_get "$PX_LAST" "$1" type=summary; fi
 }
 
 # px_netstat NS COUNTER: a TcpExt counter of namespace NS (/proc/net/netstat there).
