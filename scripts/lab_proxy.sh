@@ -63,13 +63,12 @@ lab_proxy_backend_start() {
 }
 
 # lab_proxy_render TEMPLATE OUT KEY=VALUE...: copy TEMPLATE to OUT with every @KEY@
-# replaced by its VALUE (and @DIR@ by the proxy's directory). A placeholder left unreplaced
-# is an error, so a template and its case cannot drift apart silently.
+# replaced by its VALUE. A placeholder left unreplaced is an error, so a template and its case
+# cannot drift apart silently.
 lab_proxy_render() {
 	local tpl=$1 out=$2 line kv left; shift 2
 	[ -r "$tpl" ] || { lab_err "no proxy config template $tpl"; return 1; }
 	while IFS= read -r line || [ -n "$line" ]; do
-		line=${line//@DIR@/$LAB_PROXY_DIR}
 		for kv in "$@"; do line=${line//@${kv%%=*}@/${kv#*=}}; done
 		printf '%s\n' "$line"
 	done <"$tpl" >"$out"
@@ -77,50 +76,59 @@ lab_proxy_render() {
 	[ -z "$left" ] || { lab_err "template $tpl: no value for ${left% }"; return 1; }
 }
 
-# lab_proxy_listening: the proxy listens on its front port, or died.
+# lab_proxy_listening NS PORT PID: PID listens on PORT in NS, or died.
 lab_proxy_listening() {
-	! kill -0 "$LAB_PROXY_PID" 2>/dev/null ||
-		ip netns exec "$LAB_PNS" ss -Hltn "( sport = :$LAB_PROXY_PORT )" | grep -q .
+	! kill -0 "$3" 2>/dev/null || ip netns exec "$1" ss -Hltn "( sport = :$2 )" | grep -q .
 }
 
-# lab_proxy_start nginx|haproxy TEMPLATE [KEY=VALUE...]: render TEMPLATE (a file name in
-# LAB_PROXY_TEMPLATES) into the proxy's directory and run that proxy in the foreground in the
-# proxy namespace; wait (LAB_START_MS) until it listens on LAB_PROXY_PORT. Every template also
-# gets LISTEN (front address:port) and PORT. Sets LAB_PROXY_PID, LAB_PROXY_LOG (its error log:
-# nginx's error_log, haproxy's log lines on stderr).
-lab_proxy_start() {
-	local kind=$1 tpl=$2; shift 2
-	local cmd=()
+# lab_proxy_run NS NAME nginx|haproxy TEMPLATE PORT [KEY=VALUE...]: render TEMPLATE (a file
+# name in LAB_PROXY_TEMPLATES) into LAB_TMP/NAME.<cell>/ and run that program there in the
+# foreground inside NS, tracked by PID; wait (LAB_START_MS) until it listens on PORT. Every
+# template also gets DIR (that directory). Sets LAB_RUN_PID, LAB_RUN_DIR and LAB_RUN_LOG
+# (nginx's error_log, haproxy's log lines on stderr).
+lab_proxy_run() {
+	local ns=$1 name=$2 kind=$3 tpl=$4 port=$5 cmd=() pid; shift 5
 	lab_tmpdir || return 1
-	LAB_PROXY_KIND=$kind LAB_PROXY_DIR="$LAB_TMP/proxy.$LAB_CELLS"
-	mkdir -p "$LAB_PROXY_DIR/tmp" || return 1
-	local conf="$LAB_PROXY_DIR/$kind.conf"
-	lab_proxy_render "$LAB_PROXY_TEMPLATES/$tpl" "$conf" \
-		"LISTEN=$LAB_PROXY_FRONT_ADDR:$LAB_PROXY_PORT" "PORT=$LAB_PROXY_PORT" "$@" || return 1
-	LAB_PROXY_LOG="$LAB_PROXY_DIR/error.log"
-	: >"$LAB_PROXY_LOG"
+	LAB_RUN_DIR="$LAB_TMP/$name.$LAB_CELLS"
+	mkdir -p "$LAB_RUN_DIR/tmp" || return 1
+	local conf="$LAB_RUN_DIR/$kind.conf"
+	lab_proxy_render "$LAB_PROXY_TEMPLATES/$tpl" "$conf" "DIR=$LAB_RUN_DIR" "$@" || return 1
+	LAB_RUN_LOG="$LAB_RUN_DIR/error.log"
+	: >"$LAB_RUN_LOG"
 	case $kind in
 	nginx)
-		command -v nginx >/dev/null || { lab_err "nginx not found (apt-get install nginx-light)"; return 1; }
+		command -v nginx >/dev/null || { lab_err "nginx not found (apt-get install nginx)"; return 1; }
 		# -e: the log of the first moments, before the config's error_log is read
-		cmd=(nginx -p "$LAB_PROXY_DIR/" -c "$conf" -e "$LAB_PROXY_LOG") ;;
+		cmd=(nginx -p "$LAB_RUN_DIR/" -c "$conf" -e "$LAB_RUN_LOG") ;;
 	haproxy)
 		command -v haproxy >/dev/null || { lab_err "haproxy not found (apt-get install haproxy)"; return 1; }
 		cmd=(haproxy -db -f "$conf") ;;
 	*) lab_err "invalid proxy '$kind': must be nginx or haproxy"; return 2 ;;
 	esac
-	# ip netns exec execs the proxy: $! is the proxy's own PID (nginx: its master)
-	ip netns exec "$LAB_PNS" "${cmd[@]}" >"$LAB_PROXY_DIR/stdout" 2>>"$LAB_PROXY_LOG" </dev/null &
-	LAB_PROXY_PID=$!
-	lab_track "$LAB_PROXY_PID"
+	# ip netns exec execs the program: $! is its own PID (nginx: its master)
+	ip netns exec "$ns" "${cmd[@]}" >"$LAB_RUN_DIR/stdout" 2>>"$LAB_RUN_LOG" </dev/null &
+	pid=$!
+	LAB_RUN_PID=$pid
+	lab_track "$pid"
 	# haproxy writes its pidfile only when it daemonizes; in the foreground the lab writes it
-	[ "$kind" = haproxy ] && echo "$LAB_PROXY_PID" >"$LAB_PROXY_DIR/haproxy.pid"
-	lab_wait_until "${LAB_START_MS:-5000}" lab_proxy_listening
-	if ! kill -0 "$LAB_PROXY_PID" 2>/dev/null || ! lab_proxy_listening; then
-		lab_stop "$LAB_PROXY_PID"
-		lab_err "$kind did not start: $(head -c 300 "$LAB_PROXY_LOG" | tr '\n' ' ')"
+	[ "$kind" = haproxy ] && echo "$pid" >"$LAB_RUN_DIR/haproxy.pid"
+	lab_wait_until "${LAB_START_MS:-5000}" lab_proxy_listening "$ns" "$port" "$pid"
+	if ! kill -0 "$pid" 2>/dev/null || ! lab_proxy_listening "$ns" "$port" "$pid"; then
+		lab_stop "$pid"
+		lab_err "$kind did not start: $(head -c 300 "$LAB_RUN_LOG" | tr '\n' ' ')"
 		return 1
 	fi
+}
+
+# lab_proxy_start nginx|haproxy TEMPLATE [KEY=VALUE...]: the proxy, from TEMPLATE, in the
+# proxy namespace (lab_proxy_run), listening on LAB_PROXY_PORT; the template also gets LISTEN
+# (front address:port) and PORT. Sets LAB_PROXY_PID, LAB_PROXY_DIR, LAB_PROXY_LOG,
+# LAB_PROXY_KIND.
+lab_proxy_start() {
+	local kind=$1 tpl=$2; shift 2
+	lab_proxy_run "$LAB_PNS" proxy "$kind" "$tpl" "$LAB_PROXY_PORT" \
+		"LISTEN=$LAB_PROXY_FRONT_ADDR:$LAB_PROXY_PORT" "PORT=$LAB_PROXY_PORT" "$@" || return
+	LAB_PROXY_KIND=$kind LAB_PROXY_PID=$LAB_RUN_PID LAB_PROXY_DIR=$LAB_RUN_DIR LAB_PROXY_LOG=$LAB_RUN_LOG
 }
 
 # lab_proxy_stop: end the proxy now (SIGTERM to its PID; nginx's master ends its workers).

@@ -24,6 +24,14 @@ PX_TABLE=(
 	"t3|haproxy|\`source\` addresses: one pool per (source, backend); several \`server\` lines with their own \`source\` multiply the ports, one source toward two backends keeps a pool per backend|haproxy-tcp-servers.cfg|px_case_t3|px_verdict_t3"
 	"t4|haproxy|tcp_tw_reuse=1 in the proxy namespace lets the proxy reuse its TIME_WAIT ports toward the backend (timestamps on)|haproxy-tcp.cfg|px_case_t4|px_verdict_t4"
 	"t5|haproxy|the backend closing first moves TIME_WAIT off the proxy's backend leg: no exhaustion|haproxy-tcp.cfg|px_case_t5|px_verdict_t5"
+	"n1|nginx|\`proxy_pass\` to an upstream without \`keepalive\` (nginx's defaults: HTTP/1.0, Connection: close): one backend connection per request, the pool runs out at P, clients get 502|nginx-proxy.conf|px_case_n1|px_verdict_n1"
+	"n2|nginx|\`proxy_http_version 1.1\` and an empty Connection header without \`keepalive\`: still one connection per request, closed by nginx: out at P|nginx-proxy.conf|px_case_n2|px_verdict_n2"
+	"n3|nginx|\`upstream { keepalive K; }\` with HTTP/1.1 and an empty Connection header: long connections, no exhaustion, (almost) no TIME_WAIT|nginx-proxy.conf|px_case_n3|px_verdict_n3"
+	"n4|nginx|a bare \`proxy_pass http://IP:port\` (no upstream block) behaves as an upstream without keepalive|nginx-proxy.conf|px_case_n4|px_verdict_n4"
+	"n5|nginx|\`proxy_bind\` to one source address: one pool per backend, or one shared (the bind-before-connect trap)?|nginx-proxy.conf|px_case_n5|px_verdict_n5"
+	"n6|nginx|two backends: each its own pool|nginx-proxy.conf|px_case_n6|px_verdict_n6"
+	"h1|haproxy|mode http, the default \`http-reuse safe\` against \`http-reuse never\`: does reuse spare the proxy's ports?|haproxy-http.cfg|px_case_h1|px_verdict_h1"
+	"h2|haproxy|mode http, \`option http-server-close\` against \`option httpclose\`: who holds TIME_WAIT on each leg|haproxy-http.cfg|px_case_h2|px_verdict_h2"
 )
 
 px_usage() {
@@ -58,7 +66,7 @@ PX_BPORT=8080          # the backends' port (outside every range used here)
 PX_N=0                 # client runs so far (names their output files)
 PX_LINES=()            # markdown rows of the table
 declare -A PX=()       # what the current row measured
-PX_PRED="" PX_MEAS="" PX_VERDICT=""
+PX_PRED="" PX_MEAS="" PX_VERDICT="" PX_PROTO=echo
 # the exact lines each proxy logs when connect() toward a backend fails for want of a port
 PX_LOG_NGINX='\(99: Cannot assign requested address\) while connecting to upstream'
 PX_LOG_HAPROXY='Connect\(\) failed for backend [^:]*: no free ports\.'
@@ -82,11 +90,11 @@ px_has_sysctl() { ip netns exec "$LAB_PNS" test -e "/proc/sys/${1//.//}"; }
 # Settings read by px_up (each case sets what it needs, px_reset clears them):
 # PX_BACKENDS (backend addresses, default 1), PX_SOURCES (proxy source addresses, default 0),
 # PX_SYSCTL (sysctls of the proxy namespace beyond the port range), PX_SERVER (arguments of
-# the backends' `twtest server`).
+# the backends' `twtest server`), PX_PROTO (echo, or http: the backends answer HTTP).
 
 # px_reset: forget the last row's settings and numbers.
 px_reset() {
-	PX=() PX_SYSCTL=() PX_SERVER=() PX_BACKENDS=1 PX_SOURCES=0
+	PX=() PX_SYSCTL=() PX_SERVER=() PX_BACKENDS=1 PX_SOURCES=0 PX_PROTO=echo
 	PX_PRED="" PX_MEAS="" PX_VERDICT=""
 }
 
@@ -101,8 +109,16 @@ px_up() {
 		px_die "cannot set the proxy namespace's sysctls"
 	for i in "${!LAB_PROXY_BACKEND_ADDRS[@]}"; do kv+=("BACKEND$((i + 1))=${LAB_PROXY_BACKEND_ADDRS[i]}:$PX_BPORT"); done
 	for i in "${!LAB_PROXY_SOURCE_ADDRS[@]}"; do kv+=("SOURCE$((i + 1))=${LAB_PROXY_SOURCE_ADDRS[i]}"); done
-	lab_proxy_backend_start "$PX_BPORT" "${PX_SERVER[@]}" || { lab_server_err; exit 1; }
-	lab_proxy_start "$kind" "$tpl" "${kv[@]}" "$@" || exit 1
+	if [ "$PX_PROTO" = echo ]; then
+		lab_proxy_backend_start "$PX_BPORT" "${PX_SERVER[@]}" || { lab_server_err; exit 1; }
+	elif px_http_twtest; then
+		lab_proxy_backend_start "$PX_BPORT" --protocol http "${PX_SERVER[@]}" || { lab_server_err; exit 1; }
+	else
+		# stand-in until this twtest's server speaks http: nginx `return 200`, keep-alive
+		lab_proxy_run "$LAB_SNS" backend nginx nginx-backend.conf "$PX_BPORT" "PORT=$PX_BPORT" || exit 1
+	fi
+	# the case's values first: they may name @BACKEND1@, @SOURCE1@ ...
+	lab_proxy_start "$kind" "$tpl" "$@" "${kv[@]}" || exit 1
 	lab_proxy_watch_start "$LAB_TMP/ports.$LAB_CELLS.json"
 }
 
@@ -146,6 +162,9 @@ px_observe() {
 	PX[log_no_port]=$(lab_proxy_log_count "$re")
 	read -r 'PX[ports_peak]' 'PX[ports_groups]' < <(lab_proxy_watch_peak "$LAB_TMP/ports.$LAB_CELLS.json")
 	PX[tw_recycled]=$(px_netstat "$LAB_PNS" TWRecycled)
+	PX[proxy_rsts]=$(px_snmp "$LAB_PNS" Tcp OutRsts)
+	[ "$LAB_PROXY_KIND" = nginx ] && PX[log_no_live]=$(lab_proxy_log_count 'no live upstreams while connecting to upstream')
+	return 0
 }
 
 # px_keep CASE: copy the cell's measured numbers into PX[CASE.*] (several cases per row).
@@ -164,6 +183,61 @@ px_tcp_loops() {
 	PX[finished]=$(px_get finished) PX[failed]=$(px_get failed) PX[failed_by]=$(px_get failed_by)
 	for ((i = 0; i < loops; i++)); do per+="${per:+/}$(px_get finished "$i")"; done
 	PX[loops]=$per
+	sleep 0.3 # the last FINs and their TIME_WAIT, before counting
+	px_observe
+	px_keep "$c"
+}
+
+# px_http_twtest: does this twtest speak HTTP (client and server --protocol http)? Until it
+# does, the HTTP rows run with ab as the client and nginx `return 200` as the backend.
+px_http_twtest() {
+	if [ -z "${PX_HTTP_TW:-}" ]; then
+		PX_HTTP_TW=0
+		local c s # not piped into grep -q: under pipefail an early exit fails the pipe
+		c=$("$(lab_twtest)" client --help 2>&1) s=$("$(lab_twtest)" server --help 2>&1)
+		[[ $c == *--protocol* && $s == *--protocol* ]] && PX_HTTP_TW=1
+	fi
+	[ "$PX_HTTP_TW" = 1 ]
+}
+
+# px_http_loader: what loads the HTTP rows, for the table.
+px_http_loader() {
+	if px_http_twtest; then echo "twtest client --protocol http"; else echo "ab (stand-in: this twtest has no --protocol http)"; fi
+}
+
+# px_snmp NS GROUP COUNTER: a counter of /proc/net/snmp in namespace NS (Tcp ActiveOpens:
+# the connections the proxy opened, all of them toward the backends).
+px_snmp() {
+	# shellcheck disable=SC2016 # the program is awk's
+	ip netns exec "$1" awk -v g="$2:" -v want="$3" '
+		$1 == g && !h { for (i = 2; i <= NF; i++) n[i] = $i; h = 1; next }
+		$1 == g { for (i = 2; i <= NF; i++) if (n[i] == want) print $i }' /proc/net/snmp
+}
+
+# px_http_loops CASE LOOPS N: LOOPS loops of N HTTP requests, one connection each, through
+# the current cell (twtest client --protocol http, or ab -c N -n N per loop); PX[CASE.*]: ok
+# (2xx), s502 (502 responses), failed (every other failure too), per-loop ok (loops),
+# backend_conns (connections the proxy opened), and px_observe.
+px_http_loops() {
+	local c=$1 loops=$2 n=$3 i per="" ok=0 s502=0 failed=0 out
+	if px_http_twtest; then
+		px_client "$loops" "$n" --protocol http
+		ok=$(px_get finished) failed=$(px_get failed)
+		s502=$(px_get failed_by | grep -o 'status/502=[0-9]*' | cut -d= -f2)
+		for ((i = 0; i < loops; i++)); do per+="${per:+/}$(px_get finished "$i")"; done
+	else
+		for ((i = 0; i < loops; i++)); do
+			out=$(ip netns exec "$LAB_CNS" ab -q -s 10 -n "$n" -c "$n" "http://$LAB_DST:$LAB_PROXY_PORT/" 2>&1 </dev/null) ||
+				px_die "ab failed: $(head -c 300 <<<"$out")"
+			local done non2xx
+			done=$(awk '/^Complete requests:/ { print $3 }' <<<"$out")
+			non2xx=$(awk '/^Non-2xx responses:/ { print $3 }' <<<"$out")
+			per+="${per:+/}$((done - ${non2xx:-0}))"
+			ok=$((ok + done - ${non2xx:-0})) s502=$((s502 + ${non2xx:-0})) failed=$((failed + n - done + ${non2xx:-0}))
+		done
+	fi
+	PX[ok]=$ok PX[s502]=${s502:-0} PX[failed]=$failed PX[loops]=$per
+	PX[backend_conns]=$(px_snmp "$LAB_PNS" Tcp ActiveOpens)
 	sleep 0.3 # the last FINs and their TIME_WAIT, before counting
 	px_observe
 	px_keep "$c"
@@ -329,6 +403,226 @@ px_verdict_t5() {
 		return 0
 	fi
 	PX_VERDICT="does not hold here"
+	return 1
+}
+
+# --- n1-n6: nginx proxy_pass ---------------------------------------------------------------
+
+# nginx's location lines for long-lived upstream connections (HTTP/1.1, no "Connection: close")
+PX_NGINX_HTTP11='proxy_http_version 1.1;
+			proxy_set_header Connection "";'
+
+# px_nginx_case CASE LOOPS N UPSTREAM LOCATION PASS: one nginx cell with that upstream block,
+# location lines and proxy_pass target; LOOPS loops of N requests (px_http_loops).
+px_nginx_case() {
+	PX_PROTO=http
+	px_up nginx nginx-proxy.conf "UPSTREAM=$4" "LOCATION=$5" "PASS=$6"
+	px_http_loops "$1" "$2" "$3"
+	lab_proxy_down
+}
+
+# px_nginx_meas CASE: a case's numbers in words.
+px_nginx_meas() {
+	echo "${PX[$1.ok]} ok (${PX[$1.loops]}), ${PX[$1.s502]} x 502, ${PX[$1.backend_conns]} backend connections; TIME_WAIT proxy->backend ${PX[$1.tw_proxy_back]}, backend ${PX[$1.tw_backend]}; \`twtest ports\` peak ${PX[$1.ports_peak]}/$PX_P; nginx logged \"(99: Cannot assign requested address) while connecting to upstream\" ${PX[$1.log_no_port]} times, \"no live upstreams\" ${PX[$1.log_no_live]}"
+}
+
+# px_case_n1: nginx's defaults (HTTP/1.0 and "Connection: close" upstream, no keepalive):
+# 3 loops of P/2 requests.
+px_case_n1() {
+	px_nginx_case n1 3 $((PX_P / 2)) 'server @BACKEND1@;' '' 'http://back'
+}
+
+# px_verdict_n1: with the proxy closing first, P requests get through and the last P/2 get
+# 502. The backend is told "Connection: close" and closes too: who holds each TIME_WAIT is a
+# race, so the verdict says which side won.
+px_verdict_n1() {
+	local n=$((PX_P / 2))
+	PX_PRED="if nginx closes first: loops of $n give $n/$n/0 ok ($PX_P), then $n x 502; if the backend does, no exhaustion"
+	PX_MEAS=$(px_nginx_meas n1)
+	if [ "${PX[n1.ok]}" = "$PX_P" ] && [ "${PX[n1.s502]}" = "$n" ]; then
+		PX_VERDICT="holds: nginx closed first every time"
+		return 0
+	elif [ "${PX[n1.tw_proxy_back]}" = 0 ] && [ "${PX[n1.s502]}" = 0 ]; then
+		PX_VERDICT="does not hold here: told \"Connection: close\", the backend closed first every time (its FIN came with the response), so it holds the TIME_WAIT (at most one per proxy port) and the proxy never ran out"
+	else
+		PX_VERDICT="does not hold exactly: who closed first was a race (proxy ${PX[n1.tw_proxy_back]}, backend ${PX[n1.tw_backend]} TIME_WAIT)"
+	fi
+	return 1
+}
+
+# px_case_n2: HTTP/1.1 without "Connection: close" but no keepalive: the backend keeps each
+# connection open, nginx closes it after the response (first): 3 loops of P/2.
+px_case_n2() {
+	px_nginx_case n2 3 $((PX_P / 2)) 'server @BACKEND1@;' "$PX_NGINX_HTTP11" 'http://back'
+}
+
+# px_verdict_n2: P ok, then P/2 x 502; nginx holds P TIME_WAIT toward the backend and logs the
+# 99 line once per 502 (one server: no other to try).
+px_verdict_n2() {
+	local n=$((PX_P / 2))
+	PX_PRED="loops of $n: $n/$n/0 ok ($PX_P = P), $n x 502, $PX_P TIME_WAIT on the proxy toward the backend, $n log lines"
+	PX_MEAS=$(px_nginx_meas n2)
+	if [ "${PX[n2.loops]}" = "$n/$n/0" ] && [ "${PX[n2.s502]}" = "$n" ] &&
+		[ "${PX[n2.tw_proxy_back]}" = "$PX_P" ] && [ "${PX[n2.log_no_port]}" = "$n" ]; then
+		PX_VERDICT="holds: HTTP/1.1 alone does not help; nginx still opens one connection per request and closes it"
+		return 0
+	fi
+	PX_VERDICT="does not hold here"
+	return 1
+}
+
+# px_case_n3: upstream keepalive K with HTTP/1.1 and an empty Connection header: K = C = P/4
+# (12 loops of C requests, 3P in all), then K = C/5 (the cache smaller than the concurrency).
+px_case_n3() {
+	local c=$((PX_P / 4))
+	PX[n3.c]=$c PX[n3.k]=$c PX[n3.k_small]=$((c / 5))
+	px_nginx_case n3 12 "$c" "server @BACKEND1@;
+		keepalive $c;" "$PX_NGINX_HTTP11" 'http://back'
+	px_nginx_case small 12 "$c" "server @BACKEND1@;
+		keepalive $((c / 5));" "$PX_NGINX_HTTP11" 'http://back'
+}
+
+# px_verdict_n3: K >= C: every one of the 12 C requests ok, at most C backend connections, no
+# TIME_WAIT toward the backend. (K < C is measured, not predicted: each loop closes what
+# the cache cannot keep.)
+px_verdict_n3() {
+	local c=${PX[n3.c]}
+	PX_PRED="keepalive $c, 12 loops of $c: $((12 * c)) ok (3P), <= $c backend connections, 0 TIME_WAIT on the proxy"
+	PX_MEAS="keepalive $c: $(px_nginx_meas n3). keepalive ${PX[n3.k_small]}: ${PX[small.ok]} ok, ${PX[small.s502]} x 502, ${PX[small.backend_conns]} backend connections, TIME_WAIT proxy->backend ${PX[small.tw_proxy_back]}"
+	if [ "${PX[n3.ok]}" = $((12 * c)) ] && [ "${PX[n3.backend_conns]}" -le "$c" ] && [ "${PX[n3.tw_proxy_back]}" = 0 ]; then
+		PX_VERDICT="holds: long connections; with a cache smaller than the concurrency, nginx closes the rest after each use"
+		return 0
+	fi
+	PX_VERDICT="does not hold here"
+	return 1
+}
+
+# px_case_n4: a bare `proxy_pass http://IP:port` (no upstream block), HTTP/1.1: 3 loops of P/2.
+px_case_n4() {
+	px_nginx_case n4 3 $((PX_P / 2)) 'server @BACKEND1@;' "$PX_NGINX_HTTP11" 'http://@BACKEND1@'
+}
+
+# px_verdict_n4: as n2 (an upstream block without keepalive): P ok, then 502.
+px_verdict_n4() {
+	local n=$((PX_P / 2))
+	PX_PRED="as an upstream block without keepalive: $n/$n/0 ok ($PX_P = P), $n x 502"
+	PX_MEAS=$(px_nginx_meas n4)
+	if [ "${PX[n4.loops]}" = "$n/$n/0" ] && [ "${PX[n4.s502]}" = "$n" ]; then
+		PX_VERDICT="holds: a bare proxy_pass has no keepalive cache; only an upstream block with keepalive (n3) can reuse"
+		return 0
+	fi
+	PX_VERDICT="does not hold here"
+	return 1
+}
+
+# px_case_n5: proxy_bind to one source address, two backends (round-robin), HTTP/1.1, no
+# keepalive: 3 loops of P requests.
+px_case_n5() {
+	PX_BACKENDS=2 PX_SOURCES=1
+	px_nginx_case n5 3 "$PX_P" 'server @BACKEND1@;
+		server @BACKEND2@;' "$PX_NGINX_HTTP11
+			proxy_bind @SOURCE1@;" 'http://back'
+}
+
+# px_verdict_n5: 2P ok if nginx binds with IP_BIND_ADDRESS_NO_PORT (a pool per backend), P
+# if its bind() shared one pool over both backends.
+px_verdict_n5() {
+	PX_PRED="3 loops of P=$PX_P: $((2 * PX_P)) ok with a pool per backend (IP_BIND_ADDRESS_NO_PORT), $PX_P if bind() shares one"
+	PX_MEAS="$(px_nginx_meas n5); groups in \`twtest ports\` ${PX[n5.ports_groups]}"
+	if [ "${PX[n5.ok]}" = $((2 * PX_P)) ]; then
+		PX_VERDICT="holds: proxy_bind keeps one pool per backend (nginx sets IP_BIND_ADDRESS_NO_PORT)"
+		return 0
+	fi
+	PX_VERDICT="does not hold here"
+	return 1
+}
+
+# px_case_n6: two backends (round-robin), no proxy_bind, HTTP/1.1, no keepalive: 3 loops of P.
+px_case_n6() {
+	PX_BACKENDS=2
+	px_nginx_case n6 3 "$PX_P" 'server @BACKEND1@;
+		server @BACKEND2@;' "$PX_NGINX_HTTP11" 'http://back'
+}
+
+# px_verdict_n6: 2P ok: each backend its own pool of P.
+px_verdict_n6() {
+	PX_PRED="3 loops of P=$PX_P over 2 backends: $((2 * PX_P)) ok, 2 groups full in \`twtest ports\`"
+	PX_MEAS="$(px_nginx_meas n6); groups ${PX[n6.ports_groups]}"
+	if [ "${PX[n6.ok]}" = $((2 * PX_P)) ] && [ "${PX[n6.ports_groups]}" = 2 ]; then
+		PX_VERDICT="holds: each backend has its own P"
+		return 0
+	fi
+	PX_VERDICT="does not hold here"
+	return 1
+}
+
+# --- h1, h2: haproxy mode http -------------------------------------------------------------
+
+# px_haproxy_http_case CASE OPTIONS: haproxy mode http with OPTIONS in its backend, 3 loops of
+# P/2 requests, one a connection.
+px_haproxy_http_case() {
+	PX_PROTO=http
+	px_up haproxy haproxy-http.cfg "OPTIONS=$2"
+	px_http_loops "$1" 3 $((PX_P / 2))
+	lab_proxy_down
+}
+
+# px_legs CASE: who holds TIME_WAIT on each leg, in words.
+px_legs() {
+	echo "client leg: client ${PX[$1.tw_client]}, proxy ${PX[$1.tw_proxy_front]}; backend leg: proxy ${PX[$1.tw_proxy_back]}, backend ${PX[$1.tw_backend]}"
+}
+
+# px_case_h1: the default `http-reuse safe` against `http-reuse never`.
+px_case_h1() {
+	px_haproxy_http_case safe 'http-reuse safe'
+	px_haproxy_http_case never 'http-reuse never'
+}
+
+# px_verdict_h1: with one request per client connection, `safe` sends each first request over
+# a connection of its own, as `never` does: both open a backend connection per request, and
+# the pool would run out at P if the proxy held their TIME_WAIT.
+px_verdict_h1() {
+	local n=$((3 * (PX_P / 2)))
+	PX_PRED="one request per client connection ($n): safe and never alike, $n backend connections each; out at P=$PX_P if the proxy holds their TIME_WAIT"
+	PX_MEAS="safe: ${PX[safe.ok]} ok (${PX[safe.loops]}), ${PX[safe.backend_conns]} backend connections, $(px_legs safe), proxy RSTs ${PX[safe.proxy_rsts]}, \"no free ports\" ${PX[safe.log_no_port]}; never: ${PX[never.ok]} ok (${PX[never.loops]}), ${PX[never.backend_conns]} backend connections, $(px_legs never), proxy RSTs ${PX[never.proxy_rsts]}, \"no free ports\" ${PX[never.log_no_port]}"
+	if [ "${PX[safe.backend_conns]}" = "$n" ] && [ "${PX[never.backend_conns]}" = "$n" ]; then
+		PX_VERDICT="holds: http-reuse safe spares nothing when each client connection carries one request"
+		[ "${PX[safe.tw_proxy_back]}" = 0 ] && [ "${PX[safe.ok]}" = "$n" ] &&
+			PX_VERDICT+="; and haproxy never ran out: it ends each idle backend connection with an RST when its client leaves (no TIME_WAIT on either side of that leg)"
+		return 0
+	fi
+	PX_VERDICT="does not hold here"
+	return 1
+}
+
+# px_holder CASE: who holds the backend leg's TIME_WAIT, in words.
+px_holder() {
+	local p=${PX[$1.tw_proxy_back]} b=${PX[$1.tw_backend]}
+	if [ "$p" = 0 ] && [ "$b" = 0 ]; then echo "nobody (RST)"
+	elif [ "$p" = 0 ]; then echo "the backend"
+	elif [ "$b" = 0 ]; then echo "the proxy"
+	else echo "both"; fi
+}
+
+# px_case_h2: `option http-server-close` against `option httpclose`.
+px_case_h2() {
+	px_haproxy_http_case server_close 'option http-server-close'
+	px_haproxy_http_case httpclose 'option httpclose'
+}
+
+# px_verdict_h2: who holds TIME_WAIT on each leg (seed 000's question through a proxy). The
+# prediction is haproxy's manual: http-server-close "closes the server-facing connection after
+# the end of the response"; httpclose closes both sides after the exchange.
+px_verdict_h2() {
+	PX_PRED="http-server-close: the proxy closes the backend connection after each response, holds its TIME_WAIT and runs out at P=$PX_P; httpclose: both sides told to close"
+	PX_MEAS="http-server-close: ${PX[server_close.ok]} ok (${PX[server_close.loops]}), $(px_legs server_close), proxy RSTs ${PX[server_close.proxy_rsts]}; httpclose: ${PX[httpclose.ok]} ok (${PX[httpclose.loops]}), $(px_legs httpclose), proxy RSTs ${PX[httpclose.proxy_rsts]}"
+	local a b
+	a=$(px_holder server_close) b=$(px_holder httpclose)
+	if [ "${PX[server_close.ok]}" = "$PX_P" ] && [ "$a" = "the proxy" ]; then
+		PX_VERDICT="holds: backend leg held by $a with http-server-close, by $b with httpclose"
+		return 0
+	fi
+	PX_VERDICT="does not hold here: the backend leg's TIME_WAIT is held by $a with http-server-close and by $b with httpclose (haproxy sends the backend \"Connection: close\", so the backend closes first); the proxy never ran out"
 	return 1
 }
 

@@ -38,7 +38,6 @@ test_proxy_path() {
 	lab_proxy_down
 	kill -0 "$pid" 2>/dev/null && die "haproxy $pid still runs"
 	printf 'x @NOPE@\n' >"$(tmpdir)/bad.cfg"
-	LAB_PROXY_DIR=$(tmpdir)
 	lab_proxy_render "$(tmpdir)/bad.cfg" "$(tmpdir)/out.cfg" 2>"$(tmpdir)/err" && die "an unfilled placeholder passed"
 	grep -q '@NOPE@' "$(tmpdir)/err" || die "the error does not name the placeholder"
 }
