@@ -30,6 +30,7 @@ PX_TABLE=(
 	"n4|nginx|a bare \`proxy_pass http://IP:port\` (no upstream block) behaves as an upstream without keepalive|nginx-proxy.conf|px_case_n4|px_verdict_n4"
 	"n5|nginx|\`proxy_bind\` to one source address: one pool per backend, or one shared (the bind-before-connect trap)?|nginx-proxy.conf|px_case_n5|px_verdict_n5"
 	"n6|nginx|two backends: each its own pool|nginx-proxy.conf|px_case_n6|px_verdict_n6"
+	"n7|nginx|n2's configuration at a steady rate R above P/60 s: the first 502 comes after P/R seconds|nginx-proxy.conf|px_case_n7|px_verdict_n7"
 	"h1|haproxy|mode http, the default \`http-reuse safe\` against \`http-reuse never\`: does reuse spare the proxy's ports?|haproxy-http.cfg|px_case_h1|px_verdict_h1"
 	"h2|haproxy|mode http, \`option http-server-close\` against \`option httpclose\`: who holds TIME_WAIT on each leg|haproxy-http.cfg|px_case_h2|px_verdict_h2"
 )
@@ -48,8 +49,8 @@ the table with the prediction, the measurement and the verdict of each row.
                   (default 2 x P: the first failure after half a second)
   --out FILE      also write the markdown to FILE
   --csv FILE      write every number as "row,case,metric,value" to FILE
-  --capture FILE  write the proxy namespace's `twtest ports` (text) of row t1 once the
-                  pool ran out, and the proxy's log lines, to FILE
+  --capture FILE  write the proxy namespace's `twtest ports` (text) once the pool ran
+                  out, and the proxy's log line, of rows t1 and n2 to FILE
   --twtest PATH   the twtest binary (default ./twtest beside scripts/, else twtest)
   --list          the rows, one a line, and exit
   -h, --help      this help
@@ -250,16 +251,22 @@ px_http_loops() {
 px_case_t1() {
 	px_up haproxy haproxy-tcp.cfg
 	px_tcp_loops t1 3 $((PX_P / 2))
-	if [ -n "$PX_CAPTURE" ]; then
-		{
-			echo "# twtest ports inside the proxy namespace, haproxy mode tcp, P=$PX_P, after 3 loops of $((PX_P / 2))"
-			ip netns exec "$LAB_PNS" "$(lab_twtest)" ports
-			echo "# haproxy's log (stderr): the line of a connect() without a free port, and the count"
-			grep -m1 -E "$PX_LOG_HAPROXY" "$LAB_PROXY_LOG"
-			echo "count: ${PX[log_no_port]}"
-		} >"$PX_CAPTURE"
-	fi
+	px_capture "haproxy mode tcp (row t1)"
 	lab_proxy_down
+}
+
+# px_capture WHAT: with --capture, append the proxy namespace's `twtest ports` (text) and the
+# proxy's first log line saying it found no port, with their count, to the capture file.
+px_capture() {
+	[ -n "$PX_CAPTURE" ] || return 0
+	local re=$PX_LOG_HAPROXY
+	[ "$LAB_PROXY_KIND" = nginx ] && re=$PX_LOG_NGINX
+	{
+		echo "# $1, P=$PX_P: twtest ports inside the proxy namespace, after the loops"
+		ip netns exec "$LAB_PNS" "$(lab_twtest)" ports
+		echo "# $LAB_PROXY_KIND's log: the first line saying it found no port ($(lab_proxy_log_count "$re") such lines)"
+		grep -m1 -E "$re" "$LAB_PROXY_LOG"
+	} >>"$PX_CAPTURE"
 }
 
 # px_verdict_t1: loops 0 and 1 all through (P connections), loop 2 none; the proxy holds P
@@ -418,6 +425,7 @@ px_nginx_case() {
 	PX_PROTO=http
 	px_up nginx nginx-proxy.conf "UPSTREAM=$4" "LOCATION=$5" "PASS=$6"
 	px_http_loops "$1" "$2" "$3"
+	[ "$1" = n2 ] && px_capture "nginx, HTTP/1.1 without keepalive (row n2)"
 	lab_proxy_down
 }
 
@@ -550,6 +558,43 @@ px_verdict_n6() {
 	PX_MEAS="$(px_nginx_meas n6); groups ${PX[n6.ports_groups]}"
 	if [ "${PX[n6.ok]}" = $((2 * PX_P)) ] && [ "${PX[n6.ports_groups]}" = 2 ]; then
 		PX_VERDICT="holds: each backend has its own P"
+		return 0
+	fi
+	PX_VERDICT="does not hold here"
+	return 1
+}
+
+# px_case_n7: n2's configuration at a steady rate R for 2 P/R seconds (twtest's http client only).
+px_case_n7() {
+	local r; r=$(px_rate)
+	PX[n7.rate]=$r PX[n7.duration]=$(((2 * PX_P + r - 1) / r))
+	px_http_twtest || { PX[n7.measured]=0; return 0; }
+	PX[n7.measured]=1 PX_PROTO=http
+	px_up nginx nginx-proxy.conf 'UPSTREAM=server @BACKEND1@;' "LOCATION=$PX_NGINX_HTTP11" 'PASS=http://back'
+	px_client --rate "$r" --duration "${PX[n7.duration]}" --report-interval 100 --protocol http
+	PX[n7.finished]=$(px_get finished) PX[n7.failed]=$(px_get failed)
+	PX[n7.first_failure_s]=$(px_get first_failure_s)
+	PX[n7.failed_by]=$(px_get failed_by)
+	px_observe
+	px_keep n7
+	lab_proxy_down
+}
+
+# px_verdict_n7: P requests ok, the first 502 at P/R s: within one report interval (0.1 s)
+# before, or 0.3 s after.
+px_verdict_n7() {
+	local r=${PX[n7.rate]} first=${PX[n7.first_failure_s]:-} want
+	want=$(awk -v p="$PX_P" -v r="$r" 'BEGIN { printf "%.2f", p / r }')
+	PX_PRED="P/R = $PX_P/$r = $want s to the first 502; $PX_P requests ok"
+	if [ "${PX[n7.measured]}" = 0 ]; then
+		PX_MEAS="not measured: this twtest's client has no --protocol http"
+		PX_VERDICT="not measured"
+		return 1
+	fi
+	PX_MEAS="R=$r/s for ${PX[n7.duration]} s: ${PX[n7.finished]} ok, ${PX[n7.failed]} failed (${PX[n7.failed_by]:--}), first failure at ${first:-never} s; nginx logged the 99 line ${PX[n7.log_no_port]} times"
+	if [ "${PX[n7.finished]}" = "$PX_P" ] && [ -n "$first" ] &&
+		awk -v f="$first" -v w="$want" 'BEGIN { exit !(f >= w - 0.1 && f <= w + 0.3) }'; then
+		PX_VERDICT="holds"
 		return 0
 	fi
 	PX_VERDICT="does not hold here"
@@ -693,7 +738,7 @@ px_versions() {
 }
 
 px_print() {
-	echo "Measured on $(px_versions)."
+	echo "Measured on $(px_versions). HTTP rows loaded by $(px_http_loader)."
 	echo
 	echo "| row | proxy | claim | config | prediction | measured | verdict |"
 	echo "| --- | --- | --- | --- | --- | --- | --- |"
@@ -712,6 +757,7 @@ px_main() {
 	[ "$(id -u)" = 0 ] || px_die "needs root to make network namespaces"
 	"$(lab_twtest)" --help >/dev/null 2>&1 || px_die "no twtest binary (make, or --twtest PATH)"
 	[ -n "$PX_CSV" ] && : >"$PX_CSV"
+	[ -n "$PX_CAPTURE" ] && : >"$PX_CAPTURE"
 	lab_trap
 	local id t0
 	for id in $PX_ROWS; do

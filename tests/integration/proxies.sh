@@ -81,6 +81,51 @@ test_haproxy_backend_closes_first() {
 	px_expect px_verdict_t5
 }
 
+# Rule: nginx with HTTP/1.1 upstream but no keepalive still opens (and closes first) one backend
+# connection per request: P requests ok, then 502 with the 99 line logged once each; a bare
+# proxy_pass IP:port does the same.
+test_nginx_without_keepalive_runs_out_at_p() {
+	px_setup nginx
+	px_case_n2
+	px_expect px_verdict_n2
+	px_case_n4
+	px_expect px_verdict_n4
+}
+
+# Rule: nginx upstream keepalive K >= the concurrency C: 3P requests all ok over at most C
+# backend connections, no TIME_WAIT on the proxy toward the backend.
+test_nginx_keepalive_no_exhaustion() {
+	px_setup nginx
+	px_case_n3
+	px_expect px_verdict_n3
+}
+
+# Rule: proxy_bind to one source keeps a pool per backend (2P ok over two backends), as two
+# backends without it do.
+test_nginx_proxy_bind_and_two_backends() {
+	px_setup nginx
+	px_case_n5
+	px_expect px_verdict_n5
+	px_case_n6
+	px_expect px_verdict_n6
+}
+
+# Rule: nginx at a steady rate R: P requests ok, the first 502 at P/R seconds.
+test_nginx_rate_first_502() {
+	px_setup nginx
+	px_http_twtest || die "this twtest has no --protocol http"
+	px_case_n7
+	px_expect px_verdict_n7
+}
+
+# Rule: haproxy mode http, one request per client connection: http-reuse safe and never both
+# open one backend connection per request.
+test_haproxy_http_reuse() {
+	px_setup haproxy
+	px_case_h1
+	px_expect px_verdict_h1
+}
+
 # Rule: bad arguments to proxies.sh exit 2 with one line naming the value, before any
 # namespace is made.
 test_usage_errors() {
