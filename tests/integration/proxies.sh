@@ -110,14 +110,6 @@ test_nginx_proxy_bind_and_two_backends() {
 	px_expect px_verdict_n6
 }
 
-# Rule: nginx at a steady rate R: P requests ok, the first 502 at P/R seconds.
-test_nginx_rate_first_502() {
-	px_setup nginx
-	px_http_twtest || die "this twtest has no --protocol http"
-	px_case_n7
-	px_expect px_verdict_n7
-}
-
 # Rule: haproxy mode http, one request per client connection: http-reuse safe and never both
 # open one backend connection per request.
 test_haproxy_http_reuse() {
