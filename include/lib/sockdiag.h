@@ -70,6 +70,11 @@ int sockdiag_dump(const struct sockdiag_filter *f, uint32_t states, int with_inf
  * dumps if the kernel refuses it). Returns 0 or a negative errno. */
 int sockdiag_dump_all(uint32_t states, int with_info, sockdiag_fn fn, void *arg);
 
+/* A sockdiag_* error in words: strerror, except -ENOENT, which sock_diag returns when no
+ * handler serves TCP: the modules inet_diag and tcp_diag are not loaded (modular kernels,
+ * e.g. Debian's, load them on demand when modprobe can). */
+const char *sockdiag_strerror(int rc);
+
 /* The kernel's name of a state ("TIME_WAIT"), or NULL outside 1..TCPS_MAX. */
 const char *tcp_state_name(int state);
 

@@ -13,6 +13,7 @@
 #include "lib/fdlimit.h"
 #include "lib/kcounters.h"
 #include "lib/signals.h"
+#include "lib/kfeatures.h"
 #include "lib/tw_wait.h"
 #include "lib/twtest.h"
 
@@ -212,8 +213,23 @@ static int engine_loops(struct client_engine *e)
 	return o->fail_on_error && total.failed ? EXIT_FAILURES : EXIT_RAN;
 }
 
+/* Refuse before the run a socket option this kernel lacks (one line; the caller exits 2). */
+static int kernel_has_options(const struct client_opts *o)
+{
+	struct endpoint src, dst;
+	struct sock_client_spec spec;
+	char err[256];
+	client_sock_spec(o, 0, &src, &dst, &spec);
+	if (kfeatures_check_client(&spec, err, sizeof(err)) != ENOPROTOOPT)
+		return 1;
+	fprintf(stderr, "twtest client: %s\n", err);
+	return 0;
+}
+
 int client_run(const struct client_opts *o, FILE *out)
 {
+	if (!kernel_has_options(o))
+		return EXIT_USAGE;
 	struct client_engine e = {
 		.o = o, .rep = {.out = out, .opts = o},
 		.strategy = client_strategy(o)};

@@ -234,6 +234,14 @@ int sockdiag_dump(const struct sockdiag_filter *f, uint32_t states, int with_inf
 	return rc;
 }
 
+const char *sockdiag_strerror(int rc)
+{
+	if (rc == -ENOENT)
+		return "no sock_diag handler for TCP: the kernel modules inet_diag and tcp_diag are not "
+		       "loaded (modprobe tcp_diag)";
+	return strerror(-rc);
+}
+
 int sockdiag_dump_all(uint32_t states, int with_info, sockdiag_fn fn, void *arg)
 {
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);

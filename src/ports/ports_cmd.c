@@ -47,7 +47,7 @@ int ports_run(const struct ports_opts *o, FILE *out)
 		int rc = ports_sample(cfg, &m);
 		if (rc < 0) {
 			fprintf(stderr, "twtest ports: cannot read the kernel's socket table (sock_diag): %s\n",
-				strerror(-rc));
+				sockdiag_strerror(rc));
 			ports_free(&m);
 			status = EXIT_SETUP;
 			break;

@@ -662,7 +662,7 @@ static void server_print_states(uint16_t port, FILE *out)
 	int rc = sockdiag_count(&f, TCPF_ALL, &st);
 	if (rc < 0) {
 		fprintf(out, "twtest server: states on port %u: unavailable (sock_diag: %s)\n", port,
-			strerror(-rc));
+			sockdiag_strerror(rc));
 	} else {
 		fprintf(out, "twtest server: states on port %u:", port);
 		report_states_inline(out, &st);

@@ -17,7 +17,7 @@ static int wait_clear(const struct stat_opts *o, const struct sockdiag_filter *f
 	int rc = tw_wait_clear(f, (uint64_t)o->timeout_s * 1000, &left, &waited_ns);
 	if (rc < 0) {
 		fprintf(stderr, "twtest stat: cannot read the kernel's socket table (sock_diag): %s\n",
-			strerror(-rc));
+			sockdiag_strerror(rc));
 		return EXIT_SETUP;
 	}
 	if (rc == TW_WAIT_INTERRUPTED)
@@ -44,7 +44,7 @@ int stat_run(const struct stat_opts *o, FILE *out)
 		int rc = sockdiag_count(&f, TCPF_ALL, &st);
 		if (rc < 0) {
 			fprintf(stderr, "twtest stat: cannot read the kernel's socket table (sock_diag): %s\n",
-				strerror(-rc));
+				sockdiag_strerror(rc));
 			return EXIT_SETUP;
 		}
 		if (n > 0 && o->format == FORMAT_TEXT)

@@ -1,11 +1,15 @@
 /* Unit tests of the kernel-side observation: counter parsing (kcounters.c), the sock_diag
- * port filter bytecode (sockdiag.c), and their output formats (report.c). */
+ * port filter bytecode and errors (sockdiag.c), their output formats (report.c), and what
+ * the running kernel has of the socket options twtest sets (kfeatures.c). */
+#include <errno.h>
 #include <linux/inet_diag.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 
 #include "lib/kcounters.h"
 #include "client/report.h"
 #include "lib/tcpstates_report.h"
+#include "lib/kfeatures.h"
 #include "lib/sockdiag.h"
 #include "unit.h"
 
@@ -265,4 +269,45 @@ TEST(loopstats_kernel_totals)
 	loop_result_add(&total, &r);
 	CHECK(total.time_wait == 2000 && total.kernel.v[KC_TW] == 2000);
 	CHECK(total.measured == MEASURED_TIME_WAIT && !(total.measured & MEASURED_WAIT_CLEAR));
+}
+
+/* Rule: an option the kernel lacks is refused in one line that names the option, the Linux
+ * version that added it, the errno and the running kernel. */
+TEST(kfeature_refusal_line)
+{
+	const struct kfeature f = {"--local-port-range", "IP_LOCAL_PORT_RANGE", "6.3"};
+	char buf[256];
+	CHECK_STR(kfeature_refusal(&f, ENOPROTOOPT, "6.1.0-57-amd64", buf, sizeof(buf)),
+		  "--local-port-range needs Linux 6.3 or later (IP_LOCAL_PORT_RANGE: Protocol not "
+		  "available; this kernel is 6.1.0-57-amd64)");
+	CHECK(strchr(buf, '\n') == NULL);
+}
+
+/* Rule: the probe passes every option a run may ask for on a kernel that has them (this
+ * one: the suite runs on 6.3+ or skips --local-port-range's tests), and asks nothing of an
+ * option the run does not set. */
+TEST(kfeatures_probe_client)
+{
+	struct endpoint dst;
+	memset(&dst, 0, sizeof(dst));
+	dst.addr.ss_family = AF_INET;
+	struct sock_client_spec spec = {.dst = &dst, .reuseport = 1, .bind_no_port = 1,
+					.port_lo = 40000, .port_hi = 40099};
+	char err[256] = "";
+	int rc = kfeatures_check_client(&spec, err, sizeof(err));
+	CHECK(rc == 0 || (rc == ENOPROTOOPT && strstr(err, "needs Linux") != NULL));
+	struct sock_client_spec none = {.dst = &dst};
+	CHECK(kfeatures_check_client(&none, err, sizeof(err)) == 0);
+	dst.addr.ss_family = AF_INET6;
+	int v6 = kfeatures_check_client(&none, err, sizeof(err));
+	CHECK(v6 == 0 || v6 == EAFNOSUPPORT);
+}
+
+/* Rule: sock_diag's "no handler" (-ENOENT) names the modules to load; other errors read as
+ * strerror. */
+TEST(sockdiag_error_names_module)
+{
+	CHECK(strstr(sockdiag_strerror(-ENOENT), "inet_diag and tcp_diag") != NULL);
+	CHECK(strstr(sockdiag_strerror(-ENOENT), "modprobe tcp_diag") != NULL);
+	CHECK_STR(sockdiag_strerror(-EPERM), strerror(EPERM));
 }
