@@ -86,6 +86,10 @@ int cli_num(const char *name, const char *val, uint64_t min, uint64_t max, uint6
 enum parse_result cli_parse_options(struct cli_parse *p, const struct cli_command *cmd, int argc,
 				    char **argv, void *opts, char *err, size_t errlen);
 
+/* cli_parse_options for a command that takes no operands: one is refused. */
+enum parse_result cli_parse_no_operands(struct cli_parse *p, const struct cli_command *cmd,
+					int argc, char **argv, void *opts, char *err, size_t errlen);
+
 /* The row of cmd whose long name is name, or NULL. */
 const struct cli_option *cli_row(const struct cli_command *cmd, const char *name);
 

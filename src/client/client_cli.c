@@ -282,11 +282,10 @@ static enum parse_result client_positional(int npos, char **pos, struct client_o
 	return PARSE_OK;
 }
 
-/* Cross-option rules, one message each, then DSTIP resolved. */
+/* Cross-option rules, one message each. */
 static enum parse_result client_validate(struct client_opts *o, const struct cli_parse *p,
-					 const char *dst, char *err, size_t errlen)
+					 char *err, size_t errlen)
 {
-	const char *why;
 	if (o->linger && o->close_mode == CLIENT_CLOSE_SHUTDOWN)
 		return cli_fail(err, errlen, "--linger conflicts with --close=shutdown: the FIN is already sent, RST cannot replace it");
 	if (!o->rate && o->threads > o->conns)
@@ -309,7 +308,14 @@ static enum parse_result client_validate(struct client_opts *o, const struct cli
 		return cli_fail(err, errlen, "--source-port %u conflicts with --local-port-range", o->source_port);
 	if (o->report_conns && o->format == FORMAT_CSV)
 		return cli_fail(err, errlen, "--report-conns needs --format text or json (CSV rows are loops)");
+	return PARSE_OK;
+}
 
+/* DSTIP (after every rule, since it may be a host name to resolve) with the --port ports. */
+static enum parse_result client_resolve_dst(struct client_opts *o, const char *dst,
+						char *err, size_t errlen)
+{
+	const char *why;
 	o->dst_name = dst;
 	if (o->ports.total == 0)
 		portlist_single(&o->ports, o->port);
@@ -341,5 +347,7 @@ enum parse_result client_parse_args(int argc, char **argv, struct client_opts *o
 	o->sequential |= cli_given_tag(&p, SELECTS_SEQUENTIAL);
 	if (client_positional(argc - optind, argv + optind, o, err, errlen) != PARSE_OK)
 		return PARSE_ERROR;
-	return client_validate(o, &p, argv[optind], err, errlen);
+	if (client_validate(o, &p, err, errlen) != PARSE_OK)
+		return PARSE_ERROR;
+	return client_resolve_dst(o, argv[optind], err, errlen);
 }

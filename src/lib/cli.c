@@ -201,6 +201,15 @@ enum parse_result cli_parse_options(struct cli_parse *p, const struct cli_comman
 	return PARSE_OK;
 }
 
+enum parse_result cli_parse_no_operands(struct cli_parse *p, const struct cli_command *cmd,
+					int argc, char **argv, void *opts, char *err, size_t errlen)
+{
+	enum parse_result r = cli_parse_options(p, cmd, argc, argv, opts, err, errlen);
+	if (r == PARSE_OK && optind < argc)
+		return cli_fail(err, errlen, "unexpected argument '%s'", argv[optind]);
+	return r;
+}
+
 const struct cli_option *cli_row(const struct cli_command *cmd, const char *name)
 {
 	for (size_t i = 0; i < cmd->nrows; i++)

@@ -94,10 +94,5 @@ enum parse_result ports_parse_args(int argc, char **argv, struct ports_opts *o, 
 {
 	struct cli_parse p;
 	ports_defaults(o);
-	enum parse_result r = cli_parse_options(&p, &ports_cli, argc, argv, o, err, errlen);
-	if (r != PARSE_OK)
-		return r;
-	if (optind < argc)
-		return cli_fail(err, errlen, "unexpected argument '%s'", argv[optind]);
-	return PARSE_OK;
+	return cli_parse_no_operands(&p, &ports_cli, argc, argv, o, err, errlen);
 }

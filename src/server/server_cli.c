@@ -167,11 +167,9 @@ enum parse_result server_parse_args(int argc, char **argv, struct server_opts *o
 {
 	struct cli_parse p;
 	server_defaults(o);
-	enum parse_result r = cli_parse_options(&p, &server_cli, argc, argv, o, err, errlen);
+	enum parse_result r = cli_parse_no_operands(&p, &server_cli, argc, argv, o, err, errlen);
 	if (r != PARSE_OK)
 		return r;
-	if (optind < argc)
-		return cli_fail(err, errlen, "unexpected argument '%s'", argv[optind]);
 	if (o->greeting)
 		o->greeting_len = (uint32_t)strlen(o->greeting);
 	if (o->bind_name)

@@ -66,11 +66,9 @@ enum parse_result stat_parse_args(int argc, char **argv, struct stat_opts *o, ch
 {
 	struct cli_parse p;
 	stat_defaults(o);
-	enum parse_result r = cli_parse_options(&p, &stat_cli, argc, argv, o, err, errlen);
+	enum parse_result r = cli_parse_no_operands(&p, &stat_cli, argc, argv, o, err, errlen);
 	if (r != PARSE_OK)
 		return r;
-	if (optind < argc)
-		return cli_fail(err, errlen, "unexpected argument '%s'", argv[optind]);
 	if (cli_given(&p, "timeout") && !o->wait_clear)
 		return cli_fail(err, errlen, "--timeout needs --wait-clear");
 	if (o->wait_clear && o->watch_ms)
