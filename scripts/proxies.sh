@@ -14,26 +14,44 @@ PX_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/lab.sh
 . "$PX_HERE/lab.sh"
 
-# The table of rows: id | proxy | claim | config template | case function | verdict function.
-# A case function runs the configuration and fills PX[] with what it measured; the verdict
-# function sets PX_PRED (the prediction, from the parameters), PX_MEAS (the measurement in
-# words) and PX_VERDICT, and returns 0 when the claim holds as predicted.
-PX_TABLE=(
-	"t1|haproxy|mode tcp: one backend connection per client connection, so the proxy's pool toward the backend runs out after P connections (loops)|haproxy-tcp.cfg|px_case_t1|px_verdict_t1"
-	"t2|haproxy|mode tcp at a steady rate R above P/60 s: the first client failure comes after P/R seconds|haproxy-tcp.cfg|px_case_t2|px_verdict_t2"
-	"t3|haproxy|\`source\` addresses: one pool per (source, backend); several \`server\` lines with their own \`source\` multiply the ports, one source toward two backends keeps a pool per backend|haproxy-tcp-servers.cfg|px_case_t3|px_verdict_t3"
-	"t4|haproxy|tcp_tw_reuse=1 in the proxy namespace lets the proxy reuse its TIME_WAIT ports toward the backend (timestamps on)|haproxy-tcp.cfg|px_case_t4|px_verdict_t4"
-	"t5|haproxy|the backend closing first moves TIME_WAIT off the proxy's backend leg: no exhaustion|haproxy-tcp.cfg|px_case_t5|px_verdict_t5"
-	"n1|nginx|\`proxy_pass\` to an upstream without \`keepalive\` (nginx's defaults: HTTP/1.0, Connection: close): one backend connection per request, the pool runs out at P, clients get 502|nginx-proxy.conf|px_case_n1|px_verdict_n1"
-	"n2|nginx|\`proxy_http_version 1.1\` and an empty Connection header without \`keepalive\`: still one connection per request, closed by nginx: out at P|nginx-proxy.conf|px_case_n2|px_verdict_n2"
-	"n3|nginx|\`upstream { keepalive K; }\` with HTTP/1.1 and an empty Connection header: long connections, no exhaustion, (almost) no TIME_WAIT|nginx-proxy.conf|px_case_n3|px_verdict_n3"
-	"n4|nginx|a bare \`proxy_pass http://IP:port\` (no upstream block) behaves as an upstream without keepalive|nginx-proxy.conf|px_case_n4|px_verdict_n4"
-	"n5|nginx|\`proxy_bind\` to one source address: one pool per backend, or one shared (the bind-before-connect trap)?|nginx-proxy.conf|px_case_n5|px_verdict_n5"
-	"n6|nginx|two backends: each its own pool|nginx-proxy.conf|px_case_n6|px_verdict_n6"
-	"n7|nginx|n2's configuration at a steady rate R above P/60 s: the first 502 comes after P/R seconds|nginx-proxy.conf|px_case_n7|px_verdict_n7"
-	"h1|haproxy|mode http, the default \`http-reuse safe\` against \`http-reuse never\`: does reuse spare the proxy's ports?|haproxy-http.cfg|px_case_h1|px_verdict_h1"
-	"h2|haproxy|mode http, \`option http-server-close\` against \`option httpclose\`: who holds TIME_WAIT on each leg|haproxy-http.cfg|px_case_h2|px_verdict_h2"
+# --- the rows -------------------------------------------------------------------------------
+# id | proxy | case | verdict | config template | claim, in the manner of the kernel selftests'
+# net/pmtu.sh (and scripts/remedies.sh). A case function runs the configuration and fills PX[]
+# with what it measured (PX[CASE.p]: the proxy namespace's P as the kernel there reports it);
+# the verdict function sets PX_PRED (the prediction, from P, R and the loop sizes), PX_MEAS
+# (the measurement in words) and PX_VERDICT, and returns 0 when the claim holds as predicted.
+PX_TABLE_TEXT=$(cat <<'ROWS'
+t1 | haproxy | px_case_t1 | px_verdict_t1 | haproxy-tcp.cfg         | mode tcp: one backend connection per client connection, so the proxy's pool toward the backend runs out after P connections (loops)
+t2 | haproxy | px_case_t2 | px_verdict_t2 | haproxy-tcp.cfg         | mode tcp at a steady rate R above P/60 s: the first client failure comes after P/R seconds
+t3 | haproxy | px_case_t3 | px_verdict_t3 | haproxy-tcp-servers.cfg | `source` addresses: one pool per (source, backend); several `server` lines with their own `source` multiply the ports, one source toward two backends keeps a pool per backend
+t4 | haproxy | px_case_t4 | px_verdict_t4 | haproxy-tcp.cfg         | tcp_tw_reuse=1 in the proxy namespace lets the proxy reuse its TIME_WAIT ports toward the backend (timestamps on)
+t5 | haproxy | px_case_t5 | px_verdict_t5 | haproxy-tcp.cfg         | the backend closing first moves TIME_WAIT off the proxy's backend leg: no exhaustion
+n1 | nginx   | px_case_n1 | px_verdict_n1 | nginx-proxy.conf        | `proxy_pass` to an upstream without `keepalive` (nginx's defaults: HTTP/1.0, Connection: close): one backend connection per request, the pool runs out at P, clients get 502
+n2 | nginx   | px_case_n2 | px_verdict_n2 | nginx-proxy.conf        | `proxy_http_version 1.1` and an empty Connection header without `keepalive`: still one connection per request, closed by nginx: out at P
+n3 | nginx   | px_case_n3 | px_verdict_n3 | nginx-proxy.conf        | `upstream { keepalive K; }` with HTTP/1.1 and an empty Connection header: long connections, no exhaustion, (almost) no TIME_WAIT
+n4 | nginx   | px_case_n4 | px_verdict_n4 | nginx-proxy.conf        | a bare `proxy_pass http://IP:port` (no upstream block) behaves as an upstream without keepalive
+n5 | nginx   | px_case_n5 | px_verdict_n5 | nginx-proxy.conf        | `proxy_bind` to one source address: one pool per backend, or one shared (the bind-before-connect trap)?
+n6 | nginx   | px_case_n6 | px_verdict_n6 | nginx-proxy.conf        | two backends: each its own pool
+n7 | nginx   | px_case_n7 | px_verdict_n7 | nginx-proxy.conf        | n2's configuration at a steady rate R above P/60 s: the first 502 comes after P/R seconds
+h1 | haproxy | px_case_h1 | px_verdict_h1 | haproxy-http.cfg        | mode http, the default `http-reuse safe` against `http-reuse never`: does reuse spare the proxy's ports?
+h2 | haproxy | px_case_h2 | px_verdict_h2 | haproxy-http.cfg        | mode http, `option http-server-close` against `option httpclose`: who holds TIME_WAIT on each leg
+ROWS
 )
+PX_IDS=() PX_PROXY=() PX_CASE=() PX_VERDICT_FN=() PX_CONFIG=() PX_CLAIM=()
+
+# px_trim TEXT: TEXT without leading and trailing blanks.
+px_trim() { local t=$1; t=${t#"${t%%[![:space:]]*}"}; echo "${t%"${t##*[![:space:]]}"}"; }
+
+# px_load_table: PX_TABLE_TEXT into the PX_IDS/PROXY/... arrays, one index a row.
+px_load_table() {
+	local id proxy c v tpl claim
+	while IFS='|' read -r id proxy c v tpl claim; do
+		id=$(px_trim "$id")
+		[ -n "$id" ] || continue
+		PX_IDS+=("$id") PX_PROXY+=("$(px_trim "$proxy")") PX_CASE+=("$(px_trim "$c")")
+		PX_VERDICT_FN+=("$(px_trim "$v")") PX_CONFIG+=("$(px_trim "$tpl")") PX_CLAIM+=("$(px_trim "$claim")")
+	done <<<"$PX_TABLE_TEXT"
+}
 
 px_usage() {
 	cat <<'EOF'
@@ -84,6 +102,19 @@ px_range() { echo "40000 $((40000 + PX_P - 1))"; }
 # px_rate: the steady rate R of the rate rows.
 px_rate() { echo "${PX_RATE:-$((2 * PX_P))}"; }
 
+# px_ns_ports: the ports connect() can draw in the proxy namespace, as the kernel there says:
+# its ip_local_port_range less its ip_local_reserved_ports inside it. Every prediction uses
+# this P, not the --ports asked for.
+px_ns_ports() {
+	ip netns exec "$LAB_PNS" awk '
+		FILENAME ~ /range$/ { lo = $1; hi = $2; next }
+		{ n = split($0, r, ","); for (i = 1; i <= n; i++) { if (r[i] == "") continue
+			split(r[i], b, "-"); if (b[2] == "") b[2] = b[1]
+			for (q = b[1]; q <= b[2]; q++) if (q >= lo && q <= hi) res++ } }
+		END { if (hi == "") exit 1; print hi - lo + 1 - res }' \
+		/proc/sys/net/ipv4/ip_local_port_range /proc/sys/net/ipv4/ip_local_reserved_ports
+}
+
 # px_has_sysctl KEY: does the proxy namespace have this sysctl (this kernel's, not the host's)?
 px_has_sysctl() { ip netns exec "$LAB_PNS" test -e "/proc/sys/${1//.//}"; }
 
@@ -108,6 +139,7 @@ px_up() {
 	lab_cell_up proxy || px_die "cannot make a proxy cell"
 	lab_sysctl "$LAB_PNS" net.ipv4.ip_local_port_range="$(px_range)" "${PX_SYSCTL[@]}" ||
 		px_die "cannot set the proxy namespace's sysctls"
+	PX[p]=$(px_ns_ports) || px_die "cannot read the proxy namespace's port range"
 	for i in "${!LAB_PROXY_BACKEND_ADDRS[@]}"; do kv+=("BACKEND$((i + 1))=${LAB_PROXY_BACKEND_ADDRS[i]}:$PX_BPORT"); done
 	for i in "${!LAB_PROXY_SOURCE_ADDRS[@]}"; do kv+=("SOURCE$((i + 1))=${LAB_PROXY_SOURCE_ADDRS[i]}"); done
 	if [ "$PX_PROTO" = echo ]; then
@@ -181,6 +213,7 @@ px_keep() {
 px_tcp_loops() {
 	local c=$1 loops=$2 n=$3 i per=""; shift 3
 	px_client "$loops" "$n" "$@"
+	PX[nloops]=$loops PX[n]=$n
 	PX[finished]=$(px_get finished) PX[failed]=$(px_get failed) PX[failed_by]=$(px_get failed_by)
 	for ((i = 0; i < loops; i++)); do per+="${per:+/}$(px_get finished "$i")"; done
 	PX[loops]=$per
@@ -237,12 +270,24 @@ px_http_loops() {
 			ok=$((ok + done - ${non2xx:-0})) s502=$((s502 + ${non2xx:-0})) failed=$((failed + n - done + ${non2xx:-0}))
 		done
 	fi
-	PX[ok]=$ok PX[s502]=${s502:-0} PX[failed]=$failed PX[loops]=$per
+	PX[ok]=$ok PX[s502]=${s502:-0} PX[failed]=$failed PX[loops]=$per PX[nloops]=$loops PX[n]=$n
 	PX[backend_conns]=$(px_snmp "$LAB_PNS" Tcp ActiveOpens)
 	sleep 0.3 # the last FINs and their TIME_WAIT, before counting
 	px_observe
 	px_keep "$c"
 }
+
+# px_loops_pred P N L: what L loops of N connections finish, loop by loop ("a/b/c"), when
+# each takes a port for 60 s and P are free: loop i gets min(N, max(0, P - i N)).
+px_loops_pred() {
+	awk -v p="$1" -v n="$2" -v l="$3" 'BEGIN {
+		for (i = 0; i < l; i++) { f = p - i * n; if (f < 0) f = 0; if (f > n) f = n
+			printf "%s%d", (i ? "/" : ""), f }
+		print "" }'
+}
+
+# px_sum_pred P N L: their total, min(P, L N).
+px_sum_pred() { echo $(( $1 < $2 * $3 ? $1 : $2 * $3 )); }
 
 # --- t1, t2: haproxy mode tcp ---------------------------------------------------------------
 
@@ -272,11 +317,12 @@ px_capture() {
 # px_verdict_t1: loops 0 and 1 all through (P connections), loop 2 none; the proxy holds P
 # TIME_WAIT toward the backend; haproxy logs "no free ports"; the ports sampler saw P in use.
 px_verdict_t1() {
-	local n=$((PX_P / 2))
-	PX_PRED="P=$PX_P: loops of $n finish $n/$n/0 ($PX_P connections), the proxy holds $PX_P TIME_WAIT toward the backend"
-	PX_MEAS="loops ${PX[t1.loops]} (failed_by ${PX[t1.failed_by]:--}); TIME_WAIT: proxy->backend ${PX[t1.tw_proxy_back]}, backend ${PX[t1.tw_backend]}, proxy front ${PX[t1.tw_proxy_front]}, client ${PX[t1.tw_client]}; \`twtest ports\` peak ${PX[t1.ports_peak]}/$PX_P in use; haproxy logged \"no free ports\" ${PX[t1.log_no_port]} times"
-	if [ "${PX[t1.loops]}" = "$n/$n/0" ] && [ "${PX[t1.tw_proxy_back]}" = "$PX_P" ] &&
-		[ "${PX[t1.ports_peak]}" = "$PX_P" ] && [ "${PX[t1.log_no_port]}" -ge "$n" ]; then
+	local P=${PX[t1.p]} n=${PX[t1.n]} l=${PX[t1.nloops]} want tot
+	want=$(px_loops_pred "$P" "$n" "$l") tot=$(px_sum_pred "$P" "$n" "$l")
+	PX_PRED="P=$P: $l loops of $n finish $want ($tot connections), the proxy holds $tot TIME_WAIT toward the backend"
+	PX_MEAS="loops ${PX[t1.loops]} (failed_by ${PX[t1.failed_by]:--}); TIME_WAIT: proxy->backend ${PX[t1.tw_proxy_back]}, backend ${PX[t1.tw_backend]}, proxy front ${PX[t1.tw_proxy_front]}, client ${PX[t1.tw_client]}; \`twtest ports\` peak ${PX[t1.ports_peak]}/$P in use; haproxy logged \"no free ports\" ${PX[t1.log_no_port]} times"
+	if [ "${PX[t1.loops]}" = "$want" ] && [ "${PX[t1.tw_proxy_back]}" = "$tot" ] &&
+		[ "${PX[t1.ports_peak]}" = "$tot" ] && [ "${PX[t1.log_no_port]}" -ge $((l * n - tot)) ]; then
 		PX_VERDICT="holds: exactly P, then every client connection fails"
 		return 0
 	fi
@@ -300,11 +346,12 @@ px_case_t2() {
 # px_verdict_t2: P connections finish, the first failure comes at P/R s (connection P+1 is
 # due then): within one report interval (0.1 s) before, or 0.3 s after.
 px_verdict_t2() {
+	local P=${PX[t2.p]}
 	local r=${PX[t2.rate]} first=${PX[t2.first_failure_s]:-} want
-	want=$(awk -v p="$PX_P" -v r="$r" 'BEGIN { printf "%.2f", p / r }')
-	PX_PRED="P/R = $PX_P/$r = $want s to the first failure; $PX_P connections finish"
+	want=$(awk -v p="$P" -v r="$r" 'BEGIN { printf "%.2f", p / r }')
+	PX_PRED="P/R = $P/$r = $want s to the first failure; $P connections finish"
 	PX_MEAS="R=$r/s for ${PX[t2.duration]} s: ${PX[t2.finished]} finished, ${PX[t2.failed]} failed, first failure at ${first:-never} s; haproxy logged \"no free ports\" ${PX[t2.log_no_port]} times"
-	if [ "${PX[t2.finished]}" = "$PX_P" ] && [ -n "$first" ] &&
+	if [ "${PX[t2.finished]}" = "$P" ] && [ -n "$first" ] &&
 		awk -v f="$first" -v w="$want" 'BEGIN { exit !(f >= w - 0.1 && f <= w + 0.3) }'; then
 		PX_VERDICT="holds"
 		return 0
@@ -345,10 +392,12 @@ px_case_t3() {
 # px_verdict_t3: P, 2P and 2P of 3P finish (a pool per source and per backend: haproxy binds
 # its source with IP_BIND_ADDRESS_NO_PORT); P for the last would be the bind() trap.
 px_verdict_t3() {
-	PX_PRED="3 loops of P=$PX_P: one source $PX_P, two sources $((2 * PX_P)), one source toward two backends $((2 * PX_P)) (P if bind() shared one pool)"
+	local P=${PX[one_source.p]} n=${PX[one_source.n]} l=${PX[one_source.nloops]} one two
+	one=$(px_sum_pred "$P" "$n" "$l") two=$(px_sum_pred $((2 * P)) "$n" "$l")
+	PX_PRED="P=$P, $l loops of $n: one source $one, two sources $two, one source toward two backends $two ($one if bind() shared one pool)"
 	PX_MEAS="finished: one source ${PX[one_source.finished]} (${PX[one_source.loops]}), two sources ${PX[two_sources.finished]} (${PX[two_sources.loops]}), one source toward two backends ${PX[two_backends.finished]} (${PX[two_backends.loops]}); groups in \`twtest ports\`: ${PX[one_source.ports_groups]}, ${PX[two_sources.ports_groups]}, ${PX[two_backends.ports_groups]}"
-	if [ "${PX[one_source.finished]}" = "$PX_P" ] && [ "${PX[two_sources.finished]}" = $((2 * PX_P)) ] &&
-		[ "${PX[two_backends.finished]}" = $((2 * PX_P)) ]; then
+	if [ "${PX[one_source.finished]}" = "$one" ] && [ "${PX[two_sources.finished]}" = "$two" ] &&
+		[ "${PX[two_backends.finished]}" = "$two" ]; then
 		PX_VERDICT="holds: each (source, backend) has its own P"
 		return 0
 	fi
@@ -373,13 +422,15 @@ px_case_t4() {
 	lab_proxy_down
 }
 
-# px_verdict_t4: all 3P finish; at most P of them found a port never used, so at least 2P
-# took a TIME_WAIT port over (TWRecycled >= 2P; more when a loop reuses its own ports, older
+# px_verdict_t4: all L N finish; at most P of them found a port never used, so at least
+# L N - P took a TIME_WAIT port over (TWRecycled >= 2P; more when a loop reuses its own ports, older
 # than the 1 ms delay, while it runs).
 px_verdict_t4() {
-	PX_PRED="3 loops of P=$PX_P, ${PX[t4.gap_ms]} ms apart: $((3 * PX_P)) finish, TWRecycled >= $((2 * PX_P)) in the proxy namespace"
+	local P=${PX[t4.p]} n=${PX[t4.n]} l=${PX[t4.nloops]}
+	local all=$((l * n)) reused=$((l * n > P ? l * n - P : 0))
+	PX_PRED="P=$P, $l loops of $n, ${PX[t4.gap_ms]} ms apart: $all finish, TWRecycled >= $reused in the proxy namespace"
 	PX_MEAS="finished ${PX[t4.finished]} (${PX[t4.loops]}), TWRecycled ${PX[t4.tw_recycled]}, TIME_WAIT proxy->backend at the end ${PX[t4.tw_proxy_back]}"
-	if [ "${PX[t4.finished]}" = $((3 * PX_P)) ] && [ "${PX[t4.tw_recycled]}" -ge $((2 * PX_P)) ]; then
+	if [ "${PX[t4.finished]}" = "$all" ] && [ "${PX[t4.tw_recycled]}" -ge "$reused" ]; then
 		PX_VERDICT="holds: the proxy's connect() takes its TIME_WAIT ports over"
 		return 0
 	fi
@@ -402,10 +453,11 @@ px_case_t5() {
 # client leg's instead: it forwarded the backend's FIN first). The backend holds at most P:
 # one per proxy port, since a new SYN from a reused port takes its TIME_WAIT 4-tuple over.
 px_verdict_t5() {
-	PX_PRED="3 loops of P=$PX_P: $((3 * PX_P)) finish; TIME_WAIT of the backend leg: proxy 0, backend 1..$PX_P (one per proxy port)"
+	local P=${PX[t5.p]} n=${PX[t5.n]} l=${PX[t5.nloops]}
+	PX_PRED="P=$P, $l loops of $n: $((l * n)) finish; TIME_WAIT of the backend leg: proxy 0, backend 1..$P (one per proxy port)"
 	PX_MEAS="finished ${PX[t5.finished]} (${PX[t5.loops]}); TIME_WAIT: proxy->backend ${PX[t5.tw_proxy_back]}, backend ${PX[t5.tw_backend]}, proxy front ${PX[t5.tw_proxy_front]}, client ${PX[t5.tw_client]}"
-	if [ "${PX[t5.finished]}" = $((3 * PX_P)) ] && [ "${PX[t5.tw_proxy_back]}" = 0 ] &&
-		[ "${PX[t5.tw_backend]}" -ge 1 ] && [ "${PX[t5.tw_backend]}" -le "$PX_P" ]; then
+	if [ "${PX[t5.finished]}" = $((l * n)) ] && [ "${PX[t5.tw_proxy_back]}" = 0 ] &&
+		[ "${PX[t5.tw_backend]}" -ge 1 ] && [ "${PX[t5.tw_backend]}" -le "$P" ]; then
 		PX_VERDICT="holds: the proxy's ports toward the backend never fill"
 		return 0
 	fi
@@ -431,7 +483,7 @@ px_nginx_case() {
 
 # px_nginx_meas CASE: a case's numbers in words.
 px_nginx_meas() {
-	echo "${PX[$1.ok]} ok (${PX[$1.loops]}), ${PX[$1.s502]} x 502, ${PX[$1.backend_conns]} backend connections; TIME_WAIT proxy->backend ${PX[$1.tw_proxy_back]}, backend ${PX[$1.tw_backend]}; \`twtest ports\` peak ${PX[$1.ports_peak]}/$PX_P; nginx logged \"(99: Cannot assign requested address) while connecting to upstream\" ${PX[$1.log_no_port]} times, \"no live upstreams\" ${PX[$1.log_no_live]}"
+	echo "${PX[$1.ok]} ok (${PX[$1.loops]}), ${PX[$1.s502]} x 502, ${PX[$1.backend_conns]} backend connections; TIME_WAIT proxy->backend ${PX[$1.tw_proxy_back]}, backend ${PX[$1.tw_backend]}; \`twtest ports\` peak ${PX[$1.ports_peak]}/${PX[$1.p]}; nginx logged \"(99: Cannot assign requested address) while connecting to upstream\" ${PX[$1.log_no_port]} times, \"no live upstreams\" ${PX[$1.log_no_live]}"
 }
 
 # px_case_n1: nginx's defaults (HTTP/1.0 and "Connection: close" upstream, no keepalive):
@@ -444,10 +496,11 @@ px_case_n1() {
 # 502. The backend is told "Connection: close" and closes too: who holds each TIME_WAIT is a
 # race, so the verdict says which side won.
 px_verdict_n1() {
-	local n=$((PX_P / 2))
-	PX_PRED="if nginx closes first: loops of $n give $n/$n/0 ok ($PX_P), then $n x 502; if the backend does, no exhaustion"
+	local P=${PX[n1.p]} n=${PX[n1.n]} l=${PX[n1.nloops]} want tot
+	want=$(px_loops_pred "$P" "$n" "$l") tot=$(px_sum_pred "$P" "$n" "$l")
+	PX_PRED="if nginx closes first: $l loops of $n give $want ok ($tot), then $((l * n - tot)) x 502; if the backend does, no exhaustion"
 	PX_MEAS=$(px_nginx_meas n1)
-	if [ "${PX[n1.ok]}" = "$PX_P" ] && [ "${PX[n1.s502]}" = "$n" ]; then
+	if [ "${PX[n1.loops]}" = "$want" ] && [ "${PX[n1.s502]}" = $((l * n - tot)) ]; then
 		PX_VERDICT="holds: nginx closed first every time"
 		return 0
 	elif [ "${PX[n1.tw_proxy_back]}" = 0 ] && [ "${PX[n1.s502]}" = 0 ]; then
@@ -467,11 +520,12 @@ px_case_n2() {
 # px_verdict_n2: P ok, then P/2 x 502; nginx holds P TIME_WAIT toward the backend and logs the
 # 99 line once per 502 (one server: no other to try).
 px_verdict_n2() {
-	local n=$((PX_P / 2))
-	PX_PRED="loops of $n: $n/$n/0 ok ($PX_P = P), $n x 502, $PX_P TIME_WAIT on the proxy toward the backend, $n log lines"
+	local P=${PX[n2.p]} n=${PX[n2.n]} l=${PX[n2.nloops]} want tot
+	want=$(px_loops_pred "$P" "$n" "$l") tot=$(px_sum_pred "$P" "$n" "$l")
+	PX_PRED="P=$P, $l loops of $n: $want ok ($tot), $((l * n - tot)) x 502, $tot TIME_WAIT on the proxy toward the backend, $((l * n - tot)) log lines"
 	PX_MEAS=$(px_nginx_meas n2)
-	if [ "${PX[n2.loops]}" = "$n/$n/0" ] && [ "${PX[n2.s502]}" = "$n" ] &&
-		[ "${PX[n2.tw_proxy_back]}" = "$PX_P" ] && [ "${PX[n2.log_no_port]}" = "$n" ]; then
+	if [ "${PX[n2.loops]}" = "$want" ] && [ "${PX[n2.s502]}" = $((l * n - tot)) ] &&
+		[ "${PX[n2.tw_proxy_back]}" = "$tot" ] && [ "${PX[n2.log_no_port]}" = $((l * n - tot)) ]; then
 		PX_VERDICT="holds: HTTP/1.1 alone does not help; nginx still opens one connection per request and closes it"
 		return 0
 	fi
@@ -490,14 +544,14 @@ px_case_n3() {
 		keepalive $((c / 5));" "$PX_NGINX_HTTP11" 'http://back'
 }
 
-# px_verdict_n3: K >= C: every one of the 12 C requests ok, at most C backend connections, no
+# px_verdict_n3: K >= C: every one of the L C requests ok, at most C backend connections, no
 # TIME_WAIT toward the backend. (K < C is measured, not predicted: each loop closes what
 # the cache cannot keep.)
 px_verdict_n3() {
-	local c=${PX[n3.c]}
-	PX_PRED="keepalive $c, 12 loops of $c: $((12 * c)) ok (3P), <= $c backend connections, 0 TIME_WAIT on the proxy"
+	local P=${PX[n3.p]} c=${PX[n3.c]} l=${PX[n3.nloops]}
+	PX_PRED="P=$P, keepalive $c, $l loops of $c: $((l * c)) ok, <= $c backend connections, 0 TIME_WAIT on the proxy"
 	PX_MEAS="keepalive $c: $(px_nginx_meas n3). keepalive ${PX[n3.k_small]}: ${PX[small.ok]} ok, ${PX[small.s502]} x 502, ${PX[small.backend_conns]} backend connections, TIME_WAIT proxy->backend ${PX[small.tw_proxy_back]}"
-	if [ "${PX[n3.ok]}" = $((12 * c)) ] && [ "${PX[n3.backend_conns]}" -le "$c" ] && [ "${PX[n3.tw_proxy_back]}" = 0 ]; then
+	if [ "${PX[n3.ok]}" = $((l * c)) ] && [ "${PX[n3.backend_conns]}" -le "$c" ] && [ "${PX[n3.tw_proxy_back]}" = 0 ]; then
 		PX_VERDICT="holds: long connections; with a cache smaller than the concurrency, nginx closes the rest after each use"
 		return 0
 	fi
@@ -512,10 +566,11 @@ px_case_n4() {
 
 # px_verdict_n4: as n2 (an upstream block without keepalive): P ok, then 502.
 px_verdict_n4() {
-	local n=$((PX_P / 2))
-	PX_PRED="as an upstream block without keepalive: $n/$n/0 ok ($PX_P = P), $n x 502"
+	local P=${PX[n4.p]} n=${PX[n4.n]} l=${PX[n4.nloops]} want tot
+	want=$(px_loops_pred "$P" "$n" "$l") tot=$(px_sum_pred "$P" "$n" "$l")
+	PX_PRED="as an upstream block without keepalive, P=$P, $l loops of $n: $want ok ($tot), $((l * n - tot)) x 502"
 	PX_MEAS=$(px_nginx_meas n4)
-	if [ "${PX[n4.loops]}" = "$n/$n/0" ] && [ "${PX[n4.s502]}" = "$n" ]; then
+	if [ "${PX[n4.loops]}" = "$want" ] && [ "${PX[n4.s502]}" = $((l * n - tot)) ]; then
 		PX_VERDICT="holds: a bare proxy_pass has no keepalive cache; only an upstream block with keepalive (n3) can reuse"
 		return 0
 	fi
@@ -535,9 +590,11 @@ px_case_n5() {
 # px_verdict_n5: 2P ok if nginx binds with IP_BIND_ADDRESS_NO_PORT (a pool per backend), P
 # if its bind() shared one pool over both backends.
 px_verdict_n5() {
-	PX_PRED="3 loops of P=$PX_P: $((2 * PX_P)) ok with a pool per backend (IP_BIND_ADDRESS_NO_PORT), $PX_P if bind() shares one"
+	local P=${PX[n5.p]} n=${PX[n5.n]} l=${PX[n5.nloops]} one two
+	one=$(px_sum_pred "$P" "$n" "$l") two=$(px_sum_pred $((2 * P)) "$n" "$l")
+	PX_PRED="P=$P, $l loops of $n over 2 backends: $two ok with a pool per backend (IP_BIND_ADDRESS_NO_PORT), $one if bind() shares one"
 	PX_MEAS="$(px_nginx_meas n5); groups in \`twtest ports\` ${PX[n5.ports_groups]}"
-	if [ "${PX[n5.ok]}" = $((2 * PX_P)) ]; then
+	if [ "${PX[n5.ok]}" = "$two" ]; then
 		PX_VERDICT="holds: proxy_bind keeps one pool per backend (nginx sets IP_BIND_ADDRESS_NO_PORT)"
 		return 0
 	fi
@@ -554,9 +611,11 @@ px_case_n6() {
 
 # px_verdict_n6: 2P ok: each backend its own pool of P.
 px_verdict_n6() {
-	PX_PRED="3 loops of P=$PX_P over 2 backends: $((2 * PX_P)) ok, 2 groups full in \`twtest ports\`"
+	local P=${PX[n6.p]} n=${PX[n6.n]} l=${PX[n6.nloops]} two
+	two=$(px_sum_pred $((2 * P)) "$n" "$l")
+	PX_PRED="P=$P, $l loops of $n over 2 backends: $two ok, 2 groups in \`twtest ports\`"
 	PX_MEAS="$(px_nginx_meas n6); groups ${PX[n6.ports_groups]}"
-	if [ "${PX[n6.ok]}" = $((2 * PX_P)) ] && [ "${PX[n6.ports_groups]}" = 2 ]; then
+	if [ "${PX[n6.ok]}" = "$two" ] && [ "${PX[n6.ports_groups]}" = 2 ]; then
 		PX_VERDICT="holds: each backend has its own P"
 		return 0
 	fi
@@ -583,16 +642,17 @@ px_case_n7() {
 # px_verdict_n7: P requests ok, the first 502 at P/R s: within one report interval (0.1 s)
 # before, or 0.3 s after.
 px_verdict_n7() {
+	local P=${PX[n7.p]:-$PX_P}
 	local r=${PX[n7.rate]} first=${PX[n7.first_failure_s]:-} want
-	want=$(awk -v p="$PX_P" -v r="$r" 'BEGIN { printf "%.2f", p / r }')
-	PX_PRED="P/R = $PX_P/$r = $want s to the first 502; $PX_P requests ok"
+	want=$(awk -v p="$P" -v r="$r" 'BEGIN { printf "%.2f", p / r }')
+	PX_PRED="P/R = $P/$r = $want s to the first 502; $P requests ok"
 	if [ "${PX[n7.measured]}" = 0 ]; then
 		PX_MEAS="not measured: this twtest's client has no --protocol http"
 		PX_VERDICT="not measured"
 		return 1
 	fi
 	PX_MEAS="R=$r/s for ${PX[n7.duration]} s: ${PX[n7.finished]} ok, ${PX[n7.failed]} failed (${PX[n7.failed_by]:--}), first failure at ${first:-never} s; nginx logged the 99 line ${PX[n7.log_no_port]} times"
-	if [ "${PX[n7.finished]}" = "$PX_P" ] && [ -n "$first" ] &&
+	if [ "${PX[n7.finished]}" = "$P" ] && [ -n "$first" ] &&
 		awk -v f="$first" -v w="$want" 'BEGIN { exit !(f >= w - 0.1 && f <= w + 0.3) }'; then
 		PX_VERDICT="holds"
 		return 0
@@ -627,8 +687,8 @@ px_case_h1() {
 # a connection of its own, as `never` does: both open a backend connection per request, and
 # the pool would run out at P if the proxy held their TIME_WAIT.
 px_verdict_h1() {
-	local n=$((3 * (PX_P / 2)))
-	PX_PRED="one request per client connection ($n): safe and never alike, $n backend connections each; out at P=$PX_P if the proxy holds their TIME_WAIT"
+	local P=${PX[safe.p]} n=$((PX[safe.nloops] * PX[safe.n]))
+	PX_PRED="one request per client connection ($n): safe and never alike, $n backend connections each; out at P=$P if the proxy holds their TIME_WAIT"
 	PX_MEAS="safe: ${PX[safe.ok]} ok (${PX[safe.loops]}), ${PX[safe.backend_conns]} backend connections, $(px_legs safe), proxy RSTs ${PX[safe.proxy_rsts]}, \"no free ports\" ${PX[safe.log_no_port]}; never: ${PX[never.ok]} ok (${PX[never.loops]}), ${PX[never.backend_conns]} backend connections, $(px_legs never), proxy RSTs ${PX[never.proxy_rsts]}, \"no free ports\" ${PX[never.log_no_port]}"
 	if [ "${PX[safe.backend_conns]}" = "$n" ] && [ "${PX[never.backend_conns]}" = "$n" ]; then
 		PX_VERDICT="holds: http-reuse safe spares nothing when each client connection carries one request"
@@ -659,43 +719,52 @@ px_case_h2() {
 # prediction is haproxy's manual: http-server-close "closes the server-facing connection after
 # the end of the response"; httpclose closes both sides after the exchange.
 px_verdict_h2() {
-	PX_PRED="http-server-close: the proxy closes the backend connection after each response, holds its TIME_WAIT and runs out at P=$PX_P; httpclose: both sides told to close"
+	local P=${PX[server_close.p]} tot
+	tot=$(px_sum_pred "$P" "${PX[server_close.n]}" "${PX[server_close.nloops]}")
+	PX_PRED="http-server-close: the proxy closes the backend connection after each response, holds its TIME_WAIT and runs out at P=$P ($tot ok of $((PX[server_close.n] * PX[server_close.nloops]))); httpclose: both sides told to close"
 	PX_MEAS="http-server-close: ${PX[server_close.ok]} ok (${PX[server_close.loops]}), $(px_legs server_close), proxy RSTs ${PX[server_close.proxy_rsts]}; httpclose: ${PX[httpclose.ok]} ok (${PX[httpclose.loops]}), $(px_legs httpclose), proxy RSTs ${PX[httpclose.proxy_rsts]}"
 	local a b
 	a=$(px_holder server_close) b=$(px_holder httpclose)
-	if [ "${PX[server_close.ok]}" = "$PX_P" ] && [ "$a" = "the proxy" ]; then
+	if [ "${PX[server_close.ok]}" = "$tot" ] && [ "$a" = "the proxy" ]; then
 		PX_VERDICT="holds: backend leg held by $a with http-server-close, by $b with httpclose"
 		return 0
 	fi
-	PX_VERDICT="does not hold here: the backend leg's TIME_WAIT is held by $a with http-server-close and by $b with httpclose (haproxy sends the backend \"Connection: close\", so the backend closes first); the proxy never ran out"
+	PX_VERDICT="does not hold here: the backend leg's TIME_WAIT is held by $a with http-server-close and by $b with httpclose"
+	[ "$a" = "the backend" ] && PX_VERDICT+=" (the backend closed first: haproxy asked it to close)"
+	[ "${PX[server_close.s502]}${PX[httpclose.s502]}" = 00 ] && [ "${PX[server_close.log_no_port]}${PX[httpclose.log_no_port]}" = 00 ] &&
+		PX_VERDICT+="; the proxy never ran out"
 	return 1
 }
 
 # --- main -------------------------------------------------------------------------------------
 
-# px_row_field ID N: field N (1-6) of row ID in PX_TABLE, or nothing.
-px_row_field() {
-	local r
-	for r in "${PX_TABLE[@]}"; do
-		[ "${r%%|*}" = "$1" ] && { cut -d'|' -f"$2" <<<"$r"; return 0; }
-	done
+# px_row_index ID: the index of row ID in the PX_* arrays, or status 1.
+px_row_index() {
+	local i
+	for i in "${!PX_IDS[@]}"; do [ "${PX_IDS[i]}" = "$1" ] && { echo "$i"; return 0; }; done
 	return 1
 }
 
-# px_ids: every row id, in table order.
-px_ids() { local r; for r in "${PX_TABLE[@]}"; do echo "${r%%|*}"; done; }
+# px_verdict_class TEXT: the verdict's first words: holds, does not hold, not measured.
+px_verdict_class() {
+	case $1 in
+	holds*) echo holds ;;
+	"not measured"*) echo "not measured" ;;
+	*) echo "does not hold" ;;
+	esac
+}
 
-# px_run_row ID: run row ID's case and verdict, add its line to the table.
+# px_run_row I: run row I's case and verdict, add its line to the table and its numbers to
+# --csv.
 px_run_row() {
-	local id=$1 proxy claim tpl fcase fverdict
-	proxy=$(px_row_field "$id" 2) claim=$(px_row_field "$id" 3) tpl=$(px_row_field "$id" 4)
-	fcase=$(px_row_field "$id" 5) fverdict=$(px_row_field "$id" 6)
+	local i=$1 id=${PX_IDS[$1]} k
 	px_reset
-	"$fcase"
-	"$fverdict"
-	local k
+	"${PX_CASE[i]}"
+	"${PX_VERDICT_FN[i]}"
 	for k in "${!PX[@]}"; do [[ $k == *.* ]] && px_metric "$id" "${k%%.*}" "${k#*.}" "${PX[$k]}"; done
-	PX_LINES+=("| $id | $proxy | $claim | \`scripts/proxy/$tpl\` | $PX_PRED | $PX_MEAS | $PX_VERDICT |")
+	px_metric "$id" verdict class "$(px_verdict_class "$PX_VERDICT")"
+	px_metric "$id" verdict text "$PX_VERDICT"
+	PX_LINES+=("| $id | ${PX_PROXY[i]} | ${PX_CLAIM[i]} | \`scripts/proxy/${PX_CONFIG[i]}\` | $PX_PRED | $PX_MEAS | $PX_VERDICT |")
 }
 
 px_parse() {
@@ -712,7 +781,7 @@ px_parse() {
 		--rows)
 			[[ $2 =~ ^[a-z0-9]+(,[a-z0-9]+)*$ ]] || { echo "proxies: invalid --rows '$2': must be row ids, comma-separated (--list)" >&2; exit 2; }
 			for r in ${2//,/ }; do
-				px_row_field "$r" 1 >/dev/null || { echo "proxies: invalid --rows '$2': no row '$r' (--list)" >&2; exit 2; }
+				px_row_index "$r" >/dev/null || { echo "proxies: invalid --rows '$2': no row '$r' (--list)" >&2; exit 2; }
 			done
 			PX_ROWS=${2//,/ } ;;
 		--ports) [[ $2 =~ ^[1-9][0-9]{1,3}$ ]] && [ "$2" -ge 50 ] && [ "$2" -le 5000 ] ||
@@ -748,26 +817,26 @@ px_print() {
 px_main() {
 	PX_LIST=0
 	px_parse "$@"
+	local i t0
 	if [ "$PX_LIST" = 1 ]; then
-		local r
-		for r in "${PX_TABLE[@]}"; do cut -d'|' -f1-3 <<<"$r" | sed 's/|/  /g'; done
+		for i in "${!PX_IDS[@]}"; do echo "${PX_IDS[i]}  ${PX_PROXY[i]}  ${PX_CLAIM[i]}"; done
 		exit 0
 	fi
-	[ -n "$PX_ROWS" ] || PX_ROWS=$(px_ids | tr '\n' ' ')
 	[ "$(id -u)" = 0 ] || px_die "needs root to make network namespaces"
 	"$(lab_twtest)" --help >/dev/null 2>&1 || px_die "no twtest binary (make, or --twtest PATH)"
-	[ -n "$PX_CSV" ] && : >"$PX_CSV"
+	[ -n "$PX_CSV" ] && echo "row,case,metric,value" >"$PX_CSV"
 	[ -n "$PX_CAPTURE" ] && : >"$PX_CAPTURE"
 	lab_trap
-	local id t0
-	for id in $PX_ROWS; do
+	for i in "${!PX_IDS[@]}"; do
+		[ -z "$PX_ROWS" ] || [[ " $PX_ROWS " == *" ${PX_IDS[i]} "* ]] || continue
 		t0=$SECONDS
-		px_run_row "$id"
-		px_note "row $id done in $((SECONDS - t0)) s: $PX_VERDICT"
+		px_run_row "$i"
+		px_note "row ${PX_IDS[i]} done in $((SECONDS - t0)) s: $(px_verdict_class "$PX_VERDICT")"
 	done
 	if [ -n "$PX_OUT" ]; then px_print | tee "$PX_OUT"; else px_print; fi
 }
 
+px_load_table
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 	px_main "$@"
 fi
