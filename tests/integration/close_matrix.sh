@@ -5,7 +5,8 @@
 
 # Rule: every close scenario of the matrix produces the expected socket states, RSTs,
 # lost bytes and errno on this kernel (one row per scenario, each "ok"), and the script
-# exits 0; the racy scenario I reports its frequencies.
+# exits 0; the racy scenario I reports its frequencies, H the number of RSTs the client sent
+# (H itself checks what decides it: aborted, bytes lost, no TIME_WAIT, RSTs from the client).
 test_close_matrix_all_rows_match() {
 	need_root
 	local out; out=$(tmpdir)/matrix.out
@@ -19,6 +20,8 @@ test_close_matrix_all_rows_match() {
 	grep -q "^# race: I (veth): server only [0-9]*, client only [0-9]*, both [0-9]* of 50$" "$out" &&
 		grep -q "^# race: I (loopback): server only [0-9]*, client only [0-9]*, both [0-9]* of 50$" "$out" \
 		|| die "no race frequencies: $(cat "$out")"
+	grep -Eq "^# timing: H: the client sent [1-9][0-9]* RSTs?( \([a-z,]+\))?$" "$out" \
+		|| die "no RST count for H: $(cat "$out")"
 	expect_eq "close-matrix.sh exit status" "$rc" 0
 }
 
@@ -42,6 +45,23 @@ WRAP
 	"$(dirname "$0")/../../scripts/close-matrix.sh" --twtest "$dir/fake" B >"$dir/out" 2>&1
 	expect_eq "exit status with a wrong outcome" "$?" 1
 	grep -q '^B | .* | MISMATCH$' "$dir/out" || die "no MISMATCH row: $(cat "$dir/out")"
+}
+
+# Rule: scenario H fails when the server's data never reaches the closed client (a server
+# that ignores EOF instead of writing): no reset, nothing lost, so the row says MISMATCH.
+test_close_matrix_h_needs_the_abort() {
+	need_root
+	local dir; dir=$(tmpdir)
+	cat >"$dir/fake" <<WRAP
+#!/usr/bin/env bash
+args=()
+for a in "\$@"; do [ "\$a" = write:bye ] && a=ignore; args+=("\$a"); done
+exec "$(realpath "$TWTEST")" "\${args[@]}"
+WRAP
+	chmod +x "$dir/fake"
+	"$(dirname "$0")/../../scripts/close-matrix.sh" --twtest "$dir/fake" H >"$dir/out" 2>&1
+	expect_eq "exit status without the abort" "$?" 1
+	grep -q '^H | .* | MISMATCH$' "$dir/out" || die "no MISMATCH row: $(cat "$dir/out")"
 }
 
 run_tests
