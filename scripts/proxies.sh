@@ -106,6 +106,7 @@ px_rate() { echo "${PX_RATE:-$((2 * PX_P))}"; }
 # its ip_local_port_range less its ip_local_reserved_ports inside it. Every prediction uses
 # this P, not the --ports asked for.
 px_ns_ports() {
+	# shellcheck disable=SC2016 # the program is awk's
 	ip netns exec "$LAB_PNS" awk '
 		FILENAME ~ /range$/ { lo = $1; hi = $2; next }
 		{ n = split($0, r, ","); for (i = 1; i <= n; i++) { if (r[i] == "") continue
@@ -263,11 +264,11 @@ px_http_loops() {
 		for ((i = 0; i < loops; i++)); do
 			out=$(ip netns exec "$LAB_CNS" ab -q -s 10 -n "$n" -c "$n" "http://$LAB_DST:$LAB_PROXY_PORT/" 2>&1 </dev/null) ||
 				px_die "ab failed: $(head -c 300 <<<"$out")"
-			local done non2xx
-			done=$(awk '/^Complete requests:/ { print $3 }' <<<"$out")
+			local complete non2xx
+			complete=$(awk '/^Complete requests:/ { print $3 }' <<<"$out")
 			non2xx=$(awk '/^Non-2xx responses:/ { print $3 }' <<<"$out")
-			per+="${per:+/}$((done - ${non2xx:-0}))"
-			ok=$((ok + done - ${non2xx:-0})) s502=$((s502 + ${non2xx:-0})) failed=$((failed + n - done + ${non2xx:-0}))
+			per+="${per:+/}$((complete - ${non2xx:-0}))"
+			ok=$((ok + complete - ${non2xx:-0})) s502=$((s502 + ${non2xx:-0})) failed=$((failed + n - complete + ${non2xx:-0}))
 		done
 	fi
 	PX[ok]=$ok PX[s502]=${s502:-0} PX[failed]=$failed PX[loops]=$per PX[nloops]=$loops PX[n]=$n
@@ -687,7 +688,7 @@ px_case_h1() {
 # a connection of its own, as `never` does: both open a backend connection per request, and
 # the pool would run out at P if the proxy held their TIME_WAIT.
 px_verdict_h1() {
-	local P=${PX[safe.p]} n=$((PX[safe.nloops] * PX[safe.n]))
+	local P=${PX[safe.p]} n=$((${PX[safe.nloops]} * ${PX[safe.n]}))
 	PX_PRED="one request per client connection ($n): safe and never alike, $n backend connections each; out at P=$P if the proxy holds their TIME_WAIT"
 	PX_MEAS="safe: ${PX[safe.ok]} ok (${PX[safe.loops]}), ${PX[safe.backend_conns]} backend connections, $(px_legs safe), proxy RSTs ${PX[safe.proxy_rsts]}, \"no free ports\" ${PX[safe.log_no_port]}; never: ${PX[never.ok]} ok (${PX[never.loops]}), ${PX[never.backend_conns]} backend connections, $(px_legs never), proxy RSTs ${PX[never.proxy_rsts]}, \"no free ports\" ${PX[never.log_no_port]}"
 	if [ "${PX[safe.backend_conns]}" = "$n" ] && [ "${PX[never.backend_conns]}" = "$n" ]; then
@@ -721,7 +722,7 @@ px_case_h2() {
 px_verdict_h2() {
 	local P=${PX[server_close.p]} tot
 	tot=$(px_sum_pred "$P" "${PX[server_close.n]}" "${PX[server_close.nloops]}")
-	PX_PRED="http-server-close: the proxy closes the backend connection after each response, holds its TIME_WAIT and runs out at P=$P ($tot ok of $((PX[server_close.n] * PX[server_close.nloops]))); httpclose: both sides told to close"
+	PX_PRED="http-server-close: the proxy closes the backend connection after each response, holds its TIME_WAIT and runs out at P=$P ($tot ok of $((${PX[server_close.n]} * ${PX[server_close.nloops]}))); httpclose: both sides told to close"
 	PX_MEAS="http-server-close: ${PX[server_close.ok]} ok (${PX[server_close.loops]}), $(px_legs server_close), proxy RSTs ${PX[server_close.proxy_rsts]}; httpclose: ${PX[httpclose.ok]} ok (${PX[httpclose.loops]}), $(px_legs httpclose), proxy RSTs ${PX[httpclose.proxy_rsts]}"
 	local a b
 	a=$(px_holder server_close) b=$(px_holder httpclose)
