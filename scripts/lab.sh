@@ -18,8 +18,8 @@
 #
 # Sourced (`. scripts/lab.sh`), it only defines the lab_* functions; executed, it is a
 # small CLI:
-#   lab.sh up [--path lo|veth|nat] [--sysctl KEY=VALUE]... [--port PORT] [NAT-OPTIONS]
-#          [--server-arg ARG]...
+#   lab.sh up [--path lo|veth|nat|proxy] [--sysctl KEY=VALUE]... [--port PORT] [NAT-OPTIONS]
+#          [PROXY-OPTIONS] [--server-arg ARG]...
 #          make a cell with a server in it and leave it running; prints its names as
 #          shell assignments (LAB_ID, CLIENT_NS, SERVER_NS, DST, PORT; for nat also
 #          CLIENT_NSES, the K client namespaces, and ROUTER_NS)
@@ -31,6 +31,12 @@
 #          NAT-OPTIONS: --nat-clients K (default 2), --nat-ports LO-HI (the masquerade's
 #          port range, default 40000-40099), --nat-random-fully (fully-random mapping),
 #          --nat-tw-timeout S (the router's nf_conntrack_tcp_timeout_time_wait)
+#          PROXY-OPTIONS: --proxy KIND:TEMPLATE (nginx or haproxy, and a config template of
+#          scripts/proxy/; default haproxy:haproxy-tcp.cfg), --proxy-set KEY=VALUE (the
+#          value of the template's @KEY@, repeatable), --proxy-backends B (default 1),
+#          --proxy-sources S (default 0); with --path proxy the --sysctl values go to the
+#          proxy namespace, --port is the backends' port, and the client connects to the
+#          proxy (DST 198.18.0.2, port 8000); `up` also prints PROXY_NS and PROXY_PORT
 #          --server-arg ARG: one more argument of `twtest server` (repeatable)
 #   lab.sh down LAB_ID      remove every namespace of that id, and the processes in them
 #   lab.sh list             the lab namespaces that exist now
@@ -429,11 +435,12 @@ lab_usage() {
 # (into LAB_NAT_*) into LAB_ARG_*; the rest (after --) into LAB_ARG_REST.
 lab_parse_cell_args() {
 	LAB_ARG_PATH=veth LAB_ARG_PORT=4000 LAB_ARG_SYSCTL=() LAB_ARG_SERVER=() LAB_ARG_REST=()
+	LAB_ARG_PROXY=haproxy:haproxy-tcp.cfg LAB_ARG_PROXY_SET=()
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--nat-random-fully) LAB_NAT_RANDOM_FULLY=1; shift; continue ;;
 		--) shift; LAB_ARG_REST=("$@"); return 0 ;;
-		--path|--sysctl|--port|--server-arg|--nat-clients|--nat-ports|--nat-tw-timeout)
+		--path|--sysctl|--port|--server-arg|--nat-clients|--nat-ports|--nat-tw-timeout|--proxy|--proxy-set|--proxy-backends|--proxy-sources)
 			[ $# -ge 2 ] || { lab_err "$1 needs a value"; return 2; } ;;
 		*) lab_err "unexpected argument '$1'"; return 2 ;;
 		esac
@@ -446,7 +453,7 @@ lab_parse_cell_args() {
 lab_parse_cell_arg() {
 	local v=$2
 	case $1 in
-	--path) [[ $v =~ ^(lo|veth|nat)$ ]] || { lab_err "invalid --path '$v': must be lo, veth or nat"; return 2; }
+	--path) [[ $v =~ ^(lo|veth|nat|proxy)$ ]] || { lab_err "invalid --path '$v': must be lo, veth, nat or proxy"; return 2; }
 		LAB_ARG_PATH=$v ;;
 	--sysctl) [[ $v == net.*=* ]] || { lab_err "invalid --sysctl '$v': must be net.KEY=VALUE"; return 2; }
 		LAB_ARG_SYSCTL+=("$v") ;;
@@ -459,6 +466,7 @@ lab_parse_cell_arg() {
 		LAB_NAT_PORTS=$v ;;
 	--nat-tw-timeout) [[ $v =~ ^[1-9][0-9]{0,5}$ ]] || { lab_err "invalid --nat-tw-timeout '$v': must be 1-999999 seconds"; return 2; }
 		LAB_NAT_TW_TIMEOUT=$v ;;
+	--proxy|--proxy-set|--proxy-backends|--proxy-sources) lab_proxy_parse_arg "$1" "$v" ;;
 	esac
 }
 
@@ -521,17 +529,24 @@ lab_main() {
 	fi
 	lab_trap
 	lab_cell_up "$LAB_ARG_PATH" || return 1
-	lab_cell_sysctl "${LAB_ARG_SYSCTL[@]}" || return 1
-	lab_server_start "$LAB_SNS" "$LAB_ARG_PORT" "${LAB_ARG_SERVER[@]}" || { lab_server_err; return 1; }
+	local cport=$LAB_ARG_PORT
+	if [ "$LAB_PATH" = proxy ]; then
+		lab_proxy_cli_start || return 1
+		cport=$LAB_PROXY_PORT
+	else
+		lab_cell_sysctl "${LAB_ARG_SYSCTL[@]}" || return 1
+		lab_server_start "$LAB_SNS" "$LAB_ARG_PORT" "${LAB_ARG_SERVER[@]}" || { lab_server_err; return 1; }
+	fi
 	if [ "$cmd" = up ]; then
 		# Leave the cell to the user: forget it, so the exit trap keeps it.
 		LAB_DEFER=()
 		printf 'LAB_ID=%s\nCLIENT_NS=%s\nSERVER_NS=%s\nDST=%s\nPORT=%s\n' \
 			"$LAB_PREFIX" "$LAB_CNS" "$LAB_SNS" "$LAB_DST" "$LAB_ARG_PORT"
 		[ "$LAB_PATH" = nat ] && printf "CLIENT_NSES='%s'\nROUTER_NS=%s\n" "${LAB_CNSES[*]}" "$LAB_RNS"
+		[ "$LAB_PATH" = proxy ] && printf 'PROXY_NS=%s\nPROXY_PORT=%s\n' "$LAB_PNS" "$LAB_PROXY_PORT"
 		return 0
 	fi
-	lab_run_clients "${LAB_ARG_REST[@]}" --port "$LAB_ARG_PORT"
+	lab_run_clients "${LAB_ARG_REST[@]}" --port "$cport"
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then

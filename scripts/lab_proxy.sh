@@ -179,3 +179,34 @@ lab_proxy_down() {
 	LAB_PNS=""
 	return 0
 }
+
+# --- lab.sh's command line: --path proxy ------------------------------------------------
+
+# lab_proxy_parse_arg OPTION VALUE: one proxy option of lab.sh up|run, checked.
+lab_proxy_parse_arg() {
+	local v=$2
+	case $1 in
+	--proxy) [[ $v =~ ^(nginx|haproxy):[A-Za-z0-9._-]+$ ]] && [ -r "$LAB_PROXY_TEMPLATES/${v#*:}" ] ||
+			{ lab_err "invalid --proxy '$v': must be nginx:TEMPLATE or haproxy:TEMPLATE, a file of $LAB_PROXY_TEMPLATES"; return 2; }
+		LAB_ARG_PROXY=$v ;;
+	--proxy-set) [[ $v =~ ^[A-Z0-9_]+=.*$ ]] || { lab_err "invalid --proxy-set '$v': must be KEY=VALUE, KEY in A-Z0-9_"; return 2; }
+		LAB_ARG_PROXY_SET+=("$v") ;;
+	--proxy-backends) [[ $v =~ ^[1-9]$ ]] || { lab_err "invalid --proxy-backends '$v': must be 1-9"; return 2; }
+		LAB_PROXY_BACKENDS=$v ;;
+	--proxy-sources) [[ $v =~ ^[0-9]$ ]] || { lab_err "invalid --proxy-sources '$v': must be 0-9"; return 2; }
+		LAB_PROXY_SOURCES=$v ;;
+	esac
+}
+
+# lab_proxy_cli_start: for lab.sh up|run --path proxy: the --sysctl values in the proxy
+# namespace, `twtest server` backends on --port, the --proxy from its template with
+# BACKEND1.. (address:port), SOURCE1.. and the --proxy-set values.
+lab_proxy_cli_start() {
+	local i kv=()
+	lab_sysctl "$LAB_PNS" "${LAB_ARG_SYSCTL[@]}" || return 1
+	lab_proxy_backend_start "$LAB_ARG_PORT" "${LAB_ARG_SERVER[@]}" || { lab_server_err; return 1; }
+	for i in "${!LAB_PROXY_BACKEND_ADDRS[@]}"; do kv+=("BACKEND$((i + 1))=${LAB_PROXY_BACKEND_ADDRS[i]}:$LAB_ARG_PORT"); done
+	for i in "${!LAB_PROXY_SOURCE_ADDRS[@]}"; do kv+=("SOURCE$((i + 1))=${LAB_PROXY_SOURCE_ADDRS[i]}"); done
+	# the user's values first: they may name @BACKEND1@, @SOURCE1@ ...
+	lab_proxy_start "${LAB_ARG_PROXY%%:*}" "${LAB_ARG_PROXY#*:}" "${LAB_ARG_PROXY_SET[@]}" "${kv[@]}"
+}

@@ -42,6 +42,27 @@ test_proxy_path() {
 	grep -q '@NOPE@' "$(tmpdir)/err" || die "the error does not name the placeholder"
 }
 
+# Rule: `lab.sh run --path proxy` runs the client through haproxy mode tcp to a backend, with
+# --sysctl applied in the proxy namespace: with P ports there, 3 loops of N > P/2 finish as the
+# model says (min(N, P - i N) each) and the run leaves no namespace behind; bad proxy options
+# exit 2 with one line.
+test_lab_cli_proxy_path() {
+	need_root
+	command -v haproxy >/dev/null || die "haproxy is not installed (.ci/run installs it from Debian's packages)"
+	local dir lab p=100 n=60 got want
+	dir=$(tmpdir) lab="$(dirname "$0")/../../scripts/lab.sh"
+	LAB_PREFIX=${TW_PREFIX}cli TWTEST=$TWTEST bash "$lab" run --path proxy --port 8080 \
+		--sysctl "net.ipv4.ip_local_port_range=40000 $((40000 + p - 1))" -- 3 "$n" >"$dir/out" 2>"$dir/err" ||
+		die "lab.sh run --path proxy failed: $(cat "$dir/err")"
+	got=$(sed -n 's/^loop: [0-9]*, finished_count: \([0-9]*\),.*/\1/p' "$dir/out" | paste -sd/)
+	want=$(px_loops_pred "$p" "$n" 3)
+	expect_eq "loops through the proxy" "$got" "$want"
+	ip netns list | grep -q "^${TW_PREFIX}cli-" && die "namespaces left: $(ip netns list | grep "^${TW_PREFIX}cli-")"
+	expect_usage_errors "$dir" "$lab up --path proxy --proxy nginx:nope" "$lab up --path proxy --proxy squid:x" \
+		"$lab up --path proxy --proxy-set lower=1" "$lab up --path proxy --proxy-backends 0" \
+		"$lab run --path pr0xy -- 1 1"
+}
+
 # Rule: haproxy mode tcp gives each client connection its own backend connection: with P
 # ports in the proxy namespace, loops of P/2 finish P/2, P/2, 0; the proxy holds P TIME_WAIT
 # toward the backend, `twtest ports` inside it saw the group full, haproxy logged "no free ports".
