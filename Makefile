@@ -46,6 +46,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 1
 FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/%)
+FUZZ_COMMON = tests/fuzz/common.c tests/fuzz/http_fuzz.c
 
 .PHONY: all test check unit bench demo install uninstall clean fuzz fuzz-build fuzz-bins
 
@@ -70,8 +71,8 @@ $(HOSTILE_BIN): tests/helpers/hostile.c | $(BUILD)
 	$(CC) $(FINAL_CFLAGS) -o $@ $< $(FINAL_LDFLAGS)
 
 # One fuzz binary per target (run with FUZZ=1: objects built for libFuzzer's coverage).
-$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/common.c tests/fuzz/fuzz.h $(LIB_OBJS) | $(BUILD)
-	$(CC) $(FINAL_CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< tests/fuzz/common.c $(LIB_OBJS) $(FINAL_LDFLAGS)
+$(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_COMMON) tests/fuzz/fuzz.h tests/fuzz/http_fuzz.h $(LIB_OBJS) | $(BUILD)
+	$(CC) $(FINAL_CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< $(FUZZ_COMMON) $(LIB_OBJS) $(FINAL_LDFLAGS)
 
 fuzz-bins: $(FUZZ_BINS)
 
