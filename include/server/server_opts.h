@@ -27,7 +27,14 @@ enum server_on_eof {
 	SERVER_EOF_WRITE,  /* write --on-eof's TEXT and keep the socket open */
 };
 
+/* What the server speaks (--protocol). */
+enum server_protocol {
+	SERVER_PROTO_ECHO, /* every byte back, in order */
+	SERVER_PROTO_HTTP, /* HTTP/1.1: 200 with a --payload-byte body (src/server/server_http.c) */
+};
+
 extern const char *const server_close_names[];
+extern const char *const server_protocol_names[];
 
 struct server_opts {
 	const char *bind_name;   /* --bind as given, or NULL for every address */
@@ -36,6 +43,7 @@ struct server_opts {
 	struct portlist ports;   /* every --port (a list or range), each one listened on */
 	uint32_t payload;
 	enum server_close close_mode;
+	enum server_protocol protocol;
 	int reuseaddr;
 	uint32_t backlog;        /* 0: net.core.somaxconn */
 	uint32_t max_conns;      /* 0: as many as descriptors allow */

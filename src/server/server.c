@@ -23,6 +23,7 @@
 #include "lib/tcpstates_report.h"
 #include "lib/threads.h"
 #include "lib/twtest.h"
+#include "server/server_http.h"
 
 #define ECHO_BUF_SIZE 65536      /* also the most a connection may have pending */
 #define ACCEPT_BACKOFF_MS 100    /* pause accepting this long when descriptors run out */
@@ -54,6 +55,8 @@ struct sconn {
 	struct sconn_link idle;  /* idle order, oldest first; idle.next also links the free list */
 	uint64_t close_at_ms;   /* --close-after deadline */
 	struct sconn_link timer; /* --close-after order (accept order), oldest first */
+	uint8_t want_out;        /* --protocol http: replies wait for EPOLLOUT */
+	struct http_conn http;   /* --protocol http: requests parsed, replies owed */
 };
 
 struct sconn_chunk {
@@ -97,6 +100,8 @@ struct server {
 	struct sconn_list timers; /* by accept time, for --close-after */
 	unsigned char *buf;
 	struct server_stats st;
+	const struct http_replies *replies; /* --protocol http */
+	struct http_server_stats http;
 };
 
 /* The stop eventfd's epoll tag: connections and listeners use their struct's address. */
@@ -283,6 +288,88 @@ static void sconn_hold(struct server *s, struct sconn *c, const unsigned char *r
 	sconn_want_out(s, c, 1);
 }
 
+/* --protocol http: send the replies owed. Returns 0 to go on reading, -1 when the
+ * connection was closed (a closing reply went out, or the client's EOF came before) or
+ * must wait for EPOLLOUT. */
+static int sconn_http_flush(struct server *s, struct sconn *c)
+{
+	int err;
+	enum io_result r = http_conn_output(&c->http, s->replies, c->fd, &s->st.bytes_sent, &err,
+					    &s->http);
+	if (r == IO_FAILED) {
+		sconn_fail(s, c, err);
+		return -1;
+	}
+	if (r == IO_AGAIN) {
+		if (!c->want_out)
+			sconn_want_out(s, c, 1);
+		c->want_out = 1;
+		return -1;
+	}
+	if (c->want_out)
+		sconn_want_out(s, c, 0);
+	c->want_out = 0;
+	if (http_conn_closing(&c->http)) {
+		/* the server closes first: it holds the TIME_WAIT */
+		int rst = s->o->close_mode == SERVER_CLOSE_RST;
+		sconn_close(s, c, rst ? &s->st.closed_rst : &s->st.closed_first, rst);
+		return -1;
+	}
+	if (c->eof) {
+		sconn_peer_eof(s, c);
+		return -1;
+	}
+	return 0;
+}
+
+/* --protocol http: read requests until EAGAIN or EOF and answer them in order; while
+ * replies wait for the socket, nothing more is read (back-pressure, as for the echo). */
+static void sconn_http_readable(struct server *s, struct sconn *c)
+{
+	if (c->want_out)
+		return;
+	int close_each = s->o->close_mode != SERVER_CLOSE_WAIT;
+	for (;;) {
+		size_t k;
+		int err;
+		switch (sock_recv(c->fd, s->buf, ECHO_BUF_SIZE, &k, &err)) {
+		case IO_AGAIN:
+			return;
+		case IO_FAILED:
+			sconn_fail(s, c, err);
+			return;
+		case IO_DONE:
+			break;
+		}
+		if (k == 0) {
+			sconn_peer_eof(s, c);
+			return;
+		}
+		sconn_touch(s, c);
+		http_conn_input(&c->http, (const char *)s->buf, k, close_each, &s->http);
+		if (sconn_http_flush(s, c) < 0)
+			return;
+	}
+}
+
+/* --protocol http: a connection's events. */
+static void sconn_http_event(struct server *s, struct sconn *c, uint32_t events)
+{
+	if (events & EPOLLERR) {
+		sconn_fail(s, c, sock_error(c->fd));
+		return;
+	}
+	if (c->want_out) {
+		if (events & (EPOLLRDHUP | EPOLLHUP))
+			c->eof = 1; /* close once the replies are out, not before */
+		if ((events & EPOLLOUT) && sconn_http_flush(s, c) == 0)
+			sconn_http_readable(s, c); /* edge-triggered: read what queued up */
+		return;
+	}
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
+		sconn_http_readable(s, c);
+}
+
 /* Read and echo until EAGAIN, EOF, or until the echo cannot be written. */
 static void sconn_readable(struct server *s, struct sconn *c)
 {
@@ -350,6 +437,10 @@ static void sconn_writable(struct server *s, struct sconn *c)
 
 static void sconn_event(struct server *s, struct sconn *c, uint32_t events)
 {
+	if (s->replies) {
+		sconn_http_event(s, c, events);
+		return;
+	}
 	if (c->kept_open) {
 		/* Only an error is news now: the client's RST answering --on-eof=write. */
 		if (events & EPOLLERR)
@@ -442,6 +533,8 @@ static void server_accept(struct server *s, struct listener *l)
 			continue;
 		}
 		idle_append(s, c);
+		if (s->replies)
+			http_conn_init(&c->http);
 		s->st.accepted++;
 		l->accepted++;
 		s->st.active++;
@@ -602,6 +695,28 @@ static int server_listen(const struct server_opts *o, uint32_t backlog, int reus
 	return fd;
 }
 
+/* --protocol http: requests parsed and responses sent by status, over every thread. */
+static void server_print_http(const struct server *servers, uint32_t n, FILE *out)
+{
+	struct http_server_stats h = {0};
+	for (uint32_t i = 0; i < n; i++) {
+		h.requests += servers[i].http.requests;
+		for (int k = 0; k < REPLY_COUNT; k++)
+			h.responses[k] += servers[i].http.responses[k];
+	}
+	uint64_t by_status[REPLY_COUNT] = {0};
+	for (int k = 0; k < REPLY_COUNT; k++)
+		by_status[k == REPLY_CLOSE ? REPLY_KEEP : k] += h.responses[k];
+	fprintf(out, "twtest server: http: requests=%" PRIu64 " responses:", h.requests);
+	int any = 0;
+	for (int k = 0; k < REPLY_COUNT; k++)
+		if (by_status[k]) {
+			fprintf(out, " %u=%" PRIu64, http_reply_status((enum http_reply)k), by_status[k]);
+			any = 1;
+		}
+	fputs(any ? "\n" : " none\n", out);
+}
+
 /* The threads' counters added up; peak and open connections come from the shared count. */
 static void server_print_summary(const struct server *servers, uint32_t n, FILE *out)
 {
@@ -632,6 +747,8 @@ static void server_print_summary(const struct server *servers, uint32_t n, FILE 
 		st.accepted, st.refused, st.bytes, st.resets, st.errors, st.closed_eof,
 		st.closed_first, st.closed_rst, st.closed_idle, st.closed_timer, st.bytes_sent,
 		st.accept_backoffs, st.peak, st.active);
+	if (n && servers[0].replies)
+		server_print_http(servers, n, out);
 	if (n > 1) {
 		/* How SO_REUSEPORT spread the connections over the threads' listeners. */
 		fputs("twtest server: accepted_per_thread=", out);
@@ -775,11 +892,12 @@ static int server_listen_all(struct server *s, uint32_t t, uint32_t backlog, int
  * made (each to be freed). Returns 0, or -1 after saying why. */
 static int servers_open(const struct server_opts *o, const struct server_limits *l,
 			struct server_shared *sh, struct server *servers, uint32_t nt,
-			uint32_t *ready, struct endpoint *bound)
+			uint32_t *ready, struct endpoint *bound, const struct http_replies *replies)
 {
 	for (*ready = 0; *ready < nt; (*ready)++) {
 		struct server *s = &servers[*ready];
-		*s = (struct server){.o = o, .sh = sh, .epfd = -1, .max_conns = l->max_conns};
+		*s = (struct server){.o = o, .sh = sh, .epfd = -1, .max_conns = l->max_conns,
+				     .replies = replies};
 		if (server_listen_all(s, *ready, l->backlog, nt > 1, bound) < 0) {
 			(*ready)++; /* free the listeners it made */
 			return -1;
@@ -804,10 +922,11 @@ static void server_print_listening(const struct server_opts *o, const struct ser
 	fprintf(out,
 		"%s close=%s payload=%" PRIu32 " reuseaddr=%d"
 		" backlog=%" PRIu32 " max_conns=%" PRIu32 " idle_timeout_ms=%" PRIu32
-		" nofile=%llu threads=%" PRIu32 " pid=%ld\n",
+		" nofile=%llu threads=%" PRIu32 " pid=%ld%s\n",
 		o->bind_name ? "" : (bound->addr.ss_family == AF_INET6 ? " (IPv4 and IPv6)" : " (IPv4)"),
 		server_close_names[o->close_mode], o->payload, o->reuseaddr, l->backlog, l->max_conns,
-		o->idle_timeout_ms, (unsigned long long)l->nofile, nt, (long)getpid());
+		o->idle_timeout_ms, (unsigned long long)l->nofile, nt, (long)getpid(),
+		o->protocol == SERVER_PROTO_HTTP ? " protocol=http" : "");
 	fflush(out);
 }
 
@@ -839,12 +958,15 @@ int server_run(const struct server_opts *o, FILE *out)
 	}
 	int rc = EXIT_SETUP;
 	uint32_t ready = 0;
+	struct http_replies replies = {0};
+	int http = o->protocol == SERVER_PROTO_HTTP;
 	struct endpoint *bound = calloc(o->ports.total, sizeof(*bound));
-	if (bound && servers_open(o, &lim, &shared, servers, nt, &ready, bound) == 0) {
+	if (bound == NULL || (http && http_replies_init(&replies, o->payload) != 0)) {
+		fprintf(stderr, "twtest server: out of memory\n");
+	} else if (servers_open(o, &lim, &shared, servers, nt, &ready, bound,
+				http ? &replies : NULL) == 0) {
 		server_print_listening(o, &lim, nt, bound, out);
 		rc = servers_serve(servers, nt);
-	} else if (bound == NULL) {
-		fprintf(stderr, "twtest server: out of memory\n");
 	}
 	if (rc == EXIT_RAN) {
 		server_print_summary(servers, nt, out);
@@ -853,6 +975,7 @@ int server_run(const struct server_opts *o, FILE *out)
 	}
 	for (uint32_t i = 0; i < ready; i++)
 		server_free(&servers[i]);
+	http_replies_free(&replies);
 	free(bound);
 	free(servers);
 	return rc;

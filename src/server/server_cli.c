@@ -7,6 +7,7 @@
 #include "server/server_opts.h"
 
 const char *const server_close_names[] = {"wait", "first", "rst", NULL};
+const char *const server_protocol_names[] = {"echo", "http", NULL};
 
 #define MAX_SCENARIO_TEXT 4096 /* --greeting and --on-eof=write: fit any socket buffer */
 
@@ -121,7 +122,13 @@ static const struct cli_option server_rows[] = {
 		 "server holds TIME_WAIT; rst: like first with SO_LINGER {1,0}:\n"
 		 "RST, no TIME_WAIT anywhere"},
 	{"payload", 0, CLI_CUSTOM, .parse = parse_payload, .arg = "BYTES",
-	 .help = "bytes per connection for --close=first|rst (default 100)"},
+	 .help = "bytes per connection for --close=first|rst, the body of each\n"
+		 "response with --protocol http (default 100)"},
+	{"protocol", 0, CLI_CHOICE, F(protocol), .values = server_protocol_names, .arg = "P",
+	 .help = "echo (default), or http: answer every HTTP/1.1 request with\n"
+		 "200 and a --payload-byte body, keep-alive unless the request\n"
+		 "says otherwise; --close first|rst closes after every response\n"
+		 "(docs/http.md)"},
 	{"no-reuseaddr", 0, CLI_CUSTOM, .parse = parse_no_reuseaddr,
 	 .help = "do not set SO_REUSEADDR on the listener (shows the restart\n"
 		 "failure while TIME_WAIT holds the port)"},
@@ -172,6 +179,9 @@ enum parse_result server_parse_args(int argc, char **argv, struct server_opts *o
 		return r;
 	if (o->greeting)
 		o->greeting_len = (uint32_t)strlen(o->greeting);
+	if (o->protocol == SERVER_PROTO_HTTP && (o->greeting || cli_given(&p, "on-eof")))
+		return cli_fail(err, errlen, "%s works with --protocol echo only",
+				o->greeting ? "--greeting" : "--on-eof");
 	if (o->bind_name)
 		endpoint_set_port(&o->bind, o->port);
 	return PARSE_OK;
