@@ -30,7 +30,18 @@ enum client_on_eof {
 	CLIENT_EOF_IGNORE,   /* nothing at once: read the rest, then close() */
 };
 
+/* What the client speaks (--protocol). */
+enum client_protocol {
+	CLIENT_PROTO_ECHO,    /* send --payload bytes, check the echo */
+	CLIENT_PROTO_CONNECT, /* done once connect() completes */
+	CLIENT_PROTO_HTTP,    /* HTTP/1.1 GET, --requests-per-conn over keep-alive */
+};
+
+#define TWTEST_DEFAULT_MAX_RESPONSE (1u << 20) /* --max-response */
+#define TWTEST_MAX_HTTP_FIELD 2048            /* --http-path and --http-host, in bytes */
+
 extern const char *const client_close_names[];
+extern const char *const client_protocol_names[];
 extern const char *const client_on_eof_names[];
 
 struct client_opts {
@@ -69,7 +80,11 @@ struct client_opts {
 	enum client_on_eof on_eof;
 	int report_conns;        /* --report-conns: one record per connection */
 	int no_observe;          /* --no-observe: no per-loop time_wait / kernel counter deltas */
-	uint32_t requests_per_conn; /* --requests-per-conn: echoes per connection (default 1) */
+	uint32_t requests_per_conn; /* --requests-per-conn: echoes (http: requests) per connection */
+	enum client_protocol protocol;
+	const char *http_path;   /* --http-path (default "/") */
+	const char *http_host;   /* --http-host, or NULL: DSTIP, with :PORT unless 80 */
+	uint32_t max_response;   /* --max-response: bytes of one response, head and body */
 	/* Rate mode (src/client_rate.c): --rate R new connections a second for --duration S. */
 	uint32_t rate;           /* 0: loop mode */
 	uint32_t duration_s;

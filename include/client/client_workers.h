@@ -13,8 +13,8 @@
 
 enum conn_state {
 	CONN_CONNECTING, /* connect() in progress */
-	CONN_ECHO,       /* sending the payload and reading the echo */
-	CONN_DRAIN,      /* echo complete, waiting for the server's FIN */
+	CONN_ECHO,       /* sending the payload and reading the echo (http: request, response) */
+	CONN_DRAIN,      /* echo (http: last response) complete, waiting for the server's FIN */
 	CONN_DONE,       /* finished or failed, descriptor closed (or never started) */
 };
 
@@ -58,9 +58,16 @@ struct client_worker {
 	size_t buflen;
 	struct loop_result res;
 	struct rate_sched rate;
+	/* --protocol http: the requests, and each connection's response parser (conn i's at
+	 * http[i]: kept apart so that echo's connections stay small). */
+	struct http_requests *requests;
+	struct conn_http *http;
 	/* Called when a connection ends (rate mode frees its slot); NULL in loop mode. */
 	void (*release)(struct client_worker *w, struct conn *c);
 };
+
+struct http_requests;
+struct conn_http;
 
 /* Microseconds since the worker's base. */
 uint32_t worker_now_us(const struct client_worker *w);
@@ -74,6 +81,12 @@ void worker_count_fail(struct client_worker *w, enum fail_stage stage, int detai
 
 /* Count c as failed at stage/detail and close it. */
 void conn_fail(struct client_worker *w, struct conn *c, enum fail_stage stage, int detail);
+
+/* Count c as finished and close it. */
+void conn_finish(struct client_worker *w, struct conn *c);
+
+/* What a connection past its deadline was waiting for (a timeout's detail). */
+int conn_wait_detail(const struct client_worker *w, const struct conn *c);
 
 /* Wait up to timeout_ms (-1: no bound) for events and handle them; SIGINT/SIGTERM
  * interrupt the wait. worker_poll_ns: the same in nanoseconds (epoll_pwait2). */

@@ -17,6 +17,8 @@ enum fail_stage {
 	STAGE_WRITE,       /* sending the payload */
 	STAGE_READ,        /* reading the echo or the peer's FIN */
 	STAGE_ECHO,        /* the echo was short, wrong or too long */
+	STAGE_STATUS,      /* --protocol http: a status outside 2xx/3xx (detail: status - 400) */
+	STAGE_RESPONSE,    /* --protocol http: the response was not HTTP, too large or cut short */
 	STAGE_TIMEOUT,     /* --timeout passed */
 	STAGE_INTERRUPTED, /* the run was interrupted with the connection open */
 	STAGE_SHED,        /* rate mode: due while --max-inflight were in flight, not started */
@@ -26,10 +28,25 @@ enum fail_stage {
 /* Details of STAGE_ECHO. */
 enum echo_detail { ECHO_SHORT, ECHO_MISMATCH, ECHO_EXTRA };
 
-/* Details of STAGE_TIMEOUT: what the connection was waiting for. */
-enum timeout_detail { WAIT_CONNECT, WAIT_ECHO, WAIT_EOF };
+/* Details of STAGE_RESPONSE. */
+enum response_detail {
+	RESPONSE_EPROTO,   /* not HTTP/1.x, or bytes after it that no request asked for */
+	RESPONSE_EMSGSIZE, /* larger than --max-response */
+	RESPONSE_SHORT,    /* the server closed before the response was complete */
+};
 
-#define FAIL_DETAILS 160 /* errno values are below this */
+/* Details of STAGE_TIMEOUT: what the connection was waiting for. */
+enum timeout_detail { WAIT_CONNECT, WAIT_ECHO, WAIT_EOF, WAIT_RESPONSE };
+
+#define FAIL_DETAILS 200 /* errno values are below this; STAGE_STATUS: 400-599 */
+
+/* --protocol http: responses counted by status code, 100-599. */
+#define HTTP_STATUS_FIRST 100
+#define HTTP_STATUS_SLOTS 500
+struct http_counts {
+	uint64_t responses;
+	uint64_t status[HTTP_STATUS_SLOTS];
+};
 
 struct fail_table {
 	uint32_t count[STAGE_COUNT][FAIL_DETAILS];
@@ -45,6 +62,10 @@ struct loop_result {
 	/* Finished connections only, in microseconds: from the start of the attempt (before
 	 * socket()) until connect() completed, and until the connection was done. */
 	struct histogram connect_us, conn_us;
+	/* --protocol http: responses by status, and from each request written to its
+	 * response complete, in microseconds. */
+	struct http_counts http;
+	struct histogram req_us;
 	/* The kernel's view, filled in after the loop; a zeroed result measured nothing. */
 	uint32_t measured;        /* MEASURED_* bits */
 	uint64_t time_wait;       /* TIME_WAIT toward the destination once the closes settled */

@@ -30,6 +30,14 @@ void report_kernel_json(FILE *out, const struct loop_result *res);
  * range, --bind, --reuseaddr; several destinations), each only when given. */
 void report_port_lines(FILE *out, const struct client_opts *o);
 
+/* --protocol connect|http in the header: a text "# protocol=..." line, CSV's http columns
+ * (named where report_http_fields puts them), JSON members; nothing for echo. */
+void report_protocol_header(FILE *out, const struct client_opts *o);
+
+/* --protocol http in a record: req_us and http_status (text fields, CSV columns, JSON
+ * members, as report_latency writes them); nothing for the other protocols. */
+void report_http_fields(FILE *out, const struct client_opts *o, const struct loop_result *res);
+
 /* The rate mode's records: the header with the port model, one record per interval, the
  * summary with the model beside the measurement. */
 void report_rate_header(const struct report *r);

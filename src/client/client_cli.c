@@ -21,6 +21,7 @@
 
 const char *const client_close_names[] = {"client", "server", "shutdown", NULL};
 const char *const client_on_eof_names[] = {"close", "shutdown", "ignore", NULL};
+const char *const client_protocol_names[] = {"echo", "connect", "http", NULL};
 
 const char *const client_strategy_names[] = {
 	[STRATEGY_CONCURRENT] = "the concurrent loops", [STRATEGY_SEQUENTIAL] =
@@ -40,6 +41,9 @@ void client_defaults(struct client_opts *o)
 	o->on_eof = CLIENT_EOF_CLOSE;
 	o->requests_per_conn = 1;
 	o->report_interval_ms = 1000;
+	o->protocol = CLIENT_PROTO_ECHO;
+	o->http_path = "/";
+	o->max_response = TWTEST_DEFAULT_MAX_RESPONSE;
 }
 
 /* --payload BYTES: k/m suffixes; 0 (nothing to echo) is a close scenario. */
@@ -89,6 +93,48 @@ static enum parse_result parse_port_range(const char *val, void *opts, char *err
 	return PARSE_OK;
 }
 
+/* --max-response BYTES: k/m suffixes. */
+static enum parse_result parse_max_response(const char *val, void *opts, char *err, size_t errlen)
+{
+	uint64_t v;
+	const char *why;
+	if (parse_size(val, 1, TWTEST_MAX_PAYLOAD, &v, &why) < 0)
+		return cli_fail(err, errlen, "invalid --max-response '%s': %s (1-64m)", val, why);
+	((struct client_opts *)opts)->max_response = (uint32_t)v;
+	return PARSE_OK;
+}
+
+/* Can val go into a request line or a header field: no space, no control character? */
+static int http_field_ok(const char *val)
+{
+	size_t n = 0;
+	for (const unsigned char *c = (const unsigned char *)val; *c; c++, n++)
+		if (*c <= ' ' || *c == 0x7f)
+			return 0;
+	return n > 0 && n <= TWTEST_MAX_HTTP_FIELD;
+}
+
+/* --http-path PATH: the request target, origin form. */
+static enum parse_result parse_http_path(const char *val, void *opts, char *err, size_t errlen)
+{
+	if (val[0] != '/' || !http_field_ok(val))
+		return cli_fail(err, errlen, "invalid --http-path '%s': must start with / and hold no "
+				"space or control character (at most %d bytes)", val,
+				TWTEST_MAX_HTTP_FIELD);
+	((struct client_opts *)opts)->http_path = val;
+	return PARSE_OK;
+}
+
+/* --http-host HOST: the Host field's value. */
+static enum parse_result parse_http_host(const char *val, void *opts, char *err, size_t errlen)
+{
+	if (!http_field_ok(val))
+		return cli_fail(err, errlen, "invalid --http-host '%s': must be 1-%d bytes without "
+				"space or control characters", val, TWTEST_MAX_HTTP_FIELD);
+	((struct client_opts *)opts)->http_host = val;
+	return PARSE_OK;
+}
+
 #define F(f) .field = offsetof(struct client_opts, f)
 #define FS(f) F(f), .size = sizeof(((struct client_opts *)0)->f)
 #define ALL STRATEGY_ALL
@@ -135,7 +181,25 @@ static const struct cli_option client_rows[] = {
 	 .help = "pause between loops (default 0)"},
 	{"requests-per-conn", 0, CLI_NUMBER, FS(requests_per_conn), .min = 1, .max = 1000000,
 	 .scope = CONC | RATE, .why = "a close scenario makes one exchange", .arg = "K",
-	 .help = "K payload/echo exchanges per connection (default 1)"},
+	 .help = "K payload/echo exchanges per connection, or K HTTP requests\n"
+		 "over keep-alive (default 1)"},
+	{"protocol", 0, CLI_CHOICE, F(protocol), .values = client_protocol_names,
+	 .scope = CONC | RATE, .why = "a close scenario speaks echo", .arg = "P",
+	 .help = "echo (default: a `twtest server`), connect (done once\n"
+		 "connect() completes, then closed as --close says: any TCP\n"
+		 "listener), or http (HTTP/1.1 GET; a status outside 2xx/3xx\n"
+		 "fails as status/NNN; docs/http.md)"},
+	{"http-path", 0, CLI_CUSTOM, .parse = parse_http_path, .scope = CONC | RATE,
+	 .why = "a close scenario speaks echo", .arg = "PATH",
+	 .help = "with --protocol http: the request target (default /)"},
+	{"http-host", 0, CLI_CUSTOM, .parse = parse_http_host, .scope = CONC | RATE,
+	 .why = "a close scenario speaks echo", .arg = "HOST",
+	 .help = "with --protocol http: the Host field (default DSTIP, with\n"
+		 ":PORT unless it is 80)"},
+	{"max-response", 0, CLI_CUSTOM, .parse = parse_max_response, .scope = CONC | RATE,
+	 .why = "a close scenario speaks echo", .arg = "BYTES",
+	 .help = "with --protocol http: bound on one response, head and body\n"
+		 "(default 1m, at most 64m; larger: response/EMSGSIZE)"},
 	{"threads", 0, CLI_NUMBER, FS(threads), .min = 1, .max = TWTEST_MAX_THREADS,
 	 .scope = CONC | RATE, .why = "they run one connection at a time", .arg = "N",
 	 .help = "split each loop's connections over N threads, each with its\n"
@@ -298,6 +362,17 @@ static enum parse_result client_validate(struct client_opts *o, const struct cli
 	if (o->rate && o->max_inflight && o->threads > o->max_inflight)
 		return cli_fail(err, errlen, "--threads %u is more than --max-inflight %u", o->threads,
 			    o->max_inflight);
+	if ((cli_given(p, "http-path") || cli_given(p, "http-host") || cli_given(p, "max-response")) &&
+	    o->protocol != CLIENT_PROTO_HTTP)
+		return cli_fail(err, errlen, "--%s needs --protocol http",
+				cli_given(p, "http-path") ? "http-path"
+				: cli_given(p, "http-host") ? "http-host" : "max-response");
+	if (o->protocol == CLIENT_PROTO_CONNECT && cli_given(p, "requests-per-conn"))
+		return cli_fail(err, errlen, "--requests-per-conn conflicts with --protocol connect: "
+			    "nothing is exchanged");
+	if (o->protocol != CLIENT_PROTO_ECHO && cli_given(p, "payload"))
+		return cli_fail(err, errlen, "--payload conflicts with --protocol %s: it sizes the echo",
+			    client_protocol_names[o->protocol]);
 	if (cli_given(p, "wait-clear-timeout") && !o->wait_clear)
 		return cli_fail(err, errlen, "--wait-clear-timeout needs --wait-clear");
 	if (o->bind_no_port && o->bind_name == NULL)

@@ -1,6 +1,7 @@
 /* One client connection's state machine on a worker's epoll set: open, send the payload,
  * check the echo byte for byte (--requests-per-conn times), close in the chosen order, and
- * count it exactly once, as finished or as failed by stage and errno. */
+ * count it exactly once, as finished or as failed by stage and errno. --protocol connect
+ * stops after connect(); --protocol http hands the exchange to src/client/client_http.c. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "client/client_http.h"
 #include "client/client_workers.h"
 #include "lib/clock.h"
 #include "lib/signals.h"
@@ -51,7 +53,19 @@ void conn_fail(struct client_worker *w, struct conn *c, enum fail_stage stage, i
 	worker_count_fail(w, stage, detail);
 }
 
-static void conn_finish(struct client_worker *w, struct conn *c)
+int conn_wait_detail(const struct client_worker *w, const struct conn *c)
+{
+	switch (c->state) {
+	case CONN_CONNECTING:
+		return WAIT_CONNECT;
+	case CONN_ECHO:
+		return w->o->protocol == CLIENT_PROTO_HTTP ? WAIT_RESPONSE : WAIT_ECHO;
+	default:
+		return WAIT_EOF;
+	}
+}
+
+void conn_finish(struct client_worker *w, struct conn *c)
 {
 	uint32_t done_us = worker_now_us(w) - c->due_us;
 	conn_close(w, c);
@@ -162,6 +176,48 @@ static void conn_receive(struct client_worker *w, struct conn *c)
 	}
 }
 
+/* --protocol connect: connect() completed; close as --close says. */
+static void conn_connected(struct client_worker *w, struct conn *c)
+{
+	switch (w->o->close_mode) {
+	case CLIENT_CLOSE_CLIENT:
+		conn_finish(w, c);
+		return;
+	case CLIENT_CLOSE_SHUTDOWN:
+		if (shutdown(c->fd, SHUT_WR) < 0) {
+			conn_fail(w, c, STAGE_WRITE, errno);
+			return;
+		}
+		break;
+	case CLIENT_CLOSE_SERVER:
+		break;
+	}
+	c->state = CONN_DRAIN;
+}
+
+/* --protocol connect, waiting for the server's FIN: whatever it sends is read and dropped
+ * (a greeting is no fault); EOF finishes the connection. */
+static void conn_drain_any(struct client_worker *w, struct conn *c)
+{
+	for (;;) {
+		size_t k;
+		int err;
+		switch (sock_recv(c->fd, w->buf, w->buflen, &k, &err)) {
+		case IO_AGAIN:
+			return;
+		case IO_FAILED:
+			conn_fail(w, c, STAGE_READ, err);
+			return;
+		case IO_DONE:
+			break;
+		}
+		if (k == 0) {
+			conn_finish(w, c);
+			return;
+		}
+	}
+}
+
 static void conn_event(struct client_worker *w, struct conn *c, uint32_t events)
 {
 	if (c->state == CONN_DONE)
@@ -176,6 +232,29 @@ static void conn_event(struct client_worker *w, struct conn *c, uint32_t events)
 			return;
 		c->state = CONN_ECHO;
 		c->connect_us = worker_now_us(w) - c->due_us;
+		switch (w->o->protocol) {
+		case CLIENT_PROTO_ECHO:
+			break;
+		case CLIENT_PROTO_CONNECT:
+			conn_connected(w, c);
+			return; /* a FIN already in is seen by the next edge-triggered event */
+		case CLIENT_PROTO_HTTP:
+			conn_http_begin(w, c);
+			if (c->state == CONN_DONE)
+				return;
+			break;
+		}
+	}
+	switch (w->o->protocol) {
+	case CLIENT_PROTO_ECHO:
+		break;
+	case CLIENT_PROTO_CONNECT:
+		if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+			conn_drain_any(w, c);
+		return;
+	case CLIENT_PROTO_HTTP:
+		conn_http_event(w, c, events);
+		return;
 	}
 	if (c->state == CONN_ECHO && c->sent < w->o->payload && conn_send(w, c) < 0)
 		return;
@@ -211,6 +290,10 @@ int worker_init(struct client_worker *w, const struct client_opts *o, struct con
 	if (w->buf == NULL || w->epfd < 0 ||
 	    (signals_stop_fd() >= 0 && epoll_ctl(w->epfd, EPOLL_CTL_ADD, signals_stop_fd(), &ev) < 0))
 		return -1;
+	if (o->protocol == CLIENT_PROTO_HTTP && client_http_init(w) != 0) {
+		errno = ENOMEM;
+		return -1;
+	}
 	return 0;
 }
 
@@ -221,4 +304,5 @@ void worker_free(struct client_worker *w)
 	w->epfd = -1;
 	free(w->buf);
 	w->buf = NULL;
+	client_http_free(w);
 }

@@ -88,14 +88,13 @@ static void rate_start_next(struct client_worker *w, uint64_t now_ns)
  * UINT64_MAX when nothing is in flight. */
 static uint64_t rate_expire(struct client_worker *w)
 {
-	static const int wait_of_state[] = {WAIT_CONNECT, WAIT_ECHO, WAIT_EOF};
-	uint32_t now = worker_now_us(w);
+		uint32_t now = worker_now_us(w);
 	while (w->rate.oldest != CONN_NONE) {
 		struct conn *c = &w->conns[w->rate.oldest];
 		uint32_t left = conn_time_left(w, c, now);
 		if (left > 0)
 			return (uint64_t)left * 1000;
-		conn_fail(w, c, STAGE_TIMEOUT, wait_of_state[c->state]);
+		conn_fail(w, c, STAGE_TIMEOUT, conn_wait_detail(w, c));
 	}
 	return UINT64_MAX;
 }

@@ -12,9 +12,6 @@
 
 #define POLL_EVERY_CONNECTS 64 /* serve completed connects while still opening the rest */
 
-/* The wait a timeout ends, by the state the connection was in. */
-static const int wait_of_state[] = {WAIT_CONNECT, WAIT_ECHO, WAIT_EOF};
-
 /* Fail connections past their deadline; returns ms until the next deadline, -1 if none. */
 static int worker_expire(struct client_worker *w)
 {
@@ -25,7 +22,7 @@ static int worker_expire(struct client_worker *w)
 			uint32_t left = conn_time_left(w, c, now);
 			if (left > 0)
 				return (int)((left + 999) / 1000);
-			conn_fail(w, c, STAGE_TIMEOUT, wait_of_state[c->state]);
+			conn_fail(w, c, STAGE_TIMEOUT, conn_wait_detail(w, c));
 		}
 		w->scan++;
 	}

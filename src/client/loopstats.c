@@ -5,11 +5,12 @@
 #include <string.h>
 
 static const char *const stage_names[STAGE_COUNT] = {
-	"socket", "sockopt", "bind", "connect", "write", "read", "echo", "timeout", "interrupted",
-	"shed",
+	"socket", "sockopt", "bind", "connect", "write", "read", "echo", "status", "response",
+	"timeout", "interrupted", "shed",
 };
 static const char *const echo_names[] = {"short", "mismatch", "extra"};
-static const char *const timeout_names[] = {"connect", "echo", "eof"};
+static const char *const response_names[] = {"EPROTO", "EMSGSIZE", "short"};
+static const char *const timeout_names[] = {"connect", "echo", "eof", "response"};
 
 const char *fail_stage_name(enum fail_stage stage)
 {
@@ -22,7 +23,14 @@ const char *fail_detail_name(enum fail_stage stage, int detail)
 	case STAGE_ECHO:
 		return detail >= 0 && detail <= ECHO_EXTRA ? echo_names[detail] : "?";
 	case STAGE_TIMEOUT:
-		return detail >= 0 && detail <= WAIT_EOF ? timeout_names[detail] : "?";
+		return detail >= 0 && detail <= WAIT_RESPONSE ? timeout_names[detail] : "?";
+	case STAGE_RESPONSE:
+		return detail >= 0 && detail <= RESPONSE_SHORT ? response_names[detail] : "?";
+	case STAGE_STATUS: {
+		static __thread char code[8]; /* "400".."599" */
+		snprintf(code, sizeof(code), "%d", 400 + (detail >= 0 && detail < 200 ? detail : 0));
+		return code;
+	}
 	case STAGE_INTERRUPTED:
 		return "";
 	case STAGE_SHED:
@@ -67,6 +75,11 @@ void loop_result_add(struct loop_result *total, const struct loop_result *r)
 	fail_table_add(&total->fails, &r->fails);
 	hist_merge(&total->connect_us, &r->connect_us);
 	hist_merge(&total->conn_us, &r->conn_us);
+	hist_merge(&total->req_us, &r->req_us);
+	total->http.responses += r->http.responses;
+	if (r->http.responses)
+		for (int i = 0; i < HTTP_STATUS_SLOTS; i++)
+			total->http.status[i] += r->http.status[i];
 	kcounters_add(&total->kernel, &r->kernel);
 	total->due += r->due;
 	total->started += r->started;

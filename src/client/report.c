@@ -84,6 +84,7 @@ void report_header(const struct report *r)
 			o->threads, s->tw_reuse, tw_reuse_delay_token(s->tw_reuse_delay_ms, delay),
 			s->port_lo, s->port_hi, s->timestamps, s->max_tw_buckets);
 		report_port_lines(r->out, o);
+		report_protocol_header(r->out, o);
 		break;
 	case FORMAT_CSV:
 		fputs("type,loop,conns,finished,failed,time_s,conn_per_s,failed_by,dst,port,payload,"
@@ -91,6 +92,7 @@ void report_header(const struct report *r)
 		      "max_tw_buckets,connect_us_min,connect_us_p50,connect_us_p99,connect_us_max,"
 		      "conn_us_min,conn_us_p50,conn_us_p99,conn_us_max",
 		      r->out);
+		report_protocol_header(r->out, o);
 		for (int k = 0; k < KC_COUNT; k++)
 			fprintf(r->out, "%s%s", k ? ",kernel_" : ",time_wait,kernel_", kcounter_name(k));
 		fputs(",wait_clear_s,wait_clear_left\n", r->out);
@@ -118,6 +120,7 @@ void report_header(const struct report *r)
 			fprintf(r->out, "\"%u-%u\"", o->port_lo, o->port_hi);
 		else
 			fputs("null", r->out);
+		report_protocol_header(r->out, o);
 		fputs(",\"sysctl\":{", r->out);
 		json_sysctl(r->out, "net.ipv4.tcp_tw_reuse", s->tw_reuse, 0);
 		json_sysctl(r->out, "net.ipv4.tcp_tw_reuse_delay", s->tw_reuse_delay_ms, 0);
@@ -179,10 +182,11 @@ void report_latency(FILE *out, enum output_format fmt, const char *name,
 	}
 }
 
-static void write_latencies(FILE *out, enum output_format fmt, const struct loop_result *res)
+static void write_latencies(FILE *out, const struct client_opts *o, const struct loop_result *res)
 {
-	report_latency(out, fmt, "connect_us", &res->connect_us);
-	report_latency(out, fmt, "conn_us", &res->conn_us);
+	report_latency(out, o->format, "connect_us", &res->connect_us);
+	report_latency(out, o->format, "conn_us", &res->conn_us);
+	report_http_fields(out, o, res);
 }
 
 /* The kernel's view of a loop or a run in text: ", time_wait: N, kernel: TW=1 ..." with
@@ -250,7 +254,7 @@ static void write_numbers(const struct report *r, const char *type, const char *
 			fputs(", failed_by: ", out);
 			report_failed_by(out, &res->fails, report_visit_text);
 		}
-		write_latencies(out, FORMAT_TEXT, res);
+		write_latencies(out, r->opts, res);
 		report_kernel_text(out, res);
 		fputc('\n', out);
 		break;
@@ -259,7 +263,7 @@ static void write_numbers(const struct report *r, const char *type, const char *
 			res->conns, res->finished, res->failed, t, rate);
 		report_failed_by(out, &res->fails, report_visit_text);
 		csv_settings(r);
-		write_latencies(out, FORMAT_CSV, res);
+		write_latencies(out, r->opts, res);
 		report_kernel_csv(out, res);
 		break;
 	case FORMAT_JSON:
@@ -268,7 +272,7 @@ static void write_numbers(const struct report *r, const char *type, const char *
 			type, loop_field, res->conns, res->finished, res->failed, t, rate);
 		report_failed_by(out, &res->fails, report_visit_json);
 		fputc('}', out);
-		write_latencies(out, FORMAT_JSON, res);
+		write_latencies(out, r->opts, res);
 		report_kernel_json(out, res);
 		fputs("}\n", out);
 		break;

@@ -85,14 +85,16 @@ void report_rate_header(const struct report *r)
 			tw_reuse_delay_token(s->tw_reuse_delay_ms, delay), s->port_lo, s->port_hi,
 			s->timestamps, s->max_tw_buckets);
 		report_port_lines(out, o);
+		report_protocol_header(out, o);
 		text_model(out, o, &r->model);
 		break;
 	case FORMAT_CSV:
 		fputs("type,interval,t_s,due,started,finished,failed,failed_by,inflight,lag_ms_p50,"
 		      "lag_ms_p99,lag_ms_max,connect_us_min,connect_us_p50,connect_us_p99,connect_us_max,"
-		      "conn_us_min,conn_us_p50,conn_us_p99,conn_us_max,first_failed_interval,"
-		      "rate_last_third,predicted_rate,predicted_first_failure_s,first_failure_s",
-		      out);
+		      "conn_us_min,conn_us_p50,conn_us_p99,conn_us_max", out);
+		report_protocol_header(out, o);
+		fputs(",first_failed_interval,rate_last_third,predicted_rate,predicted_first_failure_s,"
+		      "first_failure_s", out);
 		for (int k = 0; k < KC_COUNT; k++)
 			fprintf(out, "%s%s", k ? ",kernel_" : ",time_wait,kernel_", kcounter_name(k));
 		fputs(",wait_clear_s,wait_clear_left\n", out);
@@ -108,6 +110,7 @@ void report_rate_header(const struct report *r)
 			o->requests_per_conn, o->timeout_ms, client_close_names[o->close_mode],
 			o->reuseport ? "true" : "false", o->linger ? "true" : "false", o->threads,
 			o->max_inflight, o->report_interval_ms);
+		report_protocol_header(out, o);
 		json_model(out, &r->model);
 		fputs("}\n", out);
 		break;
@@ -194,6 +197,7 @@ static void write_rate_numbers(const struct report *r, const char *lead, const s
 	write_lag(out, fmt, &res->lag_us);
 	report_latency(out, fmt, "connect_us", &res->connect_us);
 	report_latency(out, fmt, "conn_us", &res->conn_us);
+	report_http_fields(out, r->opts, res);
 	if (fmt == FORMAT_CSV)
 		csv_summary_columns(out, r, res, summary);
 }

@@ -45,6 +45,10 @@ static const struct {
 	{"duration", {"--rate", "10", "--duration", "1"}},
 	{"max-inflight", {"--max-inflight", "50"}},
 	{"report-interval", {"--report-interval", "100"}},
+	{"protocol", {"--protocol", "http"}},
+	{"http-path", {"--protocol", "http", "--http-path", "/x"}},
+	{"http-host", {"--protocol", "http", "--http-host", "example"}},
+	{"max-response", {"--protocol", "http", "--max-response", "2k"}},
 };
 
 static const char *const *sample_of(const char *name)

@@ -1,0 +1,38 @@
+/* The client's HTTP/1.1 side (src/client/client_http.c), for --protocol http: the GET
+ * requests, built once per worker, and a connection's requests and responses on the
+ * worker's epoll set: K requests one after another over keep-alive (--requests-per-conn),
+ * each response parsed by src/lib/http_parse.c, counted by status, timed (req_us), and
+ * failed as status/NNN (4xx, 5xx), response/EPROTO, response/EMSGSIZE or response/short. */
+#ifndef TWTEST_CLIENT_HTTP_H
+#define TWTEST_CLIENT_HTTP_H
+
+#include <stdint.h>
+
+#include "client/client_workers.h"
+#include "lib/http_parse.h"
+
+/* The request to send: keep-alive, and with Connection: close (the K-th one with
+ * --close server). */
+struct http_requests {
+	char *keep, *close;
+	uint32_t keep_len, close_len;
+};
+
+/* A connection's response parser and the time its request was written. */
+struct conn_http {
+	struct http_parser parser;
+	uint32_t req_start_us;
+};
+
+/* The worker's requests and parsers (one per connection slot); 0 or ENOMEM. Freed by
+ * client_http_free, also after a failure. */
+int client_http_init(struct client_worker *w);
+void client_http_free(struct client_worker *w);
+
+/* connect() completed: send the first request. */
+void conn_http_begin(struct client_worker *w, struct conn *c);
+
+/* An event on an HTTP connection past connect(). */
+void conn_http_event(struct client_worker *w, struct conn *c, uint32_t events);
+
+#endif
