@@ -7,6 +7,15 @@
  *   extra    echo, then send one byte more than was read (echo/extra)
  *   rst      read once, then close with RST (read/ECONNRESET or write/ECONNRESET|EPIPE)
  *   backlog  listen with backlog 0 and never accept: later SYNs are dropped (timeout/connect)
+ * HTTP server modes answer each read (one request: the http client never pipelines) with:
+ *   http-chunked    200, chunked transfer coding, keep-alive
+ *   http-close      200 without Content-Length, the body delimited by closing
+ *   http10          HTTP/1.0 200 with Content-Length, then a close
+ *   http-502        502 Bad Gateway with Content-Length, keep-alive (status/502)
+ *   http-garbage    bytes that are not HTTP (response/EPROTO)
+ *   http-bighead    a head of 64 KiB (response/EMSGSIZE under --max-response 16k)
+ *   http-truncated  Content-Length 100 and 10 bytes of body, then a close (response/short)
+ *   http-stall      Content-Length 100 and 10 bytes of body, then nothing (timeout/response)
  * Client modes connect N times to 127.0.0.1:PORT and print one "key=value ..." line:
  *   hold PORT N MS    send nothing; wait up to MS ms for the server to close each one
  *                     -> opened=N closed_by_peer=K
@@ -59,6 +68,54 @@ static struct sockaddr_in loopback(unsigned port)
 	return a;
 }
 
+/* Write all of text; 0 or -1. */
+static int write_all(int fd, const char *text, size_t len)
+{
+	while (len) {
+		ssize_t k = write(fd, text, len);
+		if (k <= 0)
+			return -1;
+		text += k;
+		len -= (size_t)k;
+	}
+	return 0;
+}
+
+#define TEXT(s) s, sizeof(s) - 1
+
+/* An HTTP mode's answer to one request. Returns 0 to keep the connection open. */
+static int serve_http(const char *mode, int fd)
+{
+	if (strcmp(mode, "http-chunked") == 0)
+		return write_all(fd, TEXT("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+					  "5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\n\r\n"));
+	if (strcmp(mode, "http-close") == 0) {
+		write_all(fd, TEXT("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nthe body ends here"));
+		return -1;
+	}
+	if (strcmp(mode, "http10") == 0) {
+		write_all(fd, TEXT("HTTP/1.0 200 OK\r\nContent-Length: 5\r\n\r\nhello"));
+		return -1;
+	}
+	if (strcmp(mode, "http-502") == 0)
+		return write_all(fd, TEXT("HTTP/1.1 502 Bad Gateway\r\nContent-Length: 3\r\n\r\nbad"));
+	if (strcmp(mode, "http-garbage") == 0)
+		return write_all(fd, TEXT("SSH-2.0-OpenSSH_9.2\r\n\r\n"));
+	if (strcmp(mode, "http-bighead") == 0) {
+		if (write_all(fd, TEXT("HTTP/1.1 200 OK\r\nX-Big: ")) < 0)
+			return -1;
+		memset(buf, 'a', BUF);
+		return write_all(fd, (const char *)buf, BUF) < 0 ||
+		       write_all(fd, TEXT("\r\nContent-Length: 0\r\n\r\n")) < 0 ? -1 : 0;
+	}
+	if (strcmp(mode, "http-truncated") == 0) {
+		write_all(fd, TEXT("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789"));
+		return -1;
+	}
+	/* http-stall */
+	return write_all(fd, TEXT("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789"));
+}
+
 /* One connection of a server mode: answer as the mode says. Returns 0 to keep it open. */
 static int serve_one(const char *mode, int fd)
 {
@@ -67,6 +124,8 @@ static int serve_one(const char *mode, int fd)
 	ssize_t k = read(fd, buf, BUF - 1); /* room for extra's byte */
 	if (k <= 0)
 		return -1;
+	if (strncmp(mode, "http", 4) == 0)
+		return serve_http(mode, fd);
 	if (strcmp(mode, "garbage") == 0) {
 		for (ssize_t i = 0; i < k; i++)
 			buf[i] ^= 0xff;
@@ -233,6 +292,8 @@ int main(int argc, char **argv)
 		return run_client(argv[1], (unsigned)atoi(argv[2]), n, argc > 4 ? atol(argv[4]) : 0);
 	}
 	fprintf(stderr, "usage: hostile silent|garbage|short|extra|rst|backlog\n"
+			"       hostile http-chunked|http-close|http10|http-502|http-garbage|\n"
+			"               http-bighead|http-truncated|http-stall\n"
 			"       hostile hold|flood PORT N MS | abort PORT N\n");
 	return 2;
 }
