@@ -56,6 +56,8 @@ struct sconn {
 	uint64_t close_at_ms;   /* --close-after deadline */
 	struct sconn_link timer; /* --close-after order (accept order), oldest first */
 	uint8_t want_out;        /* --protocol http: replies wait for EPOLLOUT */
+	uint8_t lingering;       /* --protocol http: FIN sent after a closing reply; reading
+				  * on until the client's */
 	struct http_conn http;   /* --protocol http: requests parsed, replies owed */
 };
 
@@ -289,8 +291,11 @@ static void sconn_hold(struct server *s, struct sconn *c, const unsigned char *r
 }
 
 /* --protocol http: send the replies owed. Returns 0 to go on reading, -1 when the
- * connection was closed (a closing reply went out, or the client's EOF came before) or
- * must wait for EPOLLOUT. */
+ * connection was closed (a closing reply went out with --close rst, or the client's EOF
+ * came before) or must wait for EPOLLOUT. After a closing reply the server sends its FIN
+ * (shutdown) and reads on until the client's, dropping what comes: closing with unread
+ * bytes would send RST, which can destroy the reply before the client read it (nginx's
+ * lingering close). The server still closes first and holds the TIME_WAIT. */
 static int sconn_http_flush(struct server *s, struct sconn *c)
 {
 	int err;
@@ -309,15 +314,20 @@ static int sconn_http_flush(struct server *s, struct sconn *c)
 	if (c->want_out)
 		sconn_want_out(s, c, 0);
 	c->want_out = 0;
-	if (http_conn_closing(&c->http)) {
-		/* the server closes first: it holds the TIME_WAIT */
-		int rst = s->o->close_mode == SERVER_CLOSE_RST;
-		sconn_close(s, c, rst ? &s->st.closed_rst : &s->st.closed_first, rst);
-		return -1;
-	}
 	if (c->eof) {
 		sconn_peer_eof(s, c);
 		return -1;
+	}
+	if (http_conn_closing(&c->http) && !c->lingering) {
+		if (s->o->close_mode == SERVER_CLOSE_RST) {
+			sconn_close(s, c, &s->st.closed_rst, 1);
+			return -1;
+		}
+		if (shutdown(c->fd, SHUT_WR) < 0) {
+			sconn_fail(s, c, errno);
+			return -1;
+		}
+		c->lingering = 1;
 	}
 	return 0;
 }
@@ -342,7 +352,10 @@ static void sconn_http_readable(struct server *s, struct sconn *c)
 			break;
 		}
 		if (k == 0) {
-			sconn_peer_eof(s, c);
+			if (c->lingering)
+				sconn_close(s, c, &s->st.closed_first, 0);
+			else
+				sconn_peer_eof(s, c);
 			return;
 		}
 		sconn_touch(s, c);
