@@ -126,9 +126,9 @@ static const struct cli_option server_rows[] = {
 		 "response with --protocol http (default 100)"},
 	{"protocol", 0, CLI_CHOICE, F(protocol), .values = server_protocol_names, .arg = "P",
 	 .help = "echo (default), or http: answer every HTTP/1.1 request with\n"
-		 "200 and a --payload-byte body, keep-alive unless the request\n"
-		 "says otherwise; --close first|rst closes after every response\n"
-		 "(docs/http.md)"},
+		 "200 and a body of --payload bytes, keep-alive unless the\n"
+		 "request says otherwise; --close first|rst closes after every\n"
+		 "response (docs/http.md)"},
 	{"no-reuseaddr", 0, CLI_CUSTOM, .parse = parse_no_reuseaddr,
 	 .help = "do not set SO_REUSEADDR on the listener (shows the restart\n"
 		 "failure while TIME_WAIT holds the port)"},

@@ -136,6 +136,21 @@ missing DSTIP	client --rate 10 --duration 1
 --requests-per-conn '1000001'	client --requests-per-conn 1000001 D
 '--requests-per-conn' needs a value	client D --requests-per-conn
 --requests-per-conn 2 conflicts with the sequential	client --sequential --requests-per-conn 2 D
+--protocol 'gopher'	client --protocol gopher D
+'--protocol' needs a value	client D --protocol
+--protocol http conflicts with the sequential	client --sequential --protocol http D
+--http-path needs --protocol http	client --http-path /x D
+--http-path 'x'	client --protocol http --http-path x D
+--http-path ''	client --protocol http --http-path '' D
+--http-path '/a b'	client --protocol http --http-path '/a b' D
+--http-host needs --protocol http	client --http-host h D
+--http-host ''	client --protocol http --http-host '' D
+--http-host 'a?b'	client --protocol http --http-host $'a\tb' D
+--max-response needs --protocol http	client --max-response 1k D
+--max-response '0'	client --protocol http --max-response 0 D
+--max-response '65m'	client --protocol http --max-response 65m D
+--payload conflicts with --protocol http	client --protocol http --payload 10 D
+--requests-per-conn conflicts with --protocol connect	client --protocol connect --requests-per-conn 2 D
 --max-inflight '0'	client --rate 10 --duration 1 --max-inflight 0 127.0.0.1
 --max-inflight 'many'	client --rate 10 --duration 1 --max-inflight many 127.0.0.1
 --threads 4 is more than --max-inflight 2	client --rate 10 --duration 1 --max-inflight 2 --threads 4 127.0.0.1
@@ -178,6 +193,9 @@ DSTIP '?[31m'	client $'\e[31m' 1 1
 --port '4000-4003,4002': port 4002 given twice	server --port 4000-4003,4002
 --port '0,4000': port 0 (the kernel's choice) only alone	server --port 0,4000
 --port '1-300': 300 ports, at most 256	server --port 1-300
+--protocol 'ftp'	server --protocol ftp
+--greeting works with --protocol echo only	server --protocol http --greeting hi
+--on-eof works with --protocol echo only	server --protocol http --on-eof ignore
 --port '4003-4000'	server --port 4003-4000
 --port '4000,'	server --port 4000,
 --port '4000-'	server --port 4000-
@@ -272,7 +290,9 @@ test_valid_neighbours_accepted() {
 	local c
 	for c in "--port 1 --payload 64m --timeout 1 --interval 0 --close server --format json" \
 		"--bind 127.0.0.1 --bind-no-port --local-port-range 1-65535 --reuseport --linger" \
-		"--reuseaddr --fail-on-error --no-observe --threads 1 -p 65535 --timeout 3600000 --interval 3600000"; do
+		"--reuseaddr --fail-on-error --no-observe --threads 1 -p 65535 --timeout 3600000 --interval 3600000" \
+		"--protocol http --http-path /a?b=c --http-host example:80 --max-response 64m" \
+		"--protocol connect --close shutdown"; do
 		# shellcheck disable=SC2086
 		"$TWTEST" client $c 127.0.0.1 1 1 --help >/dev/null || die "client $c refused"
 	done
@@ -285,6 +305,8 @@ test_valid_neighbours_accepted() {
 	"$TWTEST" server --port 0 --bind ::1 --close rst --payload 1k --no-reuseaddr --backlog 1 \
 		--max-conns 10000000 --idle-timeout 86400000 --threads 1 --close-after 0 --greeting hi --on-eof write:bye --help >/dev/null \
 		|| die "server options refused"
+	"$TWTEST" server --protocol http --payload 1 --close first --help >/dev/null ||
+		die "server http options refused"
 }
 
 run_tests
