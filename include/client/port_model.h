@@ -16,7 +16,7 @@
 struct port_model {
 	uint32_t range_lo, range_hi; /* the range connect() draws from */
 	int range_ignored;           /* PORT_MODEL_IGNORED_* of --local-port-range, or 0 */
-	char range_note[160];        /* what the kernel ignores, in words; "" when nothing */
+	char range_note[240];        /* what the kernel ignores or could not be read, in words; "" when nothing */
 	uint32_t reserved;           /* ports of that range in ip_local_reserved_ports */
 	uint64_t sources;            /* --bind addresses, or 1 */
 	uint64_t destinations;       /* DSTIP addresses x --port ports */
@@ -36,7 +36,7 @@ struct port_model {
 int endpoint_is_loopback(const struct endpoint *ep);
 
 /* The model of run o on a host with sysctls s and ip_local_reserved_ports `reserved` (the
- * sysctl's text, "" or NULL for none). */
+ * sysctl's text, "" for none, NULL when it could not be read: the note says so). */
 void port_model_compute(const struct client_opts *o, const struct net_sysctls *s,
 			const char *reserved, struct port_model *m);
 

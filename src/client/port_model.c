@@ -35,12 +35,22 @@ static int source_is_loopback(const struct client_opts *o)
 	return 1;
 }
 
-/* Ports of [lo, hi] listed in the reserved-ports text ("a-b,c", any number of items). */
-static uint32_t count_reserved(const char *text, uint32_t lo, uint32_t hi)
+/* Append "; what" (or "what" first) to the model's note. */
+static void note(struct port_model *m, const char *what)
+{
+	size_t n = strlen(m->range_note);
+	snprintf(m->range_note + n, sizeof(m->range_note) - n, "%s%s", n ? "; " : "", what);
+}
+
+/* Ports of [lo, hi] listed in the reserved-ports text ("a-b,c", any number of items); a
+ * text that cannot be read counts none, and the model's note says so. */
+static uint32_t count_reserved(const char *text, uint32_t lo, uint32_t hi, struct port_model *m)
 {
 	uint64_t map[TW_PORT_WORDS];
-	if (text == NULL || tw_parse_reserved(text, map) < 0)
+	if (text == NULL || tw_parse_reserved(text, map) < 0) {
+		note(m, "ip_local_reserved_ports unreadable: none counted");
 		return 0;
+	}
 	uint32_t n = 0;
 	for (uint32_t p = lo; p <= hi && p < 65536; p++)
 		n += (uint32_t)(map[p / 64] >> (p % 64)) & 1u;
@@ -88,10 +98,12 @@ static void socket_range(const struct client_opts *o, struct port_model *m)
 	else
 		m->range_ignored |= PORT_MODEL_IGNORED_HI;
 	static const char *const what[] = {"", "its low bound", "its high bound", "both its bounds"};
+	char words[160];
+	snprintf(words, sizeof(words),
+		 "the kernel ignores %s: --local-port-range %u-%u against ip_local_port_range %" PRIu32
+		 "-%" PRIu32, what[m->range_ignored], o->port_lo, o->port_hi, sys_lo, sys_hi);
 	if (m->range_ignored)
-		snprintf(m->range_note, sizeof(m->range_note),
-			 "the kernel ignores %s: --local-port-range %u-%u against ip_local_port_range %"
-			 PRIu32 "-%" PRIu32, what[m->range_ignored], o->port_lo, o->port_hi, sys_lo, sys_hi);
+		note(m, words);
 }
 
 void port_model_compute(const struct client_opts *o, const struct net_sysctls *s,
@@ -100,10 +112,12 @@ void port_model_compute(const struct client_opts *o, const struct net_sysctls *s
 	memset(m, 0, sizeof(*m));
 	m->range_lo = s->port_lo > 0 ? (uint32_t)s->port_lo : 32768;
 	m->range_hi = s->port_hi > 0 ? (uint32_t)s->port_hi : 60999;
+	if (s->port_lo <= 0) /* stated, not hidden: the arithmetic needs a range */
+		note(m, "ip_local_port_range unreadable: the kernel's default 32768-60999 assumed");
 	if (o->port_hi) /* IP_LOCAL_PORT_RANGE narrows the namespace's range */
 		socket_range(o, m);
 	uint64_t width = m->range_hi >= m->range_lo ? m->range_hi - m->range_lo + 1 : 0;
-	m->reserved = count_reserved(reserved, m->range_lo, m->range_hi);
+	m->reserved = count_reserved(reserved, m->range_lo, m->range_hi, m);
 	m->sources = o->bind_name ? o->binds.total : 1;
 	m->destinations = client_destinations(o);
 	m->shared_pool = o->bind_name && !o->bind_no_port;

@@ -53,8 +53,12 @@ static void json_model(FILE *out, const struct port_model *m)
 		fputs(",\"reuse_delay_ms\":null,\"reuse_delay\":", out);
 	json_write_string(out, tw_reuse_delay_words(m->reuse_delay_sysctl, words, sizeof(words)));
 	static const char *const ignored[] = {"null", "\"low\"", "\"high\"", "\"both\""};
-	fprintf(out, ",\"local_port_range_ignored\":%s,\"sustainable_rate\":",
-		ignored[m->range_ignored]);
+	fprintf(out, ",\"local_port_range_ignored\":%s,\"note\":", ignored[m->range_ignored]);
+	if (m->range_note[0])
+		json_write_string(out, m->range_note);
+	else
+		fputs("null", out);
+	fputs(",\"sustainable_rate\":", out);
 	if (m->sustainable < 0)
 		fputs("null", out);
 	else

@@ -182,3 +182,25 @@ TEST(model_reuse_delay_before_6_14)
 	CHECK(m.reuse && m.reuse_delay_ms == 1000 && m.reuse_delay_sysctl == SYSCTL_ABSENT);
 	CHECK(m.sustainable > 99.9 && m.sustainable < 100.1);
 }
+
+/* Rule: what the model could not read it states instead of hiding: an unreadable
+ * ip_local_reserved_ports counts none and says so, an unreadable ip_local_port_range says
+ * which range it assumed; both notes can stand beside a --local-port-range note. */
+TEST(model_notes_what_it_could_not_read)
+{
+	struct client_opts o;
+	struct port_model m;
+	struct net_sysctls s = reuse_off;
+	CHECK(model_args(&o, "127.0.0.1", "1", "1", NULL) == PARSE_OK);
+	port_model_compute(&o, &s, "", &m);
+	CHECK(m.range_note[0] == 0);
+	port_model_compute(&o, &s, NULL, &m);
+	CHECK_STR(m.range_note, "ip_local_reserved_ports unreadable: none counted");
+	s.port_lo = s.port_hi = SYSCTL_UNREADABLE;
+	CHECK(model_args(&o, "--local-port-range", "20000-20099", "127.0.0.1", "1", "1", NULL) == PARSE_OK);
+	port_model_compute(&o, &s, NULL, &m);
+	CHECK(m.range_lo == 32768 && m.range_hi == 60999 && m.range_ignored == 3);
+	CHECK_STR(m.range_note, "ip_local_port_range unreadable: the kernel's default 32768-60999 assumed; "
+				"the kernel ignores both its bounds: --local-port-range 20000-20099 against "
+				"ip_local_port_range 32768-60999; ip_local_reserved_ports unreadable: none counted");
+}
