@@ -115,6 +115,7 @@ $(BUILD)/runstat: bench/runstat.c | $(BUILD)
 bench: twtest $(BENCH_BINS)
 	scripts/bench.sh $(BUILD)
 	scripts/bench_rate.sh $(BUILD)
+	scripts/bench_http.sh $(BUILD)
 
 # Start a server on loopback, run a client against it, stop the server.
 demo: twtest

@@ -45,8 +45,9 @@ nginx_up() {
 		server { listen 127.0.0.1:$NGINX_PORT; root $d/www; $proxy }
 	}
 	EOF
-	in_ns nginx -p "$d" -e "$d/nginx.err" -c "$d/nginx.conf" -g 'daemon off; master_process off;' \
-		>"$d/nginx.out" 2>&1 </dev/null &
+	# not through in_ns: $! must be nginx's own PID (ip netns exec execs it), not a subshell's
+	ip netns exec "$LAB_NS" nginx -p "$d" -e "$d/nginx.err" -c "$d/nginx.conf" \
+		-g 'daemon off; master_process off;' >"$d/nginx.out" 2>&1 </dev/null &
 	NGINX_PID=$!
 	lab_track "$NGINX_PID"
 	lab_wait_until 5000 port_listens "$NGINX_PORT" ||
@@ -175,7 +176,7 @@ test_echo_through_haproxy_tcp() {
 	backend back
 		server s1 127.0.0.1:$SERVER_PORT
 	EOF
-	in_ns haproxy -db -f "$d/haproxy.cfg" >"$d/haproxy.out" 2>&1 </dev/null &
+	ip netns exec "$LAB_NS" haproxy -db -f "$d/haproxy.cfg" >"$d/haproxy.out" 2>&1 </dev/null &
 	lab_track $!
 	lab_wait_until 5000 port_listens "$front" || die "haproxy did not start: $(head -c 300 "$d/haproxy.out")"
 	client_run 127.0.0.1 2 100 --port "$front" --payload 1000
