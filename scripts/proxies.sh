@@ -33,6 +33,7 @@ n4 | nginx   | px_case_n4 | px_verdict_n4 | nginx-proxy.conf        | a bare `pr
 n5 | nginx   | px_case_n5 | px_verdict_n5 | nginx-proxy.conf        | `proxy_bind` to one source address: one pool per backend, or one shared (the bind-before-connect trap)?
 n6 | nginx   | px_case_n6 | px_verdict_n6 | nginx-proxy.conf        | two backends: each its own pool
 n7 | nginx   | px_case_n7 | px_verdict_n7 | nginx-proxy.conf        | n2's configuration at a steady rate R above P/60 s: the first 502 comes after P/R seconds
+n8 | nginx   | px_case_n8 | px_verdict_n8 | nginx-proxy.conf        | n2's configuration with tcp_tw_reuse=1 in the proxy namespace: the proxy reuses its TIME_WAIT ports, no 502 below P per reuse delay
 h1 | haproxy | px_case_h1 | px_verdict_h1 | haproxy-http.cfg        | mode http, the default `http-reuse safe` against `http-reuse never`: does reuse spare the proxy's ports?
 h2 | haproxy | px_case_h2 | px_verdict_h2 | haproxy-http.cfg        | mode http, `option http-server-close` against `option httpclose`: who holds TIME_WAIT on each leg
 ROWS
@@ -656,6 +657,48 @@ px_verdict_n7() {
 	if [ "${PX[n7.finished]}" = "$P" ] && [ -n "$first" ] &&
 		awk -v f="$first" -v w="$want" 'BEGIN { exit !(f >= w - 0.1 && f <= w + 0.3) }'; then
 		PX_VERDICT="holds"
+		return 0
+	fi
+	PX_VERDICT="does not hold here"
+	return 1
+}
+
+# px_case_n8: n2's configuration at R = 2P/s for 3 s with tcp_tw_reuse=1 in the proxy
+# namespace (reuse delay 1 ms where the kernel has it), twtest's http client only.
+px_case_n8() {
+	local r; r=$(px_rate)
+	PX[n8.rate]=$r PX[n8.duration]=3 PX[n8.delay_ms]=1000
+	px_http_twtest || { PX[n8.measured]=0; return 0; }
+	PX[n8.measured]=1 PX_PROTO=http PX_SYSCTL=(net.ipv4.tcp_tw_reuse=1)
+	px_up nginx nginx-proxy.conf 'UPSTREAM=server @BACKEND1@;' "LOCATION=$PX_NGINX_HTTP11" 'PASS=http://back'
+	if px_has_sysctl net.ipv4.tcp_tw_reuse_delay; then
+		lab_sysctl "$LAB_PNS" net.ipv4.tcp_tw_reuse_delay=1 || px_die "cannot set tcp_tw_reuse_delay"
+		PX[n8.delay_ms]=1
+	fi
+	px_client --rate "$r" --duration "${PX[n8.duration]}" --protocol http
+	PX[n8.finished]=$(px_get finished) PX[n8.failed]=$(px_get failed) PX[n8.failed_by]=$(px_get failed_by)
+	px_observe
+	px_keep n8
+	lab_proxy_down
+}
+
+# px_verdict_n8: reuse lets a port serve again once its TIME_WAIT is older than the delay D:
+# the pool sustains P/D new connections a second; at R below that nothing fails, and at
+# least R x duration - P connections took a TIME_WAIT port over (TWRecycled).
+px_verdict_n8() {
+	local P=${PX[n8.p]:-$PX_P} r=${PX[n8.rate]} d=${PX[n8.delay_ms]}
+	local all=$((r * PX[n8.duration])) sustain=$((P * 1000 / d))
+	PX_PRED="P=$P, reuse delay $d ms: sustains P/D = $sustain/s; R=$r/s for ${PX[n8.duration]} s: $all ok, none failed, TWRecycled >= $((all - P))"
+	[ "$r" -lt "$sustain" ] || PX_PRED="P=$P, reuse delay $d ms: sustains P/D = $sustain/s, below R=$r/s: failures"
+	if [ "${PX[n8.measured]}" = 0 ]; then
+		PX_MEAS="not measured: this twtest's client has no --protocol http"
+		PX_VERDICT="not measured"
+		return 1
+	fi
+	PX_MEAS="${PX[n8.finished]} ok, ${PX[n8.failed]} failed (${PX[n8.failed_by]:--}), TWRecycled ${PX[n8.tw_recycled]}, TIME_WAIT proxy->backend at the end ${PX[n8.tw_proxy_back]}; nginx logged the 99 line ${PX[n8.log_no_port]} times"
+	if [ "$r" -lt "$sustain" ] && [ "${PX[n8.finished]}" = "$all" ] && [ "${PX[n8.failed]}" = 0 ] &&
+		[ "${PX[n8.tw_recycled]}" -ge $((all - P)) ]; then
+		PX_VERDICT="holds: with tcp_tw_reuse=1 (and timestamps) the proxy reuses its own TIME_WAIT ports toward the backend"
 		return 0
 	fi
 	PX_VERDICT="does not hold here"
