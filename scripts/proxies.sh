@@ -184,6 +184,7 @@ px_netstat() {
 
 # px_observe: the cell's numbers into PX[]: TIME_WAIT on each side of each leg (client leg:
 # client and proxy front; backend leg: proxy toward the backends, backends), the proxy's
+# connections to the backends still open, the proxy's
 # log lines saying it ran out of ports, the peak of `twtest ports` inside the proxy
 # namespace toward the backends, and the proxy namespace's TWRecycled.
 px_observe() {
@@ -194,6 +195,7 @@ px_observe() {
 	PX[tw_proxy_front]=$(lab_proxy_tw "$LAB_PNS" "sport = :$LAB_PROXY_PORT")
 	PX[tw_proxy_back]=$(lab_proxy_tw "$LAB_PNS" "dport = :$PX_BPORT")
 	PX[tw_backend]=$(lab_proxy_tw "$LAB_SNS" "sport = :$PX_BPORT")
+	PX[estab_proxy_back]=$(ip netns exec "$LAB_PNS" ss -Htan state established "( dport = :$PX_BPORT )" | wc -l)
 	PX[log_no_port]=$(lab_proxy_log_count "$re")
 	read -r 'PX[ports_peak]' 'PX[ports_groups]' < <(lab_proxy_watch_peak "$LAB_TMP/ports.$LAB_CELLS.json")
 	PX[tw_recycled]=$(px_netstat "$LAB_PNS" TWRecycled)
@@ -718,7 +720,7 @@ px_haproxy_http_case() {
 
 # px_legs CASE: who holds TIME_WAIT on each leg, in words.
 px_legs() {
-	echo "client leg: client ${PX[$1.tw_client]}, proxy ${PX[$1.tw_proxy_front]}; backend leg: proxy ${PX[$1.tw_proxy_back]}, backend ${PX[$1.tw_backend]}"
+	echo "client leg: client ${PX[$1.tw_client]}, proxy ${PX[$1.tw_proxy_front]}; backend leg: proxy ${PX[$1.tw_proxy_back]}, backend ${PX[$1.tw_backend]} (${PX[$1.estab_proxy_back]} still open)"
 }
 
 # px_case_h1: the default `http-reuse safe` against `http-reuse never`.
@@ -729,7 +731,7 @@ px_case_h1() {
 
 # px_verdict_h1: with one request per client connection, `safe` sends each first request over
 # a connection of its own, as `never` does: both open a backend connection per request, and
-# the pool would run out at P if the proxy held their TIME_WAIT.
+# the pool would run out at P if the proxy held their TIME_WAIT (it does not: see the text).
 px_verdict_h1() {
 	local P=${PX[safe.p]} n=$((${PX[safe.nloops]} * ${PX[safe.n]}))
 	PX_PRED="one request per client connection ($n): safe and never alike, $n backend connections each; out at P=$P if the proxy holds their TIME_WAIT"
@@ -737,7 +739,7 @@ px_verdict_h1() {
 	if [ "${PX[safe.backend_conns]}" = "$n" ] && [ "${PX[never.backend_conns]}" = "$n" ]; then
 		PX_VERDICT="holds: http-reuse safe spares nothing when each client connection carries one request"
 		[ "${PX[safe.tw_proxy_back]}" = 0 ] && [ "${PX[safe.ok]}" = "$n" ] &&
-			PX_VERDICT+="; and haproxy never ran out: it ends each idle backend connection with an RST when its client leaves (no TIME_WAIT on either side of that leg)"
+			PX_VERDICT+="; and haproxy never ran out: when a client leaves it resets that backend connection or keeps it idle (safe: ${PX[safe.proxy_rsts]} RSTs, ${PX[safe.estab_proxy_back]} idle; never: ${PX[never.proxy_rsts]} RSTs), so no side of that leg holds TIME_WAIT"
 		return 0
 	fi
 	PX_VERDICT="does not hold here"
