@@ -144,14 +144,9 @@ px_up() {
 	PX[p]=$(px_ns_ports) || px_die "cannot read the proxy namespace's port range"
 	for i in "${!LAB_PROXY_BACKEND_ADDRS[@]}"; do kv+=("BACKEND$((i + 1))=${LAB_PROXY_BACKEND_ADDRS[i]}:$PX_BPORT"); done
 	for i in "${!LAB_PROXY_SOURCE_ADDRS[@]}"; do kv+=("SOURCE$((i + 1))=${LAB_PROXY_SOURCE_ADDRS[i]}"); done
-	if [ "$PX_PROTO" = echo ]; then
-		lab_proxy_backend_start "$PX_BPORT" "${PX_SERVER[@]}" || { lab_server_err; exit 1; }
-	elif px_http_twtest; then
-		lab_proxy_backend_start "$PX_BPORT" --protocol http "${PX_SERVER[@]}" || { lab_server_err; exit 1; }
-	else
-		# stand-in until this twtest's server speaks http: nginx `return 200`, keep-alive
-		lab_proxy_run "$LAB_SNS" backend nginx nginx-backend.conf "$PX_BPORT" "PORT=$PX_BPORT" || exit 1
-	fi
+	local proto=()
+	[ "$PX_PROTO" = http ] && proto=(--protocol http)
+	lab_proxy_backend_start "$PX_BPORT" "${proto[@]}" "${PX_SERVER[@]}" || { lab_server_err; exit 1; }
 	# the case's values first: they may name @BACKEND1@, @SOURCE1@ ...
 	lab_proxy_start "$kind" "$tpl" "$@" "${kv[@]}" || exit 1
 	lab_proxy_watch_start "$LAB_TMP/ports.$LAB_CELLS.json"
@@ -226,23 +221,6 @@ px_tcp_loops() {
 	px_keep "$c"
 }
 
-# px_http_twtest: does this twtest speak HTTP (client and server --protocol http)? Until it
-# does, the HTTP rows run with ab as the client and nginx `return 200` as the backend.
-px_http_twtest() {
-	if [ -z "${PX_HTTP_TW:-}" ]; then
-		PX_HTTP_TW=0
-		local c s # not piped into grep -q: under pipefail an early exit fails the pipe
-		c=$("$(lab_twtest)" client --help 2>&1) s=$("$(lab_twtest)" server --help 2>&1)
-		[[ $c == *--protocol* && $s == *--protocol* ]] && PX_HTTP_TW=1
-	fi
-	[ "$PX_HTTP_TW" = 1 ]
-}
-
-# px_http_loader: what loads the HTTP rows, for the table.
-px_http_loader() {
-	if px_http_twtest; then echo "twtest client --protocol http"; else echo "ab (stand-in: this twtest has no --protocol http)"; fi
-}
-
 # px_snmp NS GROUP COUNTER: a counter of /proc/net/snmp in namespace NS (Tcp ActiveOpens:
 # the connections the proxy opened, all of them toward the backends).
 px_snmp() {
@@ -253,28 +231,17 @@ px_snmp() {
 }
 
 # px_http_loops CASE LOOPS N: LOOPS loops of N HTTP requests, one connection each, through
-# the current cell (twtest client --protocol http, or ab -c N -n N per loop); PX[CASE.*]: ok
-# (2xx), s502 (502 responses), failed (every other failure too), per-loop ok (loops),
-# backend_conns (connections the proxy opened), and px_observe.
+# the current cell (`twtest client --protocol http`); PX[CASE.*]: ok (2xx), s502 (502
+# responses), failed (every failure), per-loop ok (loops), backend_conns (connections the
+# proxy opened), and px_observe.
 px_http_loops() {
-	local c=$1 loops=$2 n=$3 i per="" ok=0 s502=0 failed=0 out
-	if px_http_twtest; then
-		px_client "$loops" "$n" --protocol http
-		ok=$(px_get finished) failed=$(px_get failed)
-		s502=$(px_get failed_by | grep -o 'status/502=[0-9]*' | cut -d= -f2)
-		for ((i = 0; i < loops; i++)); do per+="${per:+/}$(px_get finished "$i")"; done
-	else
-		for ((i = 0; i < loops; i++)); do
-			out=$(ip netns exec "$LAB_CNS" ab -q -s 10 -n "$n" -c "$n" "http://$LAB_DST:$LAB_PROXY_PORT/" 2>&1 </dev/null) ||
-				px_die "ab failed: $(head -c 300 <<<"$out")"
-			local complete non2xx
-			complete=$(awk '/^Complete requests:/ { print $3 }' <<<"$out")
-			non2xx=$(awk '/^Non-2xx responses:/ { print $3 }' <<<"$out")
-			per+="${per:+/}$((complete - ${non2xx:-0}))"
-			ok=$((ok + complete - ${non2xx:-0})) s502=$((s502 + ${non2xx:-0})) failed=$((failed + n - complete + ${non2xx:-0}))
-		done
-	fi
-	PX[ok]=$ok PX[s502]=${s502:-0} PX[failed]=$failed PX[loops]=$per PX[nloops]=$loops PX[n]=$n
+	local c=$1 loops=$2 n=$3 i per=""
+	px_client "$loops" "$n" --protocol http
+	PX[ok]=$(px_get finished) PX[failed]=$(px_get failed)
+	PX[s502]=$(px_get failed_by | grep -o 'status/502=[0-9]*' | cut -d= -f2)
+	PX[s502]=${PX[s502]:-0}
+	for ((i = 0; i < loops; i++)); do per+="${per:+/}$(px_get finished "$i")"; done
+	PX[loops]=$per PX[nloops]=$loops PX[n]=$n
 	PX[backend_conns]=$(px_snmp "$LAB_PNS" Tcp ActiveOpens)
 	sleep 0.3 # the last FINs and their TIME_WAIT, before counting
 	px_observe
@@ -627,12 +594,11 @@ px_verdict_n6() {
 	return 1
 }
 
-# px_case_n7: n2's configuration at a steady rate R for 2 P/R seconds (twtest's http client only).
+# px_case_n7: n2's configuration at a steady rate R for 2 P/R seconds.
 px_case_n7() {
 	local r; r=$(px_rate)
 	PX[n7.rate]=$r PX[n7.duration]=$(((2 * PX_P + r - 1) / r))
-	px_http_twtest || { PX[n7.measured]=0; return 0; }
-	PX[n7.measured]=1 PX_PROTO=http
+	PX_PROTO=http
 	px_up nginx nginx-proxy.conf 'UPSTREAM=server @BACKEND1@;' "LOCATION=$PX_NGINX_HTTP11" 'PASS=http://back'
 	px_client --rate "$r" --duration "${PX[n7.duration]}" --report-interval 100 --protocol http
 	PX[n7.finished]=$(px_get finished) PX[n7.failed]=$(px_get failed)
@@ -646,15 +612,10 @@ px_case_n7() {
 # px_verdict_n7: P requests ok, the first 502 at P/R s: within one report interval (0.1 s)
 # before, or 0.3 s after.
 px_verdict_n7() {
-	local P=${PX[n7.p]:-$PX_P}
+	local P=${PX[n7.p]}
 	local r=${PX[n7.rate]} first=${PX[n7.first_failure_s]:-} want
 	want=$(awk -v p="$P" -v r="$r" 'BEGIN { printf "%.2f", p / r }')
 	PX_PRED="P/R = $P/$r = $want s to the first 502; $P requests ok"
-	if [ "${PX[n7.measured]}" = 0 ]; then
-		PX_MEAS="not measured: this twtest's client has no --protocol http"
-		PX_VERDICT="not measured"
-		return 1
-	fi
 	PX_MEAS="R=$r/s for ${PX[n7.duration]} s: ${PX[n7.finished]} ok, ${PX[n7.failed]} failed (${PX[n7.failed_by]:--}), first failure at ${first:-never} s; nginx logged the 99 line ${PX[n7.log_no_port]} times"
 	if [ "${PX[n7.finished]}" = "$P" ] && [ -n "$first" ] &&
 		awk -v f="$first" -v w="$want" 'BEGIN { exit !(f >= w - 0.1 && f <= w + 0.3) }'; then
@@ -666,12 +627,11 @@ px_verdict_n7() {
 }
 
 # px_case_n8: n2's configuration at R = 2P/s for 3 s with tcp_tw_reuse=1 in the proxy
-# namespace (reuse delay 1 ms where the kernel has it), twtest's http client only.
+# namespace (reuse delay 1 ms where the kernel has it).
 px_case_n8() {
 	local r; r=$(px_rate)
 	PX[n8.rate]=$r PX[n8.duration]=3 PX[n8.delay_ms]=1000
-	px_http_twtest || { PX[n8.measured]=0; return 0; }
-	PX[n8.measured]=1 PX_PROTO=http PX_SYSCTL=(net.ipv4.tcp_tw_reuse=1)
+	PX_PROTO=http PX_SYSCTL=(net.ipv4.tcp_tw_reuse=1)
 	px_up nginx nginx-proxy.conf 'UPSTREAM=server @BACKEND1@;' "LOCATION=$PX_NGINX_HTTP11" 'PASS=http://back'
 	if px_has_sysctl net.ipv4.tcp_tw_reuse_delay; then
 		lab_sysctl "$LAB_PNS" net.ipv4.tcp_tw_reuse_delay=1 || px_die "cannot set tcp_tw_reuse_delay"
@@ -688,15 +648,10 @@ px_case_n8() {
 # the pool sustains P/D new connections a second; at R below that nothing fails, and at
 # least R x duration - P connections took a TIME_WAIT port over (TWRecycled).
 px_verdict_n8() {
-	local P=${PX[n8.p]:-$PX_P} r=${PX[n8.rate]} d=${PX[n8.delay_ms]}
+	local P=${PX[n8.p]} r=${PX[n8.rate]} d=${PX[n8.delay_ms]}
 	local all=$((r * PX[n8.duration])) sustain=$((P * 1000 / d))
 	PX_PRED="P=$P, reuse delay $d ms: sustains P/D = $sustain/s; R=$r/s for ${PX[n8.duration]} s: $all ok, none failed, TWRecycled >= $((all - P))"
 	[ "$r" -lt "$sustain" ] || PX_PRED="P=$P, reuse delay $d ms: sustains P/D = $sustain/s, below R=$r/s: failures"
-	if [ "${PX[n8.measured]}" = 0 ]; then
-		PX_MEAS="not measured: this twtest's client has no --protocol http"
-		PX_VERDICT="not measured"
-		return 1
-	fi
 	PX_MEAS="${PX[n8.finished]} ok, ${PX[n8.failed]} failed (${PX[n8.failed_by]:--}), TWRecycled ${PX[n8.tw_recycled]}, TIME_WAIT proxy->backend at the end ${PX[n8.tw_proxy_back]}; nginx logged the 99 line ${PX[n8.log_no_port]} times"
 	if [ "$r" -lt "$sustain" ] && [ "${PX[n8.finished]}" = "$all" ] && [ "${PX[n8.failed]}" = 0 ] &&
 		[ "${PX[n8.tw_recycled]}" -ge $((all - P)) ]; then
@@ -853,7 +808,7 @@ px_versions() {
 }
 
 px_print() {
-	echo "Measured on $(px_versions). HTTP rows loaded by $(px_http_loader)."
+	echo "Measured on $(px_versions)."
 	echo
 	echo "| row | proxy | claim | config | prediction | measured | verdict |"
 	echo "| --- | --- | --- | --- | --- | --- | --- |"
@@ -870,6 +825,8 @@ px_main() {
 	fi
 	[ "$(id -u)" = 0 ] || px_die "needs root to make network namespaces"
 	"$(lab_twtest)" --help >/dev/null 2>&1 || px_die "no twtest binary (make, or --twtest PATH)"
+	local help; help=$("$(lab_twtest)" client --help 2>&1)
+	[[ $help == *--protocol* ]] || px_die "this twtest has no --protocol http (the HTTP rows need it)"
 	[ -n "$PX_CSV" ] && echo "row,case,metric,value" >"$PX_CSV"
 	[ -n "$PX_CAPTURE" ] && : >"$PX_CAPTURE"
 	lab_trap

@@ -131,6 +131,21 @@ test_nginx_proxy_bind_and_two_backends() {
 	px_expect px_verdict_n6
 }
 
+# Rule: nginx at a steady rate R above P/60 s: P requests ok, the first 502 at P/R seconds.
+test_nginx_rate_first_502() {
+	px_setup nginx
+	px_case_n7
+	px_expect px_verdict_n7
+}
+
+# Rule: tcp_tw_reuse=1 (1 ms delay) in the proxy namespace: nginx without keepalive sustains
+# R = 2P/s for 3 s without a 502, taking at least R x 3 - P TIME_WAIT ports over.
+test_nginx_tw_reuse_rate() {
+	px_setup nginx
+	px_case_n8
+	px_expect px_verdict_n8
+}
+
 # Rule: haproxy mode http, one request per client connection: http-reuse safe and never both
 # open one backend connection per request.
 test_haproxy_http_reuse() {
