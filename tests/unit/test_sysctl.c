@@ -30,3 +30,18 @@ TEST(sysctl_parse_longs_bad)
 	CHECK(sysctl_parse_longs("9223372036854775807 -9223372036854775808", &a, &b) == 2);
 	CHECK(a == LONG_MAX && b == LONG_MIN);
 }
+
+/* Rule: a sysctl the kernel lacks (no file) reads SYSCTL_ABSENT and one that cannot be read
+ * or parsed SYSCTL_UNREADABLE, so the output can say "before Linux 6.14" instead of guessing;
+ * a present one reads its value. */
+TEST(sysctl_absent_or_unreadable)
+{
+	CHECK(sysctl_read_long("/proc/sys/net/ipv4/twtest_no_such_sysctl") == SYSCTL_ABSENT);
+	CHECK(sysctl_read_long("/proc/sys/net/ipv4") == SYSCTL_UNREADABLE); /* a directory */
+	CHECK(sysctl_read_long("/proc/self/status") == SYSCTL_UNREADABLE);  /* not a number */
+	CHECK(sysctl_read_long("/proc/sys/net/ipv4/tcp_timestamps") >= 0);
+	struct net_sysctls s;
+	sysctl_read_net(&s);
+	CHECK(s.port_lo >= 1 && s.port_hi >= s.port_lo && s.port_hi <= 65535);
+	CHECK(s.tw_reuse_delay_ms > 0 || s.tw_reuse_delay_ms == SYSCTL_ABSENT);
+}
