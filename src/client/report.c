@@ -84,6 +84,8 @@ void report_header(const struct report *r)
 			o->threads, s->tw_reuse, tw_reuse_delay_token(s->tw_reuse_delay_ms, delay),
 			s->port_lo, s->port_hi, s->timestamps, s->max_tw_buckets);
 		report_port_lines(r->out, o);
+		if (r->model.range_note[0]) /* e.g. --local-port-range bounds the kernel ignores */
+			fprintf(r->out, "# note: %s\n", r->model.range_note);
 		report_protocol_header(r->out, o);
 		break;
 	case FORMAT_CSV:
