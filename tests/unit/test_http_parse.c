@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "client/loopstats.h"
 #include "lib/http_parse.h"
 #include "unit.h"
 
@@ -228,4 +229,32 @@ TEST(http_request_refused)
 	big[sizeof(big) - 1] = '\0';
 	o = REQUEST(big);
 	CHECK(o.r == HTTP_ERROR && o.error == EMSGSIZE);
+}
+
+/* The failure keys of --protocol http, as the records print them. */
+static void collect_key(void *ctx, const char *key, uint32_t count)
+{
+	char *out = ctx;
+	size_t n = strlen(out);
+	snprintf(out + n, 256 - n, "%s%s=%u", n ? " " : "", key, count);
+}
+
+/* Rule: the http failures are keyed status/NNN (any 4xx or 5xx), response/EPROTO,
+ * response/EMSGSIZE, response/short and timeout/response, in stage order. */
+TEST(http_failure_keys)
+{
+	struct fail_table t;
+	memset(&t, 0, sizeof(t));
+	fail_count(&t, STAGE_STATUS, 502 - 400);
+	fail_count(&t, STAGE_STATUS, 599 - 400);
+	fail_count(&t, STAGE_STATUS, 400 - 400);
+	fail_count(&t, STAGE_RESPONSE, RESPONSE_EPROTO);
+	fail_count(&t, STAGE_RESPONSE, RESPONSE_EMSGSIZE);
+	fail_count(&t, STAGE_RESPONSE, RESPONSE_SHORT);
+	fail_count(&t, STAGE_TIMEOUT, WAIT_RESPONSE);
+	fail_count(&t, STAGE_TIMEOUT, WAIT_RESPONSE);
+	char out[256] = "";
+	fail_table_visit(&t, collect_key, out);
+	CHECK_STR(out, "status/400=1 status/502=1 status/599=1 response/EPROTO=1 response/EMSGSIZE=1 "
+		       "response/short=1 timeout/response=2");
 }
