@@ -113,8 +113,8 @@ test_nginx_without_keepalive_runs_out_at_p() {
 	px_expect px_verdict_n4
 }
 
-# Rule: nginx upstream keepalive K >= the concurrency C: 3P requests all ok over at most C
-# backend connections, no TIME_WAIT on the proxy toward the backend.
+# Rule: nginx upstream keepalive K >= the concurrency C: 3P requests all ok over fewer backend
+# connections than P (about C): the proxy's pool never fills.
 test_nginx_keepalive_no_exhaustion() {
 	px_setup nginx
 	px_case_n3
