@@ -97,26 +97,28 @@ enum tw_verdict tw_reuse_rule(const struct tw_case *c, const char **why)
 	       TW_YES;
 }
 
+/* The delay in one of two forms: [0] words, [1] a token without spaces. */
+static const char *delay_text(long delay_ms, int token, char *buf, size_t len)
+{
+	static const char *const absent[] = {"the next whole second (0-1 s)", "next-whole-second(0-1s)"};
+	static const char *const unread[] = {"unknown (tcp_tw_reuse_delay could not be read)", "unknown"};
+	if (delay_ms == SYSCTL_ABSENT)
+		snprintf(buf, len, "%s", absent[token]);
+	else if (delay_ms < 0)
+		snprintf(buf, len, "%s", unread[token]);
+	else
+		snprintf(buf, len, token ? "%ld" : "%ld ms", delay_ms);
+	return buf;
+}
+
 const char *tw_reuse_delay_words(long delay_ms, char *buf, size_t len)
 {
-	if (delay_ms == SYSCTL_ABSENT)
-		snprintf(buf, len, "the next whole second (0-1 s)");
-	else if (delay_ms < 0)
-		snprintf(buf, len, "unknown (tcp_tw_reuse_delay could not be read)");
-	else
-		snprintf(buf, len, "%ld ms", delay_ms);
-	return buf;
+	return delay_text(delay_ms, 0, buf, len);
 }
 
 const char *tw_reuse_delay_token(long delay_ms, char buf[TW_DELAY_TOKEN_LEN])
 {
-	if (delay_ms == SYSCTL_ABSENT)
-		snprintf(buf, TW_DELAY_TOKEN_LEN, "next-whole-second(0-1s)");
-	else if (delay_ms < 0)
-		snprintf(buf, TW_DELAY_TOKEN_LEN, "unknown");
-	else
-		snprintf(buf, TW_DELAY_TOKEN_LEN, "%ld", delay_ms);
-	return buf;
+	return delay_text(delay_ms, 1, buf, TW_DELAY_TOKEN_LEN);
 }
 
 uint32_t tw_reuse_hold_ms(long delay_ms)

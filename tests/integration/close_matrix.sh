@@ -25,43 +25,40 @@ test_close_matrix_all_rows_match() {
 	expect_eq "close-matrix.sh exit status" "$rc" 0
 }
 
-# Rule: a row whose observation differs from its expectation makes the script exit 1 and
-# say MISMATCH (the matrix can fail): the binary that never sends the greeting is faked
-# by a wrapper that drops --greeting.
-test_close_matrix_detects_mismatch() {
-	need_root
-	local dir; dir=$(tmpdir)
+# expect_mismatch ID WHAT FILTER: run scenario ID with a twtest wrapper whose argument loop
+# body FILTER (bash, on "$a"; "continue" drops an argument) fakes a wrong binary; the row must
+# say MISMATCH and the script exit 1.
+expect_mismatch() {
+	local id=$1 what=$2 filter=$3 dir; dir=$(tmpdir)
 	cat >"$dir/fake" <<WRAP
 #!/usr/bin/env bash
 args=(); skip=0
 for a in "\$@"; do
-	if [ \$skip = 1 ]; then skip=0; continue; fi
-	if [ "\$a" = --greeting ]; then skip=1; continue; fi
+	$filter
 	args+=("\$a")
 done
 exec "$(realpath "$TWTEST")" "\${args[@]}"
 WRAP
 	chmod +x "$dir/fake"
-	"$(dirname "$0")/../../scripts/close-matrix.sh" --twtest "$dir/fake" B >"$dir/out" 2>&1
-	expect_eq "exit status with a wrong outcome" "$?" 1
-	grep -q '^B | .* | MISMATCH$' "$dir/out" || die "no MISMATCH row: $(cat "$dir/out")"
+	"$(dirname "$0")/../../scripts/close-matrix.sh" --twtest "$dir/fake" "$id" >"$dir/out" 2>&1
+	expect_eq "exit status $what" "$?" 1
+	grep -q "^$id | .* | MISMATCH\$" "$dir/out" || die "no MISMATCH row: $(cat "$dir/out")"
+}
+
+# Rule: a row whose observation differs from its expectation makes the script exit 1 and
+# say MISMATCH (the matrix can fail): the binary that never sends the greeting is faked
+# by a wrapper that drops --greeting.
+test_close_matrix_detects_mismatch() {
+	need_root
+	expect_mismatch B "with a wrong outcome" \
+		'if [ $skip = 1 ]; then skip=0; continue; fi; if [ "$a" = --greeting ]; then skip=1; continue; fi'
 }
 
 # Rule: scenario H fails when the server's data never reaches the closed client (a server
 # that ignores EOF instead of writing): no reset, nothing lost, so the row says MISMATCH.
 test_close_matrix_h_needs_the_abort() {
 	need_root
-	local dir; dir=$(tmpdir)
-	cat >"$dir/fake" <<WRAP
-#!/usr/bin/env bash
-args=()
-for a in "\$@"; do [ "\$a" = write:bye ] && a=ignore; args+=("\$a"); done
-exec "$(realpath "$TWTEST")" "\${args[@]}"
-WRAP
-	chmod +x "$dir/fake"
-	"$(dirname "$0")/../../scripts/close-matrix.sh" --twtest "$dir/fake" H >"$dir/out" 2>&1
-	expect_eq "exit status without the abort" "$?" 1
-	grep -q '^H | .* | MISMATCH$' "$dir/out" || die "no MISMATCH row: $(cat "$dir/out")"
+	expect_mismatch H "without the abort" '[ "$a" = write:bye ] && a=ignore'
 }
 
 run_tests

@@ -77,8 +77,9 @@ TEST(tw_reuse_rule_table)
 	CHECK_STR(tw_verdict_name(TW_LIKELY), "likely");
 }
 
-/* Rule: the delay reads as the kernel has it: milliseconds on 6.14+, the next whole second
- * before (no sysctl), unknown when unreadable; the hold time for arithmetic is at most 60 s
+/* Rule: the delay reads as the kernel has it, in words and as a header token without spaces:
+ * milliseconds on 6.14+, the next whole second before (no sysctl), unknown when unreadable;
+ * the hold time for arithmetic is at most 60 s
  * and 1 s before 6.14. */
 TEST(tw_reuse_delay_words_and_hold)
 {
@@ -88,6 +89,11 @@ TEST(tw_reuse_delay_words_and_hold)
 	CHECK_STR(tw_reuse_delay_words(SYSCTL_ABSENT, buf, sizeof(buf)), "the next whole second (0-1 s)");
 	CHECK_STR(tw_reuse_delay_words(SYSCTL_UNREADABLE, buf, sizeof(buf)),
 		  "unknown (tcp_tw_reuse_delay could not be read)");
+	char tok[TW_DELAY_TOKEN_LEN];
+	CHECK_STR(tw_reuse_delay_token(1000, tok), "1000");
+	CHECK_STR(tw_reuse_delay_token(SYSCTL_ABSENT, tok), "next-whole-second(0-1s)");
+	CHECK_STR(tw_reuse_delay_token(SYSCTL_UNREADABLE, tok), "unknown");
+	CHECK(strchr(tw_reuse_delay_token(SYSCTL_ABSENT, tok), ' ') == NULL);
 	CHECK(tw_reuse_hold_ms(500) == 500);
 	CHECK(tw_reuse_hold_ms(SYSCTL_ABSENT) == 1000);
 	CHECK(tw_reuse_hold_ms(60000) == 60000 && tw_reuse_hold_ms(70000) == TW_TIME_WAIT_MS);
