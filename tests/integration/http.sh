@@ -140,7 +140,7 @@ test_wrk_and_ab_against_server() {
 
 # Rule: the connect client against nginx's port finishes every connection once connect()
 # completes, sends nothing, and (closing first) leaves one TIME_WAIT per connection on the
-# client; nginx answers nothing, so no http field appears.
+# client; nginx answers nothing, so no http field appears; with --linger it adds none.
 test_connect_against_nginx() {
 	http_ns
 	nginx_up
@@ -152,6 +152,10 @@ test_connect_against_nginx() {
 		die "client TIME_WAIT: $(tw_count client "$NGINX_PORT" "$LAB_NS"), want 200"
 	grep -q 'http_status' "$(tmpdir)/c.out" && die "http fields in a connect run"
 	grep -q '^# protocol=connect$' "$(tmpdir)/c.out" || die "no protocol line"
+	# --linger: the close is an RST, no TIME_WAIT is added
+	client_run --protocol connect --linger 127.0.0.1 1 100 --port "$NGINX_PORT"
+	expect_eq "finished with --linger" "$(field finished_count "$SUMMARY")" 100
+	expect_eq "client TIME_WAIT after --linger" "$(tw_count client "$NGINX_PORT" "$LAB_NS")" 200
 }
 
 # Rule: the echo client through haproxy mode tcp to a `twtest server` echoes byte for byte:
