@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "client/client_engine.h"
+#include "lib/sockutil.h"
 #include "lib/threads.h"
 
 enum conn_state {

@@ -1,5 +1,7 @@
 /* The client's output, and only the client's: seed-compatible text, CSV and JSON Lines,
- * all produced here from the same numbers. Every record is flushed as soon as it is
+ * all produced from the same numbers by src/client/report.c (the loop strategies' records,
+ * --wait-clear, --report-conns), src/client/report_rate.c (rate mode's records) and the
+ * pieces both share, src/client/report_parts.c. Every record is flushed as soon as it is
  * written. The server and `stat` print TCP state counts through tcpstates_report.h. */
 #ifndef TWTEST_REPORT_H
 #define TWTEST_REPORT_H
@@ -19,13 +21,30 @@ struct report {
 	struct port_model model; /* rate mode's header and summary */
 };
 
-/* The run's settings: a "# " line in text, the column names in CSV, a header object in JSON. */
+/* The records of one strategy (its `report`, include/client/client_engine.h): the engine
+ * writes them without knowing which they are. */
+struct client_reporter {
+	/* The run's settings: a "# " line in text, the column names in CSV, a header object
+	 * in JSON. */
+	void (*header)(const struct report *r);
+	/* One loop's (rate mode: one interval's) line, row or object. */
+	void (*record)(const struct report *r, const struct loop_result *res);
+	/* The run's total over `done` loops or intervals; interrupted: the run was cut short. */
+	void (*summary)(const struct report *r, const struct loop_result *total, uint32_t done,
+			int interrupted);
+};
+
+/* The loop records (concurrent and sequential strategies): report_header, report_loop,
+ * report_summary. */
+extern const struct client_reporter report_loops;
+
+/* Rate mode's records (src/client/report_rate.c): the header with the port model, one
+ * record per report interval, the summary with the model beside the measurement. */
+extern const struct client_reporter report_rate;
+
+/* The loop records one by one: the header, one loop, the total over `loops_done` loops. */
 void report_header(const struct report *r);
-
-/* One loop's line, row or object. */
 void report_loop(const struct report *r, const struct loop_result *res);
-
-/* The run's total over `loops_done` loops; interrupted says the run was cut short. */
 void report_summary(const struct report *r, const struct loop_result *total, uint32_t loops_done,
 		    int interrupted);
 

@@ -1,5 +1,6 @@
 /* Pieces of the client's records shared by the loop records (src/client/report.c) and the rate
- * records (src/client/report_rate.c), so that both print a field the same way. */
+ * records (src/client/report_rate.c), so that both print a field the same way
+ * (src/client/report_parts.c, which calls neither). */
 #ifndef TWTEST_REPORT_PARTS_H
 #define TWTEST_REPORT_PARTS_H
 
@@ -37,12 +38,5 @@ void report_protocol_header(FILE *out, const struct client_opts *o);
 /* --protocol http in a record: req_us and http_status (text fields, CSV columns, JSON
  * members, as report_latency writes them); nothing for the other protocols. */
 void report_http_fields(FILE *out, const struct client_opts *o, const struct loop_result *res);
-
-/* The rate mode's records: the header with the port model, one record per interval, the
- * summary with the model beside the measurement. */
-void report_rate_header(const struct report *r);
-void report_interval(const struct report *r, const struct loop_result *res);
-void report_rate_summary(const struct report *r, const struct loop_result *total,
-			 uint32_t intervals, int interrupted);
 
 #endif

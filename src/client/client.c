@@ -1,14 +1,17 @@
-/* The client engine: one run loop for every strategy. It raises the descriptor limit,
- * prints the header, and for each loop pauses (--interval), waits for TIME_WAIT to drain
- * (--wait-clear), snapshots the kernel counters, lets the strategy run the loop, observes
- * the kernel's view, reports the loop, and stops when the output is gone; then prints the
- * summary and maps the run to an exit status. */
+/* The client engine: one run loop for every strategy. It raises the descriptor limit to
+ * what the strategy needs, prints the strategy's header, and for each of its loops pauses
+ * (--interval), waits for TIME_WAIT to drain (--wait-clear), snapshots the kernel
+ * counters, lets the strategy run the loop, observes the kernel's view after the
+ * strategy's settle time, writes the strategy's record, and stops when the output is
+ * gone; then writes the summary and maps the run to an exit status. It never asks which
+ * strategy runs: what differs is a field or hook of the strategy (client_engine.h). */
 #include "client/client.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/client_endpoints.h"
 #include "client/client_engine.h"
 #include "lib/fdlimit.h"
 #include "lib/kcounters.h"
@@ -17,82 +20,22 @@
 #include "lib/tw_wait.h"
 #include "lib/twtest.h"
 
-#define ENGINE_FDS 16          /* stdio, the stop eventfd, sock_diag and a margin */
-#define SETTLE_MAX_MS 1000     /* bound of the wait for a loop's closes to settle */
+#define ENGINE_FDS 16 /* stdio, the stop eventfd, sock_diag and a margin */
 
-const struct endpoint *client_source(const struct client_opts *o, uint64_t index,
-				     struct endpoint *src)
-{
-	if (o->bind_name)
-		addrlist_get(&o->binds, index, src);
-	else if (o->source_port)
-		parse_ip_literal(o->dst.addr.ss_family == AF_INET6 ? "::" : "0.0.0.0", 0, src,
-				 &(const char *){NULL});
-	else
-		return NULL;
-	endpoint_set_port(src, o->source_port);
-	return src;
-}
-
-/* The destination of connection `index`: DSTIP addresses x --port ports, round-robin. */
-static void client_destination(const struct client_opts *o, uint64_t index, struct endpoint *dst)
-{
-	uint64_t i = index % (o->dsts.total * o->ports.total);
-	addrlist_get(&o->dsts, i % o->dsts.total, dst);
-	endpoint_set_port(dst, portlist_get(&o->ports, i / o->dsts.total));
-}
-
-void client_sock_spec(const struct client_opts *o, uint64_t index, struct endpoint *src,
-		      struct endpoint *dst, struct sock_client_spec *spec)
-{
-	if (o->dsts.total * o->ports.total == 1)
-		*dst = o->dst;
-	else
-		client_destination(o, index, dst);
-	*spec = (struct sock_client_spec){
-		.dst = dst, .src = client_source(o, index, src), .reuseport = o->reuseport,
-		.reuseaddr = o->reuseaddr, .linger_rst = o->linger, .bind_no_port = o->bind_no_port,
-		.port_lo = o->port_lo, .port_hi = o->port_hi};
-}
-
-enum fail_stage client_step_stage(enum sock_step step)
-{
-	static const enum fail_stage stage_of[] = {
-		[SOCK_STEP_SOCKET] = STAGE_SOCKET, [SOCK_STEP_OPTION] = STAGE_SOCKOPT,
-		[SOCK_STEP_BIND] = STAGE_BIND, [SOCK_STEP_CONNECT] = STAGE_CONNECT};
-	return stage_of[step];
-}
-
-void client_tw_filter(const struct client_opts *o, struct sockdiag_filter *f)
-{
-	*f = (struct sockdiag_filter){
-		.family = o->dst.addr.ss_family, .end = PORT_REMOTE,
-		.port = o->ports.total == 1 ? o->port : 0,
-		.remote = o->dsts.total == 1 ? &o->dst.addr : NULL};
-}
-
-/* The strategy the options chose. */
-static const struct client_strategy *client_strategy(const struct client_opts *o)
-{
-	static const struct client_strategy *const of_id[STRATEGY_COUNT] = {
-		[STRATEGY_CONCURRENT] = &client_team_strategy,
-		[STRATEGY_SEQUENTIAL] = &client_seq_strategy,
-		[STRATEGY_RATE] = &client_rate_strategy};
-	return of_id[client_strategy_of(o)];
-}
-
-/* Raise RLIMIT_NOFILE to what the strategy needs; says why and returns -1 if it cannot. */
-static int engine_limits(const struct client_engine *e)
+/* Raise RLIMIT_NOFILE toward what the strategy can use, into e->fd_limit; says why and
+ * returns -1 if it stays below what the strategy needs. */
+static int engine_limits(struct client_engine *e)
 {
 	const struct client_opts *o = e->o;
-	uint64_t need = e->strategy->fds_needed(o) + ENGINE_FDS;
-	uint64_t limit = fdlimit_raise(need);
-	if (limit >= need)
+	struct fd_need fds = e->strategy->fds_needed(o);
+	uint64_t need = fds.least + ENGINE_FDS;
+	e->fd_limit = fdlimit_raise(fds.most + ENGINE_FDS);
+	if (e->fd_limit >= need)
 		return 0;
 	fprintf(stderr,
 		"twtest client: CONNS %u needs %llu open files but RLIMIT_NOFILE is %llu; "
 		"raise it first (ulimit -n %llu; as root the hard limit can rise up to fs.nr_open)\n",
-		o->conns, (unsigned long long)need, (unsigned long long)limit,
+		o->conns, (unsigned long long)need, (unsigned long long)e->fd_limit,
 		(unsigned long long)need);
 	return -1;
 }
@@ -155,8 +98,7 @@ static int engine_loop(struct client_engine *e, const struct sockdiag_filter *tw
 	struct loop_result wc = {0};
 	if (loop > 0 && o->interval_ms)
 		signals_sleep_ms(o->interval_ms);
-	/* A rate run waits once, before it starts: its intervals are one stream. */
-	if (o->wait_clear && (loop == 0 || !o->rate) && !signals_stop_requested())
+	if (o->wait_clear && (loop == 0 || !e->strategy->wait_clear_once) && !signals_stop_requested())
 		loop_wait_clear(&e->rep, tw_filter, loop, &wc);
 	if (signals_stop_requested())
 		return -1;
@@ -166,9 +108,8 @@ static int engine_loop(struct client_engine *e, const struct sockdiag_filter *tw
 	memset(res, 0, sizeof(*res));
 	int complete = e->strategy->run_loop(e, loop, res);
 	res->loop = loop;
-	/* A rate run does not wait for closes to settle: the next connections are due. */
 	if (!o->no_observe)
-		loop_observe(tw_filter, o->rate ? 0 : SETTLE_MAX_MS, &before, res);
+		loop_observe(tw_filter, e->strategy->settle_ms, &before, res);
 	res->measured |= wc.measured;
 	res->wait_clear_ns = wc.wait_clear_ns;
 	res->wait_clear_left = wc.wait_clear_left;
@@ -184,17 +125,19 @@ static int engine_loops(struct client_engine *e)
 	sysctl_read_net(&e->rep.sys);
 	port_model_compute(o, &e->rep.sys, reserved, &e->rep.model);
 	free(reserved);
-	report_header(&e->rep);
+	const struct client_reporter *report = e->strategy->report;
+	report->header(&e->rep);
 	struct sockdiag_filter tw_filter;
 	client_tw_filter(o, &tw_filter);
 	struct loop_result total, res;
 	memset(&total, 0, sizeof(total));
 	uint32_t done = 0;
-	for (uint32_t loop = 0; (o->rate || loop < o->loops) && !signals_stop_requested(); loop++) {
+	uint32_t loops = e->strategy->loops(o);
+	for (uint32_t loop = 0; loop < loops && !signals_stop_requested(); loop++) {
 		int complete = engine_loop(e, &tw_filter, loop, &res);
 		if (complete < 0)
 			break;
-		report_loop(&e->rep, &res);
+		report->record(&e->rep, &res);
 		loop_result_add(&total, &res);
 		done++;
 		/* A closed output (pipe) stops the run: it would go on blind. */
@@ -202,7 +145,7 @@ static int engine_loops(struct client_engine *e)
 			break;
 	}
 	int sig = signals_stop_requested();
-	report_summary(&e->rep, &total, done, sig != 0);
+	report->summary(&e->rep, &total, done, sig != 0);
 	if (ferror(out)) {
 		fprintf(stderr, "twtest client: cannot write the output; stopped after loop %u\n",
 			done ? done - 1 : 0);
@@ -232,7 +175,7 @@ int client_run(const struct client_opts *o, FILE *out)
 		return EXIT_USAGE;
 	struct client_engine e = {
 		.o = o, .rep = {.out = out, .opts = o},
-		.strategy = client_strategy(o)};
+		.strategy = client_strategy_for(o)};
 	signals_install();
 	if (engine_limits(&e) < 0)
 		return EXIT_SETUP;

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "client/client_endpoints.h"
 #include "client/client_http.h"
 #include "client/client_workers.h"
 #include "lib/clock.h"

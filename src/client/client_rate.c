@@ -3,7 +3,8 @@
  * ones before), each doing the usual payload, echo check and close. The team's workers
  * take every T-th connection of the schedule; each has --max-inflight/T slots, and a due
  * connection that finds none free is not started but counted as failed (shed/inflight),
- * never delayed. The engine calls run_loop once per --report-interval. Latency counts from
+ * never delayed. The engine calls run_loop once per --report-interval and raises the
+ * descriptor limit to what rate_fds_needed asks; the slots fit what it got. Latency counts from
  * the due time, so a client that falls behind shows it (wrk2's coordinated omission). */
 #include <errno.h>
 #include <stdlib.h>
@@ -12,7 +13,6 @@
 
 #include "client/client_workers.h"
 #include "lib/clock.h"
-#include "lib/fdlimit.h"
 #include "lib/signals.h"
 
 #define START_BATCH 64 /* serve events after this many starts while catching up */
@@ -146,25 +146,38 @@ struct rate_run {
 	uint64_t start_ns;
 };
 
-/* Descriptors beyond the slots' (which rate_slots fits to the limit when not given). */
-static uint64_t rate_fds_needed(const struct client_opts *o)
+#define RATE_RESERVE_FDS 64 /* beside slots fitted to the limit: the engine's and a margin */
+
+/* The most slots that can be in flight at once: R connections a second, each ending by
+ * --timeout, and a margin. */
+static uint64_t rate_slots_most(const struct client_opts *o)
 {
-	return (uint64_t)o->max_inflight + 2 * (uint64_t)o->threads;
+	return (uint64_t)o->rate * o->timeout_ms / 1000 + o->rate / 10 + 64;
 }
 
-/* Slots: --max-inflight; else what the descriptor limit allows beside the engine's needs,
- * but no more than can be in flight at once (R connections a second, each ending by
- * --timeout), so that memory follows the run and not the limit. Never fewer than threads. */
-static uint32_t rate_slots(const struct client_opts *o)
+/* Descriptors: the slots, and an epoll set and a margin per worker. Without --max-inflight
+ * the slots are fitted to the limit (rate_slots): any will do, more than rate_slots_most
+ * go unused. */
+static struct fd_need rate_fds_needed(const struct client_opts *o)
+{
+	uint64_t own = 2 * (uint64_t)o->threads;
+	if (o->max_inflight)
+		return (struct fd_need){o->max_inflight + own, o->max_inflight + own};
+	uint64_t most = rate_slots_most(o) + RATE_RESERVE_FDS + own;
+	return (struct fd_need){own, most < TWTEST_MAX_CONNS ? most : TWTEST_MAX_CONNS};
+}
+
+/* Slots: --max-inflight; else what the descriptor limit the engine obtained allows beside
+ * the engine's needs, but no more than rate_slots_most, so that memory follows the run and
+ * not the limit. Never fewer than threads. */
+static uint32_t rate_slots(const struct client_opts *o, uint64_t fd_limit)
 {
 	if (o->max_inflight)
 		return o->max_inflight;
-	uint64_t reserve = 64 + 2 * (uint64_t)o->threads;
-	uint64_t limit = fdlimit_raise(TWTEST_MAX_CONNS);
-	uint64_t slots = limit > reserve ? limit - reserve : 1;
-	uint64_t most = (uint64_t)o->rate * o->timeout_ms / 1000 + o->rate / 10 + 64;
-	if (slots > most)
-		slots = most;
+	uint64_t reserve = RATE_RESERVE_FDS + 2 * (uint64_t)o->threads;
+	uint64_t slots = fd_limit > reserve ? fd_limit - reserve : 1;
+	if (slots > rate_slots_most(o))
+		slots = rate_slots_most(o);
 	return slots < o->threads ? o->threads : (uint32_t)slots;
 }
 
@@ -174,7 +187,7 @@ static int rate_open(struct client_engine *e)
 	if (run == NULL)
 		return errno;
 	e->state = run;
-	uint32_t slots = rate_slots(e->o);
+	uint32_t slots = rate_slots(e->o, e->fd_limit);
 	run->team = team_new(e->o, slots, e->payload, rate_work);
 	if (run->team == NULL)
 		return errno;
@@ -234,6 +247,13 @@ static int rate_run_interval(struct client_engine *e, uint32_t interval, struct 
 	return done || signals_stop_requested();
 }
 
+/* Intervals until the schedule is over: the engine stops when rate_run_interval says so. */
+static uint32_t rate_intervals(const struct client_opts *o)
+{
+	(void)o;
+	return UINT32_MAX;
+}
+
 static void rate_stop(struct client_engine *e)
 {
 	struct rate_run *run = e->state;
@@ -251,6 +271,10 @@ static void rate_close(struct client_engine *e)
 
 const struct client_strategy client_rate_strategy = {
 	.name = "rate",
+	.report = &report_rate,
+	.loops = rate_intervals,
+	.settle_ms = 0,       /* no wait for closes to settle: the next connections are due */
+	.wait_clear_once = 1, /* its intervals are one stream */
 	.fds_needed = rate_fds_needed,
 	.open = rate_open,
 	.start = rate_start,

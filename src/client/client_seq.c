@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "client/client_endpoints.h"
 #include "client/client_engine.h"
 #include "lib/clock.h"
 #include "lib/signals.h"
@@ -292,10 +293,10 @@ static int seq_run_loop(struct client_engine *e, uint32_t loop, struct loop_resu
 	return 0;
 }
 
-static uint64_t seq_fds_needed(const struct client_opts *o)
+static struct fd_need seq_fds_needed(const struct client_opts *o)
 {
 	(void)o;
-	return 1; /* one connection at a time */
+	return (struct fd_need){1, 1}; /* one connection at a time */
 }
 
 static int seq_open(struct client_engine *e)
@@ -322,6 +323,9 @@ static void seq_close_state(struct client_engine *e)
 
 const struct client_strategy client_seq_strategy = {
 	.name = "sequential",
+	.report = &report_loops,
+	.loops = client_loops_given,
+	.settle_ms = ENGINE_SETTLE_MAX_MS,
 	.fds_needed = seq_fds_needed,
 	.open = seq_open,
 	.start = seq_start,

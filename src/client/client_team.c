@@ -212,9 +212,10 @@ void team_free(struct client_team *t)
 }
 
 /* The loop strategy's hooks over the team. */
-static uint64_t loops_fds_needed(const struct client_opts *o)
+static struct fd_need loops_fds_needed(const struct client_opts *o)
 {
-	return (uint64_t)o->conns + 2 * (uint64_t)o->threads; /* epoll set and a margin each */
+	uint64_t n = (uint64_t)o->conns + 2 * (uint64_t)o->threads; /* epoll set and a margin each */
+	return (struct fd_need){n, n};
 }
 
 static int loops_open(struct client_engine *e)
@@ -252,6 +253,9 @@ static void loops_close(struct client_engine *e)
 
 const struct client_strategy client_team_strategy = {
 	.name = "concurrent",
+	.report = &report_loops,
+	.loops = client_loops_given,
+	.settle_ms = ENGINE_SETTLE_MAX_MS,
 	.fds_needed = loops_fds_needed,
 	.open = loops_open,
 	.start = loops_start,

@@ -1,5 +1,6 @@
-/* Output formats of the client. Text keeps the original program's first four fields,
- * in its order and spelling; new fields only ever follow them. */
+/* The loop records of the client (the concurrent and sequential strategies), the
+ * --wait-clear note and the --report-conns records. Text keeps the original program's
+ * first four fields, in its order and spelling; new fields only ever follow them. */
 #include "client/report.h"
 
 #include <inttypes.h>
@@ -8,11 +9,6 @@
 #include "lib/json.h"
 #include "client/report_parts.h"
 #include "lib/twtest.h"
-
-double report_seconds(uint64_t ns)
-{
-	return (double)ns / 1e9;
-}
 
 /* A sysctl value for JSON: a number, or null when the kernel lacks it. */
 static void json_sysctl(FILE *out, const char *name, long v, int last)
@@ -26,114 +22,95 @@ static void json_sysctl(FILE *out, const char *name, long v, int last)
 		fputc(',', out);
 }
 
-/* failed_by as text ("connect/EADDRNOTAVAIL=1768 timeout/echo=2"), for text and CSV. */
-struct failed_by_text {
-	FILE *out;
-	int n;
-};
-
-void report_visit_text(void *ctx, const char *key, uint32_t count)
+/* The loop header in text: the settings line, then the port lines. */
+static void header_text(const struct report *r, const char *dst)
 {
-	struct failed_by_text *t = ctx;
-	fprintf(t->out, "%s%s=%" PRIu32, t->n++ ? " " : "", key, count);
+	const struct client_opts *o = r->opts;
+	const struct net_sysctls *s = &r->sys;
+	char delay[TW_DELAY_TOKEN_LEN];
+	fprintf(r->out,
+		"# twtest %s client dst=%s loops=%" PRIu32 " conns=%" PRIu32 " payload=%" PRIu32
+		" close=%s reuseport=%d linger=%d timeout_ms=%" PRIu32 " threads=%" PRIu32
+		" tcp_tw_reuse=%ld tcp_tw_reuse_delay=%s ip_local_port_range=%ld-%ld"
+		" tcp_timestamps=%ld tcp_max_tw_buckets=%ld\n",
+		TWTEST_VERSION, dst, o->loops, o->conns, o->payload,
+		client_close_names[o->close_mode], o->reuseport, o->linger, o->timeout_ms,
+		o->threads, s->tw_reuse, tw_reuse_delay_token(s->tw_reuse_delay_ms, delay),
+		s->port_lo, s->port_hi, s->timestamps, s->max_tw_buckets);
+	report_port_lines(r->out, o);
+	if (r->model.range_note[0]) /* e.g. --local-port-range bounds the kernel ignores */
+		fprintf(r->out, "# note: %s\n", r->model.range_note);
+	report_protocol_header(r->out, o);
 }
 
-void report_visit_json(void *ctx, const char *key, uint32_t count)
+/* The loop header in CSV: the column names. */
+static void header_csv(const struct report *r)
 {
-	struct failed_by_text *t = ctx;
-	fprintf(t->out, "%s\"%s\":%" PRIu32, t->n++ ? "," : "", key, count);
+	fputs("type,loop,conns,finished,failed,time_s,conn_per_s,failed_by,dst,port,payload,"
+	      "close,reuseport,linger,tw_reuse,tw_reuse_delay_ms,port_range,timestamps,"
+	      "max_tw_buckets,connect_us_min,connect_us_p50,connect_us_p99,connect_us_max,"
+	      "conn_us_min,conn_us_p50,conn_us_p99,conn_us_max",
+	      r->out);
+	report_protocol_header(r->out, r->opts);
+	for (int k = 0; k < KC_COUNT; k++)
+		fprintf(r->out, "%s%s", k ? ",kernel_" : ",time_wait,kernel_", kcounter_name(k));
+	fputs(",wait_clear_s,wait_clear_left\n", r->out);
 }
 
-void report_failed_by(FILE *out, const struct fail_table *fails, fail_visit_fn fn)
+/* The header object's "sysctl" member and the object's end. */
+static void header_json_sysctls(FILE *out, const struct net_sysctls *s)
 {
-	struct failed_by_text t = {out, 0};
-	fail_table_visit(fails, fn, &t);
+	fputs(",\"sysctl\":{", out);
+	json_sysctl(out, "net.ipv4.tcp_tw_reuse", s->tw_reuse, 0);
+	json_sysctl(out, "net.ipv4.tcp_tw_reuse_delay", s->tw_reuse_delay_ms, 0);
+	if (s->port_lo < 0)
+		fputs("\"net.ipv4.ip_local_port_range\":null,", out);
+	else
+		fprintf(out, "\"net.ipv4.ip_local_port_range\":\"%ld-%ld\",", s->port_lo, s->port_hi);
+	json_sysctl(out, "net.ipv4.tcp_timestamps", s->timestamps, 0);
+	json_sysctl(out, "net.ipv4.tcp_max_tw_buckets", s->max_tw_buckets, 1);
+	fputs("}}\n", out);
 }
 
-void report_port_lines(FILE *out, const struct client_opts *o)
+/* The loop header in JSON: one object with the settings and the sysctls. */
+static void header_json(const struct report *r, const char *dst)
 {
-	/* Options that change which ports are used, only when given: the lines stay short. */
-	if (o->port_hi || o->bind_name || o->reuseaddr)
-		fprintf(out, "# local_port_range=%u-%u bind=%s bind_no_port=%d reuseaddr=%d\n",
-			o->port_lo, o->port_hi, o->bind_name ? o->bind_name : "-", o->bind_no_port,
-			o->reuseaddr);
-	if (client_destinations(o) > 1)
-		fprintf(out, "# destinations=%" PRIu64 " dst=%s port=%s\n", client_destinations(o),
-			o->dst_name, o->port_name ? o->port_name : "-");
+	const struct client_opts *o = r->opts;
+	FILE *out = r->out;
+	fprintf(out, "{\"type\":\"header\",\"version\":\"%s\",\"dst\":", TWTEST_VERSION);
+	json_write_string(out, o->dst_name);
+	fprintf(out, ",\"dst_addr\":\"%s\",\"port\":%u,\"loops\":%" PRIu32 ",\"conns\":%" PRIu32
+		",\"payload\":%" PRIu32 ",\"timeout_ms\":%" PRIu32 ",\"interval_ms\":%" PRIu32
+		",\"close\":\"%s\",\"reuseport\":%s,\"linger\":%s,\"reuseaddr\":%s,\"bind\":",
+		dst, o->port, o->loops, o->conns, o->payload, o->timeout_ms, o->interval_ms,
+		client_close_names[o->close_mode], o->reuseport ? "true" : "false",
+		o->linger ? "true" : "false", o->reuseaddr ? "true" : "false");
+	if (o->bind_name)
+		json_write_string(out, o->bind_name);
+	else
+		fputs("null", out);
+	if (client_destinations(o) > 1) {
+		fprintf(out, ",\"destinations\":%" PRIu64 ",\"ports\":", client_destinations(o));
+		json_write_string(out, o->port_name ? o->port_name : "");
+	}
+	fprintf(out, ",\"bind_no_port\":%s,\"threads\":%" PRIu32 ",\"local_port_range\":",
+		o->bind_no_port ? "true" : "false", o->threads);
+	if (o->port_hi)
+		fprintf(out, "\"%u-%u\"", o->port_lo, o->port_hi);
+	else
+		fputs("null", out);
+	report_protocol_header(out, o);
+	header_json_sysctls(out, &r->sys);
 }
 
 void report_header(const struct report *r)
 {
-	if (r->opts->rate) {
-		report_rate_header(r);
-		return;
-	}
-	const struct client_opts *o = r->opts;
-	const struct net_sysctls *s = &r->sys;
-	char dst[80], delay[TW_DELAY_TOKEN_LEN];
-	endpoint_str(&o->dst, dst, sizeof(dst));
-	switch (o->format) {
-	case FORMAT_TEXT:
-		fprintf(r->out,
-			"# twtest %s client dst=%s loops=%" PRIu32 " conns=%" PRIu32 " payload=%" PRIu32
-			" close=%s reuseport=%d linger=%d timeout_ms=%" PRIu32 " threads=%" PRIu32
-			" tcp_tw_reuse=%ld tcp_tw_reuse_delay=%s ip_local_port_range=%ld-%ld"
-			" tcp_timestamps=%ld tcp_max_tw_buckets=%ld\n",
-			TWTEST_VERSION, dst, o->loops, o->conns, o->payload,
-			client_close_names[o->close_mode], o->reuseport, o->linger, o->timeout_ms,
-			o->threads, s->tw_reuse, tw_reuse_delay_token(s->tw_reuse_delay_ms, delay),
-			s->port_lo, s->port_hi, s->timestamps, s->max_tw_buckets);
-		report_port_lines(r->out, o);
-		if (r->model.range_note[0]) /* e.g. --local-port-range bounds the kernel ignores */
-			fprintf(r->out, "# note: %s\n", r->model.range_note);
-		report_protocol_header(r->out, o);
-		break;
-	case FORMAT_CSV:
-		fputs("type,loop,conns,finished,failed,time_s,conn_per_s,failed_by,dst,port,payload,"
-		      "close,reuseport,linger,tw_reuse,tw_reuse_delay_ms,port_range,timestamps,"
-		      "max_tw_buckets,connect_us_min,connect_us_p50,connect_us_p99,connect_us_max,"
-		      "conn_us_min,conn_us_p50,conn_us_p99,conn_us_max",
-		      r->out);
-		report_protocol_header(r->out, o);
-		for (int k = 0; k < KC_COUNT; k++)
-			fprintf(r->out, "%s%s", k ? ",kernel_" : ",time_wait,kernel_", kcounter_name(k));
-		fputs(",wait_clear_s,wait_clear_left\n", r->out);
-		break;
-	case FORMAT_JSON:
-		fprintf(r->out, "{\"type\":\"header\",\"version\":\"%s\",\"dst\":", TWTEST_VERSION);
-		json_write_string(r->out, o->dst_name);
-		fprintf(r->out, ",\"dst_addr\":\"%s\",\"port\":%u,\"loops\":%" PRIu32 ",\"conns\":%" PRIu32
-			",\"payload\":%" PRIu32 ",\"timeout_ms\":%" PRIu32 ",\"interval_ms\":%" PRIu32
-			",\"close\":\"%s\",\"reuseport\":%s,\"linger\":%s,\"reuseaddr\":%s,\"bind\":",
-			dst, o->port, o->loops, o->conns, o->payload, o->timeout_ms, o->interval_ms,
-			client_close_names[o->close_mode], o->reuseport ? "true" : "false",
-			o->linger ? "true" : "false", o->reuseaddr ? "true" : "false");
-		if (o->bind_name)
-			json_write_string(r->out, o->bind_name);
-		else
-			fputs("null", r->out);
-		if (client_destinations(o) > 1) {
-			fprintf(r->out, ",\"destinations\":%" PRIu64 ",\"ports\":", client_destinations(o));
-			json_write_string(r->out, o->port_name ? o->port_name : "");
-		}
-		fprintf(r->out, ",\"bind_no_port\":%s,\"threads\":%" PRIu32 ",\"local_port_range\":",
-			o->bind_no_port ? "true" : "false", o->threads);
-		if (o->port_hi)
-			fprintf(r->out, "\"%u-%u\"", o->port_lo, o->port_hi);
-		else
-			fputs("null", r->out);
-		report_protocol_header(r->out, o);
-		fputs(",\"sysctl\":{", r->out);
-		json_sysctl(r->out, "net.ipv4.tcp_tw_reuse", s->tw_reuse, 0);
-		json_sysctl(r->out, "net.ipv4.tcp_tw_reuse_delay", s->tw_reuse_delay_ms, 0);
-		if (s->port_lo < 0)
-			fputs("\"net.ipv4.ip_local_port_range\":null,", r->out);
-		else
-			fprintf(r->out, "\"net.ipv4.ip_local_port_range\":\"%ld-%ld\",", s->port_lo, s->port_hi);
-		json_sysctl(r->out, "net.ipv4.tcp_timestamps", s->timestamps, 0);
-		json_sysctl(r->out, "net.ipv4.tcp_max_tw_buckets", s->max_tw_buckets, 1);
-		fputs("}}\n", r->out);
-		break;
+	char dst[80];
+	endpoint_str(&r->opts->dst, dst, sizeof(dst));
+	switch (r->opts->format) {
+	case FORMAT_TEXT: header_text(r, dst); break;
+	case FORMAT_CSV: header_csv(r); break;
+	case FORMAT_JSON: header_json(r, dst); break;
 	}
 	fflush(r->out);
 }
@@ -155,90 +132,11 @@ static void csv_settings(const struct report *r)
 		s->port_hi, s->timestamps, s->max_tw_buckets);
 }
 
-/* Latency statistics of finished connections: text appends ", NAME: min=.. p50=.. p99=..
- * max=.." (nothing when none finished), CSV four columns (empty when none), JSON an object
- * (null when none). */
-void report_latency(FILE *out, enum output_format fmt, const char *name,
-			  const struct histogram *h)
-{
-	uint32_t min = h->min, p50 = hist_percentile(h, 50), p99 = hist_percentile(h, 99);
-	switch (fmt) {
-	case FORMAT_TEXT:
-		if (h->count)
-			fprintf(out, ", %s: min=%" PRIu32 " p50=%" PRIu32 " p99=%" PRIu32 " max=%" PRIu32,
-				name, min, p50, p99, h->max);
-		break;
-	case FORMAT_CSV:
-		if (h->count)
-			fprintf(out, ",%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%" PRIu32, min, p50, p99, h->max);
-		else
-			fputs(",,,,", out);
-		break;
-	case FORMAT_JSON:
-		if (h->count)
-			fprintf(out, ",\"%s\":{\"min\":%" PRIu32 ",\"p50\":%" PRIu32 ",\"p99\":%" PRIu32
-				",\"max\":%" PRIu32 "}", name, min, p50, p99, h->max);
-		else
-			fprintf(out, ",\"%s\":null", name);
-		break;
-	}
-}
-
 static void write_latencies(FILE *out, const struct client_opts *o, const struct loop_result *res)
 {
 	report_latency(out, o->format, "connect_us", &res->connect_us);
 	report_latency(out, o->format, "conn_us", &res->conn_us);
 	report_http_fields(out, o, res);
-}
-
-/* The kernel's view of a loop or a run in text: ", time_wait: N, kernel: TW=1 ..." with
- * the non-zero counters only. */
-void report_kernel_text(FILE *out, const struct loop_result *res)
-{
-	if (res->measured & MEASURED_TIME_WAIT)
-		fprintf(out, ", time_wait: %" PRIu64, res->time_wait);
-	int n = 0;
-	for (int k = 0; k < KC_COUNT; k++)
-		if ((res->kernel.present & (1u << k)) && res->kernel.v[k])
-			fprintf(out, "%s%s=%" PRIu64, n++ ? " " : ", kernel: ", kcounter_name(k),
-				res->kernel.v[k]);
-}
-
-/* The same as CSV columns, empty where not measured, then the end of the row. */
-void report_kernel_csv(FILE *out, const struct loop_result *res)
-{
-	if (res->measured & MEASURED_TIME_WAIT)
-		fprintf(out, ",%" PRIu64, res->time_wait);
-	else
-		fputc(',', out);
-	for (int k = 0; k < KC_COUNT; k++)
-		if (res->kernel.present & (1u << k))
-			fprintf(out, ",%" PRIu64, res->kernel.v[k]);
-		else
-			fputc(',', out);
-	if (res->measured & MEASURED_WAIT_CLEAR)
-		fprintf(out, ",%.3f,%" PRIu64 "\n", report_seconds(res->wait_clear_ns), res->wait_clear_left);
-	else
-		fputs(",,\n", out);
-}
-
-/* The same as JSON members (each with a leading comma), only those measured. */
-void report_kernel_json(FILE *out, const struct loop_result *res)
-{
-	if (res->measured & MEASURED_TIME_WAIT)
-		fprintf(out, ",\"time_wait\":%" PRIu64, res->time_wait);
-	if (res->kernel.present) {
-		fputs(",\"kernel\":{", out);
-		int n = 0;
-		for (int k = 0; k < KC_COUNT; k++)
-			if (res->kernel.present & (1u << k))
-				fprintf(out, "%s\"%s\":%" PRIu64, n++ ? "," : "", kcounter_name(k),
-					res->kernel.v[k]);
-		fputc('}', out);
-	}
-	if (res->measured & MEASURED_WAIT_CLEAR)
-		fprintf(out, ",\"wait_clear_s\":%.3f,\"wait_clear_left\":%" PRIu64,
-			report_seconds(res->wait_clear_ns), res->wait_clear_left);
 }
 
 /* The numbers common to a loop and a summary, in each format. */
@@ -284,10 +182,6 @@ static void write_numbers(const struct report *r, const char *type, const char *
 
 void report_loop(const struct report *r, const struct loop_result *res)
 {
-	if (r->opts->rate) {
-		report_interval(r, res);
-		return;
-	}
 	char field[48];
 	switch (r->opts->format) {
 	case FORMAT_TEXT: snprintf(field, sizeof(field), "loop: %" PRIu32 ", ", res->loop); break;
@@ -300,10 +194,6 @@ void report_loop(const struct report *r, const struct loop_result *res)
 void report_summary(const struct report *r, const struct loop_result *total, uint32_t loops_done,
 		    int interrupted)
 {
-	if (r->opts->rate) {
-		report_rate_summary(r, total, loops_done, interrupted);
-		return;
-	}
 	char field[64];
 	switch (r->opts->format) {
 	case FORMAT_TEXT:
@@ -318,6 +208,12 @@ void report_summary(const struct report *r, const struct loop_result *total, uin
 	}
 	write_numbers(r, "summary", field, total);
 }
+
+const struct client_reporter report_loops = {
+	.header = report_header,
+	.record = report_loop,
+	.summary = report_summary,
+};
 
 void report_wait_clear(const struct report *r, uint32_t loop, uint64_t waited_ns, uint64_t left,
 		       int timed_out)

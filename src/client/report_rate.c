@@ -69,7 +69,8 @@ static void json_model(FILE *out, const struct port_model *m)
 		fprintf(out, ",\"predicted_first_failure_s\":%.3f}", m->first_failure_s);
 }
 
-void report_rate_header(const struct report *r)
+/* The header with the port model. */
+static void report_rate_header(const struct report *r)
 {
 	const struct client_opts *o = r->opts;
 	const struct net_sysctls *s = &r->sys;
@@ -217,7 +218,8 @@ static void write_rate_end(const struct report *r, const struct loop_result *res
 	fflush(r->out);
 }
 
-void report_interval(const struct report *r, const struct loop_result *res)
+/* One record per report interval. */
+static void report_interval(const struct report *r, const struct loop_result *res)
 {
 	char lead[96];
 	double t = report_seconds(res->t_ns);
@@ -256,8 +258,9 @@ static void write_verdict(const struct report *r, const struct loop_result *t)
 	m->sustainable >= 0 ? fprintf(out, "%.1f", m->sustainable) : fputs(json ? null : "unbounded", out);
 }
 
-void report_rate_summary(const struct report *r, const struct loop_result *total,
-			 uint32_t intervals, int interrupted)
+/* The summary, with the model beside the measurement. */
+static void report_rate_summary(const struct report *r, const struct loop_result *total,
+				uint32_t intervals, int interrupted)
 {
 	char lead[128];
 	double t = report_seconds(total->t_ns);
@@ -277,3 +280,9 @@ void report_rate_summary(const struct report *r, const struct loop_result *total
 		write_verdict(r, total);
 	write_rate_end(r, total);
 }
+
+const struct client_reporter report_rate = {
+	.header = report_rate_header,
+	.record = report_interval,
+	.summary = report_rate_summary,
+};
