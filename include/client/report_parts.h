@@ -27,6 +27,9 @@ void report_kernel_text(FILE *out, const struct loop_result *res);
 void report_kernel_csv(FILE *out, const struct loop_result *res);
 void report_kernel_json(FILE *out, const struct loop_result *res);
 
+/* The CSV header's names of the kernel view's columns, up to the end of the line. */
+void report_kernel_csv_header(FILE *out);
+
 /* The text header's lines for the options that decide which ports are used (--local-port-
  * range, --bind, --reuseaddr; several destinations), each only when given. */
 void report_port_lines(FILE *out, const struct client_opts *o);

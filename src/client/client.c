@@ -116,16 +116,22 @@ static int engine_loop(struct client_engine *e, const struct sockdiag_filter *tw
 	return complete;
 }
 
+/* What the header and the summary print besides the options: the sysctls, the port model. */
+static void engine_read_host(struct client_engine *e)
+{
+	char *reserved = read_proc_file("/proc/sys/net/ipv4/ip_local_reserved_ports");
+	sysctl_read_net(&e->rep.sys);
+	port_model_compute(e->o, &e->rep.sys, reserved, &e->rep.model);
+	free(reserved);
+}
+
 /* Every loop, reported as it ends, then the summary; returns the exit status. */
 static int engine_loops(struct client_engine *e)
 {
 	const struct client_opts *o = e->o;
 	FILE *out = e->rep.out;
-	char *reserved = read_proc_file("/proc/sys/net/ipv4/ip_local_reserved_ports");
-	sysctl_read_net(&e->rep.sys);
-	port_model_compute(o, &e->rep.sys, reserved, &e->rep.model);
-	free(reserved);
 	const struct client_reporter *report = e->strategy->report;
+	engine_read_host(e);
 	report->header(&e->rep);
 	struct sockdiag_filter tw_filter;
 	client_tw_filter(o, &tw_filter);

@@ -211,6 +211,22 @@ static int rate_start(struct client_engine *e)
 	return team_start(run->team);
 }
 
+/* The times of interval `interval` ending at `now` (ns since the run began): its end, its
+ * length, and what of it falls in the run's last third, [2D/3, D], where a steady state
+ * shows. */
+static void rate_interval_times(const struct client_opts *o, uint32_t interval, uint64_t now,
+				struct loop_result *res)
+{
+	uint64_t begin = (uint64_t)interval * o->report_interval_ms * 1000000;
+	res->t_ns = now;
+	res->elapsed_ns = now - begin;
+	uint64_t d = (uint64_t)o->duration_s * 1000000000;
+	if (begin >= 2 * d / 3 && begin < d) {
+		res->tail_finished = res->finished;
+		res->tail_ns = (now < d ? now : d) - begin;
+	}
+}
+
 /* Merge the workers' interval; returns 1 once the schedule is over and nothing is left. */
 static int rate_run_interval(struct client_engine *e, uint32_t interval, struct loop_result *res)
 {
@@ -230,20 +246,11 @@ static int rate_run_interval(struct client_engine *e, uint32_t interval, struct 
 		inflight += w->open;
 		done &= w->rate.next >= schedule_total(o) && w->open == 0;
 	}
-	uint64_t now = clock_now_ns() - run->start_ns;
-	uint64_t begin = (uint64_t)interval * o->report_interval_ms * 1000000;
 	res->inflight = inflight;
-	res->t_ns = now;
-	res->elapsed_ns = now - begin;
 	res->conns = res->due;
 	if (res->failed)
 		res->first_failed = interval + 1;
-	/* The run's last third, [2D/3, D]: where a steady state shows. */
-	uint64_t d = (uint64_t)o->duration_s * 1000000000;
-	if (begin >= 2 * d / 3 && begin < d) {
-		res->tail_finished = res->finished;
-		res->tail_ns = (now < d ? now : d) - begin;
-	}
+	rate_interval_times(o, interval, clock_now_ns() - run->start_ns, res);
 	return done || signals_stop_requested();
 }
 

@@ -175,44 +175,90 @@ static int seq_on_eof(struct seq_conn *c)
 	return 0;
 }
 
+/* When the triggers of a connection's close fall due, in ms (UINT64_MAX: never). */
+struct seq_times {
+	uint64_t read_at;  /* --read-delay over: reading starts */
+	uint64_t deadline; /* --timeout */
+	uint64_t close_at; /* --close-after */
+};
+
+/* Close c if a trigger of time is due: --close-after, --timeout, or everything up to the
+ * FIN read once reading started. Returns 1 if it closed. */
+static int seq_close_due(struct seq_conn *c, const struct seq_times *t, uint64_t now, int reading)
+{
+	if (now >= t->close_at) {
+		seq_close(c, "delay");
+		return 1;
+	}
+	if (now >= t->deadline) {
+		seq_fail(c, STAGE_TIMEOUT, c->eof_seen ? WAIT_EOF : WAIT_ECHO);
+		seq_close(c, "timeout");
+		return 1;
+	}
+	if (reading && c->eof_read) {
+		/* Everything up to the FIN is read: the close the FIN asked for. */
+		seq_close(c, "eof");
+		return 1;
+	}
+	return 0;
+}
+
+/* Read what came, then close if the options say so: after a read error, on data
+ * (--close-on-data), on the whole echo (--close=client); with --close=shutdown,
+ * shutdown(SHUT_WR) after the whole echo. Returns 1 if the connection is closed. */
+static int seq_on_readable(struct seq_conn *c, unsigned char *buf)
+{
+	const struct client_opts *o = c->o;
+	uint64_t before = c->rec.rcvd;
+	const char *trigger = NULL;
+	if (seq_read(c, buf) < 0)
+		trigger = "error";
+	else if (o->close_on_data && c->rec.rcvd > before)
+		trigger = "data";
+	else if (o->close_mode == CLIENT_CLOSE_CLIENT && o->payload && c->rec.rcvd >= o->payload)
+		trigger = "echo";
+	if (trigger) {
+		seq_close(c, trigger);
+		return 1;
+	}
+	if (o->close_mode == CLIENT_CLOSE_SHUTDOWN && o->payload && !c->rec.shut_wr &&
+	    c->rec.rcvd >= o->payload && shutdown(c->fd, SHUT_WR) == 0)
+		c->rec.shut_wr = 1;
+	return 0;
+}
+
+/* Wait for what c waits for (before --read-delay only the FIN: data would wake ppoll at
+ * once), until the next trigger of time; returns as seq_wait does. */
+static int seq_wait_next(const struct seq_conn *c, const struct seq_times *t, int reading)
+{
+	short events = reading ? POLLIN | POLLRDHUP : c->eof_seen ? 0 : POLLRDHUP;
+	if (c->rec.sent < c->o->payload)
+		events |= POLLOUT;
+	uint64_t until = t->deadline < t->close_at ? t->deadline : t->close_at;
+	if (!reading && t->read_at < until)
+		until = t->read_at;
+	return seq_wait(c->fd, events, until);
+}
+
 /* Drive one connected socket to its close. Triggers, first one wins: --close-after, the
  * whole echo read (--close=client), data read (--close-on-data), the server's FIN
  * (--on-eof), --timeout. */
 static void seq_drive(struct seq_conn *c, const unsigned char *payload, unsigned char *buf)
 {
 	const struct client_opts *o = c->o;
-	uint64_t read_at = c->t0_ms + o->read_delay_ms;
-	uint64_t deadline = c->t0_ms + o->timeout_ms;
-	uint64_t close_at = o->close_after_ms >= 0 ? c->t0_ms + (uint64_t)o->close_after_ms : UINT64_MAX;
-	if (close_at == c->t0_ms) {
+	struct seq_times t = {
+		.read_at = c->t0_ms + o->read_delay_ms, .deadline = c->t0_ms + o->timeout_ms,
+		.close_at = o->close_after_ms >= 0 ? c->t0_ms + (uint64_t)o->close_after_ms : UINT64_MAX};
+	if (t.close_at == c->t0_ms) {
 		seq_close(c, "after_connect");
 		return;
 	}
 	while (c->fd >= 0) {
 		uint64_t now = now_ms();
-		if (now >= close_at) {
-			seq_close(c, "delay");
+		int reading = now >= t.read_at;
+		if (seq_close_due(c, &t, now, reading))
 			return;
-		}
-		if (now >= deadline) {
-			seq_fail(c, STAGE_TIMEOUT, c->eof_seen ? WAIT_EOF : WAIT_ECHO);
-			seq_close(c, "timeout");
-			return;
-		}
-		int reading = now >= read_at;
-		if (reading && c->eof_read) {
-			/* Everything up to the FIN is read: the close the FIN asked for. */
-			seq_close(c, "eof");
-			return;
-		}
-		/* Before --read-delay only the FIN is waited for: data would wake ppoll at once. */
-		short events = reading ? POLLIN | POLLRDHUP : c->eof_seen ? 0 : POLLRDHUP;
-		if (c->rec.sent < o->payload)
-			events |= POLLOUT;
-		uint64_t until = deadline < close_at ? deadline : close_at;
-		if (!reading && read_at < until)
-			until = read_at;
-		int ev = seq_wait(c->fd, events, until);
+		int ev = seq_wait_next(c, &t, reading);
 		if (ev < 0) {
 			seq_fail(c, STAGE_INTERRUPTED, 0);
 			seq_close(c, "interrupted");
@@ -222,24 +268,8 @@ static void seq_drive(struct seq_conn *c, const unsigned char *payload, unsigned
 			seq_close(c, "error");
 			return;
 		}
-		if (reading && (ev & (POLLIN | POLLRDHUP | POLLHUP | POLLERR))) {
-			uint64_t before = c->rec.rcvd;
-			if (seq_read(c, buf) < 0) {
-				seq_close(c, "error");
-				return;
-			}
-			if (o->close_on_data && c->rec.rcvd > before) {
-				seq_close(c, "data");
-				return;
-			}
-			if (o->close_mode == CLIENT_CLOSE_CLIENT && o->payload && c->rec.rcvd >= o->payload) {
-				seq_close(c, "echo");
-				return;
-			}
-			if (o->close_mode == CLIENT_CLOSE_SHUTDOWN && o->payload && !c->rec.shut_wr &&
-			    c->rec.rcvd >= o->payload && shutdown(c->fd, SHUT_WR) == 0)
-				c->rec.shut_wr = 1;
-		}
+		if (reading && (ev & (POLLIN | POLLRDHUP | POLLHUP | POLLERR)) && seq_on_readable(c, buf))
+			return;
 		if (!reading && (ev & POLLERR)) { /* an RST during --read-delay */
 			seq_fail(c, STAGE_READ, sock_error(c->fd));
 			seq_close(c, "error");

@@ -52,9 +52,7 @@ static void header_csv(const struct report *r)
 	      "conn_us_min,conn_us_p50,conn_us_p99,conn_us_max",
 	      r->out);
 	report_protocol_header(r->out, r->opts);
-	for (int k = 0; k < KC_COUNT; k++)
-		fprintf(r->out, "%s%s", k ? ",kernel_" : ",time_wait,kernel_", kcounter_name(k));
-	fputs(",wait_clear_s,wait_clear_left\n", r->out);
+	report_kernel_csv_header(r->out);
 }
 
 /* The header object's "sysctl" member and the object's end. */

@@ -88,6 +88,13 @@ void report_kernel_text(FILE *out, const struct loop_result *res)
 				res->kernel.v[k]);
 }
 
+void report_kernel_csv_header(FILE *out)
+{
+	for (int k = 0; k < KC_COUNT; k++)
+		fprintf(out, "%s%s", k ? ",kernel_" : ",time_wait,kernel_", kcounter_name(k));
+	fputs(",wait_clear_s,wait_clear_left\n", out);
+}
+
 /* The same as CSV columns, empty where not measured, then the end of the row. */
 void report_kernel_csv(FILE *out, const struct loop_result *res)
 {

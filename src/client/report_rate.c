@@ -69,58 +69,66 @@ static void json_model(FILE *out, const struct port_model *m)
 		fprintf(out, ",\"predicted_first_failure_s\":%.3f}", m->first_failure_s);
 }
 
-/* The header with the port model. */
-static void report_rate_header(const struct report *r)
+/* The header in text: the settings line, the port lines, the model. */
+static void header_text(const struct report *r, const char *dst)
 {
 	const struct client_opts *o = r->opts;
 	const struct net_sysctls *s = &r->sys;
-	char dst[80], delay[TW_DELAY_TOKEN_LEN];
-	endpoint_str(&o->dst, dst, sizeof(dst));
+	char delay[TW_DELAY_TOKEN_LEN];
+	fprintf(r->out, "# twtest %s client dst=%s rate=%" PRIu32 " duration_s=%" PRIu32
+		" payload=%" PRIu32 " requests_per_conn=%" PRIu32 " close=%s reuseport=%d"
+		" linger=%d timeout_ms=%" PRIu32 " threads=%" PRIu32 " max_inflight=%" PRIu32
+		" report_interval_ms=%" PRIu32 " tcp_tw_reuse=%ld tcp_tw_reuse_delay=%s"
+		" ip_local_port_range=%ld-%ld tcp_timestamps=%ld tcp_max_tw_buckets=%ld\n",
+		TWTEST_VERSION, dst, o->rate, o->duration_s, o->payload, o->requests_per_conn,
+		client_close_names[o->close_mode], o->reuseport, o->linger, o->timeout_ms,
+		o->threads, o->max_inflight, o->report_interval_ms, s->tw_reuse,
+		tw_reuse_delay_token(s->tw_reuse_delay_ms, delay), s->port_lo, s->port_hi,
+		s->timestamps, s->max_tw_buckets);
+	report_port_lines(r->out, o);
+	report_protocol_header(r->out, o);
+	text_model(r->out, o, &r->model);
+}
+
+/* The header in JSON: one object with the settings and the model. */
+static void header_json(const struct report *r, const char *dst)
+{
+	const struct client_opts *o = r->opts;
 	FILE *out = r->out;
-	switch (o->format) {
-	case FORMAT_TEXT:
-		fprintf(out, "# twtest %s client dst=%s rate=%" PRIu32 " duration_s=%" PRIu32
-			" payload=%" PRIu32 " requests_per_conn=%" PRIu32 " close=%s reuseport=%d"
-			" linger=%d timeout_ms=%" PRIu32 " threads=%" PRIu32 " max_inflight=%" PRIu32
-			" report_interval_ms=%" PRIu32 " tcp_tw_reuse=%ld tcp_tw_reuse_delay=%s"
-			" ip_local_port_range=%ld-%ld tcp_timestamps=%ld tcp_max_tw_buckets=%ld\n",
-			TWTEST_VERSION, dst, o->rate, o->duration_s, o->payload, o->requests_per_conn,
-			client_close_names[o->close_mode], o->reuseport, o->linger, o->timeout_ms,
-			o->threads, o->max_inflight, o->report_interval_ms, s->tw_reuse,
-			tw_reuse_delay_token(s->tw_reuse_delay_ms, delay), s->port_lo, s->port_hi,
-			s->timestamps, s->max_tw_buckets);
-		report_port_lines(out, o);
-		report_protocol_header(out, o);
-		text_model(out, o, &r->model);
-		break;
+	fprintf(out, "{\"type\":\"header\",\"version\":\"%s\",\"mode\":\"rate\",\"dst\":", TWTEST_VERSION);
+	json_write_string(out, o->dst_name);
+	fprintf(out, ",\"dst_addr\":\"%s\",\"port\":%u,\"destinations\":%" PRIu64 ",\"rate\":%" PRIu32
+		",\"duration_s\":%" PRIu32 ",\"payload\":%" PRIu32 ",\"requests_per_conn\":%" PRIu32
+		",\"timeout_ms\":%" PRIu32 ",\"close\":\"%s\",\"reuseport\":%s,\"linger\":%s"
+		",\"threads\":%" PRIu32 ",\"max_inflight\":%" PRIu32 ",\"report_interval_ms\":%" PRIu32,
+		dst, o->port, client_destinations(o), o->rate, o->duration_s, o->payload,
+		o->requests_per_conn, o->timeout_ms, client_close_names[o->close_mode],
+		o->reuseport ? "true" : "false", o->linger ? "true" : "false", o->threads,
+		o->max_inflight, o->report_interval_ms);
+	report_protocol_header(out, o);
+	json_model(out, &r->model);
+	fputs("}\n", out);
+}
+
+/* The header with the port model. */
+static void report_rate_header(const struct report *r)
+{
+	char dst[80];
+	endpoint_str(&r->opts->dst, dst, sizeof(dst));
+	switch (r->opts->format) {
+	case FORMAT_TEXT: header_text(r, dst); break;
 	case FORMAT_CSV:
 		fputs("type,interval,t_s,due,started,finished,failed,failed_by,inflight,lag_ms_p50,"
 		      "lag_ms_p99,lag_ms_max,connect_us_min,connect_us_p50,connect_us_p99,connect_us_max,"
-		      "conn_us_min,conn_us_p50,conn_us_p99,conn_us_max", out);
-		report_protocol_header(out, o);
+		      "conn_us_min,conn_us_p50,conn_us_p99,conn_us_max", r->out);
+		report_protocol_header(r->out, r->opts);
 		fputs(",first_failed_interval,rate_last_third,predicted_rate,predicted_first_failure_s,"
-		      "first_failure_s", out);
-		for (int k = 0; k < KC_COUNT; k++)
-			fprintf(out, "%s%s", k ? ",kernel_" : ",time_wait,kernel_", kcounter_name(k));
-		fputs(",wait_clear_s,wait_clear_left\n", out);
+		      "first_failure_s", r->out);
+		report_kernel_csv_header(r->out);
 		break;
-	case FORMAT_JSON:
-		fprintf(out, "{\"type\":\"header\",\"version\":\"%s\",\"mode\":\"rate\",\"dst\":", TWTEST_VERSION);
-		json_write_string(out, o->dst_name);
-		fprintf(out, ",\"dst_addr\":\"%s\",\"port\":%u,\"destinations\":%" PRIu64 ",\"rate\":%" PRIu32
-			",\"duration_s\":%" PRIu32 ",\"payload\":%" PRIu32 ",\"requests_per_conn\":%" PRIu32
-			",\"timeout_ms\":%" PRIu32 ",\"close\":\"%s\",\"reuseport\":%s,\"linger\":%s"
-			",\"threads\":%" PRIu32 ",\"max_inflight\":%" PRIu32 ",\"report_interval_ms\":%" PRIu32,
-			dst, o->port, client_destinations(o), o->rate, o->duration_s, o->payload,
-			o->requests_per_conn, o->timeout_ms, client_close_names[o->close_mode],
-			o->reuseport ? "true" : "false", o->linger ? "true" : "false", o->threads,
-			o->max_inflight, o->report_interval_ms);
-		report_protocol_header(out, o);
-		json_model(out, &r->model);
-		fputs("}\n", out);
-		break;
+	case FORMAT_JSON: header_json(r, dst); break;
 	}
-	fflush(out);
+	fflush(r->out);
 }
 
 /* Start lag in ms: text " lag_ms: p50=.. max=..", CSV three columns, JSON a member. */
