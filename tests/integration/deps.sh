@@ -32,6 +32,21 @@ test_no_cycle() {
 	return 0
 }
 
+# Rule: the layering of src/: objects under lib/ use no symbol defined under client/,
+# server/, ports/ or stat/; each of those parts uses only lib/ and itself; main.o may use
+# every part.
+test_layering() {
+	objdeps_report
+	if grep '^layering:' "$(tmpdir)/deps" >&2; then
+		die "layering broken in $OBJDIR (above)"
+	fi
+	# every part is there to be checked: a layout that moved would pass unseen
+	local part
+	for part in lib client server ports stat; do
+		grep -q "^$part/" "$(tmpdir)/edges" || die "no object of $part/ in the graph"
+	done
+}
+
 # fixture NAME.c SOURCE: compile SOURCE as object NAME.o under the fixture directory.
 fixture() {
 	local dir; dir=$(tmpdir)/fixture
