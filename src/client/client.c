@@ -125,20 +125,32 @@ static void engine_read_host(struct client_engine *e)
 	free(reserved);
 }
 
+/* The exit status of a run that did `done` loops totalling `total`; sig: the stop signal. */
+static int engine_status(const struct client_engine *e, const struct loop_result *total,
+			 uint32_t done, int sig)
+{
+	if (ferror(e->rep.out)) {
+		fprintf(stderr, "twtest client: cannot write the output; stopped after loop %u\n",
+			done ? done - 1 : 0);
+		return EXIT_SETUP;
+	}
+	if (sig)
+		return 128 + sig;
+	return e->o->fail_on_error && total->failed ? EXIT_FAILURES : EXIT_RAN;
+}
+
 /* Every loop, reported as it ends, then the summary; returns the exit status. */
 static int engine_loops(struct client_engine *e)
 {
-	const struct client_opts *o = e->o;
-	FILE *out = e->rep.out;
 	const struct client_reporter *report = e->strategy->report;
 	engine_read_host(e);
 	report->header(&e->rep);
 	struct sockdiag_filter tw_filter;
-	client_tw_filter(o, &tw_filter);
+	client_tw_filter(e->o, &tw_filter);
 	struct loop_result total, res;
 	memset(&total, 0, sizeof(total));
 	uint32_t done = 0;
-	uint32_t loops = e->strategy->loops(o);
+	uint32_t loops = e->strategy->loops(e->o);
 	for (uint32_t loop = 0; loop < loops && !signals_stop_requested(); loop++) {
 		int complete = engine_loop(e, &tw_filter, loop, &res);
 		if (complete < 0)
@@ -147,19 +159,12 @@ static int engine_loops(struct client_engine *e)
 		loop_result_add(&total, &res);
 		done++;
 		/* A closed output (pipe) stops the run: it would go on blind. */
-		if (ferror(out) || complete)
+		if (ferror(e->rep.out) || complete)
 			break;
 	}
 	int sig = signals_stop_requested();
 	report->summary(&e->rep, &total, done, sig != 0);
-	if (ferror(out)) {
-		fprintf(stderr, "twtest client: cannot write the output; stopped after loop %u\n",
-			done ? done - 1 : 0);
-		return EXIT_SETUP;
-	}
-	if (sig)
-		return 128 + sig;
-	return o->fail_on_error && total.failed ? EXIT_FAILURES : EXIT_RAN;
+	return engine_status(e, &total, done, sig);
 }
 
 /* Refuse before the run a socket option this kernel lacks (one line; the caller exits 2). */
