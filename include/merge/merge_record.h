@@ -82,4 +82,9 @@ void mrecord_free(struct mrecord *r);
 int merge_read_histogram(struct histogram *h, const struct json_doc *d,
 			 const struct json_node *obj, char *err, size_t errlen);
 
+/* The members of a header that may differ from host to host (not settings); in this leaf,
+ * which the reader (merge.c) and the output (merge_report.c) both use, so that neither
+ * calls back into the other. */
+int merge_per_host_member(const char *key);
+
 #endif

@@ -42,9 +42,6 @@ struct merge_state {
 	struct merge_row summary;
 };
 
-/* The members of a header that may differ from host to host (not settings). */
-int merge_per_host_member(const char *key);
-
 /* Print the merged result in o->format. */
 void merge_print(const struct merge_state *s, FILE *out);
 

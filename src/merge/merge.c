@@ -38,16 +38,6 @@ static int refuse(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-int merge_per_host_member(const char *key)
-{
-	static const char *const per_host[] = {"type", "host", "shard", "start_s", "dst_addr",
-					       "sysctl", "model", NULL};
-	for (int i = 0; per_host[i]; i++)
-		if (strcmp(per_host[i], key) == 0)
-			return 1;
-	return 0;
-}
-
 /* "I/N" with I < N <= MERGE_MAX_SHARDS. */
 static int parse_shard(const char *s, uint32_t *i, uint32_t *n)
 {

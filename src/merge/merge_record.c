@@ -390,3 +390,13 @@ void mrecord_free(struct mrecord *r)
 	r->f = NULL;
 	r->n = 0;
 }
+
+int merge_per_host_member(const char *key)
+{
+	static const char *const per_host[] = {"type", "host", "shard", "start_s", "dst_addr",
+					       "sysctl", "model", NULL};
+	for (int i = 0; per_host[i]; i++)
+		if (strcmp(per_host[i], key) == 0)
+			return 1;
+	return 0;
+}
