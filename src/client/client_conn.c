@@ -12,68 +12,10 @@
 #include "client/client_endpoints.h"
 #include "client/client_http.h"
 #include "client/client_workers.h"
-#include "lib/clock.h"
 #include "lib/signals.h"
 
 #define READ_BUF_SIZE 65536
 #define EVENTS_PER_WAIT 256
-
-uint32_t worker_now_us(const struct client_worker *w)
-{
-	return (uint32_t)((clock_now_ns() - w->base_ns) / 1000);
-}
-
-uint32_t conn_time_left(const struct client_worker *w, const struct conn *c, uint32_t now_us)
-{
-	uint32_t timeout_us = w->o->timeout_ms * 1000u; /* at most 3600 s: fits 32 bits */
-	uint32_t ran = now_us - c->start_us;
-	return ran >= timeout_us ? 0 : timeout_us - ran;
-}
-
-static void conn_close(struct client_worker *w, struct conn *c)
-{
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
-	c->state = CONN_DONE;
-	w->open--;
-	if (w->release)
-		w->release(w, c);
-}
-
-void worker_count_fail(struct client_worker *w, enum fail_stage stage, int detail)
-{
-	if (w->res.failed++ == 0)
-		w->res.first_fail_ns = clock_now_ns() - w->base_ns + 1;
-	fail_count(&w->res.fails, stage, detail);
-}
-
-void conn_fail(struct client_worker *w, struct conn *c, enum fail_stage stage, int detail)
-{
-	conn_close(w, c);
-	worker_count_fail(w, stage, detail);
-}
-
-int conn_wait_detail(const struct client_worker *w, const struct conn *c)
-{
-	switch (c->state) {
-	case CONN_CONNECTING:
-		return WAIT_CONNECT;
-	case CONN_ECHO:
-		return w->o->protocol == CLIENT_PROTO_HTTP ? WAIT_RESPONSE : WAIT_ECHO;
-	default:
-		return WAIT_EOF;
-	}
-}
-
-void conn_finish(struct client_worker *w, struct conn *c)
-{
-	uint32_t done_us = worker_now_us(w) - c->due_us;
-	conn_close(w, c);
-	w->res.finished++;
-	hist_record(&w->res.connect_us, c->connect_us);
-	hist_record(&w->res.conn_us, done_us);
-}
 
 void conn_start(struct client_worker *w, struct conn *c, uint64_t index, uint32_t due_us)
 {
