@@ -34,6 +34,26 @@ static int client_mode_valid(const struct client_opts *o)
 	       o->conns <= TWTEST_MAX_CONNS && o->threads <= o->conns;
 }
 
+/* --protocol and its options: a protocol of the list, a close scenario only with echo, a
+ * path starting with '/', a bound within 1-64m, no space or control character in the
+ * request line or the Host field. */
+static int http_field_clean(const char *s)
+{
+	for (; s && *s; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+static int client_protocol_valid(const struct client_opts *o)
+{
+	return o->protocol <= CLIENT_PROTO_HTTP &&
+	       (o->protocol == CLIENT_PROTO_ECHO || !o->sequential) && o->http_path &&
+	       o->http_path[0] == '/' && http_field_clean(o->http_path) &&
+	       http_field_clean(o->http_host) && o->max_response >= 1 &&
+	       o->max_response <= TWTEST_MAX_PAYLOAD;
+}
+
 static int client_opts_valid(const struct client_opts *o)
 {
 	return client_mode_valid(o) && o->port >= 1 && o->payload <= TWTEST_MAX_PAYLOAD &&
@@ -45,7 +65,8 @@ static int client_opts_valid(const struct client_opts *o)
 	       o->dsts.total >= 1 && o->dsts.seg[0].first.addr.ss_family == o->dst.addr.ss_family &&
 	       (!o->bind_name || (o->binds.nseg >= 1 && o->binds.nseg <= ADDRLIST_MAX_SEGMENTS &&
 				  o->bind.addr.ss_family == o->dst.addr.ss_family)) &&
-	       (o->dst.addr.ss_family == AF_INET || o->dst.addr.ss_family == AF_INET6);
+	       (o->dst.addr.ss_family == AF_INET || o->dst.addr.ss_family == AF_INET6) &&
+	       client_protocol_valid(o);
 }
 
 FUZZ_PARSER_TARGET("client", struct client_opts, client_parse_args, client_opts_valid)
