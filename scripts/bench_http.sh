@@ -105,8 +105,8 @@ srv_nginx=$wrk_keep # the same wrk load against nginx
 srv_tw=$(wrk_rate "http://127.0.0.1:$TW_PORT/")
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-printf "%-52s %10s\n" "run" "per second"
-printf "%-52s %10s\n" "Connection: close, twtest client --close server" "$tw_close" \
+printf "%-60s %10s\n" "run" "per second"
+printf "%-60s %10s\n" "Connection: close, twtest client --close server" "$tw_close" \
 	"Connection: close, wrk -H 'Connection: close'" "$wrk_close" \
 	"Connection: close, ab (no -k)" "$ab_close" \
 	"keep-alive, twtest client --requests-per-conn 100" "$tw_keep" \
