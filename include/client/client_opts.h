@@ -90,6 +90,11 @@ struct client_opts {
 	uint32_t duration_s;
 	uint32_t max_inflight;   /* 0: as many as descriptors allow */
 	uint32_t report_interval_ms;
+	/* Many hosts, one run (docs/distributed.md): a common start and this host's share. */
+	int64_t start_at_ns;     /* --start-at: the wall-clock start, ns since the epoch; 0 now */
+	const char *start_at_name; /* --start-at as given, or NULL */
+	uint32_t shard, shards;  /* --shard I/N: this host is I of N (default 0/1) */
+	uint32_t conns_total;    /* CONNS as given; conns is this host's share of it */
 };
 
 /* The client engine's strategies (include/client_engine.h), as option scopes. */
@@ -112,6 +117,18 @@ extern const char *const client_strategy_names[];
 static inline uint64_t client_destinations(const struct client_opts *o)
 {
 	return o->dsts.total * o->ports.total;
+}
+
+/* The new connections a second this host makes: its share of --rate. */
+static inline double client_host_rate(const struct client_opts *o)
+{
+	return (double)o->rate / o->shards;
+}
+
+/* This host's share of `total` items numbered from 0: those i with i mod N = I. */
+static inline uint64_t client_shard_share(const struct client_opts *o, uint64_t total)
+{
+	return total / o->shards + (o->shard < total % o->shards);
 }
 
 /* Fill o with the documented defaults. */

@@ -10,6 +10,7 @@
 
 #include "client/loopstats.h"
 #include "client/client_opts.h"
+#include "client/client_start.h"
 #include "client/port_model.h"
 #include "lib/sockdiag.h"
 #include "lib/sysctl.h"
@@ -19,6 +20,7 @@ struct report {
 	const struct client_opts *opts;
 	struct net_sysctls sys;
 	struct port_model model; /* rate mode's header and summary */
+	struct run_start start;  /* shard, host and start: in every JSON record */
 };
 
 /* The records of one strategy (its `report`, include/client/client_engine.h): the engine

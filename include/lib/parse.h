@@ -41,6 +41,13 @@ uint16_t endpoint_port(const struct endpoint *ep);
 /* Format an endpoint as "ADDR:PORT" or "[ADDR]:PORT" into buf. */
 const char *endpoint_str(const struct endpoint *ep, char *buf, size_t len);
 
+/* Parse "I/N" (a shard: this host is I of N, numbered from 0) with I < N <= max. */
+int parse_shard(const char *s, uint32_t max, uint32_t *i, uint32_t *n, const char **why);
+
+/* Parse a moment as nanoseconds since the epoch: "S" or "S.F" Unix seconds, or "+S[.F]"
+ * seconds after now_ns (at most 9 digits after the point, S at most 10^10). */
+int parse_time_at(const char *s, int64_t now_ns, int64_t *out_ns, const char **why);
+
 /* Look up choice among a NULL-terminated list of names; returns the index or -1. */
 int parse_choice(const char *s, const char *const *names);
 

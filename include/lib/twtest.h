@@ -9,6 +9,7 @@
 #define TWTEST_MAX_PAYLOAD (64u << 20)
 #define TWTEST_MAX_THREADS 64
 #define TWTEST_MAX_CONNS 10000000u
+#define TWTEST_MAX_SHARDS 4096       /* --shard I/N: hosts of one run */
 
 enum exit_status {
 	EXIT_RAN = 0,         /* the run completed; failed connections are measurements */

@@ -65,6 +65,10 @@ int mrecord_read(struct mrecord *r, const struct json_doc *d, const struct json_
  * reason in err (a field of two kinds, two strings that differ). */
 int mrecord_add(struct mrecord *sum, const struct mrecord *r, char *err, size_t errlen);
 
+/* Move a record's times (fields counted from its run's start: t_s, first_failure_s, ...)
+ * by seconds and its interval numbers (first_failed_interval) by intervals. */
+void mrecord_shift(struct mrecord *r, int64_t intervals, double seconds);
+
 /* After the last add: derived fields (conn_per_s) and the histograms' figures. */
 void mrecord_finish(struct mrecord *sum);
 

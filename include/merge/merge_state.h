@@ -7,10 +7,11 @@
 #include <stdio.h>
 
 #include "lib/json_parse.h"
+#include "lib/twtest.h"
 #include "merge/merge.h"
 #include "merge/merge_record.h"
 
-#define MERGE_MAX_SHARDS 4096
+#define MERGE_MAX_SHARDS TWTEST_MAX_SHARDS
 #define MERGE_MAX_ROWS 10000000u /* loops or intervals */
 
 /* One shard's run, from its header. */
@@ -21,11 +22,14 @@ struct merge_shard {
 	char *line;             /* the header's text, which doc points into */
 	struct json_doc doc;    /* the header, node[0] */
 	int has_summary;
+	int64_t start_us;       /* start_s in microseconds */
+	int64_t offset;         /* rate mode: its start, in intervals after the first shard's */
 };
 
 /* A loop, an interval or the summary: the merged row and the hosts' rows (by shard). */
 struct merge_row {
 	int used;
+	int64_t key;           /* loop number; rate mode: interval number from the first shard's start */
 	struct mrecord sum;
 	struct mrecord **host; /* shards entries; NULL where a host has none */
 };
@@ -37,8 +41,10 @@ struct merge_state {
 	int rate;                 /* the runs are --rate runs */
 	int ref;                  /* the shard whose header others are compared with; -1 none */
 	struct merge_shard *shard;
-	struct merge_row *rows;   /* by loop or interval number */
-	uint64_t nrows;
+	struct merge_row *rows;   /* in key order */
+	uint64_t nrows, cap;
+	int64_t interval_us;      /* rate mode: --report-interval */
+	int64_t min_offset;       /* rate mode: the earliest shard's offset */
 	struct merge_row summary;
 };
 

@@ -144,7 +144,9 @@ static int engine_loops(struct client_engine *e)
 {
 	const struct client_reporter *report = e->strategy->report;
 	engine_read_host(e);
+	run_start_init(&e->rep.start, e->o);
 	report->header(&e->rep);
+	run_start_wait(&e->rep.start); /* --start-at; a stop signal while waiting ends the run below */
 	struct sockdiag_filter tw_filter;
 	client_tw_filter(e->o, &tw_filter);
 	struct loop_result total, res;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "lib/cli.h"
+#include "lib/clock.h"
 #include "client/client_opts.h"
 
 const char *const client_close_names[] = {"client", "server", "shutdown", NULL};
@@ -44,6 +45,7 @@ void client_defaults(struct client_opts *o)
 	o->protocol = CLIENT_PROTO_ECHO;
 	o->http_path = "/";
 	o->max_response = TWTEST_DEFAULT_MAX_RESPONSE;
+	o->shards = 1;
 }
 
 /* --payload BYTES: k/m suffixes; 0 (nothing to echo) is a close scenario. */
@@ -135,6 +137,39 @@ static enum parse_result parse_http_host(const char *val, void *opts, char *err,
 	return PARSE_OK;
 }
 
+/* --start-at WHEN: Unix seconds (with a fraction), or +S from now rounded up to a whole
+ * second, so that hosts launched within the same second (pdsh) start at the same instant;
+ * not in the past, at most a day ahead (a typo in the date would otherwise hang the run). */
+static enum parse_result parse_start_at(const char *val, void *opts, char *err, size_t errlen)
+{
+	struct client_opts *o = opts;
+	const char *why;
+	int64_t now = clock_wall_ns(), at;
+	if (parse_time_at(val, now, &at, &why) < 0)
+		return cli_fail(err, errlen, "invalid --start-at '%s': %s", val, why);
+	if (val[0] == '+' && at % 1000000000)
+		at += 1000000000 - at % 1000000000;
+	if (at < now)
+		return cli_fail(err, errlen, "invalid --start-at '%s': %.3f s in the past", val,
+				(double)(now - at) / 1e9);
+	if (at - now > 86400 * (int64_t)1000000000)
+		return cli_fail(err, errlen, "invalid --start-at '%s': more than a day ahead", val);
+	o->start_at_ns = at;
+	o->start_at_name = val;
+	return PARSE_OK;
+}
+
+/* --shard I/N */
+static enum parse_result parse_shard_opt(const char *val, void *opts, char *err, size_t errlen)
+{
+	struct client_opts *o = opts;
+	const char *why;
+	if (parse_shard(val, TWTEST_MAX_SHARDS, &o->shard, &o->shards, &why) < 0)
+		return cli_fail(err, errlen, "invalid --shard '%s': %s (N at most %d)", val, why,
+				TWTEST_MAX_SHARDS);
+	return PARSE_OK;
+}
+
 #define F(f) .field = offsetof(struct client_opts, f)
 #define FS(f) F(f), .size = sizeof(((struct client_opts *)0)->f)
 #define ALL STRATEGY_ALL
@@ -220,6 +255,17 @@ static const struct cli_option client_rows[] = {
 		 "its socket-table dump costs tens of ms with many TIME_WAIT\n"
 		 "sockets; for speed runs (make bench)"},
 	{"help", 'h', CLI_HELP, .scope = ALL, .help = "show this help"},
+
+	{.kind = CLI_TEXT, .help = "\nMany client hosts, one run (docs/distributed.md; merge their "
+				   "JSON with twtest merge):\n"},
+	{"start-at", 0, CLI_CUSTOM, .parse = parse_start_at, .scope = ALL, .arg = "WHEN",
+	 .help = "prepare, then start at WHEN: Unix seconds (1764770400.5), or\n"
+		 "+S seconds from now, rounded up to a whole second; rate\n"
+		 "intervals are cut from it"},
+	{"shard", 0, CLI_CUSTOM, .parse = parse_shard_opt, .scope = ALL, .arg = "I/N",
+	 .help = "this host is I of N (from 0): with --rate R it makes the\n"
+		 "connections i of the schedule at R with i mod N = I, in loops\n"
+		 "its share of CONNS"},
 
 	{.kind = CLI_TEXT, .help = "\nRate mode: R new connections a second, each due at start "
 				   "+ i/R, one record per interval:\n"},
@@ -331,7 +377,8 @@ static enum parse_result client_positional(int npos, char **pos, struct client_o
 	o->loops = (uint32_t)v;
 	if (cli_num("CONNS", pos[2], 1, TWTEST_MAX_CONNS, &v, err, errlen) < 0)
 		return PARSE_ERROR;
-	o->conns = (uint32_t)v;
+	o->conns_total = (uint32_t)v;
+	o->conns = (uint32_t)client_shard_share(o, v);
 	int flag;
 	if (npos > 3) {
 		if (parse_bool01(pos[3], &flag, &why) < 0)
@@ -352,6 +399,12 @@ static enum parse_result client_validate(struct client_opts *o, const struct cli
 {
 	if (o->linger && o->close_mode == CLIENT_CLOSE_SHUTDOWN)
 		return cli_fail(err, errlen, "--linger conflicts with --close=shutdown: the FIN is already sent, RST cannot replace it");
+	if (!o->rate && o->conns_total < o->shards)
+		return cli_fail(err, errlen, "--shard %u/%u needs CONNS of at least %u (each host opens "
+				"its share of CONNS %u)", o->shard, o->shards, o->shards, o->conns_total);
+	if (o->rate && o->rate < o->shards)
+		return cli_fail(err, errlen, "--shard %u/%u needs --rate of at least %u (each host makes "
+				"its share of R %u)", o->shard, o->shards, o->shards, o->rate);
 	if (!o->rate && o->threads > o->conns)
 		return cli_fail(err, errlen, "--threads %u is more than CONNS %u", o->threads, o->conns);
 	if (o->rate && o->payload == 0)

@@ -194,7 +194,9 @@ static int rate_open(struct client_engine *e)
 	for (uint32_t t = 0; t < team_size(run->team); t++) {
 		struct client_worker *w = team_worker(run->team, t);
 		w->release = slot_release;
-		w->rate = (struct rate_sched){.next = t, .stride = team_size(run->team),
+		/* --shard I/N: this host's connections are I, I+N, ...; its workers deal them. */
+		w->rate = (struct rate_sched){.next = e->o->shard + (uint64_t)t * e->o->shards,
+					      .stride = (uint64_t)team_size(run->team) * e->o->shards,
 					      .free_head = w->n ? 0 : CONN_NONE, .oldest = CONN_NONE,
 					      .newest = CONN_NONE};
 		for (uint32_t i = 0; i < w->n; i++) {
@@ -233,7 +235,7 @@ static int rate_run_interval(struct client_engine *e, uint32_t interval, struct 
 	struct rate_run *run = e->state;
 	const struct client_opts *o = e->o;
 	if (interval == 0) {
-		run->start_ns = clock_now_ns();
+		run->start_ns = e->rep.start.mono_ns; /* --start-at: the hosts' common instant */
 		for (uint32_t t = 0; t < team_size(run->team); t++)
 			team_worker(run->team, t)->base_ns = run->start_ns;
 	}

@@ -132,6 +132,6 @@ void port_model_compute(const struct client_opts *o, const struct net_sysctls *s
 		return; /* ports come back at close: no bound from them */
 	double hold_s = m->reuse ? m->reuse_delay_ms / 1000.0 : TW_TIME_WAIT_S;
 	m->sustainable = (double)m->ports / hold_s;
-	if (o->rate && o->rate > m->sustainable)
-		m->first_failure_s = (double)m->ports / o->rate;
+	if (o->rate && client_host_rate(o) > m->sustainable)
+		m->first_failure_s = (double)m->ports / client_host_rate(o); /* this host's share */
 }

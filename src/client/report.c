@@ -33,7 +33,7 @@ static void header_text(const struct report *r, const char *dst)
 		" close=%s reuseport=%d linger=%d timeout_ms=%" PRIu32 " threads=%" PRIu32
 		" tcp_tw_reuse=%ld tcp_tw_reuse_delay=%s ip_local_port_range=%ld-%ld"
 		" tcp_timestamps=%ld tcp_max_tw_buckets=%ld\n",
-		TWTEST_VERSION, dst, o->loops, o->conns, o->payload,
+		TWTEST_VERSION, dst, o->loops, o->conns_total, o->payload,
 		client_close_names[o->close_mode], o->reuseport, o->linger, o->timeout_ms,
 		o->threads, s->tw_reuse, tw_reuse_delay_token(s->tw_reuse_delay_ms, delay),
 		s->port_lo, s->port_hi, s->timestamps, s->max_tw_buckets);
@@ -41,6 +41,7 @@ static void header_text(const struct report *r, const char *dst)
 	if (r->model.range_note[0]) /* e.g. --local-port-range bounds the kernel ignores */
 		fprintf(r->out, "# note: %s\n", r->model.range_note);
 	report_protocol_header(r->out, o);
+	run_start_text(r->out, &r->start, o);
 }
 
 /* The loop header in CSV: the column names. */
@@ -55,7 +56,7 @@ static void header_csv(const struct report *r)
 	report_kernel_csv_header(r->out);
 }
 
-/* The header object's "sysctl" member and the object's end. */
+/* The header object's "sysctl" member. */
 static void header_json_sysctls(FILE *out, const struct net_sysctls *s)
 {
 	fputs(",\"sysctl\":{", out);
@@ -67,7 +68,7 @@ static void header_json_sysctls(FILE *out, const struct net_sysctls *s)
 		fprintf(out, "\"net.ipv4.ip_local_port_range\":\"%ld-%ld\",", s->port_lo, s->port_hi);
 	json_sysctl(out, "net.ipv4.tcp_timestamps", s->timestamps, 0);
 	json_sysctl(out, "net.ipv4.tcp_max_tw_buckets", s->max_tw_buckets, 1);
-	fputs("}}\n", out);
+	fputc('}', out);
 }
 
 /* The loop header in JSON: one object with the settings and the sysctls. */
@@ -75,12 +76,14 @@ static void header_json(const struct report *r, const char *dst)
 {
 	const struct client_opts *o = r->opts;
 	FILE *out = r->out;
-	fprintf(out, "{\"type\":\"header\",\"version\":\"%s\",\"dst\":", TWTEST_VERSION);
+	char id[512];
+	fprintf(out, "{\"type\":\"header\"%s,\"version\":\"%s\",\"dst\":",
+		run_start_json(id, sizeof(id), &r->start, o), TWTEST_VERSION);
 	json_write_string(out, o->dst_name);
 	fprintf(out, ",\"dst_addr\":\"%s\",\"port\":%u,\"loops\":%" PRIu32 ",\"conns\":%" PRIu32
 		",\"payload\":%" PRIu32 ",\"timeout_ms\":%" PRIu32 ",\"interval_ms\":%" PRIu32
 		",\"close\":\"%s\",\"reuseport\":%s,\"linger\":%s,\"reuseaddr\":%s,\"bind\":",
-		dst, o->port, o->loops, o->conns, o->payload, o->timeout_ms, o->interval_ms,
+		dst, o->port, o->loops, o->conns_total, o->payload, o->timeout_ms, o->interval_ms,
 		client_close_names[o->close_mode], o->reuseport ? "true" : "false",
 		o->linger ? "true" : "false", o->reuseaddr ? "true" : "false");
 	if (o->bind_name)
@@ -99,6 +102,9 @@ static void header_json(const struct report *r, const char *dst)
 		fputs("null", out);
 	report_protocol_header(out, o);
 	header_json_sysctls(out, &r->sys);
+	if (o->shards > 1)
+		fprintf(out, ",\"shard_conns\":%" PRIu32, o->conns);
+	fputs("}\n", out);
 }
 
 void report_header(const struct report *r)
@@ -164,16 +170,19 @@ static void write_numbers(const struct report *r, const char *type, const char *
 		write_latencies(out, r->opts, res);
 		report_kernel_csv(out, res);
 		break;
-	case FORMAT_JSON:
-		fprintf(out, "{\"type\":\"%s\",%s\"conns\":%" PRIu64 ",\"finished\":%" PRIu64
+	case FORMAT_JSON: {
+		char id[512];
+		fprintf(out, "{\"type\":\"%s\"%s,%s\"conns\":%" PRIu64 ",\"finished\":%" PRIu64
 			",\"failed\":%" PRIu64 ",\"time_s\":%.3f,\"conn_per_s\":%.0f,\"failed_by\":{",
-			type, loop_field, res->conns, res->finished, res->failed, t, rate);
+			type, run_start_json(id, sizeof(id), &r->start, r->opts), loop_field, res->conns,
+			res->finished, res->failed, t, rate);
 		report_failed_by(out, &res->fails, report_visit_json);
 		fputc('}', out);
 		write_latencies(out, r->opts, res);
 		report_kernel_json(out, res);
 		fputs("}\n", out);
 		break;
+	}
 	}
 	fflush(out);
 }
@@ -248,13 +257,14 @@ void report_conn(const struct report *r, const struct conn_record *c)
 	}
 	const char *err = c->close_error ? strerrorname_np(c->close_error) : NULL;
 	if (r->opts->format == FORMAT_JSON) {
+		char id[512];
 		fprintf(r->out,
-			"{\"type\":\"conn\",\"loop\":%" PRIu32 ",\"conn\":%" PRIu32
+			"{\"type\":\"conn\"%s,\"loop\":%" PRIu32 ",\"conn\":%" PRIu32
 			",\"local_port\":%u,\"result\":\"%s\",\"sent\":%" PRIu64 ",\"rcvd\":%" PRIu64
 			",\"close_trigger\":\"%s\",\"eof_state\":\"%s\",\"eof_unread\":%" PRIu32
 			",\"shut_wr\":%s,\"close_state\":\"%s\",\"close_unread\":%" PRIu32
 			",\"close_error\":\"%s\"}\n",
-			c->loop, c->conn, c->local_port, result, c->sent, c->rcvd, c->close_trigger,
+			run_start_json(id, sizeof(id), &r->start, r->opts), c->loop, c->conn, c->local_port, result, c->sent, c->rcvd, c->close_trigger,
 			conn_state(c->eof_state), c->eof_unread, c->shut_wr ? "true" : "false",
 			conn_state(c->close_state), c->close_unread, err ? err : "");
 	} else {

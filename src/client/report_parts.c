@@ -5,6 +5,8 @@
 
 #include <inttypes.h>
 
+#include "lib/json.h"
+
 double report_seconds(uint64_t ns)
 {
 	return (double)ns / 1e9;
@@ -66,10 +68,12 @@ void report_latency(FILE *out, enum output_format fmt, const char *name,
 			fputs(",,,,", out);
 		break;
 	case FORMAT_JSON:
-		if (h->count)
+		if (h->count) {
 			fprintf(out, ",\"%s\":{\"min\":%" PRIu32 ",\"p50\":%" PRIu32 ",\"p99\":%" PRIu32
-				",\"max\":%" PRIu32 "}", name, min, p50, p99, h->max);
-		else
+				",\"max\":%" PRIu32 ",\"hist\":", name, min, p50, p99, h->max);
+			json_write_histogram(out, h); /* whole: twtest merge adds it exactly */
+			fputc('}', out);
+		} else
 			fprintf(out, ",\"%s\":null", name);
 		break;
 	}

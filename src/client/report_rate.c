@@ -87,6 +87,7 @@ static void header_text(const struct report *r, const char *dst)
 		s->timestamps, s->max_tw_buckets);
 	report_port_lines(r->out, o);
 	report_protocol_header(r->out, o);
+	run_start_text(r->out, &r->start, o);
 	text_model(r->out, o, &r->model);
 }
 
@@ -95,7 +96,9 @@ static void header_json(const struct report *r, const char *dst)
 {
 	const struct client_opts *o = r->opts;
 	FILE *out = r->out;
-	fprintf(out, "{\"type\":\"header\",\"version\":\"%s\",\"mode\":\"rate\",\"dst\":", TWTEST_VERSION);
+	char id[512];
+	fprintf(out, "{\"type\":\"header\"%s,\"version\":\"%s\",\"mode\":\"rate\",\"dst\":",
+		run_start_json(id, sizeof(id), &r->start, o), TWTEST_VERSION);
 	json_write_string(out, o->dst_name);
 	fprintf(out, ",\"dst_addr\":\"%s\",\"port\":%u,\"destinations\":%" PRIu64 ",\"rate\":%" PRIu32
 		",\"duration_s\":%" PRIu32 ",\"payload\":%" PRIu32 ",\"requests_per_conn\":%" PRIu32
@@ -143,8 +146,11 @@ static void write_lag(FILE *out, enum output_format fmt, const struct histogram 
 		fprintf(out, ",%.3f,%.3f,%.3f", p50, p99, max);
 	else if (fmt == FORMAT_CSV)
 		fputs(",,,", out);
-	else if (fmt == FORMAT_JSON && h->count)
-		fprintf(out, ",\"lag_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f}", p50, p99, max);
+	else if (fmt == FORMAT_JSON && h->count) {
+		fprintf(out, ",\"lag_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f,\"hist\":", p50, p99, max);
+		json_write_histogram(out, h); /* in microseconds, whole, for twtest merge */
+		fputc('}', out);
+	}
 	else if (fmt == FORMAT_JSON)
 		fputs(",\"lag_ms\":null", out);
 }
@@ -229,7 +235,7 @@ static void write_rate_end(const struct report *r, const struct loop_result *res
 /* One record per report interval. */
 static void report_interval(const struct report *r, const struct loop_result *res)
 {
-	char lead[96];
+	char lead[640], id[512];
 	double t = report_seconds(res->t_ns);
 	switch (r->opts->format) {
 	case FORMAT_TEXT:
@@ -237,8 +243,8 @@ static void report_interval(const struct report *r, const struct loop_result *re
 		break;
 	case FORMAT_CSV: snprintf(lead, sizeof(lead), "interval,%" PRIu32 ",%.3f", res->loop, t); break;
 	case FORMAT_JSON:
-		snprintf(lead, sizeof(lead), "{\"type\":\"interval\",\"interval\":%" PRIu32 ",\"t_s\":%.3f,",
-			 res->loop, t);
+		snprintf(lead, sizeof(lead), "{\"type\":\"interval\"%s,\"interval\":%" PRIu32 ",\"t_s\":%.3f,",
+			 run_start_json(id, sizeof(id), &r->start, r->opts), res->loop, t);
 		break;
 	}
 	write_rate_numbers(r, lead, res, 0);
@@ -270,7 +276,7 @@ static void write_verdict(const struct report *r, const struct loop_result *t)
 static void report_rate_summary(const struct report *r, const struct loop_result *total,
 				uint32_t intervals, int interrupted)
 {
-	char lead[128];
+	char lead[640], id[512];
 	double t = report_seconds(total->t_ns);
 	switch (r->opts->format) {
 	case FORMAT_TEXT:
@@ -279,8 +285,9 @@ static void report_rate_summary(const struct report *r, const struct loop_result
 		break;
 	case FORMAT_CSV: snprintf(lead, sizeof(lead), "summary,%" PRIu32 ",%.3f", intervals, t); break;
 	case FORMAT_JSON:
-		snprintf(lead, sizeof(lead), "{\"type\":\"summary\",\"intervals\":%" PRIu32
-			 ",\"interrupted\":%s,\"t_s\":%.3f,", intervals, interrupted ? "true" : "false", t);
+		snprintf(lead, sizeof(lead), "{\"type\":\"summary\"%s,\"intervals\":%" PRIu32
+			 ",\"interrupted\":%s,\"t_s\":%.3f,", run_start_json(id, sizeof(id), &r->start, r->opts),
+			 intervals, interrupted ? "true" : "false", t);
 		break;
 	}
 	write_rate_numbers(r, lead, total, 1);

@@ -184,3 +184,54 @@ int parse_choice(const char *s, const char *const *names)
 			return i;
 	return -1;
 }
+
+int parse_shard(const char *s, uint32_t max, uint32_t *i, uint32_t *n, const char **why)
+{
+	const char *slash = s ? strchr(s, '/') : NULL;
+	char num[24];
+	uint64_t a, b;
+	if (slash == NULL || slash == s || (size_t)(slash - s) >= sizeof(num)) {
+		*why = "must be I/N (this host's number from 0, of N hosts)";
+		return -1;
+	}
+	memcpy(num, s, (size_t)(slash - s));
+	num[slash - s] = '\0';
+	if (parse_u64(num, 0, UINT32_MAX, &a, why) < 0 || parse_u64(slash + 1, 1, max, &b, why) < 0)
+		return -1;
+	if (a >= b) {
+		*why = "I must be below N (shards are numbered from 0)";
+		return -1;
+	}
+	*i = (uint32_t)a;
+	*n = (uint32_t)b;
+	return 0;
+}
+
+int parse_time_at(const char *s, int64_t now_ns, int64_t *out_ns, const char **why)
+{
+	int relative = s && *s == '+';
+	const char *p = relative ? s + 1 : s;
+	char whole[16];
+	size_t nw = p ? strspn(p, "0123456789") : 0;
+	if (nw == 0 || nw >= sizeof(whole) || (p[nw] != '\0' && p[nw] != '.')) {
+		*why = "must be Unix seconds (S or S.F) or +S from now";
+		return -1;
+	}
+	memcpy(whole, p, nw);
+	whole[nw] = '\0';
+	uint64_t sec, frac = 0;
+	if (parse_u64(whole, 0, 10000000000ull, &sec, why) < 0)
+		return -1;
+	if (p[nw] == '.') {
+		const char *f = p + nw + 1;
+		size_t nf = strspn(f, "0123456789");
+		if (nf == 0 || nf > 9 || f[nf] != '\0') {
+			*why = "1 to 9 digits after the point";
+			return -1;
+		}
+		for (size_t k = 0; k < 9; k++)
+			frac = frac * 10 + (k < nf ? (uint64_t)(f[k] - '0') : 0);
+	}
+	*out_ns = (int64_t)(sec * 1000000000ull + frac) + (relative ? now_ns : 0);
+	return 0;
+}

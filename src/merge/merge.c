@@ -38,25 +38,6 @@ static int refuse(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
-/* "I/N" with I < N <= MERGE_MAX_SHARDS. */
-static int parse_shard(const char *s, uint32_t *i, uint32_t *n)
-{
-	const char *slash = strchr(s, '/');
-	char num[16];
-	uint64_t a, b;
-	const char *why;
-	if (slash == NULL || (size_t)(slash - s) >= sizeof(num))
-		return -1;
-	memcpy(num, s, (size_t)(slash - s));
-	num[slash - s] = '\0';
-	if (parse_u64(num, 0, MERGE_MAX_SHARDS - 1, &a, &why) < 0 ||
-	    parse_u64(slash + 1, 1, MERGE_MAX_SHARDS, &b, &why) < 0 || a >= b)
-		return -1;
-	*i = (uint32_t)a;
-	*n = (uint32_t)b;
-	return 0;
-}
-
 /* A record's identity: its type, shard, host and start. */
 struct ident {
 	const char *type, *host;
@@ -80,7 +61,9 @@ static int read_ident(const struct json_doc *d, struct ident *id, char *err, siz
 	if (shard == NULL || host == NULL || id->start == NULL)
 		return refuse(err, errlen, "no shard, host or start_s: not the JSON of a twtest client "
 			      "that merges (twtest client --format json, version %s)", TWTEST_VERSION);
-	if (shard->type != JSON_STRING || parse_shard(shard->str, &id->shard, &id->shards) < 0)
+	const char *why;
+	if (shard->type != JSON_STRING ||
+	    parse_shard(shard->str, MERGE_MAX_SHARDS, &id->shard, &id->shards, &why) < 0)
 		return refuse(err, errlen, "shard must be \"I/N\" with I < N <= %d", MERGE_MAX_SHARDS);
 	if (host->type != JSON_STRING || id->start->type != JSON_NUMBER)
 		return refuse(err, errlen, "host must be a string and start_s a number");
@@ -123,6 +106,22 @@ static void member_text(const struct json_doc *d, const char *key, char *buf, si
 	buf[len - 1] = '\0';
 }
 
+/* start_s as microseconds (the client prints 6 digits after the point). */
+static int start_us_of(const struct json_node *start, int64_t *us)
+{
+	char text[40];
+	int64_t ns;
+	const char *why;
+	if (start == NULL || start->type != JSON_NUMBER || start->len >= sizeof(text))
+		return -1;
+	memcpy(text, start->str, start->len);
+	text[start->len] = '\0';
+	if (parse_time_at(text, 0, &ns, &why) < 0)
+		return -1;
+	*us = ns / 1000;
+	return 0;
+}
+
 static int add_header(struct merge_state *s, const struct ident *id, const char *line,
 		      const struct source *src, char *err, size_t errlen)
 {
@@ -153,9 +152,15 @@ static int add_header(struct merge_state *s, const struct ident *id, const char 
 	sh->seen = 1;
 	const struct json_node *mode = json_get(&sh->doc, &sh->doc.node[0], "mode");
 	int rate = mode && mode->type == JSON_STRING && strcmp(mode->str, "rate") == 0;
+	if (start_us_of(id->start, &sh->start_us) < 0)
+		return refuse(err, errlen, "%s: start_s must be Unix seconds", sh->where);
 	if (s->ref < 0) {
+		const struct json_node *iv = json_get(&sh->doc, &sh->doc.node[0], "report_interval_ms");
 		s->ref = (int)id->shard;
 		s->rate = rate;
+		if (rate && (iv == NULL || !iv->is_uint || iv->u64 == 0 || iv->u64 > 3600000))
+			return refuse(err, errlen, "%s: a rate header needs report_interval_ms", sh->where);
+		s->interval_us = rate ? (int64_t)iv->u64 * 1000 : 0;
 		return 0;
 	}
 	const struct merge_shard *ref = &s->shard[s->ref];
@@ -167,39 +172,54 @@ static int add_header(struct merge_state *s, const struct ident *id, const char 
 		return refuse(err, errlen, "different settings: %s is %s in %s but %s in %s", key, a,
 			      sh->where, b, ref->where);
 	}
-	if (s->rate && !json_equal(&ref->doc, json_get(&ref->doc, &ref->doc.node[0], "start_s"),
-				   &sh->doc, json_get(&sh->doc, &sh->doc.node[0], "start_s"))) {
-		char a[64], b[64];
-		member_text(&sh->doc, "start_s", a, sizeof(a));
-		member_text(&ref->doc, "start_s", b, sizeof(b));
-		return refuse(err, errlen, "different start times, so the intervals do not line up: "
-			      "start_s %s in %s but %s in %s (give every host the same --start-at)",
-			      a, sh->where, b, ref->where);
+	if (s->rate) {
+		/* Intervals line up when the starts are a whole number of intervals apart (the same
+		 * --start-at, or "+S" rounded to different seconds on hosts launched apart). */
+		int64_t diff = sh->start_us - ref->start_us;
+		if (diff % s->interval_us != 0)
+			return refuse(err, errlen, "start times %.6f s apart (%s and %s), not a whole number of "
+				      "--report-interval %.3f s: the intervals do not line up (give every "
+				      "host the same --start-at)", (double)diff / 1e6, ref->where, sh->where,
+				      (double)s->interval_us / 1e6);
+		sh->offset = diff / s->interval_us;
+		if (sh->offset < s->min_offset)
+			s->min_offset = sh->offset;
 	}
 	return 0;
 }
 
-/* The row a record of type t and number index goes into. */
-static struct merge_row *row_for(struct merge_state *s, enum mrecord_type t, uint64_t index)
+/* The row a record of type t with key goes into (rows are kept in key order). */
+static struct merge_row *row_for(struct merge_state *s, enum mrecord_type t, int64_t key)
 {
 	if (t == MR_SUMMARY)
 		return &s->summary;
-	if (index >= s->nrows) {
-		uint64_t n = s->nrows ? s->nrows : 64;
-		while (n <= index)
-			n *= 2;
-		struct merge_row *p = realloc(s->rows, n * sizeof(*p));
+	uint64_t lo = 0, hi = s->nrows;
+	while (lo < hi) {
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (s->rows[mid].key < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < s->nrows && s->rows[lo].key == key)
+		return &s->rows[lo];
+	if (s->nrows >= MERGE_MAX_ROWS)
+		return NULL;
+	if (s->nrows == s->cap) {
+		uint64_t cap = s->cap ? 2 * s->cap : 64;
+		struct merge_row *p = realloc(s->rows, cap * sizeof(*p));
 		if (p == NULL)
 			return NULL;
-		memset(p + s->nrows, 0, (n - s->nrows) * sizeof(*p));
 		s->rows = p;
-		s->nrows = n;
+		s->cap = cap;
 	}
-	struct merge_row *r = &s->rows[index];
-	if (r->host == NULL && (r->host = calloc(s->shards, sizeof(*r->host))) == NULL)
-		return NULL;
-	return r;
+	memmove(&s->rows[lo + 1], &s->rows[lo], (s->nrows - lo) * sizeof(*s->rows));
+	s->nrows++;
+	struct merge_row *r = &s->rows[lo];
+	*r = (struct merge_row){.key = key, .host = calloc(s->shards, sizeof(*r->host))};
+	return r->host ? r : NULL;
 }
+
 
 static int add_record(struct merge_state *s, const struct json_doc *d, const struct ident *id,
 		      const struct source *src, char *err, size_t errlen)
@@ -228,7 +248,8 @@ static int add_record(struct merge_state *s, const struct json_doc *d, const str
 		return refuse(err, errlen, "%s:%" PRIu64 ": \"%s\" must be a number below %u", src->name,
 			      src->line, num, MERGE_MAX_ROWS);
 	uint64_t index = n ? n->u64 : 0;
-	struct merge_row *row = row_for(s, t, index);
+	int64_t offset = s->rate ? sh->offset : 0;
+	struct merge_row *row = row_for(s, t, (int64_t)index + offset);
 	if (row == NULL)
 		return refuse(err, errlen, "out of memory");
 	if (row->host[id->shard])
@@ -242,12 +263,16 @@ static int add_record(struct merge_state *s, const struct json_doc *d, const str
 	r->index = index;
 	r->shard = id->shard;
 	char why[256];
-	if (mrecord_read(r, d, &d->node[0], why, sizeof(why)) < 0 ||
-	    mrecord_add(&row->sum, r, why, sizeof(why)) < 0)
+	if (mrecord_read(r, d, &d->node[0], why, sizeof(why)) < 0)
+		return refuse(err, errlen, "%s:%" PRIu64 ": %s", src->name, src->line, why);
+	/* Into the merged row on the first shard's clock; the host's row keeps its own. */
+	mrecord_shift(r, offset, (double)(offset * s->interval_us) / 1e6);
+	int rc = mrecord_add(&row->sum, r, why, sizeof(why));
+	mrecord_shift(r, -offset, -(double)(offset * s->interval_us) / 1e6);
+	if (rc < 0)
 		return refuse(err, errlen, "%s:%" PRIu64 ": %s", src->name, src->line, why);
 	row->used = 1;
 	row->sum.type = t;
-	row->sum.index = index;
 	mrecord_compact(r);
 	if (t == MR_SUMMARY)
 		s->shard[id->shard].has_summary = 1;
@@ -383,9 +408,14 @@ int merge_stream_run(const struct merge_opts *o, FILE *in, FILE *out, char *err,
 	if (merge_inputs(&s, err, errlen) < 0 || check_complete(&s, err, errlen) < 0) {
 		rc = -1;
 	} else {
-		for (uint64_t i = 0; i < s.nrows; i++)
-			if (s.rows[i].used)
-				mrecord_finish(&s.rows[i].sum);
+		/* Number the merged intervals and times from the earliest shard's start. */
+		double shift_s = -(double)(s.min_offset * s.interval_us) / 1e6;
+		for (uint64_t i = 0; i < s.nrows; i++) {
+			s.rows[i].sum.index = (uint64_t)(s.rows[i].key - s.min_offset);
+			mrecord_shift(&s.rows[i].sum, -s.min_offset, shift_s);
+			mrecord_finish(&s.rows[i].sum);
+		}
+		mrecord_shift(&s.summary.sum, -s.min_offset, shift_s);
 		mrecord_finish(&s.summary.sum);
 		merge_print(&s, out);
 	}

@@ -33,6 +33,36 @@ static const struct {
 	{"predicted_rate", RULE_SUM_NULL},
 };
 
+/* Fields counted from the run's start: moved when runs started at different instants. */
+static const struct {
+	const char *name;
+	int interval; /* 1: an interval number; 0: seconds */
+} since_start[] = {
+	{"t_s", 0}, {"first_failure_s", 0}, {"predicted_first_failure_s", 0},
+	{"first_failed_interval", 1},
+};
+
+void mrecord_shift(struct mrecord *r, int64_t intervals, double seconds)
+{
+	if (intervals == 0)
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		struct mfield *f = &r->f[i];
+		for (size_t k = 0; k < sizeof(since_start) / sizeof(since_start[0]); k++) {
+			if (strcmp(f->name, since_start[k].name) != 0)
+				continue;
+			/* as a real number, which may be negative until the last shift */
+			if (f->kind != MF_UINT && f->kind != MF_REAL)
+				continue;
+			f->r = (f->kind == MF_UINT ? (double)f->u : f->r) +
+			       (since_start[k].interval ? (double)intervals : seconds);
+			if (f->kind == MF_UINT)
+				f->decimals = 0;
+			f->kind = MF_REAL;
+		}
+	}
+}
+
 static enum mrule rule_of(const char *name)
 {
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
@@ -394,7 +424,7 @@ void mrecord_free(struct mrecord *r)
 int merge_per_host_member(const char *key)
 {
 	static const char *const per_host[] = {"type", "host", "shard", "start_s", "dst_addr",
-					       "sysctl", "model", NULL};
+					       "sysctl", "model", "shard_conns", NULL};
 	for (int i = 0; per_host[i]; i++)
 		if (strcmp(per_host[i], key) == 0)
 			return 1;

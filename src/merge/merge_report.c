@@ -377,8 +377,7 @@ void merge_print(const struct merge_state *s, FILE *out)
 		json_header(s, out);
 	else {
 		for (uint64_t i = 0; i < s->nrows; i++)
-			if (s->rows[i].used)
-				columns_add(&cs, &s->rows[i].sum);
+			columns_add(&cs, &s->rows[i].sum);
 		if (s->summary.used)
 			columns_add(&cs, &s->summary.sum);
 		csv_names(out, &cs);

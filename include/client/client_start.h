@@ -1,0 +1,34 @@
+/* When and as whom a client run starts: the identity every JSON record carries (shard, host
+ * name, start time) so that `twtest merge` can tell the hosts' records apart and line them
+ * up, and the wait until --start-at. */
+#ifndef TWTEST_CLIENT_START_H
+#define TWTEST_CLIENT_START_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "client/client_opts.h"
+
+struct run_start {
+	char host[256];    /* gethostname() */
+	int64_t wall_ns;   /* the start, ns since the epoch */
+	uint64_t mono_ns;  /* the same instant on CLOCK_MONOTONIC: rate intervals count from it */
+};
+
+/* Fix the run's start: --start-at, or now. */
+void run_start_init(struct run_start *s, const struct client_opts *o);
+
+/* Sleep until the start (at once if it has passed); returns the stop signal that ended the
+ * wait, or 0. */
+int run_start_wait(const struct run_start *s);
+
+/* The identity as JSON members into buf: ,"shard":"I/N","host":"H","start_s":S (a host
+ * name's quotes, backslashes and control characters become '?'); returns buf. */
+const char *run_start_json(char *buf, size_t len, const struct run_start *s,
+			   const struct client_opts *o);
+
+/* The identity as a text header line "# shard=I/N host=H start_s=S", only when --shard or
+ * --start-at was given (a plain run's header stays as it was). */
+void run_start_text(FILE *out, const struct run_start *s, const struct client_opts *o);
+
+#endif
