@@ -158,6 +158,23 @@ missing DSTIP	client --rate 10 --duration 1
 --report-interval '9'	client --rate 10 --duration 1 --report-interval 9 127.0.0.1
 --report-interval '60001'	client --rate 10 --duration 1 --report-interval 60001 127.0.0.1
 --report-interval 100 conflicts with the concurrent loops	client --report-interval 100 D
+--shard '3/3'	client --shard 3/3 D
+--shard '0/0'	client --shard 0/0 D
+--shard '1'	client --shard 1 D
+--shard '-1/2'	client --shard -1/2 D
+--shard '0/4097'	client --shard 0/4097 D
+--shard '/2'	client --shard /2 D
+--shard 2/3 needs CONNS of at least 3	client --shard 2/3 127.0.0.1 1 2
+--shard 0/3 needs --rate of at least 3	client --shard 0/3 --rate 2 --duration 1 127.0.0.1
+'--shard' given more than once	client --shard 0/2 --shard 1/2 D
+--start-at '1000000000': 	client --start-at 1000000000 D
+--start-at '+90000': more than a day ahead	client --start-at +90000 D
+--start-at 'soon'	client --start-at soon D
+--start-at '+'	client --start-at + D
+--start-at '1.'	client --start-at 1. D
+--start-at '+1.0000000001'	client --start-at +1.0000000001 D
+--start-at '-5'	client --start-at -5 D
+'--start-at' needs a value	client D --start-at
 invalid DSTIP '127.0.0.1,nohost'	client 127.0.0.1,nohost 1 1
 invalid DSTIP '127.0.0.9-127.0.0.1'	client 127.0.0.9-127.0.0.1 1 1
 --port '4003-4000'	client --port 4003-4000 D

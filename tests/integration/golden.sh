@@ -1,7 +1,8 @@
 # Golden check of the client's output: fixed runs in a fresh namespace, compared with the
 # records in tests/golden/ after the fields that measure time (and the kernel-chosen local
 # ports, the drawn server port) are masked, and those that follow the host: the version
-# string, tcp_tw_reuse_delay (absent before Linux 6.14). tcp_max_tw_buckets, sized from RAM,
+# string, tcp_tw_reuse_delay (absent before Linux 6.14), the host name and start time of every
+# JSON record (H, S; twtest merge needs them). tcp_max_tw_buckets, sized from RAM,
 # is set by the test instead. Everything else (field names and order, counts, failures by cause,
 # TIME_WAIT, kernel counter deltas, header settings) must stay byte for byte the same.
 # TW_GOLDEN_UPDATE=1 rewrites the records instead (only after a deliberate format change).
@@ -10,7 +11,8 @@
 GOLDEN_DIR="$(cd "$(dirname "$0")/../golden" && pwd)"
 
 # golden_mask: blank the measured-time fields of text, CSV and JSON records (T), and the
-# host's: the version (V), the reuse delay (D: milliseconds, or the next whole second).
+# host's: the version (V), the reuse delay (D: milliseconds, or the next whole second), the
+# host name (H) and the start (S). A whole histogram ("hist") goes with its figures (T).
 golden_mask() {
 	sed -E \
 		-e 's/^# twtest [^ ]+ /# twtest V /' \
@@ -20,7 +22,8 @@ golden_mask() {
 		-e 's/(time\(s\)|conn\/s): [0-9.]+/\1: T/g' \
 		-e 's/(connect_us|conn_us): min=[0-9]+ p50=[0-9]+ p99=[0-9]+ max=[0-9]+/\1: T/g' \
 		-e 's/"(time_s|conn_per_s|wait_clear_s)":[0-9.]+/"\1":T/g' \
-		-e 's/"(connect_us|conn_us)":\{[^}]*\}/"\1":T/g' \
+		-e 's/"(connect_us|conn_us)":\{[^{}]*("hist":\{[^{}]*\})?\}/"\1":T/g' \
+		-e 's/"host":"[^"]*","start_s":[0-9.]+/"host":"H","start_s":S/g' \
 		-e 's/(local_port)(": |":|: )[0-9]+/\1\2P/g' \
 		-e 's/waited [0-9.]+ s/waited T s/g' |
 		awk -F, -v OFS=, '
@@ -82,7 +85,11 @@ test_golden_masks_host_values() {
 		-e 's/twtest V /twtest 9.9.9 /' -e 's/tcp_tw_reuse_delay=D/tcp_tw_reuse_delay=next-whole-second(0-1s)/'
 	mask_matches "json header" "$(head -1 "$GOLDEN_DIR/json.out")" \
 		-e 's/"version":"V"/"version":"0.2.0"/' \
+		-e 's/"host":"H","start_s":S/"host":"fleet-7","start_s":1764770400.000125/' \
 		-e 's/"net.ipv4.tcp_tw_reuse_delay":D/"net.ipv4.tcp_tw_reuse_delay":null/'
+	mask_matches "json record" "$(sed -n 2p "$GOLDEN_DIR/json.out")" \
+		-e 's/"connect_us":T/"connect_us":{"min":99,"p50":99,"p99":99,"max":99,"hist":{"count":1,"min":99,"max":99,"buckets":[[98,1]]}}/' \
+		-e 's/"host":"H","start_s":S/"host":"b","start_s":1.5/'
 	mask_matches "csv row" "$(head -2 "$GOLDEN_DIR/csv.out")" -e '2s/,0,D,/,0,next-whole-second(0-1s),/'
 	local want got
 	want=$(head -1 "$GOLDEN_DIR/text.out")

@@ -244,7 +244,8 @@ TEST(report_kernel_csv)
 TEST(report_kernel_json)
 {
 	char *s = render_kernel_loop(FORMAT_JSON);
-	CHECK_STR(s, "{\"type\":\"loop\",\"loop\":2,\"conns\":1000,\"finished\":1000,\"failed\":0,"
+	CHECK_STR(s, "{\"type\":\"loop\",\"shard\":\"0/1\",\"host\":\"\",\"start_s\":0.000000,"
+		     "\"loop\":2,\"conns\":1000,\"finished\":1000,\"failed\":0,"
 		     "\"time_s\":0.500,\"conn_per_s\":2000,\"failed_by\":{},\"connect_us\":null,"
 		     "\"conn_us\":null,\"time_wait\":3000,"
 		     "\"kernel\":{\"TW\":1000,\"TWRecycled\":0,\"TCPTimeWaitOverflow\":0,"

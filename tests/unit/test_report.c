@@ -74,14 +74,39 @@ TEST(report_csv_row)
 	free(s);
 }
 
-/* Rule: JSON loop records carry the same numbers, failures as an object. */
+/* Rule: JSON loop records carry the same numbers, failures as an object, the run's shard,
+ * host and start, and each histogram whole (its non-empty buckets, for twtest merge). */
 TEST(report_json_loop)
 {
-	char *s = render_loop(FORMAT_JSON);
-	CHECK_STR(s, "{\"type\":\"loop\",\"loop\":2,\"conns\":10000,\"finished\":8232,\"failed\":1768,"
-		     "\"time_s\":0.734,\"conn_per_s\":11215,\"failed_by\":{\"connect/EADDRNOTAVAIL\":1766,"
-		     "\"timeout/echo\":2},\"connect_us\":{\"min\":1,\"p50\":50,\"p99\":98,\"max\":100},"
-		     "\"conn_us\":{\"min\":200,\"p50\":249,\"p99\":299,\"max\":299}}\n");
+	struct client_opts o = sample_opts(FORMAT_JSON);
+	o.shard = 1;
+	o.shards = 3;
+	struct report rep = {.opts = &o};
+	snprintf(rep.start.host, sizeof(rep.start.host), "h1");
+	rep.start.wall_ns = 1764770400000125000;
+	char *s = NULL;
+	size_t len = 0;
+	rep.out = open_memstream(&s, &len);
+	struct loop_result r = sample_loop();
+	report_loop(&rep, &r);
+	fclose(rep.out);
+	static const char head[] =
+		"{\"type\":\"loop\",\"shard\":\"1/3\",\"host\":\"h1\",\"start_s\":1764770400.000125,"
+		"\"loop\":2,\"conns\":10000,\"finished\":8232,\"failed\":1768,"
+		"\"time_s\":0.734,\"conn_per_s\":11215,\"failed_by\":{\"connect/EADDRNOTAVAIL\":1766,"
+		"\"timeout/echo\":2},\"connect_us\":{\"min\":1,\"p50\":50,\"p99\":98,\"max\":100,"
+		"\"hist\":{\"count\":100,\"min\":1,\"max\":100,\"buckets\":[[1,1],[2,1],[3,1],";
+	static const char tail[] =
+		"[62,1],[63,1],[64,2],[66,2],[68,2],[70,2],[72,2],[74,2],[76,2],[78,2],[80,2],[82,2],"
+		"[84,2],[86,2],[88,2],[90,2],[92,2],[94,2],[96,2],[98,2],[100,1]]}},"
+		"\"conn_us\":{\"min\":200,\"p50\":249,\"p99\":299,\"max\":299,\"hist\":{\"count\":100,"
+		"\"min\":200,\"max\":299,\"buckets\":[[200,4],[204,4],[208,4],[212,4],[216,4],[220,4],"
+		"[224,4],[228,4],[232,4],[236,4],[240,4],[244,4],[248,4],[252,4],[256,8],[264,8],[272,8],"
+		"[280,8],[288,8],[296,4]]}}}\n";
+	CHECK(s && strncmp(s, head, strlen(head)) == 0);
+	CHECK(s && strlen(s) > strlen(tail) && strcmp(s + strlen(s) - strlen(tail), tail) == 0);
+	if (s && (strncmp(s, head, strlen(head)) != 0 || strstr(s, tail) == NULL))
+		fprintf(stderr, "  got %s", s);
 	free(s);
 }
 

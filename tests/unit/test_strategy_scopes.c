@@ -49,6 +49,8 @@ static const struct {
 	{"http-path", {"--protocol", "http", "--http-path", "/x"}},
 	{"http-host", {"--protocol", "http", "--http-host", "example"}},
 	{"max-response", {"--protocol", "http", "--max-response", "2k"}},
+	{"start-at", {"--start-at", "+1"}},
+	{"shard", {"--shard", "0/1"}},
 };
 
 static const char *const *sample_of(const char *name)
