@@ -262,10 +262,10 @@ static const struct cli_option client_rows[] = {
 	 .help = "prepare, then start at WHEN: Unix seconds (1764770400.5), or\n"
 		 "+S seconds from now, rounded up to a whole second; rate\n"
 		 "intervals are cut from it"},
-	{"shard", 0, CLI_CUSTOM, .parse = parse_shard_opt, .scope = ALL, .arg = "I/N",
-	 .help = "this host is I of N (from 0): with --rate R it makes the\n"
-		 "connections i of the schedule at R with i mod N = I, in loops\n"
-		 "its share of CONNS"},
+	{"shard", 0, CLI_CUSTOM, .parse = parse_shard_opt, .scope = ALL, .arg = "SHARD",
+	 .help = "I/N: this host is I of N (from 0); with --rate R it makes\n"
+		 "the connections i of the schedule at R with i mod N = I, in\n"
+		 "loops its share of CONNS"},
 
 	{.kind = CLI_TEXT, .help = "\nRate mode: R new connections a second, each due at start "
 				   "+ i/R, one record per interval:\n"},

@@ -101,3 +101,38 @@ TEST(parse_choice_exact)
 	CHECK(parse_choice("", names) == -1);
 	CHECK(parse_choice(NULL, names) == -1);
 }
+
+/* Rule: a shard is exactly "I/N" with I < N <= max, digits only. */
+TEST(parse_shard_strict)
+{
+	uint32_t i = 9, n = 9;
+	const char *why;
+	CHECK(parse_shard("0/1", 4096, &i, &n, &why) == 0 && i == 0 && n == 1);
+	CHECK(parse_shard("2/3", 4096, &i, &n, &why) == 0 && i == 2 && n == 3);
+	CHECK(parse_shard("4095/4096", 4096, &i, &n, &why) == 0 && i == 4095 && n == 4096);
+	static const char *const bad[] = {"3/3", "0/0", "1", "/2", "1/", "-1/2", "1/-2", "0/4097",
+					  " 0/2", "0/2 ", "a/2", "0x1/2", "1/2/3", ""};
+	int refused = 0;
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
+		refused += parse_shard(bad[k], 4096, &i, &n, &why) < 0;
+	CHECK(refused == (int)(sizeof(bad) / sizeof(bad[0])));
+}
+
+/* Rule: a moment is Unix seconds with up to 9 digits after the point, or +S after now;
+ * the fraction is exact to the nanosecond. */
+TEST(parse_time_at_forms)
+{
+	int64_t t = 0;
+	const char *why;
+	CHECK(parse_time_at("1764770400", 0, &t, &why) == 0 && t == 1764770400000000000);
+	CHECK(parse_time_at("1764770400.25", 0, &t, &why) == 0 && t == 1764770400250000000);
+	CHECK(parse_time_at("1.000000001", 0, &t, &why) == 0 && t == 1000000001);
+	CHECK(parse_time_at("+3", 5, &t, &why) == 0 && t == 3000000005);
+	CHECK(parse_time_at("+0.5", 1000000000, &t, &why) == 0 && t == 1500000000);
+	static const char *const bad[] = {"", "+", "-1", "1.", ".5", "+.5", "1.0000000001", "1e9",
+					  "soon", "1 ", " 1", "10000000001", "+1s", "1,5"};
+	int refused = 0;
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
+		refused += parse_time_at(bad[k], 0, &t, &why) < 0;
+	CHECK(refused == (int)(sizeof(bad) / sizeof(bad[0])));
+}
