@@ -7,6 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 FLEET_NET=198.18.60
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 
 # fleet_python: a Python 3 interpreter (the checks below read JSON and YAML).
 fleet_python() {
@@ -279,6 +280,76 @@ test_pdsh_ssh_fanout() {
 	"$py" -c "$FLEET_CHECK" "$dir/merged.json" "$r" "$d" "$k" "$dir/fleet.json" || die "the fan-out does not add up"
 	expect_eq "host names" "$("$TWTEST" merge "$dir/fleet.json" | sed -n 's/^# shard [0-9]\/3: host=\([^ ]*\) .*/\1/p' | paste -sd' ')" \
 		"fleet-h0 fleet-h1 fleet-h2"
+}
+
+# fleet_yaml_python: a Python 3 that has a YAML parser (Debian python3-yaml).
+fleet_yaml_python() {
+	local p
+	for p in python3 /usr/bin/python3; do
+		command -v "$p" >/dev/null && "$p" -c 'import yaml' 2>/dev/null && { echo "$p"; return 0; }
+	done
+	return 1
+}
+
+# Prints the twtest command lines of the manifests, one a line ("client ARGS..."), after
+# checking how the objects fit together; exits 1 saying what does not.
+FLEET_K8S_CHECK='
+import glob, shlex, sys, yaml
+docs = {}
+for path in sorted(glob.glob(sys.argv[1] + "/*.yaml")):
+    for d in yaml.safe_load_all(open(path)):
+        docs[d["kind"]] = d
+bad = []
+for kind in ("Deployment", "Service", "Job", "DaemonSet"):
+    if kind not in docs: bad.append("no " + kind)
+if bad: print("; ".join(bad)); sys.exit(1)
+dep, svc, job, ds = docs["Deployment"], docs["Service"], docs["Job"], docs["DaemonSet"]
+pod_labels = dep["spec"]["template"]["metadata"]["labels"]
+if any(pod_labels.get(k) != v for k, v in svc["spec"]["selector"].items()): bad.append("the Service selects no server pod")
+if dep["spec"]["selector"]["matchLabels"] != pod_labels: bad.append("the Deployment selector")
+server = dep["spec"]["template"]["spec"]["containers"][0]
+port_names = {p["name"]: p["containerPort"] for p in server["ports"]}
+sport = svc["spec"]["ports"][0]
+if sport["targetPort"] not in port_names: bad.append("the Service targets no container port")
+js = job["spec"]
+n = js["completions"]
+if js.get("completionMode") != "Indexed" or js.get("parallelism") != n: bad.append("the Job is not Indexed with parallelism = completions")
+client = js["template"]["spec"]["containers"][0]
+line = client["args"][0]
+words = shlex.split(line)
+if words[:3] != ["exec", "twtest", "client"]: bad.append("the Job does not run twtest client")
+if "--shard" not in words or words[words.index("--shard") + 1] != "$JOB_COMPLETION_INDEX/%d" % n: bad.append("the shard is not $JOB_COMPLETION_INDEX/" + str(n))
+if words[-1] != svc["metadata"]["name"] or words[words.index("--port") + 1] != str(sport["port"]): bad.append("the clients do not target the Service")
+if "--start-at" not in words or not any(e["name"] == "START_AT" for e in client["env"]): bad.append("no common --start-at")
+dspec = ds["spec"]["template"]["spec"]
+pline = dspec["containers"][0]["args"][0]
+mount = dspec["containers"][0]["volumeMounts"][0]
+vol = [v for v in dspec["volumes"] if v["name"] == mount["name"]][0]
+if not dspec.get("hostNetwork") or "twtest ports --format prom > " + mount["mountPath"] + "/" not in pline or "hostPath" not in vol:
+    bad.append("the DaemonSet does not write twtest ports --format prom to a host directory")
+if bad: print("; ".join(bad)); sys.exit(1)
+print(" ".join(server["args"]))
+print(" ".join(w for w in words[2:]))
+print("ports --format prom")
+'
+
+# Rule: the Kubernetes manifests of deploy/k8s parse as YAML and fit together: the Service
+# selects the server pods, the Indexed Job's shard is JOB_COMPLETION_INDEX/N with N its
+# completions and parallelism, the clients target the Service with a common --start-at, the
+# DaemonSet writes `twtest ports --format prom` into a host directory; and every twtest
+# command line in them is one this twtest accepts.
+test_k8s_manifests() {
+	local py cmds line
+	py=$(fleet_yaml_python) || skip "no python3 with a YAML parser (Debian python3-yaml)"
+	cmds=$("$py" -c "$FLEET_K8S_CHECK" "$ROOT/deploy/k8s") || die "deploy/k8s: $cmds"
+	while IFS= read -r line; do
+		line=${line//\$START_AT/$(($(date +%s) + 60))}
+		line=${line//\$JOB_COMPLETION_INDEX/0}
+		line=${line//\"/}
+		# shellcheck disable=SC2086
+		"$TWTEST" $line --help >/dev/null 2>"$(tmpdir)/err" || die "twtest $line: $(cat "$(tmpdir)/err")"
+	done <<<"$cmds"
+	expect_eq "command lines" "$(wc -l <<<"$cmds")" 3
 }
 
 run_tests
