@@ -51,13 +51,15 @@ fleet_run_shards() {
 	for i in "${pids[@]}"; do lab_reap "$i" || die "a client exited $?"; done
 }
 
-# The checks of a merge, independent of twtest: CHECK MERGED.json R D K FILES... reads the
-# hosts' records and the merged ones and says what does not add up (nothing: it holds).
+# The checks of a merge, independent of twtest: CHECK MERGED.json R D K SAME FILES... reads
+# the hosts' records and the merged ones and says what does not add up (nothing: it holds).
+# SAME=1: the hosts must share their start; SAME=0: starts whole intervals apart are lined up
+# by absolute time (as "+S" rounded to different seconds makes them).
 # The percentile rule is the one docs/output.md gives: the middle of the bucket holding the
 # ceil(p% * count)-th value, clamped to [min, max]; the max itself for the largest rank.
 FLEET_CHECK='
 import json, sys
-merged_path, R, D, K = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
+merged_path, R, D, K, same = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == "1"
 def low(b):
     return b if b < 64 else (b % 32 + 32) << (b // 32 - 1)
 def bucket_of(v):
@@ -89,7 +91,7 @@ def add(hs):
             "max": max(h["max"] for h in hs), "buckets": sorted([lo, c] for lo, c in acc.items())}
 bad = []
 hosts = {}
-for path in sys.argv[5:]:
+for path in sys.argv[6:]:
     for n, line in enumerate(open(path), 1):
         rec = json.loads(line)
         for key in ("shard", "host", "start_s"):
@@ -98,7 +100,16 @@ for path in sys.argv[5:]:
 if sorted(hosts) != ["%d/%d" % (i, K) for i in range(K)]:
     bad.append("shards %s" % sorted(hosts))
 starts = {r["start_s"] for recs in hosts.values() for r in recs}
-if len(starts) != 1: bad.append("start times %s" % sorted(starts))
+if same and len(starts) != 1: bad.append("start times %s" % sorted(starts))
+iv = hosts["0/%d" % K][0]["report_interval_ms"] / 1000.0
+first = min(starts)
+offset = {}  # host interval k is merged interval k + offset
+for shard, recs in hosts.items():
+    o = (recs[0]["start_s"] - first) / iv
+    if abs(o - round(o)) > 1e-6: bad.append("shard %s starts off the interval grid" % shard)
+    offset[shard] = round(o)
+def host_interval(shard, k):
+    return [r for r in hosts[shard] if r["type"] == "interval" and r["interval"] == k - offset[shard]]
 merged = [json.loads(l) for l in open(merged_path)]
 summary = [m for m in merged if m["type"] == "summary"][0]
 total = int(R * D)
@@ -115,21 +126,23 @@ if summary["started"] + summary["failed_by"].get("shed/inflight", 0) != summary[
     bad.append("merged started + shed != due")
 # the intervals line up: merged interval k adds the hosts interval k; a full interval of
 # the schedule at R holds R * interval connections
-iv = hosts["0/%d" % K][0]["report_interval_ms"] / 1000.0
 for m in merged:
     if m["type"] != "interval": continue
     k = m["interval"]
-    parts = [r for recs in hosts.values() for r in recs if r["type"] == "interval" and r["interval"] == k]
+    parts = [r for shard in hosts for r in host_interval(shard, k)]
     for f in ("due", "started", "finished", "failed"):
         if m[f] != sum(p[f] for p in parts): bad.append("interval %d %s" % (k, f))
-    if (k + 1) * iv <= D and m["due"] != round(R * iv):
+    if same and (k + 1) * iv <= D and m["due"] != round(R * iv):
         bad.append("interval %d due %d, want %d" % (k, m["due"], round(R * iv)))
     if m["hosts"] != len(parts): bad.append("interval %d hosts" % k)
 # percentiles of the merged rows are those of the summed buckets
 for m in merged:
     if m["type"] not in ("interval", "summary"): continue
-    parts = [r for recs in hosts.values() for r in recs if r["type"] == m["type"] and r.get("interval") == m.get("interval")]
-    for name in ("connect_us", "conn_us", "lag_ms"):
+    if m["type"] == "summary":
+        parts = [r for recs in hosts.values() for r in recs if r["type"] == "summary"]
+    else:
+        parts = [r for shard in hosts for r in host_interval(shard, m["interval"])]
+    for name in ("connect_us", "conn_us", "lag_ms", "req_us"):
         want = add([p[name]["hist"] for p in parts if p.get(name)])
         got = m.get(name)
         if want is None:
@@ -160,7 +173,7 @@ test_three_shards_add_up_to_one_schedule() {
 	dir=$(tmpdir)
 	fleet_run_shards "$dir" "$r" "$d" "$(($(date +%s) + 2))"
 	"$TWTEST" merge --format json "$dir"/c*.json >"$dir/merged.json" || die "merge exited $?"
-	"$py" -c "$FLEET_CHECK" "$dir/merged.json" "$r" "$d" 3 "$dir"/c*.json || die "the merge does not add up"
+	"$py" -c "$FLEET_CHECK" "$dir/merged.json" "$r" "$d" 3 1 "$dir"/c*.json || die "the merge does not add up"
 	# text: the merged row, then one row per host
 	"$TWTEST" merge "$dir"/c*.json >"$dir/merged.txt" || die "text merge exited $?"
 	grep -A3 '^interval: 0, hosts: 3,' "$dir/merged.txt" | grep -c '^  host: .*, shard: [012]/3,' |
@@ -246,12 +259,15 @@ fleet_sshd() {
 		die "sshd $i does not listen: $(head -c 300 "$dir/sshd$i.log")"
 }
 
+fleet_early_in_second() { [ "$(date +%N | cut -c1)" = 0 ]; }
+
 fleet_sshd_listening() { ip netns exec "${FLEET_C[$1]}" ss -Htln "sport = :22" | grep -q .; }
 
 # Rule: the fan-out recipe of docs/distributed.md works: pdsh -R ssh starts `twtest client
 # --start-at +3 --shard $TWTEST_SHARD/K` on K hosts (sshd in the client namespaces, the
 # shard from pdsh's rank %n), collects their JSON Lines on one stream (-N: no host prefix)
-# and twtest merge makes one schedule at R of them, each host under its own name.
+# and twtest merge adds them up to R*D connections, intervals lined up by absolute time,
+# percentiles those of the summed buckets, each host under its own name.
 test_pdsh_ssh_fanout() {
 	local py dir k=3 r=300 d=2 i hosts="" bin
 	command -v pdsh >/dev/null || skip "no pdsh (Debian pdsh)"
@@ -270,6 +286,9 @@ test_pdsh_ssh_fanout() {
 		fleet_sshd "$i"
 		hosts+=${hosts:+,}$FLEET_NET.$((10 + i))
 	done
+	# +3 is rounded up to a whole second on each host: launched early in a second, the hosts
+	# most likely share it (if not, the check lines their intervals up by absolute time)
+	lab_wait_until 1500 fleet_early_in_second
 	# %n: the host's rank in -w, exported on the remote side before the command
 	ip netns exec "$FLEET_S" env \
 		PDSH_SSH_ARGS="-F /dev/null -i $dir/id -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=$dir/known_hosts -o ConnectTimeout=5 -l%u %h export TWTEST_SHARD=%n;" \
@@ -277,7 +296,7 @@ test_pdsh_ssh_fanout() {
 		"$bin client --rate $r --duration $d --start-at +3 --shard \$TWTEST_SHARD/$k --format json --port $SERVER_PORT $FLEET_NET.1" \
 		>"$dir/fleet.json" 2>"$dir/pdsh.err" || die "pdsh failed: $(head -c 400 "$dir/pdsh.err")"
 	"$TWTEST" merge --format json "$dir/fleet.json" >"$dir/merged.json" || die "merge of pdsh's output exited $?"
-	"$py" -c "$FLEET_CHECK" "$dir/merged.json" "$r" "$d" "$k" "$dir/fleet.json" || die "the fan-out does not add up"
+	"$py" -c "$FLEET_CHECK" "$dir/merged.json" "$r" "$d" "$k" 0 "$dir/fleet.json" || die "the fan-out does not add up"
 	expect_eq "host names" "$("$TWTEST" merge "$dir/fleet.json" | sed -n 's/^# shard [0-9]\/3: host=\([^ ]*\) .*/\1/p' | paste -sd' ')" \
 		"fleet-h0 fleet-h1 fleet-h2"
 }
