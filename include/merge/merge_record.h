@@ -69,6 +69,10 @@ int mrecord_add(struct mrecord *sum, const struct mrecord *r, char *err, size_t 
  * by seconds and its interval numbers (first_failed_interval) by intervals. */
 void mrecord_shift(struct mrecord *r, int64_t intervals, double seconds);
 
+/* Is the field a level rather than a count over the interval (time_wait: sockets held at
+ * its end)? A host whose run ended before an interval still holds its last level there. */
+int mrecord_is_level(const char *name);
+
 /* After the last add: derived fields (conn_per_s) and the histograms' figures. */
 void mrecord_finish(struct mrecord *sum);
 

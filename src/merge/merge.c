@@ -58,6 +58,9 @@ static int read_ident(const struct json_doc *d, struct ident *id, char *err, siz
 	id->type = type->str;
 	if (strcmp(id->type, "conn") == 0)
 		return 0;
+	if (json_get(d, root, "merged") || (shard == NULL && json_get(d, root, "hosts")))
+		return refuse(err, errlen, "a record of twtest merge's own output: merge the hosts' "
+			      "records instead");
 	if (shard == NULL || host == NULL || id->start == NULL)
 		return refuse(err, errlen, "no shard, host or start_s: not the JSON of a twtest client "
 			      "that merges (twtest client --format json, version %s)", TWTEST_VERSION);
@@ -401,11 +404,40 @@ static void free_state(struct merge_state *s)
 	free(s->shard);
 }
 
+/* A host whose run ended before a row still holds its last levels there (TIME_WAIT lasts
+ * 60 s): add them to the merged row, as if it had reported them. */
+static int carry_levels(struct merge_state *s)
+{
+	const struct mrecord **last = calloc(s->shards ? s->shards : 1, sizeof(*last));
+	if (last == NULL)
+		return -1;
+	for (uint64_t i = 0; i < s->nrows; i++) {
+		struct merge_row *row = &s->rows[i];
+		for (uint32_t h = 0; h < s->shards; h++) {
+			if (row->host[h]) {
+				last[h] = row->host[h];
+				continue;
+			}
+			for (size_t k = 0; last[h] && k < last[h]->n; k++) {
+				const struct mfield *f = &last[h]->f[k];
+				struct mfield *m = (struct mfield *)mrecord_get(&row->sum, f->name);
+				if (mrecord_is_level(f->name) && f->kind == MF_UINT && m && m->kind == MF_UINT)
+					m->u += f->u;
+			}
+		}
+	}
+	free(last);
+	return 0;
+}
+
 int merge_stream_run(const struct merge_opts *o, FILE *in, FILE *out, char *err, size_t errlen)
 {
 	struct merge_state s = {.o = o, .ref = -1, .in = in};
 	int rc = 0;
 	if (merge_inputs(&s, err, errlen) < 0 || check_complete(&s, err, errlen) < 0) {
+		rc = -1;
+	} else if (carry_levels(&s) < 0) {
+		snprintf(err, errlen, "out of memory");
 		rc = -1;
 	} else {
 		/* Number the merged intervals and times from the earliest shard's start. */

@@ -63,6 +63,11 @@ void mrecord_shift(struct mrecord *r, int64_t intervals, double seconds)
 	}
 }
 
+int mrecord_is_level(const char *name)
+{
+	return strcmp(name, "time_wait") == 0;
+}
+
 static enum mrule rule_of(const char *name)
 {
 	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)

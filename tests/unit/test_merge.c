@@ -8,6 +8,7 @@
 #include "lib/histogram.h"
 #include "lib/json.h"
 #include "lib/json_parse.h"
+#include "merge/merge.h"
 #include "merge/merge_record.h"
 #include "unit.h"
 
@@ -185,4 +186,63 @@ TEST(merge_record_rules)
 	CHECK(mrecord_add(&sum, &a, err, sizeof(err)) < 0 && strstr(err, "due is a counter object") != NULL);
 	mrecord_free(&a);
 	mrecord_free(&sum);
+}
+
+/* A rate record of shard I/2 started at start_s, with due, time_wait and a one-bucket
+ * connect_us of value v (or none when v is 0). */
+static void rate_record(FILE *f, const char *type, int shard, const char *start, int interval,
+			unsigned due, unsigned tw, unsigned v)
+{
+	fprintf(f, "{\"type\":\"%s\",\"shard\":\"%d/2\",\"host\":\"h%d\",\"start_s\":%s", type, shard, shard, start);
+	if (strcmp(type, "header") == 0) {
+		fputs(",\"mode\":\"rate\",\"rate\":4,\"report_interval_ms\":1000}\n", f);
+		return;
+	}
+	if (strcmp(type, "interval") == 0)
+		fprintf(f, ",\"interval\":%d", interval);
+	fprintf(f, ",\"due\":%u,\"time_wait\":%u", due, tw);
+	if (v)
+		fprintf(f, ",\"connect_us\":{\"p50\":%u,\"hist\":{\"count\":1,\"min\":%u,\"max\":%u,\"buckets\":[[%u,1]]}}",
+			v, v, v, v);
+	fputs("}\n", f);
+}
+
+/* Rule: merge takes the shards' records interleaved on one stream, lines up by absolute
+ * time a shard that started one interval later (its interval 0 is the first shard's 1), keeps
+ * a finished host's TIME_WAIT level in later intervals, and adds the rest. */
+TEST(merge_stream_lines_up_by_time)
+{
+	char *in = NULL, *out = NULL;
+	size_t inlen = 0, outlen = 0;
+	FILE *f = open_memstream(&in, &inlen);
+	rate_record(f, "header", 0, "100.000000", 0, 0, 0, 0);
+	rate_record(f, "header", 1, "101.000000", 0, 0, 0, 0);
+	rate_record(f, "interval", 0, "100.000000", 0, 2, 2, 10);
+	rate_record(f, "interval", 1, "101.000000", 0, 2, 2, 20);
+	rate_record(f, "interval", 0, "100.000000", 1, 2, 4, 30);
+	rate_record(f, "summary", 0, "100.000000", 0, 4, 4, 0);
+	rate_record(f, "interval", 1, "101.000000", 1, 2, 4, 40);
+	rate_record(f, "summary", 1, "101.000000", 0, 4, 4, 0);
+	fclose(f);
+	struct merge_opts o = {.format = FORMAT_JSON};
+	FILE *src = fmemopen(in, inlen, "r"), *dst = open_memstream(&out, &outlen);
+	char err[256] = "";
+	int rc = merge_stream_run(&o, src, dst, err, sizeof(err));
+	fclose(src);
+	fclose(dst);
+	CHECK(rc == 0);
+	if (rc != 0)
+		fprintf(stderr, "  %s\n", err);
+	/* interval 0: shard 0 alone; 1: shard 0's 1 and shard 1's 0; 2: shard 1's 1, shard 0's
+	 * TIME_WAIT carried */
+	CHECK(out && strstr(out, "{\"type\":\"interval\",\"interval\":0,\"hosts\":1,\"due\":2,\"time_wait\":2,") != NULL);
+	CHECK(out && strstr(out, "{\"type\":\"interval\",\"interval\":1,\"hosts\":2,\"due\":4,\"time_wait\":6,"
+				 "\"connect_us\":{\"min\":20,\"p50\":20,\"p99\":30,\"max\":30,\"hist\":{\"count\":2,"
+				 "\"min\":20,\"max\":30,\"buckets\":[[20,1],[30,1]]}}}") != NULL);
+	CHECK(out && strstr(out, "{\"type\":\"interval\",\"interval\":2,\"hosts\":1,\"due\":2,\"time_wait\":8,") != NULL);
+	CHECK(out && strstr(out, "{\"type\":\"summary\",\"hosts\":2,\"due\":8,\"time_wait\":8") != NULL);
+	if (out && rc == 0 && strstr(out, "\"interval\":2,\"hosts\":1,\"due\":2,\"time_wait\":8,") == NULL)
+		fprintf(stderr, "  got %s", out);
+	free(in);
+	free(out);
 }
