@@ -234,6 +234,34 @@ test_merge_refuses_what_is_not_one_run() {
 	expect_refusal "invalid --format 'xml'" "$TWTEST" merge --format xml "$a"
 }
 
+# Rule: in loop mode the shards split CONNS (host I opens CONNS/N, the first CONNS mod N one
+# more), the text header says so, and the merged loops open CONNS each, finished + failed.
+test_loop_shards_split_conns() {
+	local dir i pids=() at
+	fleet_up 2
+	dir=$(tmpdir)
+	at=$(($(date +%s) + 2))
+	for i in 0 1; do
+		ip netns exec "${FLEET_C[i]}" "$TWTEST" client --shard "$i/2" --start-at "$at" --format json \
+			--port "$SERVER_PORT" "$FLEET_NET.1" 3 5 >"$dir/l$i.json" &
+		pids+=($!)
+		lab_track $!
+	done
+	for i in "${pids[@]}"; do lab_reap "$i" || die "a client exited $?"; done
+	"$TWTEST" merge --format csv "$dir"/l*.json >"$dir/merged.csv" || die "merge exited $?"
+	expect_eq "merged loops (type,index,host,conns,finished+failed)" \
+		"$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+			$4 == "all/2" && $1 == "loop" { print $2 ":" $c["conns"] ":" $c["finished"] + $c["failed"] }' "$dir/merged.csv" | paste -sd' ')" \
+		"0:5:5 1:5:5 2:5:5"
+	expect_eq "host conns" "$(grep -ho '"type":"loop","shard":"[01]/2"[^}]*"conns":[0-9]*' "$dir"/l*.json |
+		sed -E 's/.*"shard":"([01])\/2".*"conns":([0-9]+)/\1=\2/' | sort -u | paste -sd' ')" "0=3 1=2"
+	ip netns exec "${FLEET_C[1]}" "$TWTEST" client --shard 1/2 --port "$SERVER_PORT" "$FLEET_NET.1" 1 5 >"$dir/text.out" ||
+		die "text client exited $?"
+	grep -q "^# twtest .* loops=1 conns=5 " "$dir/text.out" || die "the text header does not give CONNS: $(head -1 "$dir/text.out")"
+	grep -Eq '^# shard=1/2 host=[^ ]+ start_s=[0-9]+\.[0-9]{6} shard_conns=2$' "$dir/text.out" ||
+		die "no shard line in the text header: $(head -3 "$dir/text.out")"
+}
+
 # fleet_sshd I: sshd inside client namespace FLEET_C[I] on FLEET_NET.(10+I):22, in a UTS
 # namespace of its own named fleet-hI (the host name its clients report), with host and
 # client keys of the test's temporary directory.
