@@ -29,7 +29,7 @@ lab_spawn_server ip netns exec "$NS" "$TW" server --port "$PORT" --bind 127.0.0.
 # jnum KEY FILE: a number from the summary record of a JSON run.
 jnum() { grep '"type":"summary"' "$2" | sed -n "s/.*\"$1\":\([0-9.]*\).*/\1/p" | head -1; }
 # lag FIELD FILE: p50/p99/max of the summary's lag_ms.
-lag() { grep '"type":"summary"' "$2" | sed -n "s/.*\"lag_ms\":{\"p50\":\([0-9.]*\),\"p99\":\([0-9.]*\),\"max\":\([0-9.]*\)}.*/p50=\1 p99=\2 max=\3/p"; }
+lag() { grep '"type":"summary"' "$2" | sed -n "s/.*\"lag_ms\":{\"p50\":\([0-9.]*\),\"p99\":\([0-9.]*\),\"max\":\([0-9.]*\)[,}].*/p50=\1 p99=\2 max=\3/p"; }
 
 run_rate() { # RATE SECONDS OUT [ARGS]
 	local r=$1 s=$2 out=$3; shift 3

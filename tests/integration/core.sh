@@ -205,8 +205,11 @@ test_csv_json_records() {
 	"$TWTEST" client 127.0.0.1 2 30 --port "$SERVER_PORT" --format json >"$dir/json"
 	expect_eq "json lines" "$(wc -l <"$dir/json")" 4
 	grep -q '^{"type":"header",.*"sysctl":{"net.ipv4.tcp_tw_reuse":' "$dir/json" || die "json header"
-	grep -q '^{"type":"loop","loop":1,"conns":30,"finished":30,"failed":0,' "$dir/json" || die "json loop"
-	grep -q '^{"type":"summary","loops":2,"interrupted":false,"conns":60,"finished":60,' "$dir/json" || die "json summary"
+	# every record names its shard, host and start (for twtest merge) right after its type
+	local id='"shard":"0/1","host":"[^"]+","start_s":[0-9]+\.[0-9]{6}'
+	grep -Eq '^\{"type":"loop",'"$id"',"loop":1,"conns":30,"finished":30,"failed":0,' "$dir/json" || die "json loop"
+	grep -Eq '^\{"type":"summary",'"$id"',"loops":2,"interrupted":false,"conns":60,"finished":60,' "$dir/json" ||
+		die "json summary"
 }
 
 # Rule (seed 001): with P = 3000 ephemeral ports, tcp_tw_reuse=0 and 1000 connections a loop,

@@ -99,7 +99,7 @@ test_latency_statistics() {
 	grep -Eq '^loop,0,50,50,0,([^,]*,){14}[0-9]+(,[0-9]+){7}(,|$)' "$dir/csv" \
 		|| die "csv row: $(sed -n 2p "$dir/csv")"
 	"$TWTEST" client 127.0.0.1 1 50 --port "$SERVER_PORT" --format json >"$dir/json"
-	grep -Eq '^\{"type":"loop",.*,"connect_us":\{"min":[0-9]+,"p50":[0-9]+,"p99":[0-9]+,"max":[0-9]+\},"conn_us":\{"min":' "$dir/json" \
+	grep -Eq '^\{"type":"loop",.*,"connect_us":\{"min":[0-9]+,"p50":[0-9]+,"p99":[0-9]+,"max":[0-9]+,"hist":\{[^}]*\}\},"conn_us":\{"min":' "$dir/json" \
 		|| die "json loop: $(sed -n 2p "$dir/json")"
 
 	stop_server
