@@ -149,9 +149,8 @@ static enum parse_result parse_start_at(const char *val, void *opts, char *err, 
 		return cli_fail(err, errlen, "invalid --start-at '%s': %s", val, why);
 	if (val[0] == '+' && at % 1000000000)
 		at += 1000000000 - at % 1000000000;
-	if (at < now)
-		return cli_fail(err, errlen, "invalid --start-at '%s': %.3f s in the past", val,
-				(double)(now - at) / 1e9);
+	if (at < now) /* no figure in the message: parsed again, it says the same */
+		return cli_fail(err, errlen, "invalid --start-at '%s': in the past", val);
 	if (at - now > 86400 * (int64_t)1000000000)
 		return cli_fail(err, errlen, "invalid --start-at '%s': more than a day ahead", val);
 	o->start_at_ns = at;

@@ -167,7 +167,7 @@ missing DSTIP	client --rate 10 --duration 1
 --shard 2/3 needs CONNS of at least 3	client --shard 2/3 127.0.0.1 1 2
 --shard 0/3 needs --rate of at least 3	client --shard 0/3 --rate 2 --duration 1 127.0.0.1
 '--shard' given more than once	client --shard 0/2 --shard 1/2 D
---start-at '1000000000': 	client --start-at 1000000000 D
+--start-at '1000000000': in the past	client --start-at 1000000000 D
 --start-at '+90000': more than a day ahead	client --start-at +90000 D
 --start-at 'soon'	client --start-at soon D
 --start-at '+'	client --start-at + D
