@@ -281,11 +281,13 @@ test_server_http_rules() {
 
 # Rule: the http client with --close server against `twtest server --protocol http`: the
 # K-th request says Connection: close, the server closes first and holds every TIME_WAIT,
-# the client none; the server answered loops x conns x K requests.
+# the client none; the server answered loops x conns x K requests (two threads on each side,
+# their counts added up).
 test_http_close_server_order() {
 	http_ns
-	start_server --netns "$LAB_NS" --protocol http --bind 127.0.0.1
-	client_run --protocol http 127.0.0.1 2 50 --port "$SERVER_PORT" --requests-per-conn 3 --close server
+	start_server --netns "$LAB_NS" --protocol http --bind 127.0.0.1 --threads 2
+	client_run --protocol http 127.0.0.1 2 50 --port "$SERVER_PORT" --requests-per-conn 3 --close server \
+		--threads 2
 	expect_eq "finished" "$(field finished_count "$SUMMARY")" 100
 	expect_eq "client TIME_WAIT" "$(tw_count client "$SERVER_PORT" "$LAB_NS")" 0
 	expect_tw "server TIME_WAIT" server "$SERVER_PORT" 100
