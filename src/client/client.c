@@ -100,6 +100,10 @@ static int engine_loop(struct client_engine *e, const struct sockdiag_filter *tw
 		signals_sleep_ms(o->interval_ms);
 	if (o->wait_clear && (loop == 0 || !e->strategy->wait_clear_once) && !signals_stop_requested())
 		loop_wait_clear(&e->rep, tw_filter, loop, &wc);
+	/* --start-at: after the preparation, --wait-clear included, the first loop starts at the
+	 * hosts' common instant (at once if it has passed; the schedule still counts from it). */
+	if (loop == 0)
+		run_start_wait(&e->rep.start);
 	if (signals_stop_requested())
 		return -1;
 	struct kcounters before;
@@ -146,7 +150,6 @@ static int engine_loops(struct client_engine *e)
 	engine_read_host(e);
 	run_start_init(&e->rep.start, e->o);
 	report->header(&e->rep);
-	run_start_wait(&e->rep.start); /* --start-at; a stop signal while waiting ends the run below */
 	struct sockdiag_filter tw_filter;
 	client_tw_filter(e->o, &tw_filter);
 	struct loop_result total, res;

@@ -262,6 +262,23 @@ test_loop_shards_split_conns() {
 		die "no shard line in the text header: $(head -3 "$dir/text.out")"
 }
 
+# Rule: --start-at comes after the whole preparation, --wait-clear included: with TIME_WAIT
+# left toward the server, a run that waits 1 s for it (--wait-clear-timeout 1) and starts 3 s
+# ahead still starts its schedule on time (its first connections are not a second late).
+test_start_after_wait_clear() {
+	local dir out lag
+	fleet_up 1
+	dir=$(tmpdir)
+	ip netns exec "${FLEET_C[0]}" "$TWTEST" client --port "$SERVER_PORT" "$FLEET_NET.1" 1 20 >/dev/null ||
+		die "the first run exited $?"
+	out=$(ip netns exec "${FLEET_C[0]}" "$TWTEST" client --rate 50 --duration 1 --wait-clear \
+		--wait-clear-timeout 1 --start-at "$(($(date +%s) + 3))" --format json --port "$SERVER_PORT" \
+		"$FLEET_NET.1" | grep '"type":"interval","shard":"0/1",[^}]*"interval":0,') || die "no interval 0"
+	grep -q '"wait_clear_s":[01]\.[0-9]*,"wait_clear_left":20' <<<"$out" || die "no wait for the 20 TIME_WAIT: $out"
+	lag=$(sed -n 's/.*"lag_ms":{"p50":[0-9.]*,"p99":[0-9.]*,"max":\([0-9]*\)\..*/\1/p' <<<"$out")
+	[ -n "$lag" ] && [ "$lag" -lt 900 ] || die "the schedule started ${lag:-?} ms late: the wait came after --start-at"
+}
+
 # fleet_sshd I: sshd inside client namespace FLEET_C[I] on FLEET_NET.(10+I):22, in a UTS
 # namespace of its own named fleet-hI (the host name its clients report), with host and
 # client keys of the test's temporary directory.
