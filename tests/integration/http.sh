@@ -17,10 +17,12 @@ need_peer() { command -v "$1" >/dev/null || skip "$1 is not installed (.ci/run i
 # in_ns CMD...: run CMD in the test's namespace.
 in_ns() { ip netns exec "$LAB_NS" "$@"; }
 
-# http_ns: root, the peers, and a fresh namespace (LAB_NS) with loopback up.
+# http_ns: root and a fresh namespace (LAB_NS) with loopback up and tcp_tw_reuse=0, so that
+# no connect() takes over a TIME_WAIT socket and the TIME_WAIT counts are exact.
 http_ns() {
 	need_root
 	ns_create http
+	lab_sysctl "$LAB_NS" net.ipv4.tcp_tw_reuse=0 || die "cannot set tcp_tw_reuse in $LAB_NS"
 }
 
 # nginx_up [BACKEND_PORT]: nginx (one process, no daemon) in the namespace on
@@ -144,23 +146,36 @@ test_wrk_and_ab_against_server() {
 	grep -q 'closed_first=2000 ' "$SERVER_OUT" || die "server did not close first after ab's 2000: $(grep summary "$SERVER_OUT")"
 }
 
+# out_rsts: the namespace's Tcp OutRsts counter (/proc/net/snmp): RSTs sent by anyone in it.
+out_rsts() {
+	in_ns awk '$1 == "Tcp:" { if (!n) { for (i = 2; i <= NF; i++) col[$i] = i; n = 1 } else print $col["OutRsts"] }' \
+		/proc/net/snmp
+}
+
+# closes_settled N RSTS0: the client's TIME_WAIT toward nginx plus the RSTs sent since RSTS0
+# come to N: every connection has ended one way or the other.
+closes_settled() { [ $(($(tw_count client "$NGINX_PORT" "$LAB_NS") + $(out_rsts) - $2)) = "$1" ]; }
+
 # Rule: the connect client against nginx's port finishes every connection once connect()
-# completes, sends nothing, and (closing first) leaves one TIME_WAIT per connection on the
-# client; nginx answers nothing, so no http field appears; with --linger it adds none.
+# completes and sends nothing; closing first, each connection then ends in the client's
+# TIME_WAIT once nginx closes too, or without one when nginx resets it instead (nginx 1.22
+# does so for a few in a hundred: counted as the namespace's RSTs, the client sends none);
+# no http field appears; with --linger no TIME_WAIT is added.
 test_connect_against_nginx() {
 	http_ns
 	nginx_up
+	local r0; r0=$(out_rsts)
 	client_run --protocol connect 127.0.0.1 2 100 --port "$NGINX_PORT"
 	expect_eq "finished" "$(field finished_count "$SUMMARY")" 200
 	expect_eq "failed" "$(field failed_count "$SUMMARY")" 0
-	# each ends in TIME_WAIT once nginx has read the EOF and closed (FIN_WAIT2 before)
-	expect_tw "client TIME_WAIT" client "$NGINX_PORT" 200
+	lab_wait_until 5000 closes_settled 200 "$r0" ||
+		die "client TIME_WAIT $(tw_count client "$NGINX_PORT" "$LAB_NS") + RSTs $(($(out_rsts) - r0)), want 200"
 	grep -q 'http_status' "$(tmpdir)/c.out" && die "http fields in a connect run"
 	grep -q '^# protocol=connect$' "$(tmpdir)/c.out" || die "no protocol line"
-	# --linger: the close is an RST, no TIME_WAIT is added
+	local tw; tw=$(tw_count client "$NGINX_PORT" "$LAB_NS")
 	client_run --protocol connect --linger 127.0.0.1 1 100 --port "$NGINX_PORT"
 	expect_eq "finished with --linger" "$(field finished_count "$SUMMARY")" 100
-	expect_eq "client TIME_WAIT after --linger" "$(tw_count client "$NGINX_PORT" "$LAB_NS")" 200
+	expect_eq "client TIME_WAIT after --linger" "$(tw_count client "$NGINX_PORT" "$LAB_NS")" "$tw"
 }
 
 # Rule: the echo client through haproxy mode tcp to a `twtest server` echoes byte for byte:
