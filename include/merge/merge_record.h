@@ -82,6 +82,10 @@ void mrecord_compact(struct mrecord *r);
 /* The field called name, or NULL. */
 const struct mfield *mrecord_get(const struct mrecord *r, const char *name);
 
+/* Replace the control characters of s with '?' (names and strings read from the input are
+ * printed in text: no escape sequence gets through to a terminal). Returns s. */
+char *merge_scrub(char *s);
+
 /* Free what r holds. */
 void mrecord_free(struct mrecord *r);
 

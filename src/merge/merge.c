@@ -147,6 +147,8 @@ static int add_header(struct merge_state *s, const struct ident *id, const char 
 	snprintf(where, sizeof(where), "%s:%" PRIu64, src->name, src->line);
 	sh->where = strdup(where);
 	sh->host = strdup(id->host);
+	if (sh->host)
+		merge_scrub(sh->host);
 	sh->line = strdup(line);
 	if (!sh->where || !sh->host || !sh->line)
 		return refuse(err, errlen, "out of memory");
@@ -232,7 +234,12 @@ static int add_record(struct merge_state *s, const struct json_doc *d, const str
 		return refuse(err, errlen, "%s:%" PRIu64 ": a record of shard %" PRIu32 "/%" PRIu32
 			      " before its header", src->name, src->line, id->shard, id->shards);
 	const struct json_node *start = json_get(&sh->doc, &sh->doc.node[0], "start_s");
-	if (strcmp(sh->host, id->host) != 0 || !json_equal(&sh->doc, start, d, id->start))
+	char *host = strdup(id->host); /* as the header's was kept: scrubbed */
+	if (host == NULL)
+		return refuse(err, errlen, "out of memory");
+	int same_host = strcmp(sh->host, merge_scrub(host)) == 0;
+	free(host);
+	if (!same_host || !json_equal(&sh->doc, start, d, id->start))
 		return refuse(err, errlen, "%s:%" PRIu64 ": shard %" PRIu32 "/%" PRIu32 " of host %s, "
 			      "start_s %.*s, but its header (%s) says host %s, start_s %.*s", src->name,
 			      src->line, id->shard, id->shards, id->host, (int)id->start->len,

@@ -87,6 +87,14 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
+char *merge_scrub(char *s)
+{
+	for (char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return s;
+}
+
 const struct mfield *mrecord_get(const struct mrecord *r, const char *name)
 {
 	for (size_t i = 0; i < r->n; i++)
@@ -105,6 +113,7 @@ static struct mfield *field_new(struct mrecord *r, const char *name)
 	f = &r->f[r->n++];
 	*f = (struct mfield){.kind = MF_NULL};
 	snprintf(f->name, sizeof(f->name), "%s", name);
+	merge_scrub(f->name);
 	return f;
 }
 
@@ -207,6 +216,7 @@ static int read_map_field(struct mfield *f, const struct json_doc *d, const stru
 			return fail(err, errlen, "%s: name too long: \"%.40s...\"", f->name, m->key);
 		struct mmap_item *it = &f->map.item[f->map.n++];
 		snprintf(it->name, sizeof(it->name), "%s", m->key);
+		merge_scrub(it->name);
 		it->v = m->u64;
 	}
 	return 0;
@@ -232,7 +242,7 @@ static int read_field(struct mfield *f, const struct json_doc *d, const struct j
 	case JSON_STRING:
 		f->kind = MF_STRING;
 		f->s = strdup(m->str);
-		return f->s ? 0 : fail(err, errlen, "out of memory");
+		return f->s ? (merge_scrub(f->s), 0) : fail(err, errlen, "out of memory");
 	case JSON_OBJECT:
 		if (json_get(d, m, "hist"))
 			return read_hist_field(f, d, m, err, errlen);

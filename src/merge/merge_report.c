@@ -90,6 +90,13 @@ static void text_key(FILE *out, const struct mrecord *r)
 		fprintf(out, "%s: %" PRIu64 ", ", record_name(r->type), r->index);
 }
 
+/* s with its control characters as '?' (a header read from the input, printed in text). */
+static void write_plain(FILE *out, const char *s)
+{
+	for (; *s; s++)
+		fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
+}
+
 /* Header members as " key=value" (strings bare, objects as JSON). */
 static void text_members(FILE *out, const struct merge_shard *sh, int settings)
 {
@@ -98,11 +105,13 @@ static void text_members(FILE *out, const struct merge_shard *sh, int settings)
 		if (strcmp(m->key, "type") == 0 || strcmp(m->key, "shard") == 0 ||
 		    strcmp(m->key, "host") == 0 || merge_per_host_member(m->key) == settings)
 			continue;
-		fprintf(out, " %s=", m->key);
+		fputc(' ', out);
+		write_plain(out, m->key);
+		fputc('=', out);
 		if (m->type == JSON_STRING)
-			fputs(m->str, out);
+			write_plain(out, m->str);
 		else
-			json_write_node(out, d, m);
+			json_write_node(out, d, m); /* JSON escapes control characters */
 	}
 }
 

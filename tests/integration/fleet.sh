@@ -199,7 +199,7 @@ expect_refusal() {
 # only with --allow-partial, which says so), different settings, starts that are not a whole
 # number of intervals apart, a line that is not JSON or not a twtest record, a record before
 # its header, a histogram whose figures its buckets do not give; and merges starts one
-# interval apart by absolute time.
+# interval apart by absolute time; control characters of the input never reach the text.
 test_merge_refuses_what_is_not_one_run() {
 	local dir
 	fleet_up 2
@@ -230,6 +230,11 @@ test_merge_refuses_what_is_not_one_run() {
 	expect_refusal "$dir/old.json:1: no shard, host or start_s" "$TWTEST" merge "$dir/old.json"
 	sed -E '2s/"p50":([0-9]+),"p99"/"p50":9\1,"p99"/' "$b" >"$dir/p50.json"
 	expect_refusal "p50 is 9" "$TWTEST" merge "$a" "$dir/p50.json"
+	# an escape sequence in a host name is merged, but never printed to a terminal
+	sed 's/"host":"\([^"]*\)"/"host":"\1\\u001b[31m"/' "$b" >"$dir/esc.json"
+	"$TWTEST" merge "$a" "$dir/esc.json" >"$dir/esc.txt" || die "merge with an escaped host name exited $?"
+	grep -q '?\[31m' "$dir/esc.txt" || die "the host name is not in the text output"
+	! grep -q $'\e' "$dir/esc.txt" || die "an escape character reached the text output"
 	expect_refusal "cannot read '$dir/none.json'" "$TWTEST" merge "$a" "$dir/none.json"
 	expect_refusal "invalid --format 'xml'" "$TWTEST" merge --format xml "$a"
 }
