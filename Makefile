@@ -48,7 +48,7 @@ FUZZ_SRCS = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS = $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/%)
 FUZZ_COMMON = tests/fuzz/common.c tests/fuzz/http_fuzz.c
 
-.PHONY: all test check unit bench demo install uninstall clean fuzz fuzz-build fuzz-bins
+.PHONY: all test test-kernels check unit bench demo install uninstall clean fuzz fuzz-build fuzz-bins
 
 all: twtest
 
@@ -102,6 +102,13 @@ test: twtest $(UNIT_BIN) $(HOSTILE_BIN)
 	TW_FUZZ=build/fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) tests/run.sh build/release build/san
 
 check: test
+
+# The kernel-sensitive tests and scripts/remedies.sh inside Debian's 6.1 and 6.12 kernels
+# under qemu, and on this host's kernel (scripts/kernels.sh: fetched into build/kernels, or
+# TW_KERNEL_CACHE); KERNELS=6.1 picks, KERNELS_ARGS adds options (--doc docs/remedies.md).
+KERNELS ?= 6.1,6.12
+test-kernels: twtest $(UNIT_BIN) $(HOSTILE_BIN)
+	scripts/kernels.sh --kernels $(KERNELS) --build $(BUILD) $(KERNELS_ARGS)
 
 # The benchmark's own yardstick (bench/baseline.c) and rusage reporter (bench/runstat.c).
 BENCH_BINS = $(BUILD)/baseline $(BUILD)/runstat

@@ -128,11 +128,15 @@ rm_verdict_class() {
 # --- the cell and the client ------------------------------------------------------------
 
 # rm_up PATH [KEY=VALUE...]: a fresh cell (lo: one namespace, server on 127.0.0.1; veth: a
-# client and a server namespace) with the sysctls set in its client namespace.
+# client and a server namespace) with the sysctls set in its client namespace, and
+# tcp_rfc1337=1 in each: an RST then cannot end a TIME_WAIT early (TIME_WAIT assassination,
+# RFC 1337), so the counts repeat from run to run and kernel to kernel.
 rm_up() {
 	local path=$1; shift
 	lab_cell_up "$path" || rm_die "cannot make a $path cell"
-	lab_sysctl "$LAB_CNS" "$@" || rm_die "cannot set $* in the client namespace"
+	lab_sysctl "$LAB_CNS" net.ipv4.tcp_rfc1337=1 "$@" || rm_die "cannot set $* in the client namespace"
+	[ "$LAB_SNS" = "$LAB_CNS" ] || lab_sysctl "$LAB_SNS" net.ipv4.tcp_rfc1337=1 ||
+		rm_die "cannot set tcp_rfc1337 in the server namespace"
 }
 
 # rm_serve PORTS [SERVER-ARGS...]: a server on LAB_DST:PORTS in the cell's server namespace.
@@ -519,6 +523,7 @@ rm_range_case() {
 	rm_serve "$RM_PORT"
 	rm_client "$RM_WALL_LOOPS" "$RM_WALL_N" --port "$RM_PORT"
 	RM_FIN=$(rm_get finished) RM_FIRST=$(rm_first_failing)
+	RM_KC=$(lab_csv_get "$RM_LAST" kernel_TW,kernel_OutRsts,kernel_EstabResets,kernel_TCPAbortOnClose type=summary)
 	lab_cell_down
 }
 
@@ -528,6 +533,7 @@ rm_case_wall() {
 		rm_range_case "$p"
 		RM_GOT[wall.$p.first]=$RM_FIRST RM_GOT[wall.$p.fin]=$RM_FIN RM_GOT[wall.$p.seen]=$RM_SEEN_P
 		rm_metric 4 "p$p" first_failing "$RM_FIRST"; rm_metric 4 "p$p" finished "$RM_FIN"
+		rm_metric 4 "p$p" kernel_tw_rsts_resets_abortonclose "$RM_KC"
 	done
 }
 
@@ -797,6 +803,7 @@ rm_case_reuse_delay() {
 	[ "$RM_HAVE_DELAY" = 1 ] && lab_sysctl "$LAB_CNS" net.ipv4.tcp_tw_reuse_delay=1000
 	rm_serve "$RM_PORT"
 	rm_client 1 "$RM_P" --port "$RM_PORT"
+	RM_GOT[delay.fill_s]=$(rm_get time_s)
 	rm_client 1 "$RM_P" --port "$RM_PORT"
 	RM_GOT[delay.young]=$(rm_get finished)
 	sleep 1.2
@@ -804,6 +811,7 @@ rm_case_reuse_delay() {
 	RM_GOT[delay.old]=$(rm_get finished) RM_DELAY_P=$RM_SEEN_P
 	lab_cell_down
 	rm_metric 12b reuse_delay young "${RM_GOT[delay.young]}"; rm_metric 12b reuse_delay old "${RM_GOT[delay.old]}"
+	rm_metric 12b reuse_delay fill_s "${RM_GOT[delay.fill_s]}"
 }
 
 # 12b: past the delay all P are reused; at once fewer than half (on 6.14+, with 1000 ms). Before
@@ -822,7 +830,7 @@ rm_verdict_reuse_delay() {
 	else
 		RM_VERDICT="does not hold here"
 	fi
-	RM_RESULT="refill at once: $young/$p; 1.2 s later: $old/$p"
+	RM_RESULT="refill at once (the fill took ${RM_GOT[delay.fill_s]} s): $young/$p; 1.2 s later: $old/$p"
 }
 
 # --- row 13: the rate one destination sustains ----------------------------------------------

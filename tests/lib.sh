@@ -15,6 +15,14 @@ die() { echo "    $*" >&2; exit 1; }
 skip() { echo "    skipped: $*" >&2; exit 77; }
 need_root() { [ "$(id -u)" = 0 ] || skip "needs root for network namespaces"; }
 
+# kernel_at_least MAJOR MINOR: the running kernel is Linux MAJOR.MINOR or later (for a
+# feature that came with that version and that no probe can show without the tool under test).
+kernel_at_least() {
+	local v; v=$(uname -r)
+	[[ $v =~ ^([0-9]+)\.([0-9]+) ]] || return 1
+	[ "${BASH_REMATCH[1]}" -gt "$1" ] || { [ "${BASH_REMATCH[1]}" = "$1" ] && [ "${BASH_REMATCH[2]}" -ge "$2" ]; }
+}
+
 # tmpdir: the test's temporary directory (removed when the test ends).
 tmpdir() { echo "$TW_TMP"; }
 

@@ -49,12 +49,27 @@ g = [g for g in d["groups"] if g["dst"] == sys.argv[2] and g["dport"] == int(sys
 print(" ".join(str(g[0][k]) for k in sys.argv[4:]) if len(g) == 1 else "no group")' "$@"
 }
 
+# bound_dumped: B, the bound-only sockets `twtest ports` can see: 5 where the kernel's
+# NETLINK_SOCK_DIAG dump includes bound-only sockets (Linux 6.9+, "tcp: Dump bound-only
+# sockets in inet_diag"), 0 on older kernels (Debian 12's 6.1), where they are invisible.
+bound_dumped() { if kernel_at_least 6 9; then echo 5; else echo 0; fi; }
+
+# expect_group JSON DST PORT TW EST B: the group's range, in_use, free, used_pct,
+# time_wait, established and bound, derived from TW + EST + B used of the 990 ports.
+expect_group() {
+	local in_use=$(($4 + $5 + $6))
+	expect_eq "$2:$3" "$(group "$1" "$2" "$3" range in_use free used_pct time_wait established bound)" \
+		"990 $in_use $((990 - in_use)) $(awk -v u=$in_use 'BEGIN { printf "%.2f", u * 100 / 990 }') $4 $5 $6"
+}
+
 # Rule: with a 1000-port range less 10 reserved, 120 + 80 TIME_WAIT toward two ports of
 # 127.0.0.1, 50 toward 127.0.0.2, 30 toward ::1, 7 ESTABLISHED toward 127.0.0.3 and 5
 # bound-only sockets, every group's counts, range, free and used_pct are exact and the 5
-# bound ports count as used in every group and on their source.
+# bound ports count as used in every group and on their source (on kernels that dump
+# bound-only sockets; before 6.9 they are invisible and every figure is without them).
 test_ports_known_state() {
 	need_root
+	local b; b=$(bound_dumped)
 	ns_create known; local ns=$LAB_NS
 	lab_sysctl "$ns" net.ipv4.ip_local_port_range="40000 40999" \
 		net.ipv4.ip_local_reserved_ports="40990-40999" net.ipv4.tcp_tw_reuse=0 || die "sysctl"
@@ -66,24 +81,29 @@ test_ports_known_state() {
 	ip netns exec "$ns" "$TWTEST" client ::1 1 30 --port "$p2" >/dev/null || die "client 4"
 	hold "$ns" "connect:127.0.0.3:$p1:7" "bind:127.0.0.1:5"
 	local json; json=$(ip netns exec "$ns" "$TWTEST" ports --format json) || die "ports exit $?"
-	local keys="range in_use free used_pct time_wait established bound"
-	expect_eq "127.0.0.1:$p1" "$(group "$json" 127.0.0.1 "$p1" $keys)" "990 125 865 12.63 120 0 5"
-	expect_eq "127.0.0.1:$p2" "$(group "$json" 127.0.0.1 "$p2" $keys)" "990 85 905 8.59 80 0 5"
-	expect_eq "127.0.0.2:$p1" "$(group "$json" 127.0.0.2 "$p1" $keys)" "990 55 935 5.56 50 0 5"
-	expect_eq "127.0.0.3:$p1" "$(group "$json" 127.0.0.3 "$p1" $keys)" "990 12 978 1.21 0 7 5"
-	expect_eq "[::1]:$p2" "$(group "$json" ::1 "$p2" $keys)" "990 35 955 3.54 30 0 5"
+	expect_group "$json" 127.0.0.1 "$p1" 120 0 "$b"
+	expect_group "$json" 127.0.0.1 "$p2" 80 0 "$b"
+	expect_group "$json" 127.0.0.2 "$p1" 50 0 "$b"
+	expect_group "$json" 127.0.0.3 "$p1" 0 7 "$b"
+	expect_group "$json" ::1 "$p2" 30 0 "$b"
 	grep -q '"groups_total":5,' <<<"$json" || die "groups_total: $json"
-	grep -q '"bound_ports":5,"bound":\[{"src":"127.0.0.1","ports":5}\]' <<<"$json" || die "bound: $json"
+	if [ "$b" -gt 0 ]; then
+		grep -q '"bound_ports":5,"bound":\[{"src":"127.0.0.1","ports":5}\]' <<<"$json" || die "bound: $json"
+	fi
 	grep -q '"range":990,' <<<"$json" && grep -q '"reserved":10,' <<<"$json" || die "range: $json"
 	# text: the fullest group first, the bound line names the source
 	local text; text=$(ip netns exec "$ns" "$TWTEST" ports --top 1)
-	grep -q "^bound, not connected: 5 ports, held toward every destination: 127.0.0.1 5$" <<<"$text" \
-		|| die "text bound line: $text"
+	if [ "$b" -gt 0 ]; then
+		grep -q "^bound, not connected: 5 ports, held toward every destination: 127.0.0.1 5$" <<<"$text" \
+			|| die "text bound line: $text"
+	fi
+	local used=$((120 + b))
 	expect_eq "top 1 row" "$(awk '$1 == "127.0.0.1" { print $2, $3, $4, $5, $6 }' <<<"$text")" \
-		"127.0.0.1 $p1 12.6 125 865"
+		"127.0.0.1 $p1 $(awk -v u=$used 'BEGIN { printf "%.1f", u * 100 / 990 }') $used $((990 - used))"
 	grep -q "^5 groups; the 1 fullest shown (--top)$" <<<"$text" || die "text tail: $text"
 	expect_eq "--dst --dport" "$(ip netns exec "$ns" "$TWTEST" ports --dst 127.0.0.1 --dport "$p2" --format json |
 		grep -o '"groups_total":[0-9]*')" '"groups_total":1'
+	[ "$b" -gt 0 ] || skip "the groups hold without bound-only sockets; Linux $(uname -r) does not dump them (6.9+), so their count was not checked"
 }
 
 # Rule: --fail-above exits 3 when a group is above PCT used and 0 when none is.
@@ -159,9 +179,10 @@ test_ports_rate_and_forecast() {
 }
 
 # Rule: --format prom passes the Prometheus client library's parser, and its figures are
-# the JSON's.
+# the JSON's: 30 TIME_WAIT and 2 bound-only sockets (those seen only from Linux 6.9 on).
 test_ports_prom_parses() {
 	need_root
+	local b=0; [ "$(bound_dumped)" -gt 0 ] && b=2
 	local py; py=$(prom_python) || die "no Prometheus parser: install python3-prometheus-client (.ci/run does)"
 	ns_create prom; local ns=$LAB_NS
 	start_server --netns "$ns"
@@ -180,7 +201,7 @@ for fam in text_string_to_metric_families(sys.stdin.read()):
 print(" ".join("%g" % v.get(k, -1) for k in ("twtest_ports_sockets", "twtest_ports_in_use",
       "twtest_ports_bound", "twtest_ports_free_within", "twtest_ports_range", "twtest_ports_groups")))' \
 		"$SERVER_PORT" <<<"$prom") || die "parser rejected: $prom"
-	expect_eq "prom figures" "$got" "30 32 2 30 28232 1"
+	expect_eq "prom figures" "$got" "30 $((30 + b)) $b 30 28232 1"
 	expect_eq "HELP lines = TYPE lines" "$(grep -c '^# HELP' <<<"$prom")" "$(grep -c '^# TYPE' <<<"$prom")"
 }
 
