@@ -61,17 +61,30 @@ kern() { local v; v=$(sed -n "s/^summary:.*kernel:.*[ :]$1=\([0-9]*\).*/\1/p" <<
 says() { echo "=> $*"; }
 
 if [ "$DEMO_NETNS" = private ]; then
-	echo "# a private network namespace: loopback only, this kernel's default sysctls, nothing left behind"
+	echo "# a private network namespace: loopback only, this kernel's default sysctls (but tcp_tw_reuse where shown), nothing left behind"
 else
 	echo "# no private network namespace could be made: running on this host's loopback;"
 	echo "# the demo's TIME_WAIT sockets stay in the kernel for up to 60 s after it ends"
 fi
 reuse=$(cat /proc/sys/net/ipv4/tcp_tw_reuse 2>/dev/null || echo "?")
 echo "# net.ipv4.tcp_tw_reuse=$reuse, ip_local_port_range=$(tr '\t' '-' </proc/sys/net/ipv4/ip_local_port_range)"
+# set_reuse VALUE: net.ipv4.tcp_tw_reuse in the private namespace (never the host's), shown.
+set_reuse() {
+	[ "$DEMO_NETNS" = private ] || return 0
+	echo
+	echo "\$ sysctl -w net.ipv4.tcp_tw_reuse=$1    # in the demo's own namespace"
+	sysctl -qw "net.ipv4.tcp_tw_reuse=$1" >/dev/null 2>&1 || echo "demo: could not set tcp_tw_reuse=$1 here" >&2
+}
+
+# The first run without reuse: with it, how soon loopback's TIME_WAIT ports come back depends
+# on the kernel (1000 ms from 6.14; before, the next whole second, 0-1 s) and on how fast the
+# loops run, so the counts would vary from kernel to kernel and run to run.
+[ "$reuse" = 0 ] || set_reuse 0
 demo_server
 run 127.0.0.1 3 100 --port "$PORT" --local-port-range 40000-40149
 says "150 ports, 100 connections a loop: $(sumf finished_count) finished, then $(sumf failed_count) failed" \
 	"($(sumf failed_by)): every closed connection holds its port in TIME_WAIT for 60 s."
+[ "$reuse" = 0 ] || set_reuse "$reuse"
 
 demo_server
 run 127.0.0.1 3 100 1 1 --port "$PORT" --local-port-range 40200-40349
@@ -81,7 +94,7 @@ says "with LINGER=1 (SO_LINGER {1,0}) close() sends RST: $(sumf finished_count) 
 if [ "$reuse" = 1 ] || [ "$reuse" = 2 ]; then
 	demo_server
 	run 127.0.0.1 3 100 --port "$PORT" --local-port-range 40400-40549 --interval 1100
-	says "loops 1.1 s apart, past the 1 s reuse delay: $(sumf finished_count) finished, $(sumf failed_count) failed;" \
+	says "loops 1.1 s apart, past the reuse delay (1 s; before Linux 6.14, the next whole second): $(sumf finished_count) finished, $(sumf failed_count) failed;" \
 		"connect() took over $(kern TWRecycled) TIME_WAIT ports (TWRecycled; tcp_tw_reuse=$reuse applies on loopback)."
 else
 	echo
