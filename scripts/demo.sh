@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # make demo: the problem twtest exists for, in under 20 seconds, without root and without
-# changing a sysctl. Everything runs on loopback inside a private network namespace
+# changing a sysctl of the host's. Everything runs on loopback inside a private network namespace
 # (unshare: as root a plain one, else a user namespace where the kernel allows it), so the
 # TIME_WAIT sockets the demo makes are gone with it; where no namespace can be made it runs
 # on this host's loopback and says so. Each run shows its command, its real output and one
 # plain line saying what it showed:
-#   1. a 150-port range runs out in back-to-back loops: connect/EADDRNOTAVAIL;
+#   1. a 150-port range runs out in back-to-back loops: connect/EADDRNOTAVAIL (tcp_tw_reuse=0
+#      in the private namespace, so the counts do not depend on the kernel's reuse rule);
 #   2. the same with --linger: nothing fails, no TIME_WAIT;
 #   3. loops spaced past the reuse delay: tcp_tw_reuse takes over (TWRecycled);
 #   4. the server closing first: the client never runs out;
