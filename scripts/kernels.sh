@@ -400,7 +400,7 @@ ks_summary() {
 # KS_WHY_ROW[ROW]: the kernel change behind a row that differs between kernels.
 declare -A KS_WHY_ROW=(
 	[12b]="Linux 6.14 added net.ipv4.tcp_tw_reuse_delay (ms, default 1000); before it tcp_twsk_unique reuses once the whole-second clock has passed the second of the TIME_WAIT's last timestamp, 0 to 1 s, so a refill at once may already reuse"
-	[9]="tcp_max_tw_buckets is sized from RAM at boot (half the TCP established hash); the row raises it in its namespace, so only the object size may differ"
+	[9]="the tw_sock_TCP slab object (struct tcp_timewait_sock, rounded to its cache's size) is 272 B in Debian's 6.1 build and 256 B in 6.12 and 6.18: the MB per 100k follow it. tcp_max_tw_buckets (8192 in the 2 GiB guests) would stop the row at 8192: it is raised to 2N in its namespace"
 	[8]="the FIN_WAIT2-substate check in tcp_twsk_unique (2024, \"tcp: avoid reusing FIN_WAIT2 when trying to find port in connect() process\"), in stable kernels too; a kernel without it reuses"
 	[1d]="ip_autobind_reuse=1 hands one port to many sockets at once: how many of a concurrent loop then connect varies run to run, on every kernel"
 	[2]="TWRecycled in the both-on case counts only the 4-tuples taken over (some ports are free again by then); it varies run to run"
