@@ -255,8 +255,8 @@ test_loop_shards_split_conns() {
 	for i in "${pids[@]}"; do lab_reap "$i" || die "a client exited $?"; done
 	"$TWTEST" merge --format csv "$dir"/l*.json >"$dir/merged.csv" || die "merge exited $?"
 	expect_eq "merged loops (type,index,host,conns,finished+failed)" \
-		"$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
-			$4 == "all/2" && $1 == "loop" { print $2 ":" $c["conns"] ":" $c["finished"] + $c["failed"] }' "$dir/merged.csv" | paste -sd' ')" \
+		"$(lab_csv_get "$dir/merged.csv" index,conns,finished,failed shard=all/2 type=loop |
+			awk '{ print $1 ":" $2 ":" $3 + $4 }' | paste -sd' ')" \
 		"0:5:5 1:5:5 2:5:5"
 	expect_eq "host conns" "$(grep -ho '"type":"loop","shard":"[01]/2"[^}]*"conns":[0-9]*' "$dir"/l*.json |
 		sed -E 's/.*"shard":"([01])\/2".*"conns":([0-9]+)/\1=\2/' | sort -u | paste -sd' ')" "0=3 1=2"

@@ -258,8 +258,7 @@ test_http_formats() {
 	grep -q '"type":"summary".*"failed_by":{"status/502":10}.*"http_status":{"502":10}' "$d/j" ||
 		die "json: $(tail -n 1 "$d/j")"
 	"$TWTEST" client --protocol http 127.0.0.1 1 10 --port "$HPORT" --format csv >"$d/c" || die "csv exit $?"
-	local col; col=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "http_status") c = i }
-		$1 == "summary" { print $c }' "$d/c")
+	local col; col=$(lab_csv_get "$d/c" http_status type=summary)
 	expect_eq "csv http_status" "$col" "502=10"
 	"$TWTEST" client --protocol http --rate 50 --duration 1 127.0.0.1 --port "$HPORT" >"$d/r" || die "rate exit $?"
 	local s; s=$(grep '^summary: ' "$d/r")
