@@ -143,48 +143,65 @@ static void write_latencies(FILE *out, const struct client_opts *o, const struct
 	report_http_fields(out, o, res);
 }
 
+/* A loop's or the summary's line in text: the original's four fields, then the new ones. */
+static void numbers_text(const struct report *r, const char *loop_field,
+			 const struct loop_result *res)
+{
+	FILE *out = r->out;
+	fprintf(out, "%sfinished_count: %" PRIu64 ", failed_count: %" PRIu64
+		", time(s): %.3f, conn/s: %.0f",
+		loop_field, res->finished, res->failed, report_seconds(res->elapsed_ns),
+		loop_result_rate(res));
+	if (res->failed) {
+		fputs(", failed_by: ", out);
+		report_failed_by(out, &res->fails, report_visit_text);
+	}
+	write_latencies(out, r->opts, res);
+	report_kernel_text(out, res);
+	fputc('\n', out);
+}
+
+/* The same as a CSV row (`type` is its first column). */
+static void numbers_csv(const struct report *r, const char *type, const char *loop_field,
+			const struct loop_result *res)
+{
+	FILE *out = r->out;
+	fprintf(out, "%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.3f,%.0f,", type, loop_field,
+		res->conns, res->finished, res->failed, report_seconds(res->elapsed_ns),
+		loop_result_rate(res));
+	report_failed_by(out, &res->fails, report_visit_text);
+	csv_settings(r);
+	write_latencies(out, r->opts, res);
+	report_kernel_csv(out, res);
+}
+
+/* The same as a JSON object of type `type`. */
+static void numbers_json(const struct report *r, const char *type, const char *loop_field,
+			 const struct loop_result *res)
+{
+	FILE *out = r->out;
+	char id[512];
+	fprintf(out, "{\"type\":\"%s\"%s,%s\"conns\":%" PRIu64 ",\"finished\":%" PRIu64
+		",\"failed\":%" PRIu64 ",\"time_s\":%.3f,\"conn_per_s\":%.0f,\"failed_by\":{",
+		type, run_start_json(id, sizeof(id), &r->start, r->opts), loop_field, res->conns,
+		res->finished, res->failed, report_seconds(res->elapsed_ns), loop_result_rate(res));
+	report_failed_by(out, &res->fails, report_visit_json);
+	fputc('}', out);
+	write_latencies(out, r->opts, res);
+	report_kernel_json(out, res);
+	fputs("}\n", out);
+}
+
 /* The numbers common to a loop and a summary, in each format. */
 static void write_numbers(const struct report *r, const char *type, const char *loop_field,
 			  const struct loop_result *res)
 {
-	FILE *out = r->out;
-	double t = report_seconds(res->elapsed_ns), rate = loop_result_rate(res);
 	switch (r->opts->format) {
-	case FORMAT_TEXT:
-		fprintf(out, "%sfinished_count: %" PRIu64 ", failed_count: %" PRIu64
-			", time(s): %.3f, conn/s: %.0f",
-			loop_field, res->finished, res->failed, t, rate);
-		if (res->failed) {
-			fputs(", failed_by: ", out);
-			report_failed_by(out, &res->fails, report_visit_text);
-		}
-		write_latencies(out, r->opts, res);
-		report_kernel_text(out, res);
-		fputc('\n', out);
-		break;
-	case FORMAT_CSV:
-		fprintf(out, "%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.3f,%.0f,", type, loop_field,
-			res->conns, res->finished, res->failed, t, rate);
-		report_failed_by(out, &res->fails, report_visit_text);
-		csv_settings(r);
-		write_latencies(out, r->opts, res);
-		report_kernel_csv(out, res);
-		break;
-	case FORMAT_JSON: {
-		char id[512];
-		fprintf(out, "{\"type\":\"%s\"%s,%s\"conns\":%" PRIu64 ",\"finished\":%" PRIu64
-			",\"failed\":%" PRIu64 ",\"time_s\":%.3f,\"conn_per_s\":%.0f,\"failed_by\":{",
-			type, run_start_json(id, sizeof(id), &r->start, r->opts), loop_field, res->conns,
-			res->finished, res->failed, t, rate);
-		report_failed_by(out, &res->fails, report_visit_json);
-		fputc('}', out);
-		write_latencies(out, r->opts, res);
-		report_kernel_json(out, res);
-		fputs("}\n", out);
-		break;
+	case FORMAT_TEXT: numbers_text(r, loop_field, res); break;
+	case FORMAT_CSV: numbers_csv(r, type, loop_field, res); break;
+	case FORMAT_JSON: numbers_json(r, type, loop_field, res); break;
 	}
-	}
-	fflush(out);
+	fflush(r->out);
 }
 
 void report_loop(const struct report *r, const struct loop_result *res)

@@ -183,12 +183,11 @@ static void csv_summary_columns(FILE *out, const struct report *r, const struct 
 		fputc(',', out);
 }
 
-/* The counts of an interval or of the run, in each format; `lead` is the record's start. */
-static void write_rate_numbers(const struct report *r, const char *lead, const struct loop_result *res,
-			       int summary)
+/* The counts of an interval or of the run: due, started, finished, failed (by cause), in
+ * flight; `lead` is the record's start. */
+static void write_rate_counts(FILE *out, enum output_format fmt, const char *lead,
+			      const struct loop_result *res)
 {
-	FILE *out = r->out;
-	enum output_format fmt = r->opts->format;
 	switch (fmt) {
 	case FORMAT_TEXT:
 		fprintf(out, "%sdue: %" PRIu64 ", started: %" PRIu64 ", finished_count: %" PRIu64
@@ -213,6 +212,15 @@ static void write_rate_numbers(const struct report *r, const char *lead, const s
 		fprintf(out, "},\"inflight\":%" PRIu64, res->inflight);
 		break;
 	}
+}
+
+/* The counts, the lag and the latencies of an interval or of the run, in each format. */
+static void write_rate_numbers(const struct report *r, const char *lead, const struct loop_result *res,
+			       int summary)
+{
+	FILE *out = r->out;
+	enum output_format fmt = r->opts->format;
+	write_rate_counts(out, fmt, lead, res);
 	write_lag(out, fmt, &res->lag_us);
 	report_latency(out, fmt, "connect_us", &res->connect_us);
 	report_latency(out, fmt, "conn_us", &res->conn_us);
