@@ -43,6 +43,7 @@ struct ports_host {
 	int have_slab;
 	uint64_t tw_objects, tw_bytes; /* tw_sock_TCP + tw_sock_TCPv6 in /proc/slabinfo */
 	uint64_t time_ms;        /* wall clock of the sample, ms since the epoch */
+	int bound_visible;       /* the dump shows bound-only sockets (Linux 6.9+): 1, 0, -1 unknown */
 	char unreadable[256];    /* "; "-separated, "" when everything was read */
 };
 
@@ -53,6 +54,11 @@ int ports_parse_slabinfo(const char *text, uint64_t *objects, uint64_t *bytes);
 /* Read the sysctls and reserved ports into cfg (options already set); 0, or -1 when the
  * port range cannot be read (a message in err). */
 int ports_read_config(struct ports_config *cfg, char *err, size_t errlen);
+
+/* Does the kernel's socket dump show a bound, unconnected socket (inet_diag dumps them from
+ * Linux 6.9 on)? Binds a probe to 127.0.0.1 port 0 and looks for it: 1, 0, or -1 when no
+ * probe could be made (no loopback address, no sock_diag). */
+int ports_bound_visible(void);
 
 /* Read the host-wide figures. */
 void ports_read_host(struct ports_host *h);

@@ -1,16 +1,22 @@
 /* What the ports subcommand reads besides the socket table: the sysctls and reserved ports
- * of this network namespace, TCPTimeWaitOverflow, and TIME_WAIT memory from /proc/slabinfo
- * (host-wide, root only on most systems). What cannot be read is named, not fatal. */
+ * of this network namespace, TCPTimeWaitOverflow, TIME_WAIT memory from /proc/slabinfo
+ * (host-wide, root only on most systems), and whether the dump shows bound-only sockets.
+ * What cannot be read is named, not fatal. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include "lib/kcounters.h"
-#include "ports/ports_cmd.h"
+#include "lib/sockdiag.h"
 #include "lib/sysctl.h"
+#include "ports/ports_cmd.h"
 
 int ports_parse_slabinfo(const char *text, uint64_t *objects, uint64_t *bytes)
 {
@@ -66,6 +72,32 @@ static void note_unreadable(struct ports_host *h, const char *what, int errnum)
 		 what, strerror(errnum));
 }
 
+/* Called for each socket of the probe's dump: is it the bound, unconnected probe? */
+static void probe_seen(const struct sockdiag_sock *s, void *arg)
+{
+	if (s->state == TCPS_CLOSE)
+		*(int *)arg = 1;
+}
+
+int ports_bound_visible(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	int seen = 0, rc = -1;
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &len) == 0) {
+		struct sockdiag_filter f = {.family = AF_INET, .port = ntohs(a.sin_port),
+					    .end = PORT_LOCAL};
+		if (sockdiag_dump(&f, ~0u, 0, probe_seen, &seen) == 0)
+			rc = seen;
+	}
+	close(fd);
+	return rc;
+}
+
 void ports_read_host(struct ports_host *h)
 {
 	memset(h, 0, sizeof(*h));
@@ -89,4 +121,5 @@ void ports_read_host(struct ports_host *h)
 	else
 		note_unreadable(h, "/proc/slabinfo", text ? ENOENT : errno ? errno : EIO);
 	free(text);
+	h->bound_visible = ports_bound_visible();
 }

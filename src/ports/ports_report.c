@@ -65,6 +65,9 @@ static void text_head(FILE *out, const struct ports_model *m, const struct ports
 		}
 		fputc('\n', out);
 	}
+	if (h->bound_visible == 0)
+		fputs("note: this kernel's socket dump leaves out bound, unconnected sockets (inet_diag "
+		      "shows them from Linux 6.9): their ports are not counted as bound or in use\n", out);
 	if (h->unreadable[0])
 		fprintf(out, "not readable: %s\n", h->unreadable);
 }
@@ -193,7 +196,8 @@ static void report_json(FILE *out, const struct ports_opts *o, const struct port
 			addr_str(m->sources[i].family, m->sources[i].src, a, sizeof(a)),
 			m->sources[i].ports);
 	}
-	fprintf(out, "],\"unreadable\":");
+	fprintf(out, "],\"bound_visible\":%s,\"unreadable\":",
+		h->bound_visible < 0 ? "null" : h->bound_visible ? "true" : "false");
 	json_write_string(out, h->unreadable);
 	fprintf(out, ",\"groups_total\":%zu,\"groups\":[", m->ngroups);
 	size_t n = shown(o, m);

@@ -62,6 +62,21 @@ expect_group() {
 		"990 $in_use $((990 - in_use)) $(awk -v u=$in_use 'BEGIN { printf "%.2f", u * 100 / 990 }') $4 $5 $6"
 }
 
+# Rule: ports tells whether the kernel's dump shows bound-only sockets (inet_diag from Linux
+# 6.9): bound_visible is true exactly on such a kernel, and the text says so only where it
+# is false, so a user of 6.1 knows the bound and in_use counts leave them out.
+test_ports_says_bound_visibility() {
+	need_root
+	ns_create boundvis; local ns=$LAB_NS
+	local want=false note=1
+	[ "$(bound_dumped)" -gt 0 ] && want=true note=0
+	local json text
+	json=$(ip netns exec "$ns" "$TWTEST" ports --format json) || die "json exit $?"
+	expect_eq bound_visible "$(python3 -c 'import json, sys; v = json.loads(sys.stdin.read())["bound_visible"]; print(str(v).lower())' <<<"$json")" "$want"
+	text=$(ip netns exec "$ns" "$TWTEST" ports) || die "text exit $?"
+	expect_eq "note lines" "$(grep -c 'leaves out bound, unconnected sockets' <<<"$text")" "$note"
+}
+
 # Rule: with a 1000-port range less 10 reserved, 120 + 80 TIME_WAIT toward two ports of
 # 127.0.0.1, 50 toward 127.0.0.2, 30 toward ::1, 7 ESTABLISHED toward 127.0.0.3 and 5
 # bound-only sockets, every group's counts, range, free and used_pct are exact and the 5
