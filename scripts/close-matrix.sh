@@ -169,17 +169,17 @@ row B veth "greeting, close at once" "wait 100 ms, close on EOF, greeting unread
 	"srv=- cli=- rst=0/1(close) lost=5" "std --greeting $GREET --close-after 0 ; 1 1 --payload 0 --read-delay 100 --on-eof close ;"
 row C veth "greeting, close at once" "shutdown(WR) on EOF, read after 100 ms, close" \
 	"srv=TIME_WAIT cli=- rst=0/0 lost=0" "std --greeting $GREET --close-after 0 ; 1 1 --payload 0 --read-delay 100 --on-eof shutdown ;"
-row D veth "greeting, close at once" "ignore EOF for 1000 ms, then read, close" \
+row D veth "greeting, close at once" "ignore EOF for 1000 ms (longer on a slow machine), then read, close" \
 	"during: srv=FIN_WAIT2 cli=CLOSE_WAIT; after: srv=TIME_WAIT cli=- rst=0/0 lost=0" sc_D
 row E veth "greeting, close after 100 ms" "read, shutdown(WR) on EOF, close" \
 	"srv=TIME_WAIT cli=- rst=0/0 lost=0" "std --greeting $GREET --close-after 100 ; 1 1 --payload 0 --on-eof shutdown ;"
 row F veth "close on EOF" "close right after connect, from port 40000; again" \
-	"srv=- cli=TIME_WAIT rst=0/0 lost=0 conn2=bind/EADDRINUSE" "std ; $AGAIN --close-after 0 ; conn2"
+	"srv=- cli=TIME_WAIT rst=0/0 lost=0 conn2=bind/EADDRINUSE" "rfc1337 std ; $AGAIN --close-after 0 ; conn2"
 # With SO_REUSEADDR bind() shares the port with the TIME_WAIT socket and connect() takes
 # the TIME_WAIT over (timestamps are on). Not while the old socket is still in FIN_WAIT2:
 # hence the pause between the two connections.
 row F2 veth "close on EOF" "as F, with SO_REUSEADDR" \
-	"srv=- cli=TIME_WAIT rst=0/0 lost=0 conn2=ok" "std ; $AGAIN --close-after 0 --reuseaddr ; conn2"
+	"srv=- cli=TIME_WAIT rst=0/0 lost=0 conn2=ok" "rfc1337 std ; $AGAIN --close-after 0 --reuseaddr ; conn2"
 row G veth "never closes (ignores EOF), stopped later" "waits, killed (SIGKILL)" \
 	"killed: srv=CLOSE_WAIT cli=FIN_WAIT2; server stopped: srv=- cli=TIME_WAIT rst=0/0" sc_G
 row H veth "on EOF writes 'bye', never closes" "close right after connect" \
@@ -211,18 +211,38 @@ std() {
 	return 0
 }
 
-# D: sample both sides until the pair shows (the client's CLOSE_WAIT comes a moment before
-# its ACK puts the server in FIN_WAIT2) or the client is gone; keep the last sample.
+# rfc1337 RUN...: RUN with tcp_rfc1337=1 in the client namespace (only there): an RST that
+# reaches the client's TIME_WAIT cannot end it early (RFC 1337's TIME_WAIT assassination; a
+# slow guest once saw F's TIME_WAIT gone before the second connection, so that bind() worked).
+rfc1337() { lab_sysctl "$C" net.ipv4.tcp_rfc1337=1 || return; "$@"; }
+
+# D: the client ignores EOF for D_DELAY ms, then reads and closes. What decides the outcome is
+# one sample taken while the client is still in its delay: the server first, then the client,
+# so a client still in CLOSE_WAIT proves that the server's FIN_WAIT2 was seen before the
+# client closed (CLOSE_WAIT only moves on to LAST_ACK). Sampling starts as soon as the client
+# runs and goes on until the pair is seen or the client is gone (bounded: the delay + 10 s).
+# So that many samples fall inside the delay whatever the machine's speed (under emulation one
+# sample took ~10 times longer, and a 1000 ms window starting before the client did could end
+# with no sample inside it), the delay is 1000 ms or 20 times one sample measured first,
+# whichever is longer (at most 60 s).
+D_DELAY_MIN=1000 D_SAMPLES=20
 sc_D() {
 	server_start --greeting "$GREET" --close-after 0 || return
-	client_bg --report-conns --payload 0 --read-delay 1000 --on-eof ignore
-	local during=""
-	LAB_POLL=0.01 lab_wait_until 1000 d_sample
+	local t0 sample_ms delay during="" samples=0
+	t0=${EPOCHREALTIME//[!0-9]/}
+	during="srv=$(side "$S") cli=$(side "$C")"
+	sample_ms=$(( (${EPOCHREALTIME//[!0-9]/} - t0 + 999) / 1000 ))
+	delay=$(( sample_ms * D_SAMPLES > D_DELAY_MIN ? sample_ms * D_SAMPLES : D_DELAY_MIN ))
+	[ "$delay" -le 60000 ] || delay=60000
+	client_bg --report-conns --payload 0 --read-delay "$delay" --on-eof ignore
+	LAB_POLL=0.01 lab_wait_until $((delay + 10000)) d_sample
 	lab_reap "$CPID"
 	observe
 	OBSERVED="during: $during; after: $OBS"
+	NOTE="D: read delay $delay ms (one sample of both sides took $sample_ms ms), $samples samples until the pair"
 }
 d_sample() {
+	samples=$((samples + 1))
 	during="srv=$(side "$S") cli=$(side "$C")"
 	[ "$during" = "srv=FIN_WAIT2 cli=CLOSE_WAIT" ] || ! kill -0 "$CPID" 2>/dev/null
 }
