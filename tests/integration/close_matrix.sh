@@ -6,7 +6,8 @@
 # Rule: every close scenario of the matrix produces the expected socket states, RSTs,
 # lost bytes and errno on this kernel (one row per scenario, each "ok"), and the script
 # exits 0; the racy scenario I reports its frequencies, H the number of RSTs the client sent
-# (H itself checks what decides it: aborted, bytes lost, no TIME_WAIT, RSTs from the client).
+# (H itself checks what decides it: aborted, bytes lost, no TIME_WAIT, RSTs from the client),
+# D the read delay it used (at least 1000 ms) and how many samples it took to see the pair.
 test_close_matrix_all_rows_match() {
 	need_root
 	local out; out=$(tmpdir)/matrix.out
@@ -22,6 +23,8 @@ test_close_matrix_all_rows_match() {
 		|| die "no race frequencies: $(cat "$out")"
 	grep -Eq "^# timing: H: the client sent [1-9][0-9]* RSTs?( \([a-z,]+\))?$" "$out" \
 		|| die "no RST count for H: $(cat "$out")"
+	grep -Eq "^# timing: D: read delay ([1-9][0-9]{3,}) ms \(one sample of both sides took [0-9]+ ms\), [1-9][0-9]* samples until the pair$" "$out" \
+		|| die "no read delay for D: $(cat "$out")"
 	expect_eq "close-matrix.sh exit status" "$rc" 0
 }
 
