@@ -223,9 +223,9 @@ rfc1337() { lab_sysctl "$C" net.ipv4.tcp_rfc1337=1 || return; "$@"; }
 # runs and goes on until the pair is seen or the client is gone (bounded: the delay + 10 s).
 # So that many samples fall inside the delay whatever the machine's speed (under emulation one
 # sample took ~10 times longer, and a 1000 ms window starting before the client did could end
-# with no sample inside it), the delay is 1000 ms or 20 times one sample measured first,
-# whichever is longer (at most 60 s).
-D_DELAY_MIN=1000 D_SAMPLES=20
+# with no sample inside it), the delay is 1000 ms or 10 times one sample measured first,
+# whichever is longer (at most 60 s); the client's --timeout is raised past it.
+D_DELAY_MIN=1000 D_SAMPLES=10
 sc_D() {
 	server_start --greeting "$GREET" --close-after 0 || return
 	local t0 sample_ms delay during="" samples=0
@@ -234,7 +234,7 @@ sc_D() {
 	sample_ms=$(( (${EPOCHREALTIME//[!0-9]/} - t0 + 999) / 1000 ))
 	delay=$(( sample_ms * D_SAMPLES > D_DELAY_MIN ? sample_ms * D_SAMPLES : D_DELAY_MIN ))
 	[ "$delay" -le 60000 ] || delay=60000
-	client_bg --report-conns --payload 0 --read-delay "$delay" --on-eof ignore
+	client_bg --report-conns --payload 0 --read-delay "$delay" --timeout $((delay + 10000)) --on-eof ignore
 	LAB_POLL=0.01 lab_wait_until $((delay + 10000)) d_sample
 	lab_reap "$CPID"
 	observe
