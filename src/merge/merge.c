@@ -125,24 +125,70 @@ static int start_us_of(const struct json_node *start, int64_t *us)
 	return 0;
 }
 
-static int add_header(struct merge_state *s, const struct ident *id, const char *line,
-		      const struct source *src, char *err, size_t errlen)
+/* The shard slot a header claims: sized by the first header, refused when the count of
+ * shards differs or the slot was taken. Returns the slot, or NULL with the reason in err. */
+static struct merge_shard *claim_shard(struct merge_state *s, const struct ident *id,
+				       const struct source *src, char *err, size_t errlen)
 {
 	if (s->shards == 0) {
 		s->shards = id->shards;
 		s->shard = calloc(s->shards, sizeof(*s->shard));
 		s->summary.host = calloc(s->shards, sizeof(*s->summary.host));
-		if (s->shard == NULL || s->summary.host == NULL)
-			return refuse(err, errlen, "out of memory");
+		if (s->shard == NULL || s->summary.host == NULL) {
+			refuse(err, errlen, "out of memory");
+			return NULL;
+		}
 	} else if (id->shards != s->shards) {
-		return refuse(err, errlen, "%s:%" PRIu64 ": shard %" PRIu32 "/%" PRIu32 " but %s has %" PRIu32
-			      " shards", src->name, src->line, id->shard, id->shards,
-			      s->shard[s->ref].where, s->shards);
+		refuse(err, errlen, "%s:%" PRIu64 ": shard %" PRIu32 "/%" PRIu32 " but %s has %" PRIu32
+		       " shards", src->name, src->line, id->shard, id->shards,
+		       s->shard[s->ref].where, s->shards);
+		return NULL;
 	}
 	struct merge_shard *sh = &s->shard[id->shard];
-	if (sh->seen)
-		return refuse(err, errlen, "shard %" PRIu32 "/%" PRIu32 " twice: %s and %s:%" PRIu64,
-			      id->shard, id->shards, sh->where, src->name, src->line);
+	if (sh->seen) {
+		refuse(err, errlen, "shard %" PRIu32 "/%" PRIu32 " twice: %s and %s:%" PRIu64,
+		       id->shard, id->shards, sh->where, src->name, src->line);
+		return NULL;
+	}
+	return sh;
+}
+
+/* A later shard's header against the first one's: the same settings, and in rate mode a
+ * start a whole number of intervals from it (its offset, in intervals). */
+static int match_reference(struct merge_state *s, struct merge_shard *sh, char *err,
+			   size_t errlen)
+{
+	const struct merge_shard *ref = &s->shard[s->ref];
+	const char *key = settings_differ(&ref->doc, &sh->doc);
+	if (key) {
+		char a[64], b[64];
+		member_text(&sh->doc, key, a, sizeof(a));
+		member_text(&ref->doc, key, b, sizeof(b));
+		return refuse(err, errlen, "different settings: %s is %s in %s but %s in %s", key, a,
+			      sh->where, b, ref->where);
+	}
+	if (!s->rate)
+		return 0;
+	/* Intervals line up when the starts are a whole number of intervals apart (the same
+	 * --start-at, or "+S" rounded to different seconds on hosts launched apart). */
+	int64_t diff = sh->start_us - ref->start_us;
+	if (diff % s->interval_us != 0)
+		return refuse(err, errlen, "start times %.6f s apart (%s and %s), not a whole number of "
+			      "--report-interval %.3f s: the intervals do not line up (give every "
+			      "host the same --start-at)", (double)diff / 1e6, ref->where, sh->where,
+			      (double)s->interval_us / 1e6);
+	sh->offset = diff / s->interval_us;
+	if (sh->offset < s->min_offset)
+		s->min_offset = sh->offset;
+	return 0;
+}
+
+static int add_header(struct merge_state *s, const struct ident *id, const char *line,
+		      const struct source *src, char *err, size_t errlen)
+{
+	struct merge_shard *sh = claim_shard(s, id, src, err, errlen);
+	if (sh == NULL)
+		return -1;
 	char where[256];
 	snprintf(where, sizeof(where), "%s:%" PRIu64, src->name, src->line);
 	sh->where = strdup(where);
@@ -155,41 +201,18 @@ static int add_header(struct merge_state *s, const struct ident *id, const char 
 	if (json_parse(&sh->doc, sh->line, strlen(sh->line)) < 0)
 		return refuse(err, errlen, "out of memory");
 	sh->seen = 1;
-	const struct json_node *mode = json_get(&sh->doc, &sh->doc.node[0], "mode");
-	int rate = mode && mode->type == JSON_STRING && strcmp(mode->str, "rate") == 0;
 	if (start_us_of(id->start, &sh->start_us) < 0)
 		return refuse(err, errlen, "%s: start_s must be Unix seconds", sh->where);
-	if (s->ref < 0) {
-		const struct json_node *iv = json_get(&sh->doc, &sh->doc.node[0], "report_interval_ms");
-		s->ref = (int)id->shard;
-		s->rate = rate;
-		if (rate && (iv == NULL || !iv->is_uint || iv->u64 == 0 || iv->u64 > 3600000))
-			return refuse(err, errlen, "%s: a rate header needs report_interval_ms", sh->where);
-		s->interval_us = rate ? (int64_t)iv->u64 * 1000 : 0;
-		return 0;
-	}
-	const struct merge_shard *ref = &s->shard[s->ref];
-	const char *key = settings_differ(&ref->doc, &sh->doc);
-	if (key) {
-		char a[64], b[64];
-		member_text(&sh->doc, key, a, sizeof(a));
-		member_text(&ref->doc, key, b, sizeof(b));
-		return refuse(err, errlen, "different settings: %s is %s in %s but %s in %s", key, a,
-			      sh->where, b, ref->where);
-	}
-	if (s->rate) {
-		/* Intervals line up when the starts are a whole number of intervals apart (the same
-		 * --start-at, or "+S" rounded to different seconds on hosts launched apart). */
-		int64_t diff = sh->start_us - ref->start_us;
-		if (diff % s->interval_us != 0)
-			return refuse(err, errlen, "start times %.6f s apart (%s and %s), not a whole number of "
-				      "--report-interval %.3f s: the intervals do not line up (give every "
-				      "host the same --start-at)", (double)diff / 1e6, ref->where, sh->where,
-				      (double)s->interval_us / 1e6);
-		sh->offset = diff / s->interval_us;
-		if (sh->offset < s->min_offset)
-			s->min_offset = sh->offset;
-	}
+	if (s->ref >= 0)
+		return match_reference(s, sh, err, errlen);
+	/* The first header is the reference the others must match. */
+	const struct json_node *mode = json_get(&sh->doc, &sh->doc.node[0], "mode");
+	const struct json_node *iv = json_get(&sh->doc, &sh->doc.node[0], "report_interval_ms");
+	s->ref = (int)id->shard;
+	s->rate = mode && mode->type == JSON_STRING && strcmp(mode->str, "rate") == 0;
+	if (s->rate && (iv == NULL || !iv->is_uint || iv->u64 == 0 || iv->u64 > 3600000))
+		return refuse(err, errlen, "%s: a rate header needs report_interval_ms", sh->where);
+	s->interval_us = s->rate ? (int64_t)iv->u64 * 1000 : 0;
 	return 0;
 }
 
