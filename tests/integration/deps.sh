@@ -1,10 +1,10 @@
-# The dependencies between the program's object files (scripts/objdeps.sh builds the graph
+# The dependencies between the program's object files (tools/objdeps.sh builds the graph
 # from each object's defined and undefined symbols, nm): no cycle among them, and the
 # layering of src/ (lib/ the floor; each part uses only lib/ and itself). Also checks the
 # checker itself on objects made to break each rule, so that a pass means something.
 . "$(dirname "$0")/../lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-OBJDEPS="$ROOT/scripts/objdeps.sh"
+OBJDEPS="$ROOT/tools/objdeps.sh"
 OBJDIR=$(dirname "$TWTEST")
 
 # objdeps_report: the checker's lines for the objects of the build under test; fails the

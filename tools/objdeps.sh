@@ -7,7 +7,7 @@
 #     first object by name, with a symbol per edge, and every object of the knot);
 #   - layering: lib/ uses only lib/; every other part (client/, server/, ports/, stat/) uses
 #     only lib/ and itself; a top-level object (main.o) may use every part.
-# Usage: scripts/objdeps.sh [--edges] OBJDIR [OBJECT...]
+# Usage: tools/objdeps.sh [--edges] OBJDIR [OBJECT...]
 #   OBJDIR: the build directory holding the objects (build/release); OBJECTs are paths
 #   relative to it (client/report.o); without them, one per src/**/*.c, so that a stale
 #   object of a removed source is not counted. --edges prints the graph instead
