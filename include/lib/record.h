@@ -1,0 +1,134 @@
+/* One record, three formats: a record is a list of fields, each added once (key, text label,
+ * kind, value), and the writer gives the seed-compatible text line ("label: value" joined by
+ * ", "), a CSV header and rows (RFC 4180 quoting, columns matched by key) and a JSON object.
+ * Adding a field to a report is one call. The writer owns no memory: a field points at the
+ * caller's strings, histograms and counts, which must live until the record is written. */
+#ifndef TWTEST_RECORD_H
+#define TWTEST_RECORD_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lib/cli.h"
+#include "lib/histogram.h"
+
+#define REC_FIELDS_MAX 64
+
+enum rec_kind {
+	REC_UINT,
+	REC_INT,
+	REC_FLOAT,    /* printed with `decimals` places */
+	REC_STRING,   /* JSON string; CSV quoted when it needs to be */
+	REC_BOOL,     /* JSON true/false, text and CSV 1/0 */
+	REC_NULL,     /* JSON null, CSV empty, text its `text_null` word or left out */
+	REC_VERBATIM, /* a number already in its printed form, written as is everywhere */
+	REC_HIST,     /* latency figures: text "min=.. p50=.. p99=.. max=..", CSV a column each,
+		       * JSON an object with the whole histogram; null/empty/left out when empty */
+	REC_COUNTS,   /* counts by cause: text "name=N ..." (non-zero), CSV one cell or a column
+		       * per name (REC_EXPAND), JSON an object */
+};
+
+/* The formats a field appears in (rec_field.in). */
+enum { REC_TEXT = 1, REC_CSV = 2, REC_JSON = 4, REC_ALL = 7 };
+
+/* Field flags. */
+enum {
+	REC_QUOTE = 1,  /* REC_STRING: always quoted in CSV (a list, even of one item) */
+	REC_EXPAND = 2, /* REC_COUNTS: a CSV column per name, KEY_NAME, empty when not present */
+	REC_MS = 4,     /* REC_HIST: microseconds shown as milliseconds (p50, p99, max; no min) */
+};
+
+/* A histogram's figures, and the histogram itself for JSON (NULL: none to write). */
+struct rec_hist {
+	uint64_t count;
+	uint32_t min, p50, p99, max;
+	const struct histogram *whole;
+};
+
+/* Counts by cause: `each` calls fn once per name, in a stable order; present 0 means the
+ * name has no value (a kernel counter this kernel lacks). A CSV header enumerates the names
+ * of its first record, so `each` must name every column even when nothing is present. */
+typedef void (*rec_count_fn)(void *ctx, const char *name, uint64_t v, int present);
+typedef void (*rec_counts_fn)(const void *src, rec_count_fn fn, void *ctx);
+
+struct rec_field {
+	const char *key;      /* JSON member */
+	const char *label;    /* text label */
+	const char *csv;      /* CSV column (or column prefix) */
+	enum rec_kind kind;
+	unsigned in;          /* REC_TEXT | REC_CSV | REC_JSON */
+	unsigned flags;
+	int present;          /* 0: left out of text and JSON, empty in CSV */
+	int decimals;         /* REC_FLOAT */
+	const char *text_null; /* REC_NULL: the word in text; NULL: left out */
+	const char *note;     /* text only: written right after the value */
+	union {
+		uint64_t u;
+		int64_t i;
+		double d;
+		const char *s;
+		struct rec_hist h;
+		struct {
+			rec_counts_fn each;
+			const void *src;
+		} c;
+	} v;
+};
+
+struct record {
+	const char *lead; /* text only: written before the first field ("summary: ") */
+	size_t n;
+	int overflow;     /* fields beyond REC_FIELDS_MAX were dropped (a bug: see the tests) */
+	struct rec_field f[REC_FIELDS_MAX];
+	struct rec_field spare; /* what an add returns when the record is full */
+};
+
+/* Start an empty record; lead: see struct record (NULL for none). */
+void rec_init(struct record *r, const char *lead);
+
+/* Add a field in every format and return it, for the caller to narrow (->in, ->flags,
+ * ->note, rec_when). label NULL: the key. */
+struct rec_field *rec_uint(struct record *r, const char *key, const char *label, uint64_t v);
+struct rec_field *rec_int(struct record *r, const char *key, const char *label, int64_t v);
+struct rec_field *rec_float(struct record *r, const char *key, const char *label, double v,
+			    int decimals);
+struct rec_field *rec_string(struct record *r, const char *key, const char *label, const char *s);
+struct rec_field *rec_bool(struct record *r, const char *key, const char *label, int b);
+struct rec_field *rec_null(struct record *r, const char *key, const char *label,
+			   const char *text_word);
+struct rec_field *rec_verbatim(struct record *r, const char *key, const char *label,
+			       const char *s);
+/* A histogram's figures (percentiles as hist_percentile gives them); flags REC_MS. */
+struct rec_field *rec_hist(struct record *r, const char *key, const char *label,
+			   const struct histogram *h, unsigned flags);
+/* The same from figures already taken (h->whole may be NULL). */
+struct rec_field *rec_hist_figures(struct record *r, const char *key, const char *label,
+				   const struct rec_hist *h, unsigned flags);
+struct rec_field *rec_counts(struct record *r, const char *key, const char *label,
+			     rec_counts_fn each, const void *src, unsigned flags);
+
+/* Keep f only when `present` (else: left out of text and JSON, empty in CSV). */
+struct rec_field *rec_when(struct rec_field *f, int present);
+
+/* The text line: lead, then "label: value" joined by ", ", then a newline. */
+void rec_write_text(FILE *out, const struct record *r);
+
+/* The CSV header: the CSV columns of `first` (histograms and expanded counts as several). */
+void rec_write_csv_header(FILE *out, const struct record *first);
+
+/* A CSV row with header's columns: each filled from r's field of the same CSV name, empty
+ * when r has none. */
+void rec_write_csv(FILE *out, const struct record *header, const struct record *r);
+
+/* The JSON object on one line. */
+void rec_write_json(FILE *out, const struct record *r);
+
+/* r in format fmt (CSV: a row under header). */
+void rec_write(FILE *out, enum output_format fmt, const struct record *header,
+	       const struct record *r);
+
+/* s as one CSV cell: quoted (inner quotes doubled) when it holds a comma, quote, CR or LF,
+ * or when always is set. */
+void rec_csv_cell(FILE *out, const char *s, int always);
+
+#endif

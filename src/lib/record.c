@@ -1,0 +1,419 @@
+/* The record writer: one list of fields, written as a text line, a CSV header or row, or a
+ * JSON object (include/lib/record.h). */
+#include "lib/record.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/json.h"
+
+void rec_init(struct record *r, const char *lead)
+{
+	r->lead = lead;
+	r->n = 0;
+	r->overflow = 0;
+}
+
+static struct rec_field *add(struct record *r, const char *key, const char *label,
+			     enum rec_kind kind)
+{
+	struct rec_field *f = &r->spare;
+	if (r->n < REC_FIELDS_MAX)
+		f = &r->f[r->n++];
+	else
+		r->overflow = 1;
+	*f = (struct rec_field){.key = key, .label = label ? label : key, .csv = key, .kind = kind,
+				.in = REC_ALL, .present = 1};
+	return f;
+}
+
+struct rec_field *rec_uint(struct record *r, const char *key, const char *label, uint64_t v)
+{
+	struct rec_field *f = add(r, key, label, REC_UINT);
+	f->v.u = v;
+	return f;
+}
+
+struct rec_field *rec_int(struct record *r, const char *key, const char *label, int64_t v)
+{
+	struct rec_field *f = add(r, key, label, REC_INT);
+	f->v.i = v;
+	return f;
+}
+
+struct rec_field *rec_float(struct record *r, const char *key, const char *label, double v,
+			    int decimals)
+{
+	struct rec_field *f = add(r, key, label, REC_FLOAT);
+	f->v.d = v;
+	f->decimals = decimals;
+	return f;
+}
+
+struct rec_field *rec_string(struct record *r, const char *key, const char *label, const char *s)
+{
+	struct rec_field *f = add(r, key, label, REC_STRING);
+	f->v.s = s;
+	return f;
+}
+
+struct rec_field *rec_bool(struct record *r, const char *key, const char *label, int b)
+{
+	struct rec_field *f = add(r, key, label, REC_BOOL);
+	f->v.u = b != 0;
+	return f;
+}
+
+struct rec_field *rec_null(struct record *r, const char *key, const char *label,
+			   const char *text_word)
+{
+	struct rec_field *f = add(r, key, label, REC_NULL);
+	f->text_null = text_word;
+	return f;
+}
+
+struct rec_field *rec_verbatim(struct record *r, const char *key, const char *label,
+			       const char *s)
+{
+	struct rec_field *f = add(r, key, label, REC_VERBATIM);
+	f->v.s = s;
+	return f;
+}
+
+struct rec_field *rec_hist_figures(struct record *r, const char *key, const char *label,
+				   const struct rec_hist *h, unsigned flags)
+{
+	struct rec_field *f = add(r, key, label, REC_HIST);
+	f->v.h = *h;
+	f->flags = flags;
+	return f;
+}
+
+struct rec_field *rec_hist(struct record *r, const char *key, const char *label,
+			   const struct histogram *h, unsigned flags)
+{
+	struct rec_hist fig = {.count = h->count, .whole = h};
+	if (h->count)
+		fig = (struct rec_hist){h->count, h->min, hist_percentile(h, 50),
+					hist_percentile(h, 99), h->max, h};
+	return rec_hist_figures(r, key, label, &fig, flags);
+}
+
+struct rec_field *rec_counts(struct record *r, const char *key, const char *label,
+			     rec_counts_fn each, const void *src, unsigned flags)
+{
+	struct rec_field *f = add(r, key, label, REC_COUNTS);
+	f->v.c.each = each;
+	f->v.c.src = src;
+	f->flags = flags;
+	return f;
+}
+
+struct rec_field *rec_when(struct rec_field *f, int present)
+{
+	f->present = present != 0;
+	return f;
+}
+
+/* A walk over a counts field: writing it (text or JSON), or looking one name up. */
+struct counts_walk {
+	FILE *out;
+	int n;
+	int json;         /* 0: text "name=N" non-zero only, 1: JSON members of those present */
+	const char *name; /* a lookup: the name sought, and what was found */
+	uint64_t v;
+	int found;
+};
+
+static void count_any(void *ctx, const char *name, uint64_t v, int present)
+{
+	(void)name;
+	struct counts_walk *w = ctx;
+	w->n += present && v;
+}
+
+static void count_write(void *ctx, const char *name, uint64_t v, int present)
+{
+	struct counts_walk *w = ctx;
+	if (!present || (!w->json && v == 0))
+		return;
+	if (w->json) {
+		fputs(w->n++ ? "," : "", w->out);
+		json_write_string(w->out, name);
+		fprintf(w->out, ":%" PRIu64, v);
+	} else
+		fprintf(w->out, "%s%s=%" PRIu64, w->n++ ? " " : "", name, v);
+}
+
+/* Is f written in text (which leaves out what is empty or not there)? */
+static int text_shown(const struct rec_field *f)
+{
+	if (!(f->in & REC_TEXT) || !f->present)
+		return 0;
+	switch (f->kind) {
+	case REC_NULL: return f->text_null != NULL;
+	case REC_HIST: return f->v.h.count > 0;
+	case REC_COUNTS: {
+		struct counts_walk w = {0};
+		f->v.c.each(f->v.c.src, count_any, &w);
+		return w.n > 0;
+	}
+	default: return 1;
+	}
+}
+
+/* A scalar's value as text and CSV print it (strings bare). */
+static void write_scalar(FILE *out, const struct rec_field *f)
+{
+	switch (f->kind) {
+	case REC_UINT: fprintf(out, "%" PRIu64, f->v.u); break;
+	case REC_INT: fprintf(out, "%" PRId64, f->v.i); break;
+	case REC_FLOAT: fprintf(out, "%.*f", f->decimals, f->v.d); break;
+	case REC_BOOL: fputc(f->v.u ? '1' : '0', out); break;
+	case REC_STRING:
+	case REC_VERBATIM: fputs(f->v.s, out); break;
+	default: break;
+	}
+}
+
+/* The histogram's figures joined by sep ("min=" style names when named). */
+static void write_figures(FILE *out, const struct rec_field *f, const char *sep, int named)
+{
+	const struct rec_hist *h = &f->v.h;
+	if (f->flags & REC_MS)
+		fprintf(out, named ? "p50=%.3f%sp99=%.3f%smax=%.3f" : "%.3f%s%.3f%s%.3f",
+			h->p50 / 1000.0, sep, h->p99 / 1000.0, sep, h->max / 1000.0);
+	else
+		fprintf(out, named ? "min=%" PRIu32 "%sp50=%" PRIu32 "%sp99=%" PRIu32 "%smax=%" PRIu32
+			: "%" PRIu32 "%s%" PRIu32 "%s%" PRIu32 "%s%" PRIu32,
+			h->min, sep, h->p50, sep, h->p99, sep, h->max);
+}
+
+void rec_write_text(FILE *out, const struct record *r)
+{
+	int n = 0;
+	if (r->lead)
+		fputs(r->lead, out);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct rec_field *f = &r->f[i];
+		if (!text_shown(f))
+			continue;
+		fprintf(out, "%s%s: ", n++ ? ", " : "", f->label);
+		if (f->kind == REC_NULL)
+			fputs(f->text_null, out);
+		else if (f->kind == REC_HIST)
+			write_figures(out, f, " ", 1);
+		else if (f->kind == REC_COUNTS) {
+			struct counts_walk w = {.out = out};
+			f->v.c.each(f->v.c.src, count_write, &w);
+		} else
+			write_scalar(out, f);
+		if (f->note)
+			fputs(f->note, out);
+	}
+	fputc('\n', out);
+}
+
+void rec_csv_cell(FILE *out, const char *s, int always)
+{
+	if (!always && strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+/* The CSV header's names of an expanded counts field: ",KEY_NAME" each. */
+struct csv_names {
+	FILE *out;
+	const char *prefix;
+};
+
+static void name_column(void *ctx, const char *name, uint64_t v, int present)
+{
+	(void)v, (void)present;
+	struct csv_names *c = ctx;
+	fprintf(c->out, ",%s_%s", c->prefix, name);
+}
+
+/* One expanded counts column: the value of `name` in the row's field, if present. */
+static void count_find(void *ctx, const char *name, uint64_t v, int present)
+{
+	struct counts_walk *w = ctx;
+	if (present && !w->found && strcmp(name, w->name) == 0) {
+		w->found = 1;
+		w->v = v;
+	}
+}
+
+struct expand_row {
+	FILE *out;
+	const struct rec_field *row; /* NULL: empty cells */
+};
+
+static void expand_cell(void *ctx, const char *name, uint64_t v, int present)
+{
+	(void)v, (void)present;
+	struct expand_row *e = ctx;
+	fputc(',', e->out);
+	if (e->row == NULL || !e->row->present || e->row->kind != REC_COUNTS)
+		return;
+	struct counts_walk w = {.name = name};
+	e->row->v.c.each(e->row->v.c.src, count_find, &w);
+	if (w.found)
+		fprintf(e->out, "%" PRIu64, w.v);
+}
+
+static const struct rec_field *find_csv(const struct record *r, const char *csv)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if ((r->f[i].in & REC_CSV) && strcmp(r->f[i].csv, csv) == 0)
+			return &r->f[i];
+	return NULL;
+}
+
+/* The cells of column field h (of the header record) from the row's field f (or none). */
+static void csv_cells(FILE *out, const struct rec_field *h, const struct rec_field *f)
+{
+	int have = f && f->present && f->kind != REC_NULL;
+	if (h->kind == REC_HIST) {
+		if (have && f->kind == REC_HIST && f->v.h.count) {
+			fputc(',', out);
+			write_figures(out, f, ",", 0);
+		} else
+			fputs(h->flags & REC_MS ? ",,," : ",,,,", out);
+		return;
+	}
+	if (h->kind == REC_COUNTS && (h->flags & REC_EXPAND)) {
+		struct expand_row e = {out, have ? f : NULL};
+		h->v.c.each(h->v.c.src, expand_cell, &e);
+		return;
+	}
+	fputc(',', out);
+	if (!have)
+		return;
+	if (f->kind == REC_COUNTS) {
+		struct counts_walk w = {.out = out};
+		f->v.c.each(f->v.c.src, count_write, &w); /* "name=N name=N": no comma to quote */
+	} else if (f->kind == REC_STRING)
+		rec_csv_cell(out, f->v.s, f->flags & REC_QUOTE);
+	else if (f->kind != REC_HIST)
+		write_scalar(out, f);
+}
+
+/* The columns of one header field, each with a leading comma. */
+static void csv_names_of(FILE *out, const struct rec_field *f)
+{
+	if (f->kind == REC_HIST && (f->flags & REC_MS))
+		fprintf(out, ",%s_p50,%s_p99,%s_max", f->csv, f->csv, f->csv);
+	else if (f->kind == REC_HIST)
+		fprintf(out, ",%s_min,%s_p50,%s_p99,%s_max", f->csv, f->csv, f->csv, f->csv);
+	else if (f->kind == REC_COUNTS && (f->flags & REC_EXPAND)) {
+		struct csv_names c = {out, f->csv};
+		f->v.c.each(f->v.c.src, name_column, &c);
+	} else {
+		fputc(',', out);
+		rec_csv_cell(out, f->csv, 0);
+	}
+}
+
+/* Write a CSV line whose cells each begin with a comma: all but the first. */
+static void csv_line(FILE *out, const struct record *header, const struct record *row)
+{
+	char *line = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&line, &len);
+	if (m == NULL)
+		return;
+	for (size_t i = 0; i < header->n; i++) {
+		const struct rec_field *h = &header->f[i];
+		if (!(h->in & REC_CSV))
+			continue;
+		if (row)
+			csv_cells(m, h, find_csv(row, h->csv));
+		else
+			csv_names_of(m, h);
+	}
+	fclose(m);
+	fprintf(out, "%s\n", len ? line + 1 : "");
+	free(line);
+}
+
+void rec_write_csv_header(FILE *out, const struct record *first)
+{
+	csv_line(out, first, NULL);
+}
+
+void rec_write_csv(FILE *out, const struct record *header, const struct record *r)
+{
+	csv_line(out, header, r);
+}
+
+/* A histogram as a JSON object: its figures, then the whole histogram (twtest merge adds
+ * it exactly). */
+static void json_figures(FILE *out, const struct rec_hist *h, unsigned flags)
+{
+	if (flags & REC_MS)
+		fprintf(out, "{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f", h->p50 / 1000.0,
+			h->p99 / 1000.0, h->max / 1000.0);
+	else
+		fprintf(out, "{\"min\":%" PRIu32 ",\"p50\":%" PRIu32 ",\"p99\":%" PRIu32
+			",\"max\":%" PRIu32, h->min, h->p50, h->p99, h->max);
+	if (h->whole) {
+		fputs(",\"hist\":", out);
+		json_write_histogram(out, h->whole);
+	}
+	fputc('}', out);
+}
+
+void rec_write_json(FILE *out, const struct record *r)
+{
+	int n = 0;
+	fputc('{', out);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct rec_field *f = &r->f[i];
+		if (!(f->in & REC_JSON) || !f->present)
+			continue;
+		fputs(n++ ? "," : "", out);
+		json_write_string(out, f->key);
+		fputc(':', out);
+		switch (f->kind) {
+		case REC_NULL: fputs("null", out); break;
+		case REC_BOOL: fputs(f->v.u ? "true" : "false", out); break;
+		case REC_STRING: json_write_string(out, f->v.s); break;
+		case REC_HIST:
+			if (f->v.h.count == 0) {
+				fputs("null", out);
+				break;
+			}
+			json_figures(out, &f->v.h, f->flags);
+			break;
+		case REC_COUNTS: {
+			struct counts_walk w = {.out = out, .json = 1};
+			fputc('{', out);
+			f->v.c.each(f->v.c.src, count_write, &w);
+			fputc('}', out);
+			break;
+		}
+		default: write_scalar(out, f); break;
+		}
+	}
+	fputs("}\n", out);
+}
+
+void rec_write(FILE *out, enum output_format fmt, const struct record *header,
+	       const struct record *r)
+{
+	switch (fmt) {
+	case FORMAT_TEXT: rec_write_text(out, r); break;
+	case FORMAT_CSV: rec_write_csv(out, header, r); break;
+	case FORMAT_JSON: rec_write_json(out, r); break;
+	}
+}

@@ -1,0 +1,169 @@
+/* Unit tests of the record writer (lib/record.c): one list of fields, written as text, CSV
+ * and JSON. */
+#include <stdlib.h>
+
+#include "lib/record.h"
+#include "unit.h"
+
+/* Two causes and a name with nothing this time (present 0). */
+static void sample_counts(const void *src, rec_count_fn fn, void *ctx)
+{
+	const uint64_t *v = src;
+	fn(ctx, "connect/EADDRNOTAVAIL", v[0], 1);
+	fn(ctx, "timeout", v[1], 1);
+	fn(ctx, "absent", 7, 0);
+}
+
+enum which { TEXT, CSV_HEAD, CSV_ROW, JSON };
+
+/* Render r (CSV rows under header h) into a string (caller frees). */
+static char *render(enum which w, const struct record *h, const struct record *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	switch (w) {
+	case TEXT: rec_write_text(out, r); break;
+	case CSV_HEAD: rec_write_csv_header(out, r); break;
+	case CSV_ROW: rec_write_csv(out, h, r); break;
+	case JSON: rec_write_json(out, r); break;
+	}
+	fclose(out);
+	return buf;
+}
+
+/* The seed's loop line: loop, finished_count, failed_count, time(s), in that spelling. */
+static void seed_record(struct record *r, const uint64_t *counts, const struct histogram *h)
+{
+	rec_init(r, NULL);
+	rec_string(r, "type", NULL, "loop")->in = REC_CSV | REC_JSON;
+	rec_uint(r, "loop", NULL, 0);
+	rec_uint(r, "finished", "finished_count", 10000);
+	rec_uint(r, "failed", "failed_count", 0);
+	rec_float(r, "time_s", "time(s)", 1.0, 0);
+	rec_counts(r, "failed_by", NULL, sample_counts, counts, 0);
+	rec_hist(r, "connect_us", NULL, h, 0);
+	rec_when(rec_uint(r, "time_wait", NULL, 5), 0);
+}
+
+/* Rule: the text line is the seed's: "label: value" joined by ", ", and what is empty (a
+ * histogram with nothing, counts all zero, a field not measured) is left out. */
+TEST(record_text_seed_line)
+{
+	struct record r;
+	uint64_t counts[2] = {0, 0};
+	struct histogram h;
+	memset(&h, 0, sizeof(h));
+	seed_record(&r, counts, &h);
+	char *s = render(TEXT, NULL, &r);
+	CHECK_STR(s, "loop: 0, finished_count: 10000, failed_count: 0, time(s): 1\n");
+	free(s);
+
+	counts[0] = 3;
+	hist_record(&h, 42);
+	rec_init(&r, "summary: ");
+	rec_uint(&r, "loops", NULL, 2)->note = " (interrupted)";
+	rec_counts(&r, "failed_by", NULL, sample_counts, counts, 0);
+	rec_hist(&r, "connect_us", NULL, &h, 0);
+	rec_null(&r, "predicted_rate", NULL, "unbounded");
+	rec_null(&r, "first_failure_s", NULL, NULL);
+	s = render(TEXT, NULL, &r);
+	CHECK_STR(s, "summary: loops: 2 (interrupted), failed_by: connect/EADDRNOTAVAIL=3, "
+		     "connect_us: min=42 p50=42 p99=42 max=42, predicted_rate: unbounded\n");
+	free(s);
+}
+
+/* Rule: the CSV header comes from the first record's keys (a histogram as four columns, or
+ * three in ms; expanded counts a column per name), and a row fills those columns by key:
+ * in the header's order, empty where the row has no such field or it is not present. */
+TEST(record_csv_columns_by_key)
+{
+	struct record head, row;
+	uint64_t counts[2] = {3, 0};
+	struct histogram h;
+	memset(&h, 0, sizeof(h));
+	rec_init(&head, NULL);
+	rec_uint(&head, "a", NULL, 1);
+	rec_hist(&head, "lat_us", NULL, &h, 0);
+	rec_hist(&head, "lag_ms", NULL, &h, REC_MS);
+	rec_counts(&head, "kernel", NULL, sample_counts, counts, REC_EXPAND);
+	rec_uint(&head, "b", NULL, 2);
+	rec_uint(&head, "json_only", NULL, 2)->in = REC_JSON;
+	char *s = render(CSV_HEAD, NULL, &head);
+	CHECK_STR(s, "a,lat_us_min,lat_us_p50,lat_us_p99,lat_us_max,lag_ms_p50,lag_ms_p99,lag_ms_max,"
+		     "kernel_connect/EADDRNOTAVAIL,kernel_timeout,kernel_absent,b\n");
+	free(s);
+
+	hist_record(&h, 1500);
+	rec_init(&row, NULL);
+	rec_uint(&row, "b", NULL, 9); /* out of the header's order: placed by key */
+	rec_hist(&row, "lag_ms", NULL, &h, REC_MS);
+	rec_counts(&row, "kernel", NULL, sample_counts, counts, REC_EXPAND);
+	rec_when(rec_uint(&row, "a", NULL, 5), 0);
+	s = render(CSV_ROW, &head, &row);
+	CHECK_STR(s, ",,,,,1.500,1.500,1.500,3,0,,9\n");
+	free(s);
+}
+
+/* Rule: CSV quoting follows RFC 4180: a cell holding a comma, a quote or a line break is
+ * quoted with inner quotes doubled; others are bare unless the field asks (REC_QUOTE). */
+TEST(record_csv_quoting)
+{
+	struct record r;
+	rec_init(&r, NULL);
+	rec_string(&r, "plain", NULL, "10.0.0.1");
+	rec_string(&r, "comma", NULL, "a,b");
+	rec_string(&r, "quote", NULL, "say \"hi\"");
+	rec_string(&r, "nl", NULL, "x\ny");
+	rec_string(&r, "list", NULL, "8000")->flags = REC_QUOTE;
+	rec_null(&r, "none", NULL, "none");
+	rec_bool(&r, "flag", NULL, 1);
+	char *s = render(CSV_ROW, &r, &r);
+	CHECK_STR(s, "10.0.0.1,\"a,b\",\"say \"\"hi\"\"\",\"x\ny\",\"8000\",,1\n");
+	free(s);
+}
+
+/* Rule: JSON writes every present field as a member: strings escaped, null, booleans,
+ * counts as an object, a histogram's figures with the whole histogram (null when empty);
+ * fields not present or not in JSON are left out. */
+TEST(record_json_members)
+{
+	struct record r;
+	uint64_t counts[2] = {0, 4};
+	struct histogram h, empty;
+	memset(&h, 0, sizeof(h));
+	memset(&empty, 0, sizeof(empty));
+	hist_record(&h, 10);
+	rec_init(&r, "ignored in JSON: ");
+	rec_string(&r, "type", NULL, "summary");
+	rec_string(&r, "host", NULL, "a\"b");
+	rec_bool(&r, "interrupted", NULL, 0);
+	rec_float(&r, "t_s", "t(s)", 0.5, 3);
+	rec_null(&r, "predicted_rate", NULL, "unbounded");
+	rec_counts(&r, "failed_by", NULL, sample_counts, counts, 0);
+	rec_hist(&r, "conn_us", NULL, &h, 0);
+	rec_hist(&r, "req_us", NULL, &empty, 0);
+	rec_when(rec_uint(&r, "time_wait", NULL, 1), 0);
+	rec_uint(&r, "conns", NULL, 1)->in = REC_TEXT | REC_CSV;
+	char *s = render(JSON, NULL, &r);
+	CHECK_STR(s, "{\"type\":\"summary\",\"host\":\"a\\\"b\",\"interrupted\":false,\"t_s\":0.500,"
+		     "\"predicted_rate\":null,\"failed_by\":{\"connect/EADDRNOTAVAIL\":0,\"timeout\":4},"
+		     "\"conn_us\":{\"min\":10,\"p50\":10,\"p99\":10,\"max\":10,\"hist\":{\"count\":1,"
+		     "\"min\":10,\"max\":10,\"buckets\":[[10,1]]}},\"req_us\":null}\n");
+	free(s);
+}
+
+/* Rule: a record that is full drops further fields and says so, writing nothing out of
+ * bounds. */
+TEST(record_overflow_is_flagged)
+{
+	struct record *r = malloc(sizeof(*r));
+	rec_init(r, NULL);
+	for (int i = 0; i < REC_FIELDS_MAX; i++)
+		rec_uint(r, "k", NULL, (uint64_t)i);
+	CHECK(r->overflow == 0);
+	rec_uint(r, "one_too_many", NULL, 1)->in = REC_JSON;
+	CHECK(r->overflow == 1);
+	CHECK(r->n == REC_FIELDS_MAX);
+	free(r);
+}
