@@ -110,6 +110,12 @@ KERNELS ?= 6.1,6.12
 test-kernels: twtest $(UNIT_BIN) $(HOSTILE_BIN)
 	scripts/kernels.sh --kernels $(KERNELS) --build $(BUILD) $(KERNELS_ARGS)
 
+# The mutation check of the pure modules (tools/mutants.sh, docs/reliability.md); long, so
+# not part of `make test`. Builds in build/mutants and never writes the sources.
+.PHONY: mutants
+mutants:
+	tools/mutants.sh
+
 # The benchmark's own yardstick (bench/baseline.c) and rusage reporter (bench/runstat.c).
 BENCH_BINS = $(BUILD)/baseline $(BUILD)/runstat
 
