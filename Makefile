@@ -50,29 +50,39 @@ FUZZ_COMMON = tests/fuzz/common.c tests/fuzz/http_fuzz.c
 
 .PHONY: all test test-kernels check unit bench demo install uninstall clean fuzz fuzz-build fuzz-bins
 
+# ./twtest (what `make install` installs) is only ever the release build: `make SAN=1` and
+# `make FUZZ=1` build into their own BUILD and leave it alone.
+ifneq ($(SAN)$(FUZZ),)
+all: $(BIN)
+
+.PHONY: twtest
+twtest:
+	@echo "make: ./twtest is the release build's; SAN=1 and FUZZ=1 build $(BIN) only" >&2; exit 2
+else
 all: twtest
 
 # The program at the top of the tree, for `./twtest`.
 twtest: $(BUILD)/twtest
-	cp $< $@.tmp && mv -f $@.tmp $@
+	cp "$<" "$@.tmp" && mv -f "$@.tmp" "$@"
+endif
 
 $(BUILD)/twtest: $(OBJS)
-	$(CC) $(FINAL_CFLAGS) -o $@ $^ $(FINAL_LDFLAGS)
+	$(CC) $(FINAL_CFLAGS) -o "$@" $^ $(FINAL_LDFLAGS)
 
 $(BUILD)/%.o: src/%.c | $(BUILD)
-	@mkdir -p $(@D)
-	$(CC) $(FINAL_CFLAGS) -c -o $@ $<
+	@mkdir -p "$(@D)"
+	$(CC) $(FINAL_CFLAGS) -c -o "$@" "$<"
 
 $(UNIT_BIN): $(UNIT_SRCS) $(LIB_OBJS) | $(BUILD)
-	$(CC) $(FINAL_CFLAGS) -Itests/unit -o $@ $(UNIT_SRCS) $(LIB_OBJS) $(FINAL_LDFLAGS)
+	$(CC) $(FINAL_CFLAGS) -Itests/unit -o "$@" $(UNIT_SRCS) $(LIB_OBJS) $(FINAL_LDFLAGS)
 
 # Misbehaving peers for tests/integration/faults.sh.
 $(HOSTILE_BIN): tests/helpers/hostile.c | $(BUILD)
-	$(CC) $(FINAL_CFLAGS) -o $@ $< $(FINAL_LDFLAGS)
+	$(CC) $(FINAL_CFLAGS) -o "$@" $< $(FINAL_LDFLAGS)
 
 # One fuzz binary per target (run with FUZZ=1: objects built for libFuzzer's coverage).
 $(BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_COMMON) tests/fuzz/fuzz.h tests/fuzz/http_fuzz.h $(LIB_OBJS) | $(BUILD)
-	$(CC) $(FINAL_CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o $@ $< $(FUZZ_COMMON) $(LIB_OBJS) $(FINAL_LDFLAGS)
+	$(CC) $(FINAL_CFLAGS) -fsanitize=fuzzer -Itests/fuzz -o "$@" $< $(FUZZ_COMMON) $(LIB_OBJS) $(FINAL_LDFLAGS)
 
 fuzz-bins: $(FUZZ_BINS)
 
@@ -87,10 +97,10 @@ fuzz-build:
 # build/fuzz/corpus, crashes go to build/fuzz/crashes.
 fuzz:
 	$(MAKE) FUZZ=1 CC=$(FUZZ_CC) fuzz-bins
-	tests/fuzz/run.sh --keep build/fuzz $(FUZZ_SECONDS)
+	tests/fuzz/run.sh --keep build/fuzz "$(FUZZ_SECONDS)"
 
 $(BUILD):
-	mkdir -p $@
+	mkdir -p "$@"
 
 unit: $(UNIT_BIN)
 
@@ -101,14 +111,18 @@ test: twtest $(UNIT_BIN) $(HOSTILE_BIN)
 	$(MAKE) fuzz-build
 	TW_FUZZ=build/fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) tests/run.sh build/release build/san
 
-check: test
+# The developer's fast loop: the unit tests and the integration files that need no root and
+# no peers, on the release build only (under a minute); `make test` is the whole suite.
+CHECK_FILES = badinput completion deps kernels manpage runbits runner
+check: twtest $(UNIT_BIN)
+	TW_FILES="$(CHECK_FILES)" tests/run.sh "$(BUILD)"
 
 # The kernel-sensitive tests and scripts/remedies.sh inside Debian's 6.1 and 6.12 kernels
 # under qemu, and on this host's kernel (scripts/kernels.sh: fetched into build/kernels, or
 # TW_KERNEL_CACHE); KERNELS=6.1 picks, KERNELS_ARGS adds options (--doc docs/remedies.md).
 KERNELS ?= 6.1,6.12
 test-kernels: twtest $(UNIT_BIN) $(HOSTILE_BIN)
-	scripts/kernels.sh --kernels $(KERNELS) --build $(BUILD) $(KERNELS_ARGS)
+	scripts/kernels.sh --kernels "$(KERNELS)" --build "$(BUILD)" $(KERNELS_ARGS)
 
 # The mutation check of the pure modules (tools/mutants.sh, docs/reliability.md); long, so
 # not part of `make test`. Builds in build/mutants and never writes the sources.
@@ -120,28 +134,28 @@ mutants:
 BENCH_BINS = $(BUILD)/baseline $(BUILD)/runstat
 
 $(BUILD)/baseline: bench/baseline.c | $(BUILD)
-	$(CC) $(FINAL_CFLAGS) -o $@ $< $(FINAL_LDFLAGS)
+	$(CC) $(FINAL_CFLAGS) -o "$@" $< $(FINAL_LDFLAGS)
 
 $(BUILD)/runstat: bench/runstat.c | $(BUILD)
-	$(CC) $(FINAL_CFLAGS) -o $@ $< $(FINAL_LDFLAGS)
+	$(CC) $(FINAL_CFLAGS) -o "$@" $< $(FINAL_LDFLAGS)
 
 bench: twtest $(BENCH_BINS)
-	scripts/bench.sh $(BUILD)
-	scripts/bench_rate.sh $(BUILD)
-	scripts/bench_http.sh $(BUILD)
+	scripts/bench.sh "$(BUILD)"
+	scripts/bench_rate.sh "$(BUILD)"
+	scripts/bench_http.sh "$(BUILD)"
 
 # Start a server on loopback, run a client against it, stop the server.
 demo: twtest
 	scripts/demo.sh
 
 install: twtest
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(BASHCOMPDIR)
-	install -m 755 twtest $(DESTDIR)$(BINDIR)/twtest
-	install -m 644 docs/twtest.1 $(DESTDIR)$(MANDIR)/twtest.1
-	install -m 644 scripts/twtest-completion.bash $(DESTDIR)$(BASHCOMPDIR)/twtest
+	install -d "$(DESTDIR)$(BINDIR)" "$(DESTDIR)$(MANDIR)" "$(DESTDIR)$(BASHCOMPDIR)"
+	install -m 755 twtest "$(DESTDIR)$(BINDIR)/twtest"
+	install -m 644 docs/twtest.1 "$(DESTDIR)$(MANDIR)/twtest.1"
+	install -m 644 scripts/twtest-completion.bash "$(DESTDIR)$(BASHCOMPDIR)/twtest"
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/twtest $(DESTDIR)$(MANDIR)/twtest.1 $(DESTDIR)$(BASHCOMPDIR)/twtest
+	rm -f "$(DESTDIR)$(BINDIR)/twtest" "$(DESTDIR)$(MANDIR)/twtest.1" "$(DESTDIR)$(BASHCOMPDIR)/twtest"
 
 clean:
 	rm -rf build twtest
