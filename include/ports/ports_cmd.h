@@ -10,6 +10,7 @@
 
 #include "lib/cli.h"
 #include "ports/ports.h"
+#include "ports/ports_nat.h"
 
 enum ports_format { PORTS_TEXT, PORTS_JSON, PORTS_PROM };
 
@@ -23,6 +24,9 @@ struct ports_opts {
 	uint32_t watch_ms;       /* 0: one sample */
 	enum ports_format format;
 	int fail_above;          /* -1: none; else exit 3 when a group is above this used_pct */
+	int nat;                 /* --nat: the NAT's ports from conntrack instead of sockets */
+	int nat_ports_given;     /* --nat-ports LO-HI given */
+	uint16_t nat_lo, nat_hi;
 };
 
 /* Fill o with the documented defaults. */
@@ -69,5 +73,12 @@ void ports_report(FILE *out, const struct ports_opts *o, const struct ports_mode
 
 /* Sample, print to out, and return the process exit status. */
 int ports_run(const struct ports_opts *o, FILE *out);
+
+/* The same for --nat (src/ports/ports_nat_cmd.c). */
+int ports_nat_run(const struct ports_opts *o, FILE *out);
+
+/* Print one --nat sample in o's format (src/ports/ports_nat_report.c). */
+void ports_nat_report(FILE *out, const struct ports_opts *o, const struct nat_model *m,
+		      const struct nat_host *h);
 
 #endif

@@ -34,6 +34,17 @@ static enum parse_result parse_dst(const char *val, void *opts, char *err, size_
 	return PARSE_OK;
 }
 
+/* --nat-ports LO-HI: the pool the NAT rule gives (shown as given). */
+static enum parse_result parse_nat_ports(const char *val, void *opts, char *err, size_t errlen)
+{
+	struct ports_opts *o = opts;
+	const char *why;
+	if (parse_u16_range(val, 1, 65535, &o->nat_lo, &o->nat_hi, &why) < 0)
+		return cli_fail(err, errlen, "invalid --nat-ports '%s': %s", val, why);
+	o->nat_ports_given = 1;
+	return PARSE_OK;
+}
+
 static const char *const ports_formats[] = {"text", "json", "prom", NULL};
 
 /* -p is the client's and server's port: point at the option meant here. */
@@ -65,6 +76,13 @@ static const struct cli_option ports_rows[] = {
 	{"fail-above", 0, CLI_NUMBER, FS(fail_above), .min = 0, .max = 100, .arg = "PCT",
 	 .help = "exit 3 when a group has more than PCT percent of its ports in\n"
 		 "use (0-100); with --watch, stop at the first such sample"},
+	{"nat", 0, CLI_FLAG, F(nat),
+	 .help = "the NAT's ports instead: SNAT entries of the conntrack table by\n"
+		 "(translated source, destination, destination port); needs\n"
+		 "CAP_NET_ADMIN (see docs/ports.md)"},
+	{"nat-ports", 0, CLI_CUSTOM, .parse = parse_nat_ports, .arg = "LO-HI",
+	 .help = "with --nat: the pool the SNAT/masquerade rule gives (default\n"
+		 "1024-65535, the kernel's for source ports from 1024)"},
 	{"help", 'h', CLI_HELP, .help = "show this help"},
 	{NULL, 'p', CLI_CUSTOM, .parse = refuse_p, .arg = "PORT"}, /* not shown */
 };
@@ -73,6 +91,7 @@ const struct cli_command ports_cli = {
 	.intro =
 	"usage: twtest ports [--top N] [--dst ADDR] [--dport PORT] [--interval MS]\n"
 	"                    [--watch MS] [--format text|json|prom] [--fail-above PCT]\n"
+	"                    [--nat [--nat-ports LO-HI]]\n"
 	"\n"
 	"Read-only: who holds this network namespace's ephemeral ports. Groups every TCP socket\n"
 	"whose local port connect() could have drawn (ip_local_port_range less\n"
@@ -85,8 +104,9 @@ const struct cli_command ports_cli = {
 	CLI_ROWS(ports_rows),
 	.outro =
 	"\n"
-	"Exit status: 0 sampled (and no group above --fail-above); 1 the kernel's socket table\n"
-	"or the port range could not be read; 2 usage error; 3 a group is above --fail-above.\n",
+	"Exit status: 0 sampled (and no group above --fail-above); 1 the kernel's socket table,\n"
+	"the port range or (--nat) the conntrack table could not be read; 2 usage error; 3 a\n"
+	"group is above --fail-above.\n",
 };
 
 enum parse_result ports_parse_args(int argc, char **argv, struct ports_opts *o, char *err,
@@ -94,5 +114,8 @@ enum parse_result ports_parse_args(int argc, char **argv, struct ports_opts *o, 
 {
 	struct cli_parse p;
 	ports_defaults(o);
-	return cli_parse_no_operands(&p, &ports_cli, argc, argv, o, err, errlen);
+	enum parse_result r = cli_parse_no_operands(&p, &ports_cli, argc, argv, o, err, errlen);
+	if (r == PARSE_OK && o->nat_ports_given && !o->nat)
+		return cli_fail(err, errlen, "--nat-ports needs --nat");
+	return r;
 }

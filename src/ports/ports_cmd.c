@@ -25,6 +25,8 @@ static int ports_sample(const struct ports_config *cfg, struct ports_model *m)
 
 int ports_run(const struct ports_opts *o, FILE *out)
 {
+	if (o->nat)
+		return ports_nat_run(o, out);
 	signals_install();
 	struct ports_config *cfg = calloc(1, sizeof(*cfg));
 	if (cfg == NULL) {
