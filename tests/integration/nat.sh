@@ -180,6 +180,154 @@ nat_run_busy() {
 		[ -n "$a" ] && [ -n "$b" ] && pids="$a $b $(ip netns pids "$1-s1" 2>/dev/null)"
 }
 
+# ct_counts NS DPORT: the SNAT entries `conntrack -L` (Debian's conntrack tool) lists in NS
+# toward LAB_DST:DPORT, as "ESTABLISHED TIME_WAIT CLOSE OTHER" counts.
+ct_counts() {
+	ip netns exec "$1" conntrack -L -p tcp --src-nat 2>/dev/null | python3 -c '
+import sys
+dst, dport = sys.argv[1], sys.argv[2]
+n = {"ESTABLISHED": 0, "TIME_WAIT": 0, "CLOSE": 0, "OTHER": 0}
+for line in sys.stdin:
+    f = line.split()
+    srcs = [x[4:] for x in f if x.startswith("src=")]
+    sports = [x[6:] for x in f if x.startswith("sport=")]
+    if len(srcs) < 2 or len(sports) < 2 or srcs[1] != dst or sports[1] != dport:
+        continue
+    n[f[3] if f[3] in n else "OTHER"] += 1
+print(n["ESTABLISHED"], n["TIME_WAIT"], n["CLOSE"], n["OTHER"])' "$LAB_DST" "$2"
+}
+
+# nat_group JSON DPORT KEYS...: the values of KEYS in the group toward LAB_DST:DPORT.
+nat_group() {
+	python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+g = [g for g in d["groups"] if g["dst"] == sys.argv[2] and g["dport"] == int(sys.argv[3])]
+print(" ".join(str(g[0][k]) for k in sys.argv[4:]) if len(g) == 1 else "no group")' "$1" "$LAB_DST" "${@:2}"
+}
+
+# nat_json KEY JSON: a top-level value of a ports --nat JSON sample.
+nat_json() { python3 -c 'import json, sys; print(json.loads(sys.argv[2])[sys.argv[1]])' "$1" "$2"; }
+
+# nat_mixed_cell RANDOM_FULLY: a cell with 20 NAT ports and two destinations (server ports
+# 4000 and 4001): 6 live connections held toward 4000, then toward 4001 5 that end in
+# TIME_WAIT and 4 ended by RST (CLOSE, held 60 s here).
+nat_mixed_cell() {
+	LAB_NAT_CLIENTS=2 LAB_NAT_PORTS=40000-40019 LAB_NAT_RANDOM_FULLY=$1 lab_cell_up nat || die "nat cell"
+	# CLOSE entries held 60 s instead of 10, so that they outlive the test's reads
+	ip netns exec "$LAB_RNS" sysctl -qw net.netfilter.nf_conntrack_tcp_timeout_close=60 || die "sysctl"
+	lab_server_start "$LAB_SNS" 4000 --close-after 20000 || { lab_server_err; die "server 4000"; }
+	lab_server_start "$LAB_SNS" 4001 || { lab_server_err; die "server 4001"; }
+	ip netns exec "${LAB_CNSES[0]}" "$TWTEST" client "$LAB_DST" 1 6 --close server --port 4000 \
+		--timeout 30000 >/dev/null 2>&1 &
+	lab_track $!
+	lab_wait_until 5000 nat_established 6 || die "the 6 holders did not connect"
+	ip netns exec "${LAB_CNSES[1]}" "$TWTEST" client "$LAB_DST" 1 5 --port 4001 >/dev/null || die "client tw"
+	ip netns exec "${LAB_CNSES[1]}" "$TWTEST" client "$LAB_DST" 1 4 --port 4001 --linger 1 >/dev/null || die "client rst"
+}
+
+# Rule: `ports --nat` in the router counts what `conntrack -L` lists, state by state, per
+# destination (two destinations: two groups); free = pool - in_use; the pool is said to come
+# from --nat-ports; with and without fully-random mapping.
+test_nat_ports_matches_conntrack() {
+	need_root; need_nft
+	command -v conntrack >/dev/null || skip "conntrack not installed (apt-get install conntrack)"
+	local rf
+	for rf in 0 1; do
+		nat_mixed_cell $rf
+		local json; json=$(ip netns exec "$LAB_RNS" "$TWTEST" ports --nat --nat-ports 40000-40019 --format json) ||
+			die "ports --nat exit $?"
+		local c4000 c4001 tw cl
+		c4000=$(ct_counts "$LAB_RNS" 4000) c4001=$(ct_counts "$LAB_RNS" 4001)
+		# the setup reached every state counted (the 6 holders, TIME_WAIT and CLOSE entries)
+		expect_eq "fully-random=$rf conntrack -L toward 4000" "$c4000" "6 0 0 0"
+		read -r _ tw cl _ <<<"$c4001"
+		[ "$tw" -ge 1 ] && [ "$cl" -ge 1 ] || die "fully-random=$rf: conntrack -L toward 4001: $c4001"
+		local n4001; n4001=$(( $(tr ' ' '+' <<<"$c4001") ))
+		expect_eq "fully-random=$rf ports --nat toward 4000" "$(nat_group "$json" 4000 established time_wait close other in_use free pool)" "$c4000 6 14 20"
+		expect_eq "fully-random=$rf ports --nat toward 4001" "$(nat_group "$json" 4001 established time_wait close other in_use free pool)" "$c4001 $n4001 $((20 - n4001)) 20"
+		expect_eq "fully-random=$rf groups" "$(nat_json groups_total "$json")" 2
+		expect_eq "fully-random=$rf pool from" "$(nat_json pool_from "$json")" nat-ports
+		expect_eq "fully-random=$rf nf_conntrack_max" "$(nat_json max_entries "$json")" \
+			"$(ip netns exec "$LAB_RNS" cat /proc/sys/net/netfilter/nf_conntrack_max)"
+	done
+}
+
+# Rule: a --nat-ports that disagrees with the rule (10 ports asked, the rule gives 20) is
+# shown as given: pool 10, and the entries on ports outside it are counted and named in a
+# note, so the user sees the mismatch; free never goes below 0.
+test_nat_ports_pool_as_given() {
+	need_root; need_nft
+	command -v conntrack >/dev/null || skip "conntrack not installed (apt-get install conntrack)"
+	nat_mixed_cell 0
+	local json text outside
+	json=$(ip netns exec "$LAB_RNS" "$TWTEST" ports --nat --nat-ports 40000-40009 --format json) || die "exit $?"
+	outside=$(ip netns exec "$LAB_RNS" conntrack -L -p tcp --src-nat 2>/dev/null |
+		awk '{ n = 0; for (i = 1; i <= NF; i++) if ($i ~ /^dport=/) { n++; if (n == 2) p = substr($i, 7) } if (p > 40009) c++ } END { print c + 0 }')
+	[ "$outside" -gt 0 ] || die "no entry on 40010-40019 to check with"
+	local got; got=$(( $(nat_group "$json" 4000 outside_pool | tr -d ' ') + $(nat_group "$json" 4001 outside_pool) ))
+	expect_eq "entries outside the given pool" "$got" "$outside"
+	local c4001 n; c4001=$(ct_counts "$LAB_RNS" 4001)
+	n=$(( $(tr ' ' '+' <<<"$c4001") ))
+	local free=$((10 - n)); [ $free -lt 0 ] && free=0
+	expect_eq "pool as given" "$(nat_group "$json" 4001 pool in_use free)" "10 $n $free"
+	expect_eq "pool 4000" "$(nat_group "$json" 4000 in_use free used_pct)" "6 4 60.0"
+	text=$(ip netns exec "$LAB_RNS" "$TWTEST" ports --nat --nat-ports 40000-40009) || die "text exit $?"
+	grep -q "^pool 40000-40009: 10 ports per destination (--nat-ports, as given)" <<<"$text" || die "pool line: $text"
+	grep -q "^note: $outside entries use NAT ports outside 40000-40009" <<<"$text" || die "note: $text"
+	text=$(ip netns exec "$LAB_RNS" "$TWTEST" ports --nat) || die "default exit $?"
+	grep -q "^pool 1024-65535: 64512 ports per destination (the kernel's default" <<<"$text" || die "default pool: $text"
+}
+
+# Rule: the takeover verdict knows the kernel and matches what a client measures: 10 NAT
+# ports all in conntrack TIME_WAIT; on Linux 6.5+ `ports --nat` says delay (the closing
+# entries can be evicted) and 10 new connections all finish; before 6.5 it says timeout and
+# they all time out in connect (their SYNs dropped: insert_failed counts them).
+test_nat_ports_takeover_verdict() {
+	need_root; need_nft
+	LAB_NAT_CLIENTS=2 LAB_NAT_PORTS=40000-40009 lab_cell_up nat || die "nat cell"
+	lab_server_start "$LAB_SNS" 4000 || { lab_server_err; die "server"; }
+	ip netns exec "${LAB_CNSES[0]}" "$TWTEST" client "$LAB_DST" 1 10 --port 4000 >/dev/null || die "client"
+	local json; json=$(ip netns exec "$LAB_RNS" "$TWTEST" ports --nat --nat-ports 40000-40009 --format json) || die "exit $?"
+	local out; out=$(tmpdir)/new
+	ip netns exec "${LAB_CNSES[1]}" "$TWTEST" client "$LAB_DST" 1 10 --port 4000 --timeout 2500 \
+		--format csv >"$out" 2>&1
+	local after; after=$(ip netns exec "$LAB_RNS" "$TWTEST" ports --nat --format json) || die "exit $?"
+	if kernel_at_least 6 5; then
+		expect_eq "verdict (6.5+)" "$(nat_group "$json" 4000 time_wait taken expect)" "10 0 delay"
+		expect_eq "takeover" "$(nat_json takeover "$json")" True
+		expect_eq "newcomers finished" "$(csv_field "$out" finished)" 10
+	else
+		expect_eq "verdict (before 6.5)" "$(nat_group "$json" 4000 time_wait taken expect)" "10 10 timeout"
+		expect_eq "takeover" "$(nat_json takeover "$json")" False
+		expect_eq "newcomers failed_by" "$(csv_field "$out" failed_by)" "timeout/connect=10"
+		[ "$(nat_json insert_failed "$after")" -ge 10 ] || die "insert_failed: $after"
+	fi
+}
+
+# Rule: ports --nat without CAP_NET_ADMIN says so in one line and exits 1; bad --nat-ports
+# is one line naming the value, exit 2.
+test_nat_ports_refusals() {
+	need_root
+	ns_create natcap; local ns=$LAB_NS
+	local bin; bin="$(tmpdir)/twtest"
+	cp "$TWTEST" "$bin" && chmod 755 "$(tmpdir)" "$bin" || die "copy $TWTEST"
+	local err; err=$(ip netns exec "$ns" setpriv --reuid 65534 --regid 65534 --clear-groups \
+		"$bin" ports --nat 2>&1 >/dev/null)
+	expect_eq "unprivileged exit" "$?" 1
+	expect_eq "unprivileged lines" "$(wc -l <<<"$err")" 1
+	grep -q "CAP_NET_ADMIN" <<<"$err" || die "unprivileged: $err"
+	local args rc
+	for args in "--nat --nat-ports 5000-4000" "--nat --nat-ports 40000" "--nat-ports 1-2" "--nat --nat-ports 0-9"; do
+		# shellcheck disable=SC2086 # the words of one case
+		err=$("$TWTEST" ports $args 2>&1 >/dev/null)
+		rc=$?
+		expect_eq "exit status of ports $args" "$rc" 2
+		expect_eq "stderr lines of ports $args" "$(wc -l <<<"$err")" 1
+	done
+	"$TWTEST" ports --nat --nat-ports 5000-4000 2>&1 | grep -q "invalid --nat-ports '5000-4000'" || die "value not named"
+}
+
 # Rule: bad nat input gets one line naming the value and exit 2.
 test_nat_bad_input_exit_2() {
 	local dir; dir=$(tmpdir)
