@@ -1,5 +1,5 @@
 # Integration tests of docs/proxies.md: every deterministic verdict of scripts/proxies.sh, each
-# as the script's own case and verdict functions (a real nginx or haproxy in a proxy namespace
+# as the script's own row function (a real nginx or haproxy in a proxy namespace
 # with 200 ports, `twtest server` backends, a few hundred connections), the proxy lab path of
 # scripts/lab.sh, and proxies.sh's usage errors.
 . "$(dirname "$0")/../lib.sh"
@@ -13,9 +13,10 @@ px_setup() {
 	px_reset
 }
 
-# px_expect VERDICT_FUNCTION: the verdict holds; else fail with the prediction and measurement.
+# px_expect lt_run_row ID: the row's verdict holds; else fail with the prediction and
+# measurement.
 px_expect() {
-	"$1" || die "$1: $PX_VERDICT; predicted: $PX_PRED; measured: $PX_MEAS"
+	"$@" || die "$*: $LT_VERDICT; predicted: $LT_PRED; measured: $LT_RESULT"
 }
 
 # Rule: the proxy path gives three namespaces, client -> proxy -> backend; the proxy starts
@@ -68,38 +69,34 @@ test_lab_cli_proxy_path() {
 # toward the backend, `twtest ports` inside it saw the group full, haproxy logged "no free ports".
 test_haproxy_tcp_runs_out_at_p() {
 	px_setup haproxy
-	px_case_t1
-	px_expect px_verdict_t1
+	px_expect lt_run_row t1
 	expect_eq "the client's failures" "${PX[t1.failed]}" $((PX_P / 2))
 }
 
-# Rule: at a steady rate R, P connections finish and the first failure comes at P/R seconds.
+# Rule: at a steady rate R, P connections finish and the first failure comes at P/R seconds
+# (0.1 s before to 0.3 s after, not widened by the client's own start lag).
 test_haproxy_tcp_rate_first_failure() {
 	px_setup haproxy
-	px_case_t2
-	px_expect px_verdict_t2
+	px_expect lt_run_row t2
 }
 
 # Rule: haproxy's `source` gives a pool per (source, backend): one source P, two server lines
 # with a source each 2P, one source toward two backends 2P (not the bind() trap's P).
 test_haproxy_source_pools() {
 	px_setup haproxy
-	px_case_t3
-	px_expect px_verdict_t3
+	px_expect lt_run_row t3
 }
 
 # Rule: tcp_tw_reuse=1 in the proxy namespace: 3 loops of P all finish, TWRecycled >= 2P.
 test_haproxy_tw_reuse() {
 	px_setup haproxy
-	px_case_t4
-	px_expect px_verdict_t4
+	px_expect lt_run_row t4
 }
 
 # Rule: the backend closing first: 3P finish, no TIME_WAIT on the proxy toward the backend.
 test_haproxy_backend_closes_first() {
 	px_setup haproxy
-	px_case_t5
-	px_expect px_verdict_t5
+	px_expect lt_run_row t5
 }
 
 # Rule: nginx with HTTP/1.1 upstream but no keepalive still opens (and closes first) one backend
@@ -107,51 +104,44 @@ test_haproxy_backend_closes_first() {
 # proxy_pass IP:port does the same.
 test_nginx_without_keepalive_runs_out_at_p() {
 	px_setup nginx
-	px_case_n2
-	px_expect px_verdict_n2
-	px_case_n4
-	px_expect px_verdict_n4
+	px_expect lt_run_row n2
+	px_expect lt_run_row n4
 }
 
 # Rule: nginx upstream keepalive K >= the concurrency C: 3P requests all ok over fewer backend
 # connections than P (about C): the proxy's pool never fills.
 test_nginx_keepalive_no_exhaustion() {
 	px_setup nginx
-	px_case_n3
-	px_expect px_verdict_n3
+	px_expect lt_run_row n3
 }
 
 # Rule: proxy_bind to one source keeps a pool per backend (2P ok over two backends), as two
 # backends without it do.
 test_nginx_proxy_bind_and_two_backends() {
 	px_setup nginx
-	px_case_n5
-	px_expect px_verdict_n5
-	px_case_n6
-	px_expect px_verdict_n6
+	px_expect lt_run_row n5
+	px_expect lt_run_row n6
 }
 
-# Rule: nginx at a steady rate R above P/60 s: P requests ok, the first 502 at P/R seconds.
+# Rule: nginx at a steady rate R above P/60 s: P requests ok, the first 502 at P/R seconds
+# (0.1 s before to 0.3 s after, not widened by the client's own start lag).
 test_nginx_rate_first_502() {
 	px_setup nginx
-	px_case_n7
-	px_expect px_verdict_n7
+	px_expect lt_run_row n7
 }
 
 # Rule: tcp_tw_reuse=1 (1 ms delay) in the proxy namespace: nginx without keepalive sustains
 # R = 2P/s for 3 s without a 502, taking at least R x 3 - P TIME_WAIT ports over.
 test_nginx_tw_reuse_rate() {
 	px_setup nginx
-	px_case_n8
-	px_expect px_verdict_n8
+	px_expect lt_run_row n8
 }
 
 # Rule: haproxy mode http, one request per client connection: http-reuse safe and never both
 # open one backend connection per request.
 test_haproxy_http_reuse() {
 	px_setup haproxy
-	px_case_h1
-	px_expect px_verdict_h1
+	px_expect lt_run_row h1
 }
 
 # Rule: bad arguments to proxies.sh exit 2 with one line naming the value, before any
@@ -165,7 +155,7 @@ test_usage_errors() {
 	bash "$s" --ports 7 2>"$dir/err"
 	grep -q "'7'" "$dir/err" || die "value not named: $(cat "$dir/err")"
 	bash "$s" --list >"$dir/out" || die "--list failed"
-	grep -q '^t1 ' "$dir/out" || die "--list does not list t1"
+	grep -q "^t1	px_row_t1	" "$dir/out" || die "--list does not list t1: $(head -1 "$dir/out")"
 }
 
 run_tests

@@ -1,6 +1,8 @@
-# Integration tests of docs/remedies.md: every deterministic verdict of scripts/remedies.sh,
-# each as the script's own case (200 ports, a few hundred connections, fresh namespaces),
-# and the server's several listening ports that the "other destination" cases use.
+# Integration tests of docs/remedies.md: the deterministic numbers behind scripts/remedies.sh's
+# verdicts, each measured by the script's own functions (200 ports, a few hundred connections,
+# fresh namespaces), and the server's several listening ports that the "other destination"
+# cases use. The verdicts themselves (the judge functions) have their unit cases in
+# tests/integration/lab_table.sh.
 . "$(dirname "$0")/../lib.sh"
 # shellcheck source=scripts/remedies.sh
 . "$(dirname "$0")/../../scripts/remedies.sh"
@@ -18,12 +20,12 @@ rm_setup() {
 test_bind_shares_one_pool() {
 	rm_setup
 	rm_fill_probe bind0 bind0 2 net.ipv4.tcp_tw_reuse=0
-	expect_eq "fill" "$RM_A" 200
-	expect_eq "bind() to another destination" "$RM_B $RM_B_CAUSE" "0 bind/EADDRINUSE=200"
+	expect_eq "fill" "${RM_RUN[a]}" 200
+	expect_eq "bind() to another destination" "${RM_RUN[b]} ${RM_RUN[cause]}" "0 bind/EADDRINUSE=200"
 	rm_fill_probe none none 2 net.ipv4.tcp_tw_reuse=0
-	expect_eq "connect() to another destination" "$RM_B" 200
+	expect_eq "connect() to another destination" "${RM_RUN[b]}" 200
 	rm_fill_probe noport noport 2 net.ipv4.tcp_tw_reuse=0
-	expect_eq "IP_BIND_ADDRESS_NO_PORT to another destination" "$RM_B" 200
+	expect_eq "IP_BIND_ADDRESS_NO_PORT to another destination" "${RM_RUN[b]}" 200
 }
 
 # Rule: D destinations in one run (client --port 5000-5003, DSTIP 127.0.0.1-127.0.0.4):
@@ -31,10 +33,10 @@ test_bind_shares_one_pool() {
 # before connect() (one pool for every destination).
 test_destinations_multiply_connect_only() {
 	rm_setup
-	rm_spread_case none 127.0.0.1 5000-5003
-	expect_eq "connect() over 4 ports" "$RM_FIN" 800
-	rm_spread_case bind0 127.0.0.1-127.0.0.4 5000
-	expect_eq "bind() over 4 addresses" "$RM_FIN $RM_B_CAUSE" "200 bind/EADDRINUSE=600"
+	rm_spread_case 4 none 127.0.0.1 5000-5003
+	expect_eq "connect() over 4 ports" "${RM_RUN[fin]}" 800
+	rm_spread_case 4 bind0 127.0.0.1-127.0.0.4 5000
+	expect_eq "bind() over 4 addresses" "${RM_RUN[fin]} ${RM_RUN[cause]}" "200 bind/EADDRINUSE=600"
 }
 
 # Rule: bind() before connect() ignores tcp_tw_reuse: with reuse on (delay 1 ms, passed),
@@ -42,10 +44,10 @@ test_destinations_multiply_connect_only() {
 test_bind_ignores_tw_reuse() {
 	rm_setup
 	rm_fill_probe bind0 bind0 1 net.ipv4.tcp_tw_reuse=1 "${RM_FAST[@]}"
-	expect_eq "bind() with reuse on" "$RM_B $RM_B_CAUSE" "0 bind/EADDRINUSE=200"
+	expect_eq "bind() with reuse on" "${RM_RUN[b]} ${RM_RUN[cause]}" "0 bind/EADDRINUSE=200"
 	rm_fill_probe noport noport 1 net.ipv4.tcp_tw_reuse=1 "${RM_FAST[@]}"
-	expect_eq "IP_BIND_ADDRESS_NO_PORT with reuse on" "$RM_B" 200
-	[ "$RM_B_RECYCLED" -gt 0 ] || die "TWRecycled $RM_B_RECYCLED, want > 0"
+	expect_eq "IP_BIND_ADDRESS_NO_PORT with reuse on" "${RM_RUN[b]}" 200
+	[ "${RM_RUN[recycled]}" -gt 0 ] || die "TWRecycled ${RM_RUN[recycled]}, want > 0"
 }
 
 # Rule: ports whose TIME_WAIT came from bind()-before-connect() sockets are skipped by a
@@ -54,7 +56,7 @@ test_bind_ignores_tw_reuse() {
 test_bind_ports_lost_to_connect() {
 	rm_setup
 	rm_fill_probe bind0 none 2 net.ipv4.tcp_tw_reuse=1 "${RM_FAST[@]}"
-	expect_eq "connect() after a bind() fill" "$RM_B $RM_B_CAUSE" "0 connect/EADDRNOTAVAIL=200"
+	expect_eq "connect() after a bind() fill" "${RM_RUN[b]} ${RM_RUN[cause]}" "0 connect/EADDRNOTAVAIL=200"
 }
 
 # Rule: SO_REUSEADDR helps bind(port 0) only with net.ipv4.ip_autobind_reuse=1, only over
@@ -64,16 +66,16 @@ test_bind_ports_lost_to_connect() {
 test_reuseaddr_needs_autobind_and_both_sockets() {
 	rm_setup
 	rm_fill_probe reuseaddr reuseaddr 1 net.ipv4.tcp_tw_reuse=0
-	expect_eq "SO_REUSEADDR alone" "$RM_B_CAUSE" "bind/EADDRINUSE=200"
+	expect_eq "SO_REUSEADDR alone" "${RM_RUN[cause]}" "bind/EADDRINUSE=200"
 	rm_fill_probe none reuseaddr 1 net.ipv4.tcp_tw_reuse=0 net.ipv4.ip_autobind_reuse=1
-	expect_eq "TIME_WAIT without SO_REUSEADDR" "$RM_B_CAUSE" "bind/EADDRINUSE=200"
+	expect_eq "TIME_WAIT without SO_REUSEADDR" "${RM_RUN[cause]}" "bind/EADDRINUSE=200"
 	rm_fill_probe reuseaddr reuseaddr 1 net.ipv4.tcp_tw_reuse=0 net.ipv4.ip_autobind_reuse=1
-	[ "$RM_B" -gt 0 ] && [ "$RM_B_RECYCLED" = "$RM_B" ] ||
-		die "both with SO_REUSEADDR and ip_autobind_reuse: finished $RM_B, TWRecycled $RM_B_RECYCLED; want > 0 and equal"
+	[ "${RM_RUN[b]}" -gt 0 ] && [ "${RM_RUN[recycled]}" = "${RM_RUN[b]}" ] ||
+		die "both with SO_REUSEADDR and ip_autobind_reuse: finished ${RM_RUN[b]}, TWRecycled ${RM_RUN[recycled]}; want > 0 and equal"
 	rm_fixed_port_case 0 1
-	expect_eq "fixed port, only the new socket" "$RM_B $RM_B_CAUSE" "0 bind/EADDRINUSE=1"
+	expect_eq "fixed port, only the new socket" "${RM_RUN[b]} ${RM_RUN[cause]}" "0 bind/EADDRINUSE=1"
 	rm_fixed_port_case 1 1
-	expect_eq "fixed port, both: finished TWRecycled" "$RM_B $RM_B_RECYCLED" "1 1"
+	expect_eq "fixed port, both: finished TWRecycled" "${RM_RUN[b]} ${RM_RUN[recycled]}" "1 1"
 }
 
 # Rule: tcp_tw_reuse needs timestamps on the old connection: with tcp_timestamps=0 on the
@@ -81,59 +83,57 @@ test_reuseaddr_needs_autobind_and_both_sockets() {
 test_reuse_needs_timestamps() {
 	rm_setup
 	rm_ts_case 1 0
-	expect_eq "server timestamps off: finished TWRecycled" "$RM_B $RM_B_RECYCLED" "0 0"
+	expect_eq "server timestamps off: finished TWRecycled" "${RM_RUN[b]} ${RM_RUN[recycled]}" "0 0"
 	rm_ts_case 0 1
-	expect_eq "client timestamps off: finished TWRecycled" "$RM_B $RM_B_RECYCLED" "0 0"
+	expect_eq "client timestamps off: finished TWRecycled" "${RM_RUN[b]} ${RM_RUN[recycled]}" "0 0"
 }
 
 # Rule: tcp_max_tw_buckets=100 below a 300-port range: 4 loops of 200 all finish, and
 # TCPTimeWaitOverflow counts the 700 closes that skipped TIME_WAIT.
 test_small_max_tw_buckets() {
 	rm_setup
-	rm_buckets_case net.ipv4.tcp_max_tw_buckets=100
-	expect_eq "finished overflow time_wait" "$RM_FIN $RM_OVF $RM_TWN" "800 700 100"
+	rm_buckets_case 300 4 200 net.ipv4.tcp_max_tw_buckets=100
+	expect_eq "finished overflow time_wait" "${RM_RUN[fin]} ${RM_RUN[ovf]} ${RM_RUN[tw]}" "800 700 100"
 }
 
 # Rule: with P ports and loops of N, reuse off, the first failing loop is floor(P/N) and P
 # connections finish in all: P=250 and 2P=500 with N=100 give loops 2 and 5.
 test_port_range_moves_the_wall() {
 	rm_setup
-	rm_range_case 250
-	expect_eq "P=250 first failing, finished" "$RM_FIRST $RM_FIN" "2 250"
-	rm_range_case 500
-	expect_eq "P=500 first failing, finished" "$RM_FIRST $RM_FIN" "5 500"
+	rm_range_case 250 7 100
+	expect_eq "P=250 first failing, finished" "${RM_RUN[first]} ${RM_RUN[fin]}" "2 250"
+	rm_range_case 500 7 100
+	expect_eq "P=500 first failing, finished" "${RM_RUN[first]} ${RM_RUN[fin]}" "5 500"
 }
 
 # Rule: each source address has its own pool: 2 addresses on 200 ports finish 400, the first
 # failing loop of 100 is 4.
 test_source_addresses_multiply() {
 	rm_setup
-	rm_sources_case 127.0.0.1-127.0.0.2
-	expect_eq "first failing, finished" "$RM_FIRST $RM_FIN" "4 400"
+	rm_sources_case 127.0.0.1-127.0.0.2 10 100
+	expect_eq "first failing, finished" "${RM_RUN[first]} ${RM_RUN[fin]}" "4 400"
 }
 
 # Rule: when the server closes first the client holds no TIME_WAIT and never runs out (4
 # loops of 100 on 200 ports all finish); the server's namespace holds the TIME_WAIT.
 test_server_closes_first() {
 	rm_setup
-	RM_CSV=$(tmpdir)/m.csv
-	echo "row,case,metric,value" >"$RM_CSV"
-	rm_case_server_first
-	expect_eq "finished" "$(lab_csv_get "$RM_CSV" value case=server_first metric=finished)" 400
-	expect_eq "client TIME_WAIT" "${RM_GOT[sf.ctw]}" 0
-	grep -q '^6,server_first,client_tw,0$' "$RM_CSV" || die "client TIME_WAIT: $(cat "$RM_CSV")"
-	local stw; stw=$(lab_csv_get "$RM_CSV" value case=server_first metric=server_tw)
+	lt_csv_open "$(tmpdir)/m.csv"
+	lt_run_row 6 || : # the numbers decide here, below
+	expect_eq "finished" "$(lab_csv_get "$LT_CSV" value case=server_first metric=finished)" 400
+	expect_eq "client TIME_WAIT" "$(lab_csv_get "$LT_CSV" value case=server_first metric=client_tw)" 0
+	grep -q '^6,server_first,client_tw,0$' "$LT_CSV" || die "client TIME_WAIT: $(cat "$LT_CSV")"
+	local stw; stw=$(lab_csv_get "$LT_CSV" value case=server_first metric=server_tw)
 	[ "$stw" -gt 0 ] || die "server TIME_WAIT $stw, want > 0"
 }
 
 # Rule: 200 requests as 20 connections of 10 requests leave 20 TIME_WAIT sockets, not 200.
 test_requests_per_conn_cut_time_wait() {
 	rm_setup
-	RM_CSV=$(tmpdir)/m.csv
-	echo "row,case,metric,value" >"$RM_CSV"
-	rm_case_requests
-	expect_eq "K=1 TIME_WAIT" "$(lab_csv_get "$RM_CSV" value row=7 case=k1 metric=time_wait)" 200
-	expect_eq "K=10 TIME_WAIT" "$(lab_csv_get "$RM_CSV" value row=7 case=k10 metric=time_wait)" 20
+	lt_csv_open "$(tmpdir)/m.csv"
+	lt_run_row 7 || :
+	expect_eq "K=1 TIME_WAIT" "$(lab_csv_get "$LT_CSV" value row=7 case=k1 metric=time_wait)" 200
+	expect_eq "K=10 TIME_WAIT" "$(lab_csv_get "$LT_CSV" value row=7 case=k10 metric=time_wait)" 20
 }
 
 # Rule: a TIME_WAIT socket that came from an orphaned FIN_WAIT2 (the peer never sent its
@@ -142,8 +142,8 @@ test_requests_per_conn_cut_time_wait() {
 test_orphaned_fin_wait2_not_reused() {
 	rm_setup
 	rm_orphan_case --on-eof ignore
-	expect_eq "FIN-WAIT-2 sockets" "$RM_FW2" 200
-	expect_eq "refill" "$RM_B $RM_B_CAUSE $RM_B_RECYCLED" "0 connect/EADDRNOTAVAIL=200 0"
+	expect_eq "FIN-WAIT-2 sockets" "${RM_RUN[fw2]}" 200
+	expect_eq "refill" "${RM_RUN[b]} ${RM_RUN[cause]} ${RM_RUN[recycled]}" "0 connect/EADDRNOTAVAIL=200 0"
 }
 
 # Rule: tcp_tw_reuse=1 with the 1000 ms delay (Linux 6.14+): a refill right after the fill
@@ -153,26 +153,25 @@ test_orphaned_fin_wait2_not_reused() {
 # inequalities only.
 test_reuse_waits_for_the_delay() {
 	rm_setup
-	RM_CSV=$(tmpdir)/m.csv
-	echo "row,case,metric,value" >"$RM_CSV"
-	rm_case_reuse_delay
-	rm_case_reuseport
+	lt_csv_open "$(tmpdir)/m.csv"
+	lt_run_row 12b || :
+	lt_run_row 12 || :
 	local young old
-	young=$(lab_csv_get "$RM_CSV" value case=reuse_delay metric=young)
-	old=$(lab_csv_get "$RM_CSV" value case=reuse_delay metric=old)
+	young=$(lab_csv_get "$LT_CSV" value case=reuse_delay metric=young)
+	old=$(lab_csv_get "$LT_CSV" value case=reuse_delay metric=old)
 	if [ "$RM_HAVE_DELAY" = 1 ]; then
 		[ "$young" -lt 100 ] || die "refill at once: $young, want < 100"
 	fi
 	expect_eq "refill after 1.2 s" "$old" 200
-	expect_eq "SO_REUSEPORT should change nothing" "$(lab_csv_get "$RM_CSV" value row=12 case=reuseport)" 200
+	expect_eq "SO_REUSEPORT should change nothing" "$(lab_csv_get "$LT_CSV" value row=12 case=reuseport)" 200
 }
 
 # Rule: SO_LINGER {1,0}: 4 loops of 100 on 200 ports all finish, no TIME_WAIT, an RST each.
 test_linger_avoids_time_wait() {
 	rm_setup
 	rm_loops_case --linger
-	expect_eq "finished time_wait" "$RM_FIN $RM_TWN" "400 0"
-	[ "$RM_RST" -ge 400 ] || die "RSTs sent $RM_RST, want >= 400"
+	expect_eq "finished time_wait" "${RM_RUN[fin]} ${RM_RUN[tw]}" "400 0"
+	[ "${RM_RUN[rst]}" -ge 400 ] || die "RSTs sent ${RM_RUN[rst]}, want >= 400"
 }
 
 # Rule: the script runs end to end: --rows 10 prints the table with row 10 from the missing
@@ -194,8 +193,8 @@ test_script_table() {
 	bash "$RM_HERE/remedies.sh" --rows 1g >/dev/null 2>&1
 	expect_eq "--rows 1g exit" "$?" 2
 	local list fn; list=$(bash "$RM_HERE/remedies.sh" --list)
-	expect_eq "rows listed" "$(wc -l <<<"$list")" "${#RM_IDS[@]}"
-	for fn in $(cut -f2,3 <<<"$list"); do
+	expect_eq "rows listed" "$(wc -l <<<"$list")" "${#LT_IDS[@]}"
+	for fn in $(cut -f2 <<<"$list"); do
 		declare -F "$fn" >/dev/null || die "row function $fn is not defined"
 	done
 }
