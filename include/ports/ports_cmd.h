@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "lib/cli.h"
+#include "lib/parse.h"
 #include "ports/ports.h"
 #include "ports/ports_nat.h"
 
@@ -27,6 +28,8 @@ struct ports_opts {
 	int nat;                 /* --nat: the NAT's ports from conntrack instead of sockets */
 	int nat_ports_given;     /* --nat-ports LO-HI given */
 	uint16_t nat_lo, nat_hi;
+	const char *listen;      /* --listen as given, or NULL: serve /metrics (ports_exporter.c) */
+	struct endpoint listen_addr;
 };
 
 /* Fill o with the documented defaults. */
@@ -67,11 +70,15 @@ int ports_bound_visible(void);
 /* Read the host-wide figures. */
 void ports_read_host(struct ports_host *h);
 
+/* One sample of the socket table into m (initialised here; the caller frees it), with the
+ * sysctls already in cfg. Returns 0 or -errno. */
+int ports_sample(const struct ports_config *cfg, struct ports_model *m);
+
 /* Print one sample in o's format. */
 void ports_report(FILE *out, const struct ports_opts *o, const struct ports_model *m,
 		  const struct ports_host *h);
 
-/* Sample, print to out, and return the process exit status. */
+/* Sample, print to out (or serve with --listen), and return the process exit status. */
 int ports_run(const struct ports_opts *o, FILE *out);
 
 /* The same for --nat (src/ports/ports_nat_cmd.c). */

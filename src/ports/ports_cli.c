@@ -7,6 +7,7 @@
 #include "lib/cli.h"
 #include "lib/parse.h"
 #include "ports/ports_cmd.h"
+#include "ports/ports_exporter.h"
 
 void ports_defaults(struct ports_opts *o)
 {
@@ -42,6 +43,17 @@ static enum parse_result parse_nat_ports(const char *val, void *opts, char *err,
 	if (parse_u16_range(val, 1, 65535, &o->nat_lo, &o->nat_hi, &why) < 0)
 		return cli_fail(err, errlen, "invalid --nat-ports '%s': %s", val, why);
 	o->nat_ports_given = 1;
+	return PARSE_OK;
+}
+
+/* --listen: [ADDR:]PORT to serve /metrics on. */
+static enum parse_result parse_listen(const char *val, void *opts, char *err, size_t errlen)
+{
+	struct ports_opts *o = opts;
+	const char *why;
+	if (ports_parse_listen(val, &o->listen_addr, &why) < 0)
+		return cli_fail(err, errlen, "invalid --listen '%s': %s", val, why);
+	o->listen = val;
 	return PARSE_OK;
 }
 
@@ -83,6 +95,10 @@ static const struct cli_option ports_rows[] = {
 	{"nat-ports", 0, CLI_CUSTOM, .parse = parse_nat_ports, .arg = "LO-HI",
 	 .help = "with --nat: the pool the SNAT/masquerade rule gives (default\n"
 		 "1024-65535, the kernel's for source ports from 1024)"},
+	{"listen", 0, CLI_CUSTOM, .parse = parse_listen, .arg = "[ADDR:]PORT",
+	 .help = "serve the figures to Prometheus instead: GET /metrics on ADDR:PORT\n"
+		 "(default ADDR 0.0.0.0; [V6]:PORT), sampled at most once per\n"
+		 "--interval, until SIGINT/SIGTERM (docs/monitoring.md)"},
 	{"help", 'h', CLI_HELP, .help = "show this help"},
 	{NULL, 'p', CLI_CUSTOM, .parse = refuse_p, .arg = "PORT"}, /* not shown */
 };
@@ -92,6 +108,7 @@ const struct cli_command ports_cli = {
 	"usage: twtest ports [--top N] [--dst ADDR] [--dport PORT] [--interval MS]\n"
 	"                    [--watch MS] [--format text|json|prom] [--fail-above PCT]\n"
 	"                    [--nat [--nat-ports LO-HI]]\n"
+	"       twtest ports --listen [ADDR:]PORT [--top N] [--dst ADDR] [--dport PORT] [--interval MS]\n"
 	"\n"
 	"Read-only: who holds this network namespace's ephemeral ports. Groups every TCP socket\n"
 	"whose local port connect() could have drawn (ip_local_port_range less\n"
@@ -117,5 +134,10 @@ enum parse_result ports_parse_args(int argc, char **argv, struct ports_opts *o, 
 	enum parse_result r = cli_parse_no_operands(&p, &ports_cli, argc, argv, o, err, errlen);
 	if (r == PARSE_OK && o->nat_ports_given && !o->nat)
 		return cli_fail(err, errlen, "--nat-ports needs --nat");
+	static const char *const not_with_listen[] = {"format", "fail-above", "watch"};
+	for (size_t i = 0; r == PARSE_OK && o->listen && i < 3; i++)
+		if (cli_given(&p, not_with_listen[i]))
+			r = cli_fail(err, errlen, "--listen cannot be used with --%s (it serves the "
+				     "Prometheus format, sampling at each scrape)", not_with_listen[i]);
 	return r;
 }

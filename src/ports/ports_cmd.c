@@ -5,11 +5,11 @@
 #include <string.h>
 
 #include "ports/ports_cmd.h"
+#include "ports/ports_exporter.h"
 #include "lib/signals.h"
 #include "lib/twtest.h"
 
-/* One sample into m (initialised here; the caller frees it). Returns 0 or -errno. */
-static int ports_sample(const struct ports_config *cfg, struct ports_model *m)
+int ports_sample(const struct ports_config *cfg, struct ports_model *m)
 {
 	if (ports_init(m, cfg) != 0)
 		return -ENOMEM;
@@ -25,6 +25,8 @@ static int ports_sample(const struct ports_config *cfg, struct ports_model *m)
 
 int ports_run(const struct ports_opts *o, FILE *out)
 {
+	if (o->listen)
+		return ports_serve(o);
 	if (o->nat)
 		return ports_nat_run(o, out);
 	signals_install();

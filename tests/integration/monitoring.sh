@@ -1,0 +1,258 @@
+# Integration tests of the monitoring path: `twtest ports --listen` (the Prometheus exporter)
+# against real HTTP clients and the Prometheus client library's parser, promtool's checks of
+# the exposition and of the alert rules (deploy/prometheus/twtest-alerts.yml, with their unit
+# tests), and a real Prometheus server that scrapes the exporter and node_exporter's textfile
+# collector while a client drives one destination toward exhaustion.
+. "$(dirname "$0")/../lib.sh"
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+RULES="$ROOT/deploy/prometheus/twtest-alerts.yml"
+
+# PY: a Python 3 with the Prometheus client library (Debian python3-prometheus-client);
+# the system's first, which starts faster than a version manager's shim.
+PY=""
+for p in /usr/bin/python3 python3; do
+	"$p" -c 'import prometheus_client.parser' 2>/dev/null && { PY=$p; break; }
+done
+need_py() { [ -n "$PY" ] || die "no python3 with prometheus_client: install python3-prometheus-client (.ci/run does)"; }
+
+# exporter_start NS ARGS...: `twtest ports --listen 127.0.0.1:0 ARGS` inside NS (NS "" for
+# this namespace); sets EXP_PID and EXP_PORT (read from its first line on stderr) and EXP_ERR.
+exporter_start() {
+	local ns=$1; shift
+	local prefix=()
+	[ -n "$ns" ] && prefix=(ip netns exec "$ns")
+	EXP_ERR="$(tmpdir)/exporter.$RANDOM.err"
+	: >"$EXP_ERR"
+	"${prefix[@]}" "$TWTEST" ports --listen 127.0.0.1:0 "$@" 2>"$EXP_ERR" &
+	EXP_PID=$!
+	lab_track "$EXP_PID" KILL
+	exporter_says() { grep -q 'serving http://' "$EXP_ERR" || ! kill -0 "$EXP_PID" 2>/dev/null; }
+	lab_wait_until 5000 exporter_says
+	EXP_PORT=$(sed -n 's|.*serving http://127\.0\.0\.1:\([0-9]*\)/metrics$|\1|p' "$EXP_ERR")
+	[ -n "$EXP_PORT" ] || die "exporter did not start: $(cat "$EXP_ERR")"
+}
+
+# http NS METHOD PORT PATH: one request to 127.0.0.1:PORT inside NS ("": here); prints the
+# status, the headers as "name: value" lines (lower-case names), a blank line and the body.
+http() {
+	local prefix=()
+	[ -n "$1" ] && prefix=(ip netns exec "$1")
+	"${prefix[@]}" "$PY" -c '
+import http.client, sys
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[2]), timeout=10)
+c.request(sys.argv[1], sys.argv[3])
+r = c.getresponse()
+body = r.read().decode()
+print(r.status)
+for k, v in r.getheaders(): print(k.lower() + ": " + v)
+print()
+print(body, end="")' "$2" "$3" "$4"
+}
+
+# metric TEXT NAME [LABELS]: the value of the sample NAME{LABELS} in exposition text.
+metric() {
+	local want=$2
+	[ -n "${3:-}" ] && want+="{$3}"
+	awk -v want="$want" '$1 == want { print $2 }' <<<"$1"
+}
+
+# Rule: GET /metrics answers 200 with Content-Type text/plain; version=0.0.4; charset=utf-8,
+# a body the Prometheus client library parses in which every family has # HELP and # TYPE,
+# whose figures are those of the namespace (40 TIME_WAIT toward one server, up 1) and that
+# `promtool check metrics` accepts; / is a page linking to /metrics; HEAD has the headers
+# only; another path is 404 and another method 405 with Allow.
+test_exporter_answers() {
+	need_root
+	need_py
+	command -v promtool >/dev/null || die "no promtool: install prometheus (.ci/run does)"
+	ns_create expans; local ns=$LAB_NS
+	start_server --netns "$ns"
+	ip netns exec "$ns" "$TWTEST" client 127.0.0.1 1 40 --port "$SERVER_PORT" >/dev/null || die "client"
+	exporter_start "$ns"
+	local out; out=$(http "$ns" GET "$EXP_PORT" /metrics) || die "GET /metrics failed"
+	expect_eq status "$(head -1 <<<"$out")" 200
+	grep -qx 'content-type: text/plain; version=0.0.4; charset=utf-8' <<<"$out" || die "content type: $(sed '/^$/q' <<<"$out")"
+	local body; body=$(sed '1,/^$/d' <<<"$out")
+	"$PY" -c '
+import sys
+from prometheus_client.parser import text_string_to_metric_families
+text = sys.stdin.read()
+fams = list(text_string_to_metric_families(text))
+helps = {l.split()[2] for l in text.splitlines() if l.startswith("# HELP ")}
+types = {l.split()[2] for l in text.splitlines() if l.startswith("# TYPE ")}
+names = {f.name for f in fams}
+bare = {s.name for f in fams for s in f.samples}
+assert helps == types, ("HELP without TYPE or the reverse", helps ^ types)
+missing = {n for n in bare if not any(n == h or n == h + "_total" for h in helps)}
+assert not missing, ("samples without HELP/TYPE", missing)
+print(len(fams))' <<<"$body" >/dev/null || die "families: $body"
+	expect_eq "TIME_WAIT toward the server" \
+		"$(metric "$body" twtest_ports_sockets "src=\"127.0.0.1\",dst=\"127.0.0.1\",dport=\"$SERVER_PORT\",state=\"TIME_WAIT\"")" 40
+	expect_eq up "$(metric "$body" twtest_ports_up)" 1
+	local lint; lint=$(promtool check metrics <<<"$body" 2>&1) || die "promtool check metrics: $lint"
+	out=$(http "$ns" GET "$EXP_PORT" /)
+	expect_eq "/ status" "$(head -1 <<<"$out")" 200
+	grep -q '<a href="/metrics">' <<<"$out" || die "/ does not link to /metrics: $out"
+	out=$(http "$ns" HEAD "$EXP_PORT" /metrics)
+	expect_eq "HEAD status" "$(head -1 <<<"$out")" 200
+	expect_eq "HEAD body" "$(sed '1,/^$/d' <<<"$out")" ""
+	expect_eq "other path" "$(http "$ns" GET "$EXP_PORT" /metricsx | head -1)" 404
+	out=$(http "$ns" POST "$EXP_PORT" /metrics)
+	expect_eq "other method" "$(head -1 <<<"$out")" 405
+	grep -qx 'allow: GET, HEAD' <<<"$out" || die "405 without Allow: $out"
+	expect_eq "lines on stderr" "$(wc -l <"$EXP_ERR")" 1
+}
+
+# Rule: one sample serves every scrape of an --interval: 20 scrapes (5 at once, 4 times)
+# within a 10 s interval take no new sample, and one after it takes exactly one; the rate
+# window is the time since the previous sample.
+test_exporter_samples_once_per_interval() {
+	need_py
+	exporter_start "" --interval 10000
+	local before after
+	before=$(metric "$(http "" GET "$EXP_PORT" /metrics)" twtest_ports_samples_total)
+	"$PY" -c '
+import concurrent.futures, http.client, sys
+def get(_):
+    c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
+    c.request("GET", "/metrics")
+    r = c.getresponse(); r.read()
+    return r.status
+with concurrent.futures.ThreadPoolExecutor(5) as ex:
+    s = list(ex.map(get, range(20)))
+assert s == [200] * 20, s' "$EXP_PORT" || die "concurrent scrapes failed"
+	after=$(metric "$(http "" GET "$EXP_PORT" /metrics)" twtest_ports_samples_total)
+	expect_eq "samples within the interval" "$after" "$before"
+	sleep 10.2
+	local body; body=$(http "" GET "$EXP_PORT" /metrics)
+	expect_eq "samples after it" "$(metric "$body" twtest_ports_samples_total)" $((before + 1))
+	awk -v w="$(metric "$body" twtest_ports_rate_window_seconds)" 'BEGIN { exit !(w >= 10 && w < 20) }' \
+		|| die "rate window $(metric "$body" twtest_ports_rate_window_seconds) s"
+}
+
+# Rule: slow and hostile clients do not stall it: while one client sends its request a byte
+# a second and 10 others connect and send nothing, a scrape is answered within 2 s; a request
+# head over 8 KiB gets 431 and the connection closes; the byte-a-second client is cut off
+# 10 s after its first byte without an answer; and with 70 silent connections (more than its
+# 64 slots) a new scrape is still answered within 2 s (the least recently active goes).
+test_exporter_slow_clients() {
+	need_py
+	exporter_start ""
+	local slow="$(tmpdir)/slow"
+	"$PY" -c '
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+t0 = time.time()
+def closed():
+    try:
+        return s.recv(100, socket.MSG_DONTWAIT) == b""
+    except BlockingIOError:
+        return False
+try:
+    for b in b"GET /metrics HTTP/1.1\r\nHost: x\r\n" + b"X-Pad: y\r\n" * 20:
+        s.send(bytes([b])); time.sleep(1)
+        if closed(): raise OSError("closed")
+    print("not closed")
+except OSError:
+    print("closed after %.0f s" % (time.time() - t0))' "$EXP_PORT" >"$slow" 2>&1 &
+	lab_track $! KILL
+	"$PY" -c '
+import socket, sys, time, http.client
+port = int(sys.argv[1])
+def scrape():
+    t0 = time.time()
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    c.request("GET", "/metrics"); r = c.getresponse(); r.read()
+    took = time.time() - t0
+    assert r.status == 200 and took < 2, (r.status, took)
+idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(10)]
+time.sleep(1)
+scrape()
+big = socket.create_connection(("127.0.0.1", port))
+big.sendall(b"GET /metrics HTTP/1.1\r\nX-Big: " + b"a" * 9000 + b"\r\n\r\n")
+big.settimeout(5)
+got = b""
+while True:
+    d = big.recv(4096)
+    if not d: break
+    got += d
+assert got.startswith(b"HTTP/1.1 431 "), got[:80]' "$EXP_PORT" || die "a scrape was held up, or no 431"
+	wait_for_line "$slow" "closed after" 20
+	grep -Eq '^closed after (9|1[0-2]) s$' "$slow" || die "slow client: $(cat "$slow")"
+	"$PY" -c '
+import socket, sys, time, http.client
+port = int(sys.argv[1])
+idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(70)]
+time.sleep(0.5)
+t0 = time.time()
+c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+c.request("GET", "/metrics"); r = c.getresponse(); r.read()
+assert r.status == 200 and time.time() - t0 < 2, (r.status, time.time() - t0)' "$EXP_PORT" \
+		|| die "a scrape past 64 silent connections was not answered"
+}
+
+# Rule: SIGTERM and SIGINT each end it with status 0 (by PID), whatever it is serving.
+test_exporter_signals() {
+	need_py
+	local sig
+	for sig in TERM INT; do
+		exporter_start ""
+		http "" GET "$EXP_PORT" /metrics >/dev/null || die "scrape"
+		kill -"$sig" "$EXP_PID"
+		lab_reap "$EXP_PID"
+		expect_eq "exit on SIG$sig" $? 0
+	done
+}
+
+# Rule: twtest_ports_up says whether the last sample could read the kernel: 0 (the body still
+# served, one line on stderr) while the port range is unreadable (/dev/null bound over it in a
+# mount namespace of the exporter's own), 1 again once it is readable, and 1 before.
+test_exporter_up_follows_the_kernel() {
+	need_root
+	need_py
+	command -v unshare >/dev/null && command -v nsenter >/dev/null || skip "no unshare/nsenter (util-linux)"
+	EXP_ERR="$(tmpdir)/exporter.err"
+	unshare -m --propagation private "$TWTEST" ports --listen 127.0.0.1:0 --interval 100 2>"$EXP_ERR" &
+	EXP_PID=$!
+	lab_track "$EXP_PID" KILL
+	wait_for_line "$EXP_ERR" "serving http://" 5
+	EXP_PORT=$(sed -n 's|.*127\.0\.0\.1:\([0-9]*\)/metrics$|\1|p' "$EXP_ERR")
+	expect_eq "up before" "$(metric "$(http "" GET "$EXP_PORT" /metrics)" twtest_ports_up)" 1
+	nsenter -m -t "$EXP_PID" mount --bind /dev/null /proc/sys/net/ipv4/ip_local_port_range || die "bind mount"
+	sleep 0.2
+	local body; body=$(http "" GET "$EXP_PORT" /metrics)
+	expect_eq "up while unreadable" "$(metric "$body" twtest_ports_up)" 0
+	expect_eq "groups while unreadable" "$(metric "$body" twtest_ports_groups)" ""
+	sleep 0.2
+	http "" GET "$EXP_PORT" /metrics >/dev/null
+	nsenter -m -t "$EXP_PID" umount /proc/sys/net/ipv4/ip_local_port_range || die "umount"
+	sleep 0.2
+	expect_eq "up after" "$(metric "$(http "" GET "$EXP_PORT" /metrics)" twtest_ports_up)" 1
+	expect_eq "stderr" "$(sed 1d "$EXP_ERR")" \
+		"twtest ports: cannot read net.ipv4.ip_local_port_range (twtest_ports_up is 0 until it can)"
+}
+
+# Rule: bad --listen values and --listen with --format, --fail-above or --watch exit 2 with
+# one line naming the value; a port in use exits 1 with one line naming the address.
+test_exporter_bad_input() {
+	local arg msg
+	for arg in "x|invalid --listen 'x'" "70000|invalid --listen '70000'" \
+		"127.0.0.1:|invalid --listen '127.0.0.1:'" "[::1:9|invalid --listen '[::1:9'" \
+		"1.2.3.x:80|invalid --listen '1.2.3.x:80'" \
+		"9 --format prom|--listen cannot be used with --format" \
+		"9 --fail-above 50|--listen cannot be used with --fail-above" \
+		"9 --watch 100|--listen cannot be used with --watch"; do
+		# shellcheck disable=SC2086
+		msg=$("$TWTEST" ports --listen ${arg%%|*} 2>&1 >/dev/null)
+		expect_eq "exit for ${arg%%|*}" $? 2
+		expect_eq "lines for ${arg%%|*}" "$(wc -l <<<"$msg")" 1
+		[[ $msg == "twtest ports: ${arg#*|}"* ]] || die "message for ${arg%%|*}: $msg"
+	done
+	need_py
+	exporter_start ""
+	msg=$(timeout 5 "$TWTEST" ports --listen "127.0.0.1:$EXP_PORT" 2>&1 >/dev/null)
+	expect_eq "exit for a port in use" $? 1
+	expect_eq "message for a port in use" "$msg" "twtest ports: cannot listen on 127.0.0.1:$EXP_PORT: Address already in use"
+}
+
+run_tests
