@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lib/clock.h"
+#include "lib/conntrack.h"
 #include "lib/sockdiag.h"
 #include "ports/ports_exporter.h"
 
@@ -36,15 +37,31 @@ int scrape_cache_init(struct scrape_cache *c, const struct ports_opts *o)
 	c->cfg->dst_family = o->dst_family;
 	memcpy(c->cfg->dst, o->dst, sizeof(c->cfg->dst));
 	c->cfg->dport = o->dport;
+	c->nat_up = -1;
+	if (o->nat) {
+		c->ncfg = calloc(1, sizeof(*c->ncfg));
+		if (c->ncfg == NULL)
+			return ENOMEM;
+		c->ncfg->pool_lo = o->nat_ports_given ? o->nat_lo : 1024;
+		c->ncfg->pool_hi = o->nat_ports_given ? o->nat_hi : 65535;
+		c->ncfg->pool_given = o->nat_ports_given;
+		c->ncfg->dst_family = o->dst_family;
+		memcpy(c->ncfg->dst, o->dst, sizeof(c->ncfg->dst));
+		c->ncfg->dport = o->dport;
+	}
 	return 0;
 }
 
 void scrape_cache_free(struct scrape_cache *c)
 {
 	scrape_body_unref(c->body);
+	if (c->have_nprev)
+		nat_free(&c->nprev);
 	free(c->cfg);
+	free(c->ncfg);
 	c->body = NULL;
 	c->cfg = NULL;
+	c->ncfg = NULL;
 }
 
 /* The exporter's own families: whether the kernel could be read, and the sample's cost. */
@@ -90,6 +107,49 @@ static int sample_into(FILE *out, struct scrape_cache *c, char *err, size_t errl
 	return 1;
 }
 
+/* --nat: one conntrack sample into out (its families, then twtest_nat_up), its rates
+ * against the previous one. */
+static void nat_into(FILE *out, struct scrape_cache *c, uint64_t now_ns)
+{
+	struct nat_host h;
+	memset(&h, 0, sizeof(h));
+	c->ncfg->window_s = c->cfg->window_ms >= 1000 ? c->cfg->window_ms / 1000 : 1;
+	nat_read_config(c->ncfg, h.kernel, sizeof(h.kernel));
+	struct nat_model m;
+	int rc = nat_sample(c->ncfg, &m, &h);
+	int up = rc == 0;
+	if (!up) {
+		nat_free(&m);
+		if (c->nat_up != 0) /* said once when it starts failing */
+			fprintf(stderr, "twtest ports: cannot read the conntrack table: %s "
+				"(twtest_nat_up is 0 until it can)\n", ct_strerror(rc));
+	} else {
+		double dt = c->have_nprev ? (double)(now_ns - c->nprev_ns) / 1e9 : 0;
+		if (c->have_nprev && dt > 0) {
+			h.have_prev = 1;
+			h.insert_failed_per_s = (double)(h.st.insert_failed - c->nprev_h.st.insert_failed) / dt;
+			h.drop_per_s = (double)(h.st.drop - c->nprev_h.st.drop) / dt;
+		}
+		nat_finish(&m, c->have_nprev ? &c->nprev : NULL, dt);
+		char *text;
+		size_t len;
+		if (nat_prom_text(&m, &h, c->opts->top, &text, &len) == 0) {
+			fwrite(text, 1, len, out);
+			free(text);
+		}
+		if (c->have_nprev)
+			nat_free(&c->nprev);
+		c->nprev = m;
+		c->nprev_h = h;
+		c->nprev_ns = now_ns;
+		c->have_nprev = 1;
+	}
+	c->nat_up = up;
+	fputs("# HELP twtest_nat_up 1 when the last sample read the conntrack table (ctnetlink), 0 when it could not.\n"
+	      "# TYPE twtest_nat_up gauge\n", out);
+	fprintf(out, "twtest_nat_up %d\n", up);
+}
+
 /* A fresh body, or NULL when out of memory. */
 static struct scrape_body *build(struct scrape_cache *c, uint64_t now_ns)
 {
@@ -112,6 +172,8 @@ static struct scrape_body *build(struct scrape_cache *c, uint64_t now_ns)
 			fprintf(stderr, "twtest ports: %s (twtest_ports_up is 0 until it can)\n", err);
 	}
 	c->up = up;
+	if (c->ncfg)
+		nat_into(out, c, now_ns);
 	self_families(out, c, up, (double)(clock_now_ns() - now_ns) / 1e9);
 	int bad = ferror(out);
 	if (fclose(out) != 0 || bad) {

@@ -232,6 +232,35 @@ test_exporter_up_follows_the_kernel() {
 		"twtest ports: cannot read net.ipv4.ip_local_port_range (twtest_ports_up is 0 until it can)"
 }
 
+# Rule: with --nat the same answer carries the conntrack families and twtest_nat_up: 1 with
+# CAP_NET_ADMIN (root in the namespace), 0 without it (the sockets' side still up, 1), and
+# the answer passes `promtool check metrics` either way.
+test_exporter_nat() {
+	need_root
+	need_py
+	command -v promtool >/dev/null || die "no promtool: install prometheus (.ci/run does)"
+	ns_create expnat; local ns=$LAB_NS
+	exporter_start "$ns" --nat
+	local body; body=$(http "$ns" GET "$EXP_PORT" /metrics | sed '1,/^$/d')
+	expect_eq "nat up as root" "$(metric "$body" twtest_nat_up) $(metric "$body" twtest_ports_up)" "1 1"
+	expect_eq "nat pool" "$(metric "$body" twtest_nat_pool)" 64512
+	local lint; lint=$(promtool check metrics <<<"$body" 2>&1) || die "promtool check metrics: $lint"
+	lab_stop "$EXP_PID"
+	local bin; bin="$(tmpdir)/twtest"
+	cp "$TWTEST" "$bin" && chmod 755 "$(tmpdir)" "$bin" || die "copy $TWTEST"
+	EXP_ERR="$(tmpdir)/unpriv.err"
+	ip netns exec "$ns" setpriv --reuid 65534 --regid 65534 --clear-groups --inh-caps=-all \
+		"$bin" ports --listen 127.0.0.1:0 --nat 2>"$EXP_ERR" &
+	EXP_PID=$!
+	lab_track "$EXP_PID" KILL
+	wait_for_line "$EXP_ERR" "serving http://" 5
+	EXP_PORT=$(sed -n 's|.*127\.0\.0\.1:\([0-9]*\)/metrics$|\1|p' "$EXP_ERR")
+	body=$(http "$ns" GET "$EXP_PORT" /metrics | sed '1,/^$/d')
+	expect_eq "nat up without CAP_NET_ADMIN" "$(metric "$body" twtest_nat_up) $(metric "$body" twtest_ports_up)" "0 1"
+	lint=$(promtool check metrics <<<"$body" 2>&1) || die "promtool check metrics: $lint"
+	grep -q "cannot read the conntrack table" "$EXP_ERR" || die "no line on stderr: $(cat "$EXP_ERR")"
+}
+
 # Rule: bad --listen values and --listen with --format, --fail-above or --watch exit 2 with
 # one line naming the value; a port in use exits 1 with one line naming the address.
 test_exporter_bad_input() {
@@ -243,7 +272,7 @@ test_exporter_bad_input() {
 		"9 --fail-above 50|--listen cannot be used with --fail-above" \
 		"9 --watch 100|--listen cannot be used with --watch"; do
 		# shellcheck disable=SC2086
-		msg=$("$TWTEST" ports --listen ${arg%%|*} 2>&1 >/dev/null)
+		msg=$(timeout 5 "$TWTEST" ports --listen ${arg%%|*} 2>&1 >/dev/null)
 		expect_eq "exit for ${arg%%|*}" $? 2
 		expect_eq "lines for ${arg%%|*}" "$(wc -l <<<"$msg")" 1
 		[[ $msg == "twtest ports: ${arg#*|}"* ]] || die "message for ${arg%%|*}: $msg"
