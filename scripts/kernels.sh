@@ -38,7 +38,7 @@ Runs the kernel-sensitive tests and scripts/remedies.sh on Debian's 6.1 and 6.12
   --kernels LIST   kernels to boot, from 6.1 and 6.12 (default 6.1,6.12); "none": host only
   --no-host        do not run on this host's kernel
   --files LIST     the test files to run (TW_FILES; default: core rate ports kernel
-                   close_matrix remedies demo, those of them that exist)
+                   close_matrix remedies demo nat_kernel, those of them that exist)
   --no-remedies    do not run scripts/remedies.sh
   --build DIR      the build whose twtest and unit_tests run (default build/release)
   --cache DIR      where packages, unpacked kernels and initramfs images are kept
@@ -58,7 +58,7 @@ USAGE
 
 KS_KERNELS="6.1 6.12" KS_HOST=1 KS_FILES="" KS_REMEDIES=1 KS_BUILD=build/release
 KS_CACHE=${TW_KERNEL_CACHE:-} KS_OUT="" KS_TIMEOUT=2400 KS_ACCEL=auto KS_DOC="" KS_REPORT=0
-KS_DEFAULT_FILES="core rate ports kernel close_matrix remedies demo"
+KS_DEFAULT_FILES="core rate ports kernel close_matrix remedies demo nat_kernel"
 # the 9p and overlay modules the initramfs loads (those built in are skipped)
 KS_BOOT_MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p overlay"
 declare -A KS_META=([6.1]=linux-image-amd64 [6.12]=linux-image-6.12-amd64)

@@ -384,28 +384,71 @@ table ip twtest_nat {
 EOF
 }
 
-# lab_nat_stats PORT: the router's conntrack figures as KEY=VALUE lines: the counters of
-# /proc/net/stat/nf_conntrack (hex, one line per CPU) summed over the CPUs (clash_resolve,
-# insert_failed, drop, early_drop, insert, found, search_restart), entries
-# (nf_conntrack_count), tw_timeout (nf_conntrack_tcp_timeout_time_wait) and time_wait
-# (entries in TIME_WAIT from a client to LAB_DST:PORT, from /proc/net/nf_conntrack). Read
-# inside the router namespace, so they are its own.
+# lab_nat_stats PORT: the router's conntrack figures as KEY=VALUE lines, read by `twtest
+# ports --nat` inside the router namespace (ctnetlink: no /proc/net/nf_conntrack, which needs
+# CONFIG_NF_CONNTRACK_PROCFS): the per-CPU counters summed (clash_resolve, insert_failed,
+# drop, early_drop, insert, found, search_restart), entries (the whole table), tw_timeout
+# (nf_conntrack_tcp_timeout_time_wait) and time_wait (SNAT entries in TIME_WAIT toward
+# LAB_DST:PORT). Read inside the router namespace, so they are its own.
 lab_nat_stats() {
-	# shellcheck disable=SC2016 # the script runs in the router's own bash
-	ip netns exec "$LAB_RNS" bash -c '
-		read -ra head </proc/net/stat/nf_conntrack
-		declare -A sum=()
-		while read -ra v; do
-			for i in "${!head[@]}"; do sum[${head[$i]}]=$(( ${sum[${head[$i]}]:-0} + 16#${v[$i]} )); done
-		done < <(tail -n +2 /proc/net/stat/nf_conntrack)
-		for k in clashres insert_failed drop early_drop insert found search_restart; do
-			name=$k; [ $k = clashres ] && name=clash_resolve
-			echo "$name=${sum[$k]:-}"
-		done
-		echo "entries=$(cat /proc/sys/net/netfilter/nf_conntrack_count)"
-		echo "tw_timeout=$(cat /proc/sys/net/netfilter/nf_conntrack_tcp_timeout_time_wait)"
-		echo "time_wait=$(grep -cE " TIME_WAIT src=[^ ]+ dst=$1 sport=[0-9]+ dport=$2 " /proc/net/nf_conntrack)"
-	' lab_nat_stats "$LAB_DST" "$1"
+	ip netns exec "$LAB_RNS" "$(lab_twtest)" ports --nat --dst "$LAB_DST" --dport "$1" --top 0 --format prom |
+		awk '
+		/^#/ { next }
+		{ v[$1] = $2 }
+		index($1, "twtest_nat_entries{") == 1 && index($1, "state=\"time_wait\"") { tw += $2 }
+		END {
+			split("clash_resolve insert_failed drop early_drop insert found search_restart", k, " ")
+			for (i = 1; i <= 7; i++) print k[i] "=" v["twtest_nat_" k[i] "_total"]
+			print "entries=" v["twtest_nat_conntrack_entries"]
+			print "time_wait=" tw + 0
+		}' | sed "/^time_wait=/i tw_timeout=$(ip netns exec "$LAB_RNS" cat /proc/sys/net/netfilter/nf_conntrack_tcp_timeout_time_wait)"
+}
+
+# lab_nat_watch_start PORT: sample the router's conntrack (ports --nat, JSON) every 100 ms
+# into LAB_TMP/nat.watch until lab_nat_watch_stop; LAB_NAT_T0 is the start, ms since epoch.
+lab_nat_watch_start() {
+	ip netns exec "$LAB_RNS" "$(lab_twtest)" ports --nat --dst "$LAB_DST" --dport "$1" --top 0 \
+		--format json --watch 100 >"$LAB_TMP/nat.watch" 2>&1 &
+	LAB_NAT_WATCH=$!
+	lab_track $LAB_NAT_WATCH
+	LAB_NAT_T0=$(( ${EPOCHREALTIME//[!0-9]/} / 1000 ))
+}
+
+# lab_nat_watch_stop: end the sampler; print first_insert_failed_s (seconds from the start
+# to the first sample whose insert_failed grew, "none" if it never did) and peak_in_use.
+lab_nat_watch_stop() {
+	lab_stop "$LAB_NAT_WATCH" INT
+	awk -v t0="$LAB_NAT_T0" '
+		{ t = f = u = "" }
+		match($0, /"time_ms":[0-9]+/) { t = substr($0, RSTART + 10, RLENGTH - 10) }
+		match($0, /"insert_failed":[0-9]+/) { f = substr($0, RSTART + 16, RLENGTH - 16) }
+		match($0, /"in_use":[0-9]+/) { u = substr($0, RSTART + 9, RLENGTH - 9) }
+		t == "" { next }
+		n++ == 0 { base = f }
+		u + 0 > peak { peak = u + 0 }
+		first == "" && f + 0 > base + 0 { first = sprintf("%.1f", (t - t0) / 1000) }
+		END { print "first_insert_failed_s=" (first == "" ? "none" : first); print "peak_in_use=" peak + 0 }
+	' "$LAB_TMP/nat.watch"
+}
+
+# lab_nat_model ARGS...: for a rate run (--rate R --duration S among the client's ARGS),
+# the NAT model beside the measurement: with P NAT ports per destination, K clients at R
+# new connections a second each and entries held H s (the router's TIME_WAIT timeout) and
+# not taken over (live entries on every kernel; closing ones before Linux 6.5), the first
+# SYN is dropped at P/(K R) s and P/H a second is sustainable.
+lab_nat_model() {
+	local rate="" dur="" a prev=""
+	for a in "$@"; do
+		case $prev in --rate) rate=$a ;; --duration) dur=$a ;; esac
+		prev=$a
+	done
+	[ -n "$rate" ] || return 0
+	local ports=${LAB_NAT_PORTS:-40000-40099} k=${#LAB_CNSES[@]} h
+	local pool=$(( ${ports#*-} - ${ports%-*} + 1 ))
+	h=$(ip netns exec "$LAB_RNS" cat /proc/sys/net/netfilter/nf_conntrack_tcp_timeout_time_wait)
+	echo "# nat model: pool $pool, $k x $rate new connections/s for ${dur:-?} s, TIME_WAIT held $h s"
+	awk -v p="$pool" -v r="$((k * rate))" -v h="$h" 'BEGIN {
+		printf "model_first_drop_s=%.1f\nmodel_sustainable_per_s=%.1f\n", p / r, p / h }'
 }
 
 # lab_down ID: remove the namespaces named ID-* and end the processes inside them (they can
@@ -484,6 +527,9 @@ lab_run_clients() {
 	local -a pids=()
 	lab_tmpdir || return 1
 	[ "$n" = 1 ] && [ "$LAB_PATH" = nat ] && echo "# client 1 of 1 (${LAB_CNSES[0]})"
+	# a rate run through the NAT: the router sampled through the run, for the first drop
+	LAB_NAT_WATCH=""
+	[ "$LAB_PATH" = nat ] && [[ " $* " == *" --rate "* ]] && lab_nat_watch_start "$LAB_ARG_PORT"
 	for ((i = 0; i < n; i++)); do
 		# one client streams its records as they come; K are printed one after another
 		if [ "$n" = 1 ]; then
@@ -507,6 +553,10 @@ lab_run_clients() {
 	if [ "$LAB_PATH" = nat ]; then
 		echo "# router ($LAB_RNS)"
 		lab_nat_stats "$LAB_ARG_PORT"
+		if [ -n "${LAB_NAT_WATCH:-}" ]; then
+			lab_nat_model "$@"
+			lab_nat_watch_stop
+		fi
 	fi
 	return $rc
 }

@@ -247,6 +247,8 @@ static int by_fullness(const void *a, const void *b)
 
 void nat_finish(struct nat_model *m, const struct nat_model *prev, double dt_s)
 {
+	if (m->ngroups == 0)
+		return;
 	for (size_t i = 0; i < m->ngroups; i++)
 		finish_group(m, &m->groups[i], prev, dt_s);
 	qsort(m->groups, m->ngroups, sizeof(*m->groups), by_fullness);

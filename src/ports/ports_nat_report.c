@@ -176,8 +176,9 @@ static void report_json(FILE *out, const struct ports_opts *o, const struct nat_
 	fprintf(out, "},\"interval_s\":%" PRIu32 ",\"entries\":%" PRIu32, c->window_s, s->entries);
 	json_opt(out, "max_entries", s->have_global ? (double)s->max_entries : -1, 0);
 	fprintf(out, ",\"insert_failed\":%" PRIu64 ",\"drop\":%" PRIu64 ",\"early_drop\":%" PRIu64
-		",\"clash_resolve\":%" PRIu64 ",\"search_restart\":%" PRIu64 ",\"cpus\":%" PRIu32,
-		s->insert_failed, s->drop, s->early_drop, s->clash_resolve, s->search_restart, s->cpus);
+		",\"clash_resolve\":%" PRIu64 ",\"search_restart\":%" PRIu64 ",\"insert\":%" PRIu64
+		",\"found\":%" PRIu64 ",\"cpus\":%" PRIu32, s->insert_failed, s->drop, s->early_drop,
+		s->clash_resolve, s->search_restart, s->insert, s->found, s->cpus);
 	json_opt(out, "insert_failed_per_s", h->have_prev ? h->insert_failed_per_s : -1, 1);
 	json_opt(out, "drop_per_s", h->have_prev ? h->drop_per_s : -1, 1);
 	fprintf(out, ",\"snat_entries\":%" PRIu64 ",\"groups_total\":%zu,\"groups\":[",
@@ -276,6 +277,8 @@ static void report_prom(FILE *out, uint32_t top, const struct nat_model *m, cons
 	prom_counter(out, "twtest_nat_early_drop_total", "Entries dropped early for a full table.", s->early_drop);
 	prom_counter(out, "twtest_nat_clash_resolve_total", "Clashes conntrack resolved instead of dropping.", s->clash_resolve);
 	prom_counter(out, "twtest_nat_search_restart_total", "Lookups restarted (hash resize).", s->search_restart);
+	prom_counter(out, "twtest_nat_insert_total", "Entries inserted (summed over CPUs).", s->insert);
+	prom_counter(out, "twtest_nat_found_total", "Lookups that found an entry (summed over CPUs).", s->found);
 	prom_head(out, "twtest_nat_takeover", "1 when this kernel takes over closing SNAT entries (Linux 6.5+).", "gauge");
 	fprintf(out, "twtest_nat_takeover %d\n", m->cfg->evicts);
 	prom_head(out, "twtest_nat_groups", "Groups (NAT address, destination, destination port) found.", "gauge");

@@ -3,10 +3,10 @@
 # NAT runs out of ports long before any client does; what the clients and the router's
 # conntrack counters then show. Every rule and sysctl lives in namespaces made here.
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../nat_lib.sh"
 SWEEP="$(cd "$(dirname "$0")/../.." && pwd)/scripts/sweep.sh"
 LAB="$(cd "$(dirname "$0")/../.." && pwd)/scripts/lab.sh"
 
-need_nft() { command -v nft >/dev/null || skip "nft not installed (apt-get install nftables)"; }
 
 # nat_sweep DIR CONNS ARGS...: a small nat sweep into DIR: K=3 clients with 1000 ports each,
 # 2 loops of CONNS connections each, through 50 NAT ports (no plots: not under test here).
@@ -99,12 +99,12 @@ test_nat_live_ports_fail_new_connections() {
 }
 
 # nat_established N: the router tracks at least N established connections.
-nat_established() { [ "$(ip netns exec "$LAB_RNS" grep -c ESTABLISHED /proc/net/nf_conntrack)" -ge "$1" ]; }
-
-# csv_field FILE COLUMN: COLUMN of the summary row of a client's CSV.
-csv_field() {
-	lab_csv_get "$1" "$2" type=summary
+nat_established() {
+	local n; n=$(ip netns exec "$LAB_RNS" "$TWTEST" ports --nat --format prom |
+		awk '/^twtest_nat_entries\{.*state="established"/ { n += $2 } END { print n + 0 }')
+	[ "$n" -ge "$1" ]
 }
+
 
 # Rule: the NAT holds a port for conntrack's TIME_WAIT timeout, not TCP's: with the router's
 # nf_conntrack_tcp_timeout_time_wait at 2 s, the entries go within a few seconds while the
@@ -197,18 +197,6 @@ for line in sys.stdin:
 print(n["ESTABLISHED"], n["TIME_WAIT"], n["CLOSE"], n["OTHER"])' "$LAB_DST" "$2"
 }
 
-# nat_group JSON DPORT KEYS...: the values of KEYS in the group toward LAB_DST:DPORT.
-nat_group() {
-	python3 -c '
-import json, sys
-d = json.loads(sys.argv[1])
-g = [g for g in d["groups"] if g["dst"] == sys.argv[2] and g["dport"] == int(sys.argv[3])]
-print(" ".join(str(g[0][k]) for k in sys.argv[4:]) if len(g) == 1 else "no group")' "$1" "$LAB_DST" "${@:2}"
-}
-
-# nat_json KEY JSON: a top-level value of a ports --nat JSON sample.
-nat_json() { python3 -c 'import json, sys; print(json.loads(sys.argv[2])[sys.argv[1]])' "$1" "$2"; }
-
 # nat_mixed_cell RANDOM_FULLY: a cell with 20 NAT ports and two destinations (server ports
 # 4000 and 4001): 6 live connections held toward 4000, then toward 4001 5 that end in
 # TIME_WAIT and 4 ended by RST (CLOSE, held 60 s here).
@@ -277,32 +265,6 @@ test_nat_ports_pool_as_given() {
 	grep -q "^note: $outside entries use NAT ports outside 40000-40009" <<<"$text" || die "note: $text"
 	text=$(ip netns exec "$LAB_RNS" "$TWTEST" ports --nat) || die "default exit $?"
 	grep -q "^pool 1024-65535: 64512 ports per destination (the kernel's default" <<<"$text" || die "default pool: $text"
-}
-
-# Rule: the takeover verdict knows the kernel and matches what a client measures: 10 NAT
-# ports all in conntrack TIME_WAIT; on Linux 6.5+ `ports --nat` says delay (the closing
-# entries can be evicted) and 10 new connections all finish; before 6.5 it says timeout and
-# they all time out in connect (their SYNs dropped: insert_failed counts them).
-test_nat_ports_takeover_verdict() {
-	need_root; need_nft
-	LAB_NAT_CLIENTS=2 LAB_NAT_PORTS=40000-40009 lab_cell_up nat || die "nat cell"
-	lab_server_start "$LAB_SNS" 4000 || { lab_server_err; die "server"; }
-	ip netns exec "${LAB_CNSES[0]}" "$TWTEST" client "$LAB_DST" 1 10 --port 4000 >/dev/null || die "client"
-	local json; json=$(ip netns exec "$LAB_RNS" "$TWTEST" ports --nat --nat-ports 40000-40009 --format json) || die "exit $?"
-	local out; out=$(tmpdir)/new
-	ip netns exec "${LAB_CNSES[1]}" "$TWTEST" client "$LAB_DST" 1 10 --port 4000 --timeout 2500 \
-		--format csv >"$out" 2>&1
-	local after; after=$(ip netns exec "$LAB_RNS" "$TWTEST" ports --nat --format json) || die "exit $?"
-	if kernel_at_least 6 5; then
-		expect_eq "verdict (6.5+)" "$(nat_group "$json" 4000 time_wait taken expect)" "10 0 delay"
-		expect_eq "takeover" "$(nat_json takeover "$json")" True
-		expect_eq "newcomers finished" "$(csv_field "$out" finished)" 10
-	else
-		expect_eq "verdict (before 6.5)" "$(nat_group "$json" 4000 time_wait taken expect)" "10 10 timeout"
-		expect_eq "takeover" "$(nat_json takeover "$json")" False
-		expect_eq "newcomers failed_by" "$(csv_field "$out" failed_by)" "timeout/connect=10"
-		[ "$(nat_json insert_failed "$after")" -ge 10 ] || die "insert_failed: $after"
-	fi
 }
 
 # Rule: ports --nat without CAP_NET_ADMIN says so in one line and exits 1; bad --nat-ports
