@@ -22,6 +22,15 @@ void run_start_init(struct run_start *s, const struct client_opts *o);
  * wait, or 0. */
 int run_start_wait(const struct run_start *s);
 
+/* The identity's values as every record prints them: "I/N", the host name (its quotes,
+ * backslashes and control characters as '?') and the start in seconds with microseconds. */
+struct run_ident {
+	char shard[24];
+	char host[256];
+	char start[32];
+};
+void run_start_ident(struct run_ident *id, const struct run_start *s, const struct client_opts *o);
+
 /* The identity as JSON members into buf: ,"shard":"I/N","host":"H","start_s":S (a host
  * name's quotes, backslashes and control characters become '?'); returns buf. */
 const char *run_start_json(char *buf, size_t len, const struct run_start *s,

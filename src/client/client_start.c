@@ -50,18 +50,25 @@ static const char *start_str(char *buf, size_t len, const struct run_start *s)
 	return buf;
 }
 
+void run_start_ident(struct run_ident *id, const struct run_start *s, const struct client_opts *o)
+{
+	size_t i = 0;
+	for (; s->host[i] && i + 1 < sizeof(id->host); i++) {
+		unsigned char c = (unsigned char)s->host[i];
+		id->host[i] = c < 0x20 || c == 0x7f || c == '"' || c == '\\' ? '?' : (char)c;
+	}
+	id->host[i] = '\0';
+	snprintf(id->shard, sizeof(id->shard), "%" PRIu32 "/%" PRIu32, o->shard, o->shards);
+	start_str(id->start, sizeof(id->start), s);
+}
+
 const char *run_start_json(char *buf, size_t len, const struct run_start *s,
 			   const struct client_opts *o)
 {
-	char host[sizeof(s->host)], start[32];
-	size_t i = 0;
-	for (; s->host[i] && i + 1 < sizeof(host); i++) {
-		unsigned char c = (unsigned char)s->host[i];
-		host[i] = c < 0x20 || c == 0x7f || c == '"' || c == '\\' ? '?' : (char)c;
-	}
-	host[i] = '\0';
-	snprintf(buf, len, ",\"shard\":\"%" PRIu32 "/%" PRIu32 "\",\"host\":\"%s\",\"start_s\":%s", o->shard,
-		 o->shards, host, start_str(start, sizeof(start), s));
+	struct run_ident id;
+	run_start_ident(&id, s, o);
+	snprintf(buf, len, ",\"shard\":\"%s\",\"host\":\"%s\",\"start_s\":%s", id.shard, id.host,
+		 id.start);
 	return buf;
 }
 

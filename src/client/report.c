@@ -10,6 +10,9 @@
 #include "client/report_parts.h"
 #include "lib/twtest.h"
 
+static void write_loop_record(const struct report *r, const struct loop_result *res, uint32_t n,
+			      int summary, int interrupted);
+
 /* A sysctl value for JSON: a number, or null when the kernel lacks it. */
 static void json_sysctl(FILE *out, const char *name, long v, int last)
 {
@@ -42,18 +45,6 @@ static void header_text(const struct report *r, const char *dst)
 		fprintf(r->out, "# note: %s\n", r->model.range_note);
 	report_protocol_header(r->out, o);
 	run_start_text(r->out, &r->start, o);
-}
-
-/* The loop header in CSV: the column names. */
-static void header_csv(const struct report *r)
-{
-	fputs("type,loop,conns,finished,failed,time_s,conn_per_s,failed_by,dst,port,payload,"
-	      "close,reuseport,linger,tw_reuse,tw_reuse_delay_ms,port_range,timestamps,"
-	      "max_tw_buckets,connect_us_min,connect_us_p50,connect_us_p99,connect_us_max,"
-	      "conn_us_min,conn_us_p50,conn_us_p99,conn_us_max",
-	      r->out);
-	report_protocol_header(r->out, r->opts);
-	report_kernel_csv_header(r->out);
 }
 
 /* The header object's "sysctl" member. */
@@ -113,124 +104,87 @@ void report_header(const struct report *r)
 	endpoint_str(&r->opts->dst, dst, sizeof(dst));
 	switch (r->opts->format) {
 	case FORMAT_TEXT: header_text(r, dst); break;
-	case FORMAT_CSV: header_csv(r); break;
+	case FORMAT_CSV: write_loop_record(r, NULL, 0, 0, 0); break;
 	case FORMAT_JSON: header_json(r, dst); break;
 	}
 	fflush(r->out);
 }
 
-/* The constant tail of every CSV row: the options and sysctls that decide the outcome. */
-static void csv_settings(const struct report *r)
+/* Strings a loop record points at until it is written. */
+struct loop_strings {
+	struct run_ident id;
+	char port[16], delay[TW_DELAY_TOKEN_LEN], port_range[48];
+};
+
+/* The options and sysctls that decide the outcome: CSV only, in every row. */
+static void add_settings(struct record *rec, const struct report *r, struct loop_strings *b)
 {
 	const struct client_opts *o = r->opts;
 	const struct net_sysctls *s = &r->sys;
 	/* DSTIP as given, and the port in its own column; lists are quoted (they hold commas). */
-	char port[16];
-	snprintf(port, sizeof(port), "%u", o->port);
-	int quote = client_destinations(o) > 1;
-	fprintf(r->out, quote ? ",\"%s\",\"%s\"" : ",%s,%s", o->dst_name,
-		quote && o->port_name ? o->port_name : port);
-	char delay[TW_DELAY_TOKEN_LEN];
-	fprintf(r->out, ",%" PRIu32 ",%s,%d,%d,%ld,%s,%ld-%ld,%ld,%ld", o->payload, client_close_names[o->close_mode], o->reuseport,
-		o->linger, s->tw_reuse, tw_reuse_delay_token(s->tw_reuse_delay_ms, delay), s->port_lo,
-		s->port_hi, s->timestamps, s->max_tw_buckets);
+	unsigned list = client_destinations(o) > 1 ? REC_QUOTE : 0;
+	snprintf(b->port, sizeof(b->port), "%u", o->port);
+	snprintf(b->port_range, sizeof(b->port_range), "%ld-%ld", s->port_lo, s->port_hi);
+	size_t first = rec->n;
+	rec_string(rec, "dst", NULL, o->dst_name)->flags = list;
+	rec_string(rec, "port", NULL, list && o->port_name ? o->port_name : b->port)->flags = list;
+	rec_uint(rec, "payload", NULL, o->payload);
+	rec_string(rec, "close", NULL, client_close_names[o->close_mode]);
+	rec_int(rec, "reuseport", NULL, o->reuseport);
+	rec_int(rec, "linger", NULL, o->linger);
+	rec_int(rec, "tw_reuse", NULL, s->tw_reuse);
+	rec_string(rec, "tw_reuse_delay_ms", NULL, tw_reuse_delay_token(s->tw_reuse_delay_ms, b->delay));
+	rec_string(rec, "port_range", NULL, b->port_range);
+	rec_int(rec, "timestamps", NULL, s->timestamps);
+	rec_int(rec, "max_tw_buckets", NULL, s->max_tw_buckets);
+	for (size_t i = first; i < rec->n; i++)
+		rec->f[i].in = REC_CSV;
 }
 
-static void write_latencies(FILE *out, const struct client_opts *o, const struct loop_result *res)
+/* A loop's record (summary 0) or the run's total over `n` loops: every field once. */
+static void loop_record(struct record *rec, const struct report *r, struct loop_strings *b,
+			const struct loop_result *res, uint32_t n, int summary, int interrupted)
 {
-	report_latency(out, o->format, "connect_us", &res->connect_us);
-	report_latency(out, o->format, "conn_us", &res->conn_us);
-	report_http_fields(out, o, res);
+	rec_init(rec, summary ? "summary: " : NULL);
+	report_add_type(rec, summary ? "summary" : "loop", &b->id, r);
+	report_add_index(rec, "loop", "loops", n, summary, interrupted);
+	rec_uint(rec, "conns", NULL, res->conns)->in = REC_CSV | REC_JSON;
+	rec_uint(rec, "finished", "finished_count", res->finished);
+	rec_uint(rec, "failed", "failed_count", res->failed);
+	rec_float(rec, "time_s", "time(s)", report_seconds(res->elapsed_ns), 3);
+	rec_float(rec, "conn_per_s", "conn/s", loop_result_rate(res), 0);
+	report_add_failed_by(rec, res);
+	add_settings(rec, r, b);
+	report_add_latencies(rec, r->opts, res);
+	report_add_kernel(rec, res);
 }
 
-/* A loop's or the summary's line in text: the original's four fields, then the new ones. */
-static void numbers_text(const struct report *r, const char *loop_field,
-			 const struct loop_result *res)
+/* A loop's or the summary's record in the run's format (res NULL: the CSV header). */
+static void write_loop_record(const struct report *r, const struct loop_result *res, uint32_t n,
+			      int summary, int interrupted)
 {
-	FILE *out = r->out;
-	fprintf(out, "%sfinished_count: %" PRIu64 ", failed_count: %" PRIu64
-		", time(s): %.3f, conn/s: %.0f",
-		loop_field, res->finished, res->failed, report_seconds(res->elapsed_ns),
-		loop_result_rate(res));
-	if (res->failed) {
-		fputs(", failed_by: ", out);
-		report_failed_by(out, &res->fails, report_visit_text);
-	}
-	write_latencies(out, r->opts, res);
-	report_kernel_text(out, res);
-	fputc('\n', out);
-}
-
-/* The same as a CSV row (`type` is its first column). */
-static void numbers_csv(const struct report *r, const char *type, const char *loop_field,
-			const struct loop_result *res)
-{
-	FILE *out = r->out;
-	fprintf(out, "%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.3f,%.0f,", type, loop_field,
-		res->conns, res->finished, res->failed, report_seconds(res->elapsed_ns),
-		loop_result_rate(res));
-	report_failed_by(out, &res->fails, report_visit_text);
-	csv_settings(r);
-	write_latencies(out, r->opts, res);
-	report_kernel_csv(out, res);
-}
-
-/* The same as a JSON object of type `type`. */
-static void numbers_json(const struct report *r, const char *type, const char *loop_field,
-			 const struct loop_result *res)
-{
-	FILE *out = r->out;
-	char id[512];
-	fprintf(out, "{\"type\":\"%s\"%s,%s\"conns\":%" PRIu64 ",\"finished\":%" PRIu64
-		",\"failed\":%" PRIu64 ",\"time_s\":%.3f,\"conn_per_s\":%.0f,\"failed_by\":{",
-		type, run_start_json(id, sizeof(id), &r->start, r->opts), loop_field, res->conns,
-		res->finished, res->failed, report_seconds(res->elapsed_ns), loop_result_rate(res));
-	report_failed_by(out, &res->fails, report_visit_json);
-	fputc('}', out);
-	write_latencies(out, r->opts, res);
-	report_kernel_json(out, res);
-	fputs("}\n", out);
-}
-
-/* The numbers common to a loop and a summary, in each format. */
-static void write_numbers(const struct report *r, const char *type, const char *loop_field,
-			  const struct loop_result *res)
-{
-	switch (r->opts->format) {
-	case FORMAT_TEXT: numbers_text(r, loop_field, res); break;
-	case FORMAT_CSV: numbers_csv(r, type, loop_field, res); break;
-	case FORMAT_JSON: numbers_json(r, type, loop_field, res); break;
+	static const struct loop_result zero;
+	struct record head, rec;
+	struct loop_strings hb, b;
+	loop_record(&head, r, &hb, &zero, 0, 0, 0); /* the CSV columns */
+	if (res == NULL)
+		rec_write_csv_header(r->out, &head);
+	else {
+		loop_record(&rec, r, &b, res, n, summary, interrupted);
+		rec_write(r->out, r->opts->format, &head, &rec);
 	}
 	fflush(r->out);
 }
 
 void report_loop(const struct report *r, const struct loop_result *res)
 {
-	char field[48];
-	switch (r->opts->format) {
-	case FORMAT_TEXT: snprintf(field, sizeof(field), "loop: %" PRIu32 ", ", res->loop); break;
-	case FORMAT_CSV: snprintf(field, sizeof(field), "%" PRIu32, res->loop); break;
-	case FORMAT_JSON: snprintf(field, sizeof(field), "\"loop\":%" PRIu32 ",", res->loop); break;
-	}
-	write_numbers(r, "loop", field, res);
+	write_loop_record(r, res, res->loop, 0, 0);
 }
 
 void report_summary(const struct report *r, const struct loop_result *total, uint32_t loops_done,
 		    int interrupted)
 {
-	char field[64];
-	switch (r->opts->format) {
-	case FORMAT_TEXT:
-		snprintf(field, sizeof(field), "summary: loops: %" PRIu32 "%s, ", loops_done,
-			 interrupted ? " (interrupted)" : "");
-		break;
-	case FORMAT_CSV: snprintf(field, sizeof(field), "%" PRIu32, loops_done); break;
-	case FORMAT_JSON:
-		snprintf(field, sizeof(field), "\"loops\":%" PRIu32 ",\"interrupted\":%s,", loops_done,
-			 interrupted ? "true" : "false");
-		break;
-	}
-	write_numbers(r, "summary", field, total);
+	write_loop_record(r, total, loops_done, 1, interrupted);
 }
 
 const struct client_reporter report_loops = {

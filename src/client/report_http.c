@@ -7,14 +7,16 @@
 #include "client/report_parts.h"
 #include "lib/json.h"
 
-/* Responses by status: text "200=590 502=10", JSON members "200":590,"502":10. */
-static void write_statuses(FILE *out, const struct http_counts *h, int json)
+/* Responses by status, those seen: "200=590 502=10" in text, "200":590,... in JSON. */
+static void each_status(const void *src, rec_count_fn fn, void *ctx)
 {
-	int n = 0;
+	const struct http_counts *h = src;
+	char name[8];
 	for (int i = 0; i < HTTP_STATUS_SLOTS; i++)
-		if (h->status[i])
-			fprintf(out, json ? "%s\"%d\":%" PRIu64 : "%s%d=%" PRIu64, n++ ? (json ? "," : " ") : "",
-				HTTP_STATUS_FIRST + i, h->status[i]);
+		if (h->status[i]) {
+			snprintf(name, sizeof(name), "%d", HTTP_STATUS_FIRST + i);
+			fn(ctx, name, h->status[i], 1);
+		}
 }
 
 void report_protocol_header(FILE *out, const struct client_opts *o)
@@ -29,10 +31,7 @@ void report_protocol_header(FILE *out, const struct client_opts *o)
 				o->http_host ? o->http_host : "-", o->max_response);
 		fputc('\n', out);
 		break;
-	case FORMAT_CSV:
-		if (o->protocol == CLIENT_PROTO_HTTP)
-			fputs(",req_us_min,req_us_p50,req_us_p99,req_us_max,http_status", out);
-		break;
+	case FORMAT_CSV: break; /* the columns come from the records */
 	case FORMAT_JSON:
 		fprintf(out, ",\"protocol\":\"%s\"", client_protocol_names[o->protocol]);
 		if (o->protocol == CLIENT_PROTO_HTTP) {
@@ -49,26 +48,11 @@ void report_protocol_header(FILE *out, const struct client_opts *o)
 	}
 }
 
-void report_http_fields(FILE *out, const struct client_opts *o, const struct loop_result *res)
+void report_add_http(struct record *rec, const struct client_opts *o,
+		     const struct loop_result *res)
 {
 	if (o->protocol != CLIENT_PROTO_HTTP)
 		return;
-	report_latency(out, o->format, "req_us", &res->req_us);
-	switch (o->format) {
-	case FORMAT_TEXT:
-		if (res->http.responses) {
-			fputs(", http_status: ", out);
-			write_statuses(out, &res->http, 0);
-		}
-		break;
-	case FORMAT_CSV:
-		fputc(',', out);
-		write_statuses(out, &res->http, 0);
-		break;
-	case FORMAT_JSON:
-		fputs(",\"http_status\":{", out);
-		write_statuses(out, &res->http, 1);
-		fputc('}', out);
-		break;
-	}
+	rec_hist(rec, "req_us", NULL, &res->req_us, 0);
+	rec_counts(rec, "http_status", NULL, each_status, &res->http, 0);
 }

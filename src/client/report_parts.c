@@ -1,39 +1,88 @@
 /* Pieces of the client's records shared by the loop records (src/client/report.c) and the
- * rate records (src/client/report_rate.c), so that both print a field the same way. A leaf
+ * rate records (src/client/report_rate.c): each field both carry is added here once. A leaf
  * of both: it calls neither. */
 #include "client/report_parts.h"
 
 #include <inttypes.h>
-
-#include "lib/json.h"
 
 double report_seconds(uint64_t ns)
 {
 	return (double)ns / 1e9;
 }
 
-/* failed_by as text ("connect/EADDRNOTAVAIL=1768 timeout/echo=2"), for text and CSV. */
-struct failed_by_text {
-	FILE *out;
-	int n;
+void report_add_type(struct record *rec, const char *type, struct run_ident *id,
+		     const struct report *r)
+{
+	rec_string(rec, "type", NULL, type)->in = REC_CSV | REC_JSON;
+	run_start_ident(id, &r->start, r->opts);
+	rec_string(rec, "shard", NULL, id->shard)->in = REC_JSON;
+	rec_string(rec, "host", NULL, id->host)->in = REC_JSON;
+	rec_verbatim(rec, "start_s", NULL, id->start)->in = REC_JSON;
+}
+
+void report_add_index(struct record *rec, const char *key, const char *key_total, uint32_t n,
+		      int summary, int interrupted)
+{
+	if (!summary) {
+		rec_uint(rec, key, NULL, n);
+		return;
+	}
+	struct rec_field *f = rec_uint(rec, key_total, NULL, n);
+	f->csv = key;
+	f->note = interrupted ? " (interrupted)" : NULL;
+	rec_bool(rec, "interrupted", NULL, interrupted)->in = REC_JSON;
+}
+
+/* The failure table as counts by cause. */
+struct fail_walk {
+	rec_count_fn fn;
+	void *ctx;
 };
 
-void report_visit_text(void *ctx, const char *key, uint32_t count)
+static void fail_visit(void *ctx, const char *key, uint32_t count)
 {
-	struct failed_by_text *t = ctx;
-	fprintf(t->out, "%s%s=%" PRIu32, t->n++ ? " " : "", key, count);
+	struct fail_walk *w = ctx;
+	w->fn(w->ctx, key, count, 1);
 }
 
-void report_visit_json(void *ctx, const char *key, uint32_t count)
+static void each_fail(const void *src, rec_count_fn fn, void *ctx)
 {
-	struct failed_by_text *t = ctx;
-	fprintf(t->out, "%s\"%s\":%" PRIu32, t->n++ ? "," : "", key, count);
+	struct fail_walk w = {fn, ctx};
+	fail_table_visit(src, fail_visit, &w);
 }
 
-void report_failed_by(FILE *out, const struct fail_table *fails, fail_visit_fn fn)
+void report_add_failed_by(struct record *rec, const struct loop_result *res)
 {
-	struct failed_by_text t = {out, 0};
-	fail_table_visit(fails, fn, &t);
+	rec_counts(rec, "failed_by", NULL, each_fail, &res->fails, 0);
+}
+
+void report_add_latencies(struct record *rec, const struct client_opts *o,
+			  const struct loop_result *res)
+{
+	rec_hist(rec, "connect_us", NULL, &res->connect_us, 0);
+	rec_hist(rec, "conn_us", NULL, &res->conn_us, 0);
+	report_add_http(rec, o, res);
+}
+
+/* Every kernel counter by name, present or not (a CSV column each). */
+static void each_kcounter(const void *src, rec_count_fn fn, void *ctx)
+{
+	const struct kcounters *k = src;
+	for (int i = 0; i < KC_COUNT; i++)
+		fn(ctx, kcounter_name(i), k->v[i], (k->present >> i) & 1);
+}
+
+void report_add_kernel(struct record *rec, const struct loop_result *res)
+{
+	int tw = (res->measured & MEASURED_TIME_WAIT) != 0;
+	int wait = (res->measured & MEASURED_WAIT_CLEAR) != 0;
+	rec_when(rec_uint(rec, "time_wait", NULL, res->time_wait), tw);
+	rec_when(rec_counts(rec, "kernel", NULL, each_kcounter, &res->kernel, REC_EXPAND),
+		 res->kernel.present != 0);
+	struct rec_field *f = rec_float(rec, "wait_clear_s", NULL, report_seconds(res->wait_clear_ns), 3);
+	rec_when(f, wait)->in = REC_CSV | REC_JSON; /* text: a line on stderr (report_wait_clear) */
+	rec_when(rec_uint(rec, "wait_clear_left", NULL, res->wait_clear_left), wait)->in =
+		REC_CSV | REC_JSON;
 }
 
 void report_port_lines(FILE *out, const struct client_opts *o)
@@ -47,92 +96,3 @@ void report_port_lines(FILE *out, const struct client_opts *o)
 		fprintf(out, "# destinations=%" PRIu64 " dst=%s port=%s\n", client_destinations(o),
 			o->dst_name, o->port_name ? o->port_name : "-");
 }
-
-/* Latency statistics of finished connections: text appends ", NAME: min=.. p50=.. p99=..
- * max=.." (nothing when none finished), CSV four columns (empty when none), JSON an object
- * (null when none). */
-void report_latency(FILE *out, enum output_format fmt, const char *name,
-			  const struct histogram *h)
-{
-	uint32_t min = h->min, p50 = hist_percentile(h, 50), p99 = hist_percentile(h, 99);
-	switch (fmt) {
-	case FORMAT_TEXT:
-		if (h->count)
-			fprintf(out, ", %s: min=%" PRIu32 " p50=%" PRIu32 " p99=%" PRIu32 " max=%" PRIu32,
-				name, min, p50, p99, h->max);
-		break;
-	case FORMAT_CSV:
-		if (h->count)
-			fprintf(out, ",%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%" PRIu32, min, p50, p99, h->max);
-		else
-			fputs(",,,,", out);
-		break;
-	case FORMAT_JSON:
-		if (h->count) {
-			fprintf(out, ",\"%s\":{\"min\":%" PRIu32 ",\"p50\":%" PRIu32 ",\"p99\":%" PRIu32
-				",\"max\":%" PRIu32 ",\"hist\":", name, min, p50, p99, h->max);
-			json_write_histogram(out, h); /* whole: twtest merge adds it exactly */
-			fputc('}', out);
-		} else
-			fprintf(out, ",\"%s\":null", name);
-		break;
-	}
-}
-
-/* The kernel's view of a loop or a run in text: ", time_wait: N, kernel: TW=1 ..." with
- * the non-zero counters only. */
-void report_kernel_text(FILE *out, const struct loop_result *res)
-{
-	if (res->measured & MEASURED_TIME_WAIT)
-		fprintf(out, ", time_wait: %" PRIu64, res->time_wait);
-	int n = 0;
-	for (int k = 0; k < KC_COUNT; k++)
-		if ((res->kernel.present & (1u << k)) && res->kernel.v[k])
-			fprintf(out, "%s%s=%" PRIu64, n++ ? " " : ", kernel: ", kcounter_name(k),
-				res->kernel.v[k]);
-}
-
-void report_kernel_csv_header(FILE *out)
-{
-	for (int k = 0; k < KC_COUNT; k++)
-		fprintf(out, "%s%s", k ? ",kernel_" : ",time_wait,kernel_", kcounter_name(k));
-	fputs(",wait_clear_s,wait_clear_left\n", out);
-}
-
-/* The same as CSV columns, empty where not measured, then the end of the row. */
-void report_kernel_csv(FILE *out, const struct loop_result *res)
-{
-	if (res->measured & MEASURED_TIME_WAIT)
-		fprintf(out, ",%" PRIu64, res->time_wait);
-	else
-		fputc(',', out);
-	for (int k = 0; k < KC_COUNT; k++)
-		if (res->kernel.present & (1u << k))
-			fprintf(out, ",%" PRIu64, res->kernel.v[k]);
-		else
-			fputc(',', out);
-	if (res->measured & MEASURED_WAIT_CLEAR)
-		fprintf(out, ",%.3f,%" PRIu64 "\n", report_seconds(res->wait_clear_ns), res->wait_clear_left);
-	else
-		fputs(",,\n", out);
-}
-
-/* The same as JSON members (each with a leading comma), only those measured. */
-void report_kernel_json(FILE *out, const struct loop_result *res)
-{
-	if (res->measured & MEASURED_TIME_WAIT)
-		fprintf(out, ",\"time_wait\":%" PRIu64, res->time_wait);
-	if (res->kernel.present) {
-		fputs(",\"kernel\":{", out);
-		int n = 0;
-		for (int k = 0; k < KC_COUNT; k++)
-			if (res->kernel.present & (1u << k))
-				fprintf(out, "%s\"%s\":%" PRIu64, n++ ? "," : "", kcounter_name(k),
-					res->kernel.v[k]);
-		fputc('}', out);
-	}
-	if (res->measured & MEASURED_WAIT_CLEAR)
-		fprintf(out, ",\"wait_clear_s\":%.3f,\"wait_clear_left\":%" PRIu64,
-			report_seconds(res->wait_clear_ns), res->wait_clear_left);
-}
-

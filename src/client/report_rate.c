@@ -8,6 +8,9 @@
 #include "client/report_parts.h"
 #include "lib/twtest.h"
 
+static void write_rate_record(const struct report *r, const struct loop_result *res, uint32_t n,
+			      int summary, int interrupted);
+
 /* The model in words for text: "ports=P (...) tw_reuse=... sustainable=... first_failure_s=..." */
 static void text_model(FILE *out, const struct client_opts *o, const struct port_model *m)
 {
@@ -120,39 +123,10 @@ static void report_rate_header(const struct report *r)
 	endpoint_str(&r->opts->dst, dst, sizeof(dst));
 	switch (r->opts->format) {
 	case FORMAT_TEXT: header_text(r, dst); break;
-	case FORMAT_CSV:
-		fputs("type,interval,t_s,due,started,finished,failed,failed_by,inflight,lag_ms_p50,"
-		      "lag_ms_p99,lag_ms_max,connect_us_min,connect_us_p50,connect_us_p99,connect_us_max,"
-		      "conn_us_min,conn_us_p50,conn_us_p99,conn_us_max", r->out);
-		report_protocol_header(r->out, r->opts);
-		fputs(",first_failed_interval,rate_last_third,predicted_rate,predicted_first_failure_s,"
-		      "first_failure_s", r->out);
-		report_kernel_csv_header(r->out);
-		break;
+	case FORMAT_CSV: write_rate_record(r, NULL, 0, 0, 0); break;
 	case FORMAT_JSON: header_json(r, dst); break;
 	}
 	fflush(r->out);
-}
-
-/* Start lag in ms: text " lag_ms: p50=.. max=..", CSV three columns, JSON a member. */
-static void write_lag(FILE *out, enum output_format fmt, const struct histogram *h)
-{
-	double p50 = h->count ? hist_percentile(h, 50) / 1000.0 : 0;
-	double p99 = h->count ? hist_percentile(h, 99) / 1000.0 : 0;
-	double max = h->count ? h->max / 1000.0 : 0;
-	if (fmt == FORMAT_TEXT && h->count)
-		fprintf(out, ", lag_ms: p50=%.3f p99=%.3f max=%.3f", p50, p99, max);
-	else if (fmt == FORMAT_CSV && h->count)
-		fprintf(out, ",%.3f,%.3f,%.3f", p50, p99, max);
-	else if (fmt == FORMAT_CSV)
-		fputs(",,,", out);
-	else if (fmt == FORMAT_JSON && h->count) {
-		fprintf(out, ",\"lag_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f,\"hist\":", p50, p99, max);
-		json_write_histogram(out, h); /* in microseconds, whole, for twtest merge */
-		fputc('}', out);
-	}
-	else if (fmt == FORMAT_JSON)
-		fputs(",\"lag_ms\":null", out);
 }
 
 /* Finished connections a second over the run's last third, or -1 if it was not reached. */
@@ -161,81 +135,85 @@ static double tail_rate(const struct loop_result *t)
 	return t->tail_ns ? (double)t->tail_finished * 1e9 / (double)t->tail_ns : -1;
 }
 
-/* The summary's own CSV columns (empty in interval rows). */
-static void csv_summary_columns(FILE *out, const struct report *r, const struct loop_result *t,
-				int summary)
+/* The summary's model beside the measurement, one field each: a value, or null ("none",
+ * or "unbounded" for the rate) when there is none. */
+enum verdict { FIRST_FAILED, FIRST_FAILURE, PREDICTED_FAILURE, TAIL_RATE, PREDICTED_RATE, VERDICTS };
+
+static struct rec_field *add_verdict(struct record *rec, enum verdict v,
+				     const struct port_model *m, const struct loop_result *t)
 {
-	if (!summary) {
-		fputs(",,,,,", out);
-		return;
+	static const char *const key[VERDICTS] = {
+		"first_failed_interval", "first_failure_s", "predicted_first_failure_s",
+		"rate_last_third", "predicted_rate"};
+	const char *k = key[v];
+	switch (v) {
+	case FIRST_FAILED:
+		if (t->first_failed)
+			return rec_uint(rec, k, NULL, t->first_failed - 1);
+		break;
+	case FIRST_FAILURE:
+		if (t->first_fail_ns)
+			return rec_float(rec, k, NULL, report_seconds(t->first_fail_ns - 1), 3);
+		break;
+	case PREDICTED_FAILURE:
+		if (m->first_failure_s >= 0)
+			return rec_float(rec, k, NULL, m->first_failure_s, 3);
+		break;
+	case TAIL_RATE:
+		if (tail_rate(t) >= 0)
+			return rec_float(rec, k, NULL, tail_rate(t), 1);
+		break;
+	case PREDICTED_RATE:
+		if (m->sustainable >= 0)
+			return rec_float(rec, k, NULL, m->sustainable, 1);
+		break;
+	case VERDICTS: break;
 	}
-	const struct port_model *m = &r->model;
-	if (t->first_failed)
-		fprintf(out, ",%" PRIu32, t->first_failed - 1);
-	else
-		fputc(',', out);
-	fprintf(out, tail_rate(t) < 0 ? "," : ",%.1f", tail_rate(t));
-	fprintf(out, m->sustainable < 0 ? "," : ",%.1f", m->sustainable);
-	fprintf(out, m->first_failure_s < 0 ? "," : ",%.3f", m->first_failure_s);
-	if (t->first_fail_ns)
-		fprintf(out, ",%.3f", report_seconds(t->first_fail_ns - 1));
-	else
-		fputc(',', out);
+	return rec_null(rec, k, NULL, v == PREDICTED_RATE ? "unbounded" : "none");
 }
 
-/* The counts of an interval or of the run: due, started, finished, failed (by cause), in
- * flight; `lead` is the record's start. */
-static void write_rate_counts(FILE *out, enum output_format fmt, const char *lead,
-			      const struct loop_result *res)
+/* The verdict's order in text and JSON, and in CSV's columns (as they have always been). */
+static const enum verdict verdict_order[VERDICTS] = {FIRST_FAILED, FIRST_FAILURE, PREDICTED_FAILURE,
+						     TAIL_RATE, PREDICTED_RATE};
+static const enum verdict verdict_csv_order[VERDICTS] = {FIRST_FAILED, TAIL_RATE, PREDICTED_RATE,
+							 PREDICTED_FAILURE, FIRST_FAILURE};
+
+/* An interval's record (summary 0), or the run's over `n` intervals with the verdict in
+ * `order`: every field once. */
+static void rate_record(struct record *rec, const struct report *r, struct run_ident *id,
+			const struct loop_result *res, uint32_t n, int summary, int interrupted,
+			const enum verdict *order)
 {
-	switch (fmt) {
-	case FORMAT_TEXT:
-		fprintf(out, "%sdue: %" PRIu64 ", started: %" PRIu64 ", finished_count: %" PRIu64
-			", failed_count: %" PRIu64, lead, res->due, res->started, res->finished, res->failed);
-		if (res->failed) {
-			fputs(", failed_by: ", out);
-			report_failed_by(out, &res->fails, report_visit_text);
-		}
-		fprintf(out, ", inflight: %" PRIu64, res->inflight);
-		break;
-	case FORMAT_CSV:
-		fprintf(out, "%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",", lead, res->due,
-			res->started, res->finished, res->failed);
-		report_failed_by(out, &res->fails, report_visit_text);
-		fprintf(out, ",%" PRIu64, res->inflight);
-		break;
-	case FORMAT_JSON:
-		fprintf(out, "%s\"due\":%" PRIu64 ",\"started\":%" PRIu64 ",\"finished\":%" PRIu64
-			",\"failed\":%" PRIu64 ",\"failed_by\":{", lead, res->due, res->started,
-			res->finished, res->failed);
-		report_failed_by(out, &res->fails, report_visit_json);
-		fprintf(out, "},\"inflight\":%" PRIu64, res->inflight);
-		break;
-	}
+	rec_init(rec, summary ? "summary: " : NULL);
+	report_add_type(rec, summary ? "summary" : "interval", id, r);
+	report_add_index(rec, "interval", "intervals", n, summary, interrupted);
+	rec_float(rec, "t_s", "t(s)", report_seconds(res->t_ns), 3);
+	rec_uint(rec, "due", NULL, res->due);
+	rec_uint(rec, "started", NULL, res->started);
+	rec_uint(rec, "finished", "finished_count", res->finished);
+	rec_uint(rec, "failed", "failed_count", res->failed);
+	report_add_failed_by(rec, res);
+	rec_uint(rec, "inflight", NULL, res->inflight);
+	rec_hist(rec, "lag_ms", NULL, &res->lag_us, REC_MS); /* microseconds, shown in ms */
+	report_add_latencies(rec, r->opts, res);
+	for (int i = 0; i < VERDICTS; i++)
+		rec_when(add_verdict(rec, order[i], &r->model, res), summary);
+	report_add_kernel(rec, res);
 }
 
-/* The counts, the lag and the latencies of an interval or of the run, in each format. */
-static void write_rate_numbers(const struct report *r, const char *lead, const struct loop_result *res,
-			       int summary)
+/* An interval's or the summary's record in the run's format (res NULL: the CSV header). */
+static void write_rate_record(const struct report *r, const struct loop_result *res, uint32_t n,
+			      int summary, int interrupted)
 {
-	FILE *out = r->out;
-	enum output_format fmt = r->opts->format;
-	write_rate_counts(out, fmt, lead, res);
-	write_lag(out, fmt, &res->lag_us);
-	report_latency(out, fmt, "connect_us", &res->connect_us);
-	report_latency(out, fmt, "conn_us", &res->conn_us);
-	report_http_fields(out, r->opts, res);
-	if (fmt == FORMAT_CSV)
-		csv_summary_columns(out, r, res, summary);
-}
-
-/* The record's end: the kernel's view, and the end of the line. */
-static void write_rate_end(const struct report *r, const struct loop_result *res)
-{
-	switch (r->opts->format) {
-	case FORMAT_TEXT: report_kernel_text(r->out, res); fputc('\n', r->out); break;
-	case FORMAT_CSV: report_kernel_csv(r->out, res); break;
-	case FORMAT_JSON: report_kernel_json(r->out, res); fputs("}\n", r->out); break;
+	static const struct loop_result zero;
+	struct record head, rec;
+	struct run_ident hid, id;
+	rate_record(&head, r, &hid, &zero, 0, 1, 0, verdict_csv_order); /* the CSV columns */
+	if (res == NULL)
+		rec_write_csv_header(r->out, &head);
+	else {
+		rate_record(&rec, r, &id, res, n, summary, interrupted, verdict_order);
+		rec_write(r->out, r->opts->format, &head, &rec);
 	}
 	fflush(r->out);
 }
@@ -243,65 +221,14 @@ static void write_rate_end(const struct report *r, const struct loop_result *res
 /* One record per report interval. */
 static void report_interval(const struct report *r, const struct loop_result *res)
 {
-	char lead[640], id[512];
-	double t = report_seconds(res->t_ns);
-	switch (r->opts->format) {
-	case FORMAT_TEXT:
-		snprintf(lead, sizeof(lead), "interval: %" PRIu32 ", t(s): %.3f, ", res->loop, t);
-		break;
-	case FORMAT_CSV: snprintf(lead, sizeof(lead), "interval,%" PRIu32 ",%.3f", res->loop, t); break;
-	case FORMAT_JSON:
-		snprintf(lead, sizeof(lead), "{\"type\":\"interval\"%s,\"interval\":%" PRIu32 ",\"t_s\":%.3f,",
-			 run_start_json(id, sizeof(id), &r->start, r->opts), res->loop, t);
-		break;
-	}
-	write_rate_numbers(r, lead, res, 0);
-	write_rate_end(r, res);
-}
-
-/* The summary's model-beside-measurement fields, text or JSON. */
-static void write_verdict(const struct report *r, const struct loop_result *t)
-{
-	FILE *out = r->out;
-	const struct port_model *m = &r->model;
-	int json = r->opts->format == FORMAT_JSON;
-	const char *null = json ? "null" : "none";
-	const char *sep = json ? ",\"" : ", ";
-	const char *eq = json ? "\":" : ": ";
-	fprintf(out, "%sfirst_failed_interval%s", sep, eq);
-	t->first_failed ? fprintf(out, "%" PRIu32, t->first_failed - 1) : fputs(null, out);
-	fprintf(out, "%sfirst_failure_s%s", sep, eq);
-	t->first_fail_ns ? fprintf(out, "%.3f", report_seconds(t->first_fail_ns - 1)) : fputs(null, out);
-	fprintf(out, "%spredicted_first_failure_s%s", sep, eq);
-	m->first_failure_s >= 0 ? fprintf(out, "%.3f", m->first_failure_s) : fputs(null, out);
-	fprintf(out, "%srate_last_third%s", sep, eq);
-	tail_rate(t) >= 0 ? fprintf(out, "%.1f", tail_rate(t)) : fputs(null, out);
-	fprintf(out, "%spredicted_rate%s", sep, eq);
-	m->sustainable >= 0 ? fprintf(out, "%.1f", m->sustainable) : fputs(json ? null : "unbounded", out);
+	write_rate_record(r, res, res->loop, 0, 0);
 }
 
 /* The summary, with the model beside the measurement. */
 static void report_rate_summary(const struct report *r, const struct loop_result *total,
 				uint32_t intervals, int interrupted)
 {
-	char lead[640], id[512];
-	double t = report_seconds(total->t_ns);
-	switch (r->opts->format) {
-	case FORMAT_TEXT:
-		snprintf(lead, sizeof(lead), "summary: intervals: %" PRIu32 "%s, t(s): %.3f, ", intervals,
-			 interrupted ? " (interrupted)" : "", t);
-		break;
-	case FORMAT_CSV: snprintf(lead, sizeof(lead), "summary,%" PRIu32 ",%.3f", intervals, t); break;
-	case FORMAT_JSON:
-		snprintf(lead, sizeof(lead), "{\"type\":\"summary\"%s,\"intervals\":%" PRIu32
-			 ",\"interrupted\":%s,\"t_s\":%.3f,", run_start_json(id, sizeof(id), &r->start, r->opts),
-			 intervals, interrupted ? "true" : "false", t);
-		break;
-	}
-	write_rate_numbers(r, lead, total, 1);
-	if (r->opts->format != FORMAT_CSV)
-		write_verdict(r, total);
-	write_rate_end(r, total);
+	write_rate_record(r, total, intervals, 1, interrupted);
 }
 
 const struct client_reporter report_rate = {
