@@ -19,7 +19,7 @@ enum rec_kind {
 	REC_INT,
 	REC_FLOAT,    /* printed with `decimals` places */
 	REC_STRING,   /* JSON string; CSV quoted when it needs to be */
-	REC_BOOL,     /* JSON true/false, text and CSV 1/0 */
+	REC_BOOL,     /* true or false */
 	REC_NULL,     /* JSON null, CSV empty, text its `text_null` word or left out */
 	REC_VERBATIM, /* a number already in its printed form, written as is everywhere */
 	REC_HIST,     /* latency figures: text "min=.. p50=.. p99=.. max=..", CSV a column each,
@@ -36,6 +36,7 @@ enum {
 	REC_QUOTE = 1,  /* REC_STRING: always quoted in CSV (a list, even of one item) */
 	REC_EXPAND = 2, /* REC_COUNTS: a CSV column per name, KEY_NAME, empty when not present */
 	REC_MS = 4,     /* REC_HIST: microseconds shown as milliseconds (p50, p99, max; no min) */
+	REC_KEEP_EMPTY = 8, /* REC_HIST: written whole in JSON even when empty (not null) */
 };
 
 /* A histogram's figures, and the histogram itself for JSON (NULL: none to write). */
@@ -53,7 +54,7 @@ typedef void (*rec_counts_fn)(const void *src, rec_count_fn fn, void *ctx);
 
 struct rec_field {
 	const char *key;      /* JSON member */
-	const char *label;    /* text label */
+	const char *label;    /* text label: the key, or the seed's spelling ("finished_count") */
 	const char *csv;      /* CSV column (or column prefix) */
 	enum rec_kind kind;
 	unsigned in;          /* REC_TEXT | REC_CSV | REC_JSON */
@@ -87,7 +88,8 @@ struct record {
 void rec_init(struct record *r, const char *lead);
 
 /* Add a field in every format and return it, for the caller to narrow (->in, ->flags,
- * ->note, rec_when). label NULL: the key. */
+ * ->note, rec_when). label NULL: the key, or where the seed spelled it otherwise its
+ * spelling ("finished" is "finished_count" in text). */
 struct rec_field *rec_uint(struct record *r, const char *key, const char *label, uint64_t v);
 struct rec_field *rec_int(struct record *r, const char *key, const char *label, int64_t v);
 struct rec_field *rec_float(struct record *r, const char *key, const char *label, double v,

@@ -149,10 +149,10 @@ static void loop_record(struct record *rec, const struct report *r, struct loop_
 	report_add_type(rec, summary ? "summary" : "loop", &b->id, r);
 	report_add_index(rec, "loop", "loops", n, summary, interrupted);
 	rec_uint(rec, "conns", NULL, res->conns)->in = REC_CSV | REC_JSON;
-	rec_uint(rec, "finished", "finished_count", res->finished);
-	rec_uint(rec, "failed", "failed_count", res->failed);
-	rec_float(rec, "time_s", "time(s)", report_seconds(res->elapsed_ns), 3);
-	rec_float(rec, "conn_per_s", "conn/s", loop_result_rate(res), 0);
+	rec_uint(rec, "finished", NULL, res->finished);
+	rec_uint(rec, "failed", NULL, res->failed);
+	rec_float(rec, "time_s", NULL, report_seconds(res->elapsed_ns), 3);
+	rec_float(rec, "conn_per_s", NULL, loop_result_rate(res), 0);
 	report_add_failed_by(rec, res);
 	add_settings(rec, r, b);
 	report_add_latencies(rec, r->opts, res);

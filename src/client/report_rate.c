@@ -187,11 +187,11 @@ static void rate_record(struct record *rec, const struct report *r, struct run_i
 	rec_init(rec, summary ? "summary: " : NULL);
 	report_add_type(rec, summary ? "summary" : "interval", id, r);
 	report_add_index(rec, "interval", "intervals", n, summary, interrupted);
-	rec_float(rec, "t_s", "t(s)", report_seconds(res->t_ns), 3);
+	rec_float(rec, "t_s", NULL, report_seconds(res->t_ns), 3);
 	rec_uint(rec, "due", NULL, res->due);
 	rec_uint(rec, "started", NULL, res->started);
-	rec_uint(rec, "finished", "finished_count", res->finished);
-	rec_uint(rec, "failed", "failed_count", res->failed);
+	rec_uint(rec, "finished", NULL, res->finished);
+	rec_uint(rec, "failed", NULL, res->failed);
 	report_add_failed_by(rec, res);
 	rec_uint(rec, "inflight", NULL, res->inflight);
 	rec_hist(rec, "lag_ms", NULL, &res->lag_us, REC_MS); /* microseconds, shown in ms */

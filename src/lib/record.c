@@ -15,6 +15,21 @@ void rec_init(struct record *r, const char *lead)
 	r->overflow = 0;
 }
 
+/* The seed's text spellings where they differ from the key: the original program wrote
+ * "finished_count" and "time(s)", and every text record keeps them (twtest merge too). */
+static const char *seed_label(const char *key)
+{
+	static const char *const labels[][2] = {{"finished", "finished_count"},
+						{"failed", "failed_count"},
+						{"time_s", "time(s)"},
+						{"t_s", "t(s)"},
+						{"conn_per_s", "conn/s"}};
+	for (size_t i = 0; i < sizeof(labels) / sizeof(labels[0]); i++)
+		if (strcmp(labels[i][0], key) == 0)
+			return labels[i][1];
+	return key;
+}
+
 static struct rec_field *add(struct record *r, const char *key, const char *label,
 			     enum rec_kind kind)
 {
@@ -23,7 +38,7 @@ static struct rec_field *add(struct record *r, const char *key, const char *labe
 		f = &r->f[r->n++];
 	else
 		r->overflow = 1;
-	*f = (struct rec_field){.key = key, .label = label ? label : key, .csv = key, .kind = kind,
+	*f = (struct rec_field){.key = key, .label = label ? label : seed_label(key), .csv = key, .kind = kind,
 				.in = REC_ALL, .present = 1};
 	return f;
 }
@@ -170,7 +185,7 @@ static void write_scalar(FILE *out, const struct rec_field *f)
 	case REC_UINT: fprintf(out, "%" PRIu64, f->v.u); break;
 	case REC_INT: fprintf(out, "%" PRId64, f->v.i); break;
 	case REC_FLOAT: fprintf(out, "%.*f", f->decimals, f->v.d); break;
-	case REC_BOOL: fputc(f->v.u ? '1' : '0', out); break;
+	case REC_BOOL: fputs(f->v.u ? "true" : "false", out); break;
 	case REC_STRING:
 	case REC_VERBATIM: fputs(f->v.s, out); break;
 	default: break;
@@ -389,7 +404,7 @@ void rec_write_json(FILE *out, const struct record *r)
 		case REC_BOOL: fputs(f->v.u ? "true" : "false", out); break;
 		case REC_STRING: json_write_string(out, f->v.s); break;
 		case REC_HIST:
-			if (f->v.h.count == 0) {
+			if (f->v.h.count == 0 && !(f->flags & REC_KEEP_EMPTY)) {
 				fputs("null", out);
 				break;
 			}
