@@ -78,14 +78,19 @@ struct rec_field {
 
 struct record {
 	const char *lead; /* text only: written before the first field ("summary: ") */
-	size_t n;
-	int overflow;     /* fields beyond REC_FIELDS_MAX were dropped (a bug: see the tests) */
-	struct rec_field f[REC_FIELDS_MAX];
+	size_t n, cap;
+	int overflow;     /* fields beyond cap were dropped (a bug: see the tests) */
+	struct rec_field *f;    /* own, or the caller's (rec_init_fields) */
+	struct rec_field own[REC_FIELDS_MAX];
 	struct rec_field spare; /* what an add returns when the record is full */
 };
 
-/* Start an empty record; lead: see struct record (NULL for none). */
+/* Start an empty record of up to REC_FIELDS_MAX fields; lead: see struct record (NULL for
+ * none). */
 void rec_init(struct record *r, const char *lead);
+
+/* The same with the caller's room for cap fields (records read from input: any number). */
+void rec_init_fields(struct record *r, const char *lead, struct rec_field *f, size_t cap);
 
 /* Add a field in every format and return it, for the caller to narrow (->in, ->flags,
  * ->note, rec_when). label NULL: the key, or where the seed spelled it otherwise its

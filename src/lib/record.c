@@ -8,11 +8,18 @@
 
 #include "lib/json.h"
 
-void rec_init(struct record *r, const char *lead)
+void rec_init_fields(struct record *r, const char *lead, struct rec_field *f, size_t cap)
 {
 	r->lead = lead;
 	r->n = 0;
+	r->cap = cap;
 	r->overflow = 0;
+	r->f = f;
+}
+
+void rec_init(struct record *r, const char *lead)
+{
+	rec_init_fields(r, lead, r->own, REC_FIELDS_MAX);
 }
 
 /* The seed's text spellings where they differ from the key: the original program wrote
@@ -34,7 +41,7 @@ static struct rec_field *add(struct record *r, const char *key, const char *labe
 			     enum rec_kind kind)
 {
 	struct rec_field *f = &r->spare;
-	if (r->n < REC_FIELDS_MAX)
+	if (r->n < r->cap)
 		f = &r->f[r->n++];
 	else
 		r->overflow = 1;

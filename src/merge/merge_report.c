@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lib/json.h"
+#include "lib/record.h"
 #include "merge/merge_state.h"
 
 /* Does name end in _ms (a histogram of microseconds shown in milliseconds)? */
@@ -16,78 +17,80 @@ static int in_ms(const char *name)
 	return l > 3 && strcmp(name + l - 3, "_ms") == 0;
 }
 
-/* The text name of a field, in the client's spelling. */
-static const char *text_name(const char *name)
-{
-	static const char *const names[][2] = {{"finished", "finished_count"}, {"failed", "failed_count"},
-					       {"time_s", "time(s)"}, {"t_s", "t(s)"},
-					       {"conn_per_s", "conn/s"}};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if (strcmp(names[i][0], name) == 0)
-			return names[i][1];
-	return name;
-}
-
 static const char *record_name(enum mrecord_type t)
 {
 	return t == MR_LOOP ? "loop" : t == MR_INTERVAL ? "interval" : "summary";
 }
 
-/* A map's non-zero counters as "k=v k=v"; returns how many. */
-static int write_map_text(FILE *out, const struct mmap *m)
+/* A map's counters as counts by cause. */
+static void each_item(const void *src, rec_count_fn fn, void *ctx)
 {
-	int n = 0;
+	const struct mmap *m = src;
 	for (size_t i = 0; i < m->n; i++)
-		if (m->item[i].v)
-			fprintf(out, "%s%s=%" PRIu64, n++ ? " " : "", m->item[i].name, m->item[i].v);
-	return n;
+		fn(ctx, m->item[i].name, m->item[i].v, 1);
 }
 
-static int map_nonzero(const struct mmap *m)
+/* The kernel counters get a CSV column each; other maps one cell. */
+static unsigned map_flags(const char *name)
 {
-	for (size_t i = 0; i < m->n; i++)
-		if (m->item[i].v)
-			return 1;
-	return 0;
+	return strcmp(name, "kernel") == 0 ? REC_EXPAND : 0;
 }
 
-static void write_scalar(FILE *out, const struct mfield *f, int json)
+/* Field f as the client wrote it (a histogram from its figures: a host's row keeps no more). */
+static void add_field(struct record *rec, const struct mfield *f)
 {
+	const struct hist_brief *b = &f->brief;
+	struct rec_hist h = {b->count, b->min, b->p50, b->p99, b->max, f->hist};
 	switch (f->kind) {
-	case MF_NULL: fputs(json ? "null" : "none", out); break;
-	case MF_BOOL: fputs(f->b ? "true" : "false", out); break;
-	case MF_UINT: fprintf(out, "%" PRIu64, f->u); break;
-	case MF_REAL: fprintf(out, "%.*f", f->decimals, f->r); break;
-	case MF_STRING: json ? json_write_string(out, f->s) : (void)fputs(f->s, out); break;
-	default: break;
+	case MF_NULL: rec_null(rec, f->name, NULL, "none"); break;
+	case MF_BOOL: rec_bool(rec, f->name, NULL, f->b); break;
+	case MF_UINT: rec_uint(rec, f->name, NULL, f->u); break;
+	case MF_REAL: rec_float(rec, f->name, NULL, f->r, f->decimals); break;
+	case MF_STRING: rec_string(rec, f->name, NULL, f->s); break;
+	case MF_MAP: rec_counts(rec, f->name, NULL, each_item, &f->map, map_flags(f->name)); break;
+	case MF_HIST:
+		rec_hist_figures(rec, f->name, NULL, &h, (in_ms(f->name) ? REC_MS : 0) | REC_KEEP_EMPTY);
+		break;
 	}
 }
 
-/* ", name: value" for one field; maps and histograms with nothing in them are left out. */
-static void text_field(FILE *out, const struct mfield *f)
+/* The columns every row starts with: type, index (the loop or interval), host, shard,
+ * hosts (how many hosts a merged row adds). */
+#define LEAD_FIELDS 5
+
+/* A row as a record into fields (room for r->n + LEAD_FIELDS): a merged row (host NULL)
+ * or a host's, whose text line is indented under the merged one. */
+static void row_record(struct record *rec, struct rec_field *fields, const struct mrecord *r,
+		       const char *host, const char *shard)
 {
-	const struct hist_brief *b = &f->brief;
-	if ((f->kind == MF_MAP && !map_nonzero(&f->map)) || (f->kind == MF_HIST && b->count == 0))
-		return;
-	fprintf(out, ", %s: ", text_name(f->name));
-	if (f->kind == MF_MAP)
-		write_map_text(out, &f->map);
-	else if (f->kind == MF_HIST && in_ms(f->name))
-		fprintf(out, "p50=%.3f p99=%.3f max=%.3f", b->p50 / 1000.0, b->p99 / 1000.0, b->max / 1000.0);
-	else if (f->kind == MF_HIST)
-		fprintf(out, "min=%" PRIu32 " p50=%" PRIu32 " p99=%" PRIu32 " max=%" PRIu32, b->min, b->p50,
-			b->p99, b->max);
-	else
-		write_scalar(out, f, 0);
+	rec_init_fields(rec, host ? "  " : r->type == MR_SUMMARY ? "summary: " : NULL, fields,
+			r->n + LEAD_FIELDS);
+	rec_string(rec, "type", NULL, record_name(r->type))->in = REC_CSV | REC_JSON;
+	unsigned where = host ? REC_TEXT | REC_CSV : REC_CSV;
+	if (r->type != MR_SUMMARY) { /* a host's text line stands under its merged row's index */
+		struct rec_field *f = rec_uint(rec, record_name(r->type), NULL, r->index);
+		f->csv = "index";
+		f->in = host ? REC_CSV : REC_ALL;
+	}
+	rec_string(rec, "host", NULL, host ? host : "")->in = where;
+	rec_string(rec, "shard", NULL, shard)->in = where;
+	if (host == NULL)
+		rec_uint(rec, "hosts", NULL, r->hosts);
+	for (size_t i = 0; i < r->n; i++)
+		add_field(rec, &r->f[i]);
 }
 
-/* "interval: N, " or "summary: " */
-static void text_key(FILE *out, const struct mrecord *r)
+/* Write row r (CSV: under header) and free its fields. */
+static void write_row(FILE *out, enum output_format fmt, const struct record *header,
+		      const struct mrecord *r, const char *host, const char *shard)
 {
-	if (r->type == MR_SUMMARY)
-		fputs("summary: ", out);
-	else
-		fprintf(out, "%s: %" PRIu64 ", ", record_name(r->type), r->index);
+	struct record rec;
+	struct rec_field *fields = calloc(r->n + LEAD_FIELDS, sizeof(*fields));
+	if (fields == NULL)
+		return; /* out of memory: the row is left out */
+	row_record(&rec, fields, r, host, shard);
+	rec_write(out, fmt, header, &rec);
+	free(fields);
 }
 
 /* s with its control characters as '?' (a header read from the input, printed in text). */
@@ -143,24 +146,6 @@ static void text_header(const struct merge_state *s, FILE *out)
 	}
 }
 
-static void text_row(const struct merge_state *s, const struct merge_row *row, FILE *out)
-{
-	text_key(out, &row->sum);
-	fprintf(out, "hosts: %" PRIu32, row->sum.hosts);
-	for (size_t i = 0; i < row->sum.n; i++)
-		text_field(out, &row->sum.f[i]);
-	fputc('\n', out);
-	for (uint32_t h = 0; h < s->shards; h++) {
-		const struct mrecord *r = row->host[h];
-		if (r == NULL)
-			continue;
-		fprintf(out, "  host: %s, shard: %" PRIu32 "/%" PRIu32, s->shard[h].host, h, s->shards);
-		for (size_t i = 0; i < r->n; i++)
-			text_field(out, &r->f[i]);
-		fputc('\n', out);
-	}
-}
-
 /* CSV columns: every field of the merged rows, in the order first seen; the kernel map
  * as one column per counter, histograms as their figures. */
 struct column {
@@ -173,11 +158,6 @@ struct columns {
 	size_t n;
 	struct column *c;
 };
-
-static int expanded(const struct column *c)
-{
-	return c->kind == MF_MAP && strcmp(c->name, "kernel") == 0;
-}
 
 /* Add the counter names of m that column c has not seen yet. */
 static void column_add_keys(struct column *c, const struct mmap *m)
@@ -218,115 +198,39 @@ static void columns_add(struct columns *cs, const struct mrecord *r)
 	}
 }
 
-static void csv_names(FILE *out, const struct columns *cs)
+/* The CSV header as a record: the leading columns, then one field a column (the kernel
+ * map with every counter seen, histograms by their figures). */
+static void header_record(struct record *rec, struct rec_field *fields, const struct columns *cs,
+			  enum mrecord_type type)
 {
-	fputs("type,index,host,shard,hosts", out);
+	struct mrecord none = {.type = type};
+	row_record(rec, fields, &none, NULL, "");
+	rec->cap += cs->n;
 	for (size_t i = 0; i < cs->n; i++) {
 		const struct column *c = &cs->c[i];
-		if (expanded(c))
-			for (size_t k = 0; k < c->keys.n; k++)
-				fprintf(out, ",%s_%s", c->name, c->keys.item[k].name);
-		else if (c->kind == MF_HIST && in_ms(c->name))
-			fprintf(out, ",%s_p50,%s_p99,%s_max", c->name, c->name, c->name);
-		else if (c->kind == MF_HIST)
-			fprintf(out, ",%s_min,%s_p50,%s_p99,%s_max", c->name, c->name, c->name, c->name);
+		if (c->kind == MF_HIST)
+			rec_hist_figures(rec, c->name, NULL, &(struct rec_hist){0},
+					 in_ms(c->name) ? REC_MS : 0);
+		else if (c->kind == MF_MAP)
+			rec_counts(rec, c->name, NULL, each_item, &c->keys, map_flags(c->name));
 		else
-			fprintf(out, ",%s", c->name);
+			rec_null(rec, c->name, NULL, NULL);
 	}
-	fputc('\n', out);
 }
 
-static void csv_cell(FILE *out, const struct column *c, const struct mfield *f)
+/* A merged row and under it the hosts' rows (text, CSV), or the merged one alone (JSON). */
+static void print_row(const struct merge_state *s, const struct record *header,
+		      const struct merge_row *row, FILE *out)
 {
-	if (expanded(c)) {
-		for (size_t k = 0; k < c->keys.n; k++) {
-			fputc(',', out);
-			for (size_t m = 0; f && f->kind == MF_MAP && m < f->map.n; m++)
-				if (strcmp(f->map.item[m].name, c->keys.item[k].name) == 0)
-					fprintf(out, "%" PRIu64, f->map.item[m].v);
-		}
-		return;
-	}
-	if (c->kind == MF_HIST) {
-		const struct hist_brief *b = f && f->kind == MF_HIST ? &f->brief : NULL;
-		int ms = in_ms(c->name);
-		if (b == NULL || b->count == 0)
-			fputs(ms ? ",,," : ",,,,", out);
-		else if (ms)
-			fprintf(out, ",%.3f,%.3f,%.3f", b->p50 / 1000.0, b->p99 / 1000.0, b->max / 1000.0);
-		else
-			fprintf(out, ",%" PRIu32 ",%" PRIu32 ",%" PRIu32 ",%" PRIu32, b->min, b->p50, b->p99, b->max);
-		return;
-	}
-	fputc(',', out);
-	if (f == NULL || f->kind == MF_NULL)
-		return;
-	if (f->kind == MF_MAP)
-		write_map_text(out, &f->map);
-	else if (f->kind == MF_STRING && strpbrk(f->s, ",\"\n")) {
-		fputc('"', out);
-		for (const char *p = f->s; *p; p++)
-			fprintf(out, *p == '"' ? "\"\"" : "%c", *p);
-		fputc('"', out);
-	} else if (f->kind != MF_HIST)
-		write_scalar(out, f, 0);
-}
-
-static void csv_record(FILE *out, const struct columns *cs, const struct mrecord *r,
-		       const char *host, const char *shard)
-{
-	fprintf(out, "%s,", record_name(r->type));
-	if (r->type != MR_SUMMARY)
-		fprintf(out, "%" PRIu64, r->index);
-	fprintf(out, ",%s,%s,", host, shard);
-	if (host[0] == '\0')
-		fprintf(out, "%" PRIu32, r->hosts);
-	for (size_t i = 0; i < cs->n; i++)
-		csv_cell(out, &cs->c[i], mrecord_get(r, cs->c[i].name));
-	fputc('\n', out);
-}
-
-static void csv_row(const struct merge_state *s, const struct columns *cs,
-		    const struct merge_row *row, FILE *out)
-{
+	enum output_format fmt = s->o->format;
 	char shard[32];
 	snprintf(shard, sizeof(shard), "all/%" PRIu32, s->shards);
-	csv_record(out, cs, &row->sum, "", shard);
-	for (uint32_t h = 0; h < s->shards; h++) {
+	write_row(out, fmt, header, &row->sum, NULL, shard);
+	for (uint32_t h = 0; h < s->shards && fmt != FORMAT_JSON; h++) {
 		if (row->host[h] == NULL)
 			continue;
 		snprintf(shard, sizeof(shard), "%" PRIu32 "/%" PRIu32, h, s->shards);
-		csv_record(out, cs, row->host[h], s->shard[h].host, shard);
-	}
-}
-
-static void json_field(FILE *out, const struct mfield *f)
-{
-	fputc(',', out);
-	json_write_string(out, f->name);
-	fputc(':', out);
-	const struct hist_brief *b = &f->brief;
-	switch (f->kind) {
-	case MF_MAP:
-		fputc('{', out);
-		for (size_t i = 0; i < f->map.n; i++) {
-			fputs(i ? "," : "", out);
-			json_write_string(out, f->map.item[i].name);
-			fprintf(out, ":%" PRIu64, f->map.item[i].v);
-		}
-		fputc('}', out);
-		break;
-	case MF_HIST:
-		if (in_ms(f->name))
-			fprintf(out, "{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f,\"hist\":", b->p50 / 1000.0,
-				b->p99 / 1000.0, b->max / 1000.0);
-		else
-			fprintf(out, "{\"min\":%" PRIu32 ",\"p50\":%" PRIu32 ",\"p99\":%" PRIu32 ",\"max\":%" PRIu32
-				",\"hist\":", b->min, b->p50, b->p99, b->max);
-		json_write_histogram(out, f->hist);
-		fputc('}', out);
-		break;
-	default: write_scalar(out, f, 1); break;
+		write_row(out, fmt, header, row->host[h], s->shard[h].host, shard);
 	}
 }
 
@@ -365,21 +269,12 @@ static void json_header(const struct merge_state *s, FILE *out)
 	fputs("]}\n", out);
 }
 
-static void json_row(const struct merge_row *row, FILE *out)
-{
-	const struct mrecord *r = &row->sum;
-	fprintf(out, "{\"type\":\"%s\"", record_name(r->type));
-	if (r->type != MR_SUMMARY)
-		fprintf(out, ",\"%s\":%" PRIu64, record_name(r->type), r->index);
-	fprintf(out, ",\"hosts\":%" PRIu32, r->hosts);
-	for (size_t i = 0; i < r->n; i++)
-		json_field(out, &r->f[i]);
-	fputs("}\n", out);
-}
-
 void merge_print(const struct merge_state *s, FILE *out)
 {
 	struct columns cs = {0};
+	struct record header;
+	const struct record *head = NULL; /* CSV: the columns */
+	struct rec_field *fields = NULL;
 	if (s->o->format == FORMAT_TEXT)
 		text_header(s, out);
 	else if (s->o->format == FORMAT_JSON)
@@ -389,18 +284,20 @@ void merge_print(const struct merge_state *s, FILE *out)
 			columns_add(&cs, &s->rows[i].sum);
 		if (s->summary.used)
 			columns_add(&cs, &s->summary.sum);
-		csv_names(out, &cs);
+		fields = calloc(cs.n + LEAD_FIELDS, sizeof(*fields));
+		if (fields == NULL)
+			goto done; /* out of memory: no table */
+		header_record(&header, fields, &cs, s->rate ? MR_INTERVAL : MR_LOOP);
+		rec_write_csv_header(out, &header);
+		head = &header;
 	}
 	for (uint64_t i = 0; i <= s->nrows; i++) {
 		const struct merge_row *row = i < s->nrows ? &s->rows[i] : &s->summary;
-		if (!row->used)
-			continue;
-		switch (s->o->format) {
-		case FORMAT_TEXT: text_row(s, row, out); break;
-		case FORMAT_CSV: csv_row(s, &cs, row, out); break;
-		case FORMAT_JSON: json_row(row, out); break;
-		}
+		if (row->used)
+			print_row(s, head, row, out);
 	}
+done:
+	free(fields);
 	for (size_t i = 0; i < cs.n; i++)
 		free(cs.c[i].keys.item);
 	free(cs.c);
