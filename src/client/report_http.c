@@ -11,7 +11,7 @@
 static void each_status(const void *src, rec_count_fn fn, void *ctx)
 {
 	const struct http_counts *h = src;
-	char name[8];
+	char name[12];
 	for (int i = 0; i < HTTP_STATUS_SLOTS; i++)
 		if (h->status[i]) {
 			snprintf(name, sizeof(name), "%d", HTTP_STATUS_FIRST + i);
