@@ -162,7 +162,8 @@ ks_initrd() {
 # ks_init: the initramfs's /init. It loads the boot modules, mounts this machine's / (9p,
 # read-only) under a tmpfs overlay, the results share on /tw-results in it, points
 # /lib/modules/VERSION at the unpacked package, and switch_roots into the overlay to run
-# `kernels.sh --guest`. The kernel command line gives twtree, twver and twscript.
+# `kernels.sh --guest`. twtree, twver and twscript come from boot.env in the results share
+# (not the kernel command line: a path there cannot hold a space).
 ks_init() {
 	cat <<'INIT'
 #!/bin/busybox sh
@@ -182,6 +183,7 @@ mkdir -p /upper/u /upper/w
 mount -t overlay overlay -o lowerdir=/lower,upperdir=/upper/u,workdir=/upper/w /newroot || fail "cannot mount the overlay"
 mkdir -p /newroot/tw-results
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 twres /newroot/tw-results || fail "cannot mount the results share"
+. /newroot/tw-results/boot.env || fail "no boot.env in the results share"
 mkdir -p /newroot/lib/modules
 rm -rf "/newroot/lib/modules/$twver"
 ln -s "$twtree/lib/modules/$twver" "/newroot/lib/modules/$twver"
@@ -193,16 +195,22 @@ INIT
 
 # --- booting ---------------------------------------------------------------------------------
 
+# ks_sh_quote WORD: WORD quoted for any sh (busybox's too): in single quotes.
+ks_sh_quote() { printf "'%s'" "${1//\'/\'\\\'\'}"; }
+
 # ks_qemu ACCEL RESDIR TIMEOUT [EXTRA-APPEND]: boot KS_VMLINUZ with KS_INITRD, / and RESDIR
 # shared over 9p, the serial console into RESDIR/console.log; waits for the guest to power
-# off, for at most TIMEOUT seconds (then it is killed). Returns timeout's status.
+# off, for at most TIMEOUT seconds (then it is killed). Returns timeout's status. The paths
+# the guest starts from go in RESDIR/boot.env.
 ks_qemu() {
 	local accel=$1 res=$2 limit=$3 extra=${4:-} cpu=(-cpu max) rc=0
 	[ "$accel" = kvm ] && cpu=(-cpu max)
+	printf 'twtree=%s\ntwver=%s\ntwscript=%s\n' "$(ks_sh_quote "$KS_TREE")" "$(ks_sh_quote "$KS_VER")" \
+		"$(ks_sh_quote "$KS_HERE/kernels.sh")" >"$res/boot.env"
 	timeout --kill-after=10 "$limit" qemu-system-x86_64 -accel "$accel" "${cpu[@]}" -smp 2 -m 2048 \
 		-nodefaults -no-reboot -display none -serial "file:$res/console.log" \
 		-kernel "$KS_VMLINUZ" -initrd "$KS_INITRD" \
-		-append "console=ttyS0 panic=1 quiet twtree=$KS_TREE twver=$KS_VER twscript=$KS_HERE/kernels.sh $extra" \
+		-append "console=ttyS0 panic=1 quiet $extra" \
 		-fsdev local,id=twroot,path=/,security_model=none,readonly=on,multidevs=remap \
 		-device virtio-9p-pci,fsdev=twroot,mount_tag=twroot \
 		-fsdev "local,id=twres,path=$res,security_model=none" \
@@ -298,6 +306,26 @@ ks_run_here() {
 	return 0
 }
 
+# ks_fresh_tmp PATH...: an empty tmpfs on /tmp for the guest, with each PATH that lives
+# under /tmp (a checkout cloned there, the kernel cache inside it) still at its own path:
+# bound aside under /run before the tmpfs covers /tmp, then moved back into it. Needs /run.
+ks_fresh_tmp() {
+	local p i=0 kept=() paths=()
+	for p in "$@"; do
+		p=$(readlink -f "$p") || continue
+		case $p in /tmp/*) ;; *) continue ;; esac
+		for i in "${!paths[@]}"; do [[ $p == "${paths[$i]}"/* || $p == "${paths[$i]}" ]] && continue 2; done
+		paths+=("$p")
+	done
+	for i in "${!paths[@]}"; do
+		mkdir -p "/run/tw-keep/$i" && mount --bind "${paths[$i]}" "/run/tw-keep/$i" && kept+=("$i")
+	done
+	mount -t tmpfs tmpfs /tmp
+	for i in "${kept[@]}"; do
+		mkdir -p "${paths[$i]}" && mount --move "/run/tw-keep/$i" "${paths[$i]}"
+	done
+}
+
 # ks_guest RESDIR: PID 1 of a guest, after switch_root: the mounts a system needs, the job
 # in RESDIR/job.env, then power off.
 ks_guest() {
@@ -312,14 +340,18 @@ ks_guest() {
 	# devtmpfs has no /dev/fd: bash's process substitution needs it
 	ln -sf /proc/self/fd /dev/fd; ln -sf /proc/self/fd/0 /dev/stdin
 	ln -sf /proc/self/fd/1 /dev/stdout; ln -sf /proc/self/fd/2 /dev/stderr
-	mount -t tmpfs tmpfs /tmp
 	mount -t tmpfs tmpfs /run
+	# shellcheck disable=SC1091 # written by the host for this guest
+	. "$res/boot.env"
+	# shellcheck disable=SC1091
+	. "$res/job.env"
+	local build=${KS_JOB_BUILD:-$KS_BUILD}
+	[[ $build == /* ]] || build="$KS_ROOT/$build"
+	ks_fresh_tmp "$KS_ROOT" "$twtree" "$build"
 	mkdir -p /run/netns
 	echo 1 >/proc/sys/kernel/sysrq
 	ip link set lo up
 	cut -d' ' -f1 /proc/uptime >"$res/booted"
-	# shellcheck disable=SC1091 # written by the host for this guest
-	. "$res/job.env"
 	if [ "${KS_JOB:-}" != probe ]; then
 		KS_FILES=$KS_JOB_FILES KS_REMEDIES=$KS_JOB_REMEDIES KS_BUILD=$KS_JOB_BUILD
 		ks_run_here "$res" >"$res/guest.log" 2>&1

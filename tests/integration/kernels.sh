@@ -90,4 +90,23 @@ test_kernels_doc_section() {
 	grep -q '^| 3 | .* | same verdict |$' "$doc" || die "row 3: $(cat "$doc")"
 }
 
+# Rule: the guest's fresh /tmp keeps a checkout cloned under /tmp (a path with a space
+# too) at its own path, its build inside it, and hides the rest of the host's /tmp (the
+# guest's tmpfs on /tmp used to hide the checkout: "cd: /tmp/...: No such file or
+# directory"). Run in a private mount namespace, as the guest runs it.
+test_kernels_fresh_tmp_keeps_the_checkout() {
+	need_root
+	command -v unshare >/dev/null || skip "no unshare (util-linux)"
+	local d out
+	d=$(mktemp -d "/tmp/tw ks.XXXXXX") || die "mktemp"
+	lab_defer rm -rf "$d"
+	mkdir -p "$d/check out/build/release" && echo here >"$d/check out/build/release/file" && echo x >"$d/other"
+	# shellcheck disable=SC2016 # expanded by the inner bash
+	out=$(unshare -m --propagation private bash -c '. "$1" && mount -t tmpfs tmpfs /run &&
+		ks_fresh_tmp "$2" /etc "$2/build/release" && cat "$2/build/release/file" &&
+		ls -A /tmp | wc -l && { [ -e "$3" ] && echo other visible || echo other hidden; }' \
+		_ "$KS" "$d/check out" "$d/other" 2>&1) || die "ks_fresh_tmp failed: $out"
+	expect_eq "checkout, entries in /tmp, the rest of /tmp" "$(paste -sd' ' <<<"$out")" "here 1 other hidden"
+}
+
 run_tests
