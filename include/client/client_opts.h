@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "lib/addrlist.h"
 #include "lib/cli.h"
@@ -95,6 +96,7 @@ struct client_opts {
 	const char *start_at_name; /* --start-at as given, or NULL */
 	uint32_t shard, shards;  /* --shard I/N: this host is I of N (default 0/1) */
 	uint32_t conns_total;    /* CONNS as given; conns is this host's share of it */
+	int dry_run;             /* --dry-run: validate, print the effective options, run nothing */
 };
 
 /* The client engine's strategies (include/client_engine.h), as option scopes. */
@@ -138,5 +140,8 @@ void client_defaults(struct client_opts *o);
  * (without the program name or a newline) into err. Resolves host names. */
 enum parse_result client_parse_args(int argc, char **argv, struct client_opts *o, char *err,
 				    size_t errlen);
+
+/* --dry-run's output: the operands and every option's effective value, "key=value" a line. */
+void client_print_effective(const struct client_opts *o, FILE *out);
 
 #endif

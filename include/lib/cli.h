@@ -111,6 +111,14 @@ void cli_print_help(FILE *out, const struct cli_command *cmd);
  * free value, or "--name V1 V2..." when it takes one of fixed values. */
 void cli_list_options(FILE *out, const struct cli_command *cmd);
 
+/* A CLI_CUSTOM row's effective value in opts, written into buf (for cli_print_values). */
+typedef void (*cli_show_fn)(const struct cli_option *r, const void *opts, char *buf, size_t len);
+
+/* Print every option row's effective value in opts as "name=value", one a line in row
+ * order (a flag 0 or 1, a choice by its name, an unset string empty); CLI_CUSTOM rows
+ * through show. For --dry-run: what a run would use. */
+void cli_print_values(FILE *out, const struct cli_command *cmd, const void *opts, cli_show_fn show);
+
 /* Write "a, b or c" from the NULL-terminated names into buf. */
 void cli_choice_list(const char *const *names, char *buf, size_t len);
 

@@ -189,6 +189,10 @@ int client_run(const struct client_opts *o, FILE *out)
 {
 	if (!kernel_has_options(o))
 		return EXIT_USAGE;
+	if (o->dry_run) {
+		client_print_effective(o, out);
+		return EXIT_RAN;
+	}
 	struct client_engine e = {
 		.o = o, .rep = {.out = out, .opts = o},
 		.strategy = client_strategy_for(o)};

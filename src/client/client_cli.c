@@ -13,7 +13,9 @@
  * tests/unit/test_strategy_scopes.c (the test fails without one), bad-input cases to
  * tests/integration/badinput.sh, and the option to docs/twtest.1 (tests/integration/
  * manpage.sh fails without it). A rule between options goes in client_validate. */
+#include <inttypes.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/cli.h"
@@ -253,6 +255,10 @@ static const struct cli_option client_rows[] = {
 	 .help = "skip the per-loop kernel view (time_wait, kernel counters):\n"
 		 "its socket-table dump costs tens of ms with many TIME_WAIT\n"
 		 "sockets; for speed runs (make bench)"},
+	{"dry-run", 0, CLI_FLAG, F(dry_run), .scope = ALL,
+	 .help = "check everything (each value, the rules between options, the\n"
+		 "kernel's support of the socket options), print the effective\n"
+		 "options as key=value and exit 0 without connecting"},
 	{"help", 'h', CLI_HELP, .scope = ALL, .help = "show this help"},
 
 	{.kind = CLI_TEXT, .help = "\nMany client hosts, one run (docs/distributed.md; merge their "
@@ -477,4 +483,42 @@ enum parse_result client_parse_args(int argc, char **argv, struct client_opts *o
 	if (client_validate(o, &p, err, errlen) != PARSE_OK)
 		return PARSE_ERROR;
 	return client_resolve_dst(o, argv[optind], err, errlen);
+}
+
+/* A CLI_CUSTOM row's effective value (cli_print_values); an unset one stays empty. */
+static void show_custom(const struct cli_option *r, const void *opts, char *buf, size_t len)
+{
+	const struct client_opts *o = opts;
+	if (strcmp(r->name, "port") == 0 && o->port_name)
+		snprintf(buf, len, "%s", o->port_name);
+	else if (strcmp(r->name, "port") == 0)
+		snprintf(buf, len, "%u", o->port);
+	else if (strcmp(r->name, "payload") == 0)
+		snprintf(buf, len, "%u", o->payload);
+	else if (strcmp(r->name, "bind") == 0 && o->bind_name)
+		snprintf(buf, len, "%s", o->bind_name);
+	else if (strcmp(r->name, "local-port-range") == 0 && o->port_hi)
+		snprintf(buf, len, "%u-%u", o->port_lo, o->port_hi);
+	else if (strcmp(r->name, "http-path") == 0)
+		snprintf(buf, len, "%s", o->http_path);
+	else if (strcmp(r->name, "http-host") == 0 && o->http_host)
+		snprintf(buf, len, "%s", o->http_host);
+	else if (strcmp(r->name, "max-response") == 0)
+		snprintf(buf, len, "%u", o->max_response);
+	else if (strcmp(r->name, "start-at") == 0 && o->start_at_ns)
+		snprintf(buf, len, "%" PRId64 ".%09" PRId64, o->start_at_ns / 1000000000,
+			 o->start_at_ns % 1000000000);
+	else if (strcmp(r->name, "shard") == 0)
+		snprintf(buf, len, "%u/%u", o->shard, o->shards);
+}
+
+void client_print_effective(const struct client_opts *o, FILE *out)
+{
+	static const char *const strategy_keys[] = {
+		[STRATEGY_CONCURRENT] = "concurrent", [STRATEGY_SEQUENTIAL] = "sequential",
+		[STRATEGY_RATE] = "rate"};
+	fprintf(out, "dstip=%s\nstrategy=%s\nloops=%u\nconns=%u\nconns_total=%u\ndestinations=%" PRIu64 "\n",
+		o->dst_name, strategy_keys[client_strategy_of(o)], o->loops, o->conns, o->conns_total,
+		client_destinations(o));
+	cli_print_values(out, &client_cli, o, show_custom);
 }

@@ -305,3 +305,45 @@ void cli_list_options(FILE *out, const struct cli_command *cmd)
 		fputc('\n', out);
 	}
 }
+
+/* The number of `size` bytes at p (the widths store_number writes). */
+static long long load_number(const void *p, size_t size)
+{
+	if (size == 2)
+		return *(const uint16_t *)p;
+	if (size == 4)
+		return *(const uint32_t *)p;
+	return *(const int64_t *)p;
+}
+
+void cli_print_values(FILE *out, const struct cli_command *cmd, const void *opts, cli_show_fn show)
+{
+	char buf[512];
+	for (size_t i = 0; i < cmd->nrows; i++) {
+		const struct cli_option *r = &cmd->rows[i];
+		const char *field = (const char *)opts + r->field;
+		const char *s;
+		switch (r->kind) {
+		case CLI_FLAG:
+			fprintf(out, "%s=%d\n", r->name, *(const int *)field != 0);
+			break;
+		case CLI_NUMBER:
+			fprintf(out, "%s=%lld\n", r->name, load_number(field, r->size));
+			break;
+		case CLI_CHOICE:
+			fprintf(out, "%s=%s\n", r->name, r->values[*(const int *)field]);
+			break;
+		case CLI_STRING:
+			s = *(const char *const *)field;
+			fprintf(out, "%s=%s\n", r->name, s ? s : "");
+			break;
+		case CLI_CUSTOM:
+			buf[0] = '\0';
+			show(r, opts, buf, sizeof(buf));
+			fprintf(out, "%s=%s\n", r->name, buf);
+			break;
+		default:
+			break;
+		}
+	}
+}

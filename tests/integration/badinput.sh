@@ -78,6 +78,8 @@ read -r -d '' CASES <<'EOF'
 '--fail-on-error' takes no value	client --fail-on-error=1 D
 '--fail-on-error' given more than once	client --fail-on-error --fail-on-error D
 '--help' takes no value	client --help=1 D
+'--dry-run' takes no value	client --dry-run=1 D
+'--dry-run' given more than once	client --dry-run --dry-run D
 '--wait-clear' takes no value	client --wait-clear=1 D
 '--wait-clear' given more than once	client --wait-clear --wait-clear D
 --wait-clear-timeout '-1'	client --wait-clear --wait-clear-timeout -1 D
@@ -301,29 +303,88 @@ test_table_covers_every_option() {
 	done
 }
 
-# Rule: the same values, when valid, are accepted: the table's failures come from the one
-# bad value, not from the surrounding arguments ("D" and each valid neighbour).
-test_valid_neighbours_accepted() {
-	local c
-	for c in "--port 1 --payload 64m --timeout 1 --interval 0 --close server --format json" \
-		"--bind 127.0.0.1 --bind-no-port --local-port-range 1-65535 --reuseport --linger" \
-		"--reuseaddr --fail-on-error --no-observe --threads 1 -p 65535 --timeout 3600000 --interval 3600000" \
-		"--protocol http --http-path /a?b=c --http-host example:80 --max-response 64m" \
-		"--protocol connect --close shutdown"; do
-		# shellcheck disable=SC2086
-		"$TWTEST" client $c 127.0.0.1 1 1 --help >/dev/null || die "client $c refused"
+# dry_run ARGS...: `twtest client --dry-run ARGS`'s key=value lines; fails the test unless
+# it exits 0 (a combination refused by mistake fails here: --dry-run runs every rule).
+dry_run() {
+	local out rc
+	out=$("$TWTEST" client --dry-run "$@" 2>&1)
+	rc=$?
+	[ "$rc" = 0 ] || die "client $* refused (exit $rc): $out"
+	printf '%s\n' "$out"
+}
+
+# expect_keys WHAT OUTPUT KEY=VALUE...: each KEY=VALUE is a line of OUTPUT.
+expect_keys() {
+	local what=$1 out=$2 kv; shift 2
+	for kv in "$@"; do
+		grep -qxF -- "$kv" <<<"$out" || die "$what: no line '$kv' in: $(paste -sd' ' <<<"$out")"
 	done
-	"$TWTEST" client --wait-clear --wait-clear-timeout 0 --source-port 1 --read-delay 0 \
-		--close-after 0 --on-eof ignore --close-on-data --report-conns --sequential 127.0.0.1 1 1 \
-		--help >/dev/null || die "client sequential options refused"
-	"$TWTEST" client --rate 1000000 --duration 3600 --max-inflight 1 --report-interval 60000 \
-		--requests-per-conn 1000000 --port 1-3,5 --threads 1 127.0.0.1-127.0.0.2,127.0.0.9 \
-		--help >/dev/null || die "client rate options refused"
-	"$TWTEST" server --port 0 --bind ::1 --close rst --payload 1k --no-reuseaddr --backlog 1 \
-		--max-conns 10000000 --idle-timeout 86400000 --threads 1 --close-after 0 --greeting hi --on-eof write:bye --help >/dev/null \
-		|| die "server options refused"
-	"$TWTEST" server --protocol http --payload 1 --close first --help >/dev/null ||
-		die "server http options refused"
+}
+
+# Rule: the same values, when valid, are accepted: the table's failures come from the one
+# bad value, not from the surrounding arguments ("D" and each valid neighbour). Each
+# combination goes through every rule (--dry-run, not --help, which is answered before the
+# rules between options run) and the run it would make has the values given.
+test_valid_neighbours_accepted() {
+	local out
+	out=$(dry_run --port 1 --payload 64m --timeout 1 --interval 0 --close server --format json 127.0.0.1 1 1) || exit 1
+	expect_keys "echo options" "$out" port=1 payload=67108864 timeout=1 close=server format=json strategy=concurrent
+	out=$(dry_run --bind 127.0.0.1 --bind-no-port --local-port-range 1-65535 --reuseport --linger 127.0.0.1 1 1) || exit 1
+	expect_keys "socket options" "$out" bind=127.0.0.1 bind-no-port=1 local-port-range=1-65535 reuseport=1 linger=1
+	out=$(dry_run --reuseaddr --fail-on-error --no-observe --threads 1 -p 65535 --timeout 3600000 --interval 3600000 127.0.0.1 1 1) || exit 1
+	expect_keys "bounds" "$out" reuseaddr=1 fail-on-error=1 no-observe=1 port=65535 timeout=3600000 interval=3600000
+	out=$(dry_run --protocol http --http-path '/a?b=c' --http-host example:80 --max-response 64m 127.0.0.1 1 1) || exit 1
+	expect_keys "http options" "$out" protocol=http 'http-path=/a?b=c' http-host=example:80 max-response=67108864
+	out=$(dry_run --protocol connect --close shutdown 127.0.0.1 1 1) || exit 1
+	expect_keys "connect" "$out" protocol=connect close=shutdown
+	out=$(dry_run --wait-clear --wait-clear-timeout 0 --source-port 1 --read-delay 0 \
+		--close-after 0 --on-eof ignore --close-on-data --report-conns --sequential 127.0.0.1 1 1) || exit 1
+	expect_keys "sequential options" "$out" strategy=sequential wait-clear-timeout=0 source-port=1 close-after=0 on-eof=ignore report-conns=1
+	out=$(dry_run --rate 1000000 --duration 3600 --max-inflight 1 --report-interval 60000 \
+		--requests-per-conn 1000000 --port 1-3,5 --threads 1 127.0.0.1-127.0.0.2,127.0.0.9) || exit 1
+	expect_keys "rate options" "$out" strategy=rate rate=1000000 duration=3600 max-inflight=1 port=1-3,5 destinations=12
+	# the server has no --dry-run: it must start and keep running (timeout stops it: 124)
+	local rc=0
+	timeout 2 "$TWTEST" server --port 0 --bind ::1 --close rst --payload 1k --no-reuseaddr --backlog 1 \
+		--max-conns 10000000 --idle-timeout 86400000 --threads 1 --close-after 0 --greeting hi \
+		--on-eof write:bye >/dev/null 2>&1 || rc=$?
+	expect_eq "server options: still running after 2 s" "$rc" 124
+	rc=0
+	timeout 2 "$TWTEST" server --protocol http --payload 1 --close first --port 0 --bind 127.0.0.1 \
+		>/dev/null 2>&1 || rc=$?
+	expect_eq "server http options: still running after 2 s" "$rc" 124
+}
+
+# Rule: --dry-run refuses what a run refuses: every client case of the table, given with
+# --dry-run, still exits 2 with its one line (nothing on stdout).
+test_dry_run_refuses_the_table() {
+	local dir; dir=$(tmpdir)
+	local want args n=0 rc
+	local -a argv
+	while IFS=$'\t' read -r want args; do
+		[[ $args == client\ * ]] || continue
+		args=${args//' D'/' 127.0.0.1 1 1'}
+		eval "argv=($args)"
+		"$TWTEST" client --dry-run "${argv[@]:1}" >"$dir/out" 2>"$dir/err"
+		rc=$?
+		expect_eq "exit status of --dry-run '$args'" "$rc" 2
+		[ -s "$dir/out" ] && die "--dry-run '$args' wrote to stdout: $(head -3 "$dir/out")"
+		grep -qF -- "$want" "$dir/err" || die "--dry-run '$args': error '$(cat "$dir/err")' lacks \"$want\""
+		n=$((n + 1))
+	done <<<"$CASES"
+	[ "$n" -gt 50 ] || die "only $n client cases ran"
+}
+
+# Rule: --dry-run prints every option the client has (each name --list-options lists, as
+# "name=") and the operands, so nothing it would use goes unseen.
+test_dry_run_prints_every_option() {
+	local out opt
+	out=$(dry_run 127.0.0.1 2 3) || exit 1
+	expect_keys "operands" "$out" dstip=127.0.0.1 loops=2 conns=3 strategy=concurrent
+	for opt in $("$TWTEST" client --list-options | awk '{ sub(/=$/, "", $1); print substr($1, 3) }'); do
+		[ "$opt" = help ] && continue
+		grep -q "^$opt=" <<<"$out" || die "--dry-run lacks '$opt=': $(paste -sd' ' <<<"$out")"
+	done
 }
 
 run_tests

@@ -40,6 +40,7 @@ static const struct {
 	{"close-on-data", {"--close-on-data"}},
 	{"report-conns", {"--report-conns"}},
 	{"no-observe", {"--no-observe"}},
+	{"dry-run", {"--dry-run"}},
 	{"requests-per-conn", {"--requests-per-conn", "3"}},
 	{"rate", {"--rate", "10", "--duration", "1"}},
 	{"duration", {"--rate", "10", "--duration", "1"}},
