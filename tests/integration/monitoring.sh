@@ -13,6 +13,14 @@ PY=""
 for p in /usr/bin/python3 python3; do
 	"$p" -c 'import prometheus_client.parser' 2>/dev/null && { PY=$p; break; }
 done
+# yaml_python: a Python 3 with a YAML parser (Debian python3-yaml).
+yaml_python() {
+	local p
+	for p in /usr/bin/python3 python3; do
+		"$p" -c 'import yaml' 2>/dev/null && { echo "$p"; return 0; }
+	done
+	return 1
+}
 need_py() { [ -n "$PY" ] || die "no python3 with prometheus_client: install python3-prometheus-client (.ci/run does)"; }
 
 # exporter_start NS ARGS...: `twtest ports --listen 127.0.0.1:0 ARGS` inside NS (NS "" for
@@ -259,6 +267,44 @@ test_exporter_nat() {
 	expect_eq "nat up without CAP_NET_ADMIN" "$(metric "$body" twtest_nat_up) $(metric "$body" twtest_ports_up)" "0 1"
 	lint=$(promtool check metrics <<<"$body" 2>&1) || die "promtool check metrics: $lint"
 	grep -q "cannot read the conntrack table" "$EXP_ERR" || die "no line on stderr: $(cat "$EXP_ERR")"
+}
+
+# Rule: the shipped rules file passes `promtool check rules`; every alert has a severity, a
+# summary, a description and a runbook_url whose anchor is a heading of docs/monitoring.md;
+# and the unit tests cover every alert with a case that fires and one that must not.
+test_rules_check() {
+	command -v promtool >/dev/null || die "no promtool: install prometheus (.ci/run does)"
+	local out; out=$(promtool check rules "$RULES" 2>&1) || die "promtool check rules: $out"
+	grep -q "SUCCESS: 9 rules found" <<<"$out" || die "promtool check rules: $out"
+	local py; py=$(yaml_python) || skip "no python3 with a YAML parser (Debian python3-yaml)"
+	out=$("$py" -c '
+import re, sys, yaml
+rules = [r for g in yaml.safe_load(open(sys.argv[1]))["groups"] for r in g["rules"]]
+tests = yaml.safe_load(open(sys.argv[2]))["tests"]
+doc = open(sys.argv[3]).read()
+anchors = {re.sub(r"[^a-z0-9 -]", "", h.lower()).replace(" ", "-") for h in re.findall(r"^#+ (.*)$", doc, re.M)}
+bad = []
+for r in rules:
+    a, an = r["alert"], r.get("annotations", {})
+    if r.get("labels", {}).get("severity") not in ("warning", "critical"): bad.append(a + ": severity")
+    for k in ("summary", "description", "runbook_url"):
+        if not an.get(k): bad.append(a + ": no " + k)
+    url = an.get("runbook_url", "")
+    if not url.startswith("docs/monitoring.md#") or url.split("#")[1] not in anchors: bad.append(a + ": runbook " + url)
+    cases = [t for g in tests for t in g["alert_rule_test"] if t["alertname"] == a]
+    if not any(c["exp_alerts"] for c in cases): bad.append(a + ": no test that fires")
+    if not any(c["exp_alerts"] == [] for c in cases): bad.append(a + ": no test that must not fire")
+print("; ".join(bad))' "$RULES" "$ROOT/tests/prometheus/twtest-alerts.test.yml" "$ROOT/docs/monitoring.md" 2>&1) \
+		|| die "reading the rules: $out"
+	expect_eq "rules" "$out" ""
+}
+
+# Rule: `promtool test rules` passes on the shipped rules: each alert fires on its series with
+# the labels and annotations expected, and stays quiet on the series just short of it.
+test_rules_unit() {
+	command -v promtool >/dev/null || die "no promtool: install prometheus (.ci/run does)"
+	local out; out=$(cd "$ROOT/tests/prometheus" && promtool test rules twtest-alerts.test.yml 2>&1) \
+		|| die "promtool test rules: $out"
 }
 
 # Rule: bad --listen values and --listen with --format, --fail-above or --watch exit 2 with
