@@ -307,6 +307,51 @@ test_rules_unit() {
 		|| die "promtool test rules: $out"
 }
 
+# Rule: the Kubernetes manifests carry the exporter and the rules: the PrometheusRule is
+# tools/prometheusrule.sh's output and its groups are the rules file's; each exporter
+# DaemonSet is on the host network with its scrape annotations naming the port that --listen
+# serves and the container exposes, CAP_NET_ADMIN added exactly to the containers run with
+# --nat; the textfile DaemonSet is kept; and every twtest command line there is one this
+# twtest accepts.
+test_k8s_manifests() {
+	local py; py=$(yaml_python) || skip "no python3 with a YAML parser (Debian python3-yaml)"
+	local gen; gen=$("$ROOT/tools/prometheusrule.sh" "$RULES") || die "tools/prometheusrule.sh failed"
+	expect_eq "PrometheusRule is generated from the rules" \
+		"$(diff <(echo "$gen") "$ROOT/deploy/k8s/twtest-alerts-rule.yaml" && echo same)" same
+	local cmds line
+	cmds=$("$py" -c '
+import glob, sys, yaml
+docs = [d for p in sorted(glob.glob(sys.argv[1] + "/*.yaml")) for d in yaml.safe_load_all(open(p))]
+rules = yaml.safe_load(open(sys.argv[2]))
+bad, lines, kinds = [], [], [d["kind"] for d in docs]
+pr = [d for d in docs if d["kind"] == "PrometheusRule"]
+if len(pr) != 1 or pr[0]["spec"] != rules: bad.append("the PrometheusRule differs from the rules file")
+exporters = textfile = 0
+for d in (d for d in docs if d["kind"] == "DaemonSet"):
+    t = d["spec"]["template"]; spec = t["spec"]; ann = t["metadata"].get("annotations", {})
+    for c in spec["containers"]:
+        args = c.get("args", [])
+        if args[:1] == ["ports"] and "--listen" in args:
+            exporters += 1
+            port = args[args.index("--listen") + 1].rsplit(":", 1)[-1]
+            cports = [str(p["containerPort"]) for p in c.get("ports", [])]
+            if not spec.get("hostNetwork"): bad.append(d["metadata"]["name"] + ": not hostNetwork")
+            if ann.get("prometheus.io/scrape") != "true" or ann.get("prometheus.io/port") != port or port not in cports:
+                bad.append(d["metadata"]["name"] + ": annotations, containerPort and --listen disagree")
+            added = c.get("securityContext", {}).get("capabilities", {}).get("add", [])
+            if ("NET_ADMIN" in added) != ("--nat" in args): bad.append(d["metadata"]["name"] + ": NET_ADMIN and --nat disagree")
+            lines.append(" ".join(args))
+        elif "twtest ports --format prom > " in " ".join(c.get("args", [])):
+            textfile += 1
+if exporters != 2 or textfile != 1: bad.append("%d exporters and %d textfile DaemonSets" % (exporters, textfile))
+if bad: print("; ".join(bad)); sys.exit(1)
+print("\n".join(lines))' "$ROOT/deploy/k8s" "$RULES" 2>&1) || die "deploy/k8s: $cmds"
+	while IFS= read -r line; do
+		# shellcheck disable=SC2086
+		"$TWTEST" $line --help >/dev/null 2>"$(tmpdir)/err" || die "twtest $line: $(cat "$(tmpdir)/err")"
+	done <<<"$cmds"
+}
+
 # Rule: bad --listen values and --listen with --format, --fail-above or --watch exit 2 with
 # one line naming the value; a port in use exits 1 with one line naming the address.
 test_exporter_bad_input() {
