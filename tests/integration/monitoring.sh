@@ -352,6 +352,142 @@ print("\n".join(lines))' "$ROOT/deploy/k8s" "$RULES" 2>&1) || die "deploy/k8s: $
 	done <<<"$cmds"
 }
 
+# prom_api NS PORT PATH: GET Prometheus's API inside NS; prints the JSON "data" member.
+prom_api() {
+	ip netns exec "$1" "$PY" -c '
+import json, sys, urllib.request
+r = json.load(urllib.request.urlopen("http://127.0.0.1:%s%s" % (sys.argv[1], sys.argv[2]), timeout=10))
+assert r["status"] == "success", r
+print(json.dumps(r["data"]))' "$2" "$3"
+}
+
+# prom_value NS PORT QUERY: the value of an instant query that has one series ("" if none).
+prom_value() {
+	prom_api "$1" "$2" "/api/v1/query?query=$("$PY" -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$3")" |
+		"$PY" -c 'import json, sys; d = json.load(sys.stdin)["result"]; print(d[0]["value"][1] if len(d) == 1 else "")'
+}
+
+# Rule: end to end with the real servers. In a namespace with 1000 ephemeral ports and
+# tcp_tw_reuse=0, `twtest ports --listen` and node_exporter's textfile collector (fed `twtest
+# ports --format prom` every second) are scraped each second by a real Prometheus evaluating
+# the shipped rules file unchanged. A client at 40 connections a second toward one server
+# port runs out of ports after 25 s; one at 10 a second toward another port never does. Through
+# Prometheus's API: the hot group's series with its labels and values (range 1000, in use up
+# to 1000, up 1) from both the exporter and the textfile route, the same families in both;
+# TwtestPortsFillingUp firing for the hot destination before the client's first EADDRNOTAVAIL
+# (the lead time is printed), TwtestPortsExhausted after it, and no alert of any state for the
+# quiet destination.
+test_prometheus_end_to_end() {
+	need_root
+	need_py
+	command -v prometheus >/dev/null || die "no prometheus: install it (.ci/run does)"
+	command -v prometheus-node-exporter >/dev/null || die "no prometheus-node-exporter: install it (.ci/run does)"
+	local dir; dir=$(tmpdir)
+	ns_create e2e; local ns=$LAB_NS
+	lab_sysctl "$ns" net.ipv4.ip_local_port_range="40000 40999" net.ipv4.tcp_tw_reuse=0 || die "sysctl"
+	start_server --netns "$ns"; local hot=$SERVER_PORT
+	start_server --netns "$ns"; local quiet=$SERVER_PORT
+	exporter_start "$ns"
+	mkdir -p "$dir/textfile" "$dir/data"
+	ip netns exec "$ns" prometheus-node-exporter --collector.disable-defaults --collector.textfile \
+		--collector.textfile.directory="$dir/textfile" --web.listen-address=127.0.0.1:9100 \
+		>"$dir/node.log" 2>&1 &
+	lab_track $! TERM
+	cat >"$dir/prometheus.yml" <<CONF
+global: {scrape_interval: 1s, evaluation_interval: 1s}
+rule_files: ["$RULES"]
+scrape_configs:
+  - {job_name: twtest, static_configs: [{targets: ["127.0.0.1:$EXP_PORT"]}]}
+  - {job_name: node, static_configs: [{targets: ["127.0.0.1:9100"]}]}
+CONF
+	ip netns exec "$ns" prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/data" \
+		--web.listen-address=127.0.0.1:9090 >"$dir/prometheus.log" 2>&1 &
+	local prom=$!
+	lab_track "$prom" TERM
+	prom_ready() { ip netns exec "$ns" "$PY" -c 'import urllib.request; urllib.request.urlopen("http://127.0.0.1:9090/-/ready", timeout=2)' 2>/dev/null; }
+	lab_wait_until 30000 prom_ready || die "prometheus not ready: $(tail -5 "$dir/prometheus.log")"
+	# the textfile route: a sample a second, replaced atomically (bounded: 50 s)
+	( for _ in $(seq 50); do
+		ip netns exec "$ns" "$TWTEST" ports --format prom >"$dir/textfile/twtest.prom.tmp" &&
+			mv "$dir/textfile/twtest.prom.tmp" "$dir/textfile/twtest.prom"
+		sleep 1
+	done ) &
+	lab_track $! TERM
+	# both targets up before the clients start
+	targets_up() { [ "$(prom_value "$ns" 9090 'count(up == 1)')" = 2 ]; }
+	lab_wait_until 20000 targets_up || die "targets not up: $(prom_api "$ns" 9090 /api/v1/targets | head -c 600)"
+	# the alerts every 0.25 s, with the wall time each (alert, port, state) was first seen
+	ip netns exec "$ns" "$PY" -c '
+import json, sys, time, urllib.request
+seen = {}
+end = time.time() + float(sys.argv[1])
+while time.time() < end:
+    try:
+        d = json.load(urllib.request.urlopen("http://127.0.0.1:9090/api/v1/alerts", timeout=2))
+    except OSError:
+        continue
+    for a in d["data"]["alerts"]:
+        k = (a["labels"]["alertname"], a["labels"].get("dport", "-"), a["state"])
+        if k not in seen:
+            seen[k] = time.time()
+            print(json.dumps({"t": seen[k], "alert": k[0], "dport": k[1], "state": k[2],
+                              "summary": a["annotations"].get("summary", "")}), flush=True)
+    time.sleep(0.25)' 31 >"$dir/alerts.jsonl" 2>"$dir/alerts.err" &
+	local poller=$!
+	lab_track "$poller" TERM
+	ip netns exec "$ns" "$TWTEST" client --rate 10 --duration 28 --format json --port "$quiet" 127.0.0.1 \
+		>"$dir/quiet.jsonl" 2>&1 &
+	local qc=$!
+	lab_track "$qc" TERM
+	ip netns exec "$ns" "$TWTEST" client --rate 40 --duration 28 --format json --port "$hot" 127.0.0.1 \
+		>"$dir/hot.jsonl" 2>"$dir/hot.err" || die "hot client exit $?: $(cat "$dir/hot.err")"
+	lab_reap "$qc" || die "quiet client exit $?"
+	lab_reap "$poller"
+	# the series, through the API, from both routes
+	local job
+	for job in twtest node; do
+		expect_eq "$job: range" "$(prom_value "$ns" 9090 "twtest_ports_range{job=\"$job\",src=\"127.0.0.1\",dst=\"127.0.0.1\",dport=\"$hot\"}")" 1000
+		expect_eq "$job: most in use" "$(prom_value "$ns" 9090 "max_over_time(twtest_ports_in_use{job=\"$job\",dport=\"$hot\"}[1m])")" 1000
+		expect_eq "$job: quiet at most in use" "$(prom_value "$ns" 9090 "max_over_time(twtest_ports_in_use{job=\"$job\",dport=\"$quiet\"}[1m]) < 500 > 250")" \
+			"$(prom_value "$ns" 9090 "max_over_time(twtest_ports_in_use{job=\"$job\",dport=\"$quiet\"}[1m])")"
+	done
+	expect_eq "exporter up" "$(prom_value "$ns" 9090 'twtest_ports_up{job="twtest"}')" 1
+	local fams=()
+	for job in twtest node; do
+		fams+=("$(prom_api "$ns" 9090 "/api/v1/series?match%5B%5D=%7Bjob%3D%22$job%22%2Cdport%3D%22$hot%22%7D&start=$(($(date +%s) - 120))" |
+			"$PY" -c 'import json, sys; print(" ".join(sorted({s["__name__"] for s in json.load(sys.stdin)})))')")
+	done
+	[ -n "${fams[0]}" ] && expect_eq "families of the exporter and of the textfile route" "${fams[0]}" "${fams[1]}"
+	# the client's first EADDRNOTAVAIL against the alert
+	local times; times=$("$PY" -c '
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+head = recs[0]; summ = [r for r in recs if r.get("first_failure_s") is not None]
+causes = {k for r in recs if r["type"] == "interval" for k in r["failed_by"]}
+assert summ and causes == {"connect/EADDRNOTAVAIL"}, (causes, [r for r in recs if r["type"] != "interval"])
+first = head["start_s"] + summ[-1]["first_failure_s"]
+alerts = [json.loads(l) for l in open(sys.argv[2])]
+def when(name, dport, state):
+    t = [a["t"] for a in alerts if (a["alert"], a["dport"], a["state"]) == (name, dport, state)]
+    return t[0] if t else None
+fire = when("TwtestPortsFillingUp", sys.argv[3], "firing")
+pend = when("TwtestPortsFillingUp", sys.argv[3], "pending")
+exh = when("TwtestPortsExhausted", sys.argv[3], "firing")
+quiet = [a for a in alerts if a["dport"] == sys.argv[4]]
+print("%.1f %.1f %.1f %s %d" % (first - head["start_s"], (fire or 0) - head["start_s"], (pend or 0) - head["start_s"],
+      "%.1f" % (exh - head["start_s"]) if exh else "none", len(quiet)))' "$dir/hot.jsonl" "$dir/alerts.jsonl" "$hot" "$quiet" 2>&1) \
+		|| die "client or alerts: $times"
+	local first fire pend exh nquiet
+	read -r first fire pend exh nquiet <<<"$times"
+	[ -n "${TW_MONITORING_CAPTURE:-}" ] && cp "$dir/hot.jsonl" "$dir/quiet.jsonl" "$dir/alerts.jsonl" "$TW_MONITORING_CAPTURE/"
+	expect_eq "alerts for the quiet destination" "$nquiet" 0
+	awk -v f="$fire" -v x="$first" 'BEGIN { exit !(f > 0 && f < x) }' \
+		|| die "TwtestPortsFillingUp firing at +$fire s, not before the first EADDRNOTAVAIL at +$first s"
+	[ "$exh" != none ] && awk -v e="$exh" -v x="$first" 'BEGIN { exit !(e >= x) }' \
+		|| die "TwtestPortsExhausted at $exh, first EADDRNOTAVAIL at +$first s"
+	echo "    TwtestPortsFillingUp pending at +$pend s, firing at +$fire s; first EADDRNOTAVAIL at +$first s (lead $(awk -v f="$fire" -v x="$first" 'BEGIN { printf "%.1f", x - f }') s); TwtestPortsExhausted firing at +$exh s"
+}
+
 # Rule: bad --listen values and --listen with --format, --fail-above or --watch exit 2 with
 # one line naming the value; a port in use exits 1 with one line naming the address.
 test_exporter_bad_input() {
