@@ -143,6 +143,7 @@ bench: twtest $(BENCH_BINS)
 	scripts/bench.sh "$(BUILD)"
 	scripts/bench_rate.sh "$(BUILD)"
 	scripts/bench_http.sh "$(BUILD)"
+	scripts/bench_nat.sh "$(BUILD)/twtest"
 
 # Start a server on loopback, run a client against it, stop the server.
 demo: twtest

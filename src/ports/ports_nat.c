@@ -144,9 +144,10 @@ void nat_add(const struct ct_entry *e, void *arg)
 	uint32_t left = e->has_timeout ? e->timeout_s : 0;
 	g->expiry[left < NAT_SCHED_S ? left : NAT_SCHED_S]++;
 	/* A timer set when the state began and not refreshed: its age tells a new entry.
-	 * left is whole seconds rounded down, so age <= w is left + w >= hold. */
+	 * left is whole seconds rounded down, so age <= w is left + w >= hold; a timer
+	 * longer than the hold was set otherwise (conntrack -I, a changed sysctl): no age. */
 	long hold = entry_hold(c, e->tcp_state);
-	if (hold > 0 && e->has_timeout && (long)left + (long)c->window_s >= hold)
+	if (hold > 0 && e->has_timeout && (long)left <= hold && (long)left + (long)c->window_s >= hold)
 		g->new_entries++;
 }
 
