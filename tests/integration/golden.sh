@@ -5,7 +5,9 @@
 # JSON record (H, S; twtest merge needs them). tcp_max_tw_buckets, sized from RAM,
 # is set by the test instead. Everything else (field names and order, counts, failures by cause,
 # TIME_WAIT, kernel counter deltas, header settings) must stay byte for byte the same.
-# TW_GOLDEN_UPDATE=1 rewrites the records instead (only after a deliberate format change).
+# TW_GOLDEN_UPDATE=1 rewrites the records instead (only after a deliberate format change);
+# a test that rewrote a record then fails, saying which, so updating never passes: review
+# `git diff tests/golden`, then run again without it.
 . "$(dirname "$0")/../lib.sh"
 
 GOLDEN_DIR="$(cd "$(dirname "$0")/../golden" && pwd)"
@@ -40,10 +42,19 @@ golden_case() {
 	ip netns exec "$NS" "$TWTEST" client 127.0.0.1 --port "$SERVER_PORT" "$@" 2>&1 | golden_mask |
 		sed -E "s/(^|[^0-9])$SERVER_PORT([^0-9]|\$)/\1PORT\2/g" >"$got"
 	if [ "${TW_GOLDEN_UPDATE:-0}" = 1 ]; then
-		cp "$got" "$GOLDEN_DIR/$name.out"
+		cp "$got" "$GOLDEN_DIR/$name.out" || die "cannot write tests/golden/$name.out"
+		GOLDEN_UPDATED+=("$name.out")
 		return 0
 	fi
 	diff -u "$GOLDEN_DIR/$name.out" "$got" >&2 || die "output of '$*' differs from tests/golden/$name.out"
+}
+
+# golden_done: the end of a test that ran golden_case: with TW_GOLDEN_UPDATE=1 it fails,
+# naming the records it rewrote (nothing was compared: an update is never a pass).
+GOLDEN_UPDATED=()
+golden_done() {
+	[ "${#GOLDEN_UPDATED[@]}" -eq 0 ] ||
+		die "TW_GOLDEN_UPDATE=1 rewrote tests/golden/{$(IFS=,; echo "${GOLDEN_UPDATED[*]}")} without comparing: not a pass; check git diff tests/golden and run again without TW_GOLDEN_UPDATE"
 }
 
 golden_setup() {
@@ -60,6 +71,7 @@ test_golden_concurrent_formats() {
 	golden_case text 2 5
 	golden_case csv 2 5 --format csv
 	golden_case json 2 5 --format json
+	golden_done
 }
 
 # Rule: failures by cause (a full per-socket range) and linger runs report the same way.
@@ -68,6 +80,7 @@ test_golden_exhaustion_and_linger() {
 	golden_case exhaust-text 3 5 --local-port-range 40000-40007
 	golden_case exhaust-json 3 5 --local-port-range 40000-40007 --format json
 	golden_case linger-csv 2 4 1 1 --format csv
+	golden_done
 }
 
 # Rule: the sequential path's per-connection and loop records keep their fields.
@@ -75,6 +88,7 @@ test_golden_sequential() {
 	golden_setup
 	golden_case seq-text 1 2 --sequential --report-conns
 	golden_case seq-json 1 2 --sequential --report-conns --format json
+	golden_done
 }
 
 # Rule: the masks make a host's values match the records, and only those: a header from a
@@ -96,6 +110,18 @@ test_golden_masks_host_values() {
 	got=$(sed -e 's/tcp_tw_reuse_delay=D/tcp_tw_reuse_delay=unknown/' -e 's/tcp_timestamps=1/tcp_timestamps=0/' \
 		<<<"$want" | golden_mask)
 	[ "$got" != "$want" ] || die "a changed tcp_timestamps was masked: $got"
+}
+
+# Rule: TW_GOLDEN_UPDATE=1 writes the record and fails the test that wrote it, naming it:
+# a suite run with it can never go green (here into a scratch copy of tests/golden/).
+test_golden_update_never_passes() {
+	golden_setup
+	local scratch out rc=0; scratch=$(tmpdir)/golden
+	mkdir -p "$scratch" && echo stale >"$scratch/text.out"
+	out=$(GOLDEN_DIR=$scratch TW_GOLDEN_UPDATE=1; golden_case text 2 5; golden_done 2>&1) || rc=$?
+	[ "$rc" != 0 ] || die "an update passed: $out"
+	grep -q 'rewrote tests/golden/{text.out} without comparing' <<<"$out" || die "update message: $out"
+	cmp -s "$scratch/text.out" "$GOLDEN_DIR/text.out" || die "the update did not write the record: $(diff "$GOLDEN_DIR/text.out" "$scratch/text.out")"
 }
 
 # mask_matches WHAT RECORD SED-ARGS...: the record edited by SED-ARGS (as another host would
