@@ -4,6 +4,7 @@
 . "$(dirname "$0")/../lib.sh"
 RUNNER="$(cd "$(dirname "$0")/.." && pwd)/run.sh"
 TESTS_LIB="$(cd "$(dirname "$0")/.." && pwd)/lib.sh"
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 
 # fixtures DIR: a fake build DIR/fake (a twtest stub and a unit binary that prints one ok,
 # then dies by SIGSEGV) and integration files in DIR/it: clean (two passes, one skip),
@@ -48,6 +49,27 @@ test_runner_files_filter_clean_passes() {
 	expect_eq "last line" "$(tail -1 "$dir/out")" "3 passed, 0 failed, 1 skipped"
 	grep -q 'early\|empty\|selfreport' "$dir/out" && die "filtered files ran: $(cat "$dir/out")"
 	return 0
+}
+
+# Rule: the unit runner (tests/unit/unit_main.c) runs every test registered, however many
+# (1000 here: it used to drop those past 512 without a word), each once; a test name asked
+# for that does not exist is an error (exit 2, named), not a run of nothing.
+test_unit_runner_runs_every_test() {
+	command -v "${CC:-cc}" >/dev/null || skip "no C compiler"
+	local dir i out rc=0; dir=$(tmpdir)
+	{
+		echo '#include "unit.h"'
+		for i in $(seq 1 1000); do echo "TEST(t$i) { CHECK($i > 0); }"; done
+	} >"$dir/many.c"
+	"${CC:-cc}" -I"$ROOT/tests/unit" -o "$dir/many" "$dir/many.c" "$ROOT/tests/unit/unit_main.c" ||
+		die "cannot build the fixture"
+	"$dir/many" >"$dir/out" || die "exit $?"
+	expect_eq "ok lines" "$(grep -c '^ok t' "$dir/out")" 1000
+	expect_eq "distinct" "$(sort -u "$dir/out" | wc -l)" 1000
+	grep -qx 'ok t1000' "$dir/out" || die "t1000 did not run"
+	out=$("$dir/many" t7 nosuch 2>&1) || rc=$?
+	expect_eq "exit status for an unknown name" "$rc" 2
+	expect_eq "its message" "$out" "unit: no test named nosuch"
 }
 
 run_tests
