@@ -2,10 +2,10 @@
  * everything a run has whatever the strategy: limits, intervals, --wait-clear, counter
  * snapshots, the kernel view, the output-error stop and the exit status. A strategy says
  * how one loop's connections are made: all at once on an epoll team
- * (src/client/client_team.c), one after another through a close scenario
+ * (src/client/client_concurrent.c), one after another through a close scenario
  * (src/client/client_seq.c), or at a steady rate (src/client/client_rate.c); and, as fields
  * and hooks the engine reads without asking which strategy runs, what differs with it: its
- * records, how many loops, the settle time, its descriptor needs. neper's tcp_crr.c has the
+ * records, how many rounds, the settle time, its descriptor needs. neper's tcp_crr.c has the
  * same shape: a table of functions over one shared engine, the reporter among them. */
 #ifndef TWTEST_CLIENT_ENGINE_H
 #define TWTEST_CLIENT_ENGINE_H
@@ -27,16 +27,20 @@ struct fd_need {
 	uint64_t least, most;
 };
 
-/* One strategy: its hooks, called in this order: fds_needed, open, start, run_loop for
- * each loop, stop (only if start succeeded), close (always, even after a failed open); and
+/* The engine runs a strategy in rounds: a round is one loop (concurrent, sequential) or one
+ * report interval (rate). */
+#define ENGINE_ROUNDS_UNBOUNDED UINT32_MAX /* until run_round says the run is complete */
+
+/* One strategy: its hooks, called in this order: fds_needed, open, start, run_round for
+ * each round, stop (only if start succeeded), close (always, even after a failed open); and
  * what the engine does differently for it. */
 struct client_strategy {
 	const char *name;
-	/* Its header, one record per run_loop, its summary (include/client/report.h). */
+	/* Its header, one record per round, its summary (include/client/report.h). */
 	const struct client_reporter *report;
-	/* How many times the engine calls run_loop at most (it stops earlier when run_loop says
-	 * the run is complete). */
-	uint32_t (*loops)(const struct client_opts *o);
+	/* How many rounds at most (it stops earlier when run_round says the run is complete),
+	 * or ENGINE_ROUNDS_UNBOUNDED. */
+	uint32_t (*rounds)(const struct client_opts *o);
 	/* How long the engine waits after a loop for its closes to settle before counting
 	 * TIME_WAIT (bounded; 0: no wait, the next connections are due). */
 	uint32_t settle_ms;
@@ -50,13 +54,13 @@ struct client_strategy {
 	/* Start the strategy's threads; 0, or -1 once the ones that started were stopped and
 	 * the reason was printed (src/lib/threads.c). */
 	int (*start)(struct client_engine *e);
-	/* Run loop `loop` (rate mode: report interval `loop`): fill res's conns, finished,
+	/* Run round `round` (loop `round`; rate mode: report interval `round`): fill res's conns, finished,
 	 * failed, fails, latencies and elapsed time (the sequential strategy leaves the
 	 * latencies empty: its connections' times are those its scenario sets,
 	 * docs/output.md); a stop signal ends it early with the rest counted as interrupted.
 	 * Returns 1 when the run is complete (rate mode: the schedule is over and nothing is in
 	 * flight), 0 to go on. */
-	int (*run_loop)(struct client_engine *e, uint32_t loop, struct loop_result *res);
+	int (*run_round)(struct client_engine *e, uint32_t round, struct loop_result *res);
 	/* Stop the threads start() started. */
 	void (*stop)(struct client_engine *e);
 	/* Free what open() allocated. */
@@ -77,7 +81,7 @@ struct client_engine {
 /* The strategy the options choose (src/client/client_strategies.c). */
 const struct client_strategy *client_strategy_for(const struct client_opts *o);
 
-extern const struct client_strategy client_team_strategy;
+extern const struct client_strategy client_concurrent_strategy;
 extern const struct client_strategy client_seq_strategy;
 extern const struct client_strategy client_rate_strategy;
 

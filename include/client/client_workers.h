@@ -1,7 +1,7 @@
-/* The epoll workers of the client's concurrent strategies (the loop team of
- * src/client/client_team.c and the steady rate of src/client/client_rate.c): a connection's state
- * machine on a worker's epoll set, and a team of workers that run in step with the
- * engine's thread, one loop or interval at a time. */
+/* The epoll workers of the client's concurrent strategy (src/client/client_concurrent.c)
+ * and its rate strategy (src/client/client_rate.c): a connection's state machine on a
+ * worker's epoll set, and a team of workers (src/client/client_team.c) that run in step
+ * with the engine's thread, one round (a loop or an interval) at a time. */
 #ifndef TWTEST_CLIENT_WORKERS_H
 #define TWTEST_CLIENT_WORKERS_H
 

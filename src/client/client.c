@@ -89,10 +89,11 @@ static void loop_observe(const struct sockdiag_filter *f, uint32_t settle_ms,
 		kcounters_delta(before, &after, &res->kernel);
 }
 
-/* One loop (rate mode: one report interval) with everything around it. Returns 0 to go
- * on, 1 when the strategy says the run is complete, or -1 if a stop came before it ran. */
-static int engine_loop(struct client_engine *e, const struct sockdiag_filter *tw_filter,
-		       uint32_t loop, struct loop_result *res)
+/* One round (a loop; rate mode: one report interval) with everything around it. Returns 0
+ * to go on, 1 when the strategy says the run is complete, or -1 if a stop came before it
+ * ran. */
+static int engine_round(struct client_engine *e, const struct sockdiag_filter *tw_filter,
+			uint32_t loop, struct loop_result *res)
 {
 	const struct client_opts *o = e->o;
 	struct loop_result wc = {0};
@@ -110,7 +111,7 @@ static int engine_loop(struct client_engine *e, const struct sockdiag_filter *tw
 	if (!o->no_observe)
 		kcounters_read(&before);
 	memset(res, 0, sizeof(*res));
-	int complete = e->strategy->run_loop(e, loop, res);
+	int complete = e->strategy->run_round(e, loop, res);
 	res->loop = loop;
 	if (!o->no_observe)
 		loop_observe(tw_filter, e->strategy->settle_ms, &before, res);
@@ -143,8 +144,8 @@ static int engine_status(const struct client_engine *e, const struct loop_result
 	return e->o->fail_on_error && total->failed ? EXIT_FAILURES : EXIT_RAN;
 }
 
-/* Every loop, reported as it ends, then the summary; returns the exit status. */
-static int engine_loops(struct client_engine *e)
+/* Every round, reported as it ends, then the summary; returns the exit status. */
+static int engine_rounds(struct client_engine *e)
 {
 	const struct client_reporter *report = e->strategy->report;
 	engine_read_host(e);
@@ -155,9 +156,9 @@ static int engine_loops(struct client_engine *e)
 	struct loop_result total, res;
 	memset(&total, 0, sizeof(total));
 	uint32_t done = 0;
-	uint32_t loops = e->strategy->loops(e->o);
-	for (uint32_t loop = 0; loop < loops && !signals_stop_requested(); loop++) {
-		int complete = engine_loop(e, &tw_filter, loop, &res);
+	uint32_t rounds = e->strategy->rounds(e->o);
+	for (uint32_t round = 0; round < rounds && !signals_stop_requested(); round++) {
+		int complete = engine_round(e, &tw_filter, round, &res);
 		if (complete < 0)
 			break;
 		report->record(&e->rep, &res);
@@ -201,7 +202,7 @@ int client_run(const struct client_opts *o, FILE *out)
 		return EXIT_SETUP;
 	int rc = EXIT_SETUP;
 	if (engine_open(&e) == 0 && e.strategy->start(&e) == 0) {
-		rc = engine_loops(&e);
+		rc = engine_rounds(&e);
 		e.strategy->stop(&e);
 	}
 	engine_close(&e);

@@ -3,7 +3,7 @@
  * ones before), each doing the usual payload, echo check and close. The team's workers
  * take every T-th connection of the schedule; each has --max-inflight/T slots, and a due
  * connection that finds none free is not started but counted as failed (shed/inflight),
- * never delayed. The engine calls run_loop once per --report-interval and raises the
+ * never delayed. The engine calls run_round once per --report-interval and raises the
  * descriptor limit to what rate_fds_needed asks; the slots fit what it got. Latency counts from
  * the due time, so a client that falls behind shows it (wrk2's coordinated omission). */
 #include <errno.h>
@@ -256,11 +256,12 @@ static int rate_run_interval(struct client_engine *e, uint32_t interval, struct 
 	return done || signals_stop_requested();
 }
 
-/* Intervals until the schedule is over: the engine stops when rate_run_interval says so. */
-static uint32_t rate_intervals(const struct client_opts *o)
+/* No bound on the intervals: the engine stops when rate_run_interval says the schedule is
+ * over. */
+static uint32_t rate_rounds(const struct client_opts *o)
 {
 	(void)o;
-	return UINT32_MAX;
+	return ENGINE_ROUNDS_UNBOUNDED;
 }
 
 static void rate_stop(struct client_engine *e)
@@ -281,13 +282,13 @@ static void rate_close(struct client_engine *e)
 const struct client_strategy client_rate_strategy = {
 	.name = "rate",
 	.report = &report_rate,
-	.loops = rate_intervals,
+	.rounds = rate_rounds,
 	.settle_ms = 0,       /* no wait for closes to settle: the next connections are due */
 	.wait_clear_once = 1, /* its intervals are one stream */
 	.fds_needed = rate_fds_needed,
 	.open = rate_open,
 	.start = rate_start,
-	.run_loop = rate_run_interval,
+	.run_round = rate_run_interval,
 	.stop = rate_stop,
 	.close = rate_close,
 };

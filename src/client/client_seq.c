@@ -354,12 +354,12 @@ static void seq_close_state(struct client_engine *e)
 const struct client_strategy client_seq_strategy = {
 	.name = "sequential",
 	.report = &report_loops,
-	.loops = client_loops_given,
+	.rounds = client_loops_given,
 	.settle_ms = ENGINE_SETTLE_MAX_MS,
 	.fds_needed = seq_fds_needed,
 	.open = seq_open,
 	.start = seq_start,
-	.run_loop = seq_run_loop,
+	.run_round = seq_run_loop,
 	.stop = seq_stop,
 	.close = seq_close_state,
 };

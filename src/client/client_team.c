@@ -1,7 +1,7 @@
-/* The concurrent strategy of the client engine: each loop opens CONNS non-blocking
- * connections at once, split over --threads workers that each own an epoll set. Also the
- * team those workers form (shared with the rate strategy, src/client/client_rate.c): the engine's
- * thread runs worker 0 and opens a gate for the others, one loop or interval at a time. */
+/* The team of client workers, each with its own epoll set, that the concurrent strategy
+ * (src/client/client_concurrent.c) and the rate strategy (src/client/client_rate.c) run on:
+ * the engine's thread runs worker 0 and opens a gate for the others, one round (a loop or a
+ * report interval) at a time. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,60 +9,6 @@
 #include "client/client_workers.h"
 #include "lib/clock.h"
 #include "lib/signals.h"
-
-#define POLL_EVERY_CONNECTS 64 /* serve completed connects while still opening the rest */
-
-/* Fail connections past their deadline; returns ms until the next deadline, -1 if none. */
-static int worker_expire(struct client_worker *w)
-{
-	uint32_t now = worker_now_us(w);
-	while (w->scan < w->started) {
-		struct conn *c = &w->conns[w->scan];
-		if (c->state != CONN_DONE) {
-			uint32_t left = conn_time_left(w, c, now);
-			if (left > 0)
-				return (int)((left + 999) / 1000);
-			conn_fail(w, c, STAGE_TIMEOUT, conn_wait_detail(w, c));
-		}
-		w->scan++;
-	}
-	return -1;
-}
-
-/* Count what an interrupt left open, so that finished + failed == CONNS still holds. */
-static void worker_abandon(struct client_worker *w)
-{
-	for (uint32_t i = w->scan; i < w->started; i++)
-		if (w->conns[i].state != CONN_DONE)
-			conn_fail(w, &w->conns[i], STAGE_INTERRUPTED, 0);
-	w->res.failed += w->n - w->started;
-	w->res.fails.count[STAGE_INTERRUPTED][0] += w->n - w->started;
-}
-
-/* One loop of one worker: start its share of CONNS at once, serve them until all ended. */
-static void worker_run_loop(struct client_worker *w, uint32_t loop)
-{
-	memset(&w->res, 0, sizeof(w->res));
-	w->res.loop = loop;
-	w->res.conns = w->n;
-	w->started = w->open = w->scan = 0;
-	w->base_ns = clock_now_ns();
-
-	while (w->started < w->n && !signals_stop_requested()) {
-		uint32_t i = w->started++;
-		conn_start(w, &w->conns[i], (uint64_t)w->first + i, 0);
-		if (w->started % POLL_EVERY_CONNECTS == 0)
-			worker_poll(w, 0);
-	}
-	while (w->open > 0 && !signals_stop_requested()) {
-		int ms = worker_expire(w);
-		if (w->open > 0)
-			worker_poll(w, ms);
-	}
-	if (signals_stop_requested())
-		worker_abandon(w);
-	w->res.elapsed_ns = clock_now_ns() - w->base_ns;
-}
 
 /* What a thread needs: its team and its worker. */
 struct team_member {
@@ -210,56 +156,3 @@ void team_free(struct client_team *t)
 	free(t->conns);
 	free(t);
 }
-
-/* The loop strategy's hooks over the team. */
-static struct fd_need loops_fds_needed(const struct client_opts *o)
-{
-	uint64_t n = (uint64_t)o->conns + 2 * (uint64_t)o->threads; /* epoll set and a margin each */
-	return (struct fd_need){n, n};
-}
-
-static int loops_open(struct client_engine *e)
-{
-	e->state = team_new(e->o, e->o->conns, e->payload, worker_run_loop);
-	return e->state ? 0 : errno;
-}
-
-static int loops_start(struct client_engine *e)
-{
-	return team_start(e->state);
-}
-
-/* Run one loop on every worker and merge their results into res. */
-static int loops_run(struct client_engine *e, uint32_t loop, struct loop_result *res)
-{
-	struct client_team *t = e->state;
-	uint64_t start = clock_now_ns();
-	team_run(t, loop);
-	for (uint32_t i = 0; i < t->nthreads; i++)
-		loop_result_add(res, &t->workers[i].res);
-	res->elapsed_ns = clock_now_ns() - start;
-	return 0;
-}
-
-static void loops_stop(struct client_engine *e)
-{
-	team_stop(e->state);
-}
-
-static void loops_close(struct client_engine *e)
-{
-	team_free(e->state);
-}
-
-const struct client_strategy client_team_strategy = {
-	.name = "concurrent",
-	.report = &report_loops,
-	.loops = client_loops_given,
-	.settle_ms = ENGINE_SETTLE_MAX_MS,
-	.fds_needed = loops_fds_needed,
-	.open = loops_open,
-	.start = loops_start,
-	.run_loop = loops_run,
-	.stop = loops_stop,
-	.close = loops_close,
-};

@@ -23,8 +23,8 @@ static int parse(struct client_opts *o, ...)
 static int complete(const struct client_strategy *s)
 {
 	return s && s->name && s->report && s->report->header && s->report->record &&
-	       s->report->summary && s->loops && s->fds_needed && s->open && s->start &&
-	       s->run_loop && s->stop && s->close;
+	       s->report->summary && s->rounds && s->fds_needed && s->open && s->start &&
+	       s->run_round && s->stop && s->close;
 }
 
 /* Rule: each strategy the options choose has every hook the engine calls (a missing one
@@ -35,7 +35,7 @@ TEST(strategy_table_complete)
 	struct client_opts o;
 	CHECK(parse(&o, "127.0.0.1", "3", "10", NULL) == 0);
 	const struct client_strategy *team = client_strategy_for(&o);
-	CHECK(complete(team) && team == &client_team_strategy && team->report == &report_loops);
+	CHECK(complete(team) && team == &client_concurrent_strategy && team->report == &report_loops);
 	CHECK(parse(&o, "127.0.0.1", "3", "10", "--sequential", NULL) == 0);
 	const struct client_strategy *seq = client_strategy_for(&o);
 	CHECK(complete(seq) && seq == &client_seq_strategy && seq->report == &report_loops);
@@ -52,14 +52,14 @@ TEST(strategy_loops_and_settling)
 	struct client_opts o;
 	CHECK(parse(&o, "127.0.0.1", "7", "10", NULL) == 0);
 	const struct client_strategy *s = client_strategy_for(&o);
-	CHECK(s->loops(&o) == 7 && s->settle_ms > 0 && !s->wait_clear_once);
+	CHECK(s->rounds(&o) == 7 && s->settle_ms > 0 && !s->wait_clear_once);
 	CHECK(parse(&o, "127.0.0.1", "5", "1", "--sequential", NULL) == 0);
 	s = client_strategy_for(&o);
-	CHECK(s->loops(&o) == 5 && s->settle_ms > 0 && !s->wait_clear_once);
+	CHECK(s->rounds(&o) == 5 && s->settle_ms > 0 && !s->wait_clear_once);
 	CHECK(parse(&o, "127.0.0.1", "--rate", "100", "--duration", "3600", "--report-interval", "10",
 		    NULL) == 0);
 	s = client_strategy_for(&o);
-	CHECK(s->loops(&o) >= 3600u * 1000 / 10 && s->settle_ms == 0 && s->wait_clear_once);
+	CHECK(s->rounds(&o) >= 3600u * 1000 / 10 && s->settle_ms == 0 && s->wait_clear_once);
 }
 
 /* Rule: a strategy states its descriptor need (at least, at most) and the engine raises
