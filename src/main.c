@@ -51,45 +51,22 @@ static int finish_parse(enum parse_result pr, const char *sub, const struct cli_
 	return -1;
 }
 
-static int run_client(int argc, char **argv, const struct cli_command *cli)
-{
-	struct client_opts o;
-	char err[512];
-	int rc = finish_parse(client_parse_args(argc, argv, &o, err, sizeof(err)), argv[0], cli, err);
-	return rc >= 0 ? rc : client_run(&o, stdout);
-}
-
-static int run_server(int argc, char **argv, const struct cli_command *cli)
-{
-	struct server_opts o;
-	char err[512];
-	int rc = finish_parse(server_parse_args(argc, argv, &o, err, sizeof(err)), argv[0], cli, err);
-	return rc >= 0 ? rc : server_run(&o, stdout);
-}
-
-static int run_stat(int argc, char **argv, const struct cli_command *cli)
-{
-	struct stat_opts o;
-	char err[512];
-	int rc = finish_parse(stat_parse_args(argc, argv, &o, err, sizeof(err)), argv[0], cli, err);
-	return rc >= 0 ? rc : stat_run(&o, stdout);
-}
-
-static int run_ports(int argc, char **argv, const struct cli_command *cli)
-{
-	struct ports_opts o;
-	char err[512];
-	int rc = finish_parse(ports_parse_args(argc, argv, &o, err, sizeof(err)), argv[0], cli, err);
-	return rc >= 0 ? rc : ports_run(&o, stdout);
-}
-
-static int run_merge(int argc, char **argv, const struct cli_command *cli)
-{
-	struct merge_opts o;
-	char err[512];
-	int rc = finish_parse(merge_parse_args(argc, argv, &o, err, sizeof(err)), argv[0], cli, err);
-	return rc >= 0 ? rc : merge_run(&o, stdout);
-}
+/* run_NAME: parse NAME's options into a struct NAME_opts with NAME_parse_args, answer
+ * --help or a usage error, or run NAME_run. The subcommands differ only in those names. */
+#define SUBCOMMAND_RUNNER(name)                                                                 \
+	static int run_##name(int argc, char **argv, const struct cli_command *cli)             \
+	{                                                                                       \
+		struct name##_opts o;                                                           \
+		char err[512];                                                                  \
+		enum parse_result pr = name##_parse_args(argc, argv, &o, err, sizeof(err));      \
+		int rc = finish_parse(pr, argv[0], cli, err);                                   \
+		return rc >= 0 ? rc : name##_run(&o, stdout);                                   \
+	}
+SUBCOMMAND_RUNNER(client)
+SUBCOMMAND_RUNNER(server)
+SUBCOMMAND_RUNNER(stat)
+SUBCOMMAND_RUNNER(ports)
+SUBCOMMAND_RUNNER(merge)
 
 static const struct subcommand {
 	const char *name;
