@@ -52,12 +52,36 @@ struct fail_table {
 	uint32_t count[STAGE_COUNT][FAIL_DETAILS];
 };
 
+/* What the engine's view of the kernel adds to a round, after it (a zeroed view measured
+ * nothing). */
+struct kernel_view {
+	uint32_t measured;        /* MEASURED_* bits */
+	uint64_t time_wait;       /* TIME_WAIT toward the destination once the closes settled */
+	struct kcounters kernel;  /* counter deltas over the round (kernel.present: which) */
+	uint64_t wait_clear_ns;   /* --wait-clear: time waited before the round */
+	uint64_t wait_clear_left; /* --wait-clear: TIME_WAIT left when the round began */
+};
+
+/* What the rate schedule adds to a round (one report interval): connections due in it, of
+ * them started (the others shed), in flight at its end, and how late they started. */
+struct rate_view {
+	uint64_t due, started, inflight;
+	struct histogram lag_us;
+	uint64_t t_ns;             /* the interval's end, since the run began */
+	uint32_t first_failed;     /* 1 + the first interval with a failure; 0: none */
+	uint64_t tail_finished;    /* finished in the run's last third, and that third's length */
+	uint64_t tail_ns;
+};
+
+/* One round's result (a loop, or a rate interval): what the workers count, then what the
+ * kernel view and the rate schedule add. */
 struct loop_result {
-	uint32_t loop;
+	uint32_t loop;      /* the round's number */
 	uint64_t conns;     /* connections attempted (CONNS, or the loops' sum in a total) */
 	uint64_t finished;  /* finished + failed == conns */
 	uint64_t failed;
 	uint64_t elapsed_ns;
+	uint64_t first_fail_ns; /* 1 + ns from the worker's start (rate: the run's) to the first failure; 0: none */
 	struct fail_table fails;
 	/* Finished connections only, in microseconds: from the start of the attempt (before
 	 * socket()) until connect() completed, and until the connection was done. */
@@ -66,21 +90,8 @@ struct loop_result {
 	 * response complete, in microseconds. */
 	struct http_counts http;
 	struct histogram req_us;
-	/* The kernel's view, filled in after the loop; a zeroed result measured nothing. */
-	uint32_t measured;        /* MEASURED_* bits */
-	uint64_t time_wait;       /* TIME_WAIT toward the destination once the closes settled */
-	struct kcounters kernel;  /* counter deltas over the loop (kernel.present: which) */
-	uint64_t wait_clear_ns;   /* --wait-clear: time waited before the loop */
-	uint64_t wait_clear_left; /* --wait-clear: TIME_WAIT left when the loop began */
-	/* Rate mode (one result per report interval): connections due in the interval, of
-	 * them started (the others shed), in flight at its end, and how late they started. */
-	uint64_t due, started, inflight;
-	struct histogram lag_us;
-	uint64_t t_ns;             /* the interval's end, since the run began */
-	uint32_t first_failed;     /* 1 + the first interval with a failure; 0: none */
-	uint64_t first_fail_ns;    /* 1 + ns from the run's start to the first failure; 0: none */
-	uint64_t tail_finished;    /* finished in the run's last third, and that third's length */
-	uint64_t tail_ns;
+	struct kernel_view kv;
+	struct rate_view rate;
 };
 
 #define MEASURED_TIME_WAIT 1u  /* time_wait is valid */

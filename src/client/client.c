@@ -63,14 +63,14 @@ static void engine_close(struct client_engine *e)
 
 /* Before a loop with --wait-clear: wait for TIME_WAIT toward the destination to drain. */
 static void loop_wait_clear(const struct report *rep, const struct sockdiag_filter *f,
-			    uint32_t loop, struct loop_result *res)
+			    uint32_t loop, struct kernel_view *kv)
 {
 	int rc = tw_wait_clear(f, (uint64_t)rep->opts->wait_clear_timeout_s * 1000,
-			       &res->wait_clear_left, &res->wait_clear_ns);
+			       &kv->wait_clear_left, &kv->wait_clear_ns);
 	if (rc < 0 || rc == TW_WAIT_INTERRUPTED)
 		return;
-	res->measured |= MEASURED_WAIT_CLEAR;
-	report_wait_clear(rep, loop, res->wait_clear_ns, res->wait_clear_left, rc == TW_WAIT_TIMEOUT);
+	kv->measured |= MEASURED_WAIT_CLEAR;
+	report_wait_clear(rep, loop, kv->wait_clear_ns, kv->wait_clear_left, rc == TW_WAIT_TIMEOUT);
 }
 
 /* After a loop: once its closes have settled (bounded), the TIME_WAIT sockets toward the
@@ -81,12 +81,12 @@ static void loop_observe(const struct sockdiag_filter *f, uint32_t settle_ms,
 	struct tcp_states st;
 	int rc = tw_settle(f, settle_ms, &st);
 	if (rc >= 0 && rc != TW_WAIT_INTERRUPTED) {
-		res->time_wait = st.n[TCPS_TIME_WAIT];
-		res->measured |= MEASURED_TIME_WAIT;
+		res->kv.time_wait = st.n[TCPS_TIME_WAIT];
+		res->kv.measured |= MEASURED_TIME_WAIT;
 	}
 	struct kcounters after;
 	if (before->present && kcounters_read(&after) == 0)
-		kcounters_delta(before, &after, &res->kernel);
+		kcounters_delta(before, &after, &res->kv.kernel);
 }
 
 /* One round (a loop; rate mode: one report interval) with everything around it. Returns 0
@@ -96,7 +96,7 @@ static int engine_round(struct client_engine *e, const struct sockdiag_filter *t
 			uint32_t loop, struct loop_result *res)
 {
 	const struct client_opts *o = e->o;
-	struct loop_result wc = {0};
+	struct kernel_view wc = {0}; /* --wait-clear's part of the view, before the round */
 	if (loop > 0 && o->interval_ms)
 		signals_sleep_ms(o->interval_ms);
 	if (o->wait_clear && (loop == 0 || !e->strategy->wait_clear_once) && !signals_stop_requested())
@@ -115,9 +115,9 @@ static int engine_round(struct client_engine *e, const struct sockdiag_filter *t
 	res->loop = loop;
 	if (!o->no_observe)
 		loop_observe(tw_filter, e->strategy->settle_ms, &before, res);
-	res->measured |= wc.measured;
-	res->wait_clear_ns = wc.wait_clear_ns;
-	res->wait_clear_left = wc.wait_clear_left;
+	res->kv.measured |= wc.measured;
+	res->kv.wait_clear_ns = wc.wait_clear_ns;
+	res->kv.wait_clear_left = wc.wait_clear_left;
 	return complete;
 }
 

@@ -72,15 +72,15 @@ static void rate_start_next(struct client_worker *w, uint64_t now_ns)
 	uint64_t index = r->next;
 	uint64_t due = due_ns_of(w->o, index);
 	r->next += r->stride;
-	w->res.due++;
+	w->res.rate.due++;
 	struct conn *c = slot_take(w);
 	if (c == NULL) {
 		worker_count_fail(w, STAGE_SHED, 0);
 		return;
 	}
-	w->res.started++;
+	w->res.rate.started++;
 	uint64_t late = now_ns > w->base_ns + due ? now_ns - w->base_ns - due : 0;
-	hist_record(&w->res.lag_us, (uint32_t)(late / 1000 > UINT32_MAX ? UINT32_MAX : late / 1000));
+	hist_record(&w->res.rate.lag_us, (uint32_t)(late / 1000 > UINT32_MAX ? UINT32_MAX : late / 1000));
 	conn_start(w, c, index, (uint32_t)(due / 1000));
 }
 
@@ -220,12 +220,12 @@ static void rate_interval_times(const struct client_opts *o, uint32_t interval, 
 				struct loop_result *res)
 {
 	uint64_t begin = (uint64_t)interval * o->report_interval_ms * 1000000;
-	res->t_ns = now;
+	res->rate.t_ns = now;
 	res->elapsed_ns = now - begin;
 	uint64_t d = (uint64_t)o->duration_s * 1000000000;
 	if (begin >= 2 * d / 3 && begin < d) {
-		res->tail_finished = res->finished;
-		res->tail_ns = (now < d ? now : d) - begin;
+		res->rate.tail_finished = res->finished;
+		res->rate.tail_ns = (now < d ? now : d) - begin;
 	}
 }
 
@@ -248,10 +248,10 @@ static int rate_run_interval(struct client_engine *e, uint32_t interval, struct 
 		inflight += w->open;
 		done &= w->rate.next >= schedule_total(o) && w->open == 0;
 	}
-	res->inflight = inflight;
-	res->conns = res->due;
+	res->rate.inflight = inflight;
+	res->conns = res->rate.due;
 	if (res->failed)
-		res->first_failed = interval + 1;
+		res->rate.first_failed = interval + 1;
 	rate_interval_times(o, interval, clock_now_ns() - run->start_ns, res);
 	return done || signals_stop_requested();
 }

@@ -80,24 +80,24 @@ void loop_result_add(struct loop_result *total, const struct loop_result *r)
 	if (r->http.responses)
 		for (int i = 0; i < HTTP_STATUS_SLOTS; i++)
 			total->http.status[i] += r->http.status[i];
-	kcounters_add(&total->kernel, &r->kernel);
-	total->due += r->due;
-	total->started += r->started;
-	total->inflight = r->inflight;
-	hist_merge(&total->lag_us, &r->lag_us);
-	total->t_ns = r->t_ns > total->t_ns ? r->t_ns : total->t_ns;
-	if (r->first_failed && (total->first_failed == 0 || r->first_failed < total->first_failed))
-		total->first_failed = r->first_failed;
+	kcounters_add(&total->kv.kernel, &r->kv.kernel);
+	total->rate.due += r->rate.due;
+	total->rate.started += r->rate.started;
+	total->rate.inflight = r->rate.inflight;
+	hist_merge(&total->rate.lag_us, &r->rate.lag_us);
+	total->rate.t_ns = r->rate.t_ns > total->rate.t_ns ? r->rate.t_ns : total->rate.t_ns;
+	if (r->rate.first_failed && (total->rate.first_failed == 0 || r->rate.first_failed < total->rate.first_failed))
+		total->rate.first_failed = r->rate.first_failed;
 	if (r->first_fail_ns && (total->first_fail_ns == 0 || r->first_fail_ns < total->first_fail_ns))
 		total->first_fail_ns = r->first_fail_ns;
-	total->tail_finished += r->tail_finished;
-	total->tail_ns += r->tail_ns;
-	total->measured |= r->measured;
-	if (r->measured & MEASURED_TIME_WAIT)
-		total->time_wait = r->time_wait;
-	if (r->measured & MEASURED_WAIT_CLEAR) {
-		total->wait_clear_ns += r->wait_clear_ns;
-		total->wait_clear_left = r->wait_clear_left;
+	total->rate.tail_finished += r->rate.tail_finished;
+	total->rate.tail_ns += r->rate.tail_ns;
+	total->kv.measured |= r->kv.measured;
+	if (r->kv.measured & MEASURED_TIME_WAIT)
+		total->kv.time_wait = r->kv.time_wait;
+	if (r->kv.measured & MEASURED_WAIT_CLEAR) {
+		total->kv.wait_clear_ns += r->kv.wait_clear_ns;
+		total->kv.wait_clear_left = r->kv.wait_clear_left;
 	}
 }
 

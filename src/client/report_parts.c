@@ -74,14 +74,14 @@ static void each_kcounter(const void *src, rec_count_fn fn, void *ctx)
 
 void report_add_kernel(struct record *rec, const struct loop_result *res)
 {
-	int tw = (res->measured & MEASURED_TIME_WAIT) != 0;
-	int wait = (res->measured & MEASURED_WAIT_CLEAR) != 0;
-	rec_when(rec_uint(rec, "time_wait", NULL, res->time_wait), tw);
-	rec_when(rec_counts(rec, "kernel", NULL, each_kcounter, &res->kernel, REC_EXPAND),
-		 res->kernel.present != 0);
-	struct rec_field *f = rec_float(rec, "wait_clear_s", NULL, report_seconds(res->wait_clear_ns), 3);
+	int tw = (res->kv.measured & MEASURED_TIME_WAIT) != 0;
+	int wait = (res->kv.measured & MEASURED_WAIT_CLEAR) != 0;
+	rec_when(rec_uint(rec, "time_wait", NULL, res->kv.time_wait), tw);
+	rec_when(rec_counts(rec, "kernel", NULL, each_kcounter, &res->kv.kernel, REC_EXPAND),
+		 res->kv.kernel.present != 0);
+	struct rec_field *f = rec_float(rec, "wait_clear_s", NULL, report_seconds(res->kv.wait_clear_ns), 3);
 	rec_when(f, wait)->in = REC_CSV | REC_JSON; /* text: a line on stderr (report_wait_clear) */
-	rec_when(rec_uint(rec, "wait_clear_left", NULL, res->wait_clear_left), wait)->in =
+	rec_when(rec_uint(rec, "wait_clear_left", NULL, res->kv.wait_clear_left), wait)->in =
 		REC_CSV | REC_JSON;
 }
 

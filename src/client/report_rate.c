@@ -132,7 +132,7 @@ static void report_rate_header(const struct report *r)
 /* Finished connections a second over the run's last third, or -1 if it was not reached. */
 static double tail_rate(const struct loop_result *t)
 {
-	return t->tail_ns ? (double)t->tail_finished * 1e9 / (double)t->tail_ns : -1;
+	return t->rate.tail_ns ? (double)t->rate.tail_finished * 1e9 / (double)t->rate.tail_ns : -1;
 }
 
 /* The summary's model beside the measurement, one field each: a value, or null ("none",
@@ -148,8 +148,8 @@ static struct rec_field *add_verdict(struct record *rec, enum verdict v,
 	const char *k = key[v];
 	switch (v) {
 	case FIRST_FAILED:
-		if (t->first_failed)
-			return rec_uint(rec, k, NULL, t->first_failed - 1);
+		if (t->rate.first_failed)
+			return rec_uint(rec, k, NULL, t->rate.first_failed - 1);
 		break;
 	case FIRST_FAILURE:
 		if (t->first_fail_ns)
@@ -187,14 +187,14 @@ static void rate_record(struct record *rec, const struct report *r, struct run_i
 	rec_init(rec, summary ? "summary: " : NULL);
 	report_add_type(rec, summary ? "summary" : "interval", id, r);
 	report_add_index(rec, "interval", "intervals", n, summary, interrupted);
-	rec_float(rec, "t_s", NULL, report_seconds(res->t_ns), 3);
-	rec_uint(rec, "due", NULL, res->due);
-	rec_uint(rec, "started", NULL, res->started);
+	rec_float(rec, "t_s", NULL, report_seconds(res->rate.t_ns), 3);
+	rec_uint(rec, "due", NULL, res->rate.due);
+	rec_uint(rec, "started", NULL, res->rate.started);
 	rec_uint(rec, "finished", NULL, res->finished);
 	rec_uint(rec, "failed", NULL, res->failed);
 	report_add_failed_by(rec, res);
-	rec_uint(rec, "inflight", NULL, res->inflight);
-	rec_hist(rec, "lag_ms", NULL, &res->lag_us, REC_MS); /* microseconds, shown in ms */
+	rec_uint(rec, "inflight", NULL, res->rate.inflight);
+	rec_hist(rec, "lag_ms", NULL, &res->rate.lag_us, REC_MS); /* microseconds, shown in ms */
 	report_add_latencies(rec, r->opts, res);
 	for (int i = 0; i < VERDICTS; i++)
 		rec_when(add_verdict(rec, order[i], &r->model, res), summary);

@@ -194,12 +194,12 @@ static char *render_kernel_loop(enum output_format fmt)
 	r.loop = 2;
 	r.conns = r.finished = 1000;
 	r.elapsed_ns = 500000000;
-	r.measured = MEASURED_TIME_WAIT | MEASURED_WAIT_CLEAR;
-	r.time_wait = 3000;
-	r.kernel.present = (1u << KC_COUNT) - 1;
-	r.kernel.v[KC_TW] = 1000;
-	r.kernel.v[KC_ACTIVE_OPENS] = 1000;
-	r.wait_clear_ns = 1500000000;
+	r.kv.measured = MEASURED_TIME_WAIT | MEASURED_WAIT_CLEAR;
+	r.kv.time_wait = 3000;
+	r.kv.kernel.present = (1u << KC_COUNT) - 1;
+	r.kv.kernel.v[KC_TW] = 1000;
+	r.kv.kernel.v[KC_ACTIVE_OPENS] = 1000;
+	r.kv.wait_clear_ns = 1500000000;
 	char *buf = NULL;
 	size_t len = 0;
 	rep.out = open_memstream(&buf, &len);
@@ -265,15 +265,15 @@ TEST(loopstats_kernel_totals)
 	struct loop_result total, r;
 	memset(&total, 0, sizeof(total));
 	memset(&r, 0, sizeof(r));
-	r.measured = MEASURED_TIME_WAIT;
-	r.kernel.present = 1u << KC_TW;
-	r.kernel.v[KC_TW] = 1000;
-	r.time_wait = 1000;
+	r.kv.measured = MEASURED_TIME_WAIT;
+	r.kv.kernel.present = 1u << KC_TW;
+	r.kv.kernel.v[KC_TW] = 1000;
+	r.kv.time_wait = 1000;
 	loop_result_add(&total, &r);
-	r.time_wait = 2000;
+	r.kv.time_wait = 2000;
 	loop_result_add(&total, &r);
-	CHECK(total.time_wait == 2000 && total.kernel.v[KC_TW] == 2000);
-	CHECK(total.measured == MEASURED_TIME_WAIT && !(total.measured & MEASURED_WAIT_CLEAR));
+	CHECK(total.kv.time_wait == 2000 && total.kv.kernel.v[KC_TW] == 2000);
+	CHECK(total.kv.measured == MEASURED_TIME_WAIT && !(total.kv.measured & MEASURED_WAIT_CLEAR));
 }
 
 /* Rule: an option the kernel lacks is refused in one line that names the option, the Linux
