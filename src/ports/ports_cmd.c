@@ -9,20 +9,6 @@
 #include "lib/signals.h"
 #include "lib/twtest.h"
 
-int ports_sample(const struct ports_config *cfg, struct ports_model *m)
-{
-	if (ports_init(m, cfg) != 0)
-		return -ENOMEM;
-	/* every state bit, so that bound-only sockets (bound-inactive) are dumped too;
-	 * TCP_INFO for the timestamps of ESTABLISHED sockets */
-	int rc = sockdiag_dump_all(~0u, 1, ports_add, m);
-	if (rc == 0 && m->oom)
-		rc = -ENOMEM;
-	if (rc == 0)
-		ports_finish(m);
-	return rc;
-}
-
 int ports_run(const struct ports_opts *o, FILE *out)
 {
 	if (o->listen)

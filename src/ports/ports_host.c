@@ -1,7 +1,8 @@
 /* What the ports subcommand reads besides the socket table: the sysctls and reserved ports
  * of this network namespace, TCPTimeWaitOverflow, TIME_WAIT memory from /proc/slabinfo
  * (host-wide, root only on most systems), and whether the dump shows bound-only sockets.
- * What cannot be read is named, not fatal. */
+ * What cannot be read is named, not fatal. Also one sample of the socket table itself
+ * (ports_sample), which the one-shot run and the exporter both take. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -122,4 +123,18 @@ void ports_read_host(struct ports_host *h)
 		note_unreadable(h, "/proc/slabinfo", text ? ENOENT : errno ? errno : EIO);
 	free(text);
 	h->bound_visible = ports_bound_visible();
+}
+
+int ports_sample(const struct ports_config *cfg, struct ports_model *m)
+{
+	if (ports_init(m, cfg) != 0)
+		return -ENOMEM;
+	/* every state bit, so that bound-only sockets (bound-inactive) are dumped too;
+	 * TCP_INFO for the timestamps of ESTABLISHED sockets */
+	int rc = sockdiag_dump_all(~0u, 1, ports_add, m);
+	if (rc == 0 && m->oom)
+		rc = -ENOMEM;
+	if (rc == 0)
+		ports_finish(m);
+	return rc;
 }

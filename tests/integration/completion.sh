@@ -38,8 +38,8 @@ table() {
 # with '=' after those that take a value (a METAVAR follows them on any of their lines).
 help_options() {
 	"$TWTEST" "$1" --help |
-		sed -nE 's/^(  -[a-zA-Z], |      )(--[a-z][a-z-]*)( [A-Z][A-Z-]*)?([[:space:]].*)?$/\2\3/p' |
-		sed -E 's/ [A-Z-]+$/=/' | sort -u |
+		sed -nE 's/^(  -[a-zA-Z], |      )(--[a-z][a-z-]*)( [][A-Z:-]*[A-Z][][A-Z:-]*)?([[:space:]].*)?$/\2\3/p' |
+		sed -E 's/ [][A-Z:-]+$/=/' | sort -u |
 		awk '{ n = $0; sub(/=$/, "", n); if (n in seen && $0 !~ /=$/) next; seen[n] = 1; line[n] = $0 }
 			END { for (n in line) print line[n] }' | sort
 }
