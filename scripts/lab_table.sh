@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # sets TWTEST and the LT_ state its labs read
 # scripts/lab_table.sh: the table runner the labs share (scripts/remedies.sh, scripts/proxies.sh;
 # sourced after scripts/lab.sh). A lab is a table and one function a row, in the manner of the
 # kernel selftests' net/pmtu.sh: each row names its function (and the function's arguments,

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154 # RM_RUN and RM_ONCE: associative arrays of remedies.sh
 # scripts/remedies_bind.sh: rows 1a-1f of scripts/remedies.sh (sourced by it): bind modes x
 # destinations x tcp_tw_reuse. Each rm_row_* measures and calls its rm_judge_*, which takes the
 # numbers as KEY=VALUE arguments and sets the row's result and verdict (scripts/lab_table.sh).
@@ -110,13 +111,13 @@ rm_judge_noport() {
 # another from the same port at once, each with SO_REUSEADDR (1) or not (0), reuse off.
 # RM_RUN[b], [cause], [recycled] of the second.
 rm_fixed_port_case() {
-	local flag=(--source-port 41000) a=() b=()
-	[ "$1" = 1 ] && a=(--reuseaddr)
-	[ "$2" = 1 ] && b=(--reuseaddr)
+	local flag=(--source-port 41000) first=() second=()
+	[ "$1" = 1 ] && first=(--reuseaddr)
+	[ "$2" = 1 ] && second=(--reuseaddr)
 	rm_up lo net.ipv4.tcp_tw_reuse=0
 	rm_serve "$RM_PORT"
-	rm_client 1 1 --port "$RM_PORT" "${flag[@]}" "${a[@]}"
-	rm_client 1 1 --port "$RM_PORT" "${flag[@]}" "${b[@]}"
+	rm_client 1 1 --port "$RM_PORT" "${flag[@]}" "${first[@]}"
+	rm_client 1 1 --port "$RM_PORT" "${flag[@]}" "${second[@]}"
 	RM_RUN[b]=$(rm_get finished) RM_RUN[cause]=$(rm_cause) RM_RUN[recycled]=$(rm_get kernel_TWRecycled)
 	lab_cell_down
 }

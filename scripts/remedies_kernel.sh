@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2154 # RM_RUN and RM_ONCE: associative arrays of remedies.sh
 # scripts/remedies_kernel.sh: rows 2-13 of scripts/remedies.sh (sourced by it): the sysctls,
 # the client's and server's options, the cost. Each rm_row_* measures and calls its
 # rm_judge_*, which takes the numbers as KEY=VALUE arguments and sets the row's result and
