@@ -33,16 +33,19 @@ test_no_cycle() {
 }
 
 # Rule: the layering of src/: objects under lib/ use no symbol defined under client/,
-# server/, ports/ or stat/; each of those parts uses only lib/ and itself; main.o may use
-# every part.
+# server/, ports/, stat/ or merge/; each of those parts uses only lib/ and itself; main.o
+# may use every part; every folder under src/ is one of the parts checked.
 test_layering() {
 	objdeps_report
 	if grep '^layering:' "$(tmpdir)/deps" >&2; then
 		die "layering broken in $OBJDIR (above)"
 	fi
-	# every part is there to be checked: a layout that moved would pass unseen
-	local part
-	for part in lib client server ports stat; do
+	# every part is there to be checked: each folder under src/ (merge/ among them), read
+	# from the tree, not from a list here, so a new part cannot pass unseen
+	local part parts=()
+	for part in "$ROOT"/src/*/; do parts+=("$(basename "$part")"); done
+	[[ " ${parts[*]} " == *" merge "* && " ${parts[*]} " == *" lib "* ]] || die "src/ parts: ${parts[*]}"
+	for part in "${parts[@]}"; do
 		grep -q "^$part/" "$(tmpdir)/edges" || die "no object of $part/ in the graph"
 	done
 }
@@ -84,6 +87,16 @@ cycle: a.o -> b.o (b_fn) -> a.o (a_fn)"
 	expect_eq "exit status of a knot" "$rc" 1
 	expect_eq "what it names" "$out" \
 		"cycle: b.o -> d.o (a_fn) -> b.o (b_fn) (one of the cycles among b.o c.o d.o)"
+	# merge/ is a part like the others: it may use lib/ only, and no part may use it
+	fixture merge/m.c 'int y_fn(void); int x_fn(void); int m_fn(void); int m_fn(void) { return y_fn() + x_fn(); }'
+	fixture stat/s.c 'int m_fn(void); int s_fn(void); int s_fn(void) { return m_fn(); }'
+	out=$("$OBJDEPS" "$dir" client/y.o lib/x.o merge/m.o stat/s.o 2>&1)
+	rc=$?
+	expect_eq "exit status of merge/ breaking the layering" "$rc" 1
+	expect_eq "what it names" "$out" \
+		"layering: lib/x.o uses client/y.o (y_fn): lib/ may use only lib/
+layering: merge/m.o uses client/y.o (y_fn): merge/ may use only lib/ and itself
+layering: stat/s.o uses merge/m.o (m_fn): stat/ may use only lib/ and itself"
 	out=$("$OBJDEPS" "$dir" a.o c.o client/z.o 2>&1)
 	rc=$?
 	expect_eq "exit status of a graph that breaks neither rule ($out)" "$rc" 0
