@@ -10,17 +10,28 @@
 # from the namespace's counters (Tcp OutRsts, and which TcpExt TCPAbortOn* rose), bytes
 # the server wrote that the client never read, the result of the second connection or
 # of the restarted listener. Exit 0 only if every row matches; 1 otherwise; 2 bad usage.
-# Needs root (network namespaces). Usage: close-matrix.sh [--twtest PATH] [--repeat N] [ID...]
+# --capture DIR keeps, per scenario run, a tcpdump of the server's veth (DIR/ID.N.pcap,
+# N counting runs, so an ID given several times keeps each) and the non-zero TCP counters
+# of both namespaces (DIR/ID.N.counters): what a MISMATCH answered, for docs/closing.md.
+# --throttle-client holds back the client's segments past its first 206 bytes (a token
+# bucket of 2000 bit/s on the client's veth): the handshake and a FIN pass, the client's
+# last ACK comes ~260 ms late, later than the server's 200 ms RTO: the trigger of the stray
+# server RST F once saw (docs/closing.md), made to happen every time.
+# Needs root (network namespaces), and tcpdump for --capture.
+# Usage: close-matrix.sh [--twtest PATH] [--repeat N] [--capture DIR] [--throttle-client] [ID...]
 set -u
 TWTEST=${TWTEST:-$(dirname "$0")/../twtest}
 REPEAT=100 # connections of the racy scenario I
 ONLY=()
+CAPTURE="" THROTTLE=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--twtest) TWTEST=${2:?--twtest needs a path}; shift 2 ;;
 	--repeat)
 		[[ ${2:-} =~ ^[1-9][0-9]{0,3}$ ]] || { echo "close-matrix.sh: invalid --repeat '${2:-}' (1-9999)" >&2; exit 2; }
 		REPEAT=$2; shift 2 ;;
+	--capture) CAPTURE=${2:?--capture needs a directory}; shift 2 ;;
+	--throttle-client) THROTTLE=1; shift ;;
 	-h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "close-matrix.sh: unknown option '$1'" >&2; exit 2 ;;
 	*) ONLY+=("$1"); shift ;;
@@ -29,6 +40,10 @@ done
 [ -x "$TWTEST" ] && [ -f "$TWTEST" ] || { echo "close-matrix.sh: no twtest binary at '$TWTEST' (make, or --twtest PATH)" >&2; exit 2; }
 TWTEST=$(realpath "$TWTEST") # `ip netns exec` would search PATH for a bare name
 [ "$(id -u)" = 0 ] || { echo "close-matrix.sh: needs root for network namespaces" >&2; exit 1; }
+if [ -n "$CAPTURE" ]; then
+	command -v tcpdump >/dev/null || { echo "close-matrix.sh: --capture needs tcpdump (Debian's tcpdump)" >&2; exit 2; }
+	mkdir -p "$CAPTURE" && CAPTURE=$(realpath "$CAPTURE") || { echo "close-matrix.sh: cannot make '$CAPTURE'" >&2; exit 2; }
+fi
 
 # shellcheck source=scripts/lab.sh
 . "$(dirname "$0")/lab.sh"
@@ -149,6 +164,41 @@ observe() {
 	OBS="srv=$s cli=$c rst=$r lost=$(( $(server_field bytes_sent) - $(rcvd_total) ))"
 }
 
+# --- captures (--capture) -------------------------------------------------------------------
+# capture_start NAME: tcpdump on the server's end of the veth (lo for a loopback scenario)
+# into $CAPTURE/NAME.pcap; returns once it listens. TDPID.
+capture_start() {
+	local ifc=tws0 err=$CAPTURE/$1.tcpdump
+	[ "$S" != "$C" ] || ifc=lo
+	# absolute timestamps (-tt on reading), whole packets, written as they come (-U)
+	ip netns exec "$S" tcpdump -i "$ifc" -s 0 -U -w "$CAPTURE/$1.pcap" tcp >/dev/null 2>"$err" &
+	TDPID=$!
+	lab_track "$TDPID"
+	capture_listening() { grep -q "listening on" "$err"; }
+	lab_wait_until 5000 capture_listening || echo "close-matrix.sh: tcpdump did not start: $(cat "$err")" >&2
+}
+
+# capture_stop NAME: stop tcpdump (it writes what it holds); the non-zero TCP counters of
+# both namespaces into $CAPTURE/NAME.counters.
+capture_stop() {
+	lab_stop "$TDPID" INT
+	local ns
+	for ns in "$S" "$C"; do
+		echo "# $ns"
+		ip netns exec "$ns" awk '/^(Tcp|TcpExt):/ { if (h[$1]) { for (i = 2; i <= NF; i++) if ($i != 0) print $1 n[$1, i] "=" $i }
+			else { h[$1] = 1; for (i = 2; i <= NF; i++) n[$1, i] = $i } }' /proc/net/snmp /proc/net/netstat
+	done >"$CAPTURE/$1.counters"
+}
+
+# throttle_client: a token bucket on the client's veth (see --help); IPv6 off there first,
+# so that no router solicitation spends the bucket before the scenario's own segments.
+throttle_client() {
+	[ "$S" != "$C" ] || return 0
+	lab_sysctl "$C" net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.twc0.disable_ipv6=1 &&
+		tc -n "$C" qdisc add dev twc0 root tbf rate 2000bit burst 206 limit 10000 ||
+		{ echo "close-matrix.sh: cannot throttle the client's veth (tc, sch_tbf)" >&2; exit 1; }
+}
+
 # --- scenarios -----------------------------------------------------------------------------
 GREET=hello # 5 bytes
 # The matrix, one row a scenario: id, path (veth: two namespaces; lo: one), what the server
@@ -174,12 +224,12 @@ row D veth "greeting, close at once" "ignore EOF for 1000 ms (longer on a slow m
 row E veth "greeting, close after 100 ms" "read, shutdown(WR) on EOF, close" \
 	"srv=TIME_WAIT cli=- rst=0/0 lost=0" "std --greeting $GREET --close-after 100 ; 1 1 --payload 0 --on-eof shutdown ;"
 row F veth "close on EOF" "close right after connect, from port 40000; again" \
-	"srv=- cli=TIME_WAIT rst=0/0 lost=0 conn2=bind/EADDRINUSE" "rfc1337 std ; $AGAIN --close-after 0 ; conn2"
+	"srv=- cli=TIME_WAIT rst=0/0 lost=0 conn2=bind/EADDRINUSE" "rfc1337 server_rto_min std ; $AGAIN --close-after 0 ; conn2"
 # With SO_REUSEADDR bind() shares the port with the TIME_WAIT socket and connect() takes
 # the TIME_WAIT over (timestamps are on). Not while the old socket is still in FIN_WAIT2:
 # hence the pause between the two connections.
 row F2 veth "close on EOF" "as F, with SO_REUSEADDR" \
-	"srv=- cli=TIME_WAIT rst=0/0 lost=0 conn2=ok" "rfc1337 std ; $AGAIN --close-after 0 --reuseaddr ; conn2"
+	"srv=- cli=TIME_WAIT rst=0/0 lost=0 conn2=ok" "rfc1337 server_rto_min std ; $AGAIN --close-after 0 --reuseaddr ; conn2"
 row G veth "never closes (ignores EOF), stopped later" "waits, killed (SIGKILL)" \
 	"killed: srv=CLOSE_WAIT cli=FIN_WAIT2; server stopped: srv=- cli=TIME_WAIT rst=0/0" sc_G
 row H veth "on EOF writes 'bye', never closes" "close right after connect" \
@@ -213,8 +263,22 @@ std() {
 
 # rfc1337 RUN...: RUN with tcp_rfc1337=1 in the client namespace (only there): an RST that
 # reaches the client's TIME_WAIT cannot end it early (RFC 1337's TIME_WAIT assassination; a
-# slow guest once saw F's TIME_WAIT gone before the second connection, so that bind() worked).
+# slow guest once saw F's TIME_WAIT gone before the second connection, so that bind() worked:
+# the RST server_rto_min prevents).
 rfc1337() { lab_sysctl "$C" net.ipv4.tcp_rfc1337=1 || return; "$@"; }
+
+# server_rto_min RUN...: RUN with a 10 s minimum RTO on the server's route to the client (the
+# route metric rto_min, which ip locks, so it bounds the tail loss probe too). F's stray server
+# RST (docs/closing.md, caught with --capture): when the client's last ACK came later than the
+# server's 200 ms RTO, the server sent its FIN again; the late ACK then closed the server's
+# socket, and the TIME_WAIT's ACK to the second FIN found only the listener, which answered
+# with an RST. No retransmission within the 2 s the closes may take to settle: no race.
+server_rto_min() {
+	local route; route=$(ip -n "$S" route show dev tws0 | head -1)
+	# shellcheck disable=SC2086 # the route's words
+	ip -n "$S" route change $route dev tws0 rto_min 10s || return
+	"$@"
+}
 
 # D: the client ignores EOF for D_DELAY ms, then reads and closes. What decides the outcome is
 # one sample taken while the client is still in its delay: the server first, then the client,
@@ -339,14 +403,18 @@ done
 
 echo "# twtest close matrix: kernel $(uname -r); server $LAB_SERVER_ADDR:$PORT, client $LAB_CLIENT_ADDR (veth), Ilo on 127.0.0.1"
 printf '%s\n' "id | server does | client does | expected | observed | result"
-mismatches=0
+mismatches=0 runs=0
 FREQS=() NOTES=()
 for id in "${ONLY[@]}"; do
 	EXPECT=${EXPECT_OF[$id]} OBSERVED="" FREQ="" NOTE="" SOUT=""
 	lab_cell_up "${PATH_OF[$id]}" || { echo "close-matrix.sh: cannot create namespaces for $id" >&2; exit 1; }
 	S=$LAB_SNS C=$LAB_CNS DST=$LAB_DST
+	runs=$((runs + 1))
+	[ -z "$CAPTURE" ] || capture_start "$id.$runs"
+	[ "$THROTTLE" = 0 ] || throttle_client
 	# shellcheck disable=SC2086 # a row's run is words
 	${RUN_OF[$id]}
+	[ -z "$CAPTURE" ] || capture_stop "$id.$runs"
 	[ -n "$OBSERVED" ] || OBSERVED="(did not run: $(head -c 200 "${SOUT:-/dev/null}" 2>/dev/null | tr '\n' ' '))"
 	result=ok
 	[ "$OBSERVED" = "$EXPECT" ] || { result=MISMATCH; mismatches=$((mismatches + 1)); }
