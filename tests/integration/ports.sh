@@ -172,7 +172,7 @@ tw_tuples() { ip netns exec "$1" ss -Htan state time-wait "( dport = :$2 )" | aw
 settled() { ! ip netns exec "$1" ss -Htan "( dport = :$2 )" | grep -q FIN-WAIT; }
 
 # ms_now: the wall clock in ms, the clock of ports' time_ms.
-ms_now() { echo $(( ${EPOCHREALTIME/./} / 1000 )); }
+ms_now() { echo $(( ${EPOCHREALTIME//[!0-9]/} / 1000 )); }
 
 # ports_window NS WINDOW: ports --interval WINDOW in NS; AT (its time_ms, taken just after the
 # dump), RATE, FULL (forecast) and FREE of the group toward SERVER_PORT.
