@@ -190,6 +190,26 @@ capture_stop() {
 	done >"$CAPTURE/$1.counters"
 }
 
+# no_resend: a 10 s minimum RTO on every route of the cell (the route metric rto_min, which ip
+# locks, so it bounds the tail loss probe too), in both namespaces. The stray RST that F, and
+# once Ilo in the 6.1 guest, saw (docs/closing.md, caught with --capture): a side's last ACK
+# came later than the peer's 200 ms RTO, the peer sent its FIN again, the late ACK closed the
+# peer's socket, and the TIME_WAIT's ACK to the second FIN found only a listener (or nothing),
+# which answered with an RST that, with tcp_rfc1337=0, also ended the TIME_WAIT. No
+# retransmission within the 2 s the closes may take to settle: no race.
+no_resend() {
+	local ns dev route
+	for ns in "$S" "$C"; do
+		if [ "$S" = "$C" ]; then dev=lo route="local 127.0.0.1 table local"
+		elif [ "$ns" = "$S" ]; then dev=tws0 route=$(ip -n "$ns" route show dev tws0 | head -1)
+		else dev=twc0 route=$(ip -n "$ns" route show dev twc0 | head -1); fi
+		# shellcheck disable=SC2086 # the route's words
+		ip -n "$ns" route change $route dev "$dev" rto_min 10s ||
+			{ echo "close-matrix.sh: cannot set rto_min on $ns's route ($route)" >&2; exit 1; }
+		[ "$S" != "$C" ] || break
+	done
+}
+
 # throttle_client: a token bucket on the client's veth (see --help); IPv6 off there first,
 # so that no router solicitation spends the bucket before the scenario's own segments.
 throttle_client() {
@@ -224,12 +244,12 @@ row D veth "greeting, close at once" "ignore EOF for 1000 ms (longer on a slow m
 row E veth "greeting, close after 100 ms" "read, shutdown(WR) on EOF, close" \
 	"srv=TIME_WAIT cli=- rst=0/0 lost=0" "std --greeting $GREET --close-after 100 ; 1 1 --payload 0 --on-eof shutdown ;"
 row F veth "close on EOF" "close right after connect, from port 40000; again" \
-	"srv=- cli=TIME_WAIT rst=0/0 lost=0 conn2=bind/EADDRINUSE" "rfc1337 server_rto_min std ; $AGAIN --close-after 0 ; conn2"
+	"srv=- cli=TIME_WAIT rst=0/0 lost=0 conn2=bind/EADDRINUSE" "rfc1337 std ; $AGAIN --close-after 0 ; conn2"
 # With SO_REUSEADDR bind() shares the port with the TIME_WAIT socket and connect() takes
 # the TIME_WAIT over (timestamps are on). Not while the old socket is still in FIN_WAIT2:
 # hence the pause between the two connections.
 row F2 veth "close on EOF" "as F, with SO_REUSEADDR" \
-	"srv=- cli=TIME_WAIT rst=0/0 lost=0 conn2=ok" "rfc1337 server_rto_min std ; $AGAIN --close-after 0 --reuseaddr ; conn2"
+	"srv=- cli=TIME_WAIT rst=0/0 lost=0 conn2=ok" "rfc1337 std ; $AGAIN --close-after 0 --reuseaddr ; conn2"
 row G veth "never closes (ignores EOF), stopped later" "waits, killed (SIGKILL)" \
 	"killed: srv=CLOSE_WAIT cli=FIN_WAIT2; server stopped: srv=- cli=TIME_WAIT rst=0/0" sc_G
 row H veth "on EOF writes 'bye', never closes" "close right after connect" \
@@ -264,21 +284,8 @@ std() {
 # rfc1337 RUN...: RUN with tcp_rfc1337=1 in the client namespace (only there): an RST that
 # reaches the client's TIME_WAIT cannot end it early (RFC 1337's TIME_WAIT assassination; a
 # slow guest once saw F's TIME_WAIT gone before the second connection, so that bind() worked:
-# the RST server_rto_min prevents).
+# the RST that no_resend prevents).
 rfc1337() { lab_sysctl "$C" net.ipv4.tcp_rfc1337=1 || return; "$@"; }
-
-# server_rto_min RUN...: RUN with a 10 s minimum RTO on the server's route to the client (the
-# route metric rto_min, which ip locks, so it bounds the tail loss probe too). F's stray server
-# RST (docs/closing.md, caught with --capture): when the client's last ACK came later than the
-# server's 200 ms RTO, the server sent its FIN again; the late ACK then closed the server's
-# socket, and the TIME_WAIT's ACK to the second FIN found only the listener, which answered
-# with an RST. No retransmission within the 2 s the closes may take to settle: no race.
-server_rto_min() {
-	local route; route=$(ip -n "$S" route show dev tws0 | head -1)
-	# shellcheck disable=SC2086 # the route's words
-	ip -n "$S" route change $route dev tws0 rto_min 10s || return
-	"$@"
-}
 
 # D: the client ignores EOF for D_DELAY ms, then reads and closes. What decides the outcome is
 # one sample taken while the client is still in its delay: the server first, then the client,
@@ -410,6 +417,7 @@ for id in "${ONLY[@]}"; do
 	lab_cell_up "${PATH_OF[$id]}" || { echo "close-matrix.sh: cannot create namespaces for $id" >&2; exit 1; }
 	S=$LAB_SNS C=$LAB_CNS DST=$LAB_DST
 	runs=$((runs + 1))
+	no_resend
 	[ -z "$CAPTURE" ] || capture_start "$id.$runs"
 	[ "$THROTTLE" = 0 ] || throttle_client
 	# shellcheck disable=SC2086 # a row's run is words

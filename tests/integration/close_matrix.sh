@@ -66,8 +66,8 @@ test_close_matrix_h_needs_the_abort() {
 
 # Rule: scenarios F and F2 end without a server RST even when the client's last ACK reaches
 # the server later than its RTO (--throttle-client holds it back ~260 ms, the trigger of the
-# stray RST that F once saw in 1 run of 10: docs/closing.md); without the server's raised
-# minimum RTO the server resends its FIN and this fails with rst=1/0 every time.
+# stray RST that F saw in about 1 run of 10: docs/closing.md); without the matrix's raised
+# minimum RTO (no_resend) the server resends its FIN and this fails with rst=1/0 every time.
 test_close_matrix_f_late_last_ack() {
 	need_root
 	command -v tc >/dev/null || die "no tc (iproute2)"
