@@ -144,6 +144,7 @@ bench: twtest $(BENCH_BINS)
 	scripts/bench_rate.sh "$(BUILD)"
 	scripts/bench_http.sh "$(BUILD)"
 	scripts/bench_nat.sh "$(BUILD)/twtest"
+	scripts/bench_exporter.sh "$(BUILD)"
 
 # Start a server on loopback, run a client against it, stop the server.
 demo: twtest

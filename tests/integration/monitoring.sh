@@ -474,14 +474,14 @@ fire = when("TwtestPortsFillingUp", sys.argv[3], "firing")
 pend = when("TwtestPortsFillingUp", sys.argv[3], "pending")
 exh = when("TwtestPortsExhausted", sys.argv[3], "firing")
 quiet = [a for a in alerts if a["dport"] == sys.argv[4]]
-print("%.1f %.1f %.1f %s %d" % (first - head["start_s"], (fire or 0) - head["start_s"], (pend or 0) - head["start_s"],
-      "%.1f" % (exh - head["start_s"]) if exh else "none", len(quiet)))' "$dir/hot.jsonl" "$dir/alerts.jsonl" "$hot" "$quiet" 2>&1) \
+rel = lambda t: "%.1f" % (t - head["start_s"]) if t else "none"
+print(rel(first), rel(fire), rel(pend), rel(exh), len(quiet))' "$dir/hot.jsonl" "$dir/alerts.jsonl" "$hot" "$quiet" 2>&1) \
 		|| die "client or alerts: $times"
 	local first fire pend exh nquiet
 	read -r first fire pend exh nquiet <<<"$times"
 	[ -n "${TW_MONITORING_CAPTURE:-}" ] && cp "$dir/hot.jsonl" "$dir/quiet.jsonl" "$dir/alerts.jsonl" "$TW_MONITORING_CAPTURE/"
 	expect_eq "alerts for the quiet destination" "$nquiet" 0
-	awk -v f="$fire" -v x="$first" 'BEGIN { exit !(f > 0 && f < x) }' \
+	[ "$fire" != none ] && awk -v f="$fire" -v x="$first" 'BEGIN { exit !(f < x) }' \
 		|| die "TwtestPortsFillingUp firing at +$fire s, not before the first EADDRNOTAVAIL at +$first s"
 	[ "$exh" != none ] && awk -v e="$exh" -v x="$first" 'BEGIN { exit !(e >= x) }' \
 		|| die "TwtestPortsExhausted at $exh, first EADDRNOTAVAIL at +$first s"
