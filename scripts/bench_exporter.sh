@@ -42,7 +42,8 @@ for p in "${PORTS[@]}"; do
 done
 echo "TIME_WAIT sockets: $(run ss -Htan state time-wait | wc -l)"
 
-run "$TWTEST" ports --listen 127.0.0.1:9877 --interval 1 2>"$LAB_TMP/exporter.err" &
+# started directly (not through run(), whose subshell would get the signal instead)
+ip netns exec "$NS" "$TWTEST" ports --listen 127.0.0.1:9877 --interval 1 2>"$LAB_TMP/exporter.err" &
 EXP=$!
 lab_track "$EXP" TERM
 sleep 1
