@@ -104,7 +104,7 @@ print(len(fams))' <<<"$body" >/dev/null || die "families: $body"
 	out=$(http "$ns" HEAD "$EXP_PORT" /metrics)
 	expect_eq "HEAD status" "$(head -1 <<<"$out")" 200
 	expect_eq "HEAD body" "$(sed '1,/^$/d' <<<"$out")" ""
-	expect_eq "other path" "$(http "$ns" GET "$EXP_PORT" /metricsx | head -1)" 404
+	expect_eq "other path" "$(http "$ns" GET "$EXP_PORT" /metricsx | sed -n 1p)" 404
 	out=$(http "$ns" POST "$EXP_PORT" /metrics)
 	expect_eq "other method" "$(head -1 <<<"$out")" 405
 	grep -qx 'allow: GET, HEAD' <<<"$out" || die "405 without Allow: $out"
