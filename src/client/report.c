@@ -166,7 +166,8 @@ static void write_loop_record(const struct report *r, const struct loop_result *
 	static const struct loop_result zero;
 	struct record head, rec;
 	struct loop_strings hb, b;
-	loop_record(&head, r, &hb, &zero, 0, 0, 0); /* the CSV columns */
+	if (r->opts->format == FORMAT_CSV || res == NULL)
+		loop_record(&head, r, &hb, &zero, 0, 0, 0); /* the CSV columns */
 	if (res == NULL)
 		rec_write_csv_header(r->out, &head);
 	else {

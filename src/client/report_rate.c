@@ -208,7 +208,8 @@ static void write_rate_record(const struct report *r, const struct loop_result *
 	static const struct loop_result zero;
 	struct record head, rec;
 	struct run_ident hid, id;
-	rate_record(&head, r, &hid, &zero, 0, 1, 0, verdict_csv_order); /* the CSV columns */
+	if (r->opts->format == FORMAT_CSV || res == NULL) /* the CSV columns */
+		rate_record(&head, r, &hid, &zero, 0, 1, 0, verdict_csv_order);
 	if (res == NULL)
 		rec_write_csv_header(r->out, &head);
 	else {

@@ -143,17 +143,11 @@ struct counts_walk {
 	FILE *out;
 	int n;
 	int json;         /* 0: text "name=N" non-zero only, 1: JSON members of those present */
+	const char *lead; /* text: written before the first item (the field's label) */
 	const char *name; /* a lookup: the name sought, and what was found */
 	uint64_t v;
 	int found;
 };
-
-static void count_any(void *ctx, const char *name, uint64_t v, int present)
-{
-	(void)name;
-	struct counts_walk *w = ctx;
-	w->n += present && v;
-}
 
 static void count_write(void *ctx, const char *name, uint64_t v, int present)
 {
@@ -164,8 +158,11 @@ static void count_write(void *ctx, const char *name, uint64_t v, int present)
 		fputs(w->n++ ? "," : "", w->out);
 		json_write_string(w->out, name);
 		fprintf(w->out, ":%" PRIu64, v);
-	} else
+	} else {
+		if (w->n == 0 && w->lead)
+			fputs(w->lead, w->out);
 		fprintf(w->out, "%s%s=%" PRIu64, w->n++ ? " " : "", name, v);
+	}
 }
 
 /* Is f written in text (which leaves out what is empty or not there)? */
@@ -176,12 +173,7 @@ static int text_shown(const struct rec_field *f)
 	switch (f->kind) {
 	case REC_NULL: return f->text_null != NULL;
 	case REC_HIST: return f->v.h.count > 0;
-	case REC_COUNTS: {
-		struct counts_walk w = {0};
-		f->v.c.each(f->v.c.src, count_any, &w);
-		return w.n > 0;
-	}
-	default: return 1;
+	default: return 1; /* counts: when one is not zero (rec_write_text) */
 	}
 }
 
@@ -221,15 +213,21 @@ void rec_write_text(FILE *out, const struct record *r)
 		const struct rec_field *f = &r->f[i];
 		if (!text_shown(f))
 			continue;
-		fprintf(out, "%s%s: ", n++ ? ", " : "", f->label);
+		if (f->kind == REC_COUNTS) { /* the label only before the first count not zero */
+			char lead[128];
+			snprintf(lead, sizeof(lead), "%s%s: ", n ? ", " : "", f->label);
+			struct counts_walk w = {.out = out, .lead = lead};
+			f->v.c.each(f->v.c.src, count_write, &w);
+			if (w.n == 0)
+				continue;
+			n++;
+		} else
+			fprintf(out, "%s%s: ", n++ ? ", " : "", f->label);
 		if (f->kind == REC_NULL)
 			fputs(f->text_null, out);
 		else if (f->kind == REC_HIST)
 			write_figures(out, f, " ", 1);
-		else if (f->kind == REC_COUNTS) {
-			struct counts_walk w = {.out = out};
-			f->v.c.each(f->v.c.src, count_write, &w);
-		} else
+		else if (f->kind != REC_COUNTS)
 			write_scalar(out, f);
 		if (f->note)
 			fputs(f->note, out);
