@@ -108,7 +108,8 @@ const struct cli_command ports_cli = {
 	"usage: twtest ports [--top N] [--dst ADDR] [--dport PORT] [--interval MS]\n"
 	"                    [--watch MS] [--format text|json|prom] [--fail-above PCT]\n"
 	"                    [--nat [--nat-ports LO-HI]]\n"
-	"       twtest ports --listen [ADDR:]PORT [--top N] [--dst ADDR] [--dport PORT] [--interval MS]\n"
+	"       twtest ports --listen [ADDR:]PORT [--top N] [--dst ADDR] [--dport PORT]\n"
+	"                    [--interval MS] [--nat [--nat-ports LO-HI]]\n"
 	"\n"
 	"Read-only: who holds this network namespace's ephemeral ports. Groups every TCP socket\n"
 	"whose local port connect() could have drawn (ip_local_port_range less\n"
@@ -121,9 +122,10 @@ const struct cli_command ports_cli = {
 	CLI_ROWS(ports_rows),
 	.outro =
 	"\n"
-	"Exit status: 0 sampled (and no group above --fail-above); 1 the kernel's socket table,\n"
-	"the port range or (--nat) the conntrack table could not be read; 2 usage error; 3 a\n"
-	"group is above --fail-above.\n",
+	"Exit status: 0 sampled (and no group above --fail-above), or with --listen stopped by\n"
+	"SIGINT/SIGTERM; 1 the kernel's socket table, the port range or (--nat) the conntrack\n"
+	"table could not be read, or the --listen address could not be bound; 2 usage error;\n"
+	"3 a group is above --fail-above.\n",
 };
 
 enum parse_result ports_parse_args(int argc, char **argv, struct ports_opts *o, char *err,
