@@ -18,10 +18,11 @@ fleet_python() {
 	return 1
 }
 
-# fleet_up K: the server namespace (FLEET_S, with a bridge and `twtest server` on
-# FLEET_NET.1, SERVER_PORT) and K client namespaces FLEET_C[0..K-1].
+# fleet_up K [SERVER-ARGS...]: the server namespace (FLEET_S, with a bridge and `twtest
+# server SERVER-ARGS` on FLEET_NET.1, SERVER_PORT) and K client namespaces FLEET_C[0..K-1].
 fleet_up() {
 	local k=$1 i
+	shift
 	need_root
 	ns_create fleet-s; FLEET_S=$LAB_NS
 	ip -n "$FLEET_S" link add br0 type bridge && ip -n "$FLEET_S" addr add "$FLEET_NET.1/24" dev br0 &&
@@ -34,7 +35,7 @@ fleet_up() {
 			ip -n "$LAB_NS" link set fc0 up &&
 			ip -n "$FLEET_S" link set "fb$i" master br0 up || die "cannot link $LAB_NS to the bridge"
 	done
-	start_server --netns "$FLEET_S" --bind "$FLEET_NET.1"
+	start_server --netns "$FLEET_S" --bind "$FLEET_NET.1" "$@"
 }
 
 # fleet_run_shards OUTDIR R D START [ARGS...]: client i of FLEET_C runs `--rate R --duration D
@@ -58,7 +59,7 @@ fleet_run_shards() {
 # The percentile rule is the one docs/output.md gives: the middle of the bucket holding the
 # ceil(p% * count)-th value, clamped to [min, max]; the max itself for the largest rank.
 FLEET_CHECK='
-import json, sys
+import json, os, sys
 merged_path, R, D, K, same = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4]), sys.argv[5] == "1"
 def low(b):
     return b if b < 64 else (b % 32 + 32) << (b // 32 - 1)
@@ -122,8 +123,21 @@ for shard, recs in hosts.items():
 if summary["due"] != total: bad.append("merged due %d, want %d" % (summary["due"], total))
 if summary["finished"] + summary["failed"] != summary["due"] or summary["inflight"] != 0:
     bad.append("merged finished %d + failed %d != due %d" % (summary["finished"], summary["failed"], summary["due"]))
-if summary["started"] + summary["failed_by"].get("shed/inflight", 0) != summary["due"]:
-    bad.append("merged started + shed != due")
+# shedding: FLEET_SHED=1 runs at a --max-inflight the schedule overruns, so some due
+# connections must be shed and some started; otherwise none may be shed. Either way every
+# due connection is started or shed, on each host and merged.
+shed = summary["failed_by"].get("shed/inflight", 0)
+if os.environ.get("FLEET_SHED") == "1":
+    if shed == 0 or summary["started"] == 0:
+        bad.append("merged shed %d, started %d: want both > 0" % (shed, summary["started"]))
+elif shed != 0:
+    bad.append("merged shed %d without --max-inflight" % shed)
+if summary["started"] + shed != summary["due"]:
+    bad.append("merged started %d + shed %d != due %d" % (summary["started"], shed, summary["due"]))
+for shard, recs in hosts.items():
+    s = [r for r in recs if r["type"] == "summary"][0]
+    if s["started"] + s["failed_by"].get("shed/inflight", 0) != s["due"]:
+        bad.append("shard %s started + shed != due" % shard)
 # the intervals line up: merged interval k adds the hosts interval k; a full interval of
 # the schedule at R holds R * interval connections
 for m in merged:
@@ -158,8 +172,8 @@ for m in merged:
 if bad:
     print("; ".join(bad[:6]))
     sys.exit(1)
-print("merged %d connections of %d hosts: p50 %s p99 %s (conn_us)" % (summary["due"], K,
-      summary["conn_us"]["p50"], summary["conn_us"]["p99"]))
+print("merged %d connections of %d hosts (started %d, shed %d): p50 %s p99 %s (conn_us)" % (
+      summary["due"], K, summary["started"], shed, summary["conn_us"]["p50"], summary["conn_us"]["p99"]))
 '
 
 # Rule: three hosts at --rate R --shard i/3 with one --start-at make one schedule at R:
@@ -178,6 +192,26 @@ test_three_shards_add_up_to_one_schedule() {
 	"$TWTEST" merge "$dir"/c*.json >"$dir/merged.txt" || die "text merge exited $?"
 	grep -A3 '^interval: 0, hosts: 3,' "$dir/merged.txt" | grep -c '^  host: .*, shard: [012]/3,' |
 		grep -qx 3 || die "interval 0 is not followed by the three hosts' rows: $(head -8 "$dir/merged.txt")"
+}
+
+# Rule: shards that overrun --max-inflight shed (STAGE_SHED, shed/inflight): the server
+# holds each connection 300 ms (--close-after) and each client waits for its FIN (--close
+# server), so at R/K = 50 a second a host has about 15 due in flight where --max-inflight 3
+# lets 3 be: some are shed, some started, and on each host and merged every due connection
+# is started or shed, and finished or failed (the merge check, with FLEET_SHED=1).
+test_shards_shed_past_max_inflight() {
+	local py dir r=100 d=2 line
+	py=$(fleet_python) || skip "no python3 to check the JSON"
+	fleet_up 2 --close-after 300
+	dir=$(tmpdir)
+	fleet_run_shards "$dir" "$r" "$d" "$(($(date +%s) + 2))" --protocol connect --close server \
+		--max-inflight 3 --timeout 5000
+	"$TWTEST" merge --format json "$dir"/c*.json >"$dir/merged.json" || die "merge exited $?"
+	FLEET_SHED=1 "$py" -c "$FLEET_CHECK" "$dir/merged.json" "$r" "$d" 2 1 "$dir"/c*.json ||
+		die "the shedding run does not add up"
+	# the text summary names the cause too
+	line=$("$TWTEST" merge "$dir"/c*.json | grep '^summary') || die "no merged summary"
+	[[ $line == *shed/inflight=* ]] || die "no shed/inflight in the summary: $line"
 }
 
 # expect_refusal WANT CMD...: CMD exits 2, prints nothing on stdout and one line on stderr
