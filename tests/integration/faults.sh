@@ -40,8 +40,24 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # rss_kb PID: resident memory of a process in KiB.
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
+# DEADLINE_LATE_S: how late after its --timeout deadline a loop whose connections all time
+# out may end. The client sleeps in epoll until the first deadline, rounded up to the next
+# millisecond, and fails each connection when it wakes; what is left is the thread's
+# wake-up latency. Measured here (30 loops of 5 connections at --timeout 800 against the
+# silent helper, load average 19 on 2 cores): 1-88 ms late. 0.25 s is about 3 times that
+# worst case; a deadline missed by a timer or a rounding error (a second, or 500 ms) fails.
+DEADLINE_LATE_S=0.25
+
+# within_deadline WHAT T DEADLINE_S: T (seconds) is at or after the deadline and at most
+# DEADLINE_LATE_S after it, or the test fails naming WHAT.
+within_deadline() {
+	awk -v t="$2" -v d="$3" -v late="$DEADLINE_LATE_S" 'BEGIN { exit !(t >= d && t < d + late) }' ||
+		die "$1: loop time $2 s outside [$3, $3 + $DEADLINE_LATE_S)"
+}
+
 # Rule: a server that accepts and never answers fails every connection as timeout/echo at
-# the --timeout deadline; the loop ends at the deadline (>= timeout, < timeout + 5 s).
+# the --timeout deadline; the loop ends at the deadline (>= timeout, < timeout +
+# DEADLINE_LATE_S).
 test_silent_server_times_out() {
 	start_hostile silent
 	local out; out=$(tmpdir)/c.out
@@ -49,8 +65,7 @@ test_silent_server_times_out() {
 	local line
 	while read -r line; do
 		expect_eq "failed_by in '$line'" "$(field failed_by "$line")" "timeout/echo=5"
-		awk -v t="$(field 'time(s)' "$line")" 'BEGIN { exit !(t >= 0.8 && t < 5.8) }' \
-			|| die "loop time outside [0.8, 5.8): $line"
+		within_deadline "$line" "$(field 'time(s)' "$line")" 0.8
 	done < <(grep '^loop: ' "$out")
 	loop_sums_ok "$out" 5
 }
@@ -105,7 +120,8 @@ test_server_killed_mid_run() {
 #   neighbour that never resolves -> timeout/connect before ARP gives up (~3 s), after it
 #                            connect/EHOSTUNREACH
 #   permanent neighbour with a MAC nobody has: SYNs leave and vanish -> timeout/connect
-# Rule: each variant is reported by that cause, and silent drops end at the deadline.
+# Rule: each variant is reported by that cause, and silent drops end at the deadline
+# (>= timeout, < timeout + DEADLINE_LATE_S).
 test_network_fault_variants() {
 	need_root
 	local a b
@@ -127,8 +143,7 @@ test_network_fault_variants() {
 		line=$(ip netns exec "$a" "$TWTEST" client "$dst" 1 4 --timeout 700 | grep '^loop: 0')
 		expect_eq "$dst failed_by" "$(field failed_by "$line")" "$want"
 		if [[ $want == timeout/* ]]; then
-			awk -v t="$(field 'time(s)' "$line")" 'BEGIN { exit !(t >= 0.7 && t < 5.7) }' \
-				|| die "$dst: loop time outside [0.7, 5.7): $line"
+			within_deadline "$dst: $line" "$(field 'time(s)' "$line")" 0.7
 		fi
 	done
 	line=$(ip netns exec "$a" "$TWTEST" client 198.18.5.5 1 2 --timeout 8000 | grep '^loop: 0')
