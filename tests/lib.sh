@@ -103,13 +103,18 @@ results_col() {
 }
 
 # expect_usage_errors DIR CMDLINE...: each command line (split at spaces, run with bash)
-# exits 2, writes nothing on stdout and exactly one line on stderr.
+# exits 2, writes nothing on stdout and exactly one line on stderr. The checkout's path
+# stays one word in the split, even with a space in it (a clone in "/tmp/my work").
+TW_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 expect_usage_errors() {
-	local dir=$1 c rc
+	local dir=$1 c rc w
+	local -a words
 	shift
 	for c in "$@"; do
+		words=()
 		# shellcheck disable=SC2086
-		bash $c >"$dir/out" 2>"$dir/err"
+		for w in ${c//"$TW_ROOT"/@TW_ROOT@}; do words+=("${w//@TW_ROOT@/$TW_ROOT}"); done
+		bash "${words[@]}" >"$dir/out" 2>"$dir/err"
 		rc=$?
 		expect_eq "exit status of '$c'" "$rc" 2
 		[ -s "$dir/out" ] && die "'$c' wrote to stdout: $(cat "$dir/out")"
