@@ -371,7 +371,9 @@ prom_value() {
 # tcp_tw_reuse=0, `twtest ports --listen` and node_exporter's textfile collector (fed `twtest
 # ports --format prom` every second) are scraped each second by a real Prometheus evaluating
 # the shipped rules file unchanged. A client at 40 connections a second toward one server
-# port runs out of ports after 25 s; one at 10 a second toward another port never does. Through
+# port runs out of ports after 25 s; one at 5 a second toward another port never does (140
+# ports in use at its end, 300 in its steady state: a rate 3.3 times as high would be needed
+# for a forecast, so a late scrape cannot make one). Through
 # Prometheus's API: the hot group's series with its labels and values (range 1000, in use up
 # to 1000, up 1) from both the exporter and the textfile route, the same families in both;
 # TwtestPortsFillingUp firing for the hot destination before the client's first EADDRNOTAVAIL
@@ -435,7 +437,7 @@ while time.time() < end:
     time.sleep(0.25)' 31 >"$dir/alerts.jsonl" 2>"$dir/alerts.err" &
 	local poller=$!
 	lab_track "$poller" TERM
-	ip netns exec "$ns" "$TWTEST" client --rate 10 --duration 28 --format json --port "$quiet" 127.0.0.1 \
+	ip netns exec "$ns" "$TWTEST" client --rate 5 --duration 28 --format json --port "$quiet" 127.0.0.1 \
 		>"$dir/quiet.jsonl" 2>&1 &
 	local qc=$!
 	lab_track "$qc" TERM
@@ -448,8 +450,8 @@ while time.time() < end:
 	for job in twtest node; do
 		expect_eq "$job: range" "$(prom_value "$ns" 9090 "twtest_ports_range{job=\"$job\",src=\"127.0.0.1\",dst=\"127.0.0.1\",dport=\"$hot\"}")" 1000
 		expect_eq "$job: most in use" "$(prom_value "$ns" 9090 "max_over_time(twtest_ports_in_use{job=\"$job\",dport=\"$hot\"}[1m])")" 1000
-		expect_eq "$job: quiet at most in use" "$(prom_value "$ns" 9090 "max_over_time(twtest_ports_in_use{job=\"$job\",dport=\"$quiet\"}[1m]) < 500 > 250")" \
-			"$(prom_value "$ns" 9090 "max_over_time(twtest_ports_in_use{job=\"$job\",dport=\"$quiet\"}[1m])")"
+		local q; q=$(prom_value "$ns" 9090 "max_over_time(twtest_ports_in_use{job=\"$job\",dport=\"$quiet\"}[1m])")
+		awk -v q="$q" 'BEGIN { exit !(q != "" && q >= 100 && q <= 150) }' || die "$job: quiet destination's most in use: '$q', want 100-150"
 	done
 	expect_eq "exporter up" "$(prom_value "$ns" 9090 'twtest_ports_up{job="twtest"}')" 1
 	local fams=()
