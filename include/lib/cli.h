@@ -46,6 +46,8 @@ struct cli_option {
 	int tag;                   /* the caller's meaning (client: it selects a strategy) */
 	const char *arg;           /* the value's name in the help ("PORTS"); NULL: no value */
 	const char *help;          /* help text, lines separated by '\n'; NULL: not shown */
+	const char *def;           /* the default as the argument would give it ("10000"), or
+				    * NULL: cli_apply_defaults stores it, "%D" in help prints it */
 };
 
 /* A subcommand's command line: its rows and the help text around them. */
@@ -106,6 +108,10 @@ const struct cli_option *cli_out_of_scope(const struct cli_parse *p, unsigned mo
 
 /* Print cmd's --help text. */
 void cli_print_help(FILE *out, const struct cli_command *cmd);
+
+/* Store every row's default (.def) into opts, parsed as the option's value would be; 0, or
+ * -1 with the reason in err (a row whose default its own parser refuses: a bug). */
+int cli_apply_defaults(const struct cli_command *cmd, void *opts, char *err, size_t errlen);
 
 /* Print cmd's options one a line, for the completion: "--name", "--name=" when it takes a
  * free value, or "--name V1 V2..." when it takes one of fixed values. */

@@ -2,8 +2,9 @@
  * `client DSTIP LOOPS CONNS [REUSEPORT [LINGER]]` plus long options, parsed strictly, all
  * from one table (client_rows): one row per option.
  *
- * To add an option: add its field to struct client_opts (include/client/client_opts.h) and
- * its default to client_defaults, then ONE row to client_rows below, where its help line
+ * To add an option: add its field to struct client_opts (include/client/client_opts.h),
+ * then ONE row to client_rows below with its default in .def (the help prints it where its
+ * text says %D; client_defaults holds only what no row's .def can), where its help line
  * should appear: name, short name (or 0), kind (CLI_FLAG, CLI_NUMBER with .min/.max and
  * FS(field), CLI_CHOICE with .values, CLI_STRING, or CLI_CUSTOM with a .parse hook), the
  * strategies it works in (.scope, STRATEGY_BIT... ; .why says why it is refused in the
@@ -15,6 +16,7 @@
  * manpage.sh fails without it). A rule between options goes in client_validate. */
 #include <inttypes.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,19 +37,17 @@ void client_defaults(struct client_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->port = TWTEST_DEFAULT_PORT;
 	o->payload = TWTEST_DEFAULT_PAYLOAD;
-	o->timeout_ms = 10000;
-	o->threads = 1;
 	o->close_mode = CLIENT_CLOSE_CLIENT;
 	o->format = FORMAT_TEXT;
-	o->wait_clear_timeout_s = 120;
 	o->close_after_ms = -1;
 	o->on_eof = CLIENT_EOF_CLOSE;
-	o->requests_per_conn = 1;
-	o->report_interval_ms = 1000;
 	o->protocol = CLIENT_PROTO_ECHO;
-	o->http_path = "/";
 	o->max_response = TWTEST_DEFAULT_MAX_RESPONSE;
 	o->shards = 1;
+	/* the rest from the option rows (.def), which --help prints: stated once */
+	char err[256];
+	if (cli_apply_defaults(&client_cli, o, err, sizeof(err)) < 0)
+		abort(); /* a row's default its own parser refuses (tests/unit/test_options.c) */
 }
 
 /* --payload BYTES: k/m suffixes; 0 (nothing to echo) is a close scenario. */
@@ -188,7 +188,7 @@ static const struct cli_option client_rows[] = {
 	 .help = "bytes sent and echoed per connection, k/m suffix allowed\n"
 		 "(default 100, at most 64m)"},
 	{"timeout", 0, CLI_NUMBER, FS(timeout_ms), .min = 1, .max = 3600000, .scope = ALL,
-	 .arg = "MS", .help = "per-connection deadline in milliseconds (default 10000)"},
+	 .arg = "MS", .def = "10000", .help = "per-connection deadline in milliseconds (default %D)"},
 	{"close", 0, CLI_CHOICE, F(close_mode), .values = client_close_names, .scope = ALL,
 	 .arg = "MODE",
 	 .help = "who sends the first FIN: client (default; close after the\n"
@@ -214,11 +214,11 @@ static const struct cli_option client_rows[] = {
 		 "Linux 6.3+): exhaust a small range without root"},
 	{"interval", 0, CLI_NUMBER, FS(interval_ms), .min = 0, .max = 3600000, .scope = CONC | SEQ,
 	 .why = "a rate run has no loops to pause between", .arg = "MS",
-	 .help = "pause between loops (default 0)"},
+	 .def = "0", .help = "pause between loops (default %D)"},
 	{"requests-per-conn", 0, CLI_NUMBER, FS(requests_per_conn), .min = 1, .max = 1000000,
 	 .scope = CONC | RATE, .why = "a close scenario makes one exchange", .arg = "K",
-	 .help = "K payload/echo exchanges per connection, or K HTTP requests\n"
-		 "over keep-alive (default 1)"},
+	 .def = "1", .help = "K payload/echo exchanges per connection, or K HTTP requests\n"
+			      "over keep-alive (default %D)"},
 	{"protocol", 0, CLI_CHOICE, F(protocol), .values = client_protocol_names,
 	 .scope = CONC | RATE, .why = "a close scenario speaks echo", .arg = "P",
 	 .help = "echo (default: a `twtest server`), connect (done once\n"
@@ -227,7 +227,7 @@ static const struct cli_option client_rows[] = {
 		 "fails as status/NNN; docs/http.md)"},
 	{"http-path", 0, CLI_CUSTOM, .parse = parse_http_path, .scope = CONC | RATE,
 	 .why = "a close scenario speaks echo", .arg = "PATH",
-	 .help = "with --protocol http: the request target (default /)"},
+	 .def = "/", .help = "with --protocol http: the request target (default %D)"},
 	{"http-host", 0, CLI_CUSTOM, .parse = parse_http_host, .scope = CONC | RATE,
 	 .why = "a close scenario speaks echo", .arg = "HOST",
 	 .help = "with --protocol http: the Host field (default DSTIP, with\n"
@@ -238,8 +238,8 @@ static const struct cli_option client_rows[] = {
 		 "(default 1m, at most 64m; larger: response/EMSGSIZE)"},
 	{"threads", 0, CLI_NUMBER, FS(threads), .min = 1, .max = TWTEST_MAX_THREADS,
 	 .scope = CONC | RATE, .why = "they run one connection at a time", .arg = "N",
-	 .help = "split each loop's connections over N threads, each with its\n"
-		 "own epoll set (1-64, at most CONNS; default 1)"},
+	 .def = "1", .help = "split each loop's connections over N threads, each with its\n"
+			      "own epoll set (1-64, at most CONNS; default %D)"},
 	{"format", 0, CLI_CHOICE, F(format), .values = format_names, .scope = ALL, .arg = "FMT",
 	 .help = "text (default), csv or json (JSON Lines)"},
 	{"fail-on-error", 0, CLI_FLAG, F(fail_on_error), .scope = ALL,
@@ -250,7 +250,7 @@ static const struct cli_option client_rows[] = {
 		 "csv/json); the loop runs anyway once the bound passes"},
 	{"wait-clear-timeout", 0, CLI_NUMBER, FS(wait_clear_timeout_s), .min = 0, .max = 86400,
 	 .scope = ALL, .arg = "S",
-	 .help = "bound of that wait in seconds (default 120; 0 no bound)"},
+	 .def = "120", .help = "bound of that wait in seconds (default %D; 0 no bound)"},
 	{"no-observe", 0, CLI_FLAG, F(no_observe), .scope = ALL,
 	 .help = "skip the per-loop kernel view (time_wait, kernel counters):\n"
 		 "its socket-table dump costs tens of ms with many TIME_WAIT\n"
@@ -285,7 +285,7 @@ static const struct cli_option client_rows[] = {
 		 "shed/inflight), never delayed (default: the descriptor limit)"},
 	{"report-interval", 0, CLI_NUMBER, FS(report_interval_ms), .min = 10, .max = 60000,
 	 .scope = RATE, .why = "it needs --rate; loops report once each", .arg = "MS",
-	 .help = "one record per MS milliseconds (10-60000; default 1000)"},
+	 .def = "1000", .help = "one record per MS milliseconds (10-60000; default %D)"},
 
 	{.kind = CLI_TEXT, .help = "\nClose scenarios (docs/closing.md). Each of these options "
 				   "makes the connections run one\nafter another instead of all "

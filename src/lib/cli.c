@@ -244,18 +244,19 @@ const struct cli_option *cli_out_of_scope(const struct cli_parse *p, unsigned mo
 	return NULL;
 }
 
-/* Print text's lines, each but the first indented to the help column. */
-static void print_help_lines(FILE *out, const char *text)
+/* Print text's lines, each but the first indented to the help column, with "%D" as def. */
+static void print_help_lines(FILE *out, const char *text, const char *def)
 {
-	for (;;) {
-		const char *nl = strchr(text, '\n');
-		if (nl == NULL) {
-			fprintf(out, "%s\n", text);
-			return;
-		}
-		fprintf(out, "%.*s\n%*s", (int)(nl - text), text, HELP_COLUMN, "");
-		text = nl + 1;
+	for (; *text; text++) {
+		if (text[0] == '%' && text[1] == 'D' && def) {
+			fputs(def, out);
+			text++;
+		} else if (*text == '\n')
+			fprintf(out, "\n%*s", HELP_COLUMN, "");
+		else
+			fputc(*text, out);
 	}
+	fputc('\n', out);
 }
 
 /* One option's help: "  -p, --port PORTS        text", the text on the next line when
@@ -280,7 +281,7 @@ static void print_row(FILE *out, const struct cli_option *r)
 		fprintf(out, "%s%*s", label, HELP_COLUMN - w, "");
 	else
 		fprintf(out, "%s\n%*s", label, HELP_COLUMN, "");
-	print_help_lines(out, r->help);
+	print_help_lines(out, r->help, r->def);
 }
 
 void cli_print_help(FILE *out, const struct cli_command *cmd)
@@ -291,6 +292,16 @@ void cli_print_help(FILE *out, const struct cli_command *cmd)
 			print_row(out, &cmd->rows[i]);
 	if (cmd->outro)
 		fputs(cmd->outro, out);
+}
+
+int cli_apply_defaults(const struct cli_command *cmd, void *opts, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < cmd->nrows; i++) {
+		const struct cli_option *r = &cmd->rows[i];
+		if (r->def && parse_value(r, r->def, opts, err, errlen) != PARSE_OK)
+			return -1;
+	}
+	return 0;
 }
 
 void cli_list_options(FILE *out, const struct cli_command *cmd)

@@ -1,6 +1,7 @@
 /* Unit tests of the command lines: the client and server parsers (src/client/client_cli.c,
  * src/server/server_cli.c) and the table machinery they use (src/lib/cli.c). */
 #include <stddef.h>
+#include <stdlib.h>
 
 #include "client/client_opts.h"
 #include "server/server_opts.h"
@@ -298,4 +299,35 @@ TEST(cli_choice_list_words)
 	CHECK_STR(buf, "text or json");
 	cli_choice_list(one, buf, sizeof(buf));
 	CHECK_STR(buf, "only");
+}
+
+/* Rule: a default stated in its option row (.def) is the value the options start from, and
+ * --help prints it where the row's text says %D; a row whose default its own parser
+ * refuses fails here. */
+TEST(client_defaults_from_rows)
+{
+	struct client_opts o;
+	client_defaults(&o);
+	CHECK(o.timeout_ms == 10000 && o.threads == 1 && o.wait_clear_timeout_s == 120);
+	CHECK(o.requests_per_conn == 1 && o.report_interval_ms == 1000 && o.interval_ms == 0);
+	CHECK_STR(o.http_path, "/");
+	char err[256];
+	for (size_t i = 0; i < client_cli.nrows; i++) {
+		const struct cli_option *r = &client_cli.rows[i];
+		struct client_opts fresh;
+		memset(&fresh, 0, sizeof(fresh));
+		if (r->def == NULL)
+			continue;
+		struct cli_command one = {.rows = r, .nrows = 1};
+		CHECK(cli_apply_defaults(&one, &fresh, err, sizeof(err)) == 0);
+	}
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	cli_print_help(out, &client_cli);
+	fclose(out);
+	CHECK(strstr(buf, "%D") == NULL);
+	CHECK(strstr(buf, "per-connection deadline in milliseconds (default 10000)\n") != NULL);
+	CHECK(strstr(buf, "(1-64, at most CONNS; default 1)\n") != NULL);
+	free(buf);
 }
