@@ -80,3 +80,54 @@ TEST(hist_merge)
 	hist_merge(&empty, &all);
 	CHECK(empty.min == all.min && empty.count == 5000);
 }
+
+/* Rule: a count is added only at a bucket's smallest value (0 and the count grows by n);
+ * any other value is refused with -1 and changes nothing. */
+TEST(hist_add_bucket_at_low_bounds)
+{
+	static struct histogram h;
+	hist_reset(&h);
+	CHECK(hist_add_bucket(&h, 64, 3) == 0);
+	CHECK(h.bucket[64] == 3 && h.count == 3);
+	CHECK(hist_add_bucket(&h, 65, 1) == -1); /* inside bucket 64, not its start */
+	CHECK(h.bucket[64] == 3 && h.count == 3);
+}
+
+/* Rule: a histogram is whole only when its count is the sum of its buckets and min and max
+ * sit in its first and last non-empty buckets; an empty one only when all zeros. */
+TEST(hist_consistent_rules)
+{
+	static struct histogram h;
+	hist_reset(&h);
+	CHECK(hist_consistent(&h) == 1);
+	h.min = 5;
+	CHECK(hist_consistent(&h) == 0);
+	hist_reset(&h);
+	h.max = 5;
+	CHECK(hist_consistent(&h) == 0);
+	hist_reset(&h);
+	hist_record(&h, 7);
+	hist_record(&h, 900);
+	CHECK(hist_consistent(&h) == 1);
+	h.count++;
+	CHECK(hist_consistent(&h) == 0);
+	h.count--;
+	h.min = 8; /* not in the first bucket, 7's */
+	CHECK(hist_consistent(&h) == 0);
+}
+
+/* Rule: the low end is exact: a percentile that falls in bucket 0 is 0, and p = 0 gives
+ * the smallest value. */
+TEST(hist_percentile_low_end)
+{
+	static struct histogram h;
+	hist_reset(&h);
+	for (uint32_t v = 0; v < 3; v++)
+		hist_record(&h, 0);
+	hist_record(&h, 5);
+	CHECK(hist_percentile(&h, 50) == 0);
+	hist_reset(&h);
+	for (uint32_t v = 1; v <= 50; v++)
+		hist_record(&h, v);
+	CHECK(hist_percentile(&h, 0) == 1);
+}
