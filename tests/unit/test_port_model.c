@@ -204,3 +204,87 @@ TEST(model_notes_what_it_could_not_read)
 				"the kernel ignores both its bounds: --local-port-range 20000-20099 against "
 				"ip_local_port_range 32768-60999; ip_local_reserved_ports unreadable: none counted");
 }
+
+/* Rule: a --bind list counts as loopback for tcp_tw_reuse=2 only when every address in it is
+ * loopback, the last of each segment included (a segment may run out of 127.0.0.0/8). */
+TEST(model_bind_loopback_every_address)
+{
+	struct client_opts o;
+	struct port_model m;
+	struct net_sysctls s = reuse_off;
+	s.tw_reuse = 2;
+	static const char *const not_loopback[] = {
+		"127.0.0.1,127.255.255.254-128.0.0.0", "127.255.255.253-128.0.0.0", "198.18.0.9,127.0.0.2",
+	};
+	for (size_t i = 0; i < sizeof(not_loopback) / sizeof(not_loopback[0]); i++) {
+		CHECK(model_args(&o, "--bind", not_loopback[i], "--bind-no-port", "198.18.0.2", "1", "1",
+				 NULL) == PARSE_OK);
+		port_model_compute(&o, &s, "", &m);
+		CHECK(!m.reuse && strstr(m.reuse_why, "loopback only") != NULL);
+	}
+	CHECK(model_args(&o, "--bind", "127.0.0.1,127.255.255.253-127.255.255.255", "--bind-no-port",
+			 "198.18.0.2", "1", "1", NULL) == PARSE_OK);
+	port_model_compute(&o, &s, "", &m);
+	CHECK(m.reuse);
+}
+
+/* Rule: the range's own bounds count: a --local-port-range equal to ip_local_port_range, or
+ * one port at either end of it, is taken whole; a reserved port at the range's top is
+ * counted; an unreadable reserved list counts none. */
+TEST(model_range_edges)
+{
+	struct client_opts o;
+	struct port_model m;
+	struct net_sysctls s = reuse_off;
+	s.port_lo = 40000;
+	s.port_hi = 40999;
+	static const struct {
+		const char *range;
+		uint64_t ports;
+	} whole[] = {{"40000-40999", 1000}, {"40999-40999", 1}, {"40000-40000", 1}};
+	for (size_t i = 0; i < sizeof(whole) / sizeof(whole[0]); i++) {
+		CHECK(model_args(&o, "--local-port-range", whole[i].range, "127.0.0.1", "1", "1", NULL) == PARSE_OK);
+		port_model_compute(&o, &s, "", &m);
+		CHECK(m.range_ignored == 0 && m.ports == whole[i].ports);
+	}
+	CHECK(model_args(&o, "127.0.0.1", "1", "1", NULL) == PARSE_OK);
+	port_model_compute(&o, &s, "40999", &m);
+	CHECK(m.reserved == 1 && m.ports == 999);
+	port_model_compute(&o, &s, NULL, &m);
+	CHECK(m.reserved == 0 && m.ports == 1000);
+}
+
+/* Rule: an ip_local_port_range that is not positive is unreadable (the default is assumed
+ * and said); 1-1 is one port; an inverted range holds none. */
+TEST(model_system_range_values)
+{
+	struct client_opts o;
+	struct port_model m;
+	struct net_sysctls s = reuse_off;
+	CHECK(model_args(&o, "127.0.0.1", "1", "1", NULL) == PARSE_OK);
+	s.port_lo = s.port_hi = 0;
+	port_model_compute(&o, &s, "", &m);
+	CHECK(m.range_lo == 32768 && m.range_hi == 60999 && strstr(m.range_note, "assumed") != NULL);
+	s.port_lo = s.port_hi = 1;
+	port_model_compute(&o, &s, "", &m);
+	CHECK(m.range_lo == 1 && m.range_hi == 1 && m.ports == 1 && m.range_note[0] == 0);
+	s.port_lo = 40000;
+	s.port_hi = 39999;
+	port_model_compute(&o, &s, "", &m);
+	CHECK(m.ports == 0);
+}
+
+/* Rule: a rate the ports just sustain predicts no failure; only a rate above it does. */
+TEST(model_rate_at_sustainable)
+{
+	struct client_opts o;
+	struct port_model m;
+	CHECK(model_args(&o, "--rate", "10", "--duration", "1", "--local-port-range", "40000-40599",
+			 "127.0.0.1", NULL) == PARSE_OK);
+	port_model_compute(&o, &reuse_off, "", &m);
+	CHECK(m.sustainable == 10.0 && m.first_failure_s < 0);
+	CHECK(model_args(&o, "--rate", "11", "--duration", "1", "--local-port-range", "40000-40599",
+			 "127.0.0.1", NULL) == PARSE_OK);
+	port_model_compute(&o, &reuse_off, "", &m);
+	CHECK(m.first_failure_s > 0);
+}

@@ -52,6 +52,8 @@ static const struct {
 	{{0, 1, 0, 1, 2, 1000, 5000}, TW_LIKELY, "tcp_tw_reuse=1, timestamps negotiated on some connections to this peer only"},
 	{{0, 1, 0, 1, 2, 1000, 10}, TW_NO, "younger than tcp_tw_reuse_delay"},
 	{{0, 1, 0, 1, 1, 1000, U}, TW_UNKNOWN_VERDICT, "the TIME_WAIT socket's age is unknown"},
+	{{0, 1, 0, 1, 1, 1000, 0}, TW_NO, "younger than tcp_tw_reuse_delay"}, /* age 0 is known */
+	{{0, 1, 0, 1, 1, 0, 5}, TW_YES, "tcp_tw_reuse=1, timestamps negotiated"}, /* delay 0 is read */
 	{{0, 1, 0, 1, 1, UNREAD, 5000}, TW_UNKNOWN_VERDICT, "tcp_tw_reuse_delay could not be read"},
 	/* before 6.14 (no sysctl): the next whole second; from 1 s on it has surely turned */
 	{{0, 1, 0, 1, 1, ABSENT, 1000}, TW_YES, "tcp_tw_reuse=1, timestamps negotiated"},
@@ -75,6 +77,7 @@ TEST(tw_reuse_rule_table)
 	}
 	CHECK_STR(tw_verdict_name(TW_UNKNOWN_VERDICT), "unknown");
 	CHECK_STR(tw_verdict_name(TW_LIKELY), "likely");
+	CHECK_STR(tw_verdict_name((enum tw_verdict)(TW_UNKNOWN_VERDICT + 1)), "?");
 }
 
 /* Rule: the delay reads as the kernel has it, in words and as a header token without spaces:
@@ -86,6 +89,7 @@ TEST(tw_reuse_delay_words_and_hold)
 	char buf[64];
 	CHECK_STR(tw_reuse_delay_words(1000, buf, sizeof(buf)), "1000 ms");
 	CHECK_STR(tw_reuse_delay_words(1, buf, sizeof(buf)), "1 ms");
+	CHECK_STR(tw_reuse_delay_words(0, buf, sizeof(buf)), "0 ms");
 	CHECK_STR(tw_reuse_delay_words(SYSCTL_ABSENT, buf, sizeof(buf)), "the next whole second (0-1 s)");
 	CHECK_STR(tw_reuse_delay_words(SYSCTL_UNREADABLE, buf, sizeof(buf)),
 		  "unknown (tcp_tw_reuse_delay could not be read)");
@@ -94,7 +98,8 @@ TEST(tw_reuse_delay_words_and_hold)
 	CHECK_STR(tw_reuse_delay_token(SYSCTL_ABSENT, tok), "next-whole-second(0-1s)");
 	CHECK_STR(tw_reuse_delay_token(SYSCTL_UNREADABLE, tok), "unknown");
 	CHECK(strchr(tw_reuse_delay_token(SYSCTL_ABSENT, tok), ' ') == NULL);
-	CHECK(tw_reuse_hold_ms(500) == 500);
+	CHECK(tw_reuse_hold_ms(500) == 500 && tw_reuse_hold_ms(1) == 1);
+	CHECK(tw_reuse_hold_ms(0) == 1000); /* not a positive delay: the default holds */
 	CHECK(tw_reuse_hold_ms(SYSCTL_ABSENT) == 1000);
 	CHECK(tw_reuse_hold_ms(60000) == 60000 && tw_reuse_hold_ms(70000) == TW_TIME_WAIT_MS);
 	CHECK(TW_TIME_WAIT_S == 60);
@@ -122,4 +127,18 @@ TEST(tw_reserved_ports_parse)
 	CHECK(tw_parse_reserved("1-", map) == -1);
 	CHECK(tw_parse_reserved("x", map) == -1);
 	CHECK(tw_parse_reserved("5,,6", map) == -1);
+}
+
+/* Rule: every port 0-65535 can be listed and 65536 cannot; only the first line is read; an
+ * item is at most 31 characters (longer is refused, never cut). */
+TEST(tw_reserved_ports_bounds)
+{
+	static uint64_t map[1024];
+	CHECK(tw_parse_reserved("0-1,65535", map) == 0);
+	CHECK(map[0] == 3 && map[1023] == 1ull << 63);
+	CHECK(tw_parse_reserved("0", map) == 0 && map[0] == 1);
+	CHECK(tw_parse_reserved("65536", map) == -1);
+	CHECK(tw_parse_reserved("1\n2", map) == 0 && map[0] == 2);
+	CHECK(tw_parse_reserved("0000000000000000000000000000007", map) == 0 && map[0] == 0x80);
+	CHECK(tw_parse_reserved("00000000000000000000000000000007", map) == -1);
 }
