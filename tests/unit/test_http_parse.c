@@ -258,3 +258,145 @@ TEST(http_failure_keys)
 	CHECK_STR(out, "status/400=1 status/502=1 status/599=1 response/EPROTO=1 response/EMSGSIZE=1 "
 		       "response/short=1 timeout/response=2");
 }
+
+#define CHUNKED_HEAD "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+/* Rule: a message is refused (EPROTO) at the first byte that no valid message can have there,
+ * not later: the parser has taken exactly the bytes up to and including it, even when the
+ * input ends right after it. */
+TEST(http_refused_at_the_bad_byte)
+{
+	static const struct {
+		enum http_kind kind;
+		const char *before;
+		char bad;
+		const char *after;
+	} bad[] = {
+		{HTTP_RESPONSE, "HTTP/1.", 'x', " 200 OK\r\n\r\n"},
+		{HTTP_RESPONSE, "HTTP/1.", 'x', "1 200 OK\r\n\r\n"},
+		{HTTP_RESPONSE, "HTTP/1.1", 'x', "200 OK\r\n\r\n"},
+		{HTTP_RESPONSE, "HTTP/1.1 2", 'x', "0 OK\r\n\r\n"},
+		{HTTP_RESPONSE, "HTTP/1.1 200 OK\r\nContent-Length:\r", '\n', "\r\n"},
+		{HTTP_RESPONSE, "HTTP/1.1 200 OK\r\n", ' ', "folded\r\n\r\n"},
+		{HTTP_RESPONSE, "HTTP/1.1 200 OK\r\nX: a", '\0', "\r\n\r\n"},
+		{HTTP_RESPONSE, "HTTP/1.1 200 OK\r\n\r", 'X', ""},
+		{HTTP_RESPONSE, CHUNKED_HEAD "5", 'z', "\r\nhello\r\n0\r\n\r\n"},
+		{HTTP_RESPONSE, CHUNKED_HEAD "5;a", '\0', "\r\nhello\r\n0\r\n\r\n"},
+		{HTTP_RESPONSE, CHUNKED_HEAD "5\r", 'h', "ello\r\n0\r\n\r\n"},
+		{HTTP_RESPONSE, CHUNKED_HEAD "3\r\nabc\r", 'X', "\r\n0\r\n\r\n"},
+		{HTTP_RESPONSE, CHUNKED_HEAD "000000000000000", '1', "\r\nx\r\n0\r\n\r\n"},
+		{HTTP_RESPONSE, CHUNKED_HEAD "0\r\n", ' ', "x\r\n\r\n"},
+		{HTTP_RESPONSE, CHUNKED_HEAD "0\r\nT: a", '\0', "\r\n\r\n"},
+		{HTTP_RESPONSE, CHUNKED_HEAD "0\r\nT: y\r", 'X', "\r\n\r\n"},
+		{HTTP_RESPONSE, CHUNKED_HEAD "0\r\n\r", 'X', ""},
+		{HTTP_REQUEST, "", ' ', "/ HTTP/1.1\r\n\r\n"},
+		{HTTP_REQUEST, "GET ", ' ', "HTTP/1.1\r\n\r\n"},
+		{HTTP_REQUEST, "GET /", 0x7f, " HTTP/1.1\r\n\r\n"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char msg[256];
+		size_t n = strlen(bad[i].before), m = strlen(bad[i].after);
+		memcpy(msg, bad[i].before, n);
+		msg[n] = bad[i].bad;
+		memcpy(msg + n + 1, bad[i].after, m);
+		for (size_t len = n + 1; len <= n + 1 + m; len += m ? m : 1) { /* cut after it, and whole */
+			struct outcome o = parse_split(bad[i].kind, 1u << 20, msg, len, 0, 1);
+			if (o.r != HTTP_ERROR || o.error != EPROTO || o.used != n + 1)
+				fprintf(stderr, "  case %zu (%zu bytes): result %d, error %d, used %zu\n", i, len,
+					o.r, o.error, o.used);
+			CHECK(o.r == HTTP_ERROR && o.error == EPROTO && o.used == n + 1);
+		}
+	}
+}
+
+/* Rule: every byte the grammar allows is taken: digits 0-9 and letters at both ends of
+ * their ranges in names, versions, status codes, lengths and chunk sizes (hex both cases),
+ * whitespace after a chunk size, bare LF line ends in chunked framing; a name is matched
+ * whole, so one that only resembles a field or token is an other field. */
+TEST(http_grammar_edges_accepted)
+{
+	static const char *const good[] = {
+		"HTTP/1.9 299 OK\r\nAz09-Zy: v\r\nContent-Length: 9\r\n\r\n123456789",
+		"HTTP/1.1 200 OK\r\nContent-Lengtx: abc\r\nX-Whatever: close\r\nContent-Length: 0\r\n\r\n",
+		CHUNKED_HEAD "a\n0123456789\n9\n012345678\nF\n0123456789abcde\n10\n0123456789abcdef\n0\n\n",
+		CHUNKED_HEAD "5 ;x\r\nhello\r\n3\t\r\nabc\r\n000000000000001\r\nx\r\n0\r\n\r\n",
+		"HTTP/1.1 200 OK\nX: y\nContent-Length: 2\n\nab",
+	};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		struct outcome o = RESPONSE(good[i], 0);
+		if (o.r != HTTP_DONE || o.used != strlen(good[i]) || o.keep_alive != 1)
+			fprintf(stderr, "  case %zu: result %d, error %d, used %zu\n", i, o.r, o.error, o.used);
+		CHECK(o.r == HTTP_DONE && o.used == strlen(good[i]) && o.keep_alive == 1);
+	}
+	struct outcome o = RESPONSE("HTTP/1.9 299 OK\r\nContent-Length: 0\r\n\r\n", 0);
+	CHECK(o.status == 299);
+}
+
+/* Rule: a Connection or Transfer-Encoding value is a list of whole tokens: "c lose" is not
+ * close, an unknown token keeps HTTP/1.0 closing, a one-letter coding or an empty element
+ * leaves chunked last. */
+TEST(http_token_lists)
+{
+	struct outcome o = RESPONSE("HTTP/1.1 200 OK\r\nConnection: c lose\r\nContent-Length: 0\r\n\r\n", 0);
+	CHECK(o.r == HTTP_DONE && o.keep_alive == 1);
+	o = RESPONSE("HTTP/1.0 200 OK\r\nConnection: foo\r\nContent-Length: 0\r\n\r\n", 0);
+	CHECK(o.r == HTTP_DONE && o.keep_alive == 0);
+	o = RESPONSE("HTTP/1.1 200 OK\r\nTransfer-Encoding: x, chunked\r\n\r\n0\r\n\r\n", 0);
+	CHECK(o.r == HTTP_DONE && o.body == HTTP_BODY_CHUNKED);
+	o = RESPONSE("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked,\r\n\r\n0\r\n\r\n", 0);
+	CHECK(o.r == HTTP_DONE && o.body == HTTP_BODY_CHUNKED);
+}
+
+/* Rule: the bound counts every byte of a response, chunk framing and close-delimited body
+ * included: a message exactly at the bound is taken, one byte over is EMSGSIZE at the byte
+ * that crosses it; a chunk that cannot fit is refused at its size line, before its data. */
+TEST(http_bound_exact)
+{
+	const char *m = "HTTP/1.1 204 No\r\n\r\n";
+	struct outcome o = parse_split(HTTP_RESPONSE, strlen(m), m, strlen(m), 0, 0);
+	CHECK(o.r == HTTP_DONE);
+	o = parse_split(HTTP_RESPONSE, strlen(m) - 1, m, strlen(m), 0, 0);
+	CHECK(o.r == HTTP_ERROR && o.error == EMSGSIZE);
+	m = CHUNKED_HEAD "5\r\nhello\r\n0\r\n\r\n";
+	o = parse_split(HTTP_RESPONSE, strlen(m), m, strlen(m), 0, 0);
+	CHECK(o.r == HTTP_DONE);
+	o = parse_split(HTTP_RESPONSE, strlen(m) - 1, m, strlen(m), 0, 0);
+	CHECK(o.r == HTTP_ERROR && o.error == EMSGSIZE && o.used == strlen(m));
+	size_t size_line = strlen(CHUNKED_HEAD "5\r\n");
+	o = parse_split(HTTP_RESPONSE, size_line + 5, m, strlen(m), 0, 0);
+	CHECK(o.r == HTTP_ERROR && o.error == EMSGSIZE && o.used == size_line + 6);
+	o = parse_split(HTTP_RESPONSE, size_line + 4, m, strlen(m), 0, 0);
+	CHECK(o.r == HTTP_ERROR && o.error == EMSGSIZE && o.used == size_line);
+	m = "HTTP/1.1 200 OK\r\n\r\n0123456789";
+	o = parse_split(HTTP_RESPONSE, strlen(m), m, strlen(m), 0, 1);
+	CHECK(o.r == HTTP_DONE);
+	o = parse_split(HTTP_RESPONSE, strlen(m) - 1, m, strlen(m), 0, 1);
+	CHECK(o.r == HTTP_ERROR && o.error == EMSGSIZE);
+}
+
+/* Rule: the head is done from its last byte on, whatever the body, and not after a
+ * refusal; a parser that finished answers again with its result and takes nothing; a close
+ * before any byte is not an error, a close after one is EPIPE. */
+TEST(http_parser_states)
+{
+	struct http_parser p;
+	size_t used;
+	const char *m = "POST / HTTP/1.1\r\nContent-Length: 5\r\n\r\nab";
+	http_parser_init(&p, HTTP_REQUEST, HTTP_MAX_REQUEST_HEAD);
+	CHECK(http_parse(&p, m, strlen(m) - 2, &used) == HTTP_MORE && http_head_done(&p));
+	CHECK(http_parse(&p, m + strlen(m) - 2, 2, &used) == HTTP_MORE && http_head_done(&p));
+	http_parser_init(&p, HTTP_RESPONSE, 1u << 20);
+	CHECK(http_parse(&p, "HTTP/1.1 200 OK\r\n", 17, &used) == HTTP_MORE && !http_head_done(&p));
+	CHECK(http_parse(&p, "\r\n", 2, &used) == HTTP_MORE && http_head_done(&p)); /* to the close */
+	http_parser_init(&p, HTTP_RESPONSE, 1u << 20);
+	m = "HTTP/1.1 204 No\r\n\r\n";
+	CHECK(http_parse(&p, m, strlen(m), &used) == HTTP_DONE && http_head_done(&p));
+	CHECK(http_parse(&p, "HTTP", 4, &used) == HTTP_DONE && used == 0);
+	http_parser_init(&p, HTTP_RESPONSE, 1u << 20);
+	CHECK(http_parse(&p, "XTTP", 4, &used) == HTTP_ERROR && !http_head_done(&p));
+	CHECK(http_parse(&p, "HTTP", 4, &used) == HTTP_ERROR && used == 0);
+	http_parser_init(&p, HTTP_RESPONSE, 1u << 20);
+	CHECK(http_parse_eof(&p) == HTTP_MORE);
+	http_parser_init(&p, HTTP_RESPONSE, 1u << 20);
+	CHECK(http_parse(&p, "H", 1, &used) == HTTP_MORE && http_parse_eof(&p) == HTTP_ERROR && p.error == EPIPE);
+}
