@@ -3,13 +3,14 @@
 # (tools/mutate.c lists the changes), rebuilds the unit tests with that change, runs them, and
 # reports per module how many changes were made, caught (a test failed, crashed, tripped
 # ASan/UBSan or ran past MUTANTS_TIMEOUT) and survived, with each survivor's file:line:col
-# and change. Changes named in tools/mutants.equivalent (same file, change and source line)
-# are reported as equivalent, with their reason, instead of as survivors.
+# and change. Changes named in tools/mutants.equivalent (same file, change, source line and
+# line before it) are reported as equivalent, with their reason, instead of as survivors.
 #
 # The tree is never written: each mutant is compiled from a copy in the build directory
 # (default build/mutants, -O0), so build/release and the sources stay as they were even when
-# the run is stopped. MUTANTS_SAN=1 adds ASan+UBSan (each run starts ten times slower). One object is compiled and the
-# unit binary linked once per mutant; the unit tests' own objects are compiled once.
+# the run is stopped. One object is compiled and the unit binary linked once per mutant; the
+# unit tests' own objects are compiled once. MUTANTS_SAN=1 adds ASan+UBSan (each run of the
+# unit binary then starts ten times slower).
 #
 #   tools/mutants.sh [-C DIR] [FILE...]     FILE: a source under DIR (default: the five modules)
 # Environment: MUTANTS_BUILD (build directory), MUTANTS_TIMEOUT (seconds a unit run may take,
@@ -70,13 +71,18 @@ done
 base_ms=$(( ($(date +%s%N) - t0) / 2000000 ))
 TIMEOUT=${MUTANTS_TIMEOUT:-$(( base_ms / 100 > 5 ? base_ms / 100 : 5 ))}
 
-# equivalent FILE CHANGE LINE_TEXT: the reason, when tools/mutants.equivalent names it.
+# line_text FILE N: line N of FILE without its leading and trailing blanks.
+line_text() { [ "$2" -ge 1 ] && sed -n "${2}p" "$1" | sed 's/^[[:space:]]*//; s/[[:space:]]*$//'; }
+
+# equivalent FILE CHANGE LINE_TEXT PREVIOUS_LINE_TEXT: the reason, when tools/mutants.equivalent
+# names that change there.
 equivalent() {
 	[ -f "$EQUIV" ] || return 1
-	awk -F '\t' -v f="$1" -v c="$2" -v l="$3" '$1 == f && $2 == c && $3 == l { print $4; found = 1; exit } END { exit !found }' "$EQUIV"
+	awk -F '\t' -v f="$1" -v c="$2" -v l="$3" -v p="$4" \
+		'$1 == f && $2 == c && $3 == l && $4 == p { print $5; found = 1; exit } END { exit !found }' "$EQUIV"
 }
 
-status=0 summary=()
+status=0 summary=() start=$(date +%s)
 for f in "$@"; do
 	obj=$B/${f#src/}
 	obj=${obj%.c}.o
@@ -91,14 +97,14 @@ for f in "$@"; do
 			continue
 		fi
 		made=$((made + 1))
-		timeout -k 2 "$TIMEOUT" "$B/unit_mutant" >/dev/null 2>&1
-		rc=$?
+		# (the group's stderr is dropped too: bash's "Segmentation fault" notice is a catch)
+		{ timeout -k 2 "$TIMEOUT" "$B/unit_mutant" >/dev/null 2>&1; rc=$?; } 2>/dev/null
 		if [ "$rc" -ne 0 ]; then
 			caught=$((caught + 1))
 			continue
 		fi
-		text=$(sed -n "${at%%:*}p" "$f" | sed 's/^[[:space:]]*//; s/[[:space:]]*$//')
-		if why=$(equivalent "$f" "$change" "$text"); then
+		text=$(line_text "$f" "${at%%:*}")
+		if why=$(equivalent "$f" "$change" "$text" "$(line_text "$f" $((${at%%:*} - 1)))"); then
 			equiv=$((equiv + 1))
 			lines+=("  equivalent $f:$at: $change  ($why)")
 		else
@@ -115,6 +121,6 @@ for f in "$@"; do
 	[ "$pct" -ge $((GOAL * 10)) ] || status=1
 done
 rm -rf "$B/mutant" "$B/unit_mutant" "$B/mutant.o"
-echo "== mutants (timeout ${TIMEOUT}s, goal ${GOAL}% caught)"
+echo "== mutants ($(( $(date +%s) - start )) s, timeout ${TIMEOUT}s, goal ${GOAL}% caught)"
 printf '%s\n' "${summary[@]}"
 exit $status

@@ -136,3 +136,65 @@ TEST(parse_time_at_forms)
 		refused += parse_time_at(bad[k], 0, &t, &why) < 0;
 	CHECK(refused == (int)(sizeof(bad) / sizeof(bad[0])));
 }
+
+/* Rule: each parser states the first rule a value breaks: an empty or missing value, a
+ * suffix without digits, a separator with nothing before it are named as such (not as a
+ * number that is too large or not a number), and a value of at most the field's size in
+ * characters is read, zero-padded or not, while one character more is refused. */
+TEST(parse_first_rule_named)
+{
+	uint64_t v = 0;
+	uint16_t lo, hi;
+	uint32_t i, n;
+	int64_t t;
+	struct endpoint ep;
+	const char *why = NULL;
+	CHECK(parse_size("", 0, 100, &v, &why) == -1);
+	CHECK_STR(why, "empty value");
+	CHECK(parse_size(NULL, 0, 100, &v, &why) == -1);
+	CHECK(parse_size("k", 0, 100, &v, &why) == -1);
+	CHECK_STR(why, "not a number");
+	CHECK(parse_size("0000000000000000000000000000001", 0, 100, &v, &why) == 0 && v == 1);
+	CHECK(parse_size("00000000000000000000000000000001", 0, 100, &v, &why) == -1);
+	CHECK_STR(why, "too large");
+	CHECK(parse_u16_range("-5", 0, 100, &lo, &hi, &why) == -1);
+	CHECK_STR(why, "expected LO-HI");
+	CHECK(parse_u16_range(NULL, 0, 100, &lo, &hi, &why) == -1);
+	CHECK(parse_u16_range("000000000000001-2", 0, 100, &lo, &hi, &why) == 0 && lo == 1 && hi == 2);
+	CHECK(parse_u16_range("0000000000000001-2", 0, 100, &lo, &hi, &why) == -1);
+	CHECK_STR(why, "too large");
+	CHECK(parse_ip_literal("", 80, &ep, &why) == -1);
+	CHECK_STR(why, "empty address");
+	CHECK(parse_ip_literal("host.invalid", 80, &ep, &why) == -1);
+	CHECK_STR(why, "not an IPv4 or IPv6 address");
+	CHECK(parse_shard("/2", 8, &i, &n, &why) == -1);
+	CHECK_STR(why, "must be I/N (this host's number from 0, of N hosts)");
+	CHECK(parse_shard("00000000000000000000001/2", 8, &i, &n, &why) == 0 && i == 1 && n == 2);
+	CHECK(parse_shard("000000000000000000000001/2", 8, &i, &n, &why) == -1);
+	CHECK_STR(why, "must be I/N (this host's number from 0, of N hosts)");
+	CHECK(parse_time_at("", 0, &t, &why) == -1);
+	CHECK_STR(why, "must be Unix seconds (S or S.F) or +S from now");
+	CHECK(parse_time_at(NULL, 0, &t, &why) == -1);
+	CHECK(parse_time_at("000000000000001", 0, &t, &why) == 0 && t == 1000000000);
+	CHECK(parse_time_at("0000000000000001", 0, &t, &why) == -1);
+}
+
+/* Rule: sizes: g is 2^30, a value equal to max is taken, and the digits before a suffix may
+ * reach 2^34 - 1 (so 16g is readable) but no further. */
+TEST(parse_size_bounds)
+{
+	uint64_t v = 0;
+	const char *why = NULL;
+	CHECK(parse_size("1g", 0, UINT64_MAX, &v, &why) == 0 && v == 1ull << 30);
+	CHECK(parse_size("1k", 0, 1024, &v, &why) == 0 && v == 1024);
+	CHECK(parse_size("17179869183", 0, UINT64_MAX, &v, &why) == 0 && v == (1ull << 34) - 1);
+	CHECK(parse_size("17179869184", 0, UINT64_MAX, &v, &why) == -1);
+}
+
+/* Rule: a choice matches any name of its list, the first one included. */
+TEST(parse_choice_first)
+{
+	static const char *const names[] = {"first", "second", NULL};
+	CHECK(parse_choice("first", names) == 0 && parse_choice("second", names) == 1);
+	CHECK(parse_choice("third", names) == -1);
+}
