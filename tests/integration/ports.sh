@@ -232,14 +232,20 @@ test_ports_rate_and_forecast() {
 	awk -v r="$RATE" -v f="$FULL" -v free="$FREE" 'BEGIN {
 		want = free / r; exit !(f != "None" && f >= want - 0.15 && f <= want + 0.15) }' \
 		|| die "forecast $FULL s, free $FREE at $RATE/s"
-	# from MARGIN before burst 2 began: 500 ms and twice what ports took to start above
-	# (100-1500 ms under emulation), within the gap
-	local margin=$((500 + 2 * (AT - launch)))
-	[ "$margin" -le $((gap - 500)) ] || margin=$((gap - 500))
-	launch=$(ms_now) window=$((launch - start2 + margin))
-	ports_window "$ns" "$window"
-	[ $((AT - window)) -lt "$start2" ] ||
-		die "ports took $((AT - launch)) ms, more than the $margin ms margin: its window began after burst 2 did"
+	# from MARGIN before burst 2 began: 500 ms and twice what ports took to start last time,
+	# within the gap. Under emulation ports took 0.1-1.5 s to start from one run to the next:
+	# when its window began after burst 2 did, it runs again with the wider margin (no new
+	# TIME_WAIT socket comes meanwhile; at most three runs).
+	local margin=$((500 + 2 * (AT - launch))) try
+	for try in 1 2 3; do
+		[ "$margin" -le $((gap - 500)) ] || margin=$((gap - 500))
+		launch=$(ms_now) window=$((launch - start2 + margin))
+		ports_window "$ns" "$window"
+		[ $((AT - window)) -lt "$start2" ] && break
+		[ "$try" -lt 3 ] ||
+			die "ports took $((AT - launch)) ms, more than the $margin ms margin, three times: its window began after burst 2 did"
+		margin=$((500 + 2 * (AT - launch)))
+	done
 	expect_rate "from $margin ms before burst 2" "$new" "$window"
 }
 
