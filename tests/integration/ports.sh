@@ -86,8 +86,11 @@ test_ports_known_state() {
 	need_root
 	local b; b=$(bound_dumped)
 	ns_create known; local ns=$LAB_NS
+	# tcp_rfc1337=1: no RST may end a TIME_WAIT early. Under emulation a last ACK later than the
+	# server's RTO lets the server resend its FIN, and the listener resets the TIME_WAIT's answer
+	# (docs/closing.md). The 6.1 guest once counted 29 of the 30 toward ::1, most likely so
 	lab_sysctl "$ns" net.ipv4.ip_local_port_range="40000 40999" \
-		net.ipv4.ip_local_reserved_ports="40990-40999" net.ipv4.tcp_tw_reuse=0 || die "sysctl"
+		net.ipv4.ip_local_reserved_ports="40990-40999" net.ipv4.tcp_tw_reuse=0 net.ipv4.tcp_rfc1337=1 || die "sysctl"
 	start_server --netns "$ns"; local p1=$SERVER_PORT
 	start_server --netns "$ns"; local p2=$SERVER_PORT
 	ip netns exec "$ns" "$TWTEST" client 127.0.0.1 1 120 --port "$p1" >/dev/null || die "client 1"
@@ -204,7 +207,9 @@ expect_rate() {
 test_ports_rate_and_forecast() {
 	need_root
 	ns_create rate; local ns=$LAB_NS
-	lab_sysctl "$ns" net.ipv4.ip_local_port_range="40000 40399" net.ipv4.tcp_tw_reuse=0 || die "sysctl"
+	# tcp_rfc1337=1: no RST may end a TIME_WAIT between the counts (see test_ports_known_state)
+	lab_sysctl "$ns" net.ipv4.ip_local_port_range="40000 40399" net.ipv4.tcp_tw_reuse=0 \
+		net.ipv4.tcp_rfc1337=1 || die "sysctl"
 	start_server --netns "$ns"
 	local gap=4000 dir; dir=$(tmpdir)
 	# loops of 10: 150 at once overflowed the listener's queue under emulation
