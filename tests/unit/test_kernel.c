@@ -301,7 +301,7 @@ static int kernel_at_least(int major, int minor)
 /* Does this kernel take IP_LOCAL_PORT_RANGE, asked directly (not through kfeatures)? */
 static int kernel_has_port_range(void)
 {
-	int fd = socket(AF_INET, SOCK_STREAM, 0), v = 40099 << 16 | 40000, has;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), v = (int)(40099u << 16 | 40000u), has;
 	if (fd < 0)
 		return -1;
 	has = setsockopt(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE, &v, sizeof(v)) == 0 || errno != ENOPROTOOPT;
