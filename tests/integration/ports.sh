@@ -93,11 +93,13 @@ test_ports_known_state() {
 		net.ipv4.ip_local_reserved_ports="40990-40999" net.ipv4.tcp_tw_reuse=0 net.ipv4.tcp_rfc1337=1 || die "sysctl"
 	start_server --netns "$ns"; local p1=$SERVER_PORT
 	start_server --netns "$ns"; local p2=$SERVER_PORT
+	# the slow helper first: under emulation python took up to 30 s to start, and TIME_WAIT
+	# sockets made before it had expired (60 s) by the text check below
+	hold "$ns" "connect:127.0.0.3:$p1:7" "bind:127.0.0.1:5"
 	ip netns exec "$ns" "$TWTEST" client 127.0.0.1 1 120 --port "$p1" >/dev/null || die "client 1"
 	ip netns exec "$ns" "$TWTEST" client 127.0.0.1 1 80 --port "$p2" >/dev/null || die "client 2"
 	ip netns exec "$ns" "$TWTEST" client 127.0.0.2 1 50 --port "$p1" >/dev/null || die "client 3"
 	ip netns exec "$ns" "$TWTEST" client ::1 1 30 --port "$p2" >/dev/null || die "client 4"
-	hold "$ns" "connect:127.0.0.3:$p1:7" "bind:127.0.0.1:5"
 	local json; json=$(ip netns exec "$ns" "$TWTEST" ports --format json) || die "ports exit $?"
 	expect_group "$json" 127.0.0.1 "$p1" 120 0 "$b"
 	expect_group "$json" 127.0.0.1 "$p2" 80 0 "$b"
