@@ -12,7 +12,8 @@ static int ports_opts_valid(const struct ports_opts *o)
 	return o->top <= 1000000 && o->interval_ms >= 1 && o->interval_ms <= 60000 &&
 	       o->watch_ms <= 3600000 && o->fail_above >= -1 && o->fail_above <= 100 &&
 	       (o->format == PORTS_TEXT || o->format == PORTS_JSON || o->format == PORTS_PROM) &&
-	       (o->dst_name == NULL || o->dst_family == AF_INET || o->dst_family == AF_INET6);
+	       (o->dst_name == NULL || o->dst_family == AF_INET || o->dst_family == AF_INET6) &&
+	       (!o->nat_ports_given || (o->nat && o->nat_lo >= 1 && o->nat_lo <= o->nat_hi));
 }
 
 static enum parse_result parse(int argc, char **argv, void *o, char *err, size_t errlen)
