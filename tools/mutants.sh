@@ -78,8 +78,9 @@ line_text() { [ "$2" -ge 1 ] && sed -n "${2}p" "$1" | sed 's/^[[:space:]]*//; s/
 # names that change there.
 equivalent() {
 	[ -f "$EQUIV" ] || return 1
-	awk -F '\t' -v f="$1" -v c="$2" -v l="$3" -v p="$4" \
-		'$1 == f && $2 == c && $3 == l && $4 == p { print $5; found = 1; exit } END { exit !found }' "$EQUIV"
+	# (through the environment: awk -v would read the backslashes of a line such as '\0')
+	EQ_F=$1 EQ_C=$2 EQ_L=$3 EQ_P=$4 awk -F '\t' '$1 == ENVIRON["EQ_F"] && $2 == ENVIRON["EQ_C"] &&
+		$3 == ENVIRON["EQ_L"] && $4 == ENVIRON["EQ_P"] { print $5; found = 1; exit } END { exit !found }' "$EQUIV"
 }
 
 status=0 summary=() start=$(date +%s)
