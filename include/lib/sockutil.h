@@ -30,6 +30,23 @@ enum io_result sock_send(int fd, const void *buf, size_t len, size_t *off, int *
 /* One receive of at most cap bytes; on IO_DONE *n is the count, 0 meaning EOF. */
 enum io_result sock_recv(int fd, void *buf, size_t cap, size_t *n, int *err);
 
+/* How sock_read_loop ended. */
+enum sock_read_end {
+	SOCK_READ_AGAIN,   /* the socket is empty: read again when epoll/poll says so */
+	SOCK_READ_EOF,     /* the peer's FIN: everything before it was handed over */
+	SOCK_READ_FAILED,  /* the connection failed: *err holds errno */
+	SOCK_READ_STOPPED, /* the handler said stop (it closed the connection, or must wait) */
+};
+
+/* A reader's handler: n > 0 bytes arrived in buf; 0 to read on, nonzero to stop. */
+typedef int (*sock_input_fn)(void *ctx, const unsigned char *buf, size_t n);
+
+/* The read loop every connection shares (wrk's socket_readable): receive into buf (cap
+ * bytes) and hand each chunk to input, until the socket is empty, the peer's FIN, a
+ * failure, or input says stop. One recv() per chunk, no copy. */
+enum sock_read_end sock_read_loop(int fd, unsigned char *buf, size_t cap, sock_input_fn input,
+				  void *ctx, int *err);
+
 /* The steps of opening a client socket, in order; where sock_open_client stopped. */
 enum sock_step { SOCK_STEP_SOCKET, SOCK_STEP_OPTION, SOCK_STEP_BIND, SOCK_STEP_CONNECT };
 

@@ -45,6 +45,26 @@ enum io_result sock_recv(int fd, void *buf, size_t cap, size_t *n, int *err)
 	}
 }
 
+enum sock_read_end sock_read_loop(int fd, unsigned char *buf, size_t cap, sock_input_fn input,
+				  void *ctx, int *err)
+{
+	for (;;) {
+		size_t n;
+		switch (sock_recv(fd, buf, cap, &n, err)) {
+		case IO_AGAIN:
+			return SOCK_READ_AGAIN;
+		case IO_FAILED:
+			return SOCK_READ_FAILED;
+		case IO_DONE:
+			break;
+		}
+		if (n == 0)
+			return SOCK_READ_EOF;
+		if (input(ctx, buf, n) != 0)
+			return SOCK_READ_STOPPED;
+	}
+}
+
 /* The requested options, in a fixed order; returns 0 or errno. */
 static int client_options(int fd, const struct sock_client_spec *s)
 {
