@@ -1,8 +1,9 @@
 /* The client's HTTP/1.1 side (src/client/client_http.c), for --protocol http: the GET
  * requests, built once per worker, and a connection's requests and responses on the
- * worker's epoll set: K requests one after another over keep-alive (--requests-per-conn),
- * each response parsed by src/lib/http_parse.c, counted by status, timed (req_us), and
- * failed as status/NNN (4xx, 5xx), response/EPROTO, response/EMSGSIZE or response/short. */
+ * worker's epoll set (conn_http_proto, include/client/client_proto.h): K requests one
+ * after another over keep-alive (--requests-per-conn), each response parsed by
+ * src/lib/http_parse.c, counted by status, timed (req_us), and failed as status/NNN (4xx,
+ * 5xx), response/EPROTO, response/EMSGSIZE or response/short. */
 #ifndef TWTEST_CLIENT_HTTP_H
 #define TWTEST_CLIENT_HTTP_H
 
@@ -28,11 +29,5 @@ struct conn_http {
  * client_http_free, also after a failure. */
 int client_http_init(struct client_worker *w);
 void client_http_free(struct client_worker *w);
-
-/* connect() completed: send the first request. */
-void conn_http_begin(struct client_worker *w, struct conn *c);
-
-/* An event on an HTTP connection past connect(). */
-void conn_http_event(struct client_worker *w, struct conn *c, uint32_t events);
 
 #endif

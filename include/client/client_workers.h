@@ -14,8 +14,10 @@
 
 enum conn_state {
 	CONN_CONNECTING, /* connect() in progress */
-	CONN_ECHO,       /* sending the payload and reading the echo (http: request, response) */
-	CONN_DRAIN,      /* echo (http: last response) complete, waiting for the server's FIN */
+	CONN_EXCHANGE,   /* the protocol's exchange: a request (echo: the payload) out, its
+			  * reply in (include/client/client_proto.h) */
+	CONN_DRAIN,      /* the exchange is over (and shutdown() sent with --close shutdown):
+			  * waiting for the server's FIN */
 	CONN_DONE,       /* finished or failed, descriptor closed (or never started) */
 };
 
@@ -28,7 +30,7 @@ struct conn {
 	int fd;
 	uint8_t state;
 	uint32_t sent, rcvd;
-	uint32_t exchanges;  /* payload echoes completed (--requests-per-conn) */
+	uint32_t exchanges;  /* requests answered (--requests-per-conn) */
 	uint32_t due_us;     /* when it was due: latencies count from here */
 	uint32_t start_us;   /* when it started: the deadline is start_us + --timeout */
 	uint32_t connect_us; /* connect() done, counted from due_us */
@@ -46,6 +48,7 @@ struct rate_sched {
 /* One thread's connections, epoll set, buffer and counters. */
 struct client_worker {
 	const struct client_opts *o;
+	const struct conn_proto *proto; /* --protocol, chosen once (include/client/client_proto.h) */
 	int epfd;
 	struct conn *conns;
 	uint32_t n;
@@ -69,6 +72,7 @@ struct client_worker {
 
 struct http_requests;
 struct conn_http;
+struct conn_proto;
 
 /* Microseconds since the worker's base. */
 uint32_t worker_now_us(const struct client_worker *w);
@@ -85,6 +89,15 @@ void conn_fail(struct client_worker *w, struct conn *c, enum fail_stage stage, i
 
 /* Count c as finished and close it. */
 void conn_finish(struct client_worker *w, struct conn *c);
+
+/* Send what is left of c's request buf[0..len) from c->sent on; -1 once c failed
+ * (counted at the write stage). */
+int conn_send(struct client_worker *w, struct conn *c, const void *buf, uint32_t len);
+
+/* The exchanges are over: close in the order --close says (client: close now; shutdown:
+ * shutdown(SHUT_WR), then wait for the server's FIN; server: wait for its FIN). Returns 1
+ * when c waits for the FIN (CONN_DRAIN), 0 when it is done. */
+int conn_close_in_order(struct client_worker *w, struct conn *c);
 
 /* What a connection past its deadline was waiting for (a timeout's detail). */
 int conn_wait_detail(const struct client_worker *w, const struct conn *c);

@@ -1,7 +1,7 @@
-/* One client connection's state machine on a worker's epoll set: open, send the payload,
- * check the echo byte for byte (--requests-per-conn times), close in the chosen order, and
- * count it exactly once, as finished or as failed by stage and errno. --protocol connect
- * stops after connect(); --protocol http hands the exchange to src/client/client_http.c. */
+/* One client connection's state machine on a worker's epoll set: open, connect, the
+ * exchange its protocol makes (include/client/client_proto.h: echo, connect, http), the
+ * server's FIN the close order waits for, and the one read loop every protocol's bytes go
+ * through; each connection ends counted exactly once (src/client/client_conn_end.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +11,7 @@
 
 #include "client/client_endpoints.h"
 #include "client/client_http.h"
+#include "client/client_proto.h"
 #include "client/client_workers.h"
 #include "lib/signals.h"
 
@@ -42,167 +43,72 @@ void conn_start(struct client_worker *w, struct conn *c, uint64_t index, uint32_
 	}
 }
 
-/* Send what is left of the payload; returns -1 if the connection failed. */
-static int conn_send(struct client_worker *w, struct conn *c)
+/* The read loop's handler: the protocol checks what came. */
+struct conn_io {
+	struct client_worker *w;
+	struct conn *c;
+};
+
+static int conn_input(void *ctx, const unsigned char *buf, size_t n)
 {
-	size_t off = c->sent;
+	struct conn_io *io = ctx;
+	return io->w->proto->input(io->w, io->c, buf, n);
+}
+
+/* Read until EAGAIN, the server's FIN, or until c is done. */
+static void conn_read(struct client_worker *w, struct conn *c)
+{
+	struct conn_io io = {w, c};
 	int err;
-	enum io_result r = sock_send(c->fd, w->payload, w->o->payload, &off, &err);
-	c->sent = (uint32_t)off;
-	if (r == IO_FAILED) {
-		conn_fail(w, c, STAGE_WRITE, err);
+	switch (sock_read_loop(c->fd, w->buf, w->buflen, conn_input, &io, &err)) {
+	case SOCK_READ_AGAIN:
+	case SOCK_READ_STOPPED:
+		return;
+	case SOCK_READ_FAILED:
+		conn_fail(w, c, STAGE_READ, err);
+		return;
+	case SOCK_READ_EOF:
+		if (c->state == CONN_DRAIN)
+			conn_finish(w, c); /* the FIN the close order waited for */
+		else
+			w->proto->eof(w, c);
+		return;
+	}
+}
+
+/* connect() finished or failed. Returns 0 to go on with this event. */
+static int conn_connected(struct client_worker *w, struct conn *c, uint32_t events)
+{
+	if (events & (EPOLLERR | EPOLLHUP)) {
+		int err = sock_error(c->fd);
+		conn_fail(w, c, STAGE_CONNECT, err ? err : ECONNRESET);
 		return -1;
 	}
-	return 0;
-}
-
-/* A whole echo is in: send the next request, or close in the chosen order. Returns 1 to
- * keep reading (the next echo, or the server's FIN). */
-static int conn_echoed(struct client_worker *w, struct conn *c)
-{
-	if (++c->exchanges < w->o->requests_per_conn) {
-		c->sent = c->rcvd = 0;
-		return conn_send(w, c) == 0;
-	}
-	switch (w->o->close_mode) {
-	case CLIENT_CLOSE_CLIENT:
-		conn_finish(w, c);
-		return 0;
-	case CLIENT_CLOSE_SHUTDOWN:
-		if (shutdown(c->fd, SHUT_WR) < 0) {
-			conn_fail(w, c, STAGE_WRITE, errno);
-			return 0;
-		}
-		break;
-	case CLIENT_CLOSE_SERVER:
-		break;
-	}
-	c->state = CONN_DRAIN;
-	return 1;
-}
-
-/* Read until EAGAIN, checking every byte of the echo against the payload. */
-static void conn_receive(struct client_worker *w, struct conn *c)
-{
-	uint32_t len = w->o->payload;
-	for (;;) {
-		size_t k;
-		int err;
-		switch (sock_recv(c->fd, w->buf, w->buflen, &k, &err)) {
-		case IO_AGAIN:
-			return;
-		case IO_FAILED:
-			conn_fail(w, c, STAGE_READ, err);
-			return;
-		case IO_DONE:
-			break;
-		}
-		if (k == 0) {
-			if (c->state == CONN_DRAIN) {
-				conn_finish(w, c);
-				return;
-			}
-			conn_fail(w, c, STAGE_ECHO, ECHO_SHORT);
-			return;
-		}
-		if (c->state == CONN_DRAIN || (uint64_t)c->rcvd + k > len) {
-			conn_fail(w, c, STAGE_ECHO, ECHO_EXTRA);
-			return;
-		}
-		if (memcmp(w->buf, w->payload + c->rcvd, k) != 0) {
-			conn_fail(w, c, STAGE_ECHO, ECHO_MISMATCH);
-			return;
-		}
-		c->rcvd += (uint32_t)k;
-		if (c->rcvd == len && !conn_echoed(w, c))
-			return;
-	}
-}
-
-/* --protocol connect: connect() completed; close as --close says. */
-static void conn_connected(struct client_worker *w, struct conn *c)
-{
-	switch (w->o->close_mode) {
-	case CLIENT_CLOSE_CLIENT:
-		conn_finish(w, c);
-		return;
-	case CLIENT_CLOSE_SHUTDOWN:
-		if (shutdown(c->fd, SHUT_WR) < 0) {
-			conn_fail(w, c, STAGE_WRITE, errno);
-			return;
-		}
-		break;
-	case CLIENT_CLOSE_SERVER:
-		break;
-	}
-	c->state = CONN_DRAIN;
-}
-
-/* --protocol connect, waiting for the server's FIN: whatever it sends is read and dropped
- * (a greeting is no fault); EOF finishes the connection. */
-static void conn_drain_any(struct client_worker *w, struct conn *c)
-{
-	for (;;) {
-		size_t k;
-		int err;
-		switch (sock_recv(c->fd, w->buf, w->buflen, &k, &err)) {
-		case IO_AGAIN:
-			return;
-		case IO_FAILED:
-			conn_fail(w, c, STAGE_READ, err);
-			return;
-		case IO_DONE:
-			break;
-		}
-		if (k == 0) {
-			conn_finish(w, c);
-			return;
-		}
-	}
+	if (!(events & EPOLLOUT))
+		return -1;
+	c->state = CONN_EXCHANGE;
+	c->connect_us = worker_now_us(w) - c->due_us;
+	return w->proto->begin(w, c);
 }
 
 static void conn_event(struct client_worker *w, struct conn *c, uint32_t events)
 {
-	if (c->state == CONN_DONE)
+	switch ((enum conn_state)c->state) {
+	case CONN_DONE:
 		return;
-	if (c->state == CONN_CONNECTING) {
-		if (events & (EPOLLERR | EPOLLHUP)) {
-			int err = sock_error(c->fd);
-			conn_fail(w, c, STAGE_CONNECT, err ? err : ECONNRESET);
+	case CONN_CONNECTING:
+		if (conn_connected(w, c, events) != 0)
 			return;
-		}
-		if (!(events & EPOLLOUT))
-			return;
-		c->state = CONN_ECHO;
-		c->connect_us = worker_now_us(w) - c->due_us;
-		switch (w->o->protocol) {
-		case CLIENT_PROTO_ECHO:
-			break;
-		case CLIENT_PROTO_CONNECT:
-			conn_connected(w, c);
-			return; /* a FIN already in is seen by the next edge-triggered event */
-		case CLIENT_PROTO_HTTP:
-			conn_http_begin(w, c);
-			if (c->state == CONN_DONE)
-				return;
-			break;
-		}
-	}
-	switch (w->o->protocol) {
-	case CLIENT_PROTO_ECHO:
 		break;
-	case CLIENT_PROTO_CONNECT:
-		if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-			conn_drain_any(w, c);
-		return;
-	case CLIENT_PROTO_HTTP:
-		conn_http_event(w, c, events);
-		return;
+	case CONN_EXCHANGE:
+		if ((events & EPOLLOUT) && w->proto->send && w->proto->send(w, c) < 0)
+			return;
+		break;
+	case CONN_DRAIN:
+		break;
 	}
-	if (c->state == CONN_ECHO && c->sent < w->o->payload && conn_send(w, c) < 0)
-		return;
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-		conn_receive(w, c);
+		conn_read(w, c);
 }
 
 void worker_poll(struct client_worker *w, int timeout_ms)
@@ -222,11 +128,24 @@ void worker_poll_ns(struct client_worker *w, int64_t timeout_ns)
 			conn_event(w, evs[i].data.ptr, evs[i].events);
 }
 
+static const struct conn_proto *proto_of(enum client_protocol p)
+{
+	switch (p) {
+	case CLIENT_PROTO_CONNECT:
+		return &conn_connect_proto;
+	case CLIENT_PROTO_HTTP:
+		return &conn_http_proto;
+	case CLIENT_PROTO_ECHO:
+		break;
+	}
+	return &conn_echo_proto;
+}
+
 int worker_init(struct client_worker *w, const struct client_opts *o, struct conn *conns,
 		uint32_t n, const unsigned char *payload)
 {
-	*w = (struct client_worker){.o = o, .conns = conns, .n = n, .payload = payload,
-				    .buflen = READ_BUF_SIZE};
+	*w = (struct client_worker){.o = o, .proto = proto_of(o->protocol), .conns = conns, .n = n,
+				    .payload = payload, .buflen = READ_BUF_SIZE};
 	w->buf = malloc(w->buflen);
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};

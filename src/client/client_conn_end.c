@@ -1,10 +1,15 @@
 /* How a client connection ends, counted exactly once: finished (with its latencies) or
- * failed by stage and detail, its descriptor closed and its slot released; and the clock
+ * failed by stage and detail, its descriptor closed and its slot released; the close
+ * order --close asks for once its exchanges are over; a request's send, whose failure
+ * ends it; and the clock
  * of its worker that deadlines and latencies read. A leaf under the connection's state
- * machine (src/client/client_conn.c), its protocols (src/client/client_http.c) and the
+ * machine (src/client/client_conn.c), its protocols (include/client/client_proto.h) and the
  * strategies that expire connections, so that none of them calls back into another. */
+#include <errno.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include "client/client_proto.h"
 #include "client/client_workers.h"
 #include "lib/clock.h"
 
@@ -49,8 +54,8 @@ int conn_wait_detail(const struct client_worker *w, const struct conn *c)
 	switch (c->state) {
 	case CONN_CONNECTING:
 		return WAIT_CONNECT;
-	case CONN_ECHO:
-		return w->o->protocol == CLIENT_PROTO_HTTP ? WAIT_RESPONSE : WAIT_ECHO;
+	case CONN_EXCHANGE:
+		return w->proto->wait_detail;
 	default:
 		return WAIT_EOF;
 	}
@@ -63,4 +68,36 @@ void conn_finish(struct client_worker *w, struct conn *c)
 	w->res.finished++;
 	hist_record(&w->res.connect_us, c->connect_us);
 	hist_record(&w->res.conn_us, done_us);
+}
+
+int conn_close_in_order(struct client_worker *w, struct conn *c)
+{
+	switch (w->o->close_mode) {
+	case CLIENT_CLOSE_CLIENT:
+		conn_finish(w, c);
+		return 0;
+	case CLIENT_CLOSE_SHUTDOWN:
+		if (shutdown(c->fd, SHUT_WR) < 0) {
+			conn_fail(w, c, STAGE_WRITE, errno);
+			return 0;
+		}
+		break;
+	case CLIENT_CLOSE_SERVER:
+		break;
+	}
+	c->state = CONN_DRAIN;
+	return 1;
+}
+
+int conn_send(struct client_worker *w, struct conn *c, const void *buf, uint32_t len)
+{
+	size_t off = c->sent;
+	int err;
+	enum io_result r = sock_send(c->fd, buf, len, &off, &err);
+	c->sent = (uint32_t)off;
+	if (r == IO_FAILED) {
+		conn_fail(w, c, STAGE_WRITE, err);
+		return -1;
+	}
+	return 0;
 }

@@ -1,14 +1,14 @@
 /* The client's HTTP/1.1 connections (include/client/client_http.h): send a GET, parse the
  * response as it comes, then the next request over keep-alive or the close --close asks
- * for. Every connection ends counted once, as client_conn.c counts the echo's. */
+ * for. Every connection ends counted once (src/client/client_conn_end.c). */
 #include "client/client_http.h"
+
+#include "client/client_proto.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
-#include <sys/socket.h>
 
 /* The Host field when --http-host is not given: DSTIP as given (the first address when it
  * lists several), an IPv6 literal in brackets, with :PORT unless it is 80. */
@@ -96,26 +96,17 @@ static int http_send(struct client_worker *w, struct conn *c)
 	const char *req;
 	uint32_t len;
 	request_of(w, c, &req, &len);
-	if (c->sent >= len)
-		return 0;
-	size_t off = c->sent;
-	int err;
-	enum io_result r = sock_send(c->fd, req, len, &off, &err);
-	c->sent = (uint32_t)off;
-	if (r == IO_FAILED) {
-		conn_fail(w, c, STAGE_WRITE, err);
-		return -1;
-	}
-	return 0;
+	return c->sent >= len ? 0 : conn_send(w, c, req, len);
 }
 
-void conn_http_begin(struct client_worker *w, struct conn *c)
+/* Send the next request: its response is parsed from the start and timed from now. */
+static int http_begin(struct client_worker *w, struct conn *c)
 {
 	struct conn_http *h = http_of(w, c);
 	http_parser_init(&h->parser, HTTP_RESPONSE, w->o->max_response);
 	h->req_start_us = worker_now_us(w);
 	c->sent = c->rcvd = 0;
-	http_send(w, c);
+	return http_send(w, c);
 }
 
 /* A whole response came (at_eof: its end was the server's FIN). Count it, then fail on
@@ -133,31 +124,24 @@ static int http_response_done(struct client_worker *w, struct conn *c, int at_eo
 	}
 	c->exchanges++;
 	int last = c->exchanges >= w->o->requests_per_conn;
-	if (at_eof || (last && w->o->close_mode == CLIENT_CLOSE_CLIENT)) {
+	if (at_eof) {
 		conn_finish(w, c);
 		return 0;
 	}
-	if (!last && h->parser.keep_alive) {
-		conn_http_begin(w, c);
-		return c->state != CONN_DONE;
-	}
-	/* The server closes first: after the K-th response with --close server, or earlier
-	 * when its response said so (Connection: close, HTTP/1.0). */
-	if (last && w->o->close_mode == CLIENT_CLOSE_SHUTDOWN && shutdown(c->fd, SHUT_WR) < 0) {
-		conn_fail(w, c, STAGE_WRITE, errno);
-		return 0;
-	}
+	if (last)
+		return conn_close_in_order(w, c);
+	if (h->parser.keep_alive)
+		return http_begin(w, c) == 0;
+	/* The server closes first, earlier than asked: its response said so (Connection:
+	 * close, HTTP/1.0). */
 	c->state = CONN_DRAIN;
 	return 1;
 }
 
-/* The server's FIN. */
+/* The server's FIN before the response was complete: the end of a response without a
+ * length, or too early. */
 static void http_eof(struct client_worker *w, struct conn *c)
 {
-	if (c->state == CONN_DRAIN) {
-		conn_finish(w, c);
-		return;
-	}
 	struct conn_http *h = http_of(w, c);
 	if (http_parse_eof(&h->parser) == HTTP_DONE)
 		http_response_done(w, c, 1);
@@ -165,54 +149,38 @@ static void http_eof(struct client_worker *w, struct conn *c)
 		conn_fail(w, c, STAGE_RESPONSE, RESPONSE_SHORT);
 }
 
-/* Read until EAGAIN, feeding the response parser. */
-static void http_receive(struct client_worker *w, struct conn *c)
+/* Feed n bytes to the response parser. */
+static int http_input(struct client_worker *w, struct conn *c, const unsigned char *buf,
+		      size_t n)
 {
 	struct conn_http *h = http_of(w, c);
-	for (;;) {
-		size_t k, used;
-		int err;
-		switch (sock_recv(c->fd, w->buf, w->buflen, &k, &err)) {
-		case IO_AGAIN:
-			return;
-		case IO_FAILED:
-			conn_fail(w, c, STAGE_READ, err);
-			return;
-		case IO_DONE:
-			break;
-		}
-		if (k == 0) {
-			http_eof(w, c);
-			return;
-		}
-		if (c->state == CONN_DRAIN) { /* bytes no request asked for */
-			conn_fail(w, c, STAGE_RESPONSE, RESPONSE_EPROTO);
-			return;
-		}
-		c->rcvd += (uint32_t)k;
-		switch (http_parse(&h->parser, (const char *)w->buf, k, &used)) {
-		case HTTP_MORE:
-			continue;
-		case HTTP_ERROR:
-			conn_fail(w, c, STAGE_RESPONSE,
-				  h->parser.error == EMSGSIZE ? RESPONSE_EMSGSIZE : RESPONSE_EPROTO);
-			return;
-		case HTTP_DONE:
-			break;
-		}
-		if (used < k) { /* we never pipeline: the server sent more than one response */
-			conn_fail(w, c, STAGE_RESPONSE, RESPONSE_EPROTO);
-			return;
-		}
-		if (!http_response_done(w, c, 0))
-			return;
+	size_t used;
+	if (c->state == CONN_DRAIN) { /* bytes no request asked for */
+		conn_fail(w, c, STAGE_RESPONSE, RESPONSE_EPROTO);
+		return 1;
 	}
+	c->rcvd += (uint32_t)n;
+	switch (http_parse(&h->parser, (const char *)buf, n, &used)) {
+	case HTTP_MORE:
+		return 0;
+	case HTTP_ERROR:
+		conn_fail(w, c, STAGE_RESPONSE,
+			  h->parser.error == EMSGSIZE ? RESPONSE_EMSGSIZE : RESPONSE_EPROTO);
+		return 1;
+	case HTTP_DONE:
+		break;
+	}
+	if (used < n) { /* we never pipeline: the server sent more than one response */
+		conn_fail(w, c, STAGE_RESPONSE, RESPONSE_EPROTO);
+		return 1;
+	}
+	return !http_response_done(w, c, 0);
 }
 
-void conn_http_event(struct client_worker *w, struct conn *c, uint32_t events)
-{
-	if (c->state == CONN_ECHO && (events & EPOLLOUT) && http_send(w, c) < 0)
-		return;
-	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-		http_receive(w, c);
-}
+const struct conn_proto conn_http_proto = {
+	.begin = http_begin,
+	.send = http_send,
+	.input = http_input,
+	.eof = http_eof,
+	.wait_detail = WAIT_RESPONSE,
+};

@@ -126,32 +126,34 @@ static int seq_send(struct seq_conn *c, const unsigned char *payload)
 	return 0;
 }
 
+/* The read loop's handler: count what came. */
+static int seq_input(void *ctx, const unsigned char *buf, size_t n)
+{
+	(void)buf;
+	((struct seq_conn *)ctx)->rec.rcvd += n;
+	return 0;
+}
+
 /* Read what is there; returns -1 on a read error. */
 static int seq_read(struct seq_conn *c, unsigned char *buf)
 {
-	for (;;) {
-		size_t k;
-		int err;
-		switch (sock_recv(c->fd, buf, SEQ_BUF_SIZE, &k, &err)) {
-		case IO_AGAIN:
-			return 0;
-		case IO_FAILED:
-			seq_fail(c, STAGE_READ, err);
-			return -1;
-		case IO_DONE:
-			break;
-		}
-		if (k > 0) {
-			c->rec.rcvd += k;
-			continue;
-		}
-		if (c->reset_early) {
-			seq_fail(c, STAGE_READ, ECONNRESET);
-			return -1;
-		}
-		c->eof_read = 1;
+	int err;
+	switch (sock_read_loop(c->fd, buf, SEQ_BUF_SIZE, seq_input, c, &err)) {
+	case SOCK_READ_AGAIN:
+	case SOCK_READ_STOPPED:
 		return 0;
+	case SOCK_READ_FAILED:
+		seq_fail(c, STAGE_READ, err);
+		return -1;
+	case SOCK_READ_EOF:
+		break;
 	}
+	if (c->reset_early) {
+		seq_fail(c, STAGE_READ, ECONNRESET);
+		return -1;
+	}
+	c->eof_read = 1;
+	return 0;
 }
 
 /* The server's FIN was seen: note the kernel's view, then act as --on-eof says. Returns 1
