@@ -42,6 +42,11 @@ test_nat_ports_takeover_verdict() {
 # before and 2.5 s after that (the clients' start and the sampling lag behind).
 test_nat_rate_model_vs_first_drop() {
 	need_root; need_nft
+	# Under qemu's software emulation the client's pace and the router's 100 ms sampler (a
+	# ports --nat process a sample) both run late: the 6.1 guest read 4.1 and 4.9 s for a
+	# 2.0 s model, so the second measured there is not the NAT's (docs/nat.md).
+	grep -q 'QEMU TCG' /proc/cpuinfo &&
+		skip "software emulation (QEMU TCG): the first drop cannot be timed against the model"
 	local out; out=$(tmpdir)/rate
 	LAB_PREFIX="${TW_PREFIX}-nr" TWTEST=$TWTEST bash "$LAB" run --path nat --nat-clients 1 --nat-ports 40000-40019 \
 		--server-arg --close-after --server-arg 10000 -- --rate 10 --duration 4 --timeout 3000 --close server \
