@@ -360,7 +360,7 @@ test_pdsh_ssh_fanout() {
 	py=$(fleet_python) || skip "no python3 to check the JSON"
 	fleet_up "$k"
 	dir=$(tmpdir)
-	bin=$(realpath "$TWTEST")
+	bin=$(printf %q "$(realpath "$TWTEST")") # one word for the remote shell, even with a space in its path
 	ssh-keygen -q -t ed25519 -N '' -f "$dir/host_key" && ssh-keygen -q -t ed25519 -N '' -f "$dir/id" ||
 		die "ssh-keygen failed"
 	cp "$dir/id.pub" "$dir/authorized_keys"
