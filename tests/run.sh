@@ -16,6 +16,17 @@ TEST_DIR=${TW_TEST_DIR:-tests/integration}
 FUZZ_DIR=${TW_FUZZ:-}
 unset TW_FUZZ # not for the files run below (the runner's own test runs this runner)
 passed=0 failed=0 skipped=0
+TIMES=() # "SECONDS NAME" per file, for the slowest-files line at the end
+
+# timed NAME: records how long the file just run took (since the last mark) and prints it as
+# a comment line, which count() does not tally.
+MARK=$(date +%s%N)
+timed() {
+	local now ms
+	now=$(date +%s%N) ms=$(( (now - MARK) / 1000000 )) MARK=$now
+	TIMES+=("$ms $1")
+	printf '# time %s %d.%01ds\n' "$1" $((ms / 1000)) $((ms % 1000 / 100))
+}
 
 # count: echoes PASS/FAIL/SKIP and ok/not ok lines as they come and tallies them; sets
 # RESULTS (lines that were results) and FAILS (of them failures) for the file being read.
@@ -49,6 +60,7 @@ verdict() {
 
 for build in "$@"; do
 	echo "== $build"
+	MARK=$(date +%s%N)
 	if [ ! -x "$build/twtest" ] || [ ! -x "$build/unit_tests" ]; then
 		echo "FAIL $build: not built"
 		failed=$((failed + 1))
@@ -56,17 +68,25 @@ for build in "$@"; do
 	fi
 	"$build/unit_tests" 2>&1 | sed -u "s|^ok |ok $build:|; s|^not ok |not ok $build:|" | count
 	verdict "$build/unit_tests" "${PIPESTATUS[0]}"
+	timed "$build/unit_tests"
 	for f in "$TEST_DIR"/*.sh; do
 		name=$(basename "$f" .sh)
 		[ -n "${TW_FILES:-}" ] && [[ " $TW_FILES " != *" $name "* ]] && continue
 		TWTEST="$build/twtest" TW_FILE="$(basename "$build")/$name" bash "$f" 2>&1 | count
 		verdict "$(basename "$build")/$name" "${PIPESTATUS[0]}"
+		timed "$(basename "$build")/$name"
 	done
 done
 if [ -n "$FUZZ_DIR" ] && { [ -z "${TW_FILES:-}" ] || [[ " $TW_FILES " == *" fuzz "* ]]; }; then
 	echo "== fuzz ($FUZZ_DIR)"
 	tests/fuzz/run.sh "$FUZZ_DIR" "${FUZZ_SECONDS:-1}" 2>&1 | count
 	verdict fuzz "${PIPESTATUS[0]}"
+	timed fuzz
+fi
+# Where the time went: the five slowest files (make test is meant to stay near 10 min)
+if [ ${#TIMES[@]} -gt 0 ]; then
+	printf '# slowest:'; printf '%s\n' "${TIMES[@]}" | sort -rn | head -5 |
+		while read -r ms name; do printf ' %s %ds' "$name" $((ms / 1000)); done; echo
 fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -29,12 +29,17 @@ for o in "$@"; do
 	[ -f "$dir/$o" ] || { echo "objdeps: $dir/$o: no such object (build first)" >&2; exit 2; }
 done
 
-# "OBJECT TYPE SYMBOL" for every global symbol, defined or not.
+# "OBJECT TYPE SYMBOL" for every global symbol, defined or not: one nm for all the objects
+# (-A names each line's file; a symbol holds no ':', so the file is what comes before the
+# last one, whatever the build path holds).
 symbols() {
-	local o
-	for o in "$@"; do
-		nm -g "$dir/$o" | awk -v o="$o" 'NF >= 2 { print o, $(NF - 1), $NF }'
-	done
+	local paths=() o
+	for o in "$@"; do paths+=("$dir/$o"); done
+	nm -g -A -- "${paths[@]}" | awk -v skip=$((${#dir} + 2)) '{
+		i = match($0, /:[^:]*$/)
+		n = split(substr($0, i + 1), f, " ")
+		if (n >= 2) print substr($0, skip, i - skip), f[n - 1], f[n]
+	}'
 }
 
 # The graph: "A B SYMBOL" for each pair of objects, with the first symbol (by name) that

@@ -36,7 +36,7 @@ test_runner_counts_crash_and_early_exit() {
 	grep -qx "FAIL $dir/fake/unit_tests (exit 139 / SIGSEGV)" "$dir/out" || die "no crash line: $(cat "$dir/out")"
 	grep -qx "FAIL fake/early (exit 3)" "$dir/out" || die "no early-exit line: $(cat "$dir/out")"
 	grep -qx "FAIL fake/empty (no test ran)" "$dir/out" || die "no empty-file line: $(cat "$dir/out")"
-	expect_eq "selfreport lines" "$(grep -c 'selfreport' "$dir/out")" 1
+	expect_eq "selfreport lines" "$(grep -v '^#' "$dir/out" | grep -c 'selfreport')" 1
 }
 
 # Rule: TW_FILES limits the run to the files named, and a clean run exits 0.
@@ -48,6 +48,8 @@ test_runner_files_filter_clean_passes() {
 	expect_eq "runner exit status" "$?" 0
 	expect_eq "last line" "$(tail -1 "$dir/out")" "3 passed, 0 failed, 1 skipped"
 	grep -q 'early\|empty\|selfreport' "$dir/out" && die "filtered files ran: $(cat "$dir/out")"
+	# Rule: each file run gets one "# time" comment line (where make test's time goes)
+	grep -qx '# time fake/clean [0-9]*\.[0-9]s' "$dir/out" || die "no time line: $(cat "$dir/out")"
 	return 0
 }
 
