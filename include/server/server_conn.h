@@ -1,5 +1,5 @@
 /* The server's connections (src/server/server_conn.c): a connection's state, its pool, its
- * places in the deadline lists (idle order, --close-after order), how it ends (counted by
+ * places in the deadline lists (idle order, --close-after order, --reply-close order), how it ends (counted by
  * cause), and the one switch that takes its epoll events; and the protocol it speaks,
  * chosen once per run as a table of functions (echo: src/server/server_echo.c, http:
  * src/server/server_http_conn.c). */
@@ -21,6 +21,9 @@ enum sconn_state {
 	SC_READING,     /* reading (echo: bytes to send back; http: requests) */
 	SC_WRITING,     /* output waits for EPOLLOUT; nothing is read meanwhile (back-pressure) */
 	SC_WRITING_EOF, /* the same, and the client's FIN came: act on it once the output is out */
+	SC_DRAINING,    /* http: a closing reply is out, our FIN not yet (--reply-close never
+			 * or DELAY): reading and dropping until the client's FIN (the client
+			 * closed first) or the delay's end (then our FIN: SC_LINGERING) */
 	SC_LINGERING,   /* http: our FIN went after a closing reply; reading and dropping until
 			 * the client's (closing with unread bytes would send RST, which can
 			 * destroy the reply before the client read it: nginx's lingering close) */
@@ -48,6 +51,9 @@ struct sconn {
 	struct sconn_link idle;  /* idle order, oldest first; idle.next also links the free list */
 	uint64_t close_at_ms;    /* --close-after deadline */
 	struct sconn_link timer; /* --close-after order (accept order), oldest first */
+	uint64_t fin_at_ns;      /* --reply-close DELAY: when our FIN goes (SC_DRAINING) */
+	struct sconn_link delay; /* --reply-close DELAY order, oldest first */
+	uint8_t delayed;         /* in that list */
 	struct http_conn http;   /* --protocol http: requests parsed, replies owed */
 };
 
@@ -97,6 +103,10 @@ void sconn_want_out(struct server *s, struct sconn *c, int on);
  * failed and was closed. */
 int sconn_write_text(struct server *s, struct sconn *c, const char *text, uint32_t len);
 
+/* A closing reply is out (http): our FIN now, after --reply-close's delay, or never (wait
+ * for the client's); RST at once with --close rst. -1 when c was closed. */
+int sconn_reply_closed(struct server *s, struct sconn *c);
+
 /* c's epoll events. */
 void sconn_event(struct server *s, struct sconn *c, uint32_t events);
 
@@ -108,6 +118,9 @@ void sconn_read(struct server *s, struct sconn *c);
  * until its next deadline, or -1 when there is none. */
 int sconn_expire_idle(struct server *s);
 int sconn_expire_timers(struct server *s);
+
+/* Send the FINs whose --reply-close delay has passed; the ns until the next one, or -1. */
+int64_t sconn_expire_delays(struct server *s);
 
 /* Close every connection still open and free the pool. */
 void sconn_free_all(struct server *s);

@@ -55,6 +55,7 @@ struct server {
 	struct sconn_chunk *chunks;
 	struct sconn_list idle;   /* by last activity, for --idle-timeout */
 	struct sconn_list timers; /* by accept time, for --close-after */
+	struct sconn_list delays; /* by reply time, for --reply-close DELAY */
 	unsigned char *buf;       /* SERVER_BUF_SIZE, one read at a time */
 	struct server_stats st;
 	const struct http_replies *replies; /* --protocol http */

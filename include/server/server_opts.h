@@ -33,6 +33,13 @@ enum server_protocol {
 	SERVER_PROTO_HTTP, /* HTTP/1.1: 200 with a --payload-byte body (src/server/server_http.c) */
 };
 
+/* When the server closes after a closing HTTP reply (--reply-close). */
+enum server_reply_close {
+	SERVER_REPLY_CLOSE_NOW,   /* FIN as soon as the reply is out (the server closes first) */
+	SERVER_REPLY_CLOSE_DELAY, /* FIN --reply-close's delay after it (seed 000's 0.2 ms) */
+	SERVER_REPLY_CLOSE_NEVER, /* no FIN: wait for the client's (the client closes first) */
+};
+
 extern const char *const server_close_names[];
 extern const char *const server_protocol_names[];
 
@@ -49,6 +56,8 @@ struct server_opts {
 	uint32_t max_conns;      /* 0: as many as descriptors allow */
 	uint32_t idle_timeout_ms; /* 0: never */
 	uint32_t threads;        /* event loops, each with its own SO_REUSEPORT listener */
+	enum server_reply_close reply_close; /* --reply-close now | never | DELAY */
+	uint64_t reply_close_ns; /* its DELAY */
 	/* Close scenarios (docs/closing.md); the defaults leave the echo server as it is. */
 	const char *greeting;    /* --greeting: sent on accept, or NULL */
 	uint32_t greeting_len;

@@ -46,6 +46,54 @@ static enum parse_result parse_on_eof(const char *val, void *opts, char *err, si
 	return PARSE_OK;
 }
 
+/* A delay of --reply-close: DIGITS[.DIGITS]UNIT, UNIT us, ms or s, 1 us to 60 s, into ns.
+ * No I/O; -1 when it is not one. */
+static int parse_delay_ns(const char *val, uint64_t *out)
+{
+	uint64_t whole = 0, frac = 0, scale = 1;
+	const char *p = val;
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++)
+		if ((whole = whole * 10 + (uint64_t)(*p - '0')) > 60000000)
+			return -1;
+	if (*p == '.') {
+		if (p[1] < '0' || p[1] > '9')
+			return -1;
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			if (scale < 1000000000) { /* digits past ns are dropped */
+				frac = frac * 10 + (uint64_t)(*p - '0');
+				scale *= 10;
+			}
+	}
+	uint64_t unit = strcmp(p, "us") == 0 ? 1000 : strcmp(p, "ms") == 0 ? 1000000
+			: strcmp(p, "s") == 0 ? 1000000000 : 0;
+	if (unit == 0)
+		return -1;
+	uint64_t ns = whole * unit + frac * unit / scale;
+	if (ns < 1000 || ns > 60 * (uint64_t)1000000000)
+		return -1;
+	*out = ns;
+	return 0;
+}
+
+/* --reply-close now | never | DELAY */
+static enum parse_result parse_reply_close(const char *val, void *opts, char *err, size_t errlen)
+{
+	struct server_opts *o = opts;
+	if (strcmp(val, "now") == 0)
+		o->reply_close = SERVER_REPLY_CLOSE_NOW;
+	else if (strcmp(val, "never") == 0)
+		o->reply_close = SERVER_REPLY_CLOSE_NEVER;
+	else if (parse_delay_ns(val, &o->reply_close_ns) == 0)
+		o->reply_close = SERVER_REPLY_CLOSE_DELAY;
+	else
+		return cli_fail(err, errlen,
+				"invalid --reply-close '%s': must be now, never or a delay of "
+				"1us-60s with a unit (200us, 0.2ms, 1s)", val);
+	return PARSE_OK;
+}
+
 /* --port P | LO-HI | a comma list of those: every port listened on, none twice; 0 (the
  * kernel's choice) only alone, since two "0" listeners would not share one port. */
 static enum parse_result parse_ports(const char *val, void *opts, char *err, size_t errlen)
@@ -104,6 +152,8 @@ static enum parse_result parse_no_reuseaddr(const char *val, void *opts, char *e
 
 /* What --on-eof takes, for the completion ("write:" starts write:TEXT). */
 static const char *const on_eof_values[] = {"close", "ignore", "write:", NULL};
+/* What --reply-close takes, for the completion (a delay: 0.2ms, seed 000's backend). */
+static const char *const reply_close_values[] = {"now", "never", "0.2ms", NULL};
 
 #define F(f) .field = offsetof(struct server_opts, f)
 #define FS(f) F(f), .size = sizeof(((struct server_opts *)0)->f)
@@ -129,6 +179,14 @@ static const struct cli_option server_rows[] = {
 		 "200 and a body of --payload bytes, keep-alive unless the\n"
 		 "request says otherwise; --close first|rst closes after every\n"
 		 "response (docs/http.md)"},
+	{"reply-close", 0, CLI_CUSTOM, .parse = parse_reply_close, .values = reply_close_values,
+	 .arg = "WHEN",
+	 .help = "--protocol http: when the server closes after a closing reply\n"
+		 "(Connection: close, HTTP/1.0, --close first|rst): now (default:\n"
+		 "it closes first and holds TIME_WAIT), a delay such as 0.2ms or\n"
+		 "200us (seed 000's backend; the client may close first within\n"
+		 "it), or never (wait for the client's FIN: the client closes\n"
+		 "first and holds TIME_WAIT; --idle-timeout still applies)"},
 	{"no-reuseaddr", 0, CLI_CUSTOM, .parse = parse_no_reuseaddr,
 	 .help = "do not set SO_REUSEADDR on the listener (shows the restart\n"
 		 "failure while TIME_WAIT holds the port)"},
@@ -182,6 +240,11 @@ enum parse_result server_parse_args(int argc, char **argv, struct server_opts *o
 	if (o->protocol == SERVER_PROTO_HTTP && (o->greeting || cli_given(&p, "on-eof")))
 		return cli_fail(err, errlen, "%s works with --protocol echo only",
 				o->greeting ? "--greeting" : "--on-eof");
+	if (cli_given(&p, "reply-close") && o->protocol != SERVER_PROTO_HTTP)
+		return cli_fail(err, errlen, "--reply-close works with --protocol http only");
+	if (o->reply_close == SERVER_REPLY_CLOSE_NEVER && o->close_mode == SERVER_CLOSE_RST)
+		return cli_fail(err, errlen, "--reply-close never contradicts --close rst "
+				"(which resets after every reply)");
 	if (o->bind_name)
 		endpoint_set_port(&o->bind, o->port);
 	return PARSE_OK;

@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "lib/sockutil.h"
 #include "server/server_loop.h"
 
@@ -44,10 +46,10 @@ void sconn_release(struct server *s, struct sconn *c)
 	s->free_list = c;
 }
 
-/* The link of c that list l runs through: the idle or the timer one. */
+/* The link of c that list l runs through: the idle, the timer or the delay one. */
 static struct sconn_link *link_of(struct server *s, struct sconn_list *l, struct sconn *c)
 {
-	return l == &s->idle ? &c->idle : &c->timer;
+	return l == &s->idle ? &c->idle : l == &s->timers ? &c->timer : &c->delay;
 }
 
 static void list_unlink(struct server *s, struct sconn_list *l, struct sconn *c)
@@ -108,6 +110,8 @@ void sconn_close(struct server *s, struct sconn *c, uint64_t *reason, int rst)
 	list_unlink(s, &s->idle, c);
 	if (s->o->close_after_ms > 0)
 		list_unlink(s, &s->timers, c);
+	if (c->delayed)
+		list_unlink(s, &s->delays, c);
 	free(c->pending);
 	sconn_release(s, c);
 	s->st.active--;
@@ -223,6 +227,7 @@ void sconn_event(struct server *s, struct sconn *c, uint32_t events)
 			sconn_read(s, c);
 		return;
 	case SC_READING:
+	case SC_DRAINING:
 	case SC_LINGERING:
 		if ((events & EPOLLERR) && s->proto->error_first) {
 			sconn_fail(s, c, sock_error(c->fd));
@@ -232,6 +237,54 @@ void sconn_event(struct server *s, struct sconn *c, uint32_t events)
 			sconn_read(s, c);
 		return;
 	}
+}
+
+/* Our FIN after a closing reply, then read on until the client's (SC_LINGERING); RST
+ * with --close rst. -1 when c was closed. */
+static int send_fin(struct server *s, struct sconn *c)
+{
+	if (s->o->close_mode == SERVER_CLOSE_RST) {
+		sconn_close(s, c, &s->st.closed_rst, 1);
+		return -1;
+	}
+	if (shutdown(c->fd, SHUT_WR) < 0) {
+		sconn_fail(s, c, errno);
+		return -1;
+	}
+	c->state = SC_LINGERING;
+	return 0;
+}
+
+int sconn_reply_closed(struct server *s, struct sconn *c)
+{
+	switch (s->o->reply_close) {
+	case SERVER_REPLY_CLOSE_NOW:
+		break;
+	case SERVER_REPLY_CLOSE_DELAY:
+		/* one delay for all: appends come in deadline order */
+		c->fin_at_ns = clock_now_ns() + s->o->reply_close_ns;
+		c->delayed = 1;
+		list_append(s, &s->delays, c);
+		/* fall through */
+	case SERVER_REPLY_CLOSE_NEVER:
+		c->state = SC_DRAINING;
+		return 0;
+	}
+	return send_fin(s, c);
+}
+
+int64_t sconn_expire_delays(struct server *s)
+{
+	if (s->delays.oldest == NULL)
+		return -1;
+	uint64_t now = clock_now_ns();
+	struct sconn *c;
+	while ((c = s->delays.oldest) && c->fin_at_ns <= now) {
+		list_unlink(s, &s->delays, c);
+		c->delayed = 0;
+		send_fin(s, c);
+	}
+	return c ? (int64_t)(c->fin_at_ns - now) : -1;
 }
 
 int sconn_expire_idle(struct server *s)

@@ -3,7 +3,8 @@
  * while they wait for the socket nothing more is read (back-pressure, as for the echo).
  * After a closing reply the server sends its FIN (shutdown) and reads on until the
  * client's, dropping what comes (SC_LINGERING): the server still closes first and holds
- * the TIME_WAIT. */
+ * the TIME_WAIT. --reply-close moves that FIN later (a delay) or leaves it to the client
+ * (never), reading and dropping meanwhile (SC_DRAINING, src/server/server_conn.c). */
 #include <errno.h>
 #include <sys/socket.h>
 
@@ -43,17 +44,8 @@ static int http_flush(struct server *s, struct sconn *c)
 		}
 		c->state = SC_READING;
 	}
-	if (http_conn_closing(&c->http) && c->state != SC_LINGERING) {
-		if (s->o->close_mode == SERVER_CLOSE_RST) {
-			sconn_close(s, c, &s->st.closed_rst, 1);
-			return -1;
-		}
-		if (shutdown(c->fd, SHUT_WR) < 0) {
-			sconn_fail(s, c, errno);
-			return -1;
-		}
-		c->state = SC_LINGERING;
-	}
+	if (http_conn_closing(&c->http) && c->state == SC_READING)
+		return sconn_reply_closed(s, c); /* --reply-close: FIN now, later or never */
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/clock.h"
@@ -126,6 +127,21 @@ static int min_timeout(int a, int b)
 	return a < b ? a : b;
 }
 
+/* epoll_pwait with a timeout of timeout ms, or fin_ns ns if that comes first (the
+ * --reply-close delays are below a millisecond: epoll_pwait2 where the kernel has it,
+ * 5.11 on; else rounded up to a millisecond). -1: no deadline. */
+static int loop_wait(struct server *s, struct epoll_event *evs, int timeout, int64_t fin_ns)
+{
+	if (fin_ns < 0 || (timeout >= 0 && (int64_t)timeout * 1000000 <= fin_ns))
+		return epoll_pwait(s->epfd, evs, EVENTS_PER_WAIT, timeout, signals_wait_mask());
+	struct timespec ts = {.tv_sec = fin_ns / 1000000000, .tv_nsec = fin_ns % 1000000000};
+	int n = epoll_pwait2(s->epfd, evs, EVENTS_PER_WAIT, &ts, signals_wait_mask());
+	if (n < 0 && errno == ENOSYS)
+		n = epoll_pwait(s->epfd, evs, EVENTS_PER_WAIT, (int)((fin_ns + 999999) / 1000000),
+				signals_wait_mask());
+	return n;
+}
+
 void server_loop(struct server *s)
 {
 	struct epoll_event evs[EVENTS_PER_WAIT];
@@ -136,7 +152,7 @@ void server_loop(struct server *s)
 		int timeout = min_timeout(sconn_expire_idle(s), sconn_expire_timers(s));
 		if (s->resume_ms)
 			timeout = min_timeout(timeout, (int)(s->resume_ms - s->now_ms));
-		int n = epoll_pwait(s->epfd, evs, EVENTS_PER_WAIT, timeout, signals_wait_mask());
+		int n = loop_wait(s, evs, timeout, sconn_expire_delays(s));
 		s->now_ms = clock_now_ns() / 1000000;
 		for (int i = 0; i < n; i++) {
 			if (is_listener(s, evs[i].data.ptr))

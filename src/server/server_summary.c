@@ -19,11 +19,16 @@ void server_print_listening(const struct server_opts *o, const struct server_lim
 	fprintf(out,
 		"%s close=%s payload=%" PRIu32 " reuseaddr=%d"
 		" backlog=%" PRIu32 " max_conns=%" PRIu32 " idle_timeout_ms=%" PRIu32
-		" nofile=%llu threads=%" PRIu32 " pid=%ld%s\n",
+		" nofile=%llu threads=%" PRIu32 " pid=%ld%s",
 		o->bind_name ? "" : (bound->addr.ss_family == AF_INET6 ? " (IPv4 and IPv6)" : " (IPv4)"),
 		server_close_names[o->close_mode], o->payload, o->reuseaddr, l->backlog, l->max_conns,
 		o->idle_timeout_ms, (unsigned long long)l->nofile, nt, (long)getpid(),
 		o->protocol == SERVER_PROTO_HTTP ? " protocol=http" : "");
+	if (o->reply_close == SERVER_REPLY_CLOSE_NEVER)
+		fputs(" reply_close=never", out);
+	else if (o->reply_close == SERVER_REPLY_CLOSE_DELAY)
+		fprintf(out, " reply_close=%" PRIu64 "us", o->reply_close_ns / 1000);
+	fputc('\n', out);
 	fflush(out);
 }
 
