@@ -89,8 +89,8 @@ static enum parse_result parse_reply_close(const char *val, void *opts, char *er
 		o->reply_close = SERVER_REPLY_CLOSE_DELAY;
 	else
 		return cli_fail(err, errlen,
-				"invalid --reply-close '%s': must be now, never or a delay of "
-				"1us-60s with a unit (200us, 0.2ms, 1s)", val);
+				"invalid --reply-close '%s': must be now or never (or a delay "
+				"of 1us-60s with a unit: 200us, 0.2ms, 1s)", val);
 	return PARSE_OK;
 }
 
@@ -152,8 +152,8 @@ static enum parse_result parse_no_reuseaddr(const char *val, void *opts, char *e
 
 /* What --on-eof takes, for the completion ("write:" starts write:TEXT). */
 static const char *const on_eof_values[] = {"close", "ignore", "write:", NULL};
-/* What --reply-close takes, for the completion (a delay: 0.2ms, seed 000's backend). */
-static const char *const reply_close_values[] = {"now", "never", "0.2ms", NULL};
+/* What --reply-close takes by name, for the completion (besides a delay). */
+static const char *const reply_close_values[] = {"now", "never", NULL};
 
 #define F(f) .field = offsetof(struct server_opts, f)
 #define FS(f) F(f), .size = sizeof(((struct server_opts *)0)->f)
