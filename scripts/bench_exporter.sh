@@ -25,6 +25,8 @@ PY=/usr/bin/python3
 [ -x "$PY" ] || PY=python3
 # shellcheck source=scripts/lab.sh
 . "$(dirname "$0")/lab.sh"
+# shellcheck source=scripts/bench_lib.sh
+. "$(dirname "$0")/bench_lib.sh"
 LAB_PREFIX="twbenchexp$$"
 lab_trap
 lab_tmpdir || exit 1
@@ -33,13 +35,7 @@ NS=$LAB_NS
 lab_sysctl "$NS" "net.ipv4.ip_local_port_range=1024 65535" \
 	net.ipv4.tcp_max_tw_buckets=1000000 net.ipv4.tcp_tw_reuse=0 || exit 1
 run() { ip netns exec "$NS" "$@"; }
-for p in "${PORTS[@]}"; do
-	lab_spawn_server ip netns exec "$NS" "$TWTEST" server --port "$p" --bind 127.0.0.1 || { lab_server_err; exit 1; }
-done
-for p in "${PORTS[@]}"; do
-	run "$TWTEST" client 127.0.0.1 $(( (PER_PORT + CONNS - 1) / CONNS )) $CONNS --port "$p" \
-		--no-observe --format csv >/dev/null || { echo "bench_exporter: client failed" >&2; exit 1; }
-done
+bench_fill "$TWTEST" "$PER_PORT" "$CONNS" "${PORTS[@]}" || exit 1
 echo "TIME_WAIT sockets: $(run ss -Htan state time-wait | wc -l)"
 
 # started directly (not through run(), whose subshell would get the signal instead)

@@ -15,6 +15,8 @@ NDST=8
 command -v conntrack >/dev/null || { echo "bench_nat: conntrack not installed (apt-get install conntrack)" >&2; exit 77; }
 # shellcheck source=scripts/lab.sh
 . "$(dirname "$0")/lab.sh"
+# shellcheck source=scripts/bench_lib.sh
+. "$(dirname "$0")/bench_lib.sh"
 LAB_PREFIX="twbench$$"
 lab_trap
 lab_ns_add nat || exit 1
@@ -22,22 +24,7 @@ NS=$LAB_NS
 run() { ip netns exec "$NS" "$@"; }
 FILL="$(dirname "$0")/../bench/ct_fill.py"
 RUNSTAT=${RUNSTAT:-$(dirname "$TWTEST")/runstat}
-if [ ! -x "$RUNSTAT" ]; then
-	RUNSTAT=$(mktemp -u /tmp/runstat.XXXXXX)
-	cc -O2 -o "$RUNSTAT" "$(dirname "$0")/../bench/runstat.c" || exit 1
-	lab_defer rm -f "$RUNSTAT"
-fi
-
-# cost CMD...: "WALL_MS CPU_MS MAXRSS_KB", best wall and CPU of 5 runs, largest RSS
-cost() {
-	local i
-	for i in 1 2 3 4 5; do
-		run "$RUNSTAT" "$@" 2>&1 >/dev/null | grep '^runstat:'
-	done | awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-		w = v["wall_s"] * 1000; c = (v["user_s"] + v["sys_s"]) * 1000; m = v["maxrss_kb"]
-		if (NR == 1 || w < bw) bw = w; if (NR == 1 || c < bc) bc = c; if (m > bm) bm = m }
-		END { printf "%.1f %.1f %d\n", bw, bc, bm }'
-}
+bench_runstat || exit 1
 
 # measure N: fill the table up to N entries, then time both readers.
 have=0
@@ -50,8 +37,8 @@ measure() {
 	have=$n
 	local count; count=$(run conntrack -C)
 	echo "entries: $count (filled $(( n - ${2:-0} )) in $(( (t1 - t0) / 1000000 )) ms), $NDST destinations"
-	read -r p_wall p_cpu p_rss <<<"$(cost "$TWTEST" ports --nat)"
-	read -r c_wall c_cpu c_rss <<<"$(cost sh -c 'conntrack -L >/dev/null 2>&1')"
+	read -r p_wall p_cpu p_rss <<<"$(bench_cost "$TWTEST" ports --nat)"
+	read -r c_wall c_cpu c_rss <<<"$(bench_cost sh -c 'conntrack -L >/dev/null 2>&1')"
 	printf '  %-36s %8s %8s %10s\n' "inside the namespace" "wall ms" "CPU ms" "max RSS KiB"
 	printf '  %-36s %8s %8s %10s\n' "twtest ports --nat (one sample)" "$p_wall" "$p_cpu" "$p_rss"
 	printf '  %-36s %8s %8s %10s\n' "conntrack -L > /dev/null" "$c_wall" "$c_cpu" "$c_rss"

@@ -14,6 +14,8 @@ CONNS=5000
 [ "$(id -u)" = 0 ] || { echo "bench_stat: needs root (network namespace)" >&2; exit 77; }
 # shellcheck source=scripts/lab.sh
 . "$(dirname "$0")/lab.sh"
+# shellcheck source=scripts/bench_lib.sh
+. "$(dirname "$0")/bench_lib.sh"
 LAB_PREFIX="twbench$$"
 lab_trap
 lab_ns_add stat || exit 1
@@ -22,13 +24,7 @@ lab_sysctl "$NS" "net.ipv4.ip_local_port_range=1024 65535" \
 	net.ipv4.tcp_max_tw_buckets=1000000 net.ipv4.tcp_tw_reuse=0 || exit 1
 run() { ip netns exec "$NS" "$@"; }
 
-for p in "${PORTS[@]}"; do
-	lab_spawn_server ip netns exec "$NS" "$TWTEST" server --port "$p" --bind 127.0.0.1 || { lab_server_err; exit 1; }
-done
-for p in "${PORTS[@]}"; do
-	run "$TWTEST" client 127.0.0.1 $(( (PER_PORT + CONNS - 1) / CONNS )) $CONNS --port "$p" \
-		--format csv >/dev/null || { echo "bench_stat: client failed" >&2; exit 1; }
-done
+bench_fill "$TWTEST" "$PER_PORT" "$CONNS" "${PORTS[@]}" || exit 1
 
 # best_ms CMD...: the best wall time of 5 runs, in milliseconds
 best_ms() {
@@ -55,25 +51,11 @@ printf '%-44s %6s ms\n' "cat /proc/net/tcp /proc/net/tcp6" "$(best_ms run cat /p
 # inside the namespace (no `ip netns exec` start-up in the figures): wall and CPU (user +
 # sys) are each the best of 5 runs, max RSS the largest.
 RUNSTAT=${RUNSTAT:-$(dirname "$TWTEST")/runstat}
-if [ ! -x "$RUNSTAT" ]; then
-	RUNSTAT=$(mktemp -u /tmp/runstat.XXXXXX)
-	cc -O2 -o "$RUNSTAT" "$(dirname "$0")/../bench/runstat.c" || exit 1
-	trap 'cleanup; rm -f "$RUNSTAT"' EXIT
-fi
+bench_runstat || exit 1
 GROUP_AWK='{ src = $4; sub(/:[0-9]+$/, "", src); n[src " " $5 " " $1]++ } END { for (k in n) print k, n[k] }'
-# cost CMD...: "WALL_MS CPU_MS MAXRSS_KB"
-cost() {
-	local i
-	for i in 1 2 3 4 5; do
-		run "$RUNSTAT" "$@" 2>&1 >/dev/null | grep '^runstat:'
-	done | awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-		w = v["wall_s"] * 1000; c = (v["user_s"] + v["sys_s"]) * 1000; m = v["maxrss_kb"]
-		if (NR == 1 || w < bw) bw = w; if (NR == 1 || c < bc) bc = c; if (m > bm) bm = m }
-		END { printf "%.1f %.1f %d\n", bw, bc, bm }'
-}
-read -r s_wall s_cpu s_rss <<<"$(cost "$TWTEST" stat)"
-read -r p_wall p_cpu p_rss <<<"$(cost "$TWTEST" ports --top 0)"
-read -r a_wall a_cpu a_rss <<<"$(cost sh -c "ss -Htan | awk '$GROUP_AWK'")"
+read -r s_wall s_cpu s_rss <<<"$(bench_cost "$TWTEST" stat)"
+read -r p_wall p_cpu p_rss <<<"$(bench_cost "$TWTEST" ports --top 0)"
+read -r a_wall a_cpu a_rss <<<"$(bench_cost sh -c "ss -Htan | awk '$GROUP_AWK'")"
 echo
 printf '%-40s %8s %8s %10s\n' "inside the namespace" "wall ms" "CPU ms" "max RSS KiB"
 printf '%-40s %8s %8s %10s\n' "twtest stat" "$s_wall" "$s_cpu" "$s_rss"
