@@ -21,8 +21,9 @@
 #   lab.sh up [--path lo|veth|nat|proxy] [--sysctl KEY=VALUE]... [--port PORT] [NAT-OPTIONS]
 #          [PROXY-OPTIONS] [--server-arg ARG]...
 #          make a cell with a server in it and leave it running; prints its names as
-#          shell assignments (LAB_ID, CLIENT_NS, SERVER_NS, DST, PORT; for nat also
-#          CLIENT_NSES, the K client namespaces, and ROUTER_NS)
+#          shell assignments (LAB_ID, CLIENT_NS, SERVER_NS, DST, PORT, and TWTEST, the
+#          binary's full path; for nat also CLIENT_NSES, the K client namespaces, and
+#          ROUTER_NS)
 #   lab.sh run [same options] -- CLIENT-ARGS...
 #          make a cell, run `twtest client DST CLIENT-ARGS --port PORT` in its client
 #          namespace (nat: in each of the K at once), print the client's output (nat: each
@@ -590,8 +591,10 @@ lab_main() {
 	if [ "$cmd" = up ]; then
 		# Leave the cell to the user: forget it, so the exit trap keeps it.
 		LAB_DEFER=()
-		printf 'LAB_ID=%s\nCLIENT_NS=%s\nSERVER_NS=%s\nDST=%s\nPORT=%s\n' \
-			"$LAB_PREFIX" "$LAB_CNS" "$LAB_SNS" "$LAB_DST" "$LAB_ARG_PORT"
+		# TWTEST: the binary by its full path, for commands typed in the cell from anywhere
+		printf 'LAB_ID=%s\nCLIENT_NS=%s\nSERVER_NS=%s\nDST=%s\nPORT=%s\nTWTEST=%q\n' \
+			"$LAB_PREFIX" "$LAB_CNS" "$LAB_SNS" "$LAB_DST" "$LAB_ARG_PORT" \
+			"$(realpath -e "$(command -v "$(lab_twtest)")" 2>/dev/null || lab_twtest)"
 		[ "$LAB_PATH" = nat ] && printf "CLIENT_NSES='%s'\nROUTER_NS=%s\n" "${LAB_CNSES[*]}" "$LAB_RNS"
 		[ "$LAB_PATH" = proxy ] && printf 'PROXY_NS=%s\nPROXY_PORT=%s\n' "$LAB_PNS" "$LAB_PROXY_PORT"
 		return 0
