@@ -225,7 +225,7 @@ sw_rate_plot() {
 	local dir=$1 gp=${GNUPLOT:-gnuplot}
 	SW_RATE_PLOTS=()
 	[ -f "$dir/rate.csv" ] && command -v "$gp" >/dev/null 2>&1 || return 0
-	local data="$dir/.rate.dat" script="$dir/.rate.gp" n i title
+	local data="$dir/.rate.dat" script="$dir/.rate.gp" n i title mark
 	# one gnuplot index per cell: t_s, finished/s, failed/s (counts over the interval's length)
 	awk "$LAB_CSV_AWK"'
 	{ key = csv("path") "," csv("tw_reuse") "," csv("tw_reuse_delay_ms") "," csv("ports") "," \
@@ -237,12 +237,19 @@ sw_rate_plot() {
 	: >"$script"
 	for ((i = 0; i < n; i++)); do
 		title=$(awk -v k=$((i + 2)) "$LAB_CSV_AWK"'NR == k { printf "cell %d: path %s, tw_reuse %s, %s ports, linger %s, close %s, %s/s", k - 1, csv("path"), csv("tw_reuse"), csv("ports"), csv("linger"), csv("close"), csv("rate") }' "$dir/rate-cells.csv")
+		# the model's predicted first failure (P/R), a dashed line where the cell predicts one
+		mark=$(awk -v k=$((i + 2)) "$LAB_CSV_AWK"'NR == k && csv("predicted_first_failure_s") ~ /^[0-9.]+$/ {
+			x = csv("predicted_first_failure_s")
+			printf "set arrow 1 from %s, graph 0 to %s, graph 1 nohead dt 2 lw 2 lc rgb \"red\"\n", x, x
+			printf "set label 1 \"predicted first failure: P/R = %s/%s = %.1f s\" at %s, graph 0.92 offset 1,0 tc rgb \"red\"\n", csv("ports"), csv("rate"), x, x }' "$dir/rate-cells.csv")
 		cat >>"$script" <<EOF
 set terminal pngcairo size 900,450 font ',9'
 set output '$dir/rate-$((i + 1)).png'
 set title '$title' noenhanced
 set xlabel 'seconds since the cell began'; set ylabel 'connections a second'
 set yrange [0:*]; set grid; set key top right
+unset arrow; unset label
+$mark
 plot '$data' index $i using 1:2 with linespoints title 'finished/s', '' index $i using 1:3 with linespoints title 'failed/s'
 unset output
 EOF
