@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/remedies.sh: every remedy, trap and claim about TIME_WAIT port exhaustion, measured
-# on this kernel (issue 13), as a table of rows run by scripts/lab_table.sh: each row names its
+# on this kernel, as a table of rows run by scripts/lab_table.sh: each row names its
 # claim, its source and one row function, which measures and returns the verdict. Each
 # measurement runs `twtest client` against `twtest server` in fresh network namespaces made by
 # scripts/lab.sh (an empty TIME_WAIT table, sysctls set inside the namespaces only, never the
@@ -34,7 +34,7 @@ namespaces, and prints the table with this kernel's numbers and the verdicts.
                   header; per row also "ID,verdict,class,holds|holds only when|does not
                   hold|not measured|does not apply", "ID,verdict,text,..." and "ID,result,text,...";
                   a field with a comma or a quote is quoted)
-  --tw N          TIME_WAIT sockets for row 9, the memory row (default 10000; the seed's
+  --tw N          TIME_WAIT sockets for row 9, the memory row (default 10000; Bernat 2014's
                   claim is about 100k and more: --tw 100000 takes about a minute); its
                   namespace raises net.ipv4.tcp_max_tw_buckets above N (the default is
                   sized from RAM: 8192 in a 2 GiB machine)
@@ -50,24 +50,24 @@ USAGE
 # the bind-mode matrix, 11-12 the plain loops) run it once (rm_once).
 LT_TABLE_TEXT='
 1a | rm_row_pools        | bind() before connect() shares one port pool over every destination | envoyproxy/envoy#44747, google/neper#87, curl/curl#6295 | remedies.sh --rows 1a (client --bind 127.0.0.1, then a second destination port)
-1b | rm_row_bind_reuse   | bind() before connect() ignores tcp_tw_reuse | same issues; kernel-facts.md | remedies.sh --rows 1b (tcp_tw_reuse=1, delay 1 ms)
-1c | rm_row_noport       | IP_BIND_ADDRESS_NO_PORT gives bind() back per-destination pools and tcp_tw_reuse | ip(7); kernel-facts.md | remedies.sh --rows 1c (--bind-no-port)
-1d | rm_row_reuseaddr    | SO_REUSEADDR (kernel 3.7+) lets a client reuse ports held by TIME_WAIT | seed 002 remedy 7 | remedies.sh --rows 1d (--reuseaddr, with and without --bind)
-1e | rm_row_spread 4     | D destinations: D x P connections with connect(), P with bind() | issue 13 | remedies.sh --rows 1e (one run of D x P over D destination ports, or D destination addresses)
+1b | rm_row_bind_reuse   | bind() before connect() ignores tcp_tw_reuse | same issues; __inet_hash_connect (net/ipv4/inet_hashtables.c) | remedies.sh --rows 1b (tcp_tw_reuse=1, delay 1 ms)
+1c | rm_row_noport       | IP_BIND_ADDRESS_NO_PORT gives bind() back per-destination pools and tcp_tw_reuse | ip(7) | remedies.sh --rows 1c (--bind-no-port)
+1d | rm_row_reuseaddr    | SO_REUSEADDR (kernel 3.7+) lets a client reuse ports held by TIME_WAIT | seven-remedies list, no. 7 | remedies.sh --rows 1d (--reuseaddr, with and without --bind)
+1e | rm_row_spread 4     | D destinations: D x P connections with connect(), P with bind() | __inet_hash_connect: a port is free per destination, a bound port for all | remedies.sh --rows 1e (one run of D x P over D destination ports, or D destination addresses)
 1f | rm_row_poison       | ports taken by bind() before connect() are lost to every plain connect() too, for any destination, until their TIME_WAIT ends | found here (inet_hash_connect skips ports whose bind bucket bind() made) | remedies.sh --rows 1f (fill with --bind toward port A, then plain connect() to port B, tcp_tw_reuse=1)
-2  | rm_row_timestamps   | tcp_tw_reuse does nothing when either side has tcp_timestamps=0 | seed 002 remedy 5 ("tcp_tw_reuse and tcp_timestamps"); tcp_twsk_unique | remedies.sh --rows 2 (veth, tcp_tw_reuse=1)
-3  | rm_row_buckets 300 4 200 100 | a tcp_max_tw_buckets below the port range prevents exhaustion | seed 002 remedy 6 | remedies.sh --rows 3 (P=300 ports, 4 loops of 200, 100 buckets)
-4  | rm_row_wall 250 7 100 | a wider ip_local_port_range only delays exhaustion: the first failing loop is floor(P/N) | seed 002 remedy 2; kernel-facts.md | remedies.sh --rows 4 (P=250 and 2P, 7 loops of 100)
-5  | rm_row_sources 10 100 | each source address adds a pool: exhaustion moves by the number of addresses | issue 13; envoy'"'"'s source-address pools | remedies.sh --rows 5 (--bind A-B --bind-no-port, 10 loops of 100)
-6  | rm_row_server_first 4 100 | when the server closes first the client never runs out; the server holds TIME_WAIT | seed 003; docs/closing.md | remedies.sh --rows 6 (veth, server --close=first, client --close server)
-7  | rm_row_requests 200 | long-lived connections: K requests per connection cut TIME_WAIT per request by K | seed 002 remedy 1; issue 9 | remedies.sh --rows 7 (client --requests-per-conn 1 and 10)
+2  | rm_row_timestamps   | tcp_tw_reuse does nothing when either side has tcp_timestamps=0 | seven-remedies list, no. 5 ("tcp_tw_reuse and tcp_timestamps"); tcp_twsk_unique | remedies.sh --rows 2 (veth, tcp_tw_reuse=1)
+3  | rm_row_buckets 300 4 200 100 | a tcp_max_tw_buckets below the port range prevents exhaustion | seven-remedies list, no. 6 | remedies.sh --rows 3 (P=300 ports, 4 loops of 200, 100 buckets)
+4  | rm_row_wall 250 7 100 | a wider ip_local_port_range only delays exhaustion: the first failing loop is floor(P/N) | seven-remedies list, no. 2 | remedies.sh --rows 4 (P=250 and 2P, 7 loops of 100)
+5  | rm_row_sources 10 100 | each source address adds a pool: exhaustion moves by the number of addresses | envoy'"'"'s source-address pools | remedies.sh --rows 5 (--bind A-B --bind-no-port, 10 loops of 100)
+6  | rm_row_server_first 4 100 | when the server closes first the client never runs out; the server holds TIME_WAIT | server-restart exercise; docs/closing.md | remedies.sh --rows 6 (veth, server --close=first, client --close server)
+7  | rm_row_requests 200 | long-lived connections: K requests per connection cut TIME_WAIT per request by K | seven-remedies list, no. 1 | remedies.sh --rows 7 (client --requests-per-conn 1 and 10)
 8  | rm_row_orphan       | a TIME_WAIT socket that came from an orphaned FIN_WAIT2 is not reused | tcp_twsk_unique (net/ipv4/tcp_ipv4.c) | remedies.sh --rows 8 (server --on-eof ignore: the peer never sends its FIN)
-9  | rm_row_memory       | TIME_WAIT costs little memory ("not that much") | seed 004 (vincent.bernat.ch 2014) | remedies.sh --rows 9 --tw N (tcp_max_tw_buckets raised to 2N in its namespace)
-10 | rm_row_recycle      | tcp_tw_recycle with timestamps recycles TIME_WAIT fast | seed 002 remedy 4 | test -e /proc/sys/net/ipv4/tcp_tw_recycle
-11 | rm_row_linger       | SO_LINGER {1,0} avoids TIME_WAIT | seed 001 (helps), seed 002 remedy 3 | remedies.sh --rows 11 (client --linger, 4 loops of 100 on 200 ports)
-12 | rm_row_reuseport    | SO_REUSEPORT does not help a client | seed 001 | remedies.sh --rows 12 (client --reuseport)
-12b | rm_row_reuse_delay | tcp_tw_reuse=1 lets connect() reuse TIME_WAIT ports | seed 001, seed 002 remedy 5 | remedies.sh --rows 12b (tcp_tw_reuse=1, the kernel'"'"'s reuse delay: 1000 ms, or the next whole second before Linux 6.14)
-13 | rm_row_rate 400 2 120 3 | one destination sustains P / 60 s new connections a second ("about 500/s") | seed 004 (vincent.bernat.ch 2014) | remedies.sh --rows 13 (client --rate R --duration S, 200 ports)
+9  | rm_row_memory       | TIME_WAIT costs little memory ("not that much") | Bernat 2014 | remedies.sh --rows 9 --tw N (tcp_max_tw_buckets raised to 2N in its namespace)
+10 | rm_row_recycle      | tcp_tw_recycle with timestamps recycles TIME_WAIT fast | seven-remedies list, no. 4 | test -e /proc/sys/net/ipv4/tcp_tw_recycle
+11 | rm_row_linger       | SO_LINGER {1,0} avoids TIME_WAIT | client_time_wait_test (helps), seven-remedies list, no. 3 | remedies.sh --rows 11 (client --linger, 4 loops of 100 on 200 ports)
+12 | rm_row_reuseport    | SO_REUSEPORT does not help a client | client_time_wait_test | remedies.sh --rows 12 (client --reuseport)
+12b | rm_row_reuse_delay | tcp_tw_reuse=1 lets connect() reuse TIME_WAIT ports | client_time_wait_test, seven-remedies list, no. 5 | remedies.sh --rows 12b (tcp_tw_reuse=1, the kernel'"'"'s reuse delay: 1000 ms, or the next whole second before Linux 6.14)
+13 | rm_row_rate 400 2 120 3 | one destination sustains P / 60 s new connections a second ("about 500/s") | Bernat 2014 | remedies.sh --rows 13 (client --rate R --duration S, 200 ports)
 '
 LT_NAME=remedies
 LT_COLUMNS=(claim source test)
