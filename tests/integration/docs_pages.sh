@@ -8,37 +8,49 @@ DP_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # dp_pages: every page, relative to the checkout.
 dp_pages() { (cd "$DP_ROOT" && { echo README.md; find docs -name '*.md' | sort; }); }
 
-# dp_links PAGE: the targets of PAGE's relative markdown links and images, one a line,
-# resolved against PAGE's directory and without their #anchor (code spans left out: a link
-# inside `...` is an example, not a link).
+# dp_links: every relative markdown link and image of every page, one a line: the page, "img"
+# or "link", and the target resolved against the page's directory without its #anchor (code
+# spans left out: a link inside `...` is an example, not a link). One pass, one realpath.
 dp_links() {
-	sed 's/`[^`]*`//g' "$DP_ROOT/$1" | grep -oE '\]\([^) ]+\)' | sed 's/^](//; s/)$//; s/#.*//' |
-		grep -vE '^(https?:|mailto:|$)' | while read -r t; do
-			realpath -m --relative-to="$DP_ROOT" "$DP_ROOT/$(dirname "$1")/$t"
-		done
+	local -a page kind path
+	local i=0 p k t d
+	# shellcheck disable=SC2016 # the program is awk's
+	while IFS=$'\t' read -r p k t; do
+		d=${p%/*}; [ "$d" != "$p" ] || d=.
+		page+=("$p") kind+=("$k") path+=("$d/$t")
+	done < <(
+		cd "$DP_ROOT" && awk '{ gsub(/`[^`]*`/, "")
+			while (match($0, /!?\[[^]]*\]\([^) ]+\)/)) {
+				m = substr($0, RSTART, RLENGTH); $0 = substr($0, RSTART + RLENGTH)
+				k = (substr(m, 1, 1) == "!") ? "img" : "link"
+				sub(/^.*\]\(/, "", m); sub(/\)$/, "", m); sub(/#.*/, "", m)
+				if (m != "" && m !~ /^(https?|mailto):/) print FILENAME "\t" k "\t" m } }' $(dp_pages))
+	[ ${#path[@]} -gt 0 ] || return 0
+	while read -r t; do
+		printf '%s\t%s\t%s\n' "${page[i]}" "${kind[i]}" "$t"
+		i=$((i + 1))
+	done < <(cd "$DP_ROOT" && realpath -m --relative-to=. "${path[@]}")
 }
 
 # Rule: every relative link and image of every page names a file or directory the checkout
 # has: a reader who follows it finds it.
 test_links_resolve() {
-	local p t bad=""
-	for p in $(dp_pages); do
-		for t in $(dp_links "$p"); do [ -e "$DP_ROOT/$t" ] || bad+=" $p->$t"; done
-	done
+	local p k t bad=""
+	while IFS=$'\t' read -r p k t; do [ -e "$DP_ROOT/$t" ] || bad+=" $p->$t"; done < <(dp_links)
+	[ -n "$(dp_links)" ] || die "no links found"
 	[ -z "$bad" ] || die "links to nothing:$bad"
 }
 
 # Rule: every picture under docs/ is shown (as an image, ![..](..)) by a page that a reader
 # reaches by following links from the README; a picture no page shows is removed.
 test_pictures_shown() {
-	local seen=" README.md " todo=(README.md) p t shown=" " img bad=""
+	local links seen=" README.md " todo=(README.md) p shown=" " img bad=""
+	links=$(dp_links)
 	while [ ${#todo[@]} -gt 0 ]; do
 		p=${todo[0]} todo=("${todo[@]:1}")
-		for t in $(sed 's/`[^`]*`//g' "$DP_ROOT/$p" | grep -oE '!\[[^]]*\]\([^) ]+\)' | sed 's/.*](//; s/)$//'); do
-			shown+="$(realpath -m --relative-to="$DP_ROOT" "$DP_ROOT/$(dirname "$p")/$t") "
-		done
-		for t in $(dp_links "$p"); do
-			[[ $t == *.md && $seen != *" $t "* && -f $DP_ROOT/$t ]] || continue
+		shown+="$(awk -F'\t' -v p="$p" '$1 == p && $2 == "img" { printf "%s ", $3 }' <<<"$links")"
+		for t in $(awk -F'\t' -v p="$p" '$1 == p && $3 ~ /\.md$/ { print $3 }' <<<"$links"); do
+			[[ $seen != *" $t "* && -f $DP_ROOT/$t ]] || continue
 			seen+="$t " todo+=("$t")
 		done
 	done
