@@ -3,7 +3,8 @@
  * snapshots, the kernel view, the output-error stop and the exit status. A strategy says
  * how one loop's connections are made: all at once on an epoll team
  * (src/client/client_concurrent.c), one after another through a close scenario
- * (src/client/client_seq.c), or at a steady rate (src/client/client_rate.c); and, as fields
+ * (src/client/client_seq.c), at a steady rate (src/client/client_rate.c), or C at a time,
+ * each replaced as it ends (src/client/client_closed.c); and, as fields
  * and hooks the engine reads without asking which strategy runs, what differs with it: its
  * records, how many rounds, the settle time, its descriptor needs. neper's tcp_crr.c has the
  * same shape: a table of functions over one shared engine, the reporter among them. */
@@ -84,6 +85,7 @@ const struct client_strategy *client_strategy_for(const struct client_opts *o);
 extern const struct client_strategy client_concurrent_strategy;
 extern const struct client_strategy client_seq_strategy;
 extern const struct client_strategy client_rate_strategy;
+extern const struct client_strategy client_closed_strategy;
 
 /* The loop count of the loop strategies (concurrent, sequential): LOOPS. */
 static inline uint32_t client_loops_given(const struct client_opts *o)

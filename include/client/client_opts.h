@@ -16,6 +16,7 @@
 
 #define TWTEST_MAX_RATE 1000000u      /* --rate: new connections a second */
 #define TWTEST_MAX_DURATION 3600u     /* --duration: seconds (connection times fit 32 bits) */
+#define TWTEST_MAX_COUNT 1000000000u  /* --count: connections of a closed-loop run */
 
 /* Who sends the first FIN, seen from the client. */
 enum client_close {
@@ -91,6 +92,10 @@ struct client_opts {
 	uint32_t duration_s;
 	uint32_t max_inflight;   /* 0: as many as descriptors allow */
 	uint32_t report_interval_ms;
+	/* Closed-loop mode (src/client/client_closed.c): --concurrency C in flight, each
+	 * connection replaced as it ends, for --duration S or --count N connections. */
+	uint32_t concurrency;    /* 0: not closed-loop */
+	uint32_t count;          /* 0: --duration ends the run */
 	/* Many hosts, one run (docs/distributed.md): a common start and this host's share. */
 	int64_t start_at_ns;     /* --start-at: the wall-clock start, ns since the epoch; 0 now */
 	const char *start_at_name; /* --start-at as given, or NULL */
@@ -100,7 +105,13 @@ struct client_opts {
 };
 
 /* The client engine's strategies (include/client_engine.h), as option scopes. */
-enum client_strategy_id { STRATEGY_CONCURRENT, STRATEGY_SEQUENTIAL, STRATEGY_RATE, STRATEGY_COUNT };
+enum client_strategy_id {
+	STRATEGY_CONCURRENT,
+	STRATEGY_SEQUENTIAL,
+	STRATEGY_RATE,
+	STRATEGY_CLOSED,
+	STRATEGY_COUNT
+};
 #define STRATEGY_BIT(id) (1u << (id))
 #define STRATEGY_ALL ((1u << STRATEGY_COUNT) - 1)
 

@@ -37,7 +37,8 @@ struct conn {
 	uint32_t prev, next; /* rate mode: the in-flight list (start order), or the free list */
 };
 
-/* Rate mode's share of the schedule and its connection slots (src/client/client_rate.c). */
+/* Rate mode's share of the schedule (src/client/client_rate.c; the closed loop's share of
+ * --count, src/client/client_closed.c) and the connection slots (src/client/client_slots.c). */
 struct rate_sched {
 	uint64_t next;        /* the next connection of this worker: global index next */
 	uint64_t stride;      /* the team's size: this worker takes every stride-th index */
@@ -109,6 +110,17 @@ void worker_poll_ns(struct client_worker *w, int64_t timeout_ns);
 
 /* Microseconds left before c's --timeout passes; 0 once it has. */
 uint32_t conn_time_left(const struct client_worker *w, const struct conn *c, uint32_t now_us);
+
+/* The slots of the open strategies (src/client/client_slots.c): slots_init puts every
+ * connection of w on the free list and makes slot_release w's release hook; slot_take moves
+ * a free slot to the in-flight list (NULL: none free); slots_expire fails what passed
+ * --timeout and returns ns until the next deadline (UINT64_MAX: nothing in flight);
+ * slots_abandon counts what a stop left in flight as interrupted. */
+void slots_init(struct client_worker *w);
+void slot_release(struct client_worker *w, struct conn *c);
+struct conn *slot_take(struct client_worker *w);
+uint64_t slots_expire(struct client_worker *w);
+void slots_abandon(struct client_worker *w);
 
 /* Give worker w the n connections at conns, its own epoll set and buffer; -1 (errno) on
  * failure. worker_free undoes it, also after a failure. */

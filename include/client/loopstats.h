@@ -63,9 +63,16 @@ struct kernel_view {
 };
 
 /* What the rate schedule adds to a round (one report interval): connections due in it, of
- * them started (the others shed), in flight at its end, and how late they started. */
+ * them started (the others shed), in flight at its end, and how late they started. The
+ * closed-loop mode (src/client/client_closed.c) fills started, inflight, inflight_max, t_ns
+ * and first_failed. */
 struct rate_view {
 	uint64_t due, started, inflight;
+	uint64_t inflight_max;     /* the most in flight at once (the sum of each worker's most:
+				    * never below the true peak); a total keeps the largest */
+	uint64_t finished_before_fail; /* finished when the round's first failure came */
+	double reached;            /* closed loop: finished/s until the first failure, else over
+				    * the run so far (the port model's rate); a total keeps the latest */
 	struct histogram lag_us;
 	uint64_t t_ns;             /* the interval's end, since the run began */
 	uint32_t first_failed;     /* 1 + the first interval with a failure; 0: none */

@@ -40,4 +40,8 @@ int endpoint_is_loopback(const struct endpoint *ep);
 void port_model_compute(const struct client_opts *o, const struct net_sysctls *s,
 			const char *reserved, struct port_model *m);
 
+/* When the first connect() fails at `rate` new connections a second (the closed-loop mode:
+ * the rate it reached): P / rate once the rate is above the sustainable one; -1: never. */
+double port_model_first_failure_s(const struct port_model *m, double rate);
+
 #endif

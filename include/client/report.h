@@ -44,6 +44,11 @@ extern const struct client_reporter report_loops;
  * record per report interval, the summary with the model beside the measurement. */
 extern const struct client_reporter report_rate;
 
+/* The closed-loop mode's records (src/client/report_closed.c): the header with the port
+ * model, one record per report interval, the summary with conn/s and the model at the rate
+ * reached. */
+extern const struct client_reporter report_closed;
+
 /* The loop records one by one: the header, one loop, the total over `loops_done` loops. */
 void report_header(const struct report *r);
 void report_loop(const struct report *r, const struct loop_result *res);

@@ -48,4 +48,9 @@ void report_protocol_header(FILE *out, const struct client_opts *o);
 void report_add_http(struct record *rec, const struct client_opts *o,
 		     const struct loop_result *res);
 
+/* The port model in the rate and closed-loop headers (src/client/report_rate.c): the
+ * "# model:" line in text, a "model" member of the JSON header. */
+void report_model_text(FILE *out, const struct client_opts *o, const struct port_model *m);
+void report_model_json(FILE *out, const struct port_model *m);
+
 #endif

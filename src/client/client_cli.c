@@ -30,7 +30,8 @@ const char *const client_protocol_names[] = {"echo", "connect", "http", NULL};
 
 const char *const client_strategy_names[] = {
 	[STRATEGY_CONCURRENT] = "the concurrent loops", [STRATEGY_SEQUENTIAL] =
-	"the sequential close-scenario options", [STRATEGY_RATE] = "--rate"};
+	"the sequential close-scenario options", [STRATEGY_RATE] = "--rate",
+	[STRATEGY_CLOSED] = "--concurrency"};
 
 void client_defaults(struct client_opts *o)
 {
@@ -177,6 +178,7 @@ static enum parse_result parse_shard_opt(const char *val, void *opts, char *err,
 #define CONC STRATEGY_BIT(STRATEGY_CONCURRENT)
 #define SEQ STRATEGY_BIT(STRATEGY_SEQUENTIAL)
 #define RATE STRATEGY_BIT(STRATEGY_RATE)
+#define CLOSED STRATEGY_BIT(STRATEGY_CLOSED)
 #define SELECTS_SEQUENTIAL 1 /* a row's tag: giving the option selects the sequential strategy */
 
 /* Every client option, in --help's order. */
@@ -213,33 +215,33 @@ static const struct cli_option client_rows[] = {
 	 .help = "per-socket ephemeral port range (IP_LOCAL_PORT_RANGE,\n"
 		 "Linux 6.3+): exhaust a small range without root"},
 	{"interval", 0, CLI_NUMBER, FS(interval_ms), .min = 0, .max = 3600000, .scope = CONC | SEQ,
-	 .why = "a rate run has no loops to pause between", .arg = "MS",
+	 .why = "rate and closed-loop runs have no loops to pause between", .arg = "MS",
 	 .def = "0", .help = "pause between loops (default %D)"},
 	{"requests-per-conn", 0, CLI_NUMBER, FS(requests_per_conn), .min = 1, .max = 1000000,
-	 .scope = CONC | RATE, .why = "a close scenario makes one exchange", .arg = "K",
+	 .scope = CONC | RATE | CLOSED, .why = "a close scenario makes one exchange", .arg = "K",
 	 .def = "1", .help = "K payload/echo exchanges per connection, or K HTTP requests\n"
 			      "over keep-alive (default %D)"},
 	{"protocol", 0, CLI_CHOICE, F(protocol), .values = client_protocol_names,
-	 .scope = CONC | RATE, .why = "a close scenario speaks echo", .arg = "P",
+	 .scope = CONC | RATE | CLOSED, .why = "a close scenario speaks echo", .arg = "P",
 	 .help = "echo (default: a `twtest server`), connect (done once\n"
 		 "connect() completes, then closed as --close says: any TCP\n"
 		 "listener), or http (HTTP/1.1 GET; a status outside 2xx/3xx\n"
 		 "fails as status/NNN; docs/http.md)"},
-	{"http-path", 0, CLI_CUSTOM, .parse = parse_http_path, .scope = CONC | RATE,
+	{"http-path", 0, CLI_CUSTOM, .parse = parse_http_path, .scope = CONC | RATE | CLOSED,
 	 .why = "a close scenario speaks echo", .arg = "PATH",
 	 .def = "/", .help = "with --protocol http: the request target (default %D)"},
-	{"http-host", 0, CLI_CUSTOM, .parse = parse_http_host, .scope = CONC | RATE,
+	{"http-host", 0, CLI_CUSTOM, .parse = parse_http_host, .scope = CONC | RATE | CLOSED,
 	 .why = "a close scenario speaks echo", .arg = "HOST",
 	 .help = "with --protocol http: the Host field (default DSTIP, with\n"
 		 ":PORT unless it is 80)"},
-	{"max-response", 0, CLI_CUSTOM, .parse = parse_max_response, .scope = CONC | RATE,
+	{"max-response", 0, CLI_CUSTOM, .parse = parse_max_response, .scope = CONC | RATE | CLOSED,
 	 .why = "a close scenario speaks echo", .arg = "BYTES",
 	 .help = "with --protocol http: bound on one response, head and body\n"
 		 "(default 1m, at most 64m; larger: response/EMSGSIZE)"},
 	{"threads", 0, CLI_NUMBER, FS(threads), .min = 1, .max = TWTEST_MAX_THREADS,
-	 .scope = CONC | RATE, .why = "they run one connection at a time", .arg = "N",
+	 .scope = CONC | RATE | CLOSED, .why = "they run one connection at a time", .arg = "N",
 	 .def = "1", .help = "split each loop's connections over N threads, each with its\n"
-			      "own epoll set (1-64, at most CONNS; default %D)"},
+			      "own epoll set (1-64, at most CONNS or C; default %D)"},
 	{"format", 0, CLI_CHOICE, F(format), .values = format_names, .scope = ALL, .arg = "FMT",
 	 .help = "text (default), csv or json (JSON Lines)"},
 	{"fail-on-error", 0, CLI_FLAG, F(fail_on_error), .scope = ALL,
@@ -267,7 +269,8 @@ static const struct cli_option client_rows[] = {
 	 .help = "prepare, then start at WHEN: Unix seconds (1764770400.5), or\n"
 		 "+S seconds from now, rounded up to a whole second; rate\n"
 		 "intervals are cut from it"},
-	{"shard", 0, CLI_CUSTOM, .parse = parse_shard_opt, .scope = ALL, .arg = "SHARD",
+	{"shard", 0, CLI_CUSTOM, .parse = parse_shard_opt, .scope = CONC | SEQ | RATE,
+	 .why = "each host keeps its own --concurrency in flight", .arg = "SHARD",
 	 .help = "I/N: this host is I of N (from 0); with --rate R it makes\n"
 		 "the connections i of the schedule at R with i mod N = I, in\n"
 		 "loops its share of CONNS"},
@@ -277,15 +280,26 @@ static const struct cli_option client_rows[] = {
 	{"rate", 0, CLI_NUMBER, FS(rate), .min = 1, .max = TWTEST_MAX_RATE, .scope = RATE,
 	 .arg = "R", .help = "new connections a second (1-1000000); no LOOPS CONNS"},
 	{"duration", 0, CLI_NUMBER, FS(duration_s), .min = 1, .max = TWTEST_MAX_DURATION,
-	 .scope = RATE, .why = "it needs --rate", .arg = "S",
-	 .help = "seconds to run the schedule (1-3600)"},
+	 .scope = RATE | CLOSED, .why = "it needs --rate or --concurrency", .arg = "S",
+	 .help = "seconds to run the schedule, or to keep C in flight (1-3600)"},
 	{"max-inflight", 0, CLI_NUMBER, FS(max_inflight), .min = 1, .max = TWTEST_MAX_CONNS,
 	 .scope = RATE, .why = "it needs --rate", .arg = "N",
 	 .help = "a due connection finding N in flight is shed (counted failed,\n"
 		 "shed/inflight), never delayed (default: the descriptor limit)"},
 	{"report-interval", 0, CLI_NUMBER, FS(report_interval_ms), .min = 10, .max = 60000,
-	 .scope = RATE, .why = "it needs --rate; loops report once each", .arg = "MS",
+	 .scope = RATE | CLOSED, .why = "it needs --rate or --concurrency; loops report once each",
+	 .arg = "MS",
 	 .def = "1000", .help = "one record per MS milliseconds (10-60000; default %D)"},
+
+	{.kind = CLI_TEXT, .help = "\nClosed-loop mode: C connections in flight, each replaced "
+				   "as it ends (as wrk, ab, neper),\none record per interval "
+				   "(--duration, --report-interval as above):\n"},
+	{"concurrency", 0, CLI_NUMBER, FS(concurrency), .min = 1, .max = TWTEST_MAX_CONNS,
+	 .scope = CLOSED, .arg = "C",
+	 .help = "connections in flight at all times (1-10000000); no LOOPS CONNS"},
+	{"count", 0, CLI_NUMBER, FS(count), .min = 1, .max = TWTEST_MAX_COUNT, .scope = CLOSED,
+	 .why = "it needs --concurrency", .arg = "N",
+	 .help = "end after N connections instead of --duration (1-1000000000)"},
 
 	{.kind = CLI_TEXT, .help = "\nClose scenarios (docs/closing.md). Each of these options "
 				   "makes the connections run one\nafter another instead of all "
@@ -320,6 +334,7 @@ const struct cli_command client_cli = {
 	.intro =
 	"usage: twtest client [options] DSTIP LOOPS CONNS [REUSEPORT [LINGER]]\n"
 	"       twtest client --rate R --duration S [options] DSTIP\n"
+	"       twtest client --concurrency C (--duration S | --count N) [options] DSTIP\n"
 	"\n"
 	"Each loop opens CONNS non-blocking connections to DSTIP at once, sends --payload bytes on\n"
 	"each, checks the echo byte for byte, closes in the chosen order and prints one line:\n"
@@ -343,6 +358,8 @@ enum client_strategy_id client_strategy_of(const struct client_opts *o)
 {
 	if (o->rate)
 		return STRATEGY_RATE;
+	if (o->concurrency)
+		return STRATEGY_CLOSED;
 	return o->sequential ? STRATEGY_SEQUENTIAL : STRATEGY_CONCURRENT;
 }
 
@@ -369,6 +386,12 @@ static enum parse_result client_positional(int npos, char **pos, struct client_o
 	if (o->rate && npos > 1)
 		return cli_fail(err, errlen, "unexpected argument '%s': LOOPS and CONNS are not given with "
 			    "--rate (usage: twtest client --rate R --duration S DSTIP)", pos[1]);
+	if (!o->rate && o->concurrency && npos > 1)
+		return cli_fail(err, errlen, "unexpected argument '%s': LOOPS and CONNS are not given with "
+				"--concurrency (usage: twtest client --concurrency C --duration S DSTIP)", pos[1]);
+	if (!o->rate && o->concurrency)
+		return npos == 1 ? PARSE_OK : cli_fail(err, errlen, "missing DSTIP (usage: twtest client "
+						       "--concurrency C --duration S DSTIP)");
 	if (o->rate)
 		return npos == 1 ? PARSE_OK : cli_fail(err, errlen, "missing DSTIP (usage: twtest client "
 						       "--rate R --duration S DSTIP)");
@@ -398,19 +421,41 @@ static enum parse_result client_positional(int npos, char **pos, struct client_o
 	return PARSE_OK;
 }
 
+/* The closed-loop mode's own rules (with --rate, --concurrency is refused by its scope). */
+static enum parse_result check_closed(const struct client_opts *o, char *err, size_t errlen)
+{
+	if (o->rate || !o->concurrency)
+		return PARSE_OK;
+	if (o->count && o->duration_s)
+		return cli_fail(err, errlen, "--count %u conflicts with --duration %u: either ends the run",
+				o->count, o->duration_s);
+	if (!o->count && !o->duration_s)
+		return cli_fail(err, errlen, "--concurrency %u needs --duration S or --count N",
+				o->concurrency);
+	if (o->threads > o->concurrency)
+		return cli_fail(err, errlen, "--threads %u is more than --concurrency %u", o->threads,
+				o->concurrency);
+	if (o->payload == 0)
+		return cli_fail(err, errlen, "--payload 0 conflicts with --concurrency: only the "
+				"sequential close scenarios send nothing");
+	return PARSE_OK;
+}
+
 /* Cross-option rules, one message each. */
 static enum parse_result client_validate(struct client_opts *o, const struct cli_parse *p,
 					 char *err, size_t errlen)
 {
 	if (o->linger && o->close_mode == CLIENT_CLOSE_SHUTDOWN)
 		return cli_fail(err, errlen, "--linger conflicts with --close=shutdown: the FIN is already sent, RST cannot replace it");
-	if (!o->rate && o->conns_total < o->shards)
+	if (check_closed(o, err, errlen) != PARSE_OK)
+		return PARSE_ERROR;
+	if (!o->rate && !o->concurrency && o->conns_total < o->shards)
 		return cli_fail(err, errlen, "--shard %u/%u needs CONNS of at least %u (each host opens "
 				"its share of CONNS %u)", o->shard, o->shards, o->shards, o->conns_total);
 	if (o->rate && o->rate < o->shards)
 		return cli_fail(err, errlen, "--shard %u/%u needs --rate of at least %u (each host makes "
 				"its share of R %u)", o->shard, o->shards, o->shards, o->rate);
-	if (!o->rate && o->threads > o->conns)
+	if (!o->rate && !o->concurrency && o->threads > o->conns)
 		return cli_fail(err, errlen, "--threads %u is more than CONNS %u", o->threads, o->conns);
 	if (o->rate && o->payload == 0)
 		return cli_fail(err, errlen, "--payload 0 conflicts with --rate: only the sequential close "
@@ -516,7 +561,7 @@ void client_print_effective(const struct client_opts *o, FILE *out)
 {
 	static const char *const strategy_keys[] = {
 		[STRATEGY_CONCURRENT] = "concurrent", [STRATEGY_SEQUENTIAL] = "sequential",
-		[STRATEGY_RATE] = "rate"};
+		[STRATEGY_RATE] = "rate", [STRATEGY_CLOSED] = "closed"};
 	fprintf(out, "dstip=%s\nstrategy=%s\nloops=%u\nconns=%u\nconns_total=%u\ndestinations=%" PRIu64 "\n",
 		o->dst_name, strategy_keys[client_strategy_of(o)], o->loops, o->conns, o->conns_total,
 		client_destinations(o));

@@ -38,8 +38,10 @@ static void conn_close(struct client_worker *w, struct conn *c)
 
 void worker_count_fail(struct client_worker *w, enum fail_stage stage, int detail)
 {
-	if (w->res.failed++ == 0)
+	if (w->res.failed++ == 0) {
 		w->res.first_fail_ns = clock_now_ns() - w->base_ns + 1;
+		w->res.rate.finished_before_fail = w->res.finished;
+	}
 	fail_count(&w->res.fails, stage, detail);
 }
 

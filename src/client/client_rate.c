@@ -28,43 +28,6 @@ static uint64_t schedule_total(const struct client_opts *o)
 	return (uint64_t)o->rate * o->duration_s;
 }
 
-/* Slot bookkeeping: a slot is on the free list or on the in-flight list (start order). */
-static void slot_release(struct client_worker *w, struct conn *c)
-{
-	struct rate_sched *r = &w->rate;
-	uint32_t i = (uint32_t)(c - w->conns);
-	if (c->prev != CONN_NONE)
-		w->conns[c->prev].next = c->next;
-	else
-		r->oldest = c->next;
-	if (c->next != CONN_NONE)
-		w->conns[c->next].prev = c->prev;
-	else
-		r->newest = c->prev;
-	c->prev = CONN_NONE;
-	c->next = r->free_head;
-	r->free_head = i;
-}
-
-/* Take a free slot onto the in-flight list; NULL when every slot is in flight. */
-static struct conn *slot_take(struct client_worker *w)
-{
-	struct rate_sched *r = &w->rate;
-	if (r->free_head == CONN_NONE)
-		return NULL;
-	uint32_t i = r->free_head;
-	struct conn *c = &w->conns[i];
-	r->free_head = c->next;
-	c->prev = r->newest;
-	c->next = CONN_NONE;
-	if (r->newest != CONN_NONE)
-		w->conns[r->newest].next = i;
-	else
-		r->oldest = i;
-	r->newest = i;
-	return c;
-}
-
 /* Start (or shed) this worker's next due connection. */
 static void rate_start_next(struct client_worker *w, uint64_t now_ns)
 {
@@ -82,28 +45,6 @@ static void rate_start_next(struct client_worker *w, uint64_t now_ns)
 	uint64_t late = now_ns > w->base_ns + due ? now_ns - w->base_ns - due : 0;
 	hist_record(&w->res.rate.lag_us, (uint32_t)(late / 1000 > UINT32_MAX ? UINT32_MAX : late / 1000));
 	conn_start(w, c, index, (uint32_t)(due / 1000));
-}
-
-/* Fail in-flight connections past --timeout; returns ns until the next deadline, or
- * UINT64_MAX when nothing is in flight. */
-static uint64_t rate_expire(struct client_worker *w)
-{
-		uint32_t now = worker_now_us(w);
-	while (w->rate.oldest != CONN_NONE) {
-		struct conn *c = &w->conns[w->rate.oldest];
-		uint32_t left = conn_time_left(w, c, now);
-		if (left > 0)
-			return (uint64_t)left * 1000;
-		conn_fail(w, c, STAGE_TIMEOUT, conn_wait_detail(w, c));
-	}
-	return UINT64_MAX;
-}
-
-/* Count what a stop signal left in flight as interrupted. */
-static void rate_abandon(struct client_worker *w)
-{
-	while (w->rate.oldest != CONN_NONE)
-		conn_fail(w, &w->conns[w->rate.oldest], STAGE_INTERRUPTED, 0);
 }
 
 /* One report interval of one worker: start what falls due, serve events, expire, until
@@ -126,7 +67,7 @@ static void rate_work(struct client_worker *w, uint32_t interval)
 			if (n % START_BATCH == START_BATCH - 1)
 				worker_poll(w, 0);
 		}
-		uint64_t next_deadline = rate_expire(w);
+		uint64_t next_deadline = slots_expire(w);
 		if (signals_stop_requested() || now >= end || (r->next >= total && w->open == 0))
 			break;
 		uint64_t until = end;
@@ -137,7 +78,7 @@ static void rate_work(struct client_worker *w, uint32_t interval)
 		worker_poll_ns(w, (int64_t)(until > now ? until - now : 0));
 	}
 	if (signals_stop_requested())
-		rate_abandon(w);
+		slots_abandon(w);
 }
 
 /* The strategy's state: the team and the run's start. */
@@ -193,16 +134,10 @@ static int rate_open(struct client_engine *e)
 		return errno;
 	for (uint32_t t = 0; t < team_size(run->team); t++) {
 		struct client_worker *w = team_worker(run->team, t);
-		w->release = slot_release;
+		slots_init(w);
 		/* --shard I/N: this host's connections are I, I+N, ...; its workers deal them. */
-		w->rate = (struct rate_sched){.next = e->o->shard + (uint64_t)t * e->o->shards,
-					      .stride = (uint64_t)team_size(run->team) * e->o->shards,
-					      .free_head = w->n ? 0 : CONN_NONE, .oldest = CONN_NONE,
-					      .newest = CONN_NONE};
-		for (uint32_t i = 0; i < w->n; i++) {
-			w->conns[i] = (struct conn){.fd = -1, .state = CONN_DONE, .prev = CONN_NONE,
-						    .next = i + 1 < w->n ? i + 1 : CONN_NONE};
-		}
+		w->rate.next = e->o->shard + (uint64_t)t * e->o->shards;
+		w->rate.stride = (uint64_t)team_size(run->team) * e->o->shards;
 	}
 	return 0;
 }

@@ -79,7 +79,7 @@ void run_start_text(FILE *out, const struct run_start *s, const struct client_op
 		return;
 	fprintf(out, "# shard=%" PRIu32 "/%" PRIu32 " host=%s start_s=%s", o->shard, o->shards, s->host,
 		start_str(start, sizeof(start), s));
-	if (!o->rate)
+	if (!o->rate && !o->concurrency)
 		fprintf(out, " shard_conns=%" PRIu32, o->conns);
 	fputc('\n', out);
 }

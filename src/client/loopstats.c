@@ -84,6 +84,9 @@ void loop_result_add(struct loop_result *total, const struct loop_result *r)
 	total->rate.due += r->rate.due;
 	total->rate.started += r->rate.started;
 	total->rate.inflight = r->rate.inflight;
+	if (r->rate.inflight_max > total->rate.inflight_max)
+		total->rate.inflight_max = r->rate.inflight_max;
+	total->rate.reached = r->rate.reached;
 	hist_merge(&total->rate.lag_us, &r->rate.lag_us);
 	total->rate.t_ns = r->rate.t_ns > total->rate.t_ns ? r->rate.t_ns : total->rate.t_ns;
 	if (r->rate.first_failed && (total->rate.first_failed == 0 || r->rate.first_failed < total->rate.first_failed))

@@ -132,6 +132,13 @@ void port_model_compute(const struct client_opts *o, const struct net_sysctls *s
 		return; /* ports come back at close: no bound from them */
 	double hold_s = m->reuse ? m->reuse_delay_ms / 1000.0 : TW_TIME_WAIT_S;
 	m->sustainable = (double)m->ports / hold_s;
-	if (o->rate && client_host_rate(o) > m->sustainable)
-		m->first_failure_s = (double)m->ports / client_host_rate(o); /* this host's share */
+	if (o->rate) /* this host's share */
+		m->first_failure_s = port_model_first_failure_s(m, client_host_rate(o));
+}
+
+double port_model_first_failure_s(const struct port_model *m, double rate)
+{
+	if (m->sustainable < 0 || rate <= m->sustainable)
+		return -1;
+	return (double)m->ports / rate;
 }

@@ -11,8 +11,9 @@
 static void write_rate_record(const struct report *r, const struct loop_result *res, uint32_t n,
 			      int summary, int interrupted);
 
-/* The model in words for text: "ports=P (...) tw_reuse=... sustainable=... first_failure_s=..." */
-static void text_model(FILE *out, const struct client_opts *o, const struct port_model *m)
+/* The model in words for text: "ports=P (...) tw_reuse=... sustainable=... first_failure_s=..."
+ * (closed-loop mode too: its rate is known at the summary, which predicts from it). */
+void report_model_text(FILE *out, const struct client_opts *o, const struct port_model *m)
 {
 	char delay[TW_DELAY_TOKEN_LEN];
 	fprintf(out, "# model: ports=%" PRIu64 " (range %u-%u less %u reserved, x %" PRIu64
@@ -35,12 +36,14 @@ static void text_model(FILE *out, const struct client_opts *o, const struct port
 		fprintf(out, " sustainable_rate=%.1f/s", m->sustainable);
 	if (m->first_failure_s >= 0)
 		fprintf(out, " predicted_first_failure_s=%.1f\n", m->first_failure_s);
+	else if (o->concurrency && m->sustainable >= 0)
+		fputs(" predicted_first_failure_s=at the rate reached (summary)\n", out);
 	else
 		fputs(" predicted_first_failure_s=none\n", out);
 }
 
 /* The model as a JSON object member. */
-static void json_model(FILE *out, const struct port_model *m)
+void report_model_json(FILE *out, const struct port_model *m)
 {
 	fprintf(out, ",\"model\":{\"ports\":%" PRIu64 ",\"range\":\"%u-%u\",\"reserved\":%u,"
 		"\"sources\":%" PRIu64 ",\"destinations\":%" PRIu64 ",\"shared_pool\":%s,"
@@ -91,7 +94,7 @@ static void header_text(const struct report *r, const char *dst)
 	report_port_lines(r->out, o);
 	report_protocol_header(r->out, o);
 	run_start_text(r->out, &r->start, o);
-	text_model(r->out, o, &r->model);
+	report_model_text(r->out, o, &r->model);
 }
 
 /* The header in JSON: one object with the settings and the model. */
@@ -112,7 +115,7 @@ static void header_json(const struct report *r, const char *dst)
 		o->reuseport ? "true" : "false", o->linger ? "true" : "false", o->threads,
 		o->max_inflight, o->report_interval_ms);
 	report_protocol_header(out, o);
-	json_model(out, &r->model);
+	report_model_json(out, &r->model);
 	fputs("}\n", out);
 }
 

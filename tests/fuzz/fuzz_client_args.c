@@ -23,9 +23,15 @@ int getaddrinfo(const char *node, const char *service, const struct addrinfo *hi
 	return real(node, service, &h, res);
 }
 
-/* The loop mode's LOOPS and CONNS, or the rate mode's schedule. */
+/* The loop mode's LOOPS and CONNS, the rate mode's schedule, or the closed loop's C and
+ * its end (--duration or --count, one of them). */
 static int client_mode_valid(const struct client_opts *o)
 {
+	if (!o->rate && o->concurrency)
+		return o->concurrency <= TWTEST_MAX_CONNS && o->threads <= o->concurrency &&
+		       !o->duration_s != !o->count && o->duration_s <= TWTEST_MAX_DURATION &&
+		       o->count <= TWTEST_MAX_COUNT && o->payload >= 1 && !o->sequential &&
+		       o->shards == 1;
 	if (o->rate)
 		return o->rate <= TWTEST_MAX_RATE && o->duration_s >= 1 &&
 		       o->duration_s <= TWTEST_MAX_DURATION && o->payload >= 1 && !o->sequential &&

@@ -133,7 +133,7 @@ missing DSTIP	client --rate 10 --duration 1
 --duration '0'	client --rate 10 --duration 0 127.0.0.1
 --duration '3601'	client --rate 10 --duration 3601 127.0.0.1
 --duration '1h'	client --rate 10 --duration 1h 127.0.0.1
---duration 5 conflicts with the concurrent loops (it needs --rate)	client --duration 5 D
+--duration 5 conflicts with the concurrent loops (it needs --rate or --concurrency)	client --duration 5 D
 --requests-per-conn '0'	client --requests-per-conn 0 D
 --requests-per-conn '1000001'	client --requests-per-conn 1000001 D
 '--requests-per-conn' needs a value	client D --requests-per-conn
@@ -153,6 +153,24 @@ missing DSTIP	client --rate 10 --duration 1
 --max-response '65m'	client --protocol http --max-response 65m D
 --payload conflicts with --protocol http	client --protocol http --payload 10 D
 --requests-per-conn conflicts with --protocol connect	client --protocol connect --requests-per-conn 2 D
+--concurrency '0'	client --concurrency 0 --duration 1 127.0.0.1
+--concurrency '10000001'	client --concurrency 10000001 --duration 1 127.0.0.1
+--concurrency 'many'	client --concurrency many --duration 1 127.0.0.1
+'--concurrency' needs a value	client 127.0.0.1 --concurrency
+--concurrency 5 needs --duration S or --count N	client --concurrency 5 127.0.0.1
+--count 5 conflicts with --duration 1	client --concurrency 5 --count 5 --duration 1 127.0.0.1
+--count '0'	client --concurrency 5 --count 0 127.0.0.1
+--count '1000000001'	client --concurrency 5 --count 1000000001 127.0.0.1
+--count 5 conflicts with the concurrent loops (it needs --concurrency)	client --count 5 D
+LOOPS and CONNS are not given with --concurrency	client --concurrency 5 --count 5 D
+missing DSTIP	client --concurrency 5 --count 5
+--threads 3 is more than --concurrency 2	client --concurrency 2 --count 5 --threads 3 127.0.0.1
+--concurrency 2 conflicts with --rate	client --rate 10 --duration 1 --concurrency 2 127.0.0.1
+--max-inflight 3 conflicts with --concurrency	client --concurrency 2 --count 5 --max-inflight 3 127.0.0.1
+--interval 5 conflicts with --concurrency	client --concurrency 2 --count 5 --interval 5 127.0.0.1
+--shard 0/2 conflicts with --concurrency	client --concurrency 2 --count 5 --shard 0/2 127.0.0.1
+--sequential conflicts with --concurrency	client --concurrency 2 --count 5 --sequential 127.0.0.1
+--payload 0 conflicts with --concurrency	client --concurrency 2 --count 5 --payload 0 127.0.0.1
 --max-inflight '0'	client --rate 10 --duration 1 --max-inflight 0 127.0.0.1
 --max-inflight 'many'	client --rate 10 --duration 1 --max-inflight many 127.0.0.1
 --threads 4 is more than --max-inflight 2	client --rate 10 --duration 1 --max-inflight 2 --threads 4 127.0.0.1

@@ -328,6 +328,6 @@ TEST(client_defaults_from_rows)
 	fclose(out);
 	CHECK(strstr(buf, "%D") == NULL);
 	CHECK(strstr(buf, "per-connection deadline in milliseconds (default 10000)\n") != NULL);
-	CHECK(strstr(buf, "(1-64, at most CONNS; default 1)\n") != NULL);
+	CHECK(strstr(buf, "(1-64, at most CONNS or C; default 1)\n") != NULL);
 	free(buf);
 }

@@ -50,6 +50,10 @@ TEST(strategy_table_complete)
 	CHECK(parse(&o, "127.0.0.1", "--rate", "100", "--duration", "2", NULL) == 0);
 	const struct client_strategy *rate = client_strategy_for(&o);
 	CHECK(complete(rate) && rate == &client_rate_strategy && rate->report == &report_rate);
+	CHECK(parse(&o, "127.0.0.1", "--concurrency", "10", "--count", "100", NULL) == 0);
+	const struct client_strategy *closed = client_strategy_for(&o);
+	CHECK(complete(closed) && closed == &client_closed_strategy &&
+	      closed->report == &report_closed);
 }
 
 /* Rule: the engine runs LOOPS loops of a loop strategy and waits for each loop's closes;

@@ -43,7 +43,9 @@ static const struct {
 	{"dry-run", {"--dry-run"}},
 	{"requests-per-conn", {"--requests-per-conn", "3"}},
 	{"rate", {"--rate", "10", "--duration", "1"}},
-	{"duration", {"--rate", "10", "--duration", "1"}},
+	{"duration", {"--duration", "1"}},
+	{"concurrency", {"--concurrency", "2", "--count", "4"}},
+	{"count", {"--concurrency", "2", "--count", "4"}},
 	{"max-inflight", {"--max-inflight", "50"}},
 	{"report-interval", {"--report-interval", "100"}},
 	{"protocol", {"--protocol", "http"}},
@@ -63,8 +65,10 @@ static const char *const *sample_of(const char *name)
 }
 
 /* Parse SAMPLE in strategy id: `client SAMPLE 127.0.0.1 2 4`, with --sequential first
- * for the sequential strategy, and `client --rate 10 --duration 1 SAMPLE 127.0.0.1` for
- * the rate strategy (a sample that gives them itself is not given them twice). */
+ * for the sequential strategy, `client --rate 10 --duration 1 SAMPLE 127.0.0.1` for
+ * the rate strategy and `client --concurrency 2 [--count 4] SAMPLE 127.0.0.1` for the
+ * closed loop, --count unless the sample ends the run itself (a sample that gives them
+ * itself is not given them twice). */
 static enum parse_result parse_with(const char *const *sample, enum client_strategy_id id,
 				    struct client_opts *o, char *err)
 {
@@ -73,15 +77,24 @@ static enum parse_result parse_with(const char *const *sample, enum client_strat
 	argv[argc++] = (char *)"client";
 	int own_seq = strcmp(sample[0], "--sequential") == 0;
 	int own_rate = strcmp(sample[0], "--rate") == 0;
+	int own_closed = strcmp(sample[0], "--concurrency") == 0;
+	int ends_run = 0, has_duration = 0;
+	for (int i = 0; i < 4 && sample[i]; i++) {
+		has_duration |= strcmp(sample[i], "--duration") == 0;
+		ends_run |= strcmp(sample[i], "--duration") == 0 || strcmp(sample[i], "--count") == 0;
+	}
 	if (id == STRATEGY_SEQUENTIAL && !own_seq)
 		argv[argc++] = (char *)"--sequential";
 	const char *rate[] = {"--rate", "10", "--duration", "1"};
-	for (int i = 0; id == STRATEGY_RATE && !own_rate && i < 4; i++)
+	for (int i = 0; id == STRATEGY_RATE && !own_rate && i < (has_duration ? 2 : 4); i++)
 		argv[argc++] = (char *)rate[i];
+	const char *closed[] = {"--concurrency", "2", "--count", "4"};
+	for (int i = 0; id == STRATEGY_CLOSED && !own_closed && i < (ends_run ? 2 : 4); i++)
+		argv[argc++] = (char *)closed[i];
 	for (int i = 0; i < 4 && sample[i]; i++)
 		argv[argc++] = (char *)sample[i];
 	const char *pos[] = {"127.0.0.1", "2", "4"};
-	int npos = id == STRATEGY_RATE || own_rate ? 1 : 3;
+	int npos = id == STRATEGY_RATE || id == STRATEGY_CLOSED || own_rate || own_closed ? 1 : 3;
 	for (int i = 0; i < npos; i++)
 		argv[argc++] = (char *)pos[i];
 	argv[argc] = NULL;
