@@ -6,10 +6,14 @@
 # printed a FAIL line counts as one failure, "FAIL FILE (exit N)"; so does a file that ran
 # no test. TW_TEST_DIR names the integration directory (default tests/integration), so the
 # runner's own test can feed it fixtures; TW_FILES="core sweep" runs only those files.
+# TW_LANES=2 runs the second build's suite (and any later one's) beside the first, in a
+# runner of its own whose lines are replayed and counted when it ends: the files mostly wait
+# on timers, peers and namespaces, so two lanes on two cores take about the longer one's time.
 # TW_FUZZ=DIR also runs the libFuzzer targets built in DIR (tests/fuzz/run.sh), each for
 # FUZZ_SECONDS (default 1), from its seed and regression corpus ("fuzz" in TW_FILES).
 set -u
 shopt -s lastpipe # the counting end of a pipeline runs in this shell: its tallies stay
+SELF=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 cd "$(dirname "$0")/.." || exit 2
 [ $# -gt 0 ] || set -- build/release
 TEST_DIR=${TW_TEST_DIR:-tests/integration}
@@ -58,13 +62,15 @@ verdict() {
 	fi
 }
 
-for build in "$@"; do
+# run_build BUILD: the unit tests and every integration file against BUILD's binary.
+run_build() {
+	local build=$1 f name
 	echo "== $build"
 	MARK=$(date +%s%N)
 	if [ ! -x "$build/twtest" ] || [ ! -x "$build/unit_tests" ]; then
 		echo "FAIL $build: not built"
 		failed=$((failed + 1))
-		continue
+		return
 	fi
 	"$build/unit_tests" 2>&1 | sed -u "s|^ok |ok $build:|; s|^not ok |not ok $build:|" | count
 	verdict "$build/unit_tests" "${PIPESTATUS[0]}"
@@ -76,6 +82,28 @@ for build in "$@"; do
 		verdict "$(basename "$build")/$name" "${PIPESTATUS[0]}"
 		timed "$(basename "$build")/$name"
 	done
+}
+
+lane_builds=() lane_pids=() lane_dir=
+if [ "${TW_LANES:-1}" -gt 1 ] && [ $# -gt 1 ]; then
+	lane_dir=$(mktemp -d "${TMPDIR:-/tmp}/twlanes.XXXXXX") || exit 2
+	trap 'rm -rf "$lane_dir"' EXIT
+	for build in "${@:2}"; do
+		TW_LANES=1 bash "$SELF" "$build" >"$lane_dir/${#lane_builds[@]}" 2>&1 &
+		lane_pids+=($!) lane_builds+=("$build")
+		echo "== $build: running beside $1 (its lines follow when it ends)"
+	done
+	set -- "$1"
+fi
+for build in "$@"; do
+	run_build "$build"
+done
+for i in "${!lane_pids[@]}"; do
+	wait "${lane_pids[$i]}"
+	rc=$?
+	# the lane's own total becomes a comment: its result lines are counted here again
+	sed -E 's/^([0-9]+ passed, .*)$/# lane '"${lane_builds[$i]//\//\\/}"': \1/' "$lane_dir/$i" | count
+	verdict "lane ${lane_builds[$i]}" "$rc"
 done
 if [ -n "$FUZZ_DIR" ] && { [ -z "${TW_FILES:-}" ] || [[ " $TW_FILES " == *" fuzz "* ]]; }; then
 	echo "== fuzz ($FUZZ_DIR)"

@@ -53,6 +53,24 @@ test_runner_files_filter_clean_passes() {
 	return 0
 }
 
+# Rule: with TW_LANES=2 the second build runs beside the first and its lines are counted
+# in the total as if run one after the other: a crash in the second lane is a failure, the
+# lane's own total line is not counted again, and the runner exits 1.
+test_runner_lanes_count_both_builds() {
+	local dir; dir=$(tmpdir)
+	fixtures "$dir"
+	cp -r "$dir/fake" "$dir/good"
+	printf '#!/bin/sh\necho "ok 1 - first"\n' >"$dir/good/unit_tests"
+	TW_FILES="clean" TW_TEST_DIR="$dir/it" bash "$RUNNER" "$dir/good" "$dir/fake" >"$dir/one" 2>&1
+	expect_eq "one after the other: exit status" "$?" 1
+	TW_LANES=2 TW_FILES="clean" TW_TEST_DIR="$dir/it" bash "$RUNNER" "$dir/good" "$dir/fake" >"$dir/out" 2>&1
+	expect_eq "in lanes: exit status" "$?" 1
+	expect_eq "in lanes: last line" "$(tail -1 "$dir/out")" "$(tail -1 "$dir/one")"
+	expect_eq "in lanes: last line" "$(tail -1 "$dir/out")" "6 passed, 1 failed, 2 skipped"
+	grep -qx "FAIL $dir/fake/unit_tests (exit 139 / SIGSEGV)" "$dir/out" || die "no crash line: $(cat "$dir/out")"
+	grep -q "^# lane $dir/fake: 3 passed, 1 failed, 1 skipped$" "$dir/out" || die "no lane total: $(cat "$dir/out")"
+}
+
 # Rule: the unit runner (tests/unit/unit_main.c) runs every test registered, however many
 # (1000 here: it used to drop those past 512 without a word), each once; a test name asked
 # for that does not exist is an error (exit 2, named), not a run of nothing.
