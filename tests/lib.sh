@@ -81,17 +81,21 @@ wait_for_line() {
 }
 
 run_tests() {
-	local t rc
+	local t rc t0 ms
 	for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
 		if [ -n "${TW_ONLY:-}" ] && [ "$t" != "$TW_ONLY" ]; then continue; fi
+		t0=${EPOCHREALTIME/./}
 		# the directory is made here, so that $(tmpdir) in a subshell still names it
 		( TW_LEVEL=$BASH_SUBSHELL && lab_tmpdir && TW_TMP=$LAB_TMP && trap lab_cleanup EXIT && "$t" )
 		rc=$?
+		# a test of 10 s or more says so (a comment line): where make test's time goes
+		ms=$(( (${EPOCHREALTIME/./} - t0) / 1000 ))
 		case $rc in
 		0) echo "PASS ${TW_FILE:-?}:$t" ;;
 		77) echo "SKIP ${TW_FILE:-?}:$t" ;;
 		*) echo "FAIL ${TW_FILE:-?}:$t (exit $rc)" ;;
 		esac
+		[ "$ms" -lt 10000 ] || printf '# slow test %s:%s %d.%01ds\n' "${TW_FILE:-?}" "$t" $((ms / 1000)) $((ms % 1000 / 100))
 	done
 }
 
