@@ -5,9 +5,15 @@
 # (A B C A B C ...) so that drifting machine load hits them alike. Prints, per run and
 # averaged: connections per second (finished / the client's wall time), user and system CPU
 # per connection of client and server, the client's share of user time, peak memory, and
-# the ratios against the baseline. A benchmark, not a test: it never fails on a speed.
+# the ratios against the baseline. Then the closed loop on the echo path against neper's
+# tcp_crr (github.com/google/neper, built into BUILD/neper from NEPER_SRC when not there; its
+# rows are skipped, saying so, without it): C connections in flight for S seconds, each tool
+# with its own server, 100 bytes each way, interleaved A B A B A B (scripts/bench_pairs.sh),
+# the median ratio with its spread; twtest's loops (LOOPS x C) as their own row with the
+# barrier's cost. A benchmark, not a test: it never fails on a speed.
 #   scripts/bench.sh [BUILD_DIR]    (BENCH_ROUNDS=2, BENCH_WORKLOADS="30x1000 10x10000",
-#   BENCH_CONFIGS="baseline twtest-1t twtest-2t"; twtest-Nt+obs: with the per-loop kernel view)
+#   BENCH_CONFIGS="baseline twtest-1t twtest-2t"; twtest-Nt+obs: with the per-loop kernel view;
+#   BENCH_CRR_CONNS=50, BENCH_CRR_SECONDS=3, BENCH_CRR_ROUNDS=3, BENCH_CRR=0 leaves it out)
 set -u
 BUILD=${1:-build/release}
 TW=$BUILD/twtest BASE=$BUILD/baseline RUNSTAT=$BUILD/runstat
@@ -17,6 +23,8 @@ CONFIGS=${BENCH_CONFIGS:-"baseline twtest-1t twtest-2t"}
 PORT=5000
 # shellcheck source=scripts/lab.sh
 . "$(dirname "$0")/lab.sh"
+# shellcheck source=scripts/bench_pairs.sh
+. "$(dirname "$0")/bench_pairs.sh"
 LAB_PREFIX="twbench$$"
 
 for b in "$TW" "$BASE" "$RUNSTAT"; do
@@ -137,3 +145,86 @@ END {
 		if (t1 in r) printf "%-9s CPU-bound ceiling: %d cores / %.1f us = %.0f conn/s if the machine were idle\n", w, cores, c[t1], cores * 1e6 / c[t1]
 	}
 }' "$TMP/rows"
+
+[ "${BENCH_CRR:-1}" = 0 ] && exit 0
+C=${BENCH_CRR_CONNS:-50} SECS=${BENCH_CRR_SECONDS:-3} CRR_ROUNDS=${BENCH_CRR_ROUNDS:-3}
+NEPER=$(neper_tcp_crr "$BUILD") || NEPER=""
+
+# crr_ns N: a fresh namespace for one run (NS), as the runs above.
+crr_ns() {
+	lab_ns_add "crr$1" || exit 1
+	NS=$LAB_NS
+	lab_sysctl "$NS" net.ipv4.tcp_tw_reuse=1 "net.ipv4.ip_local_port_range=10000 65535" || exit 1
+}
+
+# crr_twtest N [LOOPS]: twtest client and server, 100 bytes echoed: the closed loop's conn/s,
+# or with LOOPS the loops' "conn/s loop_ms conn_p50_ms", into CRR (empty when it failed).
+# Not in $(...): the namespace's cleanup must stay registered here.
+crr_twtest() {
+	crr_ns "$1"
+	lab_spawn_server ip netns exec "$NS" "$TW" server --port "$PORT" --bind 127.0.0.1 || { lab_server_err; exit 1; }
+	local spid=$LAB_SERVER_PID s
+	if [ -n "${2:-}" ]; then
+		ip netns exec "$NS" "$TW" client 127.0.0.1 "$2" "$C" --port "$PORT" --no-observe >"$TMP/crr.out" 2>&1
+	else
+		ip netns exec "$NS" "$TW" client --concurrency "$C" --duration "$SECS" --port "$PORT" \
+			--no-observe 127.0.0.1 >"$TMP/crr.out" 2>&1
+	fi
+	lab_stop "$spid"
+	lab_ns_del "$NS"
+	s=$(grep '^summary: ' "$TMP/crr.out")
+	CRR=""
+	grep -q 'failed_count: 0,' <<<"$s" || { echo "bench: twtest client failed: $s $(tail -n 1 "$TMP/crr.out")" >&2; return; }
+	if [ -n "${2:-}" ]; then
+		CRR=$(awk -v loops="$2" '{ t = $0; sub(/.*time\(s\): /, "", t); sub(/,.*/, "", t)
+			r = $0; sub(/.*conn\/s: /, "", r); sub(/[ ,].*/, "", r)
+			p = $0; sub(/.*conn_us: [^,]*p50=/, "", p); sub(/[ ,].*/, "", p)
+			printf "%d %.3f %.3f\n", r, t * 1000 / loops, p / 1000 }' <<<"$s")
+	else
+		CRR=$(sed 's/.*conn\/s: \([0-9]*\).*/\1/' <<<"$s")
+	fi
+}
+
+# crr_neper N: neper's tcp_crr client and server, C flows on one thread, 100 bytes each way:
+# transactions (each a connection) a second, into CRR (empty when it failed).
+crr_neper() {
+	CRR=""
+	crr_ns "$1"
+	ip netns exec "$NS" "$NEPER" -F "$C" -T 1 -Q 100 -R 100 -l "$SECS" >"$TMP/neper_srv.out" 2>&1 &
+	local spid=$!
+	lab_track "$spid"
+	lab_wait_until 5000 bash -c "ip netns exec $NS ss -Hltn '( sport = :12866 )' | grep -q ." ||
+		{ echo "bench: neper's server did not start: $(head -c 300 "$TMP/neper_srv.out")" >&2; lab_stop "$spid"; lab_ns_del "$NS"; return; }
+	ip netns exec "$NS" "$NEPER" -c -H 127.0.0.1 -F "$C" -T 1 -Q 100 -R 100 -l "$SECS" >"$TMP/neper.out" 2>&1 ||
+		{ echo "bench: neper failed: $(tail -n 2 "$TMP/neper.out")" >&2; lab_stop "$spid"; lab_ns_del "$NS"; return; }
+	lab_reap "$spid"
+	lab_ns_del "$NS"
+	CRR=$(sed -n 's/^throughput=\([0-9.]*\).*/\1/p' "$TMP/neper.out" | awk '{printf "%.0f\n", $1}')
+}
+
+echo
+echo "closed loop on the echo path: concurrency $C, ${SECS} s per run, $CRR_ROUNDS rounds, tools interleaved,"
+echo "each run in a fresh namespace with its own server; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+pairs_init "$TMP/pairs"
+for r in $(seq 1 "$CRR_ROUNDS"); do
+	n=$((n + 1)); crr_twtest "$n"; pairs_add crr twtest "$r" "$CRR"
+	if [ -n "$NEPER" ]; then n=$((n + 1)); crr_neper "$n"; pairs_add crr neper "$r" "$CRR"; fi
+	loops=$(awk -v r="$r" -v s="$SECS" -v c="$C" '$1 == "crr" && $2 == "twtest" && $3 == r && $4 != "NA" { n = int($4 * s / c); print n < 1 ? 1 : n }' "$TMP/pairs")
+	n=$((n + 1)); crr_twtest "$n" "${loops:-100}"; read -r lrate lms lp50 <<<"$CRR"
+	pairs_add crr loops "$r" "$lrate"; pairs_add loop loop_ms "$r" "$lms"; pairs_add loop conn_p50_ms "$r" "$lp50"
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+printf "%-58s %10s %17s\n" "run" "median/s" "min-max"
+pairs_figure crr twtest "echo, twtest client --concurrency $C (twtest server)"
+if [ -n "$NEPER" ]; then
+	pairs_figure crr neper "echo, neper tcp_crr -F $C -T 1 -Q 100 -R 100 (its server)"
+else
+	echo "echo, neper tcp_crr: skipped (not built; set NEPER_SRC to a neper clone)"
+fi
+pairs_figure crr loops "echo, twtest client loops of $C (barrier)"
+[ -n "$NEPER" ] && pairs_ratio crr twtest neper "twtest closed loop / neper tcp_crr, echo" "(goal >= 1.0x)"
+pairs_ratio crr loops twtest "twtest loops / closed loop, echo" "(the barrier's cost)"
+awk '$1 == "loop" { s[$2] = s[$2] " " $4 } END {
+	n = split(s["loop_ms"], a, " "); split(s["conn_p50_ms"], b, " ")
+	for (i = 1; i <= n; i++) printf "%s%.2f/%.2f", (i > 1 ? ", " : ""), a[i], b[i]
+	printf "\n" }' "$TMP/pairs" | sed 's/^/twtest loops: time per loop \/ median connection, ms, per round: /'
