@@ -22,13 +22,19 @@
 #
 # A row function measures, records every number with lt_metric CASE METRIC VALUE, and ends
 # with lt_verdict TEXT (after lt_result TEXT, the measurement in words, and, where the lab
-# predicts, lt_predict TEXT). Its status is lt_verdict's: 0 when the claim holds (also only
-# when), 1 when not. The verdict's first words are its class, one of LT_CLASSES.
+# predicts, lt_predict TEXT; lt_figure TEXT, optional, the few numbers that decided the
+# verdict, for the terminal table: without it the table shows the result). Its status is
+# lt_verdict's: 0 when the claim holds (also only when), 1 when not. The verdict's first words
+# are its class, one of LT_CLASSES.
+#
+# Output: on stdout a table for a terminal, at most LT_WIDTH (120) columns: row, verdict
+# class, the figure (wrapped at words); the full markdown table (every column, the verdicts'
+# whole text) goes to --out FILE, and every number to --csv FILE.
 #
 # --csv writes "row,case,metric,value" (that header first), every field quoted as RFC 4180
 # asks (in double quotes when it holds a comma, a quote or a line break; quotes doubled); per
-# row also "ID,verdict,class,CLASS", "ID,verdict,text,...", "ID,result,text,..." and, where
-# the lab predicts, "ID,prediction,text,...".
+# row also "ID,verdict,class,CLASS", "ID,verdict,text,...", "ID,result,text,...", where the
+# lab predicts "ID,prediction,text,..." and where the row names it "ID,figure,text,...".
 
 # The verdict classes, the longest first: a verdict's text starts with one of them.
 LT_CLASSES=("holds only when" "holds" "does not hold" "does not apply" "not measured")
@@ -37,8 +43,10 @@ LT_IDS=() LT_FN=()          # the rows: id and function with its arguments, one 
 declare -A LT_COL=()        # the other columns, by "ID.column"
 LT_SELECTED=""              # the row ids to run, space-separated (empty: every row)
 LT_OUT="" LT_CSV="" LT_LIST=0
-LT_ROW="" LT_RESULT="" LT_PRED="" LT_VERDICT=""   # the row running and what it returned
+LT_ROW="" LT_RESULT="" LT_PRED="" LT_VERDICT="" LT_FIGURE=""  # the row running and what it returned
 LT_LINES=()                 # the markdown rows so far
+LT_TERM=()                  # the terminal table's rows so far: "ID<tab>CLASS<tab>FIGURE"
+LT_WIDTH=${LT_WIDTH:-120}   # the terminal table's width
 
 lt_die() { echo "$LT_NAME: $*" >&2; exit 1; }
 lt_note() { echo "$LT_NAME: $*" >&2; }
@@ -141,6 +149,8 @@ lt_csv_open() { LT_CSV=$1; echo "row,case,metric,value" >"$LT_CSV"; }
 # lt_result TEXT, lt_predict TEXT: the row's measurement and prediction, in words.
 lt_result() { LT_RESULT=$1; }
 lt_predict() { LT_PRED=$1; }
+# lt_figure TEXT: the few numbers that decided the row's verdict (the terminal table's).
+lt_figure() { LT_FIGURE=$1; }
 
 # lt_class VERDICT: the verdict's class (its first words; "not measured" if none fits).
 lt_class() {
@@ -193,14 +203,16 @@ lt_md_row() {
 lt_run_row() {
 	local i f rc=0
 	i=$(lt_index "$1") || lt_die "no row '$1'"
-	LT_ROW=$1 LT_RESULT="" LT_PRED="" LT_VERDICT=""
+	LT_ROW=$1 LT_RESULT="" LT_PRED="" LT_VERDICT="" LT_FIGURE=""
 	read -r -a f <<<"${LT_FN[i]}"
 	"${f[@]}" || rc=$?
 	LT_LINES+=("$(lt_md_row "$1")")
+	LT_TERM+=("$1"$'\t'"$(lt_class "$LT_VERDICT")"$'\t'"${LT_FIGURE:-$LT_RESULT}")
 	lt_metric verdict class "$(lt_class "$LT_VERDICT")"
 	lt_metric verdict text "$LT_VERDICT"
 	lt_metric result text "$LT_RESULT"
 	[ -z "$LT_PRED" ] || lt_metric prediction text "$LT_PRED"
+	[ -z "$LT_FIGURE" ] || lt_metric figure text "$LT_FIGURE"
 	return $rc
 }
 
@@ -216,8 +228,33 @@ lt_print() {
 	[ -z "${LT_HOOK_FOOTER:-}" ] || "$LT_HOOK_FOOTER"
 }
 
-# lt_main ARGS...: options, then every row selected in the table's order, then the markdown
-# (on stdout, and to --out).
+# lt_print_terminal: the lab's heading and the table for a terminal: row, verdict class and
+# figure, the figure wrapped at words so that no line is wider than LT_WIDTH; then where the
+# full table is.
+lt_print_terminal() {
+	local r id class fig idw=3 head wrap first line
+	for r in "${LT_TERM[@]}"; do id=${r%%$'\t'*}; [ ${#id} -le $idw ] || idw=${#id}; done
+	"$LT_HOOK_HEADING" | fold -s -w "$LT_WIDTH" | sed 's/ *$//'
+	echo
+	head=$((idw + 2 + 15 + 2))   # row, two blanks, the longest class ("holds only when"), two
+	wrap=$((LT_WIDTH - head))
+	printf "%-${idw}s  %-15s  %s\n" row verdict "the figure that decided it"
+	for r in "${LT_TERM[@]}"; do
+		IFS=$'\t' read -r id class fig <<<"$r"
+		first=1
+		while IFS= read -r line; do
+			line=${line%"${line##*[! ]}"}
+			if [ $first = 1 ]; then printf "%-${idw}s  %-15s  %s\n" "$id" "$class" "$line"; first=0
+			else printf "%${head}s%s\n" "" "$line"; fi
+		done < <(fold -s -w "$wrap" <<<"${fig:--}")
+	done
+	echo
+	if [ -n "$LT_OUT" ]; then echo "The full table (every column, each verdict in words): $LT_OUT"
+	else echo "The full table (every column, each verdict in words): --out FILE (markdown); every number: --csv FILE"; fi
+}
+
+# lt_main ARGS...: options, then every row selected in the table's order, then the table for
+# a terminal on stdout, and the markdown to --out.
 lt_main() {
 	lt_parse "$@"
 	if [ "$LT_LIST" = 1 ]; then lt_list; exit 0; fi
@@ -233,5 +270,6 @@ lt_main() {
 		lt_run_row "$id"
 		lt_note "row $id done in $((SECONDS - t0)) s: $(lt_class "$LT_VERDICT")"
 	done
-	if [ -n "$LT_OUT" ]; then lt_print | tee "$LT_OUT"; else lt_print; fi
+	if [ -n "$LT_OUT" ]; then lt_print >"$LT_OUT" || lt_die "cannot write $LT_OUT"; fi
+	lt_print_terminal
 }

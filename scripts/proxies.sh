@@ -62,7 +62,9 @@ the table with the prediction, the measurement and the verdict of each row.
   --ports P       ephemeral ports of the proxy namespace (50-5000, default 200)
   --rate R        the steady rate of the rate rows, new connections a second
                   (default 2 x P: the first failure after half a second)
-  --out FILE      also write the markdown to FILE
+  --out FILE      write the full table (claim, config, prediction, measurement,
+                  verdict in words), markdown, to FILE; stdout gets a table that fits
+                  a terminal: each row's verdict and the figure that decided it
   --csv FILE      write every number as "row,case,metric,value" to FILE (first line: that
                   header; per row also "ID,verdict,class,...", "ID,verdict,text,...",
                   "ID,result,text,..." and "ID,prediction,text,..."; a field with a comma

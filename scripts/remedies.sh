@@ -8,8 +8,9 @@
 # Each verdict is a judge function (rm_judge_*, no I/O: tests/integration/lab_table.sh gives
 # it inputs for each verdict class) that derives what it expects from the measurement's
 # parameters (P ports as the client reported its range, N connections a loop, L loops), never
-# from a written-in count. It prints a markdown table (claim, source, test, what this kernel
-# did, verdict) and, with --csv, every number it used as rows "row,case,metric,value"
+# from a written-in count. It prints a table that fits a terminal (row, verdict, the figure
+# that decided it), writes the full markdown table (claim, source, test, what this kernel did,
+# verdict) to --out and, with --csv, every number it used as rows "row,case,metric,value"
 # (tests/integration/remedies.sh checks them; scripts/kernels.sh compares kernels). --help.
 # The rows live in scripts/remedies_bind.sh (rows 1a-1f) and scripts/remedies_kernel.sh (2-13).
 set -u -o pipefail
@@ -24,12 +25,14 @@ rm_usage() {
 usage: scripts/remedies.sh [options]
 
 Measures every row of docs/remedies.md on this kernel, each case in fresh network
-namespaces, and prints the table with this kernel's numbers and the verdicts.
+namespaces, and prints a table that fits a terminal (120 columns): each row's verdict and
+the figure that decided it. The full table (claim, source, test, this kernel's numbers, the
+verdict in words) is markdown, written by --out.
 
   --rows LIST     rows to run, e.g. 1,3,8b or 1a,12b: a number runs every row of that
                   number (1: 1a-1f); default all (--list shows them)
   --list          print the rows (id, row function, its arguments, claim) and exit
-  --out FILE      also write the markdown to FILE
+  --out FILE      write the full table, markdown, to FILE
   --csv FILE      write every number as "row,case,metric,value" to FILE (first line: that
                   header; per row also "ID,verdict,class,holds|holds only when|does not
                   hold|not measured|does not apply", "ID,verdict,text,..." and "ID,result,text,...";

@@ -72,6 +72,7 @@ rm_row_pools() {
 rm_judge_pools() {
 	local -A a=(); rm_kv a "$@"
 	lt_result "range full toward port A; to port B: plain connect() ${a[none]}/${a[p]}, bind() ${a[bind]}/${a[p]} (bind/EADDRINUSE)"
+	lt_figure "to another destination: connect() ${a[none]}/${a[p]}, bind() ${a[bind]}/${a[p]}"
 	[ "${a[bind]}" = 0 ] && [ "${a[none]}" = "${a[p]}" ] && [ "${a[bind_fill]}" = "${a[p]}" ]
 	lt_holds $(($? == 0))
 }
@@ -86,6 +87,7 @@ rm_row_bind_reuse() {
 rm_judge_bind_reuse() {
 	local -A a=(); rm_kv a "$@"
 	lt_result "same destination, reuse on: plain connect() ${a[none]}/${a[p]}, bind() ${a[bind]}/${a[p]}"
+	lt_figure "refill with reuse on: connect() ${a[none]}/${a[p]}, bind() ${a[bind]}/${a[p]}"
 	[ "${a[bind]}" = 0 ] && [ "${a[none]}" = "${a[p]}" ]
 	lt_holds $(($? == 0))
 }
@@ -167,6 +169,7 @@ rm_row_reuseaddr() {
 rm_judge_reuseaddr() {
 	local -A a=(); rm_kv a "$@"
 	local p=${a[p]}
+	lt_figure "connect(): ${a[plain_reuseaddr]}/$p with it, ${a[plain]}/$p without; bind(): ${a[bind]}/$p; ip_autobind_reuse=1: ${a[autobind]}/$p"
 	lt_result "plain connect(): ${a[plain_reuseaddr]}/$p with it, ${a[plain]} without; bind(): ${a[bind]}/$p; with ip_autobind_reuse=1: ${a[autobind]}/$p (${a[autobind_cause]}, TWRecycled ${a[autobind_recycled]} even with tcp_tw_reuse=0), ${a[autobind_second]}/$p if the TIME_WAIT sockets lacked it; a fixed source port (--source-port) held by TIME_WAIT: ${a[fixed_both]}/1 when both sockets set it (TWRecycled ${a[fixed_both_recycled]}, tcp_tw_reuse=0), ${a[fixed_second]}/1 when only the new one did"
 	if [ "${a[plain_reuseaddr]}" = "${a[plain]}" ] && [ "${a[bind]}" = 0 ]; then
 		lt_verdict "does not hold here: no help to connect(); with bind() only when the TIME_WAIT socket had it too (a fixed port), and for port 0 only with ip_autobind_reuse=1, and then partly"
@@ -241,6 +244,7 @@ rm_judge_spread() {
 		res=${res%,}
 	done
 	lt_result "P=$p ports, D=$d, $((d * p)) connections, finished: $res"
+	lt_figure "P=$p, D=$d, finished: $(sed 's/ destination / /g; s/IP_BIND_ADDRESS_NO_PORT/NO_PORT/g' <<<"$res")"
 	lt_holds $ok
 }
 

@@ -36,6 +36,7 @@ rm_row_timestamps() {
 rm_judge_timestamps() {
 	local -A a=(); rm_kv a "$@"
 	local p=${a[p]}
+	lt_figure "refill: both on ${a[both_on]}/$p, client off ${a[client_off]}/$p, server off ${a[server_off]}/$p"
 	lt_result "refill after the range filled: both on ${a[both_on]}/$p (TWRecycled ${a[both_on.recycled]}); client off ${a[client_off]}/$p (TWRecycled ${a[client_off.recycled]}); server off ${a[server_off]}/$p (TWRecycled ${a[server_off.recycled]})"
 	[ "${a[both_on]}" = "$p" ] && [ "${a[client_off]}" = 0 ] && [ "${a[server_off]}" = 0 ] &&
 		[ "${a[client_off.recycled]}" = 0 ] && [ "${a[server_off.recycled]}" = 0 ]
@@ -74,6 +75,7 @@ rm_row_buckets() {
 rm_judge_buckets() {
 	local -A a=(); rm_kv a "$@"
 	local ovf=$((a[all] - a[buckets]))
+	lt_figure "finished ${a[fin]}/${a[all]} with ${a[buckets]} buckets (TCPTimeWaitOverflow ${a[ovf]}), ${a[default]}/${a[all]} with the default (P=${a[p]})"
 	lt_result "P=${a[p]}: finished ${a[fin]}/${a[all]} with ${a[buckets]} buckets (TCPTimeWaitOverflow ${a[ovf]}, time_wait ${a[tw]}) vs ${a[default]}/${a[all]} with the default"
 	[ "${a[fin]}" = "${a[all]}" ] && [ "${a[ovf]}" = $ovf ] && [ "${a[tw]}" = "${a[buckets]}" ] &&
 		[ "${a[default]}" = "${a[p]}" ]
@@ -116,6 +118,7 @@ rm_judge_wall() {
 		res+="${res:+; }P=$seen: first failing loop $first (floor(P/N) = $((seen / a[n]))), $fin finished"
 	done
 	lt_result "N=${a[n]}, ${a[loops]} loops; $res"
+	lt_figure "N=${a[n]}; $(sed 's/ (floor(P\/N) = [0-9]*)//g' <<<"$res"); floor(P/N) expected"
 	lt_holds $ok ": a wider range only moves the wall (P/60 s per destination)"
 }
 
@@ -155,6 +158,7 @@ rm_judge_sources() {
 		res+="${res:+; }$s: $fin finished, first failing loop $first"
 	done
 	lt_result "P=$p, N=${a[n]}; sources $res"
+	lt_figure "P=$p, N=${a[n]}; sources $(sed 's/ finished, first failing loop / finished, loop /g' <<<"$res")"
 	lt_holds $ok
 }
 
@@ -183,6 +187,7 @@ rm_row_server_first() {
 # client TIME_WAIT, some server TIME_WAIT; client first: P.
 rm_judge_server_first() {
 	local -A a=(); rm_kv a "$@"
+	lt_figure "server first: ${a[fin]}/${a[all]} finished, TIME_WAIT client ${a[ctw]}, server ${a[stw]}; client first: ${a[base]}/${a[all]}"
 	lt_result "server first: ${a[fin]}/${a[all]} finished, client TIME_WAIT ${a[ctw]}, server TIME_WAIT ${a[stw]}; client first: ${a[base]}/${a[all]} (P=${a[p]})"
 	[ "${a[fin]}" = "${a[all]}" ] && [ "${a[ctw]}" = 0 ] && [ "${a[stw]}" -gt 0 ] && [ "${a[base]}" = "${a[p]}" ]
 	lt_holds $(($? == 0)) ": the server holds TIME_WAIT instead (one per 4-tuple; a new SYN with newer timestamps takes it over)"
@@ -225,6 +230,7 @@ rm_judge_requests() {
 		res+="${res:+; }K=$k: $((r / k)) connections, $fin finished, TIME_WAIT $tw for $r requests"
 	done
 	lt_result "$res"
+	lt_figure "$(sed 's/ connections, \([0-9]*\) finished, TIME_WAIT / connections, TIME_WAIT /g' <<<"$res")"
 	lt_holds $ok
 }
 
@@ -261,6 +267,7 @@ rm_row_orphan() {
 rm_judge_orphan() {
 	local -A a=(); rm_kv a "$@"
 	local p=${a[p]}
+	lt_figure "refill after orphaned FIN-WAIT-2: ${a[fin]}/$p (TWRecycled ${a[recycled]}); after a normal close: ${a[base]}/$p"
 	lt_result "orphaned: ${a[fw2]} client sockets in FIN-WAIT-2, refill ${a[fin]}/$p (${a[cause]}, TWRecycled ${a[recycled]}); normal close: refill ${a[base]}/$p (TWRecycled ${a[base_r]})"
 	if [ "${a[fw2]}" = "$p" ] && [ "${a[fin]}" = 0 ] && [ "${a[base]}" = "$p" ]; then
 		lt_verdict "holds on this kernel: tcp_twsk_unique refuses a TIME_WAIT whose substate is FIN_WAIT2 (the 2024 fix \"tcp: avoid reusing FIN_WAIT2 when trying to find port in connect() process\", also in stable kernels)"
@@ -304,6 +311,7 @@ rm_judge_memory() {
 	local -A a=(); rm_kv a "$@"
 	local tw=${a[tw]} size=${a[size]} mb
 	mb=$(awk -v n="$tw" -v s="$size" 'BEGIN { printf "%.1f", n * s / 1048576 }')
+	lt_figure "$tw TIME_WAIT x $size B = $mb MB"
 	lt_result "${a[fin]} connections, $tw TIME_WAIT (sockstat) x $size B (a tw_sock_TCP object) = $mb MB; the machine-wide slab grew by ${a[delta]} objects meanwhile (others' sockets come and go)"
 	if [ "$size" = 0 ]; then
 		lt_verdict "not measured: no tw_sock_TCP in /proc/slabinfo"
@@ -481,6 +489,7 @@ rm_judge_rate() {
 	local r d r2 d2 p=${a[p]} pr
 	read -r r d <<<"${a[rate]}"; read -r r2 d2 <<<"${a[rate_on]}"
 	pr=$(awk -v p="$p" -v r="$r" 'BEGIN { printf "%.2f", p / r }')
+	lt_figure "reuse off: first failure at ${a[off_first]} s (P/R = $pr s), ${a[off_fin]} of P=$p finished; reuse on: ${a[on_failed]} failed"
 	lt_result "P=$p; reuse off, $r/s for $d s: ${a[off_fin]} finished, first failure at ${a[off_first]} s (P/R = $pr s); reuse on, $r2/s for $d2 s: ${a[on_failed]} failed of $((a[on_failed] + a[on_fin]))"
 	if [ "${a[off_fin]}" = "$p" ] &&
 		awk -v f="${a[off_first]}" -v t="$pr" 'BEGIN { exit !(f != "none" && f >= 0.8 * t && f <= 1.6 * t) }'; then

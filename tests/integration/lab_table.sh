@@ -12,7 +12,7 @@
 # when CLASS is a "holds" class, and states a result.
 expect_class() {
 	local want=$1 rc=0; shift
-	LT_RESULT="" LT_VERDICT=""
+	LT_RESULT="" LT_VERDICT="" LT_FIGURE=""
 	"$@" || rc=$?
 	expect_eq "class of $*" "$(lt_class "$LT_VERDICT")" "$want"
 	case $want in holds*) expect_eq "status of $*" $rc 0 ;; *) expect_eq "status of $*" $rc 1 ;; esac
@@ -79,6 +79,51 @@ test_table_and_rows() {
 	expect_eq "markdown" "${LT_LINES[0]}" '| 2b | second | `y | z` | holds: two |'
 	expect_eq "csv" "$(lab_csv_get "$LT_CSV" row,case,metric,value | paste -sd';')" \
 		"2b n arg two;2b verdict class holds;2b verdict text holds: two;2b result text rtwo"
+}
+
+# Rule: the table for a terminal fits 120 columns whatever the rows say: each row's id, its
+# verdict class and the figure that decided it (the result when the row names no figure),
+# wrapped at words with every word kept; --out gets the full markdown instead (every column,
+# the verdict's whole text) and the CSV the figure; remedies.sh's own rows, run through their
+# judges with their real widest texts, fit too.
+test_terminal_table() {
+	local long="" i out md w
+	for i in $(seq 1 40); do long+="word$i=$((i * 1000)) "; done
+	local LT_TABLE_TEXT='
+1a  | t_fig fig | a claim | x
+12b | t_res     | a claim that is long enough | y
+' LT_COLUMNS=(claim c1) LT_MARKDOWN=("#=id" "claim=claim" "this kernel=result" "verdict=verdict")
+	LT_HOOK_HEADING=t_heading LT_TERM=() LT_LINES=()
+	t_heading() { echo "Measured here."; }
+	t_fig() { lt_result "the whole result, $long"; lt_figure "P=200: 0/200"; lt_verdict "holds only when: the TIME_WAIT is older than the reuse delay and timestamps were on"; }
+	t_res() { lt_result "$long"; lt_verdict "does not hold here: $long"; }
+	lt_load
+	lt_csv_open "$(tmpdir)/f.csv"
+	lt_run_row 1a
+	lt_run_row 12b
+	out=$(lt_print_terminal)
+	w=$(awk '{ if (length > m) m = length } END { print m + 0 }' <<<"$out")
+	[ "$w" -le 120 ] || die "a line of $w columns: $out"
+	grep -Eq '^1a +holds only when +P=200: 0/200$' <<<"$out" || die "row 1a: $out"
+	grep -Eq '^12b +does not hold +word1=1000 ' <<<"$out" || die "row 12b: $out"
+	expect_eq "every word of 12b's result" "$(sed -n '/^12b/,/^$/p' <<<"$out" | grep -o 'word[0-9]*=[0-9]*' | wc -l)" 40
+	grep -q 'timestamps were on' <<<"$out" && die "the verdict's words in the terminal table: $out"
+	expect_eq "figure in the CSV" "$(lab_csv_get "$LT_CSV" value row=1a case=figure)" "P=200: 0/200"
+	md=$(lt_print)
+	grep -q '^| 1a | a claim | the whole result, word1=1000 .* | holds only when: the TIME_WAIT is older than the reuse delay and timestamps were on |$' <<<"$md" ||
+		die "the full row: $md"
+	# remedies.sh's rows, each judge given the inputs of a real run
+	LT_TERM=()
+	expect_class "does not hold" rm_judge_reuseaddr p=200 plain=0 plain_reuseaddr=0 bind=0 autobind=76 \
+		autobind_cause=connect/EADDRNOTAVAIL=124 autobind_recycled=76 autobind_second=0 fixed_both=1 \
+		fixed_both_recycled=1 fixed_second=0
+	LT_TERM+=("1d"$'\t'"does not hold"$'\t'"${LT_FIGURE:-$LT_RESULT}")
+	expect_class holds rm_judge_sources p=200 n=100 "src1=200 2" "src2=400 4" "src4=800 8"
+	LT_TERM+=("5"$'\t'"holds"$'\t'"${LT_FIGURE:-$LT_RESULT}")
+	out=$(lt_print_terminal)
+	w=$(awk '{ if (length > m) m = length } END { print m + 0 }' <<<"$out")
+	[ "$w" -le 120 ] || die "a line of $w columns: $out"
+	grep -Eq '^1d +does not hold +connect\(\): 0/200 with it' <<<"$out" || die "row 1d: $out"
 }
 
 # Rule: every remedies judge gives each verdict class it can give from inputs that must give

@@ -174,16 +174,18 @@ test_linger_avoids_time_wait() {
 	[ "${RM_RUN[rst]}" -ge 400 ] || die "RSTs sent ${RM_RUN[rst]}, want >= 400"
 }
 
-# Rule: the script runs end to end: --rows 10 prints the table with row 10 from the missing
-# (or present) sysctl, and --csv has its number and verdict under its header; --rows 14 and
-# an unknown row id exit 2; --list names every row with its case and verdict functions.
+# Rule: the script runs end to end: --rows 10 prints the terminal table with row 10 from the
+# missing (or present) sysctl, --out has the full markdown row and --csv its number and
+# verdict under its header; --rows 14 and an unknown row id exit 2; --list names every row
+# with its case and verdict functions.
 test_script_table() {
 	need_root
-	local out csv; csv=$(tmpdir)/t.csv
-	out=$(TWTEST=$TWTEST bash "$RM_HERE/remedies.sh" --rows 10 --csv "$csv" 2>/dev/null) || die "exit $?"
-	grep -q '^| 10 | tcp_tw_recycle' <<<"$out" || die "no row 10: $out"
+	local out csv md; csv=$(tmpdir)/t.csv md=$(tmpdir)/t.md
+	out=$(TWTEST=$TWTEST bash "$RM_HERE/remedies.sh" --rows 10 --csv "$csv" --out "$md" 2>/dev/null) || die "exit $?"
+	grep -q '^| 10 | tcp_tw_recycle' "$md" || die "no row 10 in --out: $(cat "$md")"
+	grep -Eq '^10 +(does not apply|not measured) +.*tcp_tw_recycle' <<<"$out" || die "no row 10 on stdout: $out"
 	if [ -e /proc/sys/net/ipv4/tcp_tw_reuse ] && [ ! -e /proc/sys/net/ipv4/tcp_tw_recycle ]; then
-		grep -q 'removed in Linux 4.12' <<<"$out" || die "row 10 verdict: $out"
+		grep -q 'removed in Linux 4.12' "$md" || die "row 10 verdict: $(cat "$md")"
 		grep -q '^10,sysctl,tcp_tw_recycle,absent$' "$csv" || die "csv: $(cat "$csv")"
 		expect_eq "row 10 verdict class" "$(lab_csv_get "$csv" value row=10 case=verdict metric=class)" "does not apply"
 	fi
