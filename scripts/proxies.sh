@@ -132,7 +132,7 @@ px_has_sysctl() { ip netns exec "$LAB_PNS" test -e "/proc/sys/${1//.//}"; }
 # px_reset: forget the last row's settings and numbers.
 px_reset() {
 	PX=() PX_SYSCTL=() PX_SERVER=() PX_BACKENDS=1 PX_SOURCES=0 PX_PROTO=echo
-	LT_PRED="" LT_RESULT="" LT_VERDICT=""
+	LT_PRED="" LT_RESULT="" LT_VERDICT="" LT_FIGURE=""
 }
 
 # px_up PROXY TEMPLATE [KEY=VALUE...]: a fresh proxy cell: the proxy namespace gets P ports
@@ -316,6 +316,7 @@ px_judge_rate() {
 	want=$(awk -v p="$P" -v r="$r" 'BEGIN { printf "%.2f", p / r }')
 	LT_PRED="P/R = $P/$r = $want s to the first $fail; $P finish"
 	LT_RESULT="R=$r/s for $dur s: $fin finished, $failed failed (${by:--}), first failure at ${first:-never} s, start lag up to ${lag:-?} ms; $log_text"
+	LT_FIGURE="first $fail at ${first:-never} s (P/R = $want s), $fin of P=$P finished"
 	if [ "$fin" = "$P" ] && [ -n "$first" ] &&
 		awk -v f="$first" -v w="$want" 'BEGIN { exit !(f >= w - 0.1 && f <= w + 0.3) }'; then
 		LT_VERDICT="holds"

@@ -20,6 +20,7 @@ px_row_t1() {
 	want=$(px_loops_pred "$P" "$n" "$l") tot=$(px_sum_pred "$P" "$n" "$l")
 	LT_PRED="P=$P: $l loops of $n finish $want ($tot connections), the proxy holds $tot TIME_WAIT toward the backend"
 	LT_RESULT="loops ${PX[t1.loops]} (failed_by ${PX[t1.failed_by]:--}); TIME_WAIT: proxy->backend ${PX[t1.tw_proxy_back]}, backend ${PX[t1.tw_backend]}, proxy front ${PX[t1.tw_proxy_front]}, client ${PX[t1.tw_client]}; \`twtest ports\` peak ${PX[t1.ports_peak]}/$P in use; haproxy logged \"no free ports\" ${PX[t1.log_no_port]} times"
+	LT_FIGURE="P=$P: loops ${PX[t1.loops]} (predicted $want), proxy->backend TIME_WAIT ${PX[t1.tw_proxy_back]}, ports peak ${PX[t1.ports_peak]}/$P"
 	if [ "${PX[t1.loops]}" = "$want" ] && [ "${PX[t1.tw_proxy_back]}" = "$tot" ] &&
 		[ "${PX[t1.ports_peak]}" = "$tot" ] && [ "${PX[t1.log_no_port]}" -ge $((l * n - tot)) ]; then
 		LT_VERDICT="holds: exactly P, then every client connection fails"
@@ -62,6 +63,7 @@ px_row_t3() {
 	local P=${PX[one_source.p]} n=${PX[one_source.n]} l=${PX[one_source.nloops]} one two
 	one=$(px_sum_pred "$P" "$n" "$l") two=$(px_sum_pred $((2 * P)) "$n" "$l")
 	LT_PRED="P=$P, $l loops of $n: one source $one, two sources $two, one source toward two backends $two ($one if bind() shared one pool)"
+	LT_FIGURE="P=$P, finished: one source ${PX[one_source.finished]}, two sources ${PX[two_sources.finished]}, one source toward two backends ${PX[two_backends.finished]} (predicted $one, $two, $two)"
 	LT_RESULT="finished: one source ${PX[one_source.finished]} (${PX[one_source.loops]}), two sources ${PX[two_sources.finished]} (${PX[two_sources.loops]}), one source toward two backends ${PX[two_backends.finished]} (${PX[two_backends.loops]}); groups in \`twtest ports\`: ${PX[one_source.ports_groups]}, ${PX[two_sources.ports_groups]}, ${PX[two_backends.ports_groups]}"
 	if [ "${PX[one_source.finished]}" = "$one" ] && [ "${PX[two_sources.finished]}" = "$two" ] &&
 		[ "${PX[two_backends.finished]}" = "$two" ]; then
@@ -96,6 +98,7 @@ px_row_t4() {
 	local all=$((l * n)) reused=$((l * n > P ? l * n - P : 0))
 	LT_PRED="P=$P, $l loops of $n, ${PX[t4.gap_ms]} ms apart: $all finish, TWRecycled >= $reused in the proxy namespace"
 	LT_RESULT="finished ${PX[t4.finished]} (${PX[t4.loops]}), TWRecycled ${PX[t4.tw_recycled]}, TIME_WAIT proxy->backend at the end ${PX[t4.tw_proxy_back]}"
+	LT_FIGURE="P=$P: finished ${PX[t4.finished]} of $all, TWRecycled ${PX[t4.tw_recycled]} (at least $reused)"
 	if [ "${PX[t4.finished]}" = "$all" ] && [ "${PX[t4.tw_recycled]}" -ge "$reused" ]; then
 		LT_VERDICT="holds: the proxy's connect() takes its TIME_WAIT ports over"
 		return 0
@@ -120,6 +123,7 @@ px_row_t5() {
 	px_metrics
 	local P=${PX[t5.p]} n=${PX[t5.n]} l=${PX[t5.nloops]}
 	LT_PRED="P=$P, $l loops of $n: $((l * n)) finish; TIME_WAIT of the backend leg: proxy 0, backend 1..$P (one per proxy port)"
+	LT_FIGURE="P=$P: finished ${PX[t5.finished]} of $((l * n)); backend leg's TIME_WAIT: proxy ${PX[t5.tw_proxy_back]}, backend ${PX[t5.tw_backend]}"
 	LT_RESULT="finished ${PX[t5.finished]} (${PX[t5.loops]}); TIME_WAIT: proxy->backend ${PX[t5.tw_proxy_back]}, backend ${PX[t5.tw_backend]}, proxy front ${PX[t5.tw_proxy_front]}, client ${PX[t5.tw_client]}"
 	if [ "${PX[t5.finished]}" = $((l * n)) ] && [ "${PX[t5.tw_proxy_back]}" = 0 ] &&
 		[ "${PX[t5.tw_backend]}" -ge 1 ] && [ "${PX[t5.tw_backend]}" -le "$P" ]; then
@@ -157,6 +161,7 @@ px_row_h1() {
 	px_metrics
 	local P=${PX[safe.p]} n=$((${PX[safe.nloops]} * ${PX[safe.n]}))
 	LT_PRED="one request per client connection ($n): safe and never alike, $n backend connections each; out at P=$P if the proxy holds their TIME_WAIT"
+	LT_FIGURE="backend connections for $n requests: safe ${PX[safe.backend_conns]}, never ${PX[never.backend_conns]}; \"no free ports\": ${PX[safe.log_no_port]}, ${PX[never.log_no_port]}"
 	LT_RESULT="safe: ${PX[safe.ok]} ok (${PX[safe.loops]}), ${PX[safe.backend_conns]} backend connections, $(px_legs safe), proxy RSTs ${PX[safe.proxy_rsts]}, \"no free ports\" ${PX[safe.log_no_port]}; never: ${PX[never.ok]} ok (${PX[never.loops]}), ${PX[never.backend_conns]} backend connections, $(px_legs never), proxy RSTs ${PX[never.proxy_rsts]}, \"no free ports\" ${PX[never.log_no_port]}"
 	if [ "${PX[safe.backend_conns]}" = "$n" ] && [ "${PX[never.backend_conns]}" = "$n" ]; then
 		LT_VERDICT="holds: http-reuse safe spares nothing when each client connection carries one request"
@@ -192,6 +197,7 @@ px_row_h2() {
 	LT_RESULT="http-server-close: ${PX[server_close.ok]} ok (${PX[server_close.loops]}), $(px_legs server_close), proxy RSTs ${PX[server_close.proxy_rsts]}; httpclose: ${PX[httpclose.ok]} ok (${PX[httpclose.loops]}), $(px_legs httpclose), proxy RSTs ${PX[httpclose.proxy_rsts]}"
 	local a b
 	a=$(px_holder server_close) b=$(px_holder httpclose)
+	LT_FIGURE="backend leg's TIME_WAIT held by $a with http-server-close (${PX[server_close.ok]} ok of $tot predicted), by $b with httpclose"
 	if [ "${PX[server_close.ok]}" = "$tot" ] && [ "$a" = "the proxy" ]; then
 		LT_VERDICT="holds: backend leg held by $a with http-server-close, by $b with httpclose"
 		return 0

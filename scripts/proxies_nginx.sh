@@ -25,6 +25,12 @@ px_nginx_meas() {
 	echo "${PX[$1.ok]} ok (${PX[$1.loops]}), ${PX[$1.s502]} x 502, ${PX[$1.backend_conns]} backend connections; TIME_WAIT proxy->backend ${PX[$1.tw_proxy_back]}, backend ${PX[$1.tw_backend]}; \`twtest ports\` peak ${PX[$1.ports_peak]}/${PX[$1.p]}; nginx logged \"(99: Cannot assign requested address) while connecting to upstream\" ${PX[$1.log_no_port]} times, \"no live upstreams\" ${PX[$1.log_no_live]}"
 }
 
+# px_nginx_fig CASE: the figure of a CASE for the terminal table: requests ok and 502, and
+# who holds the backend leg's TIME_WAIT.
+px_nginx_fig() {
+	echo "P=${PX[$1.p]}: ${PX[$1.ok]} ok (${PX[$1.loops]}), ${PX[$1.s502]} x 502; backend leg's TIME_WAIT: proxy ${PX[$1.tw_proxy_back]}, backend ${PX[$1.tw_backend]}"
+}
+
 # px_row_n1: nginx's defaults (HTTP/1.0 and "Connection: close" upstream, no keepalive):
 # 3 loops of P/2 requests.
 # Then: with the proxy closing first, P requests get through and the last P/2 get
@@ -38,6 +44,7 @@ px_row_n1() {
 	want=$(px_loops_pred "$P" "$n" "$l") tot=$(px_sum_pred "$P" "$n" "$l")
 	LT_PRED="if nginx closes first: $l loops of $n give $want ok ($tot), then $((l * n - tot)) x 502; if the backend does, no exhaustion"
 	LT_RESULT=$(px_nginx_meas n1)
+	LT_FIGURE=$(px_nginx_fig n1)
 	if [ "${PX[n1.loops]}" = "$want" ] && [ "${PX[n1.s502]}" = $((l * n - tot)) ]; then
 		LT_VERDICT="holds: nginx closed first every time"
 		return 0
@@ -61,6 +68,7 @@ px_row_n2() {
 	want=$(px_loops_pred "$P" "$n" "$l") tot=$(px_sum_pred "$P" "$n" "$l")
 	LT_PRED="P=$P, $l loops of $n: $want ok ($tot), $((l * n - tot)) x 502, $tot TIME_WAIT on the proxy toward the backend, $((l * n - tot)) log lines"
 	LT_RESULT=$(px_nginx_meas n2)
+	LT_FIGURE=$(px_nginx_fig n2)
 	if [ "${PX[n2.loops]}" = "$want" ] && [ "${PX[n2.s502]}" = $((l * n - tot)) ] &&
 		[ "${PX[n2.tw_proxy_back]}" = "$tot" ] && [ "${PX[n2.log_no_port]}" = $((l * n - tot)) ]; then
 		LT_VERDICT="holds: HTTP/1.1 alone does not help; nginx still opens one connection per request and closes it"
@@ -87,6 +95,7 @@ px_row_n3() {
 	px_metrics
 	local P=${PX[n3.p]} c=${PX[n3.c]} l=${PX[n3.nloops]}
 	LT_PRED="P=$P, keepalive $c, $l loops of $c: $((l * c)) ok over about $c backend connections (far fewer than P: the pool never fills), no TIME_WAIT on the proxy"
+	LT_FIGURE="keepalive $c: ${PX[n3.ok]} ok of $((l * c)) over ${PX[n3.backend_conns]} backend connections (P=$P); keepalive ${PX[n3.k_small]}: ${PX[small.s502]} x 502"
 	LT_RESULT="keepalive $c: $(px_nginx_meas n3). keepalive ${PX[n3.k_small]}: ${PX[small.ok]} ok, ${PX[small.s502]} x 502, ${PX[small.backend_conns]} backend connections, TIME_WAIT proxy->backend ${PX[small.tw_proxy_back]}"
 	# what decides it: every request ok although L C > P, over fewer backend connections than P
 	if [ "${PX[n3.ok]}" = $((l * c)) ] && [ "${PX[n3.backend_conns]}" -lt "$P" ]; then
@@ -109,6 +118,7 @@ px_row_n4() {
 	want=$(px_loops_pred "$P" "$n" "$l") tot=$(px_sum_pred "$P" "$n" "$l")
 	LT_PRED="as an upstream block without keepalive, P=$P, $l loops of $n: $want ok ($tot), $((l * n - tot)) x 502"
 	LT_RESULT=$(px_nginx_meas n4)
+	LT_FIGURE=$(px_nginx_fig n4)
 	if [ "${PX[n4.loops]}" = "$want" ] && [ "${PX[n4.s502]}" = $((l * n - tot)) ]; then
 		LT_VERDICT="holds: a bare proxy_pass has no keepalive cache; only an upstream block with keepalive (n3) can reuse"
 		return 0
@@ -132,6 +142,7 @@ px_row_n5() {
 	one=$(px_sum_pred "$P" "$n" "$l") two=$(px_sum_pred $((2 * P)) "$n" "$l")
 	LT_PRED="P=$P, $l loops of $n over 2 backends: $two ok with a pool per backend (IP_BIND_ADDRESS_NO_PORT), $one if bind() shares one"
 	LT_RESULT="$(px_nginx_meas n5); groups in \`twtest ports\` ${PX[n5.ports_groups]}"
+	LT_FIGURE="$(px_nginx_fig n5); pools ${PX[n5.ports_groups]}"
 	if [ "${PX[n5.ok]}" = "$two" ]; then
 		LT_VERDICT="holds: proxy_bind keeps one pool per backend (nginx sets IP_BIND_ADDRESS_NO_PORT)"
 		return 0
@@ -152,6 +163,7 @@ px_row_n6() {
 	two=$(px_sum_pred $((2 * P)) "$n" "$l")
 	LT_PRED="P=$P, $l loops of $n over 2 backends: $two ok, 2 groups in \`twtest ports\`"
 	LT_RESULT="$(px_nginx_meas n6); groups ${PX[n6.ports_groups]}"
+	LT_FIGURE="$(px_nginx_fig n6); pools ${PX[n6.ports_groups]}"
 	if [ "${PX[n6.ok]}" = "$two" ] && [ "${PX[n6.ports_groups]}" = 2 ]; then
 		LT_VERDICT="holds: each backend has its own P"
 		return 0
@@ -185,6 +197,7 @@ px_row_n8() {
 	local all=$((r * PX[n8.duration])) sustain=$((P * 1000 / d))
 	LT_PRED="P=$P, reuse delay $d ms: sustains P/D = $sustain/s; R=$r/s for ${PX[n8.duration]} s: $all ok, none failed, TWRecycled >= $((all - P))"
 	[ "$r" -lt "$sustain" ] || LT_PRED="P=$P, reuse delay $d ms: sustains P/D = $sustain/s, below R=$r/s: failures"
+	LT_FIGURE="R=$r/s, P/D = $sustain/s: ${PX[n8.finished]} ok of $all, ${PX[n8.failed]} failed, TWRecycled ${PX[n8.tw_recycled]}"
 	LT_RESULT="${PX[n8.finished]} ok, ${PX[n8.failed]} failed (${PX[n8.failed_by]:--}), TWRecycled ${PX[n8.tw_recycled]}, TIME_WAIT proxy->backend at the end ${PX[n8.tw_proxy_back]}; nginx logged the 99 line ${PX[n8.log_no_port]} times"
 	if [ "$r" -lt "$sustain" ] && [ "${PX[n8.finished]}" = "$all" ] && [ "${PX[n8.failed]}" = 0 ] &&
 		[ "${PX[n8.tw_recycled]}" -ge $((all - P)) ]; then
