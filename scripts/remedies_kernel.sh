@@ -118,7 +118,7 @@ rm_judge_wall() {
 		res+="${res:+; }P=$seen: first failing loop $first (floor(P/N) = $((seen / a[n]))), $fin finished"
 	done
 	lt_result "N=${a[n]}, ${a[loops]} loops; $res"
-	lt_figure "N=${a[n]}; $(sed 's/ (floor(P\/N) = [0-9]*)//g' <<<"$res"); floor(P/N) expected"
+	lt_figure "N=${a[n]}; $(sed 's/ (floor(P\/N) = [0-9]*)//g' <<<"$res")"
 	lt_holds $ok ": a wider range only moves the wall (P/60 s per destination)"
 }
 
