@@ -190,12 +190,12 @@ crr_twtest() {
 crr_neper() {
 	CRR=""
 	crr_ns "$1"
-	ip netns exec "$NS" "$NEPER" -F "$C" -T 1 -Q 100 -R 100 -l "$SECS" >"$TMP/neper_srv.out" 2>&1 &
+	ip netns exec "$NS" "$NEPER" --logtostderr -F "$C" -T 1 -Q 100 -R 100 -l "$SECS" >"$TMP/neper_srv.out" 2>&1 &
 	local spid=$!
 	lab_track "$spid"
 	lab_wait_until 5000 bash -c "ip netns exec $NS ss -Hltn '( sport = :12866 )' | grep -q ." ||
 		{ echo "bench: neper's server did not start: $(head -c 300 "$TMP/neper_srv.out")" >&2; lab_stop "$spid"; lab_ns_del "$NS"; return; }
-	ip netns exec "$NS" "$NEPER" -c -H 127.0.0.1 -F "$C" -T 1 -Q 100 -R 100 -l "$SECS" >"$TMP/neper.out" 2>&1 ||
+	ip netns exec "$NS" "$NEPER" --logtostderr -c -H 127.0.0.1 -F "$C" -T 1 -Q 100 -R 100 -l "$SECS" >"$TMP/neper.out" 2>&1 ||
 		{ echo "bench: neper failed: $(tail -n 2 "$TMP/neper.out")" >&2; lab_stop "$spid"; lab_ns_del "$NS"; return; }
 	lab_reap "$spid"
 	lab_ns_del "$NS"
