@@ -72,4 +72,35 @@ test_no_private_citations() {
 	expect_eq "README naming the history" "$(grep -c 'huyuguang/client_time_wait_test' "$DP_ROOT/README.md")" 1
 }
 
+# dp_layout_paths [first]: the paths the README's layout table names in backquotes (with
+# "first", only those of its first column), one a line.
+dp_layout_paths() {
+	awk -v first="${1:-}" '/^## Layout/ { on = 1; next } on && /^## / { exit }
+		on && /^\| `/ { line = $0; if (first != "") { split($0, c, "|"); line = c[2] }
+			while (match(line, /`[^`]*`/)) { print substr(line, RSTART + 1, RLENGTH - 2); line = substr(line, RSTART + RLENGTH) } }' \
+		"$DP_ROOT/README.md" | grep -E '^[a-z]+/[^ ]*$'
+}
+
+# Rule: the README's layout table matches the tree: every path in its first column exists,
+# and every file of src/, scripts/, bench/, tools/, tests/ and deploy/ is named in the table,
+# by itself or by a directory that holds it.
+test_layout_matches_tree() {
+	local named f d ok bad=""
+	for f in $(dp_layout_paths first); do [ -e "$DP_ROOT/$f" ] || bad+=" $f"; done
+	[ -z "$bad" ] || die "the layout table names what the tree lacks:$bad"
+	named=" $(dp_layout_paths | tr '\n' ' ') "
+	[ ${#named} -gt 100 ] || die "no layout table found"
+	for f in $(cd "$DP_ROOT" && { git ls-files src scripts bench tools tests deploy 2>/dev/null ||
+		find src scripts bench tools tests deploy -type f; }); do
+		ok=0 d=$f
+		while :; do
+			[[ $named == *" $d "* || $named == *" $d/ "* ]] && { ok=1; break; }
+			[[ $d == */* ]] || break
+			d=${d%/*}
+		done
+		[ $ok = 1 ] || bad+=" $f"
+	done
+	[ -z "$bad" ] || die "files the layout table does not name:$bad"
+}
+
 run_tests
