@@ -445,7 +445,7 @@ declare -A KS_WHY_FACT=(
 	[mem_total_kb]="the guests get 2 GiB (qemu -m 2048)"
 	[uname]="the kernel"
 	[ip_local_port_range_option]="IP_LOCAL_PORT_RANGE (option 51) came with Linux 6.3 (\"inet: Add IP_LOCAL_PORT_RANGE socket option\")"
-	[first_100_ports_even]="connect() searches even ports first (Linux 4.6, __inet_hash_connect); the order of the search changed again since (issue 20 names 6.8)"
+	[first_100_ports_even]="connect() searches even ports first (Linux 4.6, __inet_hash_connect); the order of the search changed again since (Linux 6.8)"
 	[first_100_ports_span]="where the search starts is random per boot (a hash with a per-boot secret and a perturbation table)"
 )
 
