@@ -174,8 +174,8 @@ test_linger_avoids_time_wait() {
 	[ "${RM_RUN[rst]}" -ge 400 ] || die "RSTs sent ${RM_RUN[rst]}, want >= 400"
 }
 
-# Rule: the script runs end to end: --rows 10 prints the terminal table with row 10 from the
-# missing (or present) sysctl, --out has the full markdown row and --csv its number and
+# Rule: the script runs end to end: --rows 10 prints the terminal table (120 columns at most)
+# with row 10 from the missing (or present) sysctl, --out has the full markdown row and --csv its number and
 # verdict under its header; --rows 14 and an unknown row id exit 2; --list names every row
 # with its case and verdict functions.
 test_script_table() {
@@ -184,6 +184,7 @@ test_script_table() {
 	out=$(TWTEST=$TWTEST bash "$RM_HERE/remedies.sh" --rows 10 --csv "$csv" --out "$md" 2>/dev/null) || die "exit $?"
 	grep -q '^| 10 | tcp_tw_recycle' "$md" || die "no row 10 in --out: $(cat "$md")"
 	grep -Eq '^10 +(does not apply|not measured) +.*tcp_tw_recycle' <<<"$out" || die "no row 10 on stdout: $out"
+	expect_eq "stdout's widest line fits 120" "$(awk '{ if (length > m) m = length } END { print (m <= 120) }' <<<"$out")" 1
 	if [ -e /proc/sys/net/ipv4/tcp_tw_reuse ] && [ ! -e /proc/sys/net/ipv4/tcp_tw_recycle ]; then
 		grep -q 'removed in Linux 4.12' "$md" || die "row 10 verdict: $(cat "$md")"
 		grep -q '^10,sysctl,tcp_tw_recycle,absent$' "$csv" || die "csv: $(cat "$csv")"
