@@ -3,7 +3,9 @@
  * worker's epoll set (conn_http_proto, include/client/client_proto.h): K requests one
  * after another over keep-alive (--requests-per-conn), each response parsed by
  * src/lib/http_parse.c, counted by status, timed (req_us), and failed as status/NNN (4xx,
- * 5xx), response/EPROTO, response/EMSGSIZE or response/short. */
+ * 5xx), response/EPROTO, response/EMSGSIZE or response/short. A connection the server
+ * closed (FIN or RST) before any byte of a response, after it carried one or more, is no
+ * failure: the request goes again on a new connection (a reconnect, RFC 9112 9.3.1). */
 #ifndef TWTEST_CLIENT_HTTP_H
 #define TWTEST_CLIENT_HTTP_H
 
@@ -19,10 +21,14 @@ struct http_requests {
 	uint32_t keep_len, close_len;
 };
 
-/* A connection's response parser and the time its request was written. */
+/* A connection's response parser, the time its request was first written, the responses
+ * its current TCP connection carried, and its index in the run or loop (a reconnect goes
+ * to the same destination from the same source). */
 struct conn_http {
 	struct http_parser parser;
 	uint32_t req_start_us;
+	uint32_t carried;
+	uint64_t index;
 };
 
 /* The worker's requests and parsers (one per connection slot); 0 or ENOMEM. Freed by

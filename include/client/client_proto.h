@@ -24,6 +24,9 @@ struct conn_proto {
 	int (*input)(struct client_worker *w, struct conn *c, const unsigned char *buf, size_t n);
 	/* The server's FIN in the middle of the exchange (in CONN_DRAIN it finishes c). */
 	void (*eof)(struct client_worker *w, struct conn *c);
+	/* A read failed (errno err) in the middle of the exchange: count it or recover (NULL:
+	 * c fails at the read stage). */
+	void (*read_failed)(struct client_worker *w, struct conn *c, int err);
 	/* What a connection past its deadline in CONN_EXCHANGE waited for (enum timeout_detail). */
 	uint8_t wait_detail;
 };

@@ -82,6 +82,10 @@ uint32_t worker_now_us(const struct client_worker *w);
  * follow it), due at due_us; a failure to open it is counted at once. */
 void conn_start(struct client_worker *w, struct conn *c, uint64_t index, uint32_t due_us);
 
+/* Close c's socket and connect a new one as connection `index` again (its counts and
+ * deadline go on); a failure to open it is counted at once. */
+void conn_reconnect(struct client_worker *w, struct conn *c, uint64_t index);
+
 /* Count one failure at stage/detail (and when the worker's first came). */
 void worker_count_fail(struct client_worker *w, enum fail_stage stage, int detail);
 

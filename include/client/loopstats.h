@@ -40,12 +40,16 @@ enum timeout_detail { WAIT_CONNECT, WAIT_ECHO, WAIT_EOF, WAIT_RESPONSE };
 
 #define FAIL_DETAILS 200 /* errno values are below this; STAGE_STATUS: 400-599 */
 
-/* --protocol http: responses counted by status code, 100-599. */
+/* --protocol http: responses counted by status code, 100-599; the connections the server
+ * closed before a response began, whose requests went on a new one (reconnects); and the
+ * responses each connection carried, once it carries no more (docs/http.md). */
 #define HTTP_STATUS_FIRST 100
 #define HTTP_STATUS_SLOTS 500
 struct http_counts {
 	uint64_t responses;
 	uint64_t status[HTTP_STATUS_SLOTS];
+	uint64_t reconnects;
+	struct histogram carried;
 };
 
 struct fail_table {

@@ -43,8 +43,9 @@ void report_port_lines(FILE *out, const struct client_opts *o);
  * nothing for echo (nor in CSV, whose columns come from the records). */
 void report_protocol_header(FILE *out, const struct client_opts *o);
 
-/* --protocol http in a record: req_us and the responses by status (http_status); nothing
- * for the other protocols. */
+/* --protocol http in a record: req_us, the responses by status (http_status), reconnects
+ * and the requests each connection carried (conn_requests); nothing for the other
+ * protocols. */
 void report_add_http(struct record *rec, const struct client_opts *o,
 		     const struct loop_result *res);
 

@@ -18,14 +18,9 @@
 #define READ_BUF_SIZE 65536
 #define EVENTS_PER_WAIT 256
 
-void conn_start(struct client_worker *w, struct conn *c, uint64_t index, uint32_t due_us)
+/* Open c's socket as connection `index` and register it; a failure is counted. */
+static void conn_open(struct client_worker *w, struct conn *c, uint64_t index)
 {
-	c->sent = c->rcvd = c->exchanges = 0;
-	c->due_us = due_us;
-	c->start_us = worker_now_us(w);
-	c->state = CONN_CONNECTING;
-	w->open++;
-
 	struct endpoint src, dst;
 	struct sock_client_spec spec;
 	enum sock_step step;
@@ -41,6 +36,27 @@ void conn_start(struct client_worker *w, struct conn *c, uint64_t index, uint32_
 		conn_fail(w, c, STAGE_SOCKET, errno);
 		return;
 	}
+}
+
+void conn_start(struct client_worker *w, struct conn *c, uint64_t index, uint32_t due_us)
+{
+	c->sent = c->rcvd = c->exchanges = 0;
+	c->due_us = due_us;
+	c->start_us = worker_now_us(w);
+	c->state = CONN_CONNECTING;
+	w->open++;
+	if (w->http)
+		w->http[c - w->conns].index = index;
+	conn_open(w, c, index);
+}
+
+void conn_reconnect(struct client_worker *w, struct conn *c, uint64_t index)
+{
+	close(c->fd); /* also leaves the epoll set */
+	c->fd = -1;
+	c->sent = c->rcvd = 0;
+	c->state = CONN_CONNECTING;
+	conn_open(w, c, index);
 }
 
 /* The read loop's handler: the protocol checks what came. */
@@ -65,7 +81,10 @@ static void conn_read(struct client_worker *w, struct conn *c)
 	case SOCK_READ_STOPPED:
 		return;
 	case SOCK_READ_FAILED:
-		conn_fail(w, c, STAGE_READ, err);
+		if (c->state == CONN_EXCHANGE && w->proto->read_failed)
+			w->proto->read_failed(w, c, err);
+		else
+			conn_fail(w, c, STAGE_READ, err);
 		return;
 	case SOCK_READ_EOF:
 		if (c->state == CONN_DRAIN)
@@ -87,7 +106,8 @@ static int conn_connected(struct client_worker *w, struct conn *c, uint32_t even
 	if (!(events & EPOLLOUT))
 		return -1;
 	c->state = CONN_EXCHANGE;
-	c->connect_us = worker_now_us(w) - c->due_us;
+	if (c->exchanges == 0) /* a reconnect keeps the first connect's time */
+		c->connect_us = worker_now_us(w) - c->due_us;
 	return w->proto->begin(w, c);
 }
 

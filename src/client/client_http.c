@@ -1,6 +1,7 @@
 /* The client's HTTP/1.1 connections (include/client/client_http.h): send a GET, parse the
  * response as it comes, then the next request over keep-alive or the close --close asks
- * for. Every connection ends counted once (src/client/client_conn_end.c). */
+ * for; a kept-alive connection the server closed before the next response began goes on
+ * as a new one. Every connection ends counted once (src/client/client_conn_end.c). */
 #include "client/client_http.h"
 
 #include "client/client_proto.h"
@@ -90,13 +91,39 @@ static void request_of(const struct client_worker *w, const struct conn *c, cons
 	*len = closing ? w->requests->close_len : w->requests->keep_len;
 }
 
-/* Send what is left of the request; -1 if the connection failed. */
+/* Did the server close c before any byte of the response to its request, after c
+ * carried one or more (RFC 9112 9.3.1: a GET may then go again on a new connection)? Then
+ * reconnect and return 1. A fresh connection that closes is a failure, as in Go's
+ * net/http and curl: so a server that closes every connection unanswered costs one retry
+ * per connection, never a loop. */
+static int http_closed_idle(struct client_worker *w, struct conn *c)
+{
+	struct conn_http *h = http_of(w, c);
+	if (h->carried == 0 || c->rcvd > 0)
+		return 0;
+	w->res.http.reconnects++;
+	hist_record(&w->res.http.carried, h->carried);
+	conn_reconnect(w, c, h->index);
+	return 1;
+}
+
+/* Send what is left of the request; -1 if the connection failed or went on as a new one. */
 static int http_send(struct client_worker *w, struct conn *c)
 {
 	const char *req;
 	uint32_t len;
 	request_of(w, c, &req, &len);
-	return c->sent >= len ? 0 : conn_send(w, c, req, len);
+	if (c->sent >= len)
+		return 0;
+	size_t off = c->sent;
+	int err;
+	enum io_result r = sock_send(c->fd, req, len, &off, &err);
+	c->sent = (uint32_t)off;
+	if (r != IO_FAILED)
+		return 0;
+	if (!((err == EPIPE || err == ECONNRESET) && http_closed_idle(w, c)))
+		conn_fail(w, c, STAGE_WRITE, err);
+	return -1;
 }
 
 /* Send the next request: its response is parsed from the start and timed from now. */
@@ -107,6 +134,20 @@ static int http_begin(struct client_worker *w, struct conn *c)
 	h->req_start_us = worker_now_us(w);
 	c->sent = c->rcvd = 0;
 	return http_send(w, c);
+}
+
+/* connect() completed: the first request of this TCP connection. After a reconnect
+ * (requests answered already) it is the request the server closed on, timed from its
+ * first write. */
+static int http_connected(struct client_worker *w, struct conn *c)
+{
+	struct conn_http *h = http_of(w, c);
+	uint32_t first_write = h->req_start_us;
+	h->carried = 0;
+	int r = http_begin(w, c);
+	if (c->exchanges > 0)
+		h->req_start_us = first_write;
+	return r;
 }
 
 /* A whole response came (at_eof: its end was the server's FIN). Count it, then fail on
@@ -123,7 +164,10 @@ static int http_response_done(struct client_worker *w, struct conn *c, int at_eo
 		return 0;
 	}
 	c->exchanges++;
+	h->carried++;
 	int last = c->exchanges >= w->o->requests_per_conn;
+	if (at_eof || last || !h->parser.keep_alive) /* no more requests on this connection */
+		hist_record(&w->res.http.carried, h->carried);
 	if (at_eof) {
 		conn_finish(w, c);
 		return 0;
@@ -139,14 +183,21 @@ static int http_response_done(struct client_worker *w, struct conn *c, int at_eo
 }
 
 /* The server's FIN before the response was complete: the end of a response without a
- * length, or too early. */
+ * length, a kept-alive connection closed before the response began, or too early. */
 static void http_eof(struct client_worker *w, struct conn *c)
 {
 	struct conn_http *h = http_of(w, c);
 	if (http_parse_eof(&h->parser) == HTTP_DONE)
 		http_response_done(w, c, 1);
-	else
+	else if (!http_closed_idle(w, c))
 		conn_fail(w, c, STAGE_RESPONSE, RESPONSE_SHORT);
+}
+
+/* A read failed: the server's RST before the response began is its close as well. */
+static void http_read_failed(struct client_worker *w, struct conn *c, int err)
+{
+	if (!(err == ECONNRESET && http_closed_idle(w, c)))
+		conn_fail(w, c, STAGE_READ, err);
 }
 
 /* Feed n bytes to the response parser. */
@@ -178,9 +229,10 @@ static int http_input(struct client_worker *w, struct conn *c, const unsigned ch
 }
 
 const struct conn_proto conn_http_proto = {
-	.begin = http_begin,
+	.begin = http_connected,
 	.send = http_send,
 	.input = http_input,
 	.eof = http_eof,
+	.read_failed = http_read_failed,
 	.wait_detail = WAIT_RESPONSE,
 };

@@ -77,6 +77,8 @@ void loop_result_add(struct loop_result *total, const struct loop_result *r)
 	hist_merge(&total->conn_us, &r->conn_us);
 	hist_merge(&total->req_us, &r->req_us);
 	total->http.responses += r->http.responses;
+	total->http.reconnects += r->http.reconnects;
+	hist_merge(&total->http.carried, &r->http.carried);
 	if (r->http.responses)
 		for (int i = 0; i < HTTP_STATUS_SLOTS; i++)
 			total->http.status[i] += r->http.status[i];

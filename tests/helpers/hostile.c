@@ -16,6 +16,13 @@
  *   http-bighead    a head of 64 KiB (response/EMSGSIZE under --max-response 16k)
  *   http-truncated  Content-Length 100 and 10 bytes of body, then a close (response/short)
  *   http-stall      Content-Length 100 and 10 bytes of body, then nothing (timeout/response)
+ * Keep-alive modes (hostile MODE N) answer 200 with "hello" and keep-alive N times on each
+ * connection, then read the next request and do what the mode says (the request read
+ * first, so that a close sends a FIN, not the RST of unread bytes):
+ *   ka-fin N   close: the server's FIN before any byte of the response (it holds TIME_WAIT)
+ *   ka-rst N   close with RST before any byte of the response
+ *   ka-cut N   send the head and 2 of the 5 bytes of body, then close (response/short)
+ *   ka-once N  the first connection accepted answers N, every later one 0, then closes
  * Client modes connect N times to 127.0.0.1:PORT and print one "key=value ..." line:
  *   hold PORT N MS    send nothing; wait up to MS ms for the server to close each one
  *                     -> opened=N closed_by_peer=K
@@ -117,14 +124,33 @@ static int serve_http(const char *mode, int fd)
 	return write_all(fd, TEXT("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789"));
 }
 
-/* One connection of a server mode: answer as the mode says. Returns 0 to keep it open. */
-static int serve_one(const char *mode, int fd)
+/* A keep-alive mode's answer to one request, the answered-th on this connection, which
+ * may answer `answers`. Returns 0 to keep the connection open. */
+static int serve_ka(const char *mode, int fd, int answered, int answers)
+{
+	if (answered < answers)
+		return write_all(fd, TEXT("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
+					  "Connection: keep-alive\r\n\r\nhello"));
+	if (strcmp(mode, "ka-rst") == 0)
+		set_rst(fd);
+	else if (strcmp(mode, "ka-cut") == 0)
+		write_all(fd, TEXT("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhe"));
+	return -1;
+}
+
+/* One connection of a server mode: answer as the mode says; seq counts the connections
+ * accepted before it, *answered the requests it answered. Returns 0 to keep it open. */
+static int serve_one(const char *mode, int fd, int n, int seq, int *answered)
 {
 	if (strcmp(mode, "silent") == 0)
 		return 0;
 	ssize_t k = read(fd, buf, BUF - 1); /* room for extra's byte */
 	if (k <= 0)
 		return -1;
+	if (strncmp(mode, "ka-", 3) == 0) {
+		int answers = strcmp(mode, "ka-once") == 0 && seq > 0 ? 0 : n;
+		return serve_ka(mode, fd, (*answered)++, answers);
+	}
 	if (strncmp(mode, "http", 4) == 0)
 		return serve_http(mode, fd);
 	if (strcmp(mode, "garbage") == 0) {
@@ -148,7 +174,7 @@ static int serve_one(const char *mode, int fd)
 	return -1;
 }
 
-static int run_server(const char *mode)
+static int run_server(const char *mode, int n)
 {
 	int backlog_mode = strcmp(mode, "backlog") == 0;
 	int lfd = socket(AF_INET, SOCK_STREAM, 0);
@@ -166,29 +192,35 @@ static int run_server(const char *mode)
 			pause();
 
 	static struct pollfd p[MAX_PEERS];
-	nfds_t n = 1;
+	static int seq[MAX_PEERS], answered[MAX_PEERS]; /* of the connection at p[i] */
+	int accepted = 0;
+	nfds_t np = 1;
 	p[0].fd = lfd;
 	p[0].events = POLLIN;
 	for (;;) {
-		if (poll(p, n, -1) < 0 && errno != EINTR)
+		if (poll(p, np, -1) < 0 && errno != EINTR)
 			return fail("poll");
 		if (p[0].revents & POLLIN) {
 			int fd = accept(lfd, NULL, NULL);
-			if (fd >= 0 && n < MAX_PEERS) {
-				p[n].fd = fd;
-				p[n].events = strcmp(mode, "silent") == 0 ? 0 : POLLIN;
-				p[n].revents = 0;
-				n++;
+			if (fd >= 0 && np < MAX_PEERS) {
+				p[np].fd = fd;
+				p[np].events = strcmp(mode, "silent") == 0 ? 0 : POLLIN;
+				p[np].revents = 0;
+				seq[np] = accepted++;
+				answered[np] = 0;
+				np++;
 			} else if (fd >= 0) {
 				close(fd);
 			}
 		}
-		for (nfds_t i = 1; i < n; i++) {
+		for (nfds_t i = 1; i < np; i++) {
 			if (!p[i].revents)
 				continue;
-			if (serve_one(mode, p[i].fd) < 0) {
+			if (serve_one(mode, p[i].fd, n, seq[i], &answered[i]) < 0) {
 				close(p[i].fd);
-				p[i--] = p[--n];
+				np--;
+				p[i] = p[np], seq[i] = seq[np], answered[i] = answered[np];
+				i--;
 			}
 		}
 	}
@@ -280,7 +312,11 @@ int main(int argc, char **argv)
 	if (argc == 2 && strncmp(argv[1], "http", 4) == 0)
 		signal(SIGPIPE, SIG_IGN); /* a client that gave up: the write fails, the mode goes on */
 	if (argc == 2)
-		return run_server(argv[1]);
+		return run_server(argv[1], 0);
+	if (argc == 3 && strncmp(argv[1], "ka-", 3) == 0) {
+		signal(SIGPIPE, SIG_IGN);
+		return run_server(argv[1], atoi(argv[2]));
+	}
 	if (argc >= 4) {
 		struct rlimit rl;
 		if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
@@ -297,6 +333,7 @@ int main(int argc, char **argv)
 	fprintf(stderr, "usage: hostile silent|garbage|short|extra|rst|backlog\n"
 			"       hostile http-chunked|http-close|http10|http-502|http-garbage|\n"
 			"               http-bighead|http-truncated|http-stall\n"
+			"       hostile ka-fin|ka-rst|ka-cut|ka-once N\n"
 			"       hostile hold|flood PORT N MS | abort PORT N\n");
 	return 2;
 }
