@@ -76,8 +76,8 @@ test_fin_before_response_is_a_reconnect() {
 
 # Rule: the same with the server's RST instead of its FIN (the request read, then SO_LINGER
 # 0): 100 reconnects, no failure; the server holds no TIME_WAIT (an RST leaves none), the
-# client 100. In rate mode, a server closing after every response (K = 3): each connection
-# due reconnects twice, its 3 requests on 3 connections, none fails.
+# client 100. In rate mode and in closed-loop mode, a server closing after every response
+# (K = 3): each connection reconnects twice, its 3 requests on 3 connections, none fails.
 test_rst_before_response_is_a_reconnect() {
 	ka_ns
 	ka_up ka-rst 3
@@ -95,6 +95,11 @@ test_rst_before_response_is_a_reconnect() {
 	expect_eq "rate http_status" "$(field http_status "$SUMMARY")" "200=150"
 	expect_eq "rate reconnects" "$(field reconnects "$SUMMARY")" 100
 	expect_eq "rate conn_requests" "$(field conn_requests "$SUMMARY")" "min=1 p50=1 p99=1 max=1"
+	ka_run "$(tmpdir)/l" --concurrency 10 --count 30 --requests-per-conn 3
+	expect_eq "closed-loop finished" "$(field finished_count "$SUMMARY")" 30
+	expect_eq "closed-loop failed_by" "$(field failed_by "$SUMMARY")" ""
+	expect_eq "closed-loop http_status" "$(field http_status "$SUMMARY")" "200=90"
+	expect_eq "closed-loop reconnects" "$(field reconnects "$SUMMARY")" 60
 }
 
 # Rule: a response cut in the middle (its head and 2 of 5 body bytes, then the server's FIN)
