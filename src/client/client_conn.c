@@ -1,7 +1,8 @@
-/* One client connection's state machine on a worker's epoll set: open, connect, the
- * exchange its protocol makes (include/client/client_proto.h: echo, connect, http), the
- * server's FIN the close order waits for, and the one read loop every protocol's bytes go
- * through; each connection ends counted exactly once (src/client/client_conn_end.c). */
+/* One client connection's state machine on a worker's epoll set (its socket opened by
+ * src/client/client_conn_open.c): connect, the exchange its protocol makes
+ * (include/client/client_proto.h: echo, connect, http), the server's FIN the close order
+ * waits for, and the one read loop every protocol's bytes go through; each connection ends
+ * counted exactly once (src/client/client_conn_end.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "client/client_endpoints.h"
 #include "client/client_http.h"
 #include "client/client_proto.h"
 #include "client/client_workers.h"
@@ -17,47 +17,6 @@
 
 #define READ_BUF_SIZE 65536
 #define EVENTS_PER_WAIT 256
-
-/* Open c's socket as connection `index` and register it; a failure is counted. */
-static void conn_open(struct client_worker *w, struct conn *c, uint64_t index)
-{
-	struct endpoint src, dst;
-	struct sock_client_spec spec;
-	enum sock_step step;
-	client_sock_spec(w->o, index, &src, &dst, &spec);
-	int err = sock_open_client(&spec, &c->fd, &step);
-	if (err) {
-		conn_fail(w, c, client_step_stage(step), err);
-		return;
-	}
-	/* Edge-triggered, registered once: no epoll_ctl per state change. */
-	struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = c};
-	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
-		conn_fail(w, c, STAGE_SOCKET, errno);
-		return;
-	}
-}
-
-void conn_start(struct client_worker *w, struct conn *c, uint64_t index, uint32_t due_us)
-{
-	c->sent = c->rcvd = c->exchanges = 0;
-	c->due_us = due_us;
-	c->start_us = worker_now_us(w);
-	c->state = CONN_CONNECTING;
-	w->open++;
-	if (w->http)
-		w->http[c - w->conns].index = index;
-	conn_open(w, c, index);
-}
-
-void conn_reconnect(struct client_worker *w, struct conn *c, uint64_t index)
-{
-	close(c->fd); /* also leaves the epoll set */
-	c->fd = -1;
-	c->sent = c->rcvd = 0;
-	c->state = CONN_CONNECTING;
-	conn_open(w, c, index);
-}
 
 /* The read loop's handler: the protocol checks what came. */
 struct conn_io {
