@@ -13,11 +13,15 @@ HOSTILE="$(dirname "$TWTEST")/hostile"
 [ -x "$HOSTILE" ] || { echo "FAIL ${TW_FILE:-keepalive}: $HOSTILE not built"; exit 1; }
 
 # ka_ns: root and a fresh namespace (LAB_NS) with tcp_tw_reuse=0, so that no connect()
-# takes over a TIME_WAIT socket and the TIME_WAIT counts are exact.
+# takes over a TIME_WAIT socket, and tcp_rfc1337=1, so that no RST ends one early (the
+# late-ACK race of docs/closing.md: a side in LAST_ACK whose last ACK came late resends its
+# FIN, and the RST that follows killed 1 of 20 TIME_WAITs here, kernel: TW=20 OutRsts=1):
+# the TIME_WAIT counts are exact.
 ka_ns() {
 	need_root
 	ns_create ka
-	lab_sysctl "$LAB_NS" net.ipv4.tcp_tw_reuse=0 || die "cannot set tcp_tw_reuse in $LAB_NS"
+	lab_sysctl "$LAB_NS" net.ipv4.tcp_tw_reuse=0 net.ipv4.tcp_rfc1337=1 ||
+		die "cannot set tcp_tw_reuse and tcp_rfc1337 in $LAB_NS"
 }
 
 # ka_up MODE N: hostile MODE N in the namespace (MODE: ka-fin, ka-rst, ka-cut, ka-once);
