@@ -65,6 +65,7 @@ struct client_opts {
 	int linger;
 	int reuseaddr;
 	int bind_no_port;
+	int freebind;            /* --freebind: IP_FREEBIND, --bind may name an address not (yet) here */
 	int fail_on_error;
 	const char *bind_name;   /* --bind as given, or NULL */
 	struct endpoint bind;    /* valid when bind_name != NULL: the first address */

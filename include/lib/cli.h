@@ -56,6 +56,8 @@ struct cli_command {
 	const struct cli_option *rows;
 	size_t nrows;
 	const char *outro;              /* help text after the last row */
+	const char *const *operands;    /* the operands' names in order ("DSTIP", "LOOPS"...),
+					 * NULL-terminated, for messages; NULL: none named */
 };
 
 #define CLI_ROWS(rows) (rows), sizeof(rows) / sizeof((rows)[0])

@@ -32,6 +32,11 @@ int parse_host(const char *s, uint16_t port, struct endpoint *out, const char **
 /* Parse an IPv4/IPv6 literal only (no name lookup), with the given port. */
 int parse_ip_literal(const char *s, uint16_t port, struct endpoint *out, const char **why);
 
+/* Is s an address given the way another tool takes it, or a malformed IP literal? Then -1
+ * with what it is and the fix in buf ("a URL: give 127.0.0.1 and --port 8080"), without
+ * any lookup; 0 when it may be an address or a host name. */
+int parse_addr_mistake(const char *s, char *buf, size_t len);
+
 /* Set the port of an endpoint. */
 void endpoint_set_port(struct endpoint *ep, uint16_t port);
 

@@ -58,6 +58,7 @@ struct sock_client_spec {
 	int reuseaddr;              /* SO_REUSEADDR */
 	int linger_rst;             /* SO_LINGER {1,0}: close() sends RST, no TIME_WAIT */
 	int bind_no_port;           /* IP_BIND_ADDRESS_NO_PORT: bind defers the port to connect */
+	int freebind;               /* IP_FREEBIND: bind an address the host does not have */
 	uint16_t port_lo, port_hi;  /* IP_LOCAL_PORT_RANGE when port_hi != 0 */
 };
 
@@ -65,6 +66,10 @@ struct sock_client_spec {
  * done or in progress; or errno with *fd = -1 and *step saying which step failed.
  * EADDRNOTAVAIL from connect() is not retried: running out of ports is what is measured. */
 int sock_open_client(const struct sock_client_spec *spec, int *fd, enum sock_step *step);
+
+/* Can a socket bind to address ep (its port ignored) on this host? 0, or the errno of
+ * bind(): EADDRNOTAVAIL when no interface has it. Takes no port (IP_BIND_ADDRESS_NO_PORT). */
+int sock_addr_bindable(const struct endpoint *ep);
 
 /* setsockopt of an int. */
 int sock_set_int(int fd, int level, int name, int value);

@@ -32,11 +32,10 @@ static int engine_limits(struct client_engine *e)
 	e->fd_limit = fdlimit_raise(fds.most + ENGINE_FDS);
 	if (e->fd_limit >= need)
 		return 0;
-	fprintf(stderr,
-		"twtest client: CONNS %u needs %llu open files but RLIMIT_NOFILE is %llu; "
-		"raise it first (ulimit -n %llu; as root the hard limit can rise up to fs.nr_open)\n",
-		o->conns, (unsigned long long)need, (unsigned long long)e->fd_limit,
-		(unsigned long long)need);
+	char advice[400];
+	fdlimit_advice(need, need - o->conns, advice, sizeof(advice));
+	fprintf(stderr, "twtest client: CONNS %u needs %llu open files, %s\n", o->conns,
+		(unsigned long long)need, advice);
 	return -1;
 }
 
@@ -186,9 +185,38 @@ static int kernel_has_options(const struct client_opts *o)
 	return 0;
 }
 
+#define BIND_CHECK_ALL 4096 /* --bind lists up to this long are checked address by address */
+
+/* Refuse before the run a --bind address this host does not have (without --freebind every
+ * connection from it would fail bind/EADDRNOTAVAIL): one line naming it; the caller exits 2.
+ * A long list is checked at the ends of each of its segments. */
+static int bind_addresses_here(const struct client_opts *o)
+{
+	if (o->bind_name == NULL || o->freebind)
+		return 1;
+	uint64_t at = 0;
+	for (uint32_t s = 0; s < o->binds.nseg; at += o->binds.seg[s++].count) {
+		uint64_t n = o->binds.seg[s].count;
+		for (uint64_t i = 0; i < n; i += o->binds.total <= BIND_CHECK_ALL || i + 1 == n ? 1 : n - 1 - i) {
+			struct endpoint a;
+			char host[80];
+			addrlist_get(&o->binds, at + i, &a);
+			int err = sock_addr_bindable(&a);
+			if (err != EADDRNOTAVAIL)
+				continue; /* another errno is the run's to count */
+			endpoint_str(&a, host, sizeof(host));
+			*strrchr(host, ':') = '\0';
+			fprintf(stderr, "twtest client: invalid --bind '%s': this host has no address %s "
+				"(ip -br addr lists its own); --freebind binds it anyway\n", o->bind_name, host);
+			return 0;
+		}
+	}
+	return 1;
+}
+
 int client_run(const struct client_opts *o, FILE *out)
 {
-	if (!kernel_has_options(o))
+	if (!kernel_has_options(o) || !bind_addresses_here(o))
 		return EXIT_USAGE;
 	if (o->dry_run) {
 		client_print_effective(o, out);

@@ -210,6 +210,9 @@ static const struct cli_option client_rows[] = {
 	{"bind-no-port", 0, CLI_FLAG, F(bind_no_port), .scope = ALL,
 	 .help = "with --bind: IP_BIND_ADDRESS_NO_PORT, the port is chosen\n"
 		 "at connect() time"},
+	{"freebind", 0, CLI_FLAG, F(freebind), .scope = ALL,
+	 .help = "with --bind: IP_FREEBIND, bind addresses this host does not\n"
+		 "have (yet); without it such an address is refused at start"},
 	{"local-port-range", 0, CLI_CUSTOM, .parse = parse_port_range, .scope = ALL,
 	 .arg = "LO-HI",
 	 .help = "per-socket ephemeral port range (IP_LOCAL_PORT_RANGE,\n"
@@ -348,6 +351,7 @@ const struct cli_command client_cli = {
 	"  LINGER                  0 or 1, same as --linger (default 0)\n"
 	"\n",
 	CLI_ROWS(client_rows),
+	.operands = (const char *const[]){"DSTIP", "LOOPS", "CONNS", "REUSEPORT", "LINGER", NULL},
 	.outro =
 	"\n"
 	"Exit status: 0 run completed, 1 setup error, 2 usage error, 3 failures with\n"
@@ -375,6 +379,19 @@ static enum parse_result check_scopes(const struct client_opts *o, const struct 
 	return cli_fail(err, errlen, "--%s%s%s conflicts with %s%s%s%s", r->name, val ? " " : "",
 			val ? val : "", client_strategy_names[id], r->why ? " (" : "",
 			r->why ? r->why : "", r->why ? ")" : "");
+}
+
+/* When the operands are wrong and an option given needs one not given (`--duration 3` without
+ * --rate: its row's why says "it needs --rate"), that is the mistake: say so in err instead. */
+static void needs_another(const struct client_opts *o, const struct cli_parse *p, char *err,
+			  size_t errlen)
+{
+	const char *val = NULL;
+	const struct cli_option *r = cli_out_of_scope(p, STRATEGY_BIT(client_strategy_of(o)), &val);
+	if (r == NULL || r->why == NULL || strncmp(r->why, "it needs ", 9) != 0)
+		return;
+	cli_fail(err, errlen, "--%s%s%s needs %s (or give DSTIP LOOPS CONNS without it)", r->name,
+		 val ? " " : "", val ? val : "", r->why + 9);
 }
 
 /* DSTIP LOOPS CONNS [REUSEPORT [LINGER]] (DSTIP is resolved last, after every rule). */
@@ -480,6 +497,8 @@ static enum parse_result client_validate(struct client_opts *o, const struct cli
 		return cli_fail(err, errlen, "--wait-clear-timeout needs --wait-clear");
 	if (o->bind_no_port && o->bind_name == NULL)
 		return cli_fail(err, errlen, "--bind-no-port needs --bind ADDR");
+	if (o->freebind && o->bind_name == NULL)
+		return cli_fail(err, errlen, "--freebind needs --bind ADDR");
 	if (check_scopes(o, p, err, errlen) != PARSE_OK)
 		return PARSE_ERROR;
 	if (o->source_port && o->port_hi)
@@ -494,6 +513,7 @@ static enum parse_result client_resolve_dst(struct client_opts *o, const char *d
 						char *err, size_t errlen)
 {
 	const char *why;
+	char hint[320];
 	o->dst_name = dst;
 	if (o->ports.total == 0)
 		portlist_single(&o->ports, o->port);
@@ -502,6 +522,8 @@ static enum parse_result client_resolve_dst(struct client_opts *o, const char *d
 	if (addrlist_parse(dst, &o->dsts, &list_why) == 0) {
 		o->dst = o->dsts.seg[0].first;
 		endpoint_set_port(&o->dst, o->port);
+	} else if (!strchr(dst, ',') && parse_addr_mistake(dst, hint, sizeof(hint)) < 0) {
+		return cli_fail(err, errlen, "invalid DSTIP '%s': %s", dst, hint);
 	} else if (parse_host(dst, o->port, &o->dst, &why) == 0) {
 		o->dsts = (struct addrlist){.nseg = 1, .total = 1, .seg[0] = {o->dst, 1}};
 	} else {
@@ -523,8 +545,10 @@ enum parse_result client_parse_args(int argc, char **argv, struct client_opts *o
 	if (r != PARSE_OK)
 		return r;
 	o->sequential |= cli_given_tag(&p, SELECTS_SEQUENTIAL);
-	if (client_positional(argc - optind, argv + optind, o, err, errlen) != PARSE_OK)
+	if (client_positional(argc - optind, argv + optind, o, err, errlen) != PARSE_OK) {
+		needs_another(o, &p, err, errlen); /* the cause, when an option wanted another */
 		return PARSE_ERROR;
+	}
 	if (client_validate(o, &p, err, errlen) != PARSE_OK)
 		return PARSE_ERROR;
 	return client_resolve_dst(o, argv[optind], err, errlen);

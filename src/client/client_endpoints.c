@@ -37,6 +37,7 @@ void client_sock_spec(const struct client_opts *o, uint64_t index, struct endpoi
 	*spec = (struct sock_client_spec){
 		.dst = dst, .src = client_source(o, index, src), .reuseport = o->reuseport,
 		.reuseaddr = o->reuseaddr, .linger_rst = o->linger, .bind_no_port = o->bind_no_port,
+		.freebind = o->freebind,
 		.port_lo = o->port_lo, .port_hi = o->port_hi};
 }
 

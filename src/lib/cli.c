@@ -174,10 +174,71 @@ static enum parse_result parse_value(const struct cli_option *r, const char *val
 	}
 }
 
+/* The row of a long option as getopt takes it: the exact name, or a prefix of one name only
+ * (name holds n bytes, without "--" or "=VALUE"); NULL otherwise. */
+static const struct cli_option *long_row(const struct cli_command *cmd, const char *name, size_t n)
+{
+	const struct cli_option *found = NULL;
+	for (size_t i = 0; i < cmd->nrows; i++) {
+		const struct cli_option *r = &cmd->rows[i];
+		if (!is_option(r) || r->name == NULL || strncmp(r->name, name, n) != 0)
+			continue;
+		if (r->name[n] == '\0')
+			return r;
+		if (found)
+			return NULL; /* ambiguous: getopt refuses it */
+		found = r;
+	}
+	return found;
+}
+
+/* Does short option c take a value (a separate argument when nothing follows it)? */
+static int short_takes_value(const struct cli_command *cmd, char c)
+{
+	int i = row_of_code(cmd, (unsigned char)c);
+	return i >= 0 && takes_value(&cmd->rows[i]);
+}
+
+/* getopt would take an operand "-5" for an option: walk argv as getopt will (options,
+ * their values, operands) and refuse a negative number in an operand's place by the
+ * operand's name ("invalid CONNS '-5'"). PARSE_OK when there is none. */
+static enum parse_result negative_operand(const struct cli_command *cmd, int argc, char **argv,
+					  char *err, size_t errlen)
+{
+	size_t k = 0, named = 0;
+	while (cmd->operands && cmd->operands[named])
+		named++;
+	for (int i = 1; named && i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--") == 0)
+			break; /* after it, operands reach their own parsers */
+		if (a[0] == '-' && a[1] >= '0' && a[1] <= '9')
+			return cli_fail(err, errlen, "invalid %s '%s': must not be negative",
+					cmd->operands[k < named ? k : named - 1], a);
+		if (a[0] == '-' && a[1] == '-') {
+			const char *eq = strchr(a, '=');
+			const struct cli_option *r = long_row(cmd, a + 2, eq ? (size_t)(eq - a - 2) : strlen(a + 2));
+			i += r && takes_value(r) && !eq;
+			continue;
+		}
+		if (a[0] == '-' && a[1]) {
+			for (const char *c = a + 1; *c; c++)
+				if (short_takes_value(cmd, *c)) {
+					i += c[1] == '\0'; /* "-p 80": the value is the next argument */
+					break;
+				}
+			continue;
+		}
+		k++;
+	}
+	return PARSE_OK;
+}
+
 enum parse_result cli_parse_options(struct cli_parse *p, const struct cli_command *cmd, int argc,
 				    char **argv, void *opts, char *err, size_t errlen)
 {
-	if (build_getopt(p, cmd, err, errlen) != PARSE_OK)
+	if (build_getopt(p, cmd, err, errlen) != PARSE_OK ||
+	    negative_operand(cmd, argc, argv, err, errlen) != PARSE_OK)
 		return PARSE_ERROR;
 	optind = 0; /* glibc: full re-initialisation, so that a parser can run more than once */
 	opterr = 0; /* the messages are ours, one line each */

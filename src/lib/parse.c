@@ -129,6 +129,79 @@ uint16_t endpoint_port(const struct endpoint *ep)
 	return ntohs(((const struct sockaddr_in *)&ep->addr)->sin_port);
 }
 
+/* Split "HOST:PORT" or "[V6]:PORT" (n bytes of s) into host and port texts; 0, or -1 when s
+ * has no such form (no port, a port that is not 1-5 digits, an IPv6 address unbracketed). */
+static int split_host_port(const char *s, size_t n, char *host, size_t hlen, char *port, size_t plen)
+{
+	const char *colon = memrchr(s, ':', n);
+	if (colon == NULL || colon + 1 == s + n)
+		return -1;
+	size_t np = (size_t)(s + n - colon - 1), nh = (size_t)(colon - s);
+	if (np > 5 || strspn(colon + 1, "0123456789") < np || np >= plen)
+		return -1;
+	if (nh >= 2 && s[0] == '[' && s[nh - 1] == ']') {
+		s++;
+		nh -= 2;
+	} else if (memchr(s, ':', nh)) {
+		return -1; /* "::1" or "fe80::1": a colon of the address, not a port */
+	}
+	if (nh == 0 || nh >= hlen)
+		return -1;
+	memcpy(host, s, nh);
+	host[nh] = '\0';
+	memcpy(port, colon + 1, np);
+	port[np] = '\0';
+	return 0;
+}
+
+/* A URL's "SCHEME://HOST[:PORT][/...]" as host and port; the port of http and https by
+ * default. */
+static void url_parts(const char *s, char *host, size_t hlen, char *port, size_t plen)
+{
+	const char *h = strstr(s, "://") + 3;
+	size_t n = strcspn(h, "/?#");
+	snprintf(port, plen, "%s", strncmp(s, "https:", 6) == 0 ? "443" : "80");
+	if (split_host_port(h, n, host, hlen, port, plen) == 0)
+		return;
+	if (n >= 2 && h[0] == '[' && h[n - 1] == ']') { /* "[::1]" without a port */
+		h++;
+		n -= 2;
+	}
+	snprintf(host, hlen, "%.*s", (int)n, h);
+}
+
+int parse_addr_mistake(const char *s, char *buf, size_t len)
+{
+	char host[256], port[8];
+	unsigned char bin[sizeof(struct in6_addr)];
+	if (strstr(s, "://")) {
+		url_parts(s, host, sizeof(host), port, sizeof(port));
+		snprintf(buf, len, "a URL, not an address: give %s and --port %s", host, port);
+		return -1;
+	}
+	if (split_host_port(s, strlen(s), host, sizeof(host), port, sizeof(port)) == 0) {
+		snprintf(buf, len, "an address with a port: give %s and --port %s", host, port);
+		return -1;
+	}
+	size_t n = strlen(s);
+	if (n > 1 && s[n - 1] == ':' && memchr(s, ':', n - 1) == NULL) {
+		snprintf(buf, len, "an address with an empty port: give %.*s and --port PORT", (int)(n - 1), s);
+		return -1;
+	}
+	/* Digits and dots only (inet_aton's forms: 127.1 is 127.0.0.1) or hex digits and
+	 * colons: an IP literal, never a host name to look up. */
+	if (n && strspn(s, "0123456789.") == n && inet_aton(s, &(struct in_addr){0}) == 0) {
+		snprintf(buf, len, "not an IPv4 address (four numbers 0-255: 198.18.0.1)");
+		return -1;
+	}
+	if (strchr(s, ':') && strspn(s, "0123456789abcdefABCDEF:.") == n &&
+	    inet_pton(AF_INET6, s, bin) != 1) {
+		snprintf(buf, len, "not an IPv6 address (eight groups of hex digits, :: once: fd00::1)");
+		return -1;
+	}
+	return 0;
+}
+
 static int resolve(const char *s, uint16_t port, int flags, struct endpoint *out, const char **why)
 {
 	if (s == NULL || *s == '\0') {

@@ -77,6 +77,8 @@ static int client_options(int fd, const struct sock_client_spec *s)
 		err = sock_set_linger_rst(fd);
 	if (!err && s->bind_no_port)
 		err = sock_set_int(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1);
+	if (!err && s->freebind)
+		err = sock_set_int(fd, IPPROTO_IP, IP_FREEBIND, 1);
 	if (!err && s->port_hi)
 		err = sock_set_int(fd, IPPROTO_IP, IP_LOCAL_PORT_RANGE,
 				   (int)((uint32_t)s->port_hi << 16 | s->port_lo));
@@ -107,6 +109,19 @@ int sock_open_client(const struct sock_client_spec *spec, int *fd, enum sock_ste
 		close(*fd);
 		*fd = -1;
 	}
+	return err;
+}
+
+int sock_addr_bindable(const struct endpoint *ep)
+{
+	struct endpoint a = *ep;
+	endpoint_set_port(&a, 0);
+	int fd = socket(a.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	sock_set_int(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1); /* where absent, a port for a moment */
+	int err = bind(fd, (const struct sockaddr *)&a.addr, a.len) < 0 ? errno : 0;
+	close(fd);
 	return err;
 }
 

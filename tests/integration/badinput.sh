@@ -52,6 +52,11 @@ read -r -d '' CASES <<'EOF'
 --bind '127.0.0.1:80'	client --bind 127.0.0.1:80 D
 '--bind' needs a value	client D --bind
 '--bind' given more than once	client --bind 127.0.0.1 --bind 127.0.0.1 D
+--bind '198.18.255.254': this host has no address 198.18.255.254 (ip -br addr lists its own); --freebind binds it anyway	client --bind 198.18.255.254 D
+--bind '127.0.0.1,198.18.255.250-198.18.255.254': this host has no address 198.18.255.250	client --bind 127.0.0.1,198.18.255.250-198.18.255.254 D
+'--freebind' takes no value	client --freebind=1 D
+'--freebind' given more than once	client --bind 127.0.0.1 --freebind --freebind D
+--freebind needs --bind ADDR	client --freebind D
 --local-port-range '9-1'	client --local-port-range 9-1 D
 --local-port-range '0-10'	client --local-port-range 0-10 D
 --local-port-range '1-65536'	client --local-port-range 1-65536 D
@@ -134,6 +139,8 @@ missing DSTIP	client --rate 10 --duration 1
 --duration '3601'	client --rate 10 --duration 3601 127.0.0.1
 --duration '1h'	client --rate 10 --duration 1h 127.0.0.1
 --duration 5 conflicts with the concurrent loops (it needs --rate or --concurrency)	client --duration 5 D
+--duration 3 needs --rate or --concurrency (or give DSTIP LOOPS CONNS without it)	client --duration 3 127.0.0.1
+--max-inflight 9 needs --rate (or give DSTIP LOOPS CONNS without it)	client --max-inflight 9 127.0.0.1 1
 --requests-per-conn '0'	client --requests-per-conn 0 D
 --requests-per-conn '1000001'	client --requests-per-conn 1000001 D
 '--requests-per-conn' needs a value	client D --requests-per-conn
@@ -205,11 +212,20 @@ missing CONNS	client 127.0.0.1 1
 DSTIP ''	client '' 1 1
 DSTIP '300.1.1.1'	client 300.1.1.1 1 1
 DSTIP '1.2.3.4.5'	client 1.2.3.4.5 1 1
+DSTIP '1.2.3.999': not an IPv4 address	client 1.2.3.999 1 1
+DSTIP '::1::2': not an IPv6 address	client ::1::2 1 1
+DSTIP '127.0.0.1:4000': an address with a port: give 127.0.0.1 and --port 4000	client 127.0.0.1:4000 1 1
+DSTIP '[::1]:8080': an address with a port: give ::1 and --port 8080	client [::1]:8080 1 1
+DSTIP 'http://127.0.0.1:8080/': a URL, not an address: give 127.0.0.1 and --port 8080	client http://127.0.0.1:8080/ 1 1
+DSTIP 'https://localhost/x': a URL, not an address: give localhost and --port 443	client --rate 5 --duration 1 https://localhost/x
 LOOPS '0'	client 127.0.0.1 0 1
 LOOPS 'x'	client 127.0.0.1 x 1
 LOOPS '1000001'	client 127.0.0.1 1000001 1
 LOOPS '18446744073709551616'	client 127.0.0.1 18446744073709551616 1
-'-1': must not be negative	client 127.0.0.1 -1 1
+LOOPS '-1': must not be negative	client 127.0.0.1 -1 1
+CONNS '-5': must not be negative	client 127.0.0.1 1 -5
+CONNS '-5': must not be negative	client -p 4000 127.0.0.1 1 -5
+LINGER '-1': must not be negative	client 127.0.0.1 1 1 0 -1
 CONNS '0'	client 127.0.0.1 1 0
 CONNS '10000001'	client 127.0.0.1 1 10000001
 CONNS '1k'	client 127.0.0.1 1 1k
@@ -352,6 +368,8 @@ test_valid_neighbours_accepted() {
 	expect_keys "echo options" "$out" port=1 payload=67108864 timeout=1 close=server format=json strategy=concurrent
 	out=$(dry_run --bind 127.0.0.1 --bind-no-port --local-port-range 1-65535 --reuseport --linger 127.0.0.1 1 1) || exit 1
 	expect_keys "socket options" "$out" bind=127.0.0.1 bind-no-port=1 local-port-range=1-65535 reuseport=1 linger=1
+	out=$(dry_run --bind 198.18.255.254 --freebind 127.0.0.1 1 1) || exit 1
+	expect_keys "--freebind" "$out" bind=198.18.255.254 freebind=1
 	out=$(dry_run --reuseaddr --fail-on-error --no-observe --threads 1 -p 65535 --timeout 3600000 --interval 3600000 127.0.0.1 1 1) || exit 1
 	expect_keys "bounds" "$out" reuseaddr=1 fail-on-error=1 no-observe=1 port=65535 timeout=3600000 interval=3600000
 	out=$(dry_run --protocol http --http-path '/a?b=c' --http-host example:80 --max-response 64m 127.0.0.1 1 1) || exit 1
@@ -406,6 +424,32 @@ test_dry_run_prints_every_option() {
 		[ "$opt" = help ] && continue
 		grep -q "^$opt=" <<<"$out" || die "--dry-run lacks '$opt=': $(paste -sd' ' <<<"$out")"
 	done
+}
+
+# Rule: a CONNS the descriptor limits cannot hold is refused before any connection, with
+# advice that can work: above fs.nr_open it names fs.nr_open and the CONNS that fits under
+# it; above a hard limit this process may not raise (no CAP_SYS_RESOURCE) it names the
+# capability and the CONNS that fits under that limit. One line, exit 1 (a host limit).
+test_descriptor_advice() {
+	local dir; dir=$(tmpdir)
+	local nr_open; nr_open=$(cat /proc/sys/fs/nr_open)
+	if [ "$nr_open" -lt 9999000 ]; then
+		"$TWTEST" client 127.0.0.1 1 9999000 --port 9 >"$dir/out" 2>"$dir/err"
+		expect_eq "exit status above fs.nr_open" "$?" 1
+		expect_eq "stderr lines" "$(wc -l <"$dir/err")" 1
+		grep -qF "CONNS 9999000 needs 9999018 open files, above fs.nr_open=$nr_open" "$dir/err" ||
+			die "no fs.nr_open advice: $(cat "$dir/err")"
+		grep -qF "CONNS at most $((nr_open - 18))" "$dir/err" || die "no CONNS that fits: $(cat "$dir/err")"
+	fi
+	command -v setpriv >/dev/null || skip "no setpriv to drop CAP_SYS_RESOURCE"
+	# a hard limit of 500 and no CAP_SYS_RESOURCE (dropped from the bounding set if held)
+	bash -c 'ulimit -n 500 && exec setpriv --inh-caps=-sys_resource --bounding-set=-sys_resource "$@"' \
+		limited "$TWTEST" client 127.0.0.1 1 600 --port 9 >"$dir/out" 2>"$dir/err"
+	expect_eq "exit status above the hard limit" "$?" 1
+	expect_eq "stderr lines" "$(wc -l <"$dir/err")" 1
+	grep -qF "above the hard limit RLIMIT_NOFILE=500, which only a process with CAP_SYS_RESOURCE may raise" "$dir/err" ||
+		die "no capability advice: $(cat "$dir/err")"
+	grep -qF "CONNS at most 482" "$dir/err" || die "no CONNS that fits: $(cat "$dir/err")"
 }
 
 run_tests

@@ -213,7 +213,9 @@ static const struct cli_option demo_rows[] = {
 	{"clear", 0, CLI_CUSTOM, .parse = demo_clear}, /* not shown in --help */
 	{"help", 'h', CLI_HELP, .help = "show this help"},
 };
-static const struct cli_command demo_cli = {"usage: demo\n", CLI_ROWS(demo_rows), "end\n"};
+static const struct cli_command demo_cli = {
+	.intro = "usage: demo\n", CLI_ROWS(demo_rows), .outro = "end\n",
+	.operands = (const char *const[]){"HOST", "COUNT", NULL}};
 
 /* Parse a NULL-terminated argument list with demo_cli. */
 static enum parse_result demo_args(struct demo_opts *o, char *err, ...)
@@ -288,6 +290,29 @@ TEST(cli_kinds_parse_into_fields)
 	CHECK(demo_args(&o, err, "--flag=1", NULL) == PARSE_ERROR);
 	CHECK_STR(err, "option '--flag' takes no value");
 	CHECK(demo_args(&o, err, "--flag", "-h", NULL) == PARSE_HELP);
+}
+
+/* Rule: a negative number where an operand stands (which getopt would take for an option)
+ * is refused by that operand's name, the last name for any operand past the list; an
+ * option's value (separate, after "=", or in a short cluster) is no operand, and after "--"
+ * the operands are left to their parsers. */
+TEST(cli_negative_operand_named)
+{
+	struct demo_opts o;
+	char err[256];
+	CHECK(demo_args(&o, err, "-5", NULL) == PARSE_ERROR);
+	CHECK_STR(err, "invalid HOST '-5': must not be negative");
+	CHECK(demo_args(&o, err, "h", "-p", "80", "-1", NULL) == PARSE_ERROR);
+	CHECK_STR(err, "invalid COUNT '-1': must not be negative");
+	CHECK(demo_args(&o, err, "--po", "80", "--flag", "h", "1", "-2", NULL) == PARSE_ERROR);
+	CHECK_STR(err, "invalid COUNT '-2': must not be negative");
+	CHECK(demo_args(&o, err, "--port=80", "h", "-3", NULL) == PARSE_ERROR);
+	CHECK_STR(err, "invalid COUNT '-3': must not be negative");
+	CHECK(demo_args(&o, err, "-p80", "-4", NULL) == PARSE_ERROR);
+	CHECK_STR(err, "invalid HOST '-4': must not be negative");
+	CHECK(demo_args(&o, err, "--mode", "-1", NULL) == PARSE_ERROR); /* a value: --mode's refusal */
+	CHECK_STR(err, "invalid --mode '-1': must be one, two or three");
+	CHECK(demo_args(&o, err, "h", "--", "-1", NULL) == PARSE_OK);
 }
 
 /* Rule: the choice list of a refusal reads "a or b" for two names and "a" for one. */

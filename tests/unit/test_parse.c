@@ -198,3 +198,40 @@ TEST(parse_choice_first)
 	CHECK(parse_choice("first", names) == 0 && parse_choice("second", names) == 1);
 	CHECK(parse_choice("third", names) == -1);
 }
+
+/* Rule: an address written the way other tools take it (a URL, HOST:PORT, [V6]:PORT) or a
+ * malformed IP literal is named for what it is, with the fix, before any lookup; an address
+ * or a host name passes. */
+TEST(parse_addr_mistakes)
+{
+	char m[200];
+	static const struct {
+		const char *in, *want; /* want: the message, or NULL when it may be an address or a name */
+	} cases[] = {
+		{"http://127.0.0.1:8080/", "a URL, not an address: give 127.0.0.1 and --port 8080"},
+		{"http://example.org", "a URL, not an address: give example.org and --port 80"},
+		{"https://[::1]/x?y", "a URL, not an address: give ::1 and --port 443"},
+		{"https://[fd00::1]:8443#f", "a URL, not an address: give fd00::1 and --port 8443"},
+		{"127.0.0.1:4000", "an address with a port: give 127.0.0.1 and --port 4000"},
+		{"[::1]:80", "an address with a port: give ::1 and --port 80"},
+		{"db.internal:5432", "an address with a port: give db.internal and --port 5432"},
+		{"1.2.3.999", "not an IPv4 address (four numbers 0-255: 198.18.0.1)"},
+		{"1.2.3.4.5", "not an IPv4 address (four numbers 0-255: 198.18.0.1)"},
+		{"::1::2", "not an IPv6 address (eight groups of hex digits, :: once: fd00::1)"},
+		{"fd00::1:123456", "not an IPv6 address (eight groups of hex digits, :: once: fd00::1)"},
+		{"127.0.0.1", NULL}, {"127.1", NULL}, {"::1", NULL}, {"fe80::1:80", NULL},
+		{"[::1]", NULL}, {"localhost", NULL}, {"fe80::1%lo", NULL}, {"12345", NULL},
+		{"1.2.3.4:", "an address with an empty port: give 1.2.3.4 and --port PORT"},
+		{":80", "not an IPv6 address (eight groups of hex digits, :: once: fd00::1)"},
+		{"host:123456", NULL}, {"", NULL}, {"fd00::", NULL},
+		{"::ffff:127.0.0.1", NULL},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		m[0] = '\0';
+		int rc = parse_addr_mistake(cases[i].in, m, sizeof(m));
+		CHECK(rc == (cases[i].want ? -1 : 0));
+		if (cases[i].want)
+			CHECK_STR(m, cases[i].want);
+	}
+	CHECK(parse_addr_mistake("http://127.0.0.1:8080/", m, 12) == -1 && strlen(m) == 11);
+}

@@ -25,6 +25,7 @@ static const struct {
 	{"reuseaddr", {"--reuseaddr"}},
 	{"bind", {"--bind", "127.0.0.2"}},
 	{"bind-no-port", {"--bind", "127.0.0.2", "--bind-no-port"}},
+	{"freebind", {"--bind", "127.0.0.2", "--freebind"}},
 	{"local-port-range", {"--local-port-range", "40000-40009"}},
 	{"interval", {"--interval", "10"}},
 	{"format", {"--format", "json"}},
