@@ -20,10 +20,11 @@ const char main_usage[] =
 	"       twtest stat [options]\n"
 	"       twtest ports [options]\n"
 	"       twtest merge [options] [FILE...]\n"
-	"       twtest --help | --version\n"
+	"       twtest --help | --version | help [SUBCOMMAND]\n"
 	"\n"
 	"A paired test harness for short TCP connections and TIME_WAIT port exhaustion\n"
-	"(\"Cannot assign requested address\"). `twtest SUBCOMMAND --help` lists the options.\n";
+	"(\"Cannot assign requested address\"). `twtest help SUBCOMMAND` (or `twtest SUBCOMMAND\n"
+	"--help`) lists its options; `man twtest` has them all.\n";
 
 /* The top-level options; the usage above names them (they get no option list). */
 enum main_action { MAIN_HELP, MAIN_VERSION };
@@ -101,6 +102,28 @@ static void list_top_level(void)
 	cli_list_options(stdout, &main_cli);
 }
 
+/* `twtest help [SUBCOMMAND]`, as git's: the usage, or SUBCOMMAND's --help. */
+static int help_command(int argc, char **argv)
+{
+	if (argc == 2) {
+		fputs(main_usage, stdout);
+		return EXIT_RAN;
+	}
+	if (argc > 3) {
+		fprintf(stderr, "twtest help: unexpected argument '%s' (usage: twtest help [SUBCOMMAND])\n",
+			argv[3]);
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < NSUB; i++)
+		if (strcmp(argv[2], subcommands[i].name) == 0) {
+			cli_print_help(stdout, subcommands[i].cli);
+			return EXIT_RAN;
+		}
+	fprintf(stderr, "twtest help: unknown subcommand '%s' (client, server, stat, ports or merge)\n",
+		argv[2]);
+	return EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -117,6 +140,8 @@ int main(int argc, char **argv)
 		printf("twtest %s\n", TWTEST_VERSION);
 		return EXIT_RAN;
 	}
+	if (strcmp(sub, "help") == 0)
+		return help_command(argc, argv);
 	if (strcmp(sub, LIST_OPTIONS) == 0 && argc == 2) {
 		list_top_level();
 		return EXIT_RAN;

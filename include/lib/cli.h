@@ -19,6 +19,8 @@ extern const char *const format_names[];
 enum cli_kind {
 	CLI_FLAG,   /* no value: sets the int field to 1 */
 	CLI_NUMBER, /* a number in [min, max], stored in `size` bytes (2, 4 unsigned; 8 signed) */
+	CLI_TIME,   /* a time in [min, max] of unit_ms milliseconds, stored like CLI_NUMBER:
+		     * "500ms", "5s", "2m", "1h", or a bare number in that unit */
 	CLI_CHOICE, /* one of `values`, stored as its index in an int (enum) field */
 	CLI_STRING, /* the value, stored as a const char *; 1-max bytes when max > 0 */
 	CLI_CUSTOM, /* the row's `parse` hook fills the options; takes a value when `arg` is set */
@@ -37,7 +39,8 @@ struct cli_option {
 	char short_name;           /* 'p', or 0 */
 	enum cli_kind kind;
 	size_t field, size;        /* offset in the options struct; CLI_NUMBER's width */
-	uint64_t min, max;         /* CLI_NUMBER's bounds; CLI_STRING's length bound */
+	uint64_t min, max;         /* CLI_NUMBER's and CLI_TIME's bounds; CLI_STRING's length bound */
+	uint64_t unit_ms;          /* CLI_TIME: the field's unit, a bare number's (1 ms, 1000 s) */
 	const char *const *values; /* CLI_CHOICE's names (NULL-terminated); for a CLI_CUSTOM
 				    * row, the fixed values it takes, for the completion */
 	cli_parse_fn parse;        /* CLI_CUSTOM */
@@ -82,6 +85,11 @@ enum parse_result cli_fail(char *err, size_t errlen, const char *fmt, ...)
 /* Parse the number `val` of argument `name` in [min, max]; on error fill err, return -1. */
 int cli_num(const char *name, const char *val, uint64_t min, uint64_t max, uint64_t *out,
 	    char *err, size_t errlen);
+
+/* Parse the time `val` of argument `name` (parse_duration: a bare number in unit_ms) in
+ * [min, max] of that unit; on error fill err (the bounds with units), return -1. */
+int cli_time(const char *name, const char *val, uint64_t unit_ms, uint64_t min, uint64_t max,
+	     uint64_t *out, char *err, size_t errlen);
 
 /* Parse argv's options (argv[0] is the subcommand) into opts by cmd's rows, under the rules
  * every subcommand shares: an unknown option, a missing or unwanted value, a bad value and

@@ -4,6 +4,7 @@
 #ifndef TWTEST_PARSE_H
 #define TWTEST_PARSE_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -18,6 +19,15 @@ int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out, const ch
 
 /* Parse a size with an optional k/m/g suffix (powers of 1024) in [min, max]. */
 int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out, const char **why);
+
+/* Parse a time with an optional unit (ms, s, m, h: "500ms", "5s", "2m"), a bare number
+ * being in unit_ms milliseconds (1: ms, 1000: s), into *out in that unit, within [min, max]
+ * of it; a time that is not a whole number of units ("500ms" in seconds) is refused. */
+int parse_duration(const char *s, uint64_t unit_ms, uint64_t min, uint64_t max, uint64_t *out,
+		   const char **why);
+
+/* Write ms milliseconds in the largest unit that holds it exactly ("1h", "90s", "1500ms"). */
+void format_duration_ms(uint64_t ms, char *buf, size_t len);
 
 /* Parse "0" or "1". */
 int parse_bool01(const char *s, int *out, const char **why);

@@ -189,7 +189,7 @@ static const struct cli_option client_rows[] = {
 	{"payload", 0, CLI_CUSTOM, .parse = parse_payload, .scope = ALL, .arg = "BYTES",
 	 .help = "bytes sent and echoed per connection, k/m suffix allowed\n"
 		 "(default 100, at most 64m)"},
-	{"timeout", 0, CLI_NUMBER, FS(timeout_ms), .min = 1, .max = 3600000, .scope = ALL,
+	{"timeout", 0, CLI_TIME, FS(timeout_ms), .unit_ms = 1, .min = 1, .max = 3600000, .scope = ALL,
 	 .arg = "MS", .def = "10000", .help = "per-connection deadline in milliseconds (default %D)"},
 	{"close", 0, CLI_CHOICE, F(close_mode), .values = client_close_names, .scope = ALL,
 	 .arg = "MODE",
@@ -217,7 +217,7 @@ static const struct cli_option client_rows[] = {
 	 .arg = "LO-HI",
 	 .help = "per-socket ephemeral port range (IP_LOCAL_PORT_RANGE,\n"
 		 "Linux 6.3+): exhaust a small range without root"},
-	{"interval", 0, CLI_NUMBER, FS(interval_ms), .min = 0, .max = 3600000, .scope = CONC | SEQ,
+	{"interval", 0, CLI_TIME, FS(interval_ms), .unit_ms = 1, .min = 0, .max = 3600000, .scope = CONC | SEQ,
 	 .why = "rate and closed-loop runs have no loops to pause between", .arg = "MS",
 	 .def = "0", .help = "pause between loops (default %D)"},
 	{"requests-per-conn", 0, CLI_NUMBER, FS(requests_per_conn), .min = 1, .max = 1000000,
@@ -253,7 +253,7 @@ static const struct cli_option client_rows[] = {
 	 .help = "before each loop, wait until no TIME_WAIT socket toward\n"
 		 "DSTIP:PORT remains (said on stderr in text, as fields in\n"
 		 "csv/json); the loop runs anyway once the bound passes"},
-	{"wait-clear-timeout", 0, CLI_NUMBER, FS(wait_clear_timeout_s), .min = 0, .max = 86400,
+	{"wait-clear-timeout", 0, CLI_TIME, FS(wait_clear_timeout_s), .unit_ms = 1000, .min = 0, .max = 86400,
 	 .scope = ALL, .arg = "S",
 	 .def = "120", .help = "bound of that wait in seconds (default %D; 0 no bound)"},
 	{"no-observe", 0, CLI_FLAG, F(no_observe), .scope = ALL,
@@ -282,14 +282,14 @@ static const struct cli_option client_rows[] = {
 				   "+ i/R, one record per interval:\n"},
 	{"rate", 0, CLI_NUMBER, FS(rate), .min = 1, .max = TWTEST_MAX_RATE, .scope = RATE,
 	 .arg = "R", .help = "new connections a second (1-1000000); no LOOPS CONNS"},
-	{"duration", 0, CLI_NUMBER, FS(duration_s), .min = 1, .max = TWTEST_MAX_DURATION,
+	{"duration", 0, CLI_TIME, FS(duration_s), .unit_ms = 1000, .min = 1, .max = TWTEST_MAX_DURATION,
 	 .scope = RATE | CLOSED, .why = "it needs --rate or --concurrency", .arg = "S",
 	 .help = "seconds to run the schedule, or to keep C in flight (1-3600)"},
 	{"max-inflight", 0, CLI_NUMBER, FS(max_inflight), .min = 1, .max = TWTEST_MAX_CONNS,
 	 .scope = RATE, .why = "it needs --rate", .arg = "N",
 	 .help = "a due connection finding N in flight is shed (counted failed,\n"
 		 "shed/inflight), never delayed (default: the descriptor limit)"},
-	{"report-interval", 0, CLI_NUMBER, FS(report_interval_ms), .min = 10, .max = 60000,
+	{"report-interval", 0, CLI_TIME, FS(report_interval_ms), .unit_ms = 1, .min = 10, .max = 60000,
 	 .scope = RATE | CLOSED, .why = "it needs --rate or --concurrency; loops report once each",
 	 .arg = "MS",
 	 .def = "1000", .help = "one record per MS milliseconds (10-60000; default %D)"},
@@ -313,7 +313,7 @@ static const struct cli_option client_rows[] = {
 	 .tag = SELECTS_SEQUENTIAL, .arg = "PORT",
 	 .help = "bind every connection to this source port before connect"},
 	{.kind = CLI_TEXT, .arg = "--payload 0", .help = "send nothing; only read what the server sends"},
-	{"read-delay", 0, CLI_NUMBER, FS(read_delay_ms), .min = 0, .max = 3600000, .scope = SEQ,
+	{"read-delay", 0, CLI_TIME, FS(read_delay_ms), .unit_ms = 1, .min = 0, .max = 3600000, .scope = SEQ,
 	 .tag = SELECTS_SEQUENTIAL, .arg = "MS",
 	 .help = "do not read anything during the first MS milliseconds"},
 	{"on-eof", 0, CLI_CHOICE, F(on_eof), .values = client_on_eof_names, .scope = SEQ,
@@ -322,7 +322,7 @@ static const struct cli_option client_rows[] = {
 		 "with data unread, which sends RST), shutdown (shutdown(SHUT_WR)\n"
 		 "at once, read the rest, close) or ignore (read the rest after\n"
 		 "--read-delay, then close; meanwhile CLOSE_WAIT)"},
-	{"close-after", 0, CLI_NUMBER, FS(close_after_ms), .min = 0, .max = 3600000, .scope = SEQ,
+	{"close-after", 0, CLI_TIME, FS(close_after_ms), .unit_ms = 1, .min = 0, .max = 3600000, .scope = SEQ,
 	 .tag = SELECTS_SEQUENTIAL, .arg = "MS",
 	 .help = "close MS milliseconds after connecting, whatever else happens\n"
 		 "(0: right after connect, nothing sent)"},

@@ -37,6 +37,20 @@ int cli_num(const char *name, const char *val, uint64_t min, uint64_t max, uint6
 	return -1;
 }
 
+int cli_time(const char *name, const char *val, uint64_t unit_ms, uint64_t min, uint64_t max,
+	     uint64_t *out, char *err, size_t errlen)
+{
+	const char *why;
+	char lo[32], hi[32];
+	if (parse_duration(val, unit_ms, min, max, out, &why) == 0)
+		return 0;
+	format_duration_ms(min * unit_ms, lo, sizeof(lo));
+	format_duration_ms(max * unit_ms, hi, sizeof(hi));
+	cli_fail(err, errlen, "invalid %s '%s': %s (%s-%s; a bare number is in %s)", name, val, why,
+		 lo, hi, unit_ms == 1000 ? "seconds" : "milliseconds");
+	return -1;
+}
+
 void cli_choice_list(const char *const *names, char *buf, size_t len)
 {
 	size_t n = 0, used = 0;
@@ -55,6 +69,7 @@ static int takes_value(const struct cli_option *r)
 {
 	switch (r->kind) {
 	case CLI_NUMBER:
+	case CLI_TIME:
 	case CLI_CHOICE:
 	case CLI_STRING:
 		return 1;
@@ -150,6 +165,11 @@ static enum parse_result parse_value(const struct cli_option *r, const char *val
 		return PARSE_OK;
 	case CLI_NUMBER:
 		if (cli_num(name, val, r->min, r->max, &v, err, errlen) < 0)
+			return PARSE_ERROR;
+		store_number(field, r->size, v);
+		return PARSE_OK;
+	case CLI_TIME:
+		if (cli_time(name, val, r->unit_ms, r->min, r->max, &v, err, errlen) < 0)
 			return PARSE_ERROR;
 		store_number(field, r->size, v);
 		return PARSE_OK;
@@ -347,10 +367,16 @@ static void print_row(FILE *out, const struct cli_option *r)
 
 void cli_print_help(FILE *out, const struct cli_command *cmd)
 {
+	int times = 0;
 	fputs(cmd->intro, out);
-	for (size_t i = 0; i < cmd->nrows; i++)
+	for (size_t i = 0; i < cmd->nrows; i++) {
+		times |= cmd->rows[i].kind == CLI_TIME;
 		if (cmd->rows[i].help)
 			print_row(out, &cmd->rows[i]);
+	}
+	if (times)
+		fputs("\nA time (MS, S) takes a unit: 500ms, 5s, 2m, 1h; a bare number is in the unit named.\n",
+		      out);
 	if (cmd->outro)
 		fputs(cmd->outro, out);
 }
@@ -400,6 +426,7 @@ void cli_print_values(FILE *out, const struct cli_command *cmd, const void *opts
 			fprintf(out, "%s=%d\n", r->name, *(const int *)field != 0);
 			break;
 		case CLI_NUMBER:
+		case CLI_TIME:
 			fprintf(out, "%s=%lld\n", r->name, load_number(field, r->size));
 			break;
 		case CLI_CHOICE:

@@ -76,6 +76,69 @@ int parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out, const c
 	return 0;
 }
 
+/* The time units a value may carry, in milliseconds. */
+static const struct {
+	const char *name;
+	uint64_t ms;
+} time_units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
+#define NUNITS (sizeof(time_units) / sizeof(time_units[0]))
+
+int parse_duration(const char *s, uint64_t unit_ms, uint64_t min, uint64_t max, uint64_t *out,
+		   const char **why)
+{
+	char digits[24];
+	size_t nd = s ? strspn(s, "0123456789") : 0;
+	if (nd == 0 || nd >= sizeof(digits)) {
+		*why = s == NULL || *s == '\0' ? "empty value" : *s == '-' ? "must not be negative"
+		       : nd ? "too large" : "not a number";
+		return -1;
+	}
+	uint64_t mult = unit_ms; /* a bare number: the option's own unit */
+	if (s[nd] != '\0') {
+		size_t u = 0;
+		while (u < NUNITS && strcmp(s + nd, time_units[u].name) != 0)
+			u++;
+		if (u == NUNITS) {
+			*why = "unknown unit (ms, s, m or h)";
+			return -1;
+		}
+		mult = time_units[u].ms;
+	}
+	memcpy(digits, s, nd);
+	digits[nd] = '\0';
+	uint64_t v;
+	if (parse_u64(digits, 0, UINT64_MAX / 3600000, &v, why) < 0)
+		return -1;
+	uint64_t ms = v * mult;
+	if (ms % unit_ms) {
+		*why = "not a whole number of seconds";
+		return -1;
+	}
+	v = ms / unit_ms;
+	if (v > max) {
+		*why = "too large";
+		return -1;
+	}
+	if (v < min) {
+		*why = v == 0 ? "must not be zero" : "too small";
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+void format_duration_ms(uint64_t ms, char *buf, size_t len)
+{
+	size_t u = NUNITS - 1;
+	if (ms == 0) {
+		snprintf(buf, len, "0");
+		return;
+	}
+	while (u > 0 && ms % time_units[u].ms)
+		u--;
+	snprintf(buf, len, "%llu%s", (unsigned long long)(ms / time_units[u].ms), time_units[u].name);
+}
+
 int parse_bool01(const char *s, int *out, const char **why)
 {
 	if (s != NULL && (strcmp(s, "0") == 0 || strcmp(s, "1") == 0)) {

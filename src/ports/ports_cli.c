@@ -77,10 +77,10 @@ static const struct cli_option ports_rows[] = {
 	 .help = "only groups toward this IP address"},
 	{"dport", 0, CLI_NUMBER, FS(dport), .min = 1, .max = 65535, .arg = "PORT",
 	 .help = "only groups toward this destination port"},
-	{"interval", 0, CLI_NUMBER, FS(interval_ms), .min = 1, .max = 60000, .arg = "MS",
+	{"interval", 0, CLI_TIME, FS(interval_ms), .unit_ms = 1, .min = 1, .max = 60000, .arg = "MS",
 	 .help = "the rate's window: TIME_WAIT sockets younger than MS are new\n"
 		 "(default 1000; 1-60000)"},
-	{"watch", 0, CLI_NUMBER, FS(watch_ms), .min = 1, .max = 3600000, .arg = "MS",
+	{"watch", 0, CLI_TIME, FS(watch_ms), .unit_ms = 1, .min = 1, .max = 3600000, .arg = "MS",
 	 .help = "a new sample every MS milliseconds until SIGINT"},
 	{"format", 0, CLI_CHOICE, F(format), .values = ports_formats, .arg = "FMT",
 	 .help = "text (default), json (one object per sample) or prom\n"

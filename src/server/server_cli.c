@@ -195,7 +195,7 @@ static const struct cli_option server_rows[] = {
 	{"max-conns", 0, CLI_NUMBER, FS(max_conns), .min = 1, .max = TWTEST_MAX_CONNS, .arg = "N",
 	 .help = "connections served at once; more are accepted and closed at\n"
 		 "once and counted as refused (default: descriptor limit - 32)"},
-	{"idle-timeout", 0, CLI_NUMBER, FS(idle_timeout_ms), .min = 0, .max = 86400000,
+	{"idle-timeout", 0, CLI_TIME, FS(idle_timeout_ms), .unit_ms = 1, .min = 0, .max = 86400000,
 	 .arg = "MS",
 	 .help = "close a connection silent for MS milliseconds (default 60000;\n"
 		 "0 never)"},
@@ -206,7 +206,7 @@ static const struct cli_option server_rows[] = {
 	{.kind = CLI_TEXT, .help = "\nClose scenarios (docs/closing.md):\n"},
 	{"greeting", 0, CLI_STRING, F(greeting), .min = 1, .max = MAX_SCENARIO_TEXT, .arg = "TEXT",
 	 .help = "send TEXT as soon as a connection is accepted"},
-	{"close-after", 0, CLI_NUMBER, FS(close_after_ms), .min = 0, .max = 86400000, .arg = "MS",
+	{"close-after", 0, CLI_TIME, FS(close_after_ms), .unit_ms = 1, .min = 0, .max = 86400000, .arg = "MS",
 	 .help = "close each connection MS milliseconds after accepting it\n"
 		 "(0: right after the greeting); with --close=rst by RST"},
 	{"on-eof", 0, CLI_CUSTOM, .parse = parse_on_eof, .values = on_eof_values, .arg = "ACTION",

@@ -33,13 +33,13 @@ static const struct cli_option stat_rows[] = {
 	 .help = "only sockets with PORT at either end (filtered in the kernel)"},
 	{"format", 0, CLI_CUSTOM, .parse = parse_format, .values = stat_formats, .arg = "FMT",
 	 .help = "text (default) or json"},
-	{"watch", 0, CLI_NUMBER, FS(watch_ms), .min = 1, .max = 3600000, .arg = "MS",
+	{"watch", 0, CLI_TIME, FS(watch_ms), .unit_ms = 1, .min = 1, .max = 3600000, .arg = "MS",
 	 .help = "print a new record every MS milliseconds until SIGINT (exit 0);\n"
 		 "text records are separated by an empty line"},
 	{"wait-clear", 0, CLI_FLAG, F(wait_clear),
 	 .help = "print nothing; wait until no TIME_WAIT socket (with PORT, if\n"
 		 "given) remains"},
-	{"timeout", 0, CLI_NUMBER, FS(timeout_s), .min = 0, .max = 86400, .arg = "S",
+	{"timeout", 0, CLI_TIME, FS(timeout_s), .unit_ms = 1000, .min = 0, .max = 86400, .arg = "S",
 	 .help = "with --wait-clear: give up after S seconds (default 0: never)"},
 	{"help", 'h', CLI_HELP, .help = "show this help"},
 };

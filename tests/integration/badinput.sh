@@ -29,6 +29,8 @@ read -r -d '' CASES <<'EOF'
 --timeout '-5'	client --timeout=-5 D
 --timeout '3600001'	client --timeout 3600001 D
 --timeout '1e3'	client --timeout 1e3 D
+--timeout '-5s': must not be negative	client --timeout -5s D
+--timeout '0ms': must not be zero (1ms-1h; a bare number is in milliseconds)	client --timeout 0ms D
 --timeout ' 5'	client --timeout ' 5' D
 '--timeout' needs a value	client D --timeout
 '--timeout' given more than once	client --timeout 1 --timeout 1 D
@@ -101,7 +103,8 @@ read -r -d '' CASES <<'EOF'
 --source-port 5000 conflicts with --local-port-range	client --source-port 5000 --local-port-range 1-2 D
 --read-delay '-1'	client --read-delay -1 D
 --read-delay '3600001'	client --read-delay 3600001 D
---read-delay '1s'	client --read-delay 1s D
+--read-delay '1.5s': unknown unit (ms, s, m or h)	client --read-delay 1.5s D
+--read-delay '61m': too large (0-1h; a bare number is in milliseconds)	client --read-delay 61m D
 '--read-delay' needs a value	client D --read-delay
 --close-after '-1'	client --close-after -1 D
 --close-after '3600001'	client --close-after 3600001 D
@@ -137,7 +140,9 @@ missing DSTIP	client --rate 10 --duration 1
 --close-after 10 conflicts with --rate	client --rate 10 --duration 1 --close-after 10 127.0.0.1
 --duration '0'	client --rate 10 --duration 0 127.0.0.1
 --duration '3601'	client --rate 10 --duration 3601 127.0.0.1
---duration '1h'	client --rate 10 --duration 1h 127.0.0.1
+--duration '61m': too large (1s-1h; a bare number is in seconds)	client --rate 10 --duration 61m 127.0.0.1
+--duration '1500ms': not a whole number of seconds	client --rate 10 --duration 1500ms 127.0.0.1
+--duration '5sec': unknown unit	client --rate 10 --duration 5sec 127.0.0.1
 --duration 5 conflicts with the concurrent loops (it needs --rate or --concurrency)	client --duration 5 D
 --duration 3 needs --rate or --concurrency (or give DSTIP LOOPS CONNS without it)	client --duration 3 127.0.0.1
 --max-inflight 9 needs --rate (or give DSTIP LOOPS CONNS without it)	client --max-inflight 9 127.0.0.1 1
@@ -182,6 +187,7 @@ missing DSTIP	client --concurrency 5 --count 5
 --max-inflight 'many'	client --rate 10 --duration 1 --max-inflight many 127.0.0.1
 --threads 4 is more than --max-inflight 2	client --rate 10 --duration 1 --max-inflight 2 --threads 4 127.0.0.1
 --max-inflight 5 conflicts with the concurrent loops	client --max-inflight 5 D
+--report-interval '9ms': too small (10ms-1m	client --rate 10 --duration 1 --report-interval 9ms 127.0.0.1
 --report-interval '9'	client --rate 10 --duration 1 --report-interval 9 127.0.0.1
 --report-interval '60001'	client --rate 10 --duration 1 --report-interval 60001 127.0.0.1
 --report-interval 100 conflicts with the concurrent loops	client --report-interval 100 D
@@ -279,7 +285,8 @@ DSTIP '?[31m'	client $'\e[31m' 1 1
 '--max-conns' given more than once	server --max-conns 1 --max-conns 1
 --idle-timeout '-1'	server --idle-timeout -1
 --idle-timeout '86400001'	server --idle-timeout 86400001
---idle-timeout '5s'	server --idle-timeout 5s
+--idle-timeout '5x': unknown unit (ms, s, m or h)	server --idle-timeout 5x
+--idle-timeout '25h'	server --idle-timeout 25h
 '--idle-timeout' needs a value	server --idle-timeout
 '--idle-timeout' given more than once	server --idle-timeout 1 --idle-timeout 1
 --threads '0'	server --threads 0
@@ -368,6 +375,12 @@ test_valid_neighbours_accepted() {
 	expect_keys "echo options" "$out" port=1 payload=67108864 timeout=1 close=server format=json strategy=concurrent
 	out=$(dry_run --bind 127.0.0.1 --bind-no-port --local-port-range 1-65535 --reuseport --linger 127.0.0.1 1 1) || exit 1
 	expect_keys "socket options" "$out" bind=127.0.0.1 bind-no-port=1 local-port-range=1-65535 reuseport=1 linger=1
+	out=$(dry_run --timeout 5s --interval 500ms --wait-clear --wait-clear-timeout 2m 127.0.0.1 1 1) || exit 1
+	expect_keys "times with units" "$out" timeout=5000 interval=500 wait-clear-timeout=120
+	out=$(dry_run --rate 10 --duration 1h --report-interval 1s 127.0.0.1) || exit 1
+	expect_keys "rate times with units" "$out" duration=3600 report-interval=1000
+	out=$(dry_run --read-delay 2s --close-after 1m 127.0.0.1 1 1) || exit 1
+	expect_keys "scenario times with units" "$out" read-delay=2000 close-after=60000
 	out=$(dry_run --bind 198.18.255.254 --freebind 127.0.0.1 1 1) || exit 1
 	expect_keys "--freebind" "$out" bind=198.18.255.254 freebind=1
 	out=$(dry_run --reuseaddr --fail-on-error --no-observe --threads 1 -p 65535 --timeout 3600000 --interval 3600000 127.0.0.1 1 1) || exit 1

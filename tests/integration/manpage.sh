@@ -58,4 +58,25 @@ test_synopsis_names_everything() {
 	grep -qF -- "--list-options" <<<"$syn" || die "the SYNOPSIS does not name --list-options"
 }
 
+# Rule: `twtest help [SUBCOMMAND]` works as git's: alone it prints the usage (what
+# `twtest --help` prints), with a subcommand exactly what `twtest SUBCOMMAND --help` prints,
+# exit 0; an unknown subcommand or a second argument is a one-line usage error (exit 2).
+test_help_subcommand() {
+	local sub out
+	expect_eq "twtest help" "$("$TWTEST" help)" "$("$TWTEST" --help)"
+	for sub in $("$TWTEST" --list-options | grep -v '^-'); do
+		out=$("$TWTEST" help "$sub") || die "twtest help $sub exited $?"
+		expect_eq "twtest help $sub" "$out" "$("$TWTEST" "$sub" --help)"
+	done
+	local err rc args
+	for args in "nosuch:unknown subcommand 'nosuch'" "client extra:unexpected argument 'extra'"; do
+		err=$("$TWTEST" help ${args%%:*} 2>&1 >/dev/null)
+		rc=$?
+		expect_eq "exit status of twtest help ${args%%:*}" "$rc" 2
+		expect_eq "twtest help ${args%%:*}'s error" "$err" "twtest help: ${args#*:}$(
+			[ "${args%%:*}" = nosuch ] && echo " (client, server, stat, ports or merge)" ||
+			echo " (usage: twtest help [SUBCOMMAND])")"
+	done
+}
+
 run_tests

@@ -235,3 +235,76 @@ TEST(parse_addr_mistakes)
 	}
 	CHECK(parse_addr_mistake("http://127.0.0.1:8080/", m, 12) == -1 && strlen(m) == 11);
 }
+
+/* Rule: a time takes a unit (ms, s, m, h) or none, a bare number being in the option's own
+ * unit; the result is in that unit and within its bounds; a time finer than a second where
+ * seconds are kept, an unknown unit, a sign, a space or a fraction is refused. */
+TEST(parse_duration_units)
+{
+	uint64_t v = 0;
+	const char *why = NULL;
+	CHECK(parse_duration("500ms", 1, 1, 3600000, &v, &why) == 0 && v == 500);
+	CHECK(parse_duration("5s", 1, 1, 3600000, &v, &why) == 0 && v == 5000);
+	CHECK(parse_duration("2m", 1, 1, 3600000, &v, &why) == 0 && v == 120000);
+	CHECK(parse_duration("1h", 1, 1, 3600000, &v, &why) == 0 && v == 3600000);
+	CHECK(parse_duration("250", 1, 1, 3600000, &v, &why) == 0 && v == 250);
+	CHECK(parse_duration("3", 1000, 1, 3600, &v, &why) == 0 && v == 3);
+	CHECK(parse_duration("2m", 1000, 1, 3600, &v, &why) == 0 && v == 120);
+	CHECK(parse_duration("3000ms", 1000, 1, 3600, &v, &why) == 0 && v == 3);
+	CHECK(parse_duration("0", 1000, 0, 3600, &v, &why) == 0 && v == 0);
+	CHECK(parse_duration("0s", 1, 0, 10, &v, &why) == 0 && v == 0);
+	CHECK(parse_duration("1500ms", 1000, 1, 3600, &v, &why) < 0);
+	CHECK_STR(why, "not a whole number of seconds");
+	CHECK(parse_duration("5x", 1, 1, 3600000, &v, &why) < 0);
+	CHECK_STR(why, "unknown unit (ms, s, m or h)");
+	CHECK(parse_duration("5S", 1, 1, 3600000, &v, &why) < 0);
+	CHECK(parse_duration("5sec", 1, 1, 3600000, &v, &why) < 0);
+	CHECK(parse_duration("1.5s", 1, 1, 3600000, &v, &why) < 0);
+	CHECK_STR(why, "unknown unit (ms, s, m or h)");
+	CHECK(parse_duration("1e3", 1, 1, 3600000, &v, &why) < 0);
+	CHECK(parse_duration("-5s", 1, 0, 3600000, &v, &why) < 0);
+	CHECK_STR(why, "must not be negative");
+	CHECK(parse_duration(" 5", 1, 0, 3600000, &v, &why) < 0);
+	CHECK_STR(why, "not a number");
+	CHECK(parse_duration("s", 1, 0, 3600000, &v, &why) < 0);
+	CHECK_STR(why, "not a number");
+	CHECK(parse_duration("", 1, 0, 10, &v, &why) < 0);
+	CHECK_STR(why, "empty value");
+	CHECK(parse_duration(NULL, 1, 0, 10, &v, &why) < 0);
+	CHECK_STR(why, "empty value");
+	CHECK(parse_duration("61m", 1000, 1, 3600, &v, &why) < 0);
+	CHECK_STR(why, "too large");
+	CHECK(parse_duration("3601", 1000, 1, 3600, &v, &why) < 0);
+	CHECK_STR(why, "too large");
+	CHECK(parse_duration("0ms", 1, 1, 10, &v, &why) < 0);
+	CHECK_STR(why, "must not be zero");
+	CHECK(parse_duration("9", 1, 10, 60000, &v, &why) < 0);
+	CHECK_STR(why, "too small");
+	CHECK(parse_duration("1s", 1, 1001, 60000, &v, &why) < 0);
+	CHECK_STR(why, "too small");
+	CHECK(parse_duration("1001ms", 1, 1001, 60000, &v, &why) == 0 && v == 1001);
+	CHECK(parse_duration("5124095576030h", 1, 0, UINT64_MAX, &v, &why) == 0 &&
+	      v == 5124095576030ull * 3600000);
+	CHECK(parse_duration("5124095576031h", 1, 0, UINT64_MAX, &v, &why) < 0);
+	CHECK_STR(why, "too large");
+	CHECK(parse_duration("123456789012345678901234", 1, 0, UINT64_MAX, &v, &why) < 0);
+	CHECK_STR(why, "too large");
+	v = 7;
+	CHECK(parse_duration("10s", 1, 1, 9999, &v, &why) < 0 && v == 7); /* untouched on error */
+}
+
+/* Rule: a time is written in the largest unit that holds it exactly. */
+TEST(format_duration_largest_unit)
+{
+	char b[32];
+	static const struct {
+		uint64_t ms;
+		const char *want;
+	} cases[] = {{0, "0"}, {1, "1ms"}, {999, "999ms"}, {1000, "1s"}, {1500, "1500ms"},
+		     {60000, "1m"}, {90000, "90s"}, {3600000, "1h"}, {86400000, "24h"},
+		     {3660000, "61m"}, {3600001, "3600001ms"}};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		format_duration_ms(cases[i].ms, b, sizeof(b));
+		CHECK_STR(b, cases[i].want);
+	}
+}

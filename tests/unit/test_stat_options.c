@@ -74,3 +74,19 @@ TEST(client_wait_clear_options)
 	CHECK(client_args(&o, err, "--wait-clear-timeout", "5", "127.0.0.1", "1", "1", NULL) == PARSE_ERROR);
 	CHECK_STR(err, "--wait-clear-timeout needs --wait-clear");
 }
+
+/* Rule: stat's times take units, each bare number keeping its own (--watch ms, --timeout s):
+ * `stat --timeout 2m` and `--timeout 120` agree, as `--watch 1s` and `--watch 1000` do, and
+ * a millisecond figure where seconds are kept is refused, naming the bounds with units. */
+TEST(stat_times_take_units)
+{
+	struct stat_opts o;
+	char err[256];
+	CHECK(stat_args(&o, err, "--wait-clear", "--timeout", "2m", NULL) == PARSE_OK && o.timeout_s == 120);
+	CHECK(stat_args(&o, err, "--wait-clear", "--timeout", "120", NULL) == PARSE_OK && o.timeout_s == 120);
+	CHECK(stat_args(&o, err, "--watch", "1s", NULL) == PARSE_OK && o.watch_ms == 1000);
+	CHECK(stat_args(&o, err, "--watch", "1000", NULL) == PARSE_OK && o.watch_ms == 1000);
+	CHECK(stat_args(&o, err, "--wait-clear", "--timeout", "1500ms", NULL) == PARSE_ERROR);
+	CHECK_STR(err, "invalid --timeout '1500ms': not a whole number of seconds (0-24h; a bare "
+		       "number is in seconds)");
+}
