@@ -304,6 +304,9 @@ DSTIP '?[31m'	client $'\e[31m' 1 1
 --on-eof 'write:'	server --on-eof write:
 --on-eof 'shout'	server --on-eof shout
 '--on-eof' needs a value	server --on-eof
+--reply-close 'soon': must be now or never	server --reply-close soon
+--reply-close '61s'	server --reply-close 61s
+'--reply-close' needs a value	server --reply-close
 '--frobnicate'	server --frobnicate
 unexpected argument 'extra'	server extra
 '-q'	server -q
