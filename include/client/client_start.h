@@ -31,13 +31,4 @@ struct run_ident {
 };
 void run_start_ident(struct run_ident *id, const struct run_start *s, const struct client_opts *o);
 
-/* The identity as JSON members into buf: ,"shard":"I/N","host":"H","start_s":S (a host
- * name's quotes, backslashes and control characters become '?'); returns buf. */
-const char *run_start_json(char *buf, size_t len, const struct run_start *s,
-			   const struct client_opts *o);
-
-/* The identity as a text header line "# shard=I/N host=H start_s=S", only when --shard or
- * --start-at was given (a plain run's header stays as it was). */
-void run_start_text(FILE *out, const struct run_start *s, const struct client_opts *o);
-
 #endif

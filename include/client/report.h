@@ -1,7 +1,8 @@
 /* The client's output, and only the client's: seed-compatible text, CSV and JSON Lines,
  * all produced from the same numbers by src/client/report.c (the loop strategies' records,
- * --wait-clear, --report-conns), src/client/report_rate.c (rate mode's records) and the
- * pieces both share, src/client/report_parts.c. Every record is flushed as soon as it is
+ * --wait-clear, --report-conns), src/client/report_rate.c (rate mode's records), the
+ * pieces both share, src/client/report_parts.c, and the headers' settings and port model,
+ * each field once, src/client/report_header.c. Every record is flushed as soon as it is
  * written. The server and `stat` print TCP state counts through tcpstates_report.h. */
 #ifndef TWTEST_REPORT_H
 #define TWTEST_REPORT_H

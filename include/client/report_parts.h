@@ -23,6 +23,9 @@ void report_add_type(struct record *rec, const char *type, struct run_ident *id,
 void report_add_index(struct record *rec, const char *key, const char *key_total, uint32_t n,
 		      int summary, int interrupted);
 
+/* The connections that finished and those that failed. */
+void report_add_finished(struct record *rec, const struct loop_result *res);
+
 /* Failures by cause: text "failed_by: stage/detail=N ..." when there are any, a CSV cell,
  * a JSON object. */
 void report_add_failed_by(struct record *rec, const struct loop_result *res);
@@ -35,23 +38,10 @@ void report_add_latencies(struct record *rec, const struct client_opts *o,
 /* The kernel's view: time_wait, the counter deltas ("kernel"), the --wait-clear wait. */
 void report_add_kernel(struct record *rec, const struct loop_result *res);
 
-/* The text header's lines for the options that decide which ports are used (--local-port-
- * range, --bind, --reuseaddr; several destinations), each only when given. */
-void report_port_lines(FILE *out, const struct client_opts *o);
-
-/* --protocol connect|http in the header: a text "# protocol=..." line, JSON members;
- * nothing for echo (nor in CSV, whose columns come from the records). */
-void report_protocol_header(FILE *out, const struct client_opts *o);
-
 /* --protocol http in a record: req_us, the responses by status (http_status), reconnects
  * and the requests each connection carried (conn_requests); nothing for the other
  * protocols. */
 void report_add_http(struct record *rec, const struct client_opts *o,
 		     const struct loop_result *res);
-
-/* The port model in the rate and closed-loop headers (src/client/report_rate.c): the
- * "# model:" line in text, a "model" member of the JSON header. */
-void report_model_text(FILE *out, const struct client_opts *o, const struct port_model *m);
-void report_model_json(FILE *out, const struct port_model *m);
 
 #endif

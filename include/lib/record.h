@@ -26,6 +26,7 @@ enum rec_kind {
 		       * JSON an object with the whole histogram; null/empty/left out when empty */
 	REC_COUNTS,   /* counts by cause: text "name=N ..." (non-zero), CSV one cell or a column
 		       * per name (REC_EXPAND), JSON an object */
+	REC_OBJECT,   /* another record: JSON an object, text its fields in line, CSV none */
 };
 
 /* The formats a field appears in (rec_field.in). */
@@ -33,10 +34,13 @@ enum { REC_TEXT = 1, REC_CSV = 2, REC_JSON = 4, REC_ALL = 7 };
 
 /* Field flags. */
 enum {
-	REC_QUOTE = 1,  /* REC_STRING: always quoted in CSV (a list, even of one item) */
+	REC_QUOTE = 1,  /* REC_STRING, REC_VERBATIM: always quoted in CSV (a list, even of one) */
 	REC_EXPAND = 2, /* REC_COUNTS: a CSV column per name, KEY_NAME, empty when not present */
 	REC_MS = 4,     /* REC_HIST: microseconds shown as milliseconds (p50, p99, max; no min) */
 	REC_KEEP_EMPTY = 8, /* REC_HIST: written whole in JSON even when empty (not null) */
+	REC_JSON_NULL = 16, /* JSON null, text and CSV the value (a sysctl this kernel lacks) */
+	REC_JSON_BOOL = 32, /* REC_INT/REC_UINT: JSON true or false, text and CSV the number */
+	REC_COLON = 64,     /* in a key=value line (rec_init_kv): "label: value" */
 };
 
 /* A histogram's figures, and the histogram itself for JSON (NULL: none to write). */
@@ -63,6 +67,8 @@ struct rec_field {
 	int decimals;         /* REC_FLOAT */
 	const char *text_null; /* REC_NULL: the word in text; NULL: left out */
 	const char *note;     /* text only: written right after the value */
+	const char *text_s;   /* REC_STRING/REC_VERBATIM: the value as text spells it (NULL: v.s) */
+	int text_decimals;    /* REC_FLOAT: the places in text (rec_float: `decimals`) */
 	union {
 		uint64_t u;
 		int64_t i;
@@ -73,11 +79,13 @@ struct rec_field {
 			rec_counts_fn each;
 			const void *src;
 		} c;
+		const struct record *sub;
 	} v;
 };
 
 struct record {
 	const char *lead; /* text only: written before the first field ("summary: ") */
+	int kv;           /* text: "label=value" joined by " " (a header line), not ": " and ", " */
 	size_t n, cap;
 	int overflow;     /* fields beyond cap were dropped (a bug: see the tests) */
 	struct rec_field *f;    /* own, or the caller's (rec_init_fields) */
@@ -88,6 +96,9 @@ struct record {
 /* Start an empty record of up to REC_FIELDS_MAX fields; lead: see struct record (NULL for
  * none). */
 void rec_init(struct record *r, const char *lead);
+
+/* A record whose text is a header line: lead, then "label=value" joined by " ". */
+void rec_init_kv(struct record *r, const char *lead);
 
 /* The same with the caller's room for cap fields (records read from input: any number). */
 void rec_init_fields(struct record *r, const char *lead, struct rec_field *f, size_t cap);
@@ -113,6 +124,18 @@ struct rec_field *rec_hist_figures(struct record *r, const char *key, const char
 				   const struct rec_hist *h, unsigned flags);
 struct rec_field *rec_counts(struct record *r, const char *key, const char *label,
 			     rec_counts_fn each, const void *src, unsigned flags);
+
+/* sub as one field: JSON an object under key, text sub's fields in line (sub must live
+ * until r is written). */
+struct rec_field *rec_object(struct record *r, const char *key, const struct record *sub);
+
+/* f again, at r's end: the same names and value, for a format that orders its fields
+ * otherwise (a header's text line beside its JSON object). */
+struct rec_field *rec_copy(struct record *r, const struct rec_field *f);
+
+/* f as a null (text: text_word, or left out when NULL) when cond holds: a value the run
+ * does not have. */
+struct rec_field *rec_null_when(struct rec_field *f, int cond, const char *text_word);
 
 /* Keep f only when `present` (else: left out of text and JSON, empty in CSV). */
 struct rec_field *rec_when(struct rec_field *f, int present);

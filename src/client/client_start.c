@@ -61,25 +61,3 @@ void run_start_ident(struct run_ident *id, const struct run_start *s, const stru
 	snprintf(id->shard, sizeof(id->shard), "%" PRIu32 "/%" PRIu32, o->shard, o->shards);
 	start_str(id->start, sizeof(id->start), s);
 }
-
-const char *run_start_json(char *buf, size_t len, const struct run_start *s,
-			   const struct client_opts *o)
-{
-	struct run_ident id;
-	run_start_ident(&id, s, o);
-	snprintf(buf, len, ",\"shard\":\"%s\",\"host\":\"%s\",\"start_s\":%s", id.shard, id.host,
-		 id.start);
-	return buf;
-}
-
-void run_start_text(FILE *out, const struct run_start *s, const struct client_opts *o)
-{
-	char start[32];
-	if (o->shards == 1 && o->start_at_ns == 0)
-		return;
-	fprintf(out, "# shard=%" PRIu32 "/%" PRIu32 " host=%s start_s=%s", o->shard, o->shards, s->host,
-		start_str(start, sizeof(start), s));
-	if (!o->rate && !o->concurrency)
-		fprintf(out, " shard_conns=%" PRIu32, o->conns);
-	fputc('\n', out);
-}

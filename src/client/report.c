@@ -6,155 +6,51 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "lib/json.h"
+#include "client/report_header.h"
 #include "client/report_parts.h"
 #include "lib/twtest.h"
 
 static void write_loop_record(const struct report *r, const struct loop_result *res, uint32_t n,
 			      int summary, int interrupted);
 
-/* A sysctl value for JSON: a number, or null when the kernel lacks it. */
-static void json_sysctl(FILE *out, const char *name, long v, int last)
-{
-	fprintf(out, "\"%s\":", name);
-	if (v < 0)
-		fputs("null", out);
-	else
-		fprintf(out, "%ld", v);
-	if (!last)
-		fputc(',', out);
-}
-
-/* The loop header in text: the settings line, then the port lines. */
-static void header_text(const struct report *r, const char *dst)
-{
-	const struct client_opts *o = r->opts;
-	const struct net_sysctls *s = &r->sys;
-	char delay[TW_DELAY_TOKEN_LEN];
-	fprintf(r->out,
-		"# twtest %s client dst=%s loops=%" PRIu32 " conns=%" PRIu32 " payload=%" PRIu32
-		" close=%s reuseport=%d linger=%d timeout_ms=%" PRIu32 " threads=%" PRIu32
-		" tcp_tw_reuse=%ld tcp_tw_reuse_delay=%s ip_local_port_range=%ld-%ld"
-		" tcp_timestamps=%ld tcp_max_tw_buckets=%ld\n",
-		TWTEST_VERSION, dst, o->loops, o->conns_total, o->payload,
-		client_close_names[o->close_mode], o->reuseport, o->linger, o->timeout_ms,
-		o->threads, s->tw_reuse, tw_reuse_delay_token(s->tw_reuse_delay_ms, delay),
-		s->port_lo, s->port_hi, s->timestamps, s->max_tw_buckets);
-	report_port_lines(r->out, o);
-	if (r->model.range_note[0]) /* e.g. --local-port-range bounds the kernel ignores */
-		fprintf(r->out, "# note: %s\n", r->model.range_note);
-	report_protocol_header(r->out, o);
-	run_start_text(r->out, &r->start, o);
-}
-
-/* The header object's "sysctl" member. */
-static void header_json_sysctls(FILE *out, const struct net_sysctls *s)
-{
-	fputs(",\"sysctl\":{", out);
-	json_sysctl(out, "net.ipv4.tcp_tw_reuse", s->tw_reuse, 0);
-	json_sysctl(out, "net.ipv4.tcp_tw_reuse_delay", s->tw_reuse_delay_ms, 0);
-	if (s->port_lo < 0)
-		fputs("\"net.ipv4.ip_local_port_range\":null,", out);
-	else
-		fprintf(out, "\"net.ipv4.ip_local_port_range\":\"%ld-%ld\",", s->port_lo, s->port_hi);
-	json_sysctl(out, "net.ipv4.tcp_timestamps", s->timestamps, 0);
-	json_sysctl(out, "net.ipv4.tcp_max_tw_buckets", s->max_tw_buckets, 1);
-	fputc('}', out);
-}
-
-/* The loop header in JSON: one object with the settings and the sysctls. */
-static void header_json(const struct report *r, const char *dst)
-{
-	const struct client_opts *o = r->opts;
-	FILE *out = r->out;
-	char id[512];
-	fprintf(out, "{\"type\":\"header\"%s,\"version\":\"%s\",\"dst\":",
-		run_start_json(id, sizeof(id), &r->start, o), TWTEST_VERSION);
-	json_write_string(out, o->dst_name);
-	fprintf(out, ",\"dst_addr\":\"%s\",\"port\":%u,\"loops\":%" PRIu32 ",\"conns\":%" PRIu32
-		",\"payload\":%" PRIu32 ",\"timeout_ms\":%" PRIu32 ",\"interval_ms\":%" PRIu32
-		",\"close\":\"%s\",\"reuseport\":%s,\"linger\":%s,\"reuseaddr\":%s,\"bind\":",
-		dst, o->port, o->loops, o->conns_total, o->payload, o->timeout_ms, o->interval_ms,
-		client_close_names[o->close_mode], o->reuseport ? "true" : "false",
-		o->linger ? "true" : "false", o->reuseaddr ? "true" : "false");
-	if (o->bind_name)
-		json_write_string(out, o->bind_name);
-	else
-		fputs("null", out);
-	if (client_destinations(o) > 1) {
-		fprintf(out, ",\"destinations\":%" PRIu64 ",\"ports\":", client_destinations(o));
-		json_write_string(out, o->port_name ? o->port_name : "");
-	}
-	fprintf(out, ",\"bind_no_port\":%s,\"threads\":%" PRIu32 ",\"local_port_range\":",
-		o->bind_no_port ? "true" : "false", o->threads);
-	if (o->port_hi)
-		fprintf(out, "\"%u-%u\"", o->port_lo, o->port_hi);
-	else
-		fputs("null", out);
-	report_protocol_header(out, o);
-	header_json_sysctls(out, &r->sys);
-	if (o->shards > 1)
-		fprintf(out, ",\"shard_conns\":%" PRIu32, o->conns);
-	fputs("}\n", out);
-}
-
 void report_header(const struct report *r)
 {
-	char dst[80];
-	endpoint_str(&r->opts->dst, dst, sizeof(dst));
-	switch (r->opts->format) {
-	case FORMAT_TEXT: header_text(r, dst); break;
-	case FORMAT_CSV: write_loop_record(r, NULL, 0, 0, 0); break;
-	case FORMAT_JSON: header_json(r, dst); break;
-	}
-	fflush(r->out);
+	if (r->opts->format == FORMAT_CSV)
+		write_loop_record(r, NULL, 0, 0, 0);
+	else
+		report_write_header(r, HEADER_LOOPS);
 }
 
-/* Strings a loop record points at until it is written. */
-struct loop_strings {
-	struct run_ident id;
-	char port[16], delay[TW_DELAY_TOKEN_LEN], port_range[48];
-};
-
-/* The options and sysctls that decide the outcome: CSV only, in every row. */
-static void add_settings(struct record *rec, const struct report *r, struct loop_strings *b)
+/* The options and sysctls that decide the outcome: CSV only, in every row. DSTIP as
+ * given, and the port in its own column (the --port list with several destinations). */
+static void add_settings(struct record *rec, const struct report_settings *s, const struct report *r)
 {
+	static const enum setting csv[] = {SET_DST, SET_PORT, SET_PAYLOAD, SET_CLOSE, SET_REUSEPORT,
+					   SET_LINGER, SET_TW_REUSE, SET_TW_REUSE_DELAY,
+					   SET_PORT_RANGE, SET_TIMESTAMPS, SET_MAX_TW_BUCKETS};
 	const struct client_opts *o = r->opts;
-	const struct net_sysctls *s = &r->sys;
-	/* DSTIP as given, and the port in its own column; lists are quoted (they hold commas). */
-	unsigned list = client_destinations(o) > 1 ? REC_QUOTE : 0;
-	snprintf(b->port, sizeof(b->port), "%u", o->port);
-	snprintf(b->port_range, sizeof(b->port_range), "%ld-%ld", s->port_lo, s->port_hi);
 	size_t first = rec->n;
-	rec_string(rec, "dst", NULL, o->dst_name)->flags = list;
-	rec_string(rec, "port", NULL, list && o->port_name ? o->port_name : b->port)->flags = list;
-	rec_uint(rec, "payload", NULL, o->payload);
-	rec_string(rec, "close", NULL, client_close_names[o->close_mode]);
-	rec_int(rec, "reuseport", NULL, o->reuseport);
-	rec_int(rec, "linger", NULL, o->linger);
-	rec_int(rec, "tw_reuse", NULL, s->tw_reuse);
-	rec_string(rec, "tw_reuse_delay_ms", NULL, tw_reuse_delay_token(s->tw_reuse_delay_ms, b->delay));
-	rec_string(rec, "port_range", NULL, b->port_range);
-	rec_int(rec, "timestamps", NULL, s->timestamps);
-	rec_int(rec, "max_tw_buckets", NULL, s->max_tw_buckets);
+	report_pick(rec, s, csv, sizeof(csv) / sizeof(csv[0]));
+	if (client_destinations(o) > 1 && o->port_name)
+		rec->f[first + 1] = *report_setting(s, SET_PORTS);
 	for (size_t i = first; i < rec->n; i++)
 		rec->f[i].in = REC_CSV;
 }
 
 /* A loop's record (summary 0) or the run's total over `n` loops: every field once. */
-static void loop_record(struct record *rec, const struct report *r, struct loop_strings *b,
-			const struct loop_result *res, uint32_t n, int summary, int interrupted)
+static void loop_record(struct record *rec, const struct report *r, struct report_settings *s,
+			struct run_ident *id, const struct loop_result *res, uint32_t n, int summary,
+			int interrupted)
 {
 	rec_init(rec, summary ? "summary: " : NULL);
-	report_add_type(rec, summary ? "summary" : "loop", &b->id, r);
+	report_add_type(rec, summary ? "summary" : "loop", id, r);
 	report_add_index(rec, "loop", "loops", n, summary, interrupted);
 	rec_uint(rec, "conns", NULL, res->conns)->in = REC_CSV | REC_JSON;
-	rec_uint(rec, "finished", NULL, res->finished);
-	rec_uint(rec, "failed", NULL, res->failed);
+	report_add_finished(rec, res);
 	rec_float(rec, "time_s", NULL, report_seconds(res->elapsed_ns), 3);
 	rec_float(rec, "conn_per_s", NULL, loop_result_rate(res), 0);
 	report_add_failed_by(rec, res);
-	add_settings(rec, r, b);
+	add_settings(rec, s, r);
 	report_add_latencies(rec, r->opts, res);
 	report_add_kernel(rec, res);
 }
@@ -165,13 +61,15 @@ static void write_loop_record(const struct report *r, const struct loop_result *
 {
 	static const struct loop_result zero;
 	struct record head, rec;
-	struct loop_strings hb, b;
+	struct report_settings s;
+	struct run_ident hid, id;
+	report_settings_init(&s, r);
 	if (r->opts->format == FORMAT_CSV || res == NULL)
-		loop_record(&head, r, &hb, &zero, 0, 0, 0); /* the CSV columns */
+		loop_record(&head, r, &s, &hid, &zero, 0, 0, 0); /* the CSV columns */
 	if (res == NULL)
 		rec_write_csv_header(r->out, &head);
 	else {
-		loop_record(&rec, r, &b, res, n, summary, interrupted);
+		loop_record(&rec, r, &s, &id, res, n, summary, interrupted);
 		rec_write(r->out, r->opts->format, &head, &rec);
 	}
 	fflush(r->out);
@@ -228,25 +126,33 @@ void report_conn(const struct report *r, const struct conn_record *c)
 		snprintf(result, sizeof(result), "%s%s%s", fail_stage_name(c->stage), *d ? "/" : "", d);
 	}
 	const char *err = c->close_error ? strerrorname_np(c->close_error) : NULL;
-	if (r->opts->format == FORMAT_JSON) {
-		char id[512];
-		fprintf(r->out,
-			"{\"type\":\"conn\"%s,\"loop\":%" PRIu32 ",\"conn\":%" PRIu32
-			",\"local_port\":%u,\"result\":\"%s\",\"sent\":%" PRIu64 ",\"rcvd\":%" PRIu64
-			",\"close_trigger\":\"%s\",\"eof_state\":\"%s\",\"eof_unread\":%" PRIu32
-			",\"shut_wr\":%s,\"close_state\":\"%s\",\"close_unread\":%" PRIu32
-			",\"close_error\":\"%s\"}\n",
-			run_start_json(id, sizeof(id), &r->start, r->opts), c->loop, c->conn, c->local_port, result, c->sent, c->rcvd, c->close_trigger,
-			conn_state(c->eof_state), c->eof_unread, c->shut_wr ? "true" : "false",
-			conn_state(c->close_state), c->close_unread, err ? err : "");
-	} else {
-		fprintf(r->out,
-			"conn: %" PRIu32 ", loop: %" PRIu32 ", local_port: %u, result: %s, sent: %" PRIu64
-			", rcvd: %" PRIu64 ", close_trigger: %s, eof_state: %s, eof_unread: %" PRIu32
-			", shut_wr: %d, close_state: %s, close_unread: %" PRIu32 ", close_error: %s\n",
-			c->conn, c->loop, c->local_port, result, c->sent, c->rcvd, c->close_trigger,
-			conn_state(c->eof_state), c->eof_unread, c->shut_wr,
-			conn_state(c->close_state), c->close_unread, err ? err : "-");
+	struct record rec, text;
+	struct run_ident id;
+	rec_init(&rec, NULL);
+	report_add_type(&rec, "conn", &id, r);
+	struct rec_field *loop = rec_uint(&rec, "loop", NULL, c->loop);
+	struct rec_field *conn = rec_uint(&rec, "conn", NULL, c->conn);
+	size_t rest = rec.n;
+	rec_uint(&rec, "local_port", NULL, c->local_port);
+	rec_string(&rec, "result", NULL, result);
+	rec_uint(&rec, "sent", NULL, c->sent);
+	rec_uint(&rec, "rcvd", NULL, c->rcvd);
+	rec_string(&rec, "close_trigger", NULL, c->close_trigger);
+	rec_string(&rec, "eof_state", NULL, conn_state(c->eof_state));
+	rec_uint(&rec, "eof_unread", NULL, c->eof_unread);
+	rec_int(&rec, "shut_wr", NULL, c->shut_wr)->flags = REC_JSON_BOOL;
+	rec_string(&rec, "close_state", NULL, conn_state(c->close_state));
+	rec_uint(&rec, "close_unread", NULL, c->close_unread);
+	rec_string(&rec, "close_error", NULL, err ? err : "")->text_s = err ? err : "-";
+	if (r->opts->format == FORMAT_JSON)
+		rec_write_json(r->out, &rec);
+	else { /* text leads with the connection */
+		rec_init(&text, NULL);
+		rec_copy(&text, conn);
+		rec_copy(&text, loop);
+		for (size_t i = rest; i < rec.n; i++)
+			rec_copy(&text, &rec.f[i]);
+		rec_write_text(r->out, &text);
 	}
 	fflush(r->out);
 }

@@ -7,65 +7,18 @@
 
 #include "client/port_model.h"
 #include "client/report_parts.h"
-#include "lib/json.h"
+#include "client/report_header.h"
 #include "lib/twtest.h"
 
 static void write_closed_record(const struct report *r, const struct loop_result *res,
 				uint32_t n, int summary, int interrupted);
 
-static void header_text(const struct report *r, const char *dst)
-{
-	const struct client_opts *o = r->opts;
-	const struct net_sysctls *s = &r->sys;
-	char delay[TW_DELAY_TOKEN_LEN];
-	fprintf(r->out, "# twtest %s client dst=%s concurrency=%" PRIu32 " duration_s=%" PRIu32
-		" count=%" PRIu32 " payload=%" PRIu32 " requests_per_conn=%" PRIu32 " close=%s"
-		" reuseport=%d linger=%d timeout_ms=%" PRIu32 " threads=%" PRIu32
-		" report_interval_ms=%" PRIu32 " tcp_tw_reuse=%ld tcp_tw_reuse_delay=%s"
-		" ip_local_port_range=%ld-%ld tcp_timestamps=%ld tcp_max_tw_buckets=%ld\n",
-		TWTEST_VERSION, dst, o->concurrency, o->duration_s, o->count, o->payload,
-		o->requests_per_conn, client_close_names[o->close_mode], o->reuseport, o->linger,
-		o->timeout_ms, o->threads, o->report_interval_ms, s->tw_reuse,
-		tw_reuse_delay_token(s->tw_reuse_delay_ms, delay), s->port_lo, s->port_hi,
-		s->timestamps, s->max_tw_buckets);
-	report_port_lines(r->out, o);
-	report_protocol_header(r->out, o);
-	run_start_text(r->out, &r->start, o);
-	report_model_text(r->out, o, &r->model);
-}
-
-static void header_json(const struct report *r, const char *dst)
-{
-	const struct client_opts *o = r->opts;
-	FILE *out = r->out;
-	char id[512];
-	fprintf(out, "{\"type\":\"header\"%s,\"version\":\"%s\",\"mode\":\"closed\",\"dst\":",
-		run_start_json(id, sizeof(id), &r->start, o), TWTEST_VERSION);
-	json_write_string(out, o->dst_name);
-	fprintf(out, ",\"dst_addr\":\"%s\",\"port\":%u,\"destinations\":%" PRIu64
-		",\"concurrency\":%" PRIu32 ",\"duration_s\":%" PRIu32 ",\"count\":%" PRIu32
-		",\"payload\":%" PRIu32 ",\"requests_per_conn\":%" PRIu32 ",\"timeout_ms\":%" PRIu32
-		",\"close\":\"%s\",\"reuseport\":%s,\"linger\":%s,\"threads\":%" PRIu32
-		",\"report_interval_ms\":%" PRIu32,
-		dst, o->port, client_destinations(o), o->concurrency, o->duration_s, o->count,
-		o->payload, o->requests_per_conn, o->timeout_ms, client_close_names[o->close_mode],
-		o->reuseport ? "true" : "false", o->linger ? "true" : "false", o->threads,
-		o->report_interval_ms);
-	report_protocol_header(out, o);
-	report_model_json(out, &r->model);
-	fputs("}\n", out);
-}
-
 static void report_closed_header(const struct report *r)
 {
-	char dst[80];
-	endpoint_str(&r->opts->dst, dst, sizeof(dst));
-	switch (r->opts->format) {
-	case FORMAT_TEXT: header_text(r, dst); break;
-	case FORMAT_CSV: write_closed_record(r, NULL, 0, 0, 0); break;
-	case FORMAT_JSON: header_json(r, dst); break;
-	}
-	fflush(r->out);
+	if (r->opts->format == FORMAT_CSV)
+		write_closed_record(r, NULL, 0, 0, 0);
+	else
+		report_write_header(r, HEADER_CLOSED);
 }
 
 /* Finished connections a second over the run (0 before any time passed). */
@@ -115,8 +68,7 @@ static void closed_record(struct record *rec, const struct report *r, struct run
 	report_add_index(rec, "interval", "intervals", n, summary, interrupted);
 	rec_float(rec, "t_s", NULL, report_seconds(res->rate.t_ns), 3);
 	rec_uint(rec, "started", NULL, res->rate.started);
-	rec_uint(rec, "finished", NULL, res->finished);
-	rec_uint(rec, "failed", NULL, res->failed);
+	report_add_finished(rec, res);
 	report_add_failed_by(rec, res);
 	rec_uint(rec, "inflight", NULL, res->rate.inflight);
 	rec_uint(rec, "inflight_max", NULL, res->rate.inflight_max);

@@ -6,7 +6,6 @@
 #include <inttypes.h>
 
 #include "client/report_parts.h"
-#include "lib/json.h"
 
 /* Responses by status, those seen: "200=590 502=10" in text, "200":590,... in JSON. */
 static void each_status(const void *src, rec_count_fn fn, void *ctx)
@@ -18,35 +17,6 @@ static void each_status(const void *src, rec_count_fn fn, void *ctx)
 			snprintf(name, sizeof(name), "%d", HTTP_STATUS_FIRST + i);
 			fn(ctx, name, h->status[i], 1);
 		}
-}
-
-void report_protocol_header(FILE *out, const struct client_opts *o)
-{
-	if (o->protocol == CLIENT_PROTO_ECHO)
-		return;
-	switch (o->format) {
-	case FORMAT_TEXT:
-		fprintf(out, "# protocol=%s", client_protocol_names[o->protocol]);
-		if (o->protocol == CLIENT_PROTO_HTTP)
-			fprintf(out, " http_path=%s http_host=%s max_response=%" PRIu32, o->http_path,
-				o->http_host ? o->http_host : "-", o->max_response);
-		fputc('\n', out);
-		break;
-	case FORMAT_CSV: break; /* the columns come from the records */
-	case FORMAT_JSON:
-		fprintf(out, ",\"protocol\":\"%s\"", client_protocol_names[o->protocol]);
-		if (o->protocol == CLIENT_PROTO_HTTP) {
-			fputs(",\"http_path\":", out);
-			json_write_string(out, o->http_path);
-			fputs(",\"http_host\":", out);
-			if (o->http_host)
-				json_write_string(out, o->http_host);
-			else
-				fputs("null", out);
-			fprintf(out, ",\"max_response\":%" PRIu32, o->max_response);
-		}
-		break;
-	}
 }
 
 void report_add_http(struct record *rec, const struct client_opts *o,

@@ -33,6 +33,12 @@ void report_add_index(struct record *rec, const char *key, const char *key_total
 	rec_bool(rec, "interrupted", NULL, interrupted)->in = REC_JSON;
 }
 
+void report_add_finished(struct record *rec, const struct loop_result *res)
+{
+	rec_uint(rec, "finished", NULL, res->finished);
+	rec_uint(rec, "failed", NULL, res->failed);
+}
+
 /* The failure table as counts by cause. */
 struct fail_walk {
 	rec_count_fn fn;
@@ -83,16 +89,4 @@ void report_add_kernel(struct record *rec, const struct loop_result *res)
 	rec_when(f, wait)->in = REC_CSV | REC_JSON; /* text: a line on stderr (report_wait_clear) */
 	rec_when(rec_uint(rec, "wait_clear_left", NULL, res->kv.wait_clear_left), wait)->in =
 		REC_CSV | REC_JSON;
-}
-
-void report_port_lines(FILE *out, const struct client_opts *o)
-{
-	/* Options that change which ports are used, only when given: the lines stay short. */
-	if (o->port_hi || o->bind_name || o->reuseaddr)
-		fprintf(out, "# local_port_range=%u-%u bind=%s bind_no_port=%d reuseaddr=%d\n",
-			o->port_lo, o->port_hi, o->bind_name ? o->bind_name : "-", o->bind_no_port,
-			o->reuseaddr);
-	if (client_destinations(o) > 1)
-		fprintf(out, "# destinations=%" PRIu64 " dst=%s port=%s\n", client_destinations(o),
-			o->dst_name, o->port_name ? o->port_name : "-");
 }

@@ -4,132 +4,20 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "lib/json.h"
+#include "client/report_header.h"
 #include "client/report_parts.h"
 #include "lib/twtest.h"
 
 static void write_rate_record(const struct report *r, const struct loop_result *res, uint32_t n,
 			      int summary, int interrupted);
 
-/* The model in words for text: "ports=P (...) tw_reuse=... sustainable=... first_failure_s=..."
- * (closed-loop mode too: its rate is known at the summary, which predicts from it). */
-void report_model_text(FILE *out, const struct client_opts *o, const struct port_model *m)
-{
-	char delay[TW_DELAY_TOKEN_LEN];
-	fprintf(out, "# model: ports=%" PRIu64 " (range %u-%u less %u reserved, x %" PRIu64
-		" source%s%s", m->ports, m->range_lo, m->range_hi, m->reserved, m->sources,
-		m->sources == 1 ? "" : "s", m->shared_pool ? ", one pool over every destination" : "");
-	if (!m->shared_pool)
-		fprintf(out, ", x %" PRIu64 " destination%s", m->destinations,
-			m->destinations == 1 ? "" : "s");
-	if (m->range_note[0])
-		fprintf(out, "; %s", m->range_note);
-	if (m->reuse_delay_sysctl >= 0)
-		fprintf(out, ") tw_reuse: %s; reuse_delay_ms=%u", m->reuse_why, m->reuse_delay_ms);
-	else /* before 6.14 (or unreadable): no milliseconds to state */
-		fprintf(out, ") tw_reuse: %s; reuse_delay=%s", m->reuse_why,
-			tw_reuse_delay_token(m->reuse_delay_sysctl, delay));
-	if (m->sustainable < 0)
-		fprintf(out, " sustainable_rate=unbounded (%s)",
-			o->linger ? "--linger: no TIME_WAIT" : "the server closes first");
-	else
-		fprintf(out, " sustainable_rate=%.1f/s", m->sustainable);
-	if (m->first_failure_s >= 0)
-		fprintf(out, " predicted_first_failure_s=%.1f\n", m->first_failure_s);
-	else if (o->concurrency && m->sustainable >= 0)
-		fputs(" predicted_first_failure_s=at the rate reached (summary)\n", out);
-	else
-		fputs(" predicted_first_failure_s=none\n", out);
-}
-
-/* The model as a JSON object member. */
-void report_model_json(FILE *out, const struct port_model *m)
-{
-	fprintf(out, ",\"model\":{\"ports\":%" PRIu64 ",\"range\":\"%u-%u\",\"reserved\":%u,"
-		"\"sources\":%" PRIu64 ",\"destinations\":%" PRIu64 ",\"shared_pool\":%s,"
-		"\"holds_time_wait\":%s,\"tw_reuse_applies\":%s,\"tw_reuse_why\":",
-		m->ports, m->range_lo, m->range_hi, m->reserved, m->sources, m->destinations,
-		m->shared_pool ? "true" : "false", m->holds_tw ? "true" : "false",
-		m->reuse ? "true" : "false");
-	json_write_string(out, m->reuse_why);
-	char words[64];
-	if (m->reuse_delay_sysctl >= 0)
-		fprintf(out, ",\"reuse_delay_ms\":%u,\"reuse_delay\":", m->reuse_delay_ms);
-	else
-		fputs(",\"reuse_delay_ms\":null,\"reuse_delay\":", out);
-	json_write_string(out, tw_reuse_delay_words(m->reuse_delay_sysctl, words, sizeof(words)));
-	static const char *const ignored[] = {"null", "\"low\"", "\"high\"", "\"both\""};
-	fprintf(out, ",\"local_port_range_ignored\":%s,\"note\":", ignored[m->range_ignored]);
-	if (m->range_note[0])
-		json_write_string(out, m->range_note);
-	else
-		fputs("null", out);
-	fputs(",\"sustainable_rate\":", out);
-	if (m->sustainable < 0)
-		fputs("null", out);
-	else
-		fprintf(out, "%.1f", m->sustainable);
-	if (m->first_failure_s < 0)
-		fputs(",\"predicted_first_failure_s\":null}", out);
-	else
-		fprintf(out, ",\"predicted_first_failure_s\":%.3f}", m->first_failure_s);
-}
-
-/* The header in text: the settings line, the port lines, the model. */
-static void header_text(const struct report *r, const char *dst)
-{
-	const struct client_opts *o = r->opts;
-	const struct net_sysctls *s = &r->sys;
-	char delay[TW_DELAY_TOKEN_LEN];
-	fprintf(r->out, "# twtest %s client dst=%s rate=%" PRIu32 " duration_s=%" PRIu32
-		" payload=%" PRIu32 " requests_per_conn=%" PRIu32 " close=%s reuseport=%d"
-		" linger=%d timeout_ms=%" PRIu32 " threads=%" PRIu32 " max_inflight=%" PRIu32
-		" report_interval_ms=%" PRIu32 " tcp_tw_reuse=%ld tcp_tw_reuse_delay=%s"
-		" ip_local_port_range=%ld-%ld tcp_timestamps=%ld tcp_max_tw_buckets=%ld\n",
-		TWTEST_VERSION, dst, o->rate, o->duration_s, o->payload, o->requests_per_conn,
-		client_close_names[o->close_mode], o->reuseport, o->linger, o->timeout_ms,
-		o->threads, o->max_inflight, o->report_interval_ms, s->tw_reuse,
-		tw_reuse_delay_token(s->tw_reuse_delay_ms, delay), s->port_lo, s->port_hi,
-		s->timestamps, s->max_tw_buckets);
-	report_port_lines(r->out, o);
-	report_protocol_header(r->out, o);
-	run_start_text(r->out, &r->start, o);
-	report_model_text(r->out, o, &r->model);
-}
-
-/* The header in JSON: one object with the settings and the model. */
-static void header_json(const struct report *r, const char *dst)
-{
-	const struct client_opts *o = r->opts;
-	FILE *out = r->out;
-	char id[512];
-	fprintf(out, "{\"type\":\"header\"%s,\"version\":\"%s\",\"mode\":\"rate\",\"dst\":",
-		run_start_json(id, sizeof(id), &r->start, o), TWTEST_VERSION);
-	json_write_string(out, o->dst_name);
-	fprintf(out, ",\"dst_addr\":\"%s\",\"port\":%u,\"destinations\":%" PRIu64 ",\"rate\":%" PRIu32
-		",\"duration_s\":%" PRIu32 ",\"payload\":%" PRIu32 ",\"requests_per_conn\":%" PRIu32
-		",\"timeout_ms\":%" PRIu32 ",\"close\":\"%s\",\"reuseport\":%s,\"linger\":%s"
-		",\"threads\":%" PRIu32 ",\"max_inflight\":%" PRIu32 ",\"report_interval_ms\":%" PRIu32,
-		dst, o->port, client_destinations(o), o->rate, o->duration_s, o->payload,
-		o->requests_per_conn, o->timeout_ms, client_close_names[o->close_mode],
-		o->reuseport ? "true" : "false", o->linger ? "true" : "false", o->threads,
-		o->max_inflight, o->report_interval_ms);
-	report_protocol_header(out, o);
-	report_model_json(out, &r->model);
-	fputs("}\n", out);
-}
-
 /* The header with the port model. */
 static void report_rate_header(const struct report *r)
 {
-	char dst[80];
-	endpoint_str(&r->opts->dst, dst, sizeof(dst));
-	switch (r->opts->format) {
-	case FORMAT_TEXT: header_text(r, dst); break;
-	case FORMAT_CSV: write_rate_record(r, NULL, 0, 0, 0); break;
-	case FORMAT_JSON: header_json(r, dst); break;
-	}
-	fflush(r->out);
+	if (r->opts->format == FORMAT_CSV)
+		write_rate_record(r, NULL, 0, 0, 0);
+	else
+		report_write_header(r, HEADER_RATE);
 }
 
 /* Finished connections a second over the run's last third, or -1 if it was not reached. */
@@ -193,8 +81,7 @@ static void rate_record(struct record *rec, const struct report *r, struct run_i
 	rec_float(rec, "t_s", NULL, report_seconds(res->rate.t_ns), 3);
 	rec_uint(rec, "due", NULL, res->rate.due);
 	rec_uint(rec, "started", NULL, res->rate.started);
-	rec_uint(rec, "finished", NULL, res->finished);
-	rec_uint(rec, "failed", NULL, res->failed);
+	report_add_finished(rec, res);
 	report_add_failed_by(rec, res);
 	rec_uint(rec, "inflight", NULL, res->rate.inflight);
 	rec_hist(rec, "lag_ms", NULL, &res->rate.lag_us, REC_MS); /* microseconds, shown in ms */

@@ -11,6 +11,7 @@
 void rec_init_fields(struct record *r, const char *lead, struct rec_field *f, size_t cap)
 {
 	r->lead = lead;
+	r->kv = 0;
 	r->n = 0;
 	r->cap = cap;
 	r->overflow = 0;
@@ -20,6 +21,12 @@ void rec_init_fields(struct record *r, const char *lead, struct rec_field *f, si
 void rec_init(struct record *r, const char *lead)
 {
 	rec_init_fields(r, lead, r->own, REC_FIELDS_MAX);
+}
+
+void rec_init_kv(struct record *r, const char *lead)
+{
+	rec_init(r, lead);
+	r->kv = 1;
 }
 
 /* The seed's text spellings where they differ from the key: the original program wrote
@@ -70,6 +77,7 @@ struct rec_field *rec_float(struct record *r, const char *key, const char *label
 	struct rec_field *f = add(r, key, label, REC_FLOAT);
 	f->v.d = v;
 	f->decimals = decimals;
+	f->text_decimals = decimals;
 	return f;
 }
 
@@ -132,6 +140,29 @@ struct rec_field *rec_counts(struct record *r, const char *key, const char *labe
 	return f;
 }
 
+struct rec_field *rec_object(struct record *r, const char *key, const struct record *sub)
+{
+	struct rec_field *f = add(r, key, key, REC_OBJECT);
+	f->v.sub = sub;
+	return f;
+}
+
+struct rec_field *rec_copy(struct record *r, const struct rec_field *f)
+{
+	struct rec_field *c = add(r, f->key, f->label, f->kind);
+	*c = *f;
+	return c;
+}
+
+struct rec_field *rec_null_when(struct rec_field *f, int cond, const char *text_word)
+{
+	if (cond) {
+		f->kind = REC_NULL;
+		f->text_null = text_word;
+	}
+	return f;
+}
+
 struct rec_field *rec_when(struct rec_field *f, int present)
 {
 	f->present = present != 0;
@@ -173,7 +204,7 @@ static int text_shown(const struct rec_field *f)
 	switch (f->kind) {
 	case REC_NULL: return f->text_null != NULL;
 	case REC_HIST: return f->v.h.count > 0;
-	default: return 1; /* counts: when one is not zero (rec_write_text) */
+	default: return 1; /* counts: when one is not zero; objects: their fields */
 	}
 }
 
@@ -204,34 +235,68 @@ static void write_figures(FILE *out, const struct rec_field *f, const char *sep,
 			h->min, sep, h->p50, sep, h->p99, sep, h->max);
 }
 
-void rec_write_text(FILE *out, const struct record *r)
+/* A text line being written: its style and how many fields it holds so far. */
+struct text_line {
+	FILE *out;
+	int kv;
+	int n;
+};
+
+/* What goes before f's value: the separator from the previous field and the label. */
+static void text_label(struct text_line *t, const struct rec_field *f, char *buf, size_t len)
 {
-	int n = 0;
-	if (r->lead)
-		fputs(r->lead, out);
+	const char *eq = t->kv && !(f->flags & REC_COLON) ? "=" : ": ";
+	snprintf(buf, len, "%s%s%s", t->n ? (t->kv ? " " : ", ") : "", f->label, eq);
+}
+
+/* One field's value in text. */
+static void text_value(FILE *out, const struct rec_field *f)
+{
+	if (f->kind == REC_NULL)
+		fputs(f->text_null, out);
+	else if (f->kind == REC_HIST)
+		write_figures(out, f, " ", 1);
+	else if (f->kind == REC_FLOAT)
+		fprintf(out, "%.*f", f->text_decimals, f->v.d);
+	else if ((f->kind == REC_STRING || f->kind == REC_VERBATIM) && f->text_s)
+		fputs(f->text_s, out);
+	else
+		write_scalar(out, f);
+}
+
+static void text_fields(struct text_line *t, const struct record *r)
+{
+	char lead[128];
 	for (size_t i = 0; i < r->n; i++) {
 		const struct rec_field *f = &r->f[i];
 		if (!text_shown(f))
 			continue;
+		if (f->kind == REC_OBJECT) {
+			text_fields(t, f->v.sub);
+			continue;
+		}
+		text_label(t, f, lead, sizeof(lead));
 		if (f->kind == REC_COUNTS) { /* the label only before the first count not zero */
-			char lead[128];
-			snprintf(lead, sizeof(lead), "%s%s: ", n ? ", " : "", f->label);
-			struct counts_walk w = {.out = out, .lead = lead};
+			struct counts_walk w = {.out = t->out, .lead = lead};
 			f->v.c.each(f->v.c.src, count_write, &w);
 			if (w.n == 0)
 				continue;
-			n++;
-		} else
-			fprintf(out, "%s%s: ", n++ ? ", " : "", f->label);
-		if (f->kind == REC_NULL)
-			fputs(f->text_null, out);
-		else if (f->kind == REC_HIST)
-			write_figures(out, f, " ", 1);
-		else if (f->kind != REC_COUNTS)
-			write_scalar(out, f);
+		} else {
+			fputs(lead, t->out);
+			text_value(t->out, f);
+		}
+		t->n++;
 		if (f->note)
-			fputs(f->note, out);
+			fputs(f->note, t->out);
 	}
+}
+
+void rec_write_text(FILE *out, const struct record *r)
+{
+	struct text_line t = {out, r->kv, 0};
+	if (r->lead)
+		fputs(r->lead, out);
+	text_fields(&t, r);
 	fputc('\n', out);
 }
 
@@ -322,7 +387,7 @@ static void csv_cells(FILE *out, const struct rec_field *h, const struct rec_fie
 	if (f->kind == REC_COUNTS) {
 		struct counts_walk w = {.out = out};
 		f->v.c.each(f->v.c.src, count_write, &w); /* "name=N name=N": no comma to quote */
-	} else if (f->kind == REC_STRING)
+	} else if (f->kind == REC_STRING || (f->kind == REC_VERBATIM && (f->flags & REC_QUOTE)))
 		rec_csv_cell(out, f->v.s, f->flags & REC_QUOTE);
 	else if (f->kind != REC_HIST)
 		write_scalar(out, f);
@@ -354,7 +419,7 @@ static void csv_line(FILE *out, const struct record *header, const struct record
 		return;
 	for (size_t i = 0; i < header->n; i++) {
 		const struct rec_field *h = &header->f[i];
-		if (!(h->in & REC_CSV))
+		if (!(h->in & REC_CSV) || h->kind == REC_OBJECT)
 			continue;
 		if (row)
 			csv_cells(m, h, find_csv(row, h->csv));
@@ -393,10 +458,9 @@ static void json_figures(FILE *out, const struct rec_hist *h, unsigned flags)
 	fputc('}', out);
 }
 
-void rec_write_json(FILE *out, const struct record *r)
+static void json_members(FILE *out, const struct record *r)
 {
 	int n = 0;
-	fputc('{', out);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct rec_field *f = &r->f[i];
 		if (!(f->in & REC_JSON) || !f->present)
@@ -404,6 +468,14 @@ void rec_write_json(FILE *out, const struct record *r)
 		fputs(n++ ? "," : "", out);
 		json_write_string(out, f->key);
 		fputc(':', out);
+		if (f->flags & REC_JSON_NULL) {
+			fputs("null", out);
+			continue;
+		}
+		if (f->flags & REC_JSON_BOOL) {
+			fputs((f->kind == REC_INT ? f->v.i != 0 : f->v.u != 0) ? "true" : "false", out);
+			continue;
+		}
 		switch (f->kind) {
 		case REC_NULL: fputs("null", out); break;
 		case REC_BOOL: fputs(f->v.u ? "true" : "false", out); break;
@@ -422,9 +494,20 @@ void rec_write_json(FILE *out, const struct record *r)
 			fputc('}', out);
 			break;
 		}
+		case REC_OBJECT:
+			fputc('{', out);
+			json_members(out, f->v.sub);
+			fputc('}', out);
+			break;
 		default: write_scalar(out, f); break;
 		}
 	}
+}
+
+void rec_write_json(FILE *out, const struct record *r)
+{
+	fputc('{', out);
+	json_members(out, r);
 	fputs("}\n", out);
 }
 

@@ -168,3 +168,48 @@ TEST(record_overflow_is_flagged)
 	CHECK(r->n == REC_FIELDS_MAX);
 	free(r);
 }
+
+/* Rule: a header line (rec_init_kv) is "label=value" joined by " " (REC_COLON: "label:
+ * value"); a field may spell its value otherwise in text (text_s, text_decimals), be null
+ * in JSON only (REC_JSON_NULL) or a JSON boolean (REC_JSON_BOOL) while text and CSV keep
+ * the value; an object is JSON's nested member and text's fields in line; a copy keeps
+ * the names and the value, so a text line may order fields unlike the JSON object. */
+TEST(record_header_line_and_object)
+{
+	struct record r, sub, line;
+	rec_init_kv(&r, "# head ");
+	struct rec_field *port = rec_string(&r, "port_key", "port", "40000-40100");
+	port->flags = REC_JSON_NULL;
+	rec_int(&r, "linger", NULL, 1)->flags = REC_JSON_BOOL;
+	struct rec_field *why = rec_string(&r, "why_key", "why", "no: off");
+	why->flags = REC_COLON;
+	why->note = ";";
+	rec_string(&r, "err", NULL, "")->text_s = "-";
+	rec_float(&r, "first_s", NULL, 2.25, 3)->text_decimals = 1;
+	rec_init(&sub, NULL);
+	rec_int(&sub, "net.x", "x", -1)->flags = REC_JSON_NULL;
+	rec_object(&r, "sysctl", &sub);
+	char *s = render(TEXT, NULL, &r);
+	CHECK_STR(s, "# head port=40000-40100 linger=1 why: no: off; err=- first_s=2.2 x=-1\n");
+	free(s);
+	s = render(JSON, NULL, &r);
+	CHECK_STR(s, "{\"port_key\":null,\"linger\":true,\"why_key\":\"no: off\",\"err\":\"\","
+		     "\"first_s\":2.250,\"sysctl\":{\"net.x\":null}}\n");
+	free(s);
+	s = render(CSV_HEAD, NULL, &r);
+	CHECK_STR(s, "port_key,linger,why_key,err,first_s\n");
+	free(s);
+	s = render(CSV_ROW, &r, &r);
+	CHECK_STR(s, "40000-40100,1,no: off,,2.250\n");
+	free(s);
+
+	rec_init(&line, NULL);
+	rec_copy(&line, &r.f[1]);
+	rec_copy(&line, port);
+	s = render(TEXT, NULL, &line);
+	CHECK_STR(s, "linger: 1, port: 40000-40100\n");
+	free(s);
+	s = render(JSON, NULL, &line);
+	CHECK_STR(s, "{\"linger\":true,\"port_key\":null}\n");
+	free(s);
+}
