@@ -1,6 +1,6 @@
 # shellcheck shell=bash disable=SC2034 # sets the lab.sh state its callers read
 # scripts/lab_proxy.sh: the proxy path of scripts/lab.sh (sourced by it; not run alone): a
-# client namespace, a proxy namespace running a real nginx or haproxy, and a backend namespace
+# client namespace, a proxy namespace running a real nginx, haproxy or Apache, and a backend namespace
 # running `twtest server` (issue 21). The proxy namespace is where ports run out, so it gets
 # the small ip_local_port_range and the case's sysctls; the client's and backend's stay as
 # they are.
@@ -20,6 +20,7 @@ LAB_PROXY_FRONT_ADDR=198.18.0.2  # the proxy's address seen by the client (LAB_S
 LAB_PROXY_INSIDE_ADDR=198.19.0.1 # the proxy's address toward the backends
 LAB_PROXY_PORT=${LAB_PROXY_PORT:-8000}  # the proxy's listening port (outside every range used)
 LAB_PROXY_TEMPLATES=${LAB_PROXY_TEMPLATES:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/proxy}
+LAB_APACHE_MODULES=${LAB_APACHE_MODULES:-/usr/lib/apache2/modules}  # Debian's apache2 modules
 # Sourcing it twice (lab.sh sourced again) keeps the state of the first time.
 if [ -z "${LAB_PROXY_LOADED:-}" ]; then
 	LAB_PROXY_LOADED=1
@@ -81,18 +82,20 @@ lab_proxy_listening() {
 	! kill -0 "$3" 2>/dev/null || ip netns exec "$1" ss -Hltn "( sport = :$2 )" | grep -q .
 }
 
-# lab_proxy_run NS NAME nginx|haproxy TEMPLATE PORT [KEY=VALUE...]: render TEMPLATE (a file
-# name in LAB_PROXY_TEMPLATES) into LAB_TMP/NAME.<cell>/ and run that program there in the
-# foreground inside NS, tracked by PID; wait (LAB_START_MS) until it listens on PORT. Every
-# template also gets DIR (that directory). Sets LAB_RUN_PID, LAB_RUN_DIR and LAB_RUN_LOG
-# (nginx's error_log, haproxy's log lines on stderr).
+# lab_proxy_run NS NAME nginx|haproxy|apache TEMPLATE PORT [KEY=VALUE...]: render TEMPLATE (a
+# file name in LAB_PROXY_TEMPLATES) into LAB_TMP/NAME.<cell>/ and run that program there in
+# the foreground inside NS, tracked by PID; wait (LAB_START_MS) until it listens on PORT. Every
+# template also gets DIR (that directory), Apache's also MODULES (LAB_APACHE_MODULES), and
+# Apache's config is checked first (apache2 -t). Sets LAB_RUN_PID, LAB_RUN_DIR and LAB_RUN_LOG
+# (nginx's and Apache's error_log, haproxy's log lines on stderr).
 lab_proxy_run() {
 	local ns=$1 name=$2 kind=$3 tpl=$4 port=$5 cmd=() pid; shift 5
 	lab_tmpdir || return 1
 	LAB_RUN_DIR="$LAB_TMP/$name.$LAB_CELLS"
 	mkdir -p "$LAB_RUN_DIR/tmp" || return 1
-	local conf="$LAB_RUN_DIR/$kind.conf"
-	lab_proxy_render "$LAB_PROXY_TEMPLATES/$tpl" "$conf" "DIR=$LAB_RUN_DIR" "$@" || return 1
+	local conf="$LAB_RUN_DIR/$kind.conf" extra=()
+	[ "$kind" = apache ] && extra=("MODULES=$LAB_APACHE_MODULES")
+	lab_proxy_render "$LAB_PROXY_TEMPLATES/$tpl" "$conf" "DIR=$LAB_RUN_DIR" "$@" "${extra[@]}" || return 1
 	LAB_RUN_LOG="$LAB_RUN_DIR/error.log"
 	: >"$LAB_RUN_LOG"
 	case $kind in
@@ -103,7 +106,11 @@ lab_proxy_run() {
 	haproxy)
 		command -v haproxy >/dev/null || { lab_err "haproxy not found (apt-get install haproxy)"; return 1; }
 		cmd=(haproxy -db -f "$conf") ;;
-	*) lab_err "invalid proxy '$kind': must be nginx or haproxy"; return 2 ;;
+	apache)
+		lab_apache_prepare "$conf" || return 1
+		# -DFOREGROUND: the parent stays, $! is its PID; -d: no Debian ServerRoot
+		cmd=(apache2 -d "$LAB_RUN_DIR" -f "$conf" -DFOREGROUND) ;;
+	*) lab_err "invalid proxy '$kind': must be nginx, haproxy or apache"; return 2 ;;
 	esac
 	# ip netns exec execs the program: $! is its own PID (nginx: its master)
 	ip netns exec "$ns" "${cmd[@]}" >"$LAB_RUN_DIR/stdout" 2>>"$LAB_RUN_LOG" </dev/null &
@@ -120,7 +127,19 @@ lab_proxy_run() {
 	fi
 }
 
-# lab_proxy_start nginx|haproxy TEMPLATE [KEY=VALUE...]: the proxy, from TEMPLATE, in the
+# lab_apache_prepare CONF: Apache can run (apache2 installed, CONF's syntax good, its
+# runtime directory made); its children run as www-data, so the lab's directories on the way
+# to the run directory become traversable (o+x: no listing, no reading).
+lab_apache_prepare() {
+	command -v apache2 >/dev/null || { lab_err "apache2 not found (apt-get install apache2)"; return 1; }
+	mkdir -p "$LAB_RUN_DIR/run" || return 1
+	chmod o+x "$LAB_TMP" "$LAB_RUN_DIR" || return 1
+	# a config error is one clear line now, not a wait for a port that never listens
+	apache2 -d "$LAB_RUN_DIR" -f "$1" -t >"$LAB_RUN_DIR/configtest" 2>&1 ||
+		{ lab_err "apache config $1: $(grep -v '^Syntax OK' "$LAB_RUN_DIR/configtest" | head -n 3 | tr '\n' ' ')"; return 1; }
+}
+
+# lab_proxy_start nginx|haproxy|apache TEMPLATE [KEY=VALUE...]: the proxy, from TEMPLATE, in the
 # proxy namespace (lab_proxy_run), listening on LAB_PROXY_PORT; the template also gets LISTEN
 # (front address:port) and PORT. Sets LAB_PROXY_PID, LAB_PROXY_DIR, LAB_PROXY_LOG,
 # LAB_PROXY_KIND.
@@ -186,8 +205,8 @@ lab_proxy_down() {
 lab_proxy_parse_arg() {
 	local v=$2
 	case $1 in
-	--proxy) [[ $v =~ ^(nginx|haproxy):[A-Za-z0-9._-]+$ ]] && [ -r "$LAB_PROXY_TEMPLATES/${v#*:}" ] ||
-			{ lab_err "invalid --proxy '$v': must be nginx:TEMPLATE or haproxy:TEMPLATE, a file of $LAB_PROXY_TEMPLATES"; return 2; }
+	--proxy) [[ $v =~ ^(nginx|haproxy|apache):[A-Za-z0-9._-]+$ ]] && [ -r "$LAB_PROXY_TEMPLATES/${v#*:}" ] ||
+			{ lab_err "invalid --proxy '$v': must be nginx:TEMPLATE, haproxy:TEMPLATE or apache:TEMPLATE, a file of $LAB_PROXY_TEMPLATES"; return 2; }
 		LAB_ARG_PROXY=$v ;;
 	--proxy-set) [[ $v =~ ^[A-Z0-9_]+=.*$ ]] || { lab_err "invalid --proxy-set '$v': must be KEY=VALUE, KEY in A-Z0-9_"; return 2; }
 		LAB_ARG_PROXY_SET+=("$v") ;;
