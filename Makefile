@@ -145,6 +145,7 @@ bench: twtest $(BENCH_BINS)
 	scripts/bench_http.sh "$(BUILD)"
 	scripts/bench_nat.sh "$(BUILD)/twtest"
 	scripts/bench_exporter.sh "$(BUILD)"
+	TWTEST="$(BUILD)/twtest" scripts/seedbench.sh --short --out "$(BUILD)/seedbench"
 
 # Start a server on loopback, run a client against it, stop the server.
 demo: twtest

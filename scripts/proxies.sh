@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/proxies.sh: the proxy in the middle (issue 21). Each row is a real nginx or haproxy
+# scripts/proxies.sh: the proxy in the middle (issues 21, 28). Each row is a real nginx, haproxy or Apache
 # configuration (a template of scripts/proxy/) run in the proxy namespace of scripts/lab.sh's
 # proxy path (client -> proxy -> backend namespaces), loaded by `twtest client` from the client
 # namespace toward `twtest server` backends, with `twtest ports` sampled inside the proxy
@@ -9,8 +9,8 @@
 # measurement is read from the client's CSV, the namespaces' socket tables and the proxy's
 # log, and the verdict compares the two. It prints a markdown table; --csv writes every number
 # as "row,case,metric,value". scripts/lab_table.sh runs the table; tests/integration/proxies.sh
-# calls the row functions. The rows live in scripts/proxies_haproxy.sh and scripts/proxies_nginx.sh;
-# the rate rows, one shape for both proxies, here.
+# calls the row functions. The rows live in scripts/proxies_haproxy.sh, scripts/proxies_nginx.sh
+# and scripts/proxies_apache.sh; the rate rows, one shape for nginx and haproxy, here.
 set -u -o pipefail
 PX_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/lab.sh
@@ -42,6 +42,12 @@ n7 | px_row_rate nginx | nginx   | scripts/proxy/nginx-proxy.conf        | n2's 
 n8 | px_row_n8         | nginx   | scripts/proxy/nginx-proxy.conf        | n2's configuration with tcp_tw_reuse=1 in the proxy namespace: the proxy reuses its TIME_WAIT ports, no 502 below P per reuse delay
 h1 | px_row_h1         | haproxy | scripts/proxy/haproxy-http.cfg        | mode http, the default `http-reuse safe` against `http-reuse never`: does reuse spare the proxy's ports?
 h2 | px_row_h2         | haproxy | scripts/proxy/haproxy-http.cfg        | mode http, `option http-server-close` against `option httpclose`: who holds TIME_WAIT on each leg
+a1 | px_row_a1         | apache  | scripts/proxy/apache-proxy.conf       | seed 000's Apache (RewriteRule [P]: the default worker, Connection: close to the backend) before a backend that never closes first: one backend connection per request, closed by Apache: out at P, clients get 503
+a2 | px_row_a2         | apache  | scripts/proxy/apache-proxy.conf       | seed 000's Apache before a backend that closes at once (`twtest server`'s default): who closes first is a race the backend mostly wins
+a3 | px_row_a3         | apache  | scripts/proxy/apache-proxy.conf       | `ProxyPass` (a worker of its own, connection reuse on by default): long backend connections, no exhaustion, no TIME_WAIT on the proxy
+a4 | px_row_a4         | apache  | scripts/proxy/apache-proxy.conf       | `ProxyPass ... disablereuse=On`: one connection per request again, out at P as a1
+a5 | px_row_a5         | apache  | scripts/proxy/apache-proxy.conf       | `ProxyPass ... max=K`: at most K backend connections (per child), the other requests wait for one; `ttl=T`: Apache closes connections idle longer than T itself, so the proxy holds their TIME_WAIT
+a6 | px_row_a6         | apache  | scripts/proxy/apache-proxy.conf       | `ProxyPass ... keepalive=On` is TCP keep-alive (SO_KEEPALIVE probes), not HTTP keep-alive: the same connections as a3, with a keepalive timer
 ROWS
 )
 LT_NAME=proxies
@@ -54,7 +60,7 @@ px_usage() {
 	cat <<'EOF'
 usage: scripts/proxies.sh [options]
 
-Measures every row of docs/proxies.md: nginx and haproxy in a proxy namespace with P
+Measures every row of docs/proxies.md: nginx, haproxy and Apache in a proxy namespace with P
 ephemeral ports, loaded by `twtest client` through to `twtest server` backends, and prints
 the table with the prediction, the measurement and the verdict of each row.
 
@@ -75,7 +81,7 @@ the table with the prediction, the measurement and the verdict of each row.
   --list          the rows (id, row function, its arguments, claim) and exit
   -h, --help      this help
 
-Needs root (network namespaces), nginx and haproxy. Exit status: 0 done, 1 a case could not
+Needs root (network namespaces), nginx, haproxy and apache2. Exit status: 0 done, 1 a case could not
 run, 2 usage.
 EOF
 }
@@ -90,6 +96,7 @@ PX_PROTO=echo
 # the exact lines each proxy logs when connect() toward a backend fails for want of a port
 PX_LOG_NGINX='\(99: Cannot assign requested address\) while connecting to upstream'
 PX_LOG_HAPROXY='Connect\(\) failed for backend [^:]*: no free ports\.'
+PX_LOG_APACHE='\(99\)Cannot assign requested address: AH00957: http: attempt to connect to [0-9.:]+ \([0-9.:]+\) failed'
 
 px_die() { echo "proxies: $*" >&2; exit 1; }
 px_note() { echo "proxies: $*" >&2; }
@@ -118,6 +125,15 @@ px_ns_ports() {
 			for (q = b[1]; q <= b[2]; q++) if (q >= lo && q <= hi) res++ } }
 		END { if (hi == "") exit 1; print hi - lo + 1 - res }' \
 		/proc/sys/net/ipv4/ip_local_port_range /proc/sys/net/ipv4/ip_local_reserved_ports
+}
+
+# px_log_re: the running proxy's log line saying connect() toward a backend found no port.
+px_log_re() {
+	case $LAB_PROXY_KIND in
+	nginx) echo "$PX_LOG_NGINX" ;;
+	apache) echo "$PX_LOG_APACHE" ;;
+	*) echo "$PX_LOG_HAPROXY" ;;
+	esac
 }
 
 # px_has_sysctl KEY: does the proxy namespace have this sysctl (this kernel's, not the host's)?
@@ -186,8 +202,7 @@ px_netstat() {
 # log lines saying it ran out of ports, the peak of `twtest ports` inside the proxy
 # namespace toward the backends, and the proxy namespace's TWRecycled.
 px_observe() {
-	local re=$PX_LOG_HAPROXY
-	[ "$LAB_PROXY_KIND" = nginx ] && re=$PX_LOG_NGINX
+	local re; re=$(px_log_re)
 	lab_proxy_watch_stop
 	PX[tw_client]=$(lab_proxy_tw "$LAB_CNS" "dport = :$LAB_PROXY_PORT")
 	PX[tw_proxy_front]=$(lab_proxy_tw "$LAB_PNS" "sport = :$LAB_PROXY_PORT")
@@ -199,6 +214,8 @@ px_observe() {
 	PX[tw_recycled]=$(px_netstat "$LAB_PNS" TWRecycled)
 	PX[proxy_rsts]=$(px_snmp "$LAB_PNS" Tcp OutRsts)
 	[ "$LAB_PROXY_KIND" = nginx ] && PX[log_no_live]=$(lab_proxy_log_count 'no live upstreams while connecting to upstream')
+	# Apache puts a worker that failed to connect in error for its retry time (60 s)
+	[ "$LAB_PROXY_KIND" = apache ] && PX[log_disabled]=$(lab_proxy_log_count 'AH00959: ap_proxy_connect_backend disabling worker')
 	return 0
 }
 
@@ -233,16 +250,18 @@ px_snmp() {
 		$1 == g { for (i = 2; i <= NF; i++) if (n[i] == want) print $i }' /proc/net/snmp
 }
 
-# px_http_loops CASE LOOPS N: LOOPS loops of N HTTP requests, one connection each, through
-# the current cell (`twtest client --protocol http`); PX[CASE.*]: ok (2xx), s502 (502
-# responses), failed (every failure), per-loop ok (loops), backend_conns (connections the
+# px_http_loops CASE LOOPS N [CLIENT-ARGS...]: LOOPS loops of N HTTP requests, one connection
+# each, through the current cell (`twtest client --protocol http`); PX[CASE.*]: ok (2xx), s502 and s503
+# (502 and 503 responses), failed (every failure), per-loop ok (loops), backend_conns (connections the
 # proxy opened), and px_observe.
 px_http_loops() {
-	local c=$1 loops=$2 n=$3 i per=""
-	px_client "$loops" "$n" --protocol http
+	local c=$1 loops=$2 n=$3 i per=""; shift 3
+	px_client "$loops" "$n" --protocol http "$@"
 	PX[ok]=$(px_get finished) PX[failed]=$(px_get failed)
 	PX[s502]=$(px_get failed_by | grep -o 'status/502=[0-9]*' | cut -d= -f2)
 	PX[s502]=${PX[s502]:-0}
+	PX[s503]=$(px_get failed_by | grep -o 'status/503=[0-9]*' | cut -d= -f2)
+	PX[s503]=${PX[s503]:-0}
 	for ((i = 0; i < loops; i++)); do per+="${per:+/}$(px_get finished "$i")"; done
 	PX[loops]=$per PX[nloops]=$loops PX[n]=$n
 	PX[backend_conns]=$(px_snmp "$LAB_PNS" Tcp ActiveOpens)
@@ -269,8 +288,7 @@ px_sum_pred() { echo $(( $1 < $2 * $3 ? $1 : $2 * $3 )); }
 # proxy's first log line saying it found no port, with their count, to the capture file.
 px_capture() {
 	[ -n "$PX_CAPTURE" ] || return 0
-	local re=$PX_LOG_HAPROXY
-	[ "$LAB_PROXY_KIND" = nginx ] && re=$PX_LOG_NGINX
+	local re; re=$(px_log_re)
 	{
 		echo "# $1, P=$PX_P: twtest ports inside the proxy namespace, after the loops"
 		ip netns exec "$LAB_PNS" "$(lab_twtest)" ports
@@ -330,6 +348,8 @@ px_judge_rate() {
 . "$PX_HERE/proxies_haproxy.sh"
 # shellcheck source=scripts/proxies_nginx.sh
 . "$PX_HERE/proxies_nginx.sh"
+# shellcheck source=scripts/proxies_apache.sh
+. "$PX_HERE/proxies_apache.sh"
 
 # --- main -------------------------------------------------------------------------------------
 
@@ -354,10 +374,11 @@ px_start() {
 
 # px_heading: what ran, for the table's heading.
 px_heading() {
-	local n h
+	local n h a
 	n=$(nginx -v 2>&1 | sed 's/^nginx version: //')
 	h=$(haproxy -v 2>/dev/null | head -1 | awk '{print $3}')
-	echo "Measured on Linux $(uname -r), ${n:-no nginx}, haproxy ${h:-missing}, $("$(lab_twtest)" --version 2>/dev/null | head -1), P=$PX_P ports in the proxy namespace, $(date -u +%Y-%m-%d)."
+	a=$(apache2 -v 2>/dev/null | sed -n 's/^Server version: //p')
+	echo "Measured on Linux $(uname -r), ${n:-no nginx}, haproxy ${h:-missing}, ${a:-no Apache}, $("$(lab_twtest)" --version 2>/dev/null | head -1), P=$PX_P ports in the proxy namespace, $(date -u +%Y-%m-%d)."
 }
 
 lt_load
