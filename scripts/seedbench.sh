@@ -81,6 +81,14 @@ sb_snmp() {
 # sb_tw NS FILTER: TIME_WAIT sockets in NS matching an ss filter.
 sb_tw() { ip netns exec "$1" ss -Htan state time-wait "( $2 )" | wc -l; }
 
+# sb_netstat NS COUNTER: a TcpExt counter of /proc/net/netstat inside NS.
+sb_netstat() {
+	# shellcheck disable=SC2016 # the program is awk's
+	ip netns exec "$1" awk -v want="$2" '
+		$1 == "TcpExt:" && !h { for (i = 2; i <= NF; i++) n[i] = $i; h = 1; next }
+		$1 == "TcpExt:" { for (i = 2; i <= NF; i++) if (n[i] == want) print $i }' /proc/net/netstat
+}
+
 # sb_nstw NS: TIME_WAIT sockets of namespace NS, as its /proc/net/sockstat counts them (a
 # read, not a walk of the socket table: a sample a second stays cheap at 28000 and more).
 sb_nstw() { ip netns exec "$1" awk '$1 == "TCP:" { for (i = 2; i < NF; i++) if ($i == "tw") print $(i + 1) }' /proc/net/sockstat; }
@@ -91,11 +99,15 @@ sb_nstw() { ip netns exec "$1" awk '$1 == "TCP:" { for (i = 2; i < NF; i++) if (
 # client, proxy and backend namespaces (the proxy's both legs); every tenth second a
 # progress line on stderr.
 sb_sample() {
-	local f=$1 abns=$2 t=0 a0 b0 a b line
+	local f=$1 abns=$2 t=0 a0 b0 a b line t0 next
 	a0=$(sb_snmp "$abns" Tcp ActiveOpens) b0=$(sb_snmp "$LAB_SNS" Tcp PassiveOpens)
+	t0=$(date +%s%N) next=1
 	while :; do
-		sleep 1
-		t=$((t + 1))
+		# on the second since the start, whatever a sample costs (at 40000 TIME_WAIT and
+		# 2 busy cores, a second or more): t is the seconds elapsed, not a sample count
+		t=$((($(date +%s%N) - t0) / 1000000000))
+		[ "$t" -lt "$next" ] && sleep "$(awk -v n="$next" -v t0="$t0" -v now="$(date +%s%N)" 'BEGIN { d = n - (now - t0) / 1e9; printf "%.3f", d > 0 ? d : 0 }')"
+		t=$next next=$((next + 1))
 		a=$(sb_snmp "$abns" Tcp ActiveOpens) b=$(sb_snmp "$LAB_SNS" Tcp PassiveOpens)
 		line="$t $((a - a0)) $((b - b0)) $(sb_nstw "$LAB_CNS") $(sb_nstw "$LAB_PNS") $(sb_nstw "$LAB_SNS")"
 		echo "$line" >>"$f"
@@ -167,8 +179,11 @@ sb_run() {
 	peaks=$( { cat "$samples"; echo "0 0 0 $twc $((twf + twb)) $twbe"; } |
 		awk '{ for (i = 4; i <= 6; i++) if ($i > m[i]) m[i] = $i } END { printf "%d,%d,%d", m[4], m[5], m[6] }')
 	noport=$(grep -cE -- "$(sb_no_port_re "$kind")" "$log" 2>/dev/null || true)
+	# the proxy namespace's (direct: ab's) connect() side: SYNs sent again, TIME_WAIT taken over
+	local synre twrec
+	synre=$(sb_netstat "$LAB_PNS" TCPSynRetrans) twrec=$(sb_netstat "$LAB_PNS" TWRecycled)
 	[ "$abrc" = 0 ] || sb_note "  ab exit $abrc: $(tail -n 2 "$about.err" | tr '\n' ' ')"
-	echo "$mode,$be,$SB_N,$complete,$failed,$non2xx,$ok,$rps,$okrps,$secs,$peaks,$twc,$twf,$twb,$twbe,${noport:-0},$abrc" >>"$SB_OUT/runs.csv"
+	echo "$mode,$be,$SB_N,$complete,$failed,$non2xx,$ok,$rps,$okrps,$secs,$peaks,$twc,$twf,$twb,$twbe,${noport:-0},$abrc,${synre:-0},${twrec:-0}" >>"$SB_OUT/runs.csv"
 	awk -v m="$mode" -v b="$be" '{ print m "," b "," $1 "," $2 "," $3 }' "$samples" >>"$SB_OUT/persec.csv"
 	sb_note "  $SB_RUN_NAME: $complete complete in $secs s ($rps r/s), $non2xx non-2xx, $failed failed: $okrps ok/s; TIME_WAIT peak client,proxy,backend $peaks; at the end client $twc, proxy front $twf, proxy->backend $twb, backend $twbe; no-port log lines ${noport:-0}"
 	cp "$about" "$SB_OUT/ab.$mode.$be.txt"
@@ -178,10 +193,10 @@ sb_run() {
 
 # sb_table: runs.csv as a markdown table.
 sb_table() {
-	echo "| mode | backend | complete | non-2xx | failed | r/s | 2xx/s | time s | TIME_WAIT peak: client, proxy, backend namespace | at the end: proxy front, proxy->backend, backend | proxy's no-port lines |"
-	echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |"
+	echo "| mode | backend | complete | non-2xx | failed | r/s | 2xx/s | time s | TIME_WAIT peak: client, proxy, backend namespace | at the end: proxy front, proxy->backend, backend | proxy's no-port lines | proxy's SYN retransmits |"
+	echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | ---: |"
 	# shellcheck disable=SC2016 # the program is awk's
-	awk -F, 'NR > 1 { printf "| %s | %s | %s | %s | %s | %.0f | %s | %.1f | %s, %s, %s | %s, %s, %s | %s |\n", $1, $2, $4, $6, $5, $8, $9, $10, $11, $12, $13, $15, $16, $17, $18 }' "$SB_OUT/runs.csv"
+	awk -F, 'NR > 1 { printf "| %s | %s | %s | %s | %s | %.0f | %s | %.1f | %s, %s, %s | %s, %s, %s | %s | %s |\n", $1, $2, $4, $6, $5, $8, $9, $10, $11, $12, $13, $15, $16, $17, $18, ($20 == "" ? "-" : $20) }' "$SB_OUT/runs.csv"
 }
 
 # sb_plot: connections the backend accepted each second, the seed's backend (0.2ms, else
@@ -248,7 +263,7 @@ sb_main() {
 		command -v "$m" >/dev/null || sb_die "$m is not installed (.ci/run installs it)"
 	done
 	mkdir -p "$SB_OUT" || sb_die "cannot make $SB_OUT"
-	echo "mode,backend,requests,complete,failed,non2xx,ok,rps,ok_rps,seconds,tw_client_peak,tw_proxy_peak,tw_backend_peak,tw_client_end,tw_front_end,tw_proxy_back_end,tw_backend_end,no_port_lines,ab_exit" >"$SB_OUT/runs.csv"
+	echo "mode,backend,requests,complete,failed,non2xx,ok,rps,ok_rps,seconds,tw_client_peak,tw_proxy_peak,tw_backend_peak,tw_client_end,tw_front_end,tw_proxy_back_end,tw_backend_end,no_port_lines,ab_exit,proxy_syn_retrans,proxy_tw_recycled" >"$SB_OUT/runs.csv"
 	echo "mode,backend,t,ab_conns,backend_conns" >"$SB_OUT/persec.csv"
 	lab_trap
 	lab_tmpdir || exit 1
