@@ -184,9 +184,10 @@ static const struct cli_option server_rows[] = {
 	 .help = "--protocol http: when the server closes after a closing reply\n"
 		 "(Connection: close, HTTP/1.0, --close first|rst): now (default:\n"
 		 "it closes first and holds TIME_WAIT), a delay such as 0.2ms or\n"
-		 "200us (seed 000's backend; the client may close first within\n"
-		 "it), or never (wait for the client's FIN: the client closes\n"
-		 "first and holds TIME_WAIT; --idle-timeout still applies)"},
+		 "200us (the backend of the \"How to close a socket?\" bench:\n"
+		 "the client may close first within it), or never (wait for the\n"
+		 "client's FIN: the client closes first and holds TIME_WAIT;\n"
+		 "--idle-timeout still applies)"},
 	{"no-reuseaddr", 0, CLI_CUSTOM, .parse = parse_no_reuseaddr,
 	 .help = "do not set SO_REUSEADDR on the listener (shows the restart\n"
 		 "failure while TIME_WAIT holds the port)"},
