@@ -45,8 +45,9 @@ server_stop() {
 server_summary() { sed -n "s/^twtest server: summary: .*\b$1=\([0-9]*\).*/\1/p" "$SERVER_OUT"; }
 
 # Rule: against `twtest server`, --count N with C over two threads makes exactly N
-# connections, all finished, none failed; the intervals add up to the summary; the server
-# accepted exactly N; and inflight_max is C (the two workers' shares reached at the start).
+# connections, all finished, none failed; the intervals add up to the summary; inflight_max
+# is C (the two workers' shares reached at the start); with --close shutdown and two
+# exchanges a connection the count is exact too; the server accepted exactly both counts.
 test_closed_exact_counts_echo() {
 	closed_ns cecho 2
 	start_server --netns "$NS" --bind 127.0.0.1
@@ -58,8 +59,11 @@ test_closed_exact_counts_echo() {
 	expect_eq "started over the intervals" "$(sum_intervals started)" 3000
 	expect_eq "inflight_max" "$(jfield inflight_max "$SUMMARY")" 20
 	expect_eq "inflight at the end" "$(jfield inflight "$SUMMARY")" 0
+	closed_run --port "$SERVER_PORT" --concurrency 10 --count 500 --close shutdown --requests-per-conn 2
+	expect_eq "--close shutdown finished" "$(jfield finished "$SUMMARY")" 500
+	expect_eq "--close shutdown failed" "$(jfield failed "$SUMMARY")" 0
 	server_stop
-	expect_eq "server accepted" "$(server_summary accepted)" 3000
+	expect_eq "server accepted" "$(server_summary accepted)" 3500
 }
 
 # Rule: C is never exceeded: with the server closing first (--close server), a connection is

@@ -288,3 +288,24 @@ TEST(model_rate_at_sustainable)
 	port_model_compute(&o, &reuse_off, "", &m);
 	CHECK(m.first_failure_s > 0);
 }
+
+/* Rule: the closed loop's model has no rate to predict from before the run: no first failure
+ * in the header; at the rate it reached the first connect() fails after P/rate seconds when
+ * that rate is above the sustainable one, never at or below it, and never when ports do not
+ * bound the rate (--linger). */
+TEST(model_closed_loop_at_rate_reached)
+{
+	struct client_opts o;
+	struct port_model m;
+	CHECK(model_args(&o, "--concurrency", "10", "--count", "200", "--local-port-range",
+			 "40000-40099", "127.0.0.1", NULL) == PARSE_OK);
+	port_model_compute(&o, &reuse_off, "", &m);
+	CHECK(m.ports == 100 && m.first_failure_s < 0);
+	CHECK(port_model_first_failure_s(&m, 3000) > 0.0333 && port_model_first_failure_s(&m, 3000) < 0.0334);
+	CHECK(port_model_first_failure_s(&m, m.sustainable) < 0);
+	CHECK(port_model_first_failure_s(&m, 1.0) < 0);
+	CHECK(model_args(&o, "--concurrency", "10", "--count", "200", "--linger", "127.0.0.1",
+			 NULL) == PARSE_OK);
+	port_model_compute(&o, &reuse_off, "", &m);
+	CHECK(m.sustainable < 0 && port_model_first_failure_s(&m, 1e6) < 0);
+}
