@@ -17,14 +17,25 @@ demo_check() {
 		die "rate run: $(grep '^=> 200' "$out")"
 }
 
+# demo_lines FILE: the command lines ($ ...) and plain conclusions (=> ...) of the demo's
+# output in FILE, every number masked (counts such as TWRecycled vary from run to run).
+demo_lines() { grep -E '^(\$|=>) ' "$1" | sed -E 's/[0-9]+(\.[0-9]+)?/N/g'; }
+
 # Rule: as root the demo runs in a private network namespace and shows exhaustion, linger,
-# reuse past the delay, the server closing first and the rate model, exit 0.
+# reuse past the delay, the server closing first and the rate model, exit 0; and the README
+# shows its current output: its commands and plain conclusions are those the demo prints
+# now, numbers aside (a change to the demo's text changes the README's copy).
 test_demo_as_root() {
 	need_root
-	local out; out=$(tmpdir)/demo.out
+	local out readme; out=$(tmpdir)/demo.out readme=$(tmpdir)/readme.out
 	TWTEST="$TWTEST" timeout 60 bash "$DEMO" >"$out" 2>&1 || die "demo exit $?: $(tail -3 "$out")"
 	grep -q '^# a private network namespace' "$out" || die "not in a private namespace: $(head -2 "$out")"
 	demo_check "$out"
+	awk '/^## Try it: `make demo`/ { on = 1 } on && /^```$/ { if (inside) exit; inside = 1; next } inside' \
+		"$(dirname "$DEMO")/../README.md" >"$readme"
+	[ -s "$readme" ] || die "no demo output in the README"
+	[ "$(demo_lines "$out")" = "$(demo_lines "$readme")" ] ||
+		die "the README's demo output is not the demo's: $(diff <(demo_lines "$readme") <(demo_lines "$out") | head -6)"
 }
 
 # Rule: without root (a user namespace where the kernel allows it) the demo tells the same

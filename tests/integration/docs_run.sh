@@ -6,8 +6,8 @@
 # (loopback only, so its sysctls and sockets are its own), bounded in time. A marker may say
 # what the output must hold: `<!-- run expect="TEXT" -->` (a fixed string; only text that no
 # later change of the client's text lines would move). Each block is one test, named by file
-# and line. Blocks that need peers, other hosts or long runs are left unmarked. And the
-# README's copy of `make demo`'s output is compared with what the demo prints now.
+# and line. Blocks that need peers, other hosts or long runs are left unmarked. (The
+# README's copy of `make demo`'s output is checked by tests/integration/demo.sh.)
 . "$(dirname "$0")/../lib.sh"
 DR_ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 DR_TIMEOUT=${DR_TIMEOUT:-30}   # seconds one block may take
@@ -78,23 +78,6 @@ test_markers() {
 	dr_scan || die "$(dr_scan)"
 	[ ${#DR_BLOCKS[@]} -ge 5 ] || die "only ${#DR_BLOCKS[@]} runnable blocks: ${DR_BLOCKS[*]}"
 	[[ ${DR_BLOCKS[0]} == README.md:* ]] || die "the README has no runnable block: ${DR_BLOCKS[*]}"
-}
-
-# dr_demo_lines FILE: the command lines ($ ...) and plain conclusions (=> ...) of make demo's
-# output in FILE, every number masked (counts such as TWRecycled vary from run to run).
-dr_demo_lines() { grep -E '^(\$|=>) ' "$1" | sed -E 's/[0-9]+(\.[0-9]+)?/N/g'; }
-
-# Rule: the README shows make demo's current output: its commands and plain conclusions are
-# those the demo prints now, numbers aside (a change to the demo's text changes the README).
-test_readme_demo_output() {
-	need_root
-	local out=$(tmpdir)/demo.out readme=$(tmpdir)/readme.out
-	TWTEST=$TWTEST timeout 60 bash "$DR_ROOT/scripts/demo.sh" >"$out" 2>&1 || die "demo exit $?: $(tail -3 "$out")"
-	awk '/^## Try it: `make demo`/ { on = 1 } on && /^```$/ { if (inside) exit; inside = 1; next } inside' \
-		"$DR_ROOT/README.md" >"$readme"
-	[ -s "$readme" ] || die "no demo output in the README"
-	[ "$(dr_demo_lines "$out")" = "$(dr_demo_lines "$readme")" ] ||
-		die "the README's demo output is not the demo's: $(diff <(dr_demo_lines "$readme") <(dr_demo_lines "$out") | head -6)"
 }
 
 # Rule: every runnable block of README.md and docs/*.md runs as written, as root in a fresh
