@@ -33,6 +33,12 @@ px_apache_meas() {
 	echo "${PX[$1.ok]} ok (${PX[$1.loops]}), ${PX[$1.s503]} x 503, ${PX[$1.backend_conns]} backend connections; TIME_WAIT proxy->backend ${PX[$1.tw_proxy_back]}, backend ${PX[$1.tw_backend]}; \`twtest ports\` peak ${PX[$1.ports_peak]}/${PX[$1.p]}; Apache logged \"(99)Cannot assign requested address: AH00957: http: attempt to connect to ... failed\" ${PX[$1.log_no_port]} times, \"AH00959: ... disabling worker\" ${PX[$1.log_disabled]}"
 }
 
+# px_apache_fig CASE: a case's figure for the terminal table: requests ok and 503, and who
+# holds the backend leg's TIME_WAIT.
+px_apache_fig() {
+	echo "P=${PX[$1.p]}: ${PX[$1.ok]} ok (${PX[$1.loops]}), ${PX[$1.s503]} x 503; backend leg's TIME_WAIT: proxy ${PX[$1.tw_proxy_back]}, backend ${PX[$1.tw_backend]}"
+}
+
 # px_apache_out_at_p CASE: a1 and a4's prediction (Apache closes every backend connection
 # first: L loops of N give min(N, P - i N) each, P in all, the rest 503, P TIME_WAIT on the
 # proxy, the AH00957 line logged) set as LT_PRED; 0 when the measurement holds it.
@@ -41,6 +47,7 @@ px_apache_out_at_p() {
 	want=$(px_loops_pred "$P" "$n" "$l") tot=$(px_sum_pred "$P" "$n" "$l")
 	LT_PRED="P=$P, $l loops of $n: $want ok ($tot), $((l * n - tot)) x 503, $tot TIME_WAIT on the proxy toward the backend, the AH00957 line logged"
 	LT_RESULT=$(px_apache_meas "$c")
+	LT_FIGURE=$(px_apache_fig "$c")
 	# the totals decide (at P = 100 a connect() of the second loop found no port once with
 	# one still free, and the third loop got it: 50/49/1)
 	[ "${PX[$c.ok]}" = "$tot" ] && [ "${PX[$c.s503]}" = $((l * n - tot)) ] &&
@@ -76,6 +83,7 @@ px_row_a2() {
 	local P=${PX[a2.p]} n=$((PX[a2.nloops] * PX[a2.n]))
 	LT_PRED="the backend closes first (mostly): $n ok, fewer than P=$P TIME_WAIT on the proxy, the rest on the backend"
 	LT_RESULT=$(px_apache_meas a2)
+	LT_FIGURE=$(px_apache_fig a2)
 	if [ "${PX[a2.ok]}" = "$n" ] && [ "${PX[a2.tw_proxy_back]}" -lt "$P" ]; then
 		LT_VERDICT="holds only when the backend wins the race: here it closed first $((n - PX[a2.tw_proxy_back])) times of $n, Apache ${PX[a2.tw_proxy_back]}"
 		return 0
@@ -96,6 +104,7 @@ px_row_a3() {
 	local P=${PX[a3.p]} n=$((PX[a3.nloops] * PX[a3.n]))
 	LT_PRED="P=$P, ${PX[a3.nloops]} loops of ${PX[a3.n]}: all $n ok over fewer than P backend connections, no TIME_WAIT on the proxy"
 	LT_RESULT=$(px_apache_meas a3)
+	LT_FIGURE=$(px_apache_fig a3)
 	if [ "${PX[a3.ok]}" = "$n" ] && [ "${PX[a3.backend_conns]}" -lt "$P" ] && [ "${PX[a3.tw_proxy_back]}" = 0 ]; then
 		LT_VERDICT="holds: a ProxyPass worker reuses its backend connections by default (the RewriteRule [P] of a1 has none)"
 		return 0
@@ -139,6 +148,7 @@ px_row_a5() {
 	local P=${PX[a5.p]} n=$((PX[a5.nloops] * PX[a5.n])) m=${PX[a5.max]}
 	local tn=$((PX[ttl.nloops] * PX[ttl.n])) closed=$((PX[ttl.backend_conns] - PX[ttl.estab_back_now]))
 	LT_PRED="max=$m: all $n ok over $m backend connections, no TIME_WAIT on the proxy; ttl=${PX[a5.ttl]}, ${PX[ttl.nloops]} loops 2 s apart: all $tn ok, Apache replaces the connections past their ttl, so the proxy holds the TIME_WAIT of every backend connection not still open, the backend none"
+	LT_FIGURE="max=$m: ${PX[a5.ok]} ok over ${PX[a5.backend_conns]} backend connections; ttl: proxy TIME_WAIT ${PX[ttl.tw_proxy_back]} of $closed closed, backend ${PX[ttl.tw_backend]}"
 	LT_RESULT="max=$m: $(px_apache_meas a5). ttl=${PX[a5.ttl]}: ${PX[ttl.ok]} ok, ${PX[ttl.backend_conns]} backend connections, ${PX[ttl.estab_back_now]} still open; TIME_WAIT proxy->backend ${PX[ttl.tw_proxy_back]}, backend ${PX[ttl.tw_backend]}"
 	if [ "${PX[a5.ok]}" = "$n" ] && [ "${PX[a5.backend_conns]}" = "$m" ] && [ "${PX[a5.tw_proxy_back]}" = 0 ] &&
 		[ "${PX[ttl.ok]}" = "$tn" ] && [ "$closed" -gt 0 ] && [ "${PX[ttl.tw_proxy_back]}" = "$closed" ] &&
@@ -163,6 +173,7 @@ px_row_a6() {
 	px_metrics
 	local P=${PX[a6.p]} n=$((PX[a6.nloops] * PX[a6.n]))
 	LT_PRED="as a3: all $n ok over fewer than P=$P backend connections, no TIME_WAIT on the proxy; each open backend connection with a keepalive timer (none without keepalive=On)"
+	LT_FIGURE="${PX[a6.ok]} ok of $n over ${PX[a6.backend_conns]} backend connections (P=$P); keepalive timers on ${PX[a6.keepalive_timers]} of ${PX[a6.estab_back_now]} open (without keepalive=On: ${PX[plain.keepalive_timers]})"
 	LT_RESULT="$(px_apache_meas a6); open backend connections ${PX[a6.estab_back_now]}, with a keepalive timer ${PX[a6.keepalive_timers]}; without keepalive=On ${PX[plain.estab_back_now]} open, ${PX[plain.keepalive_timers]} with a timer"
 	if [ "${PX[a6.ok]}" = "$n" ] && [ "${PX[a6.backend_conns]}" -lt "$P" ] && [ "${PX[a6.tw_proxy_back]}" = 0 ] &&
 		[ "${PX[a6.estab_back_now]}" -gt 0 ] && [ "${PX[a6.keepalive_timers]}" = "${PX[a6.estab_back_now]}" ] &&
