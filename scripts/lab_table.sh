@@ -52,23 +52,27 @@ lt_die() { echo "$LT_NAME: $*" >&2; exit 1; }
 lt_note() { echo "$LT_NAME: $*" >&2; }
 lt_usage_error() { echo "$LT_NAME: $*" >&2; exit 2; }
 
-# lt_trim TEXT: TEXT without leading and trailing blanks.
-lt_trim() { local s=$1; s=${s#"${s%%[![:space:]]*}"}; echo "${s%"${s##*[![:space:]]}"}"; }
+# lt_trim TEXT: TEXT without leading and trailing blanks; lt_trim_to VAR TEXT sets VAR to it
+# (no subshell: the table's load forks nothing, a few hundred forks took seconds under load).
+lt_trim() { local t; lt_trim_to t "$1"; echo "$t"; }
+lt_trim_to() { local _lt_s=$2; _lt_s=${_lt_s#"${_lt_s%%[![:space:]]*}"}; printf -v "$1" '%s' "${_lt_s%"${_lt_s##*[![:space:]]}"}"; }
 
 # lt_load: LT_TABLE_TEXT into LT_IDS, LT_FN and LT_COL. A line is split at its first
 # len(LT_COLUMNS) + 1 bars: the last column may hold bars of its own.
 lt_load() {
-	local line id fn rest name i
+	local line id fn rest name i v
 	LT_IDS=() LT_FN=() LT_COL=()
 	while IFS= read -r line; do
-		[ -n "$(lt_trim "$line")" ] || continue
-		id=$(lt_trim "${line%%|*}") rest=${line#*|}
-		fn=$(lt_trim "${rest%%|*}") rest=${rest#*|}
+		lt_trim_to v "$line"
+		[ -n "$v" ] || continue
+		lt_trim_to id "${line%%|*}"; rest=${line#*|}
+		lt_trim_to fn "${rest%%|*}"; rest=${rest#*|}
 		LT_IDS+=("$id") LT_FN+=("$fn")
 		for i in "${!LT_COLUMNS[@]}"; do
 			name=${LT_COLUMNS[i]}
-			if [ $((i + 1)) = ${#LT_COLUMNS[@]} ]; then LT_COL[$id.$name]=$(lt_trim "$rest")
-			else LT_COL[$id.$name]=$(lt_trim "${rest%%|*}") rest=${rest#*|}; fi
+			if [ $((i + 1)) = ${#LT_COLUMNS[@]} ]; then lt_trim_to v "$rest"
+			else lt_trim_to v "${rest%%|*}"; rest=${rest#*|}; fi
+			LT_COL[$id.$name]=$v
 		done
 	done <<<"$LT_TABLE_TEXT"
 }
