@@ -47,6 +47,15 @@ typedef int (*sock_input_fn)(void *ctx, const unsigned char *buf, size_t n);
 enum sock_read_end sock_read_loop(int fd, unsigned char *buf, size_t cap, sock_input_fn input,
 				  void *ctx, int *err);
 
+/* The same for an edge-triggered epoll reader, without the receive that would only find the
+ * socket empty: a receive shorter than cap emptied it (epoll(7): on a stream socket the next
+ * arrival raises a new edge), so the loop ends there as AGAIN, or as EOF when the edge
+ * already carried the peer's FIN (fin_seen: EPOLLRDHUP without EPOLLERR), since everything
+ * before the FIN was in that receive. The client's connections use it: one receive a
+ * response instead of two. */
+enum sock_read_end sock_read_edge(int fd, unsigned char *buf, size_t cap, int fin_seen,
+				  sock_input_fn input, void *ctx, int *err);
+
 /* The steps of opening a client socket, in order; where sock_open_client stopped. */
 enum sock_step { SOCK_STEP_SOCKET, SOCK_STEP_OPTION, SOCK_STEP_BIND, SOCK_STEP_CONNECT };
 

@@ -30,12 +30,14 @@ static int conn_input(void *ctx, const unsigned char *buf, size_t n)
 	return io->w->proto->input(io->w, io->c, buf, n);
 }
 
-/* Read until EAGAIN, the server's FIN, or until c is done. */
-static void conn_read(struct client_worker *w, struct conn *c)
+/* Read until the socket is empty (a short receive: the edge-triggered set raises the next
+ * arrival), the server's FIN (seen in `events`, or read), or until c is done. */
+static void conn_read(struct client_worker *w, struct conn *c, uint32_t events)
 {
 	struct conn_io io = {w, c};
 	int err;
-	switch (sock_read_loop(c->fd, w->buf, w->buflen, conn_input, &io, &err)) {
+	int fin_seen = (events & EPOLLRDHUP) && !(events & EPOLLERR);
+	switch (sock_read_edge(c->fd, w->buf, w->buflen, fin_seen, conn_input, &io, &err)) {
 	case SOCK_READ_AGAIN:
 	case SOCK_READ_STOPPED:
 		return;
@@ -87,7 +89,7 @@ static void conn_event(struct client_worker *w, struct conn *c, uint32_t events)
 		break;
 	}
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-		conn_read(w, c);
+		conn_read(w, c, events);
 }
 
 void worker_poll(struct client_worker *w, int timeout_ms)

@@ -45,8 +45,9 @@ enum io_result sock_recv(int fd, void *buf, size_t cap, size_t *n, int *err)
 	}
 }
 
-enum sock_read_end sock_read_loop(int fd, unsigned char *buf, size_t cap, sock_input_fn input,
-				  void *ctx, int *err)
+/* The loop of both: edge set, a receive shorter than cap ends it (as EOF when fin_seen). */
+static enum sock_read_end read_loop(int fd, unsigned char *buf, size_t cap, int edge, int fin_seen,
+				   sock_input_fn input, void *ctx, int *err)
 {
 	for (;;) {
 		size_t n;
@@ -62,7 +63,21 @@ enum sock_read_end sock_read_loop(int fd, unsigned char *buf, size_t cap, sock_i
 			return SOCK_READ_EOF;
 		if (input(ctx, buf, n) != 0)
 			return SOCK_READ_STOPPED;
+		if (edge && n < cap)
+			return fin_seen ? SOCK_READ_EOF : SOCK_READ_AGAIN;
 	}
+}
+
+enum sock_read_end sock_read_loop(int fd, unsigned char *buf, size_t cap, sock_input_fn input,
+				  void *ctx, int *err)
+{
+	return read_loop(fd, buf, cap, 0, 0, input, ctx, err);
+}
+
+enum sock_read_end sock_read_edge(int fd, unsigned char *buf, size_t cap, int fin_seen,
+				  sock_input_fn input, void *ctx, int *err)
+{
+	return read_loop(fd, buf, cap, 1, fin_seen, input, ctx, err);
 }
 
 /* The requested options, in a fixed order; returns 0 or errno. */

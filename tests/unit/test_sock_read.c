@@ -73,3 +73,24 @@ TEST(sock_read_loop_failure_gives_errno)
 	CHECK(sock_read_loop(-1, buf, sizeof(buf), take, &s, &err) == SOCK_READ_FAILED);
 	CHECK(err == EBADF && s.calls == 0);
 }
+
+/* Rule (sock_read_edge): a full receive reads on, a short one ends the loop as AGAIN (the
+ * socket is empty) with every byte handed over; with the peer's FIN seen on the edge, a short
+ * receive ends it as EOF with the bytes before the FIN handed over; a FIN not seen is read. */
+TEST(sock_read_edge_short_receive_ends_it)
+{
+	int sv[2], err = 0;
+	unsigned char buf[4];
+	struct seen s = {0};
+	CHECK(pair(sv) == 0);
+	CHECK(write(sv[1], "0123456789", 10) == 10);
+	CHECK(sock_read_edge(sv[0], buf, sizeof(buf), 0, take, &s, &err) == SOCK_READ_AGAIN);
+	CHECK(s.len == 10 && memcmp(s.bytes, "0123456789", 10) == 0 && s.calls == 3);
+	CHECK(write(sv[1], "ab", 2) == 2);
+	close(sv[1]);
+	CHECK(sock_read_edge(sv[0], buf, sizeof(buf), 1, take, &s, &err) == SOCK_READ_EOF);
+	CHECK(s.len == 12 && memcmp(s.bytes + 10, "ab", 2) == 0 && s.calls == 4);
+	CHECK(sock_read_edge(sv[0], buf, sizeof(buf), 0, take, &s, &err) == SOCK_READ_EOF);
+	CHECK(s.calls == 4);
+	close(sv[0]);
+}
