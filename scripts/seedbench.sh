@@ -11,8 +11,8 @@
 # requests, the TIME_WAIT on each hop (the peak of a sample a second, and at the end), the
 # proxy's log lines saying it found no port, and once a second the connections ab opened and
 # the backend accepted. It writes DIR/runs.csv, DIR/persec.csv, DIR/table.md and, with
-# gnuplot, DIR/profile.png (connections the backend accepted each second, the seed's
-# backend, every proxy: the seed's nginx-profile.png). Progress goes to stderr as it runs.
+# gnuplot, DIR/profile.BACKEND.png (connections the backend accepted each second, every mode:
+# the seed's nginx-profile.png). Progress goes to stderr as it runs.
 # A benchmark, not a test (never in make test): it fails only when a tool cannot run.
 set -u -o pipefail
 SB_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -106,7 +106,7 @@ sb_sample() {
 		# on the second since the start, whatever a sample costs (at 40000 TIME_WAIT and
 		# 2 busy cores, a second or more): t is the seconds elapsed, not a sample count
 		t=$((($(date +%s%N) - t0) / 1000000000))
-		[ "$t" -lt "$next" ] && sleep "$(awk -v n="$next" -v t0="$t0" -v now="$(date +%s%N)" 'BEGIN { d = n - (now - t0) / 1e9; printf "%.3f", d > 0 ? d : 0 }')"
+		[ "$t" -lt "$next" ] && sleep "$(awk -v n="$next" -v t0="$t0" -v now="$(date +%s%N)" 'BEGIN { d = n - (now - t0) / 1e9; printf "%.3f", (d > 0 ? d : 0) }')"
 		t=$next next=$((next + 1))
 		a=$(sb_snmp "$abns" Tcp ActiveOpens) b=$(sb_snmp "$LAB_SNS" Tcp PassiveOpens)
 		line="$t $((a - a0)) $((b - b0)) $(sb_nstw "$LAB_CNS") $(sb_nstw "$LAB_PNS") $(sb_nstw "$LAB_SNS")"
@@ -199,22 +199,23 @@ sb_table() {
 	awk -F, 'NR > 1 { printf "| %s | %s | %s | %s | %s | %.0f | %s | %.1f | %s, %s, %s | %s, %s, %s | %s | %s |\n", $1, $2, $4, $6, $5, $8, $9, $10, $11, $12, $13, $15, $16, $17, $18, ($20 == "" ? "-" : $20) }' "$SB_OUT/runs.csv"
 }
 
-# sb_plot: connections the backend accepted each second, the seed's backend (0.2ms, else
-# the first asked for), a line per mode.
+# sb_plot: for each backend behaviour, the connections the backend accepted each second, a
+# line per mode: DIR/profile.BACKEND.png.
 sb_plot() {
 	command -v gnuplot >/dev/null || { sb_note "no gnuplot: no plot"; return 0; }
-	local be=0.2ms m plots="" f
-	grep -q ",$be," "$SB_OUT/persec.csv" || be=${SB_BACKENDS%%,*}
-	for m in ${SB_MODES//,/ }; do
-		f="$SB_OUT/persec.$m.$be.dat"
-		# shellcheck disable=SC2016 # the program is awk's
-		awk -F, -v m="$m" -v b="$be" '$1 == m && $2 == b { print $3, $5 - p; p = $5 }' "$SB_OUT/persec.csv" >"$f"
-		[ -s "$f" ] && plots+="${plots:+, }'$f' using 1:2 with lines title '$m'"
-	done
-	[ -n "$plots" ] || return 0
-	gnuplot <<EOF || sb_note "gnuplot failed"
+	local be m plots f
+	for be in ${SB_BACKENDS//,/ }; do
+		plots=""
+		for m in ${SB_MODES//,/ }; do
+			f="$SB_OUT/persec.$m.$be.dat"
+			# shellcheck disable=SC2016 # the program is awk's
+			awk -F, -v m="$m" -v b="$be" '$1 == m && $2 == b { print $3, $5 - p; p = $5 }' "$SB_OUT/persec.csv" >"$f"
+			[ -s "$f" ] && plots+="${plots:+, }'$f' using 1:2 with linespoints pointsize 0.5 title '$m'"
+		done
+		[ -n "$plots" ] || continue
+		gnuplot <<EOF || sb_note "gnuplot failed"
 set terminal png size 1000,560
-set output '$SB_OUT/profile.png'
+set output '$SB_OUT/profile.$be.png'
 set title "backend connections a second: ab -n $SB_N -c $SB_C, backend --reply-close $be, 28232 proxy ports"
 set xlabel 'seconds'
 set ylabel 'backend connections / s'
@@ -222,6 +223,7 @@ set key outside right
 set grid
 plot $plots
 EOF
+	done
 }
 
 sb_main() {
@@ -288,7 +290,7 @@ sb_main() {
 		sb_table
 	} >"$SB_OUT/table.md"
 	sb_plot
-	sb_note "done in $(($(date +%s) - t0)) s: $SB_OUT/table.md, runs.csv, persec.csv, profile.png"
+	sb_note "done in $(($(date +%s) - t0)) s: $SB_OUT/table.md, runs.csv, persec.csv, profile.*.png"
 	cat "$SB_OUT/table.md"
 }
 
