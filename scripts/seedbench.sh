@@ -93,26 +93,38 @@ sb_netstat() {
 # read, not a walk of the socket table: a sample a second stays cheap at 28000 and more).
 sb_nstw() { ip netns exec "$1" awk '$1 == "TCP:" { for (i = 2; i < NF; i++) if ($i == "tw") print $(i + 1) }' /proc/net/sockstat; }
 
-# sb_sample FILE ABNS: every second until killed, one line "t ab_conns backend_conns
-# tw_client tw_proxy tw_backend": connections ab's namespace opened (Tcp ActiveOpens) and
-# the backend accepted (PassiveOpens), as totals since the start, and the TIME_WAIT of the
-# client, proxy and backend namespaces (the proxy's both legs); every tenth second a
+# sb_sample FILE ABPID CPID PPID SPID: every second until killed, one line "t ab_conns
+# backend_conns tw_client tw_proxy tw_backend": t the seconds since the start (a sample is
+# late when the machine is busy: t says when it was taken), connections ab's namespace opened
+# (Tcp ActiveOpens) and the backend accepted (PassiveOpens) as totals (the namespaces are
+# fresh: since their start), and
+# the TIME_WAIT of the client, proxy and backend namespaces (the proxy's both legs). Each
+# namespace is read through /proc/PID/net of a process inside it (ab, the proxy, the
+# backend; CPID empty: no client namespace): one awk a sample, no `ip netns exec` (whose
+# setup took seconds a sample at 40000 TIME_WAIT on two busy cores). Every tenth second a
 # progress line on stderr.
 sb_sample() {
-	local f=$1 abns=$2 t=0 a0 b0 a b line t0 next
-	a0=$(sb_snmp "$abns" Tcp ActiveOpens) b0=$(sb_snmp "$LAB_SNS" Tcp PassiveOpens)
-	t0=$(date +%s%N) next=1
+	local f=$1 ab=$2 c=$3 p=$4 sv=$5 t0 line next=1 now
+	t0=$(date +%s%N)
 	while :; do
-		# on the second since the start, whatever a sample costs (at 40000 TIME_WAIT and
-		# 2 busy cores, a second or more): t is the seconds elapsed, not a sample count
-		t=$((($(date +%s%N) - t0) / 1000000000))
-		[ "$t" -lt "$next" ] && sleep "$(awk -v n="$next" -v t0="$t0" -v now="$(date +%s%N)" 'BEGIN { d = n - (now - t0) / 1e9; printf "%.3f", (d > 0 ? d : 0) }')"
-		t=$next next=$((next + 1))
-		a=$(sb_snmp "$abns" Tcp ActiveOpens) b=$(sb_snmp "$LAB_SNS" Tcp PassiveOpens)
-		line="$t $((a - a0)) $((b - b0)) $(sb_nstw "$LAB_CNS") $(sb_nstw "$LAB_PNS") $(sb_nstw "$LAB_SNS")"
+		now=$(date +%s%N)
+		[ $(((now - t0) / 1000000000)) -lt "$next" ] &&
+			sleep "$(awk -v n="$next" -v e="$(((now - t0) / 1000000))" 'BEGIN { d = n - e / 1000; printf "%.3f", (d > 0 ? d : 0) }')"
+		# shellcheck disable=SC2016 # the program is awk's
+		line=$(awk -v t="$((($(date +%s%N) - t0) / 1000000))" -v c="${c:+/proc/$c/net/sockstat}" '
+			function col(g, name,   i) { for (i = 2; i <= NF; i++) if (hd[g, i] == name) return $i }
+			FNR == 1 { file++ }
+			/^Tcp: / && !(file SUBSEP "h" in seen) { seen[file, "h"] = 1; for (i = 2; i <= NF; i++) hd[file, i] = $i; next }
+			/^Tcp: / && file == 1 { a = col(1, "ActiveOpens") }
+			/^Tcp: / && file == 2 { b = col(2, "PassiveOpens") }
+			/^TCP: / { for (i = 2; i < NF; i++) if ($i == "tw") tw[FILENAME] = $(i + 1) }
+			END { printf "%.1f %d %d %d %d %d\n", t / 1000, a, b, (c == "" ? 0 : tw[c]), tw[ARGV[ARGC - 2]], tw[ARGV[ARGC - 1]] }' \
+			"/proc/$ab/net/snmp" "/proc/$sv/net/snmp" ${c:+"/proc/$c/net/sockstat"} "/proc/$p/net/sockstat" "/proc/$sv/net/sockstat" 2>/dev/null) ||
+			return 0 # a process gone: the run is over
 		echo "$line" >>"$f"
-		[ $((t % 10)) = 0 ] && read -r _ a b _ _ _ <<<"$line" &&
-			sb_note "  ${SB_RUN_NAME}: ${t} s, ab opened $a connections, the backend accepted $b; TIME_WAIT proxy namespace $(cut -d' ' -f5 <<<"$line"), backend $(cut -d' ' -f6 <<<"$line")"
+		next=$((next + 1))
+		[ $((next % 10)) = 1 ] && read -r t a b _ pt bt <<<"$line" &&
+			sb_note "  ${SB_RUN_NAME}: ${t} s, ab opened $a connections in all, the backend accepted $b; TIME_WAIT proxy namespace $pt, backend $bt"
 	done
 }
 
@@ -156,13 +168,17 @@ sb_run() {
 	fi
 	local samples="$LAB_TMP/samples.$LAB_CELLS" about="$LAB_TMP/ab.$LAB_CELLS" pid
 	: >"$samples"
-	sb_sample "$samples" "$abns" &
-	pid=$!
-	lab_track "$pid"
 	# -t before -n: ab's -t sets -n to 50000, a later -n sets it back; -r: a receive error
 	# is counted, not the end of the run; -s: a response waited for at most 20 s
-	ip netns exec "$abns" ab -r -s 20 -t "$SB_T" -n "$SB_N" -c "$SB_C" "$target" >"$about" 2>"$about.err" </dev/null
-	local abrc=$?
+	ip netns exec "$abns" ab -r -s 20 -t "$SB_T" -n "$SB_N" -c "$SB_C" "$target" >"$about" 2>"$about.err" </dev/null &
+	local abpid=$! abrc=0
+	lab_track "$abpid"
+	if [ "$kind" = - ]; then sb_sample "$samples" "$abpid" "" "$abpid" "$LAB_SERVER_PID" &
+	else sb_sample "$samples" "$abpid" "$abpid" "$LAB_PROXY_PID" "$LAB_SERVER_PID" & fi
+	pid=$!
+	lab_track "$pid"
+	wait "$abpid" || abrc=$?
+	lab_defer_drop lab_kill TERM "$abpid"
 	lab_stop "$pid"
 	sleep 1 # the last FINs, before the final count
 	local twc=0 twf=0 twb twbe
@@ -199,8 +215,8 @@ sb_table() {
 	awk -F, 'NR > 1 { printf "| %s | %s | %s | %s | %s | %.0f | %s | %.1f | %s, %s, %s | %s, %s, %s | %s | %s |\n", $1, $2, $4, $6, $5, $8, $9, $10, $11, $12, $13, $15, $16, $17, $18, ($20 == "" ? "-" : $20) }' "$SB_OUT/runs.csv"
 }
 
-# sb_plot: for each backend behaviour, the connections the backend accepted each second, a
-# line per mode: DIR/profile.BACKEND.png.
+# sb_plot: for each backend behaviour, the connections the backend accepted a second (between
+# two samples), a line per mode: DIR/profile.BACKEND.png.
 sb_plot() {
 	command -v gnuplot >/dev/null || { sb_note "no gnuplot: no plot"; return 0; }
 	local be m plots f
@@ -209,7 +225,7 @@ sb_plot() {
 		for m in ${SB_MODES//,/ }; do
 			f="$SB_OUT/persec.$m.$be.dat"
 			# shellcheck disable=SC2016 # the program is awk's
-			awk -F, -v m="$m" -v b="$be" '$1 == m && $2 == b { print $3, $5 - p; p = $5 }' "$SB_OUT/persec.csv" >"$f"
+			awk -F, -v m="$m" -v b="$be" '$1 == m && $2 == b && $3 > pt { print $3, ($5 - pb) / ($3 - pt); pt = $3; pb = $5 }' "$SB_OUT/persec.csv" >"$f"
 			[ -s "$f" ] && plots+="${plots:+, }'$f' using 1:2 with linespoints pointsize 0.5 title '$m'"
 		done
 		[ -n "$plots" ] || continue
