@@ -80,6 +80,10 @@ int sock_open_client(const struct sock_client_spec *spec, int *fd, enum sock_ste
  * bind(): EADDRNOTAVAIL when no interface has it. Takes no port (IP_BIND_ADDRESS_NO_PORT). */
 int sock_addr_bindable(const struct endpoint *ep);
 
+/* The source address the routes give toward dst (a UDP socket's connect(): nothing is
+ * sent), into *src; 0, or errno. */
+int sock_route_source(const struct endpoint *dst, struct endpoint *src);
+
 /* setsockopt of an int. */
 int sock_set_int(int fd, int level, int name, int value);
 

@@ -13,6 +13,7 @@
 
 #include "client/client_endpoints.h"
 #include "client/client_engine.h"
+#include "client/report_conclusion.h"
 #include "lib/fdlimit.h"
 #include "lib/kcounters.h"
 #include "lib/signals.h"
@@ -112,6 +113,8 @@ static int engine_round(struct client_engine *e, const struct sockdiag_filter *t
 	memset(res, 0, sizeof(*res));
 	int complete = e->strategy->run_round(e, loop, res);
 	res->loop = loop;
+	if (res->failed && !res->rate.first_failed) /* loops: the conclusion's first failing one */
+		res->rate.first_failed = loop + 1;
 	if (!o->no_observe)
 		loop_observe(tw_filter, e->strategy->settle_ms, &before, res);
 	res->kv.measured |= wc.measured;
@@ -120,13 +123,38 @@ static int engine_round(struct client_engine *e, const struct sockdiag_filter *t
 	return complete;
 }
 
-/* What the header and the summary print besides the options: the sysctls, the port model. */
+/* The sockets already in the run's pools, from the kernel's table (one dump, filtered by
+ * the destination port when there is one), into the model: it starts from the host as it
+ * is. A table that cannot be read leaves the model on the whole range, and says so. */
+static void engine_census(struct client_engine *e)
+{
+	const struct client_opts *o = e->o;
+	struct port_model *m = &e->rep.model;
+	struct endpoint route;
+	int one_route = !o->bind_name && o->dsts.total == 1 && sock_route_source(&o->dst, &route) == 0;
+	struct port_census *c = malloc(sizeof(*c));
+	if (c == NULL) {
+		port_model_held(m, NULL, o);
+		return;
+	}
+	port_census_init(c, o, m, one_route ? &route : NULL);
+	struct sockdiag_filter f = {
+		.family = o->dst.addr.ss_family, .end = PORT_REMOTE,
+		.port = !m->shared_pool && o->ports.total == 1 ? o->port : 0};
+	int rc = sockdiag_dump(&f, TCPF_ALL & ~TCPF(TCPS_LISTEN), 0, port_census_add, c);
+	port_model_held(m, rc == 0 ? c : NULL, o);
+	free(c);
+}
+
+/* What the header and the summary print besides the options: the sysctls, the port model
+ * with the ports the host holds already. */
 static void engine_read_host(struct client_engine *e)
 {
 	char *reserved = read_proc_file("/proc/sys/net/ipv4/ip_local_reserved_ports");
 	sysctl_read_net(&e->rep.sys);
 	port_model_compute(e->o, &e->rep.sys, reserved, &e->rep.model);
 	free(reserved);
+	engine_census(e);
 }
 
 /* The exit status of a run that did `done` loops totalling `total`; sig: the stop signal. */
@@ -169,6 +197,8 @@ static int engine_rounds(struct client_engine *e)
 	}
 	int sig = signals_stop_requested();
 	report->summary(&e->rep, &total, done, sig != 0);
+	if (done)
+		report_conclusion(&e->rep, &total);
 	return engine_status(e, &total, done, sig);
 }
 

@@ -106,6 +106,110 @@ static void socket_range(const struct client_opts *o, struct port_model *m)
 		note(m, words);
 }
 
+/* Is addr (family, network order) one of list l's addresses? (A segment counts up in the
+ * last 32 bits, IPv6's first 96 bits as its first address has them.) */
+static int in_addrlist(const struct addrlist *l, int family, const uint8_t *addr)
+{
+	for (uint32_t i = 0; i < l->nseg; i++) {
+		const struct endpoint *f = &l->seg[i].first;
+		const uint8_t *a;
+		if (f->addr.ss_family != family)
+			continue;
+		if (family == AF_INET6) {
+			a = ((const struct sockaddr_in6 *)&f->addr)->sin6_addr.s6_addr;
+			if (memcmp(a, addr, 12) != 0)
+				continue;
+			a += 12;
+			addr += 12;
+		} else {
+			a = (const uint8_t *)&((const struct sockaddr_in *)&f->addr)->sin_addr;
+		}
+		uint32_t first = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+		uint32_t x = (uint32_t)addr[0] << 24 | (uint32_t)addr[1] << 16 | (uint32_t)addr[2] << 8 | addr[3];
+		if (family == AF_INET6)
+			addr -= 12;
+		if (x - first < l->seg[i].count)
+			return 1;
+	}
+	return 0;
+}
+
+/* Is port one of the run's --port ports? */
+static int in_ports(const struct portlist *p, uint16_t port)
+{
+	for (uint64_t i = 0; i < p->total; i++)
+		if (portlist_get(p, i) == port)
+			return 1;
+	return 0;
+}
+
+void port_census_init(struct port_census *c, const struct client_opts *o,
+		      const struct port_model *m, const struct endpoint *source)
+{
+	memset(c, 0, sizeof(*c));
+	c->o = o;
+	c->lo = m->range_lo;
+	c->hi = m->range_hi;
+	c->shared_pool = m->shared_pool;
+	c->source = source;
+}
+
+void port_census_add(const struct sockdiag_sock *s, void *arg)
+{
+	struct port_census *c = arg;
+	const struct client_opts *o = c->o;
+	if (s->family != o->dst.addr.ss_family || s->state == TCPS_LISTEN || s->sport < c->lo ||
+	    s->sport > c->hi)
+		return;
+	if (!c->shared_pool && (!in_addrlist(&o->dsts, s->family, s->dst) || !in_ports(&o->ports, s->dport)))
+		return;
+	if (o->bind_name) {
+		if (!in_addrlist(&o->binds, s->family, s->src))
+			return;
+	} else if (c->source) {
+		struct addrlist one = {.nseg = 1, .total = 1, .seg[0] = {*c->source, 1}};
+		if (!in_addrlist(&one, s->family, s->src))
+			return;
+	}
+	c->held++;
+	if (s->state != TCPS_TIME_WAIT)
+		return;
+	c->time_wait++;
+	uint32_t step = (s->expires_ms + PORT_MODEL_STEP_MS - 1) / PORT_MODEL_STEP_MS;
+	c->expiry[step < PORT_MODEL_STEPS ? step : PORT_MODEL_STEPS - 1]++;
+}
+
+/* Loops: the first with a failure, when each takes its CONNS from the ports free at its
+ * start and keeps them (TIME_WAIT) past the run: loop floor(free / CONNS). With reuse and
+ * --interval at least its delay, each loop's ports are back for the next. */
+static int64_t first_failing_loop(const struct port_model *m, const struct client_opts *o)
+{
+	uint64_t avail = m->free + m->tw_free_at[0];
+	if (!m->holds_tw || m->loop_conns == 0)
+		return avail >= m->loop_conns ? -1 : 0;
+	if (m->reuse && o->interval_ms >= m->reuse_delay_ms)
+		return avail >= m->loop_conns ? -1 : 0;
+	uint64_t first = avail / m->loop_conns;
+	return first < o->loops ? (int64_t)first : -1;
+}
+
+void port_model_held(struct port_model *m, const struct port_census *c, const struct client_opts *o)
+{
+	memset(m->tw_free_at, 0, sizeof(m->tw_free_at));
+	m->held_read = c != NULL;
+	m->held = c ? c->held : 0;
+	m->held_tw = c ? c->time_wait : 0;
+	m->free = m->ports > m->held ? m->ports - m->held : 0;
+	/* with reuse, connect() takes a TIME_WAIT port over once it is reuse_delay_ms old */
+	uint32_t early = m->reuse ? (TW_TIME_WAIT_MS - m->reuse_delay_ms) / PORT_MODEL_STEP_MS : 0;
+	for (uint32_t i = 0; c && i < PORT_MODEL_STEPS; i++)
+		m->tw_free_at[i > early ? i - early : 0] += c->expiry[i];
+	m->loop_conns = o->rate || o->concurrency ? 0 : o->conns;
+	m->first_failing_loop = m->loop_conns ? first_failing_loop(m, o) : -1;
+	if (o->rate)
+		m->first_failure_s = port_model_first_failure_s(m, client_host_rate(o));
+}
+
 void port_model_compute(const struct client_opts *o, const struct net_sysctls *s,
 			const char *reserved, struct port_model *m)
 {
@@ -128,6 +232,8 @@ void port_model_compute(const struct client_opts *o, const struct net_sysctls *s
 	m->reuse_delay_sysctl = s->tw_reuse_delay_ms;
 	m->first_failure_s = -1;
 	m->sustainable = -1;
+	m->free = m->ports; /* until port_model_held says what the host holds */
+	m->first_failing_loop = -1;
 	if (!m->holds_tw)
 		return; /* ports come back at close: no bound from them */
 	double hold_s = m->reuse ? m->reuse_delay_ms / 1000.0 : TW_TIME_WAIT_S;
@@ -136,9 +242,30 @@ void port_model_compute(const struct client_opts *o, const struct net_sysctls *s
 		m->first_failure_s = port_model_first_failure_s(m, client_host_rate(o));
 }
 
+#define HOLD_STEPS_MAX (TW_TIME_WAIT_MS / PORT_MODEL_STEP_MS)
+
 double port_model_first_failure_s(const struct port_model *m, double rate)
 {
-	if (m->sustainable < 0 || rate <= m->sustainable)
-		return -1;
-	return (double)m->ports / rate;
+	if (m->sustainable < 0 || rate <= 0)
+		return -1; /* no TIME_WAIT on the client: a port comes back at close */
+	/* Step by step: the ports that come free in a step (held TIME_WAIT, the run's own
+	 * connections one hold after they were made), then the connections due in it; the
+	 * first one that finds no port fails. Past every held TIME_WAIT and one hold of the
+	 * run's own, each step repeats the one before: none fails later. */
+	uint32_t hold = (m->reuse ? m->reuse_delay_ms : TW_TIME_WAIT_MS) / PORT_MODEL_STEP_MS;
+	hold = hold < 1 ? 1 : hold > HOLD_STEPS_MAX ? HOLD_STEPS_MAX : hold;
+	uint64_t made[HOLD_STEPS_MAX + 1] = {0}, avail = m->free, due = 0;
+	double per_step = rate * PORT_MODEL_STEP_MS / 1000.0;
+	for (uint32_t b = 0; b < PORT_MODEL_STEPS + hold; b++) {
+		avail += (b < PORT_MODEL_STEPS ? m->tw_free_at[b] : 0) + (b >= hold ? made[(b - hold) % (hold + 1)] : 0);
+		double x = per_step * (b + 1) - 1e-9; /* connections due before the step's end */
+		uint64_t due_end = (uint64_t)x + ((double)(uint64_t)x < x);
+		uint64_t n = due_end - due;
+		if (n > avail)
+			return (double)(due + avail) / rate;
+		avail -= n;
+		made[b % (hold + 1)] = n;
+		due = due_end;
+	}
+	return -1;
 }

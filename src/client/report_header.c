@@ -126,8 +126,42 @@ static struct rec_field *picked(struct record *rec, const struct report_settings
 struct model_fields {
 	struct record rec;
 	const struct rec_field *note; /* the range note: a line of its own in loop mode */
-	char range[32], delay_token[TW_DELAY_TOKEN_LEN], delay_words[64], pool[400];
+	char range[32], delay_token[TW_DELAY_TOKEN_LEN], delay_words[64], pool[400], held[96];
 };
+
+/* The held ports in words, after their count in text: " (N TIME_WAIT, free A-B s)". */
+static const char *held_words(struct model_fields *mf, const struct port_model *m)
+{
+	int first = -1, last = -1;
+	for (int i = 0; i < PORT_MODEL_STEPS; i++)
+		if (m->tw_free_at[i]) {
+			first = first < 0 ? i : first;
+			last = i;
+		}
+	if (m->held == 0)
+		mf->held[0] = '\0';
+	else if (first < 0)
+		snprintf(mf->held, sizeof(mf->held), " (%" PRIu64 " TIME_WAIT)", m->held_tw);
+	else if (first == last)
+		snprintf(mf->held, sizeof(mf->held), " (%" PRIu64 " TIME_WAIT, free at %.1f s)",
+			 m->held_tw, first * PORT_MODEL_STEP_MS / 1000.0);
+	else
+		snprintf(mf->held, sizeof(mf->held), " (%" PRIu64 " TIME_WAIT, free from %.1f to %.1f s)",
+			 m->held_tw, first * PORT_MODEL_STEP_MS / 1000.0, last * PORT_MODEL_STEP_MS / 1000.0);
+	return mf->held;
+}
+
+/* What the host holds already: held (with its TIME_WAIT and when they come free in text),
+ * free; null ("unknown") when the socket table could not be read. */
+static void held_fields(struct model_fields *mf, const struct port_model *m)
+{
+	struct record *rec = &mf->rec;
+	struct rec_field *f = rec_uint(rec, "held", NULL, m->held);
+	f->note = m->held_read ? held_words(mf, m) : " (the socket table could not be read)";
+	rec_null_when(f, !m->held_read, "unknown");
+	rec_null_when(rec_uint(rec, "held_time_wait", NULL, m->held_tw), !m->held_read, NULL)->in = REC_JSON;
+	rec_uint(rec, "free", NULL, m->free);
+}
 
 /* The model's pool in words, after its size in text: " (range ... x N sources ...)". */
 static const char *pool_words(struct model_fields *mf, const struct port_model *m)
@@ -155,6 +189,7 @@ static void model_fields(struct model_fields *mf, const struct client_opts *o,
 	struct record *rec = &mf->rec;
 	rec_init_kv(rec, "# model: ");
 	rec_uint(rec, "ports", NULL, m->ports)->note = pool_words(mf, m);
+	held_fields(mf, m);
 	snprintf(mf->range, sizeof(mf->range), "%u-%u", m->range_lo, m->range_hi);
 	rec_string(rec, "range", NULL, mf->range)->in = REC_JSON;
 	rec_uint(rec, "reserved", NULL, m->reserved)->in = REC_JSON;
@@ -182,6 +217,11 @@ static void model_fields(struct model_fields *mf, const struct client_opts *o,
 	f = rec_float(rec, "sustainable_rate", NULL, m->sustainable, 1);
 	f->note = m->sustainable >= 0 ? "/s" : o->linger ? " (--linger: no TIME_WAIT)" : " (the server closes first)";
 	rec_null_when(f, m->sustainable < 0, "unbounded");
+	if (m->loop_conns) { /* loops: which should fail first */
+		f = rec_uint(rec, "first_failing_loop", NULL, (uint64_t)m->first_failing_loop);
+		rec_null_when(f, m->first_failing_loop < 0, "none");
+		return;
+	}
 	f = rec_float(rec, "predicted_first_failure_s", NULL, m->first_failure_s, 3);
 	f->text_decimals = 1;
 	/* closed-loop mode's rate is known at the summary, which predicts from it */
@@ -303,6 +343,7 @@ static void header_json(const struct report *r, const struct report_settings *s,
 		PICK(&sys, s, sysctls);
 		rec_object(id, "sysctl", &sys);
 		rec_copy(id, report_setting(s, SET_SHARD_CONNS));
+		rec_object(id, "model", model);
 	}
 	rec_write_json(r->out, id);
 }
@@ -325,7 +366,6 @@ void report_write_header(const struct report *r, enum header_mode mode)
 	}
 	text_first_line(r, &s, mode);
 	text_lines(r, &s, &mf, &id, mode);
-	if (mode != HEADER_LOOPS)
-		rec_write_text(r->out, &mf.rec);
+	rec_write_text(r->out, &mf.rec);
 	fflush(r->out);
 }

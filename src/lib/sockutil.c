@@ -140,6 +140,20 @@ int sock_addr_bindable(const struct endpoint *ep)
 	return err;
 }
 
+int sock_route_source(const struct endpoint *dst, struct endpoint *src)
+{
+	int fd = socket(dst->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	int err = 0;
+	src->len = sizeof(src->addr);
+	if (connect(fd, (const struct sockaddr *)&dst->addr, dst->len) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&src->addr, &src->len) < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
 int sock_set_int(int fd, int level, int name, int value)
 {
 	return setsockopt(fd, level, name, &value, sizeof(value)) < 0 ? errno : 0;

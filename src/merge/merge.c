@@ -56,7 +56,7 @@ static int read_ident(const struct json_doc *d, struct ident *id, char *err, siz
 	if (type == NULL || type->type != JSON_STRING)
 		return refuse(err, errlen, "no \"type\": not a twtest client record");
 	id->type = type->str;
-	if (strcmp(id->type, "conn") == 0)
+	if (strcmp(id->type, "conn") == 0 || strcmp(id->type, "conclusion") == 0)
 		return 0;
 	if (json_get(d, root, "merged") || (shard == NULL && json_get(d, root, "hosts")))
 		return refuse(err, errlen, "a record of twtest merge's own output: merge the hosts' "
@@ -329,8 +329,8 @@ static int merge_line(struct merge_state *s, struct json_doc *d, char *line, siz
 		refuse(err, errlen, "%s:%" PRIu64 ": not JSON: %s", src->name, src->line, d->err);
 	else if (read_ident(d, &id, why, sizeof(why)) < 0)
 		refuse(err, errlen, "%s:%" PRIu64 ": %s", src->name, src->line, why);
-	else if (strcmp(id.type, "conn") == 0)
-		rc = 0; /* --report-conns records belong to one host: not merged */
+	else if (strcmp(id.type, "conn") == 0 || strcmp(id.type, "conclusion") == 0)
+		rc = 0; /* --report-conns records and conclusions belong to one host: not merged */
 	else if (strcmp(id.type, "header") == 0)
 		rc = add_header(s, &id, copy, src, err, errlen);
 	else

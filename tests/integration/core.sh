@@ -181,7 +181,8 @@ test_signals_clean_summary() {
 	kill -INT "$pid"
 	wait "$pid"
 	expect_eq "client exit status" "$?" 130
-	tail -1 "$out" | grep -q '^summary: loops: [0-9]* (interrupted), ' || die "summary: $(tail -1 "$out")"
+	tail -2 "$out" | head -1 | grep -q '^summary: loops: [0-9]* (interrupted), ' || die "summary: $(tail -2 "$out")"
+	tail -1 "$out" | grep -q '^# conclusion: ' || die "no conclusion after the summary: $(tail -1 "$out")"
 	local line
 	while read -r line; do
 		expect_eq "finished+failed in '$line'" \
@@ -203,7 +204,8 @@ test_csv_json_records() {
 	grep -q '^loop,1,30,30,0,' "$dir/csv" || die "csv loop row: $(sed -n 3p "$dir/csv")"
 	grep -q '^summary,2,60,60,0,' "$dir/csv" || die "csv summary row"
 	"$TWTEST" client 127.0.0.1 2 30 --port "$SERVER_PORT" --format json >"$dir/json"
-	expect_eq "json lines" "$(wc -l <"$dir/json")" 4
+	expect_eq "json lines" "$(wc -l <"$dir/json")" 5 # header, 2 loops, summary, conclusion
+	tail -1 "$dir/json" | grep -q '^{"type":"conclusion",.*"outcome":"finished",' || die "json conclusion: $(tail -1 "$dir/json")"
 	grep -q '^{"type":"header",.*"sysctl":{"net.ipv4.tcp_tw_reuse":' "$dir/json" || die "json header"
 	# every record names its shard, host and start (for twtest merge) right after its type
 	local id='"shard":"0/1","host":"[^"]+","start_s":[0-9]+\.[0-9]{6}'

@@ -206,7 +206,8 @@ test_sigterm_client_sigint_server() {
 	wait "$pid"
 	expect_eq "client exit status" "$?" 143
 	expect_eq "loop 0" "$(field failed_by "$(grep '^loop: 0' "$out")")" "interrupted=7"
-	tail -1 "$out" | grep -q '^summary: loops: 1 (interrupted), ' || die "summary: $(tail -1 "$out")"
+	tail -2 "$out" | head -1 | grep -q '^summary: loops: 1 (interrupted), ' || die "summary: $(tail -2 "$out")"
+	tail -1 "$out" | grep -q '^# conclusion: ' || die "no conclusion after the summary: $(tail -1 "$out")"
 	start_server
 	kill -INT "$SERVER_PID"
 	wait "$SERVER_PID"

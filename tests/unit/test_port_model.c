@@ -1,4 +1,6 @@
 /* Unit tests of the port model (docs/output.md, "The model"). */
+#include <arpa/inet.h>
+
 #include "client/port_model.h"
 #include "unit.h"
 
@@ -308,4 +310,143 @@ TEST(model_closed_loop_at_rate_reached)
 			 NULL) == PARSE_OK);
 	port_model_compute(&o, &reuse_off, "", &m);
 	CHECK(m.sustainable < 0 && port_model_first_failure_s(&m, 1e6) < 0);
+}
+
+/* A socket of a dump: IPv4 src:sport -> dst:dport in state st, timer left ms. */
+static struct sockdiag_sock sock4(const char *src, uint16_t sport, const char *dst, uint16_t dport,
+				  int st, uint32_t left_ms)
+{
+	struct sockdiag_sock s = {.family = AF_INET, .state = (uint8_t)st, .sport = sport,
+				  .dport = dport, .expires_ms = left_ms};
+	inet_pton(AF_INET, src, s.src);
+	inet_pton(AF_INET, dst, s.dst);
+	return s;
+}
+
+/* Rule: the census counts a socket in the run's pools only: its local port in the model's
+ * range, its remote end one of the destinations (any with one pool per source), its source
+ * the route's (or one of --bind's); listeners never; TIME_WAIT by the time left, rounded up
+ * to a step. */
+TEST(model_census_counts_the_pools)
+{
+	struct client_opts o;
+	struct port_model m;
+	struct port_census c;
+	struct endpoint lo;
+	CHECK(parse_ip_literal("127.0.0.1", 0, &lo, &(const char *){NULL}) == 0);
+	CHECK(model_args(&o, "--rate", "50", "--duration", "3", "--local-port-range", "40000-40299",
+			 "--port", "4000,4002", "127.0.0.1", NULL) == PARSE_OK);
+	port_model_compute(&o, &reuse_off, "", &m);
+	port_census_init(&c, &o, &m, &lo);
+	struct sockdiag_sock in[] = {
+		sock4("127.0.0.1", 40000, "127.0.0.1", 4000, TCPS_TIME_WAIT, 59901),
+		sock4("127.0.0.1", 40299, "127.0.0.1", 4002, TCPS_TIME_WAIT, 100),
+		sock4("127.0.0.1", 40100, "127.0.0.1", 4000, TCPS_ESTABLISHED, 0),
+	}, out[] = {
+		sock4("127.0.0.1", 39999, "127.0.0.1", 4000, TCPS_TIME_WAIT, 1000),   /* below the range */
+		sock4("127.0.0.1", 40300, "127.0.0.1", 4000, TCPS_TIME_WAIT, 1000),   /* above it */
+		sock4("127.0.0.1", 40001, "127.0.0.1", 4001, TCPS_TIME_WAIT, 1000),   /* another port */
+		sock4("127.0.0.1", 40002, "127.0.0.2", 4000, TCPS_TIME_WAIT, 1000),   /* another address */
+		sock4("127.0.0.3", 40003, "127.0.0.1", 4000, TCPS_TIME_WAIT, 1000),   /* another source */
+		sock4("127.0.0.1", 40004, "0.0.0.0", 0, TCPS_LISTEN, 0),              /* a listener */
+	};
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+		port_census_add(&in[i], &c);
+	for (size_t i = 0; i < sizeof(out) / sizeof(out[0]); i++)
+		port_census_add(&out[i], &c);
+	struct sockdiag_sock v6 = {.family = AF_INET6, .state = TCPS_TIME_WAIT, .sport = 40005, .dport = 4000};
+	port_census_add(&v6, &c);
+	CHECK(c.held == 3 && c.time_wait == 2);
+	CHECK(c.expiry[600] == 1 && c.expiry[1] == 1); /* 59901 ms rounds up to the last step */
+	/* without the route's source, any source; with --bind, --bind's */
+	port_census_init(&c, &o, &m, NULL);
+	port_census_add(&out[4], &c);
+	CHECK(c.held == 1);
+	CHECK(model_args(&o, "--rate", "50", "--duration", "3", "--local-port-range", "40000-40299",
+			 "--bind", "127.0.0.2-127.0.0.3", "--bind-no-port", "127.0.0.1", NULL) == PARSE_OK);
+	port_model_compute(&o, &reuse_off, "", &m);
+	port_census_init(&c, &o, &m, &lo);
+	port_census_add(&out[4], &c); /* 127.0.0.3: the range's last */
+	port_census_add(&in[0], &c);  /* 127.0.0.1: not bound */
+	CHECK(c.held == 1);
+	/* bind() before connect(): one pool per source over every destination */
+	CHECK(model_args(&o, "--rate", "50", "--duration", "3", "--local-port-range", "40000-40299",
+			 "--bind", "127.0.0.1", "127.0.0.9", NULL) == PARSE_OK);
+	port_model_compute(&o, &reuse_off, "", &m);
+	port_census_init(&c, &o, &m, NULL);
+	port_census_add(&out[2], &c);
+	port_census_add(&out[3], &c);
+	CHECK(c.held == 2);
+}
+
+/* Rule (issue 29's example): range 40000-40299, tcp_tw_reuse=0, 250 ports in TIME_WAIT for
+ * another 59.9 s: 50 are free, so at 50/s the first connect() fails at 1.0 s, not at P/R =
+ * 6.0 s; a loop of 30 fails first at loop 1 (floor(50/30)); the held TIME_WAIT that comes
+ * free during the run postpones the failure; with reuse it is free once 1 s old. */
+TEST(model_starts_from_the_host)
+{
+	struct client_opts o;
+	struct port_model m;
+	struct port_census c;
+	CHECK(model_args(&o, "--rate", "50", "--duration", "3", "--local-port-range", "40000-40299",
+			 "127.0.0.1", NULL) == PARSE_OK);
+	port_model_compute(&o, &reuse_off, "", &m);
+	CHECK(m.first_failure_s > 5.999 && m.first_failure_s < 6.001);
+	port_census_init(&c, &o, &m, NULL);
+	c.held = c.time_wait = 250;
+	c.expiry[599] = 250;
+	port_model_held(&m, &c, &o);
+	CHECK(m.held_read && m.held == 250 && m.held_tw == 250 && m.free == 50);
+	CHECK(m.first_failure_s > 0.999 && m.first_failure_s < 1.001);
+	/* 100 of them come free at 0.5 s: ports for 3.0 s at 50/s */
+	c.expiry[599] = 150;
+	c.expiry[5] = 100;
+	port_model_held(&m, &c, &o);
+	CHECK(m.first_failure_s > 2.999 && m.first_failure_s < 3.001);
+	/* every held socket counts, TIME_WAIT or not */
+	c.held = 290;
+	port_model_held(&m, &c, &o);
+	CHECK(m.free == 10 && m.first_failure_s > 0.199 && m.first_failure_s < 0.201);
+	/* with reuse a TIME_WAIT port is taken over once reuse_delay old: 59.9 s left is 0.1 s old */
+	struct net_sysctls reuse_on = reuse_off;
+	reuse_on.tw_reuse = 1;
+	port_model_compute(&o, &reuse_on, "", &m);
+	c.held = c.time_wait = 250;
+	memset(c.expiry, 0, sizeof(c.expiry));
+	c.expiry[599] = 250;
+	port_model_held(&m, &c, &o);
+	CHECK(m.reuse && m.tw_free_at[9] == 250 && m.first_failure_s < 0);
+	/* the table unread: the whole range, said so */
+	port_model_compute(&o, &reuse_off, "", &m);
+	port_model_held(&m, NULL, &o);
+	CHECK(!m.held_read && m.free == 300 && m.first_failure_s > 5.999 && m.first_failure_s < 6.001);
+	/* loops: floor(free / CONNS), none when every loop fits */
+	CHECK(model_args(&o, "--local-port-range", "40000-40299", "127.0.0.1", "3", "30", NULL) == PARSE_OK);
+	port_model_compute(&o, &reuse_off, "", &m);
+	port_census_init(&c, &o, &m, NULL);
+	c.held = c.time_wait = 250;
+	c.expiry[599] = 250;
+	port_model_held(&m, &c, &o);
+	CHECK(m.loop_conns == 30 && m.first_failing_loop == 1);
+	c.held = c.time_wait = 0;
+	c.expiry[599] = 0;
+	port_model_held(&m, &c, &o);
+	CHECK(m.first_failing_loop == -1); /* 90 of 300 */
+	c.held = c.time_wait = 240; /* 60 free: loops 0 and 1 fit, loop 2 does not */
+	c.expiry[0] = 240;          /* ... unless they are free already */
+	port_model_held(&m, &c, &o);
+	CHECK(m.first_failing_loop == -1);
+	c.expiry[0] = 0;
+	c.expiry[300] = 240;
+	port_model_held(&m, &c, &o);
+	CHECK(m.first_failing_loop == 2);
+	/* reuse with --interval at least its delay: each loop's ports are back for the next */
+	CHECK(model_args(&o, "--local-port-range", "40000-40299", "--interval", "1s", "127.0.0.1", "3",
+			 "30", NULL) == PARSE_OK);
+	port_model_compute(&o, &reuse_on, "", &m);
+	port_model_held(&m, &c, &o);
+	CHECK(m.first_failing_loop == -1);
+	port_model_compute(&o, &reuse_off, "", &m);
+	port_model_held(&m, &c, &o);
+	CHECK(m.first_failing_loop == 2);
 }
