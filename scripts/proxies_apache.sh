@@ -12,6 +12,7 @@
 PX_APACHE_NEVER=(--reply-close never)
 
 # seed 000's proxy lines (its 000-default.conf): every request rewritten to the backend, [P]
+# shellcheck disable=SC2016 # $1 is Apache's, not the shell's
 PX_APACHE_SEED='RewriteEngine On
 RewriteRule ^(.*)$ http://@BACKEND1@$1 [P,L]'
 
@@ -80,12 +81,12 @@ px_row_a2() {
 	px_reset
 	px_apache_case a2 3 $((PX_P / 2)) "$PX_APACHE_SEED"
 	px_metrics
-	local P=${PX[a2.p]} n=$((PX[a2.nloops] * PX[a2.n]))
+	local P=${PX[a2.p]} n=$((${PX[a2.nloops]} * ${PX[a2.n]}))
 	LT_PRED="the backend closes first (mostly): $n ok, fewer than P=$P TIME_WAIT on the proxy, the rest on the backend"
 	LT_RESULT=$(px_apache_meas a2)
 	LT_FIGURE=$(px_apache_fig a2)
 	if [ "${PX[a2.ok]}" = "$n" ] && [ "${PX[a2.tw_proxy_back]}" -lt "$P" ]; then
-		LT_VERDICT="holds only when the backend wins the race: here it closed first $((n - PX[a2.tw_proxy_back])) times of $n, Apache ${PX[a2.tw_proxy_back]}"
+		LT_VERDICT="holds only when the backend wins the race: here it closed first $((n - ${PX[a2.tw_proxy_back]})) times of $n, Apache ${PX[a2.tw_proxy_back]}"
 		return 0
 	fi
 	LT_VERDICT="does not hold here: Apache closed first ${PX[a2.tw_proxy_back]} times of $n"
@@ -101,7 +102,7 @@ px_row_a3() {
 	PX_SERVER=("${PX_APACHE_NEVER[@]}")
 	px_apache_case a3 4 $((PX_P / 2)) 'ProxyPass / http://@BACKEND1@/'
 	px_metrics
-	local P=${PX[a3.p]} n=$((PX[a3.nloops] * PX[a3.n]))
+	local P=${PX[a3.p]} n=$((${PX[a3.nloops]} * ${PX[a3.n]}))
 	LT_PRED="P=$P, ${PX[a3.nloops]} loops of ${PX[a3.n]}: all $n ok over fewer than P backend connections, no TIME_WAIT on the proxy"
 	LT_RESULT=$(px_apache_meas a3)
 	LT_FIGURE=$(px_apache_fig a3)
@@ -145,8 +146,8 @@ px_row_a5() {
 	# below P
 	px_apache_case ttl 3 $((PX_P / 4)) "ProxyPass / http://@BACKEND1@/ ttl=${PX[a5.ttl]}" --interval 2000
 	px_metrics
-	local P=${PX[a5.p]} n=$((PX[a5.nloops] * PX[a5.n])) m=${PX[a5.max]}
-	local tn=$((PX[ttl.nloops] * PX[ttl.n])) closed=$((PX[ttl.backend_conns] - PX[ttl.estab_back_now]))
+	local P=${PX[a5.p]} n=$((${PX[a5.nloops]} * ${PX[a5.n]})) m=${PX[a5.max]}
+	local tn=$((${PX[ttl.nloops]} * ${PX[ttl.n]})) closed=$((${PX[ttl.backend_conns]} - ${PX[ttl.estab_back_now]}))
 	LT_PRED="max=$m: all $n ok over $m backend connections, no TIME_WAIT on the proxy; ttl=${PX[a5.ttl]}, ${PX[ttl.nloops]} loops 2 s apart: all $tn ok, Apache replaces the connections past their ttl, so the proxy holds the TIME_WAIT of every backend connection not still open, the backend none"
 	LT_FIGURE="max=$m: ${PX[a5.ok]} ok over ${PX[a5.backend_conns]} backend connections; ttl: proxy TIME_WAIT ${PX[ttl.tw_proxy_back]} of $closed closed, backend ${PX[ttl.tw_backend]}"
 	LT_RESULT="max=$m: $(px_apache_meas a5). ttl=${PX[a5.ttl]}: ${PX[ttl.ok]} ok, ${PX[ttl.backend_conns]} backend connections, ${PX[ttl.estab_back_now]} still open; TIME_WAIT proxy->backend ${PX[ttl.tw_proxy_back]}, backend ${PX[ttl.tw_backend]}"
@@ -171,7 +172,7 @@ px_row_a6() {
 	PX_SERVER=("${PX_APACHE_NEVER[@]}")
 	px_apache_case plain 1 $((PX_P / 2)) 'ProxyPass / http://@BACKEND1@/'
 	px_metrics
-	local P=${PX[a6.p]} n=$((PX[a6.nloops] * PX[a6.n]))
+	local P=${PX[a6.p]} n=$((${PX[a6.nloops]} * ${PX[a6.n]}))
 	LT_PRED="as a3: all $n ok over fewer than P=$P backend connections, no TIME_WAIT on the proxy; each open backend connection with a keepalive timer (none without keepalive=On)"
 	LT_FIGURE="${PX[a6.ok]} ok of $n over ${PX[a6.backend_conns]} backend connections (P=$P); keepalive timers on ${PX[a6.keepalive_timers]} of ${PX[a6.estab_back_now]} open (without keepalive=On: ${PX[plain.keepalive_timers]})"
 	LT_RESULT="$(px_apache_meas a6); open backend connections ${PX[a6.estab_back_now]}, with a keepalive timer ${PX[a6.keepalive_timers]}; without keepalive=On ${PX[plain.estab_back_now]} open, ${PX[plain.keepalive_timers]} with a timer"
