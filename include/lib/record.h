@@ -27,6 +27,7 @@ enum rec_kind {
 	REC_COUNTS,   /* counts by cause: text "name=N ..." (non-zero), CSV one cell or a column
 		       * per name (REC_EXPAND), JSON an object */
 	REC_OBJECT,   /* another record: JSON an object, text its fields in line, CSV none */
+	REC_LIST,     /* records made one by one (rec_list): JSON an array of objects */
 };
 
 /* The formats a field appears in (rec_field.in). */
@@ -41,6 +42,10 @@ enum {
 	REC_JSON_NULL = 16, /* JSON null, text and CSV the value (a sysctl this kernel lacks) */
 	REC_JSON_BOOL = 32, /* REC_INT/REC_UINT: JSON true or false, text and CSV the number */
 	REC_COLON = 64,     /* in a key=value line (rec_init_kv): "label: value" */
+	REC_LABEL = 128,    /* Prometheus: a label of every sample of its record */
+	REC_COUNTER = 256,  /* Prometheus: a counter (else a gauge) */
+	REC_LEFT = 512,     /* table: the column is left-aligned (else right) */
+	REC_FIT = 1024,     /* table: the column as wide as its widest cell or label */
 };
 
 /* A histogram's figures, and the histogram itself for JSON (NULL: none to write). */
@@ -56,6 +61,11 @@ struct rec_hist {
 typedef void (*rec_count_fn)(void *ctx, const char *name, uint64_t v, int present);
 typedef void (*rec_counts_fn)(const void *src, rec_count_fn fn, void *ctx);
 
+struct record;
+
+/* Record i of a list (the caller's rows: groups of a sample) into r, freshly initialised. */
+typedef void (*rec_row_fn)(const void *src, size_t i, struct record *r);
+
 struct rec_field {
 	const char *key;      /* JSON member */
 	const char *label;    /* text label: the key, or the seed's spelling ("finished_count") */
@@ -67,8 +77,12 @@ struct rec_field {
 	int decimals;         /* REC_FLOAT */
 	const char *text_null; /* REC_NULL: the word in text; NULL: left out */
 	const char *note;     /* text only: written right after the value */
-	const char *text_s;   /* REC_STRING/REC_VERBATIM: the value as text spells it (NULL: v.s) */
+	const char *text_s;   /* the value as text spells it (NULL: from v) */
 	int text_decimals;    /* REC_FLOAT: the places in text (rec_float: `decimals`) */
+	int width;            /* table: the column's width (rec_write_table) */
+	const char *prom;     /* Prometheus: the family's name (NULL: not written) */
+	const char *help;     /* Prometheus: the family's HELP text */
+	const char *prom_label; /* REC_COUNTS in Prometheus: a sample per name, labelled so */
 	union {
 		uint64_t u;
 		int64_t i;
@@ -80,6 +94,11 @@ struct rec_field {
 			const void *src;
 		} c;
 		const struct record *sub;
+		struct {
+			rec_row_fn row;
+			const void *src;
+			size_t n;
+		} list;
 	} v;
 };
 
@@ -91,6 +110,8 @@ struct record {
 	struct rec_field *f;    /* own, or the caller's (rec_init_fields) */
 	struct rec_field own[REC_FIELDS_MAX];
 	struct rec_field spare; /* what an add returns when the record is full */
+	_Alignas(16) char store[1024]; /* what the record keeps (rec_keep, rec_keep_mem) */
+	size_t stored;
 };
 
 /* Start an empty record of up to REC_FIELDS_MAX fields; lead: see struct record (NULL for
@@ -129,6 +150,10 @@ struct rec_field *rec_counts(struct record *r, const char *key, const char *labe
  * until r is written). */
 struct rec_field *rec_object(struct record *r, const char *key, const struct record *sub);
 
+/* n records made by row(src, i, ...) as one field: JSON an array of objects. */
+struct rec_field *rec_list(struct record *r, const char *key, rec_row_fn row, const void *src,
+			   size_t n);
+
 /* f again, at r's end: the same names and value, for a format that orders its fields
  * otherwise (a header's text line beside its JSON object). */
 struct rec_field *rec_copy(struct record *r, const struct rec_field *f);
@@ -137,8 +162,18 @@ struct rec_field *rec_copy(struct record *r, const struct rec_field *f);
  * does not have. */
 struct rec_field *rec_null_when(struct rec_field *f, int cond, const char *text_word);
 
+/* A string made by fmt kept in r's own store until r is reset (for a field's value or note
+ * made while a row is built); "" and r->overflow when the store is full. */
+const char *rec_keep(struct record *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* n bytes of p kept in r's store (aligned; for a counts field's source); NULL when full. */
+void *rec_keep_mem(struct record *r, const void *p, size_t n);
+
 /* Keep f only when `present` (else: left out of text and JSON, empty in CSV). */
 struct rec_field *rec_when(struct rec_field *f, int present);
+
+/* f's value as text writes it (no label, no note). */
+void rec_text_value(FILE *out, const struct rec_field *f);
 
 /* The text line: lead, then "label: value" joined by ", ", then a newline. */
 void rec_write_text(FILE *out, const struct record *r);
@@ -152,6 +187,22 @@ void rec_write_csv(FILE *out, const struct record *header, const struct record *
 
 /* The JSON object on one line. */
 void rec_write_json(FILE *out, const struct record *r);
+
+/* The rows as an aligned table: a line of the first row's labels, then a line per row, the
+ * columns (the fields in text) `width` wide, two spaces apart; REC_FIT widens a column to
+ * its widest cell. A cell is the field's text value and its note. */
+void rec_write_table(FILE *out, rec_row_fn row, const void *src, size_t n);
+
+/* The Prometheus text of r's fields that name a family (f->prom): "# HELP", "# TYPE", and
+ * a sample `prom{labels} value`, labels from r's REC_LABEL fields (none: no braces); a
+ * REC_COUNTS field with prom_label gives a sample per name. A null (REC_NULL, or
+ * REC_JSON_NULL) or absent field is left out, family and all. */
+void rec_write_prom(FILE *out, const struct record *r);
+
+/* The same over n rows: each family once, with a sample per row that has a value (in the
+ * first row's order of families). With n 0 the families are still written, from row(src, 0): a row
+ * function gives a row of zeros for an i past its rows. */
+void rec_write_prom_rows(FILE *out, rec_row_fn row, const void *src, size_t n);
 
 /* r in format fmt (CSV: a row under header). */
 void rec_write(FILE *out, enum output_format fmt, const struct record *header,

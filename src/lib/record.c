@@ -3,16 +3,19 @@
 #include "lib/record.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/json.h"
+#include "lib/record_parts.h"
 
 void rec_init_fields(struct record *r, const char *lead, struct rec_field *f, size_t cap)
 {
 	r->lead = lead;
 	r->kv = 0;
 	r->n = 0;
+	r->stored = 0;
 	r->cap = cap;
 	r->overflow = 0;
 	r->f = f;
@@ -147,6 +150,17 @@ struct rec_field *rec_object(struct record *r, const char *key, const struct rec
 	return f;
 }
 
+struct rec_field *rec_list(struct record *r, const char *key, rec_row_fn row, const void *src,
+			   size_t n)
+{
+	struct rec_field *f = add(r, key, key, REC_LIST);
+	f->v.list.row = row;
+	f->v.list.src = src;
+	f->v.list.n = n;
+	f->in = REC_JSON;
+	return f;
+}
+
 struct rec_field *rec_copy(struct record *r, const struct rec_field *f)
 {
 	struct rec_field *c = add(r, f->key, f->label, f->kind);
@@ -163,26 +177,48 @@ struct rec_field *rec_null_when(struct rec_field *f, int cond, const char *text_
 	return f;
 }
 
+const char *rec_keep(struct record *r, const char *fmt, ...)
+{
+	size_t left = sizeof(r->store) - r->stored;
+	if (left == 0) {
+		r->overflow = 1;
+		return "";
+	}
+	char *at = r->store + r->stored;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(at, left, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= left) {
+		r->overflow = 1;
+		at[0] = '\0';
+		return at;
+	}
+	r->stored += (size_t)n + 1;
+	return at;
+}
+
+void *rec_keep_mem(struct record *r, const void *p, size_t n)
+{
+	size_t at = (r->stored + 15) & ~(size_t)15;
+	if (at > sizeof(r->store) || n > sizeof(r->store) - at) {
+		r->overflow = 1;
+		return NULL;
+	}
+	memcpy(r->store + at, p, n);
+	r->stored = at + n;
+	return r->store + at;
+}
+
 struct rec_field *rec_when(struct rec_field *f, int present)
 {
 	f->present = present != 0;
 	return f;
 }
 
-/* A walk over a counts field: writing it (text or JSON), or looking one name up. */
-struct counts_walk {
-	FILE *out;
-	int n;
-	int json;         /* 0: text "name=N" non-zero only, 1: JSON members of those present */
-	const char *lead; /* text: written before the first item (the field's label) */
-	const char *name; /* a lookup: the name sought, and what was found */
-	uint64_t v;
-	int found;
-};
-
-static void count_write(void *ctx, const char *name, uint64_t v, int present)
+void rec_count_write(void *ctx, const char *name, uint64_t v, int present)
 {
-	struct counts_walk *w = ctx;
+	struct rec_counts_walk *w = ctx;
 	if (!present || (!w->json && v == 0))
 		return;
 	if (w->json) {
@@ -209,7 +245,7 @@ static int text_shown(const struct rec_field *f)
 }
 
 /* A scalar's value as text and CSV print it (strings bare). */
-static void write_scalar(FILE *out, const struct rec_field *f)
+void rec_write_scalar(FILE *out, const struct rec_field *f)
 {
 	switch (f->kind) {
 	case REC_UINT: fprintf(out, "%" PRIu64, f->v.u); break;
@@ -223,7 +259,7 @@ static void write_scalar(FILE *out, const struct rec_field *f)
 }
 
 /* The histogram's figures joined by sep ("min=" style names when named). */
-static void write_figures(FILE *out, const struct rec_field *f, const char *sep, int named)
+void rec_write_figures(FILE *out, const struct rec_field *f, const char *sep, int named)
 {
 	const struct rec_hist *h = &f->v.h;
 	if (f->flags & REC_MS)
@@ -249,19 +285,18 @@ static void text_label(struct text_line *t, const struct rec_field *f, char *buf
 	snprintf(buf, len, "%s%s%s", t->n ? (t->kv ? " " : ", ") : "", f->label, eq);
 }
 
-/* One field's value in text. */
-static void text_value(FILE *out, const struct rec_field *f)
+void rec_text_value(FILE *out, const struct rec_field *f)
 {
-	if (f->kind == REC_NULL)
+	if (f->text_s)
+		fputs(f->text_s, out);
+	else if (f->kind == REC_NULL)
 		fputs(f->text_null, out);
 	else if (f->kind == REC_HIST)
-		write_figures(out, f, " ", 1);
+		rec_write_figures(out, f, " ", 1);
 	else if (f->kind == REC_FLOAT)
 		fprintf(out, "%.*f", f->text_decimals, f->v.d);
-	else if ((f->kind == REC_STRING || f->kind == REC_VERBATIM) && f->text_s)
-		fputs(f->text_s, out);
 	else
-		write_scalar(out, f);
+		rec_write_scalar(out, f);
 }
 
 static void text_fields(struct text_line *t, const struct record *r)
@@ -277,13 +312,13 @@ static void text_fields(struct text_line *t, const struct record *r)
 		}
 		text_label(t, f, lead, sizeof(lead));
 		if (f->kind == REC_COUNTS) { /* the label only before the first count not zero */
-			struct counts_walk w = {.out = t->out, .lead = lead};
-			f->v.c.each(f->v.c.src, count_write, &w);
+			struct rec_counts_walk w = {.out = t->out, .lead = lead};
+			f->v.c.each(f->v.c.src, rec_count_write, &w);
 			if (w.n == 0)
 				continue;
 		} else {
 			fputs(lead, t->out);
-			text_value(t->out, f);
+			rec_text_value(t->out, f);
 		}
 		t->n++;
 		if (f->note)
@@ -298,147 +333,6 @@ void rec_write_text(FILE *out, const struct record *r)
 		fputs(r->lead, out);
 	text_fields(&t, r);
 	fputc('\n', out);
-}
-
-void rec_csv_cell(FILE *out, const char *s, int always)
-{
-	if (!always && strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, out);
-		return;
-	}
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
-/* The CSV header's names of an expanded counts field: ",KEY_NAME" each. */
-struct csv_names {
-	FILE *out;
-	const char *prefix;
-};
-
-static void name_column(void *ctx, const char *name, uint64_t v, int present)
-{
-	(void)v, (void)present;
-	struct csv_names *c = ctx;
-	fprintf(c->out, ",%s_%s", c->prefix, name);
-}
-
-/* One expanded counts column: the value of `name` in the row's field, if present. */
-static void count_find(void *ctx, const char *name, uint64_t v, int present)
-{
-	struct counts_walk *w = ctx;
-	if (present && !w->found && strcmp(name, w->name) == 0) {
-		w->found = 1;
-		w->v = v;
-	}
-}
-
-struct expand_row {
-	FILE *out;
-	const struct rec_field *row; /* NULL: empty cells */
-};
-
-static void expand_cell(void *ctx, const char *name, uint64_t v, int present)
-{
-	(void)v, (void)present;
-	struct expand_row *e = ctx;
-	fputc(',', e->out);
-	if (e->row == NULL || !e->row->present || e->row->kind != REC_COUNTS)
-		return;
-	struct counts_walk w = {.name = name};
-	e->row->v.c.each(e->row->v.c.src, count_find, &w);
-	if (w.found)
-		fprintf(e->out, "%" PRIu64, w.v);
-}
-
-static const struct rec_field *find_csv(const struct record *r, const char *csv)
-{
-	for (size_t i = 0; i < r->n; i++)
-		if ((r->f[i].in & REC_CSV) && strcmp(r->f[i].csv, csv) == 0)
-			return &r->f[i];
-	return NULL;
-}
-
-/* The cells of column field h (of the header record) from the row's field f (or none). */
-static void csv_cells(FILE *out, const struct rec_field *h, const struct rec_field *f)
-{
-	int have = f && f->present && f->kind != REC_NULL;
-	if (h->kind == REC_HIST) {
-		if (have && f->kind == REC_HIST && f->v.h.count) {
-			fputc(',', out);
-			write_figures(out, f, ",", 0);
-		} else
-			fputs(h->flags & REC_MS ? ",,," : ",,,,", out);
-		return;
-	}
-	if (h->kind == REC_COUNTS && (h->flags & REC_EXPAND)) {
-		struct expand_row e = {out, have ? f : NULL};
-		h->v.c.each(h->v.c.src, expand_cell, &e);
-		return;
-	}
-	fputc(',', out);
-	if (!have)
-		return;
-	if (f->kind == REC_COUNTS) {
-		struct counts_walk w = {.out = out};
-		f->v.c.each(f->v.c.src, count_write, &w); /* "name=N name=N": no comma to quote */
-	} else if (f->kind == REC_STRING || (f->kind == REC_VERBATIM && (f->flags & REC_QUOTE)))
-		rec_csv_cell(out, f->v.s, f->flags & REC_QUOTE);
-	else if (f->kind != REC_HIST)
-		write_scalar(out, f);
-}
-
-/* The columns of one header field, each with a leading comma. */
-static void csv_names_of(FILE *out, const struct rec_field *f)
-{
-	if (f->kind == REC_HIST && (f->flags & REC_MS))
-		fprintf(out, ",%s_p50,%s_p99,%s_max", f->csv, f->csv, f->csv);
-	else if (f->kind == REC_HIST)
-		fprintf(out, ",%s_min,%s_p50,%s_p99,%s_max", f->csv, f->csv, f->csv, f->csv);
-	else if (f->kind == REC_COUNTS && (f->flags & REC_EXPAND)) {
-		struct csv_names c = {out, f->csv};
-		f->v.c.each(f->v.c.src, name_column, &c);
-	} else {
-		fputc(',', out);
-		rec_csv_cell(out, f->csv, 0);
-	}
-}
-
-/* Write a CSV line whose cells each begin with a comma: all but the first. */
-static void csv_line(FILE *out, const struct record *header, const struct record *row)
-{
-	char *line = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&line, &len);
-	if (m == NULL)
-		return;
-	for (size_t i = 0; i < header->n; i++) {
-		const struct rec_field *h = &header->f[i];
-		if (!(h->in & REC_CSV) || h->kind == REC_OBJECT)
-			continue;
-		if (row)
-			csv_cells(m, h, find_csv(row, h->csv));
-		else
-			csv_names_of(m, h);
-	}
-	fclose(m);
-	fprintf(out, "%s\n", len ? line + 1 : "");
-	free(line);
-}
-
-void rec_write_csv_header(FILE *out, const struct record *first)
-{
-	csv_line(out, first, NULL);
-}
-
-void rec_write_csv(FILE *out, const struct record *header, const struct record *r)
-{
-	csv_line(out, header, r);
 }
 
 /* A histogram as a JSON object: its figures, then the whole histogram (twtest merge adds
@@ -456,6 +350,23 @@ static void json_figures(FILE *out, const struct rec_hist *h, unsigned flags)
 		json_write_histogram(out, h->whole);
 	}
 	fputc('}', out);
+}
+
+static void json_members(FILE *out, const struct record *r);
+
+/* A list as a JSON array: each row made in turn into one record on the stack. */
+static void json_list(FILE *out, const struct rec_field *f)
+{
+	struct record row;
+	fputc('[', out);
+	for (size_t i = 0; i < f->v.list.n; i++) {
+		rec_init(&row, NULL);
+		f->v.list.row(f->v.list.src, i, &row);
+		fputs(i ? ",{" : "{", out);
+		json_members(out, &row);
+		fputc('}', out);
+	}
+	fputc(']', out);
 }
 
 static void json_members(FILE *out, const struct record *r)
@@ -488,9 +399,9 @@ static void json_members(FILE *out, const struct record *r)
 			json_figures(out, &f->v.h, f->flags);
 			break;
 		case REC_COUNTS: {
-			struct counts_walk w = {.out = out, .json = 1};
+			struct rec_counts_walk w = {.out = out, .json = 1};
 			fputc('{', out);
-			f->v.c.each(f->v.c.src, count_write, &w);
+			f->v.c.each(f->v.c.src, rec_count_write, &w);
 			fputc('}', out);
 			break;
 		}
@@ -499,7 +410,8 @@ static void json_members(FILE *out, const struct record *r)
 			json_members(out, f->v.sub);
 			fputc('}', out);
 			break;
-		default: write_scalar(out, f); break;
+		case REC_LIST: json_list(out, f); break;
+		default: rec_write_scalar(out, f); break;
 		}
 	}
 }

@@ -213,3 +213,81 @@ TEST(record_header_line_and_object)
 	CHECK_STR(s, "{\"linger\":true,\"port_key\":null}\n");
 	free(s);
 }
+
+/* Rows for the table and Prometheus tests: an address label, a count, a rate that may be
+ * missing (-1), a count by name with a label. */
+static void each_pair(const void *src, rec_count_fn fn, void *ctx)
+{
+	const int *v = src;
+	fn(ctx, "A", (uint64_t)v[1], 1);
+	fn(ctx, "B", 2, 1);
+}
+
+static void sample_row(const void *src, size_t i, struct record *r)
+{
+	static const int rows[][3] = {{1, 7, 5}, {22, 1234, -1}};
+	(void)src;
+	const int *v = rows[i < 2 ? i : 0];
+	struct rec_field *f = rec_string(r, "src", "SRC", rec_keep(r, "10.0.0.%d", v[0]));
+	f->flags = REC_LABEL | REC_LEFT | REC_FIT;
+	f = rec_uint(r, "n", "N", (uint64_t)v[1]);
+	f->width = 6;
+	f->prom = "t_n";
+	f->help = "N.";
+	f = rec_float(r, "rate", "RATE", v[2], 1);
+	f->flags = v[2] < 0 ? REC_JSON_NULL | REC_LEFT : REC_LEFT;
+	f->text_s = v[2] < 0 ? "never" : NULL;
+	f->width = 6;
+	f->prom = "t_rate";
+	f->help = "Rate.";
+	f = rec_counts(r, "by", NULL, each_pair, v, 0);
+	f->in = 0;
+	f->prom = "t_by";
+	f->help = "By name.";
+	f->prom_label = "k";
+	rec_string(r, "why", "WHY", "ok")->note = rec_keep(r, ": row %zu", i);
+}
+
+/* Rule: a table's columns are the fields in text, `width` wide (REC_FIT: the widest cell
+ * or label; REC_LEFT left-aligned), two spaces apart, a cell its text value and note; the
+ * rows in Prometheus give each family once, a sample per row that has a value, labelled by
+ * the REC_LABEL fields (a labelled count: a sample per name); a list is a JSON array; a
+ * record's own family without a value is left out whole. */
+TEST(record_table_prom_and_list)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	rec_write_table(out, sample_row, NULL, 2);
+	fclose(out);
+	CHECK_STR(buf, "SRC             N  RATE    WHY\n"
+		       "10.0.0.1        7  5.0     ok: row 0\n"
+		       "10.0.0.22    1234  never   ok: row 1\n");
+	free(buf);
+	out = open_memstream(&buf, &len);
+	rec_write_prom_rows(out, sample_row, NULL, 2);
+	fclose(out);
+	CHECK_STR(buf, "# HELP t_n N.\n# TYPE t_n gauge\nt_n{src=\"10.0.0.1\"} 7\nt_n{src=\"10.0.0.22\"} 1234\n"
+		       "# HELP t_rate Rate.\n# TYPE t_rate gauge\nt_rate{src=\"10.0.0.1\"} 5\n"
+		       "# HELP t_by By name.\n# TYPE t_by gauge\nt_by{src=\"10.0.0.1\",k=\"A\"} 7\n"
+		       "t_by{src=\"10.0.0.1\",k=\"B\"} 2\nt_by{src=\"10.0.0.22\",k=\"A\"} 1234\n"
+		       "t_by{src=\"10.0.0.22\",k=\"B\"} 2\n");
+	free(buf);
+	struct record r;
+	rec_init(&r, NULL);
+	rec_list(&r, "rows", sample_row, NULL, 2);
+	struct rec_field *f = rec_uint(&r, "total", NULL, 2);
+	f->prom = "t_total";
+	f->help = "Rows.";
+	f->flags = REC_COUNTER;
+	rec_null_when(rec_uint(&r, "max", NULL, 0), 1, NULL)->prom = "t_max";
+	char *s = render(JSON, NULL, &r);
+	CHECK_STR(s, "{\"rows\":[{\"src\":\"10.0.0.1\",\"n\":7,\"rate\":5.0,\"why\":\"ok\"},"
+		     "{\"src\":\"10.0.0.22\",\"n\":1234,\"rate\":null,\"why\":\"ok\"}],\"total\":2,\"max\":null}\n");
+	free(s);
+	out = open_memstream(&buf, &len);
+	rec_write_prom(out, &r);
+	fclose(out);
+	CHECK_STR(buf, "# HELP t_total Rows.\n# TYPE t_total counter\nt_total 2\n");
+	free(buf);
+}
