@@ -39,7 +39,6 @@ enum client_protocol {
 	CLIENT_PROTO_HTTP,    /* HTTP/1.1 GET, --requests-per-conn over keep-alive */
 };
 
-#define TWTEST_DEFAULT_MAX_RESPONSE (1u << 20) /* --max-response */
 #define TWTEST_MAX_HTTP_FIELD 2048            /* --http-path and --http-host, in bytes */
 
 extern const char *const client_close_names[];

@@ -13,7 +13,7 @@
  * --list-options (hence the bash completion) follow from the row. Then add a sample to
  * tests/unit/test_strategy_scopes.c (the test fails without one), bad-input cases to
  * tests/integration/badinput.sh, and the option to docs/twtest.1 (tests/integration/
- * manpage.sh fails without it). A rule between options goes in client_validate. */
+ * manpage.sh fails without it). A rule between options goes in client_validate (src/client/client_checks.c). */
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -22,6 +22,7 @@
 
 #include "lib/cli.h"
 #include "lib/clock.h"
+#include "client/client_checks.h"
 #include "client/client_opts.h"
 
 const char *const client_close_names[] = {"client", "server", "shutdown", NULL};
@@ -36,19 +37,13 @@ const char *const client_strategy_names[] = {
 void client_defaults(struct client_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->port = TWTEST_DEFAULT_PORT;
-	o->payload = TWTEST_DEFAULT_PAYLOAD;
-	o->close_mode = CLIENT_CLOSE_CLIENT;
-	o->format = FORMAT_TEXT;
-	o->close_after_ms = -1;
-	o->on_eof = CLIENT_EOF_CLOSE;
-	o->protocol = CLIENT_PROTO_ECHO;
-	o->max_response = TWTEST_DEFAULT_MAX_RESPONSE;
+	o->close_after_ms = -1; /* not given: no help line states it */
 	o->shards = 1;
 	/* the rest from the option rows (.def), which --help prints: stated once */
 	char err[256];
 	if (cli_apply_defaults(&client_cli, o, err, sizeof(err)) < 0)
 		abort(); /* a row's default its own parser refuses (tests/unit/test_options.c) */
+	o->port_name = NULL; /* the default port is not a --port given */
 }
 
 /* --payload BYTES: k/m suffixes; 0 (nothing to echo) is a close scenario. */
@@ -183,17 +178,17 @@ static enum parse_result parse_shard_opt(const char *val, void *opts, char *err,
 
 /* Every client option, in --help's order. */
 static const struct cli_option client_rows[] = {
-	{"port", 'p', CLI_CUSTOM, .parse = parse_port, .scope = ALL, .arg = "PORTS",
-	 .help = "server port (default 4000), or a list/range (4000-4003,4010)\n"
+	{"port", 'p', CLI_CUSTOM, .parse = parse_port, .scope = ALL, .arg = "PORTS", .def = "4000",
+	 .help = "server port (default %D), or a list/range (4000-4003,4010)\n"
 		 "used round-robin with the DSTIP addresses"},
-	{"payload", 0, CLI_CUSTOM, .parse = parse_payload, .scope = ALL, .arg = "BYTES",
+	{"payload", 0, CLI_CUSTOM, .parse = parse_payload, .scope = ALL, .arg = "BYTES", .def = "100",
 	 .help = "bytes sent and echoed per connection, k/m suffix allowed\n"
-		 "(default 100, at most 64m)"},
+		 "(default %D, at most 64m)"},
 	{"timeout", 0, CLI_TIME, FS(timeout_ms), .unit_ms = 1, .min = 1, .max = 3600000, .scope = ALL,
 	 .arg = "MS", .def = "10000", .help = "per-connection deadline in milliseconds (default %D)"},
 	{"close", 0, CLI_CHOICE, F(close_mode), .values = client_close_names, .scope = ALL,
-	 .arg = "MODE",
-	 .help = "who sends the first FIN: client (default; close after the\n"
+	 .arg = "MODE", .def = "client",
+	 .help = "who sends the first FIN: %D (default; close after the\n"
 		 "echo, the client holds TIME_WAIT), server (wait for the\n"
 		 "server's FIN; pair with `server --close=first`), shutdown\n"
 		 "(shutdown(SHUT_WR) after the echo, read to EOF, close)"},
@@ -225,8 +220,8 @@ static const struct cli_option client_rows[] = {
 	 .def = "1", .help = "K payload/echo exchanges per connection, or K HTTP requests\n"
 			      "over keep-alive (default %D)"},
 	{"protocol", 0, CLI_CHOICE, F(protocol), .values = client_protocol_names,
-	 .scope = CONC | RATE | CLOSED, .why = "a close scenario speaks echo", .arg = "P",
-	 .help = "echo (default: a `twtest server`), connect (done once\n"
+	 .scope = CONC | RATE | CLOSED, .why = "a close scenario speaks echo", .arg = "P", .def = "echo",
+	 .help = "%D (default: a `twtest server`), connect (done once\n"
 		 "connect() completes, then closed as --close says: any TCP\n"
 		 "listener), or http (HTTP/1.1 GET; a status outside 2xx/3xx\n"
 		 "fails as status/NNN; docs/http.md)"},
@@ -239,14 +234,14 @@ static const struct cli_option client_rows[] = {
 		 ":PORT unless it is 80)"},
 	{"max-response", 0, CLI_CUSTOM, .parse = parse_max_response, .scope = CONC | RATE | CLOSED,
 	 .why = "a close scenario speaks echo", .arg = "BYTES",
-	 .help = "with --protocol http: bound on one response, head and body\n"
-		 "(default 1m, at most 64m; larger: response/EMSGSIZE)"},
+	 .def = "1m", .help = "with --protocol http: bound on one response, head and body\n"
+			      "(default %D, at most 64m; larger: response/EMSGSIZE)"},
 	{"threads", 0, CLI_NUMBER, FS(threads), .min = 1, .max = TWTEST_MAX_THREADS,
 	 .scope = CONC | RATE | CLOSED, .why = "they run one connection at a time", .arg = "N",
 	 .def = "1", .help = "split each loop's connections over N threads, each with its\n"
 			      "own epoll set (1-64, at most CONNS or C; default %D)"},
 	{"format", 0, CLI_CHOICE, F(format), .values = format_names, .scope = ALL, .arg = "FMT",
-	 .help = "text (default), csv or json (JSON Lines)"},
+	 .def = "text", .help = "%D (default), csv or json (JSON Lines)"},
 	{"fail-on-error", 0, CLI_FLAG, F(fail_on_error), .scope = ALL,
 	 .help = "exit 3 if any connection failed"},
 	{"wait-clear", 0, CLI_FLAG, F(wait_clear), .scope = ALL,
@@ -318,7 +313,7 @@ static const struct cli_option client_rows[] = {
 	 .help = "do not read anything during the first MS milliseconds"},
 	{"on-eof", 0, CLI_CHOICE, F(on_eof), .values = client_on_eof_names, .scope = SEQ,
 	 .tag = SELECTS_SEQUENTIAL, .arg = "ACTION",
-	 .help = "when the server's FIN is seen: close (default; at once, even\n"
+	 .def = "close", .help = "when the server's FIN is seen: %D (default; at once, even\n"
 		 "with data unread, which sends RST), shutdown (shutdown(SHUT_WR)\n"
 		 "at once, read the rest, close) or ignore (read the rest after\n"
 		 "--read-delay, then close; meanwhile CLOSE_WAIT)"},
@@ -367,33 +362,6 @@ enum client_strategy_id client_strategy_of(const struct client_opts *o)
 	return o->sequential ? STRATEGY_SEQUENTIAL : STRATEGY_CONCURRENT;
 }
 
-/* Refuse a given option outside its strategies' scope; PARSE_OK if every one fits. */
-static enum parse_result check_scopes(const struct client_opts *o, const struct cli_parse *p,
-				      char *err, size_t errlen)
-{
-	enum client_strategy_id id = client_strategy_of(o);
-	const char *val = NULL;
-	const struct cli_option *r = cli_out_of_scope(p, STRATEGY_BIT(id), &val);
-	if (r == NULL)
-		return PARSE_OK;
-	return cli_fail(err, errlen, "--%s%s%s conflicts with %s%s%s%s", r->name, val ? " " : "",
-			val ? val : "", client_strategy_names[id], r->why ? " (" : "",
-			r->why ? r->why : "", r->why ? ")" : "");
-}
-
-/* When the operands are wrong and an option given needs one not given (`--duration 3` without
- * --rate: its row's why says "it needs --rate"), that is the mistake: say so in err instead. */
-static void needs_another(const struct client_opts *o, const struct cli_parse *p, char *err,
-			  size_t errlen)
-{
-	const char *val = NULL;
-	const struct cli_option *r = cli_out_of_scope(p, STRATEGY_BIT(client_strategy_of(o)), &val);
-	if (r == NULL || r->why == NULL || strncmp(r->why, "it needs ", 9) != 0)
-		return;
-	cli_fail(err, errlen, "--%s%s%s needs %s (or give DSTIP LOOPS CONNS without it)", r->name,
-		 val ? " " : "", val ? val : "", r->why + 9);
-}
-
 /* DSTIP LOOPS CONNS [REUSEPORT [LINGER]] (DSTIP is resolved last, after every rule). */
 static enum parse_result client_positional(int npos, char **pos, struct client_opts *o,
 					   char *err, size_t errlen)
@@ -438,76 +406,6 @@ static enum parse_result client_positional(int npos, char **pos, struct client_o
 	return PARSE_OK;
 }
 
-/* The closed-loop mode's own rules (with --rate, --concurrency is refused by its scope). */
-static enum parse_result check_closed(const struct client_opts *o, char *err, size_t errlen)
-{
-	if (o->rate || !o->concurrency)
-		return PARSE_OK;
-	if (o->count && o->duration_s)
-		return cli_fail(err, errlen, "--count %u conflicts with --duration %u: either ends the run",
-				o->count, o->duration_s);
-	if (!o->count && !o->duration_s)
-		return cli_fail(err, errlen, "--concurrency %u needs --duration S or --count N",
-				o->concurrency);
-	if (o->threads > o->concurrency)
-		return cli_fail(err, errlen, "--threads %u is more than --concurrency %u", o->threads,
-				o->concurrency);
-	if (o->payload == 0)
-		return cli_fail(err, errlen, "--payload 0 conflicts with --concurrency: only the "
-				"sequential close scenarios send nothing");
-	return PARSE_OK;
-}
-
-/* Cross-option rules, one message each. */
-static enum parse_result client_validate(struct client_opts *o, const struct cli_parse *p,
-					 char *err, size_t errlen)
-{
-	if (o->linger && o->close_mode == CLIENT_CLOSE_SHUTDOWN)
-		return cli_fail(err, errlen, "--linger conflicts with --close=shutdown: the FIN is already sent, RST cannot replace it");
-	if (check_closed(o, err, errlen) != PARSE_OK)
-		return PARSE_ERROR;
-	if (!o->rate && !o->concurrency && o->conns_total < o->shards)
-		return cli_fail(err, errlen, "--shard %u/%u needs CONNS of at least %u (each host opens "
-				"its share of CONNS %u)", o->shard, o->shards, o->shards, o->conns_total);
-	if (o->rate && o->rate < o->shards)
-		return cli_fail(err, errlen, "--shard %u/%u needs --rate of at least %u (each host makes "
-				"its share of R %u)", o->shard, o->shards, o->shards, o->rate);
-	if (!o->rate && !o->concurrency && o->threads > o->conns)
-		return cli_fail(err, errlen, "--threads %u is more than CONNS %u", o->threads, o->conns);
-	if (o->rate && o->payload == 0)
-		return cli_fail(err, errlen, "--payload 0 conflicts with --rate: only the sequential close "
-			    "scenarios send nothing");
-	if (o->rate && !o->duration_s)
-		return cli_fail(err, errlen, "--rate %u needs --duration S", o->rate);
-	if (o->rate && o->max_inflight && o->threads > o->max_inflight)
-		return cli_fail(err, errlen, "--threads %u is more than --max-inflight %u", o->threads,
-			    o->max_inflight);
-	if ((cli_given(p, "http-path") || cli_given(p, "http-host") || cli_given(p, "max-response")) &&
-	    o->protocol != CLIENT_PROTO_HTTP)
-		return cli_fail(err, errlen, "--%s needs --protocol http",
-				cli_given(p, "http-path") ? "http-path"
-				: cli_given(p, "http-host") ? "http-host" : "max-response");
-	if (o->protocol == CLIENT_PROTO_CONNECT && cli_given(p, "requests-per-conn"))
-		return cli_fail(err, errlen, "--requests-per-conn conflicts with --protocol connect: "
-			    "nothing is exchanged");
-	if (o->protocol != CLIENT_PROTO_ECHO && cli_given(p, "payload"))
-		return cli_fail(err, errlen, "--payload conflicts with --protocol %s: it sizes the echo",
-			    client_protocol_names[o->protocol]);
-	if (cli_given(p, "wait-clear-timeout") && !o->wait_clear)
-		return cli_fail(err, errlen, "--wait-clear-timeout needs --wait-clear");
-	if (o->bind_no_port && o->bind_name == NULL)
-		return cli_fail(err, errlen, "--bind-no-port needs --bind ADDR");
-	if (o->freebind && o->bind_name == NULL)
-		return cli_fail(err, errlen, "--freebind needs --bind ADDR");
-	if (check_scopes(o, p, err, errlen) != PARSE_OK)
-		return PARSE_ERROR;
-	if (o->source_port && o->port_hi)
-		return cli_fail(err, errlen, "--source-port %u conflicts with --local-port-range", o->source_port);
-	if (o->report_conns && o->format == FORMAT_CSV)
-		return cli_fail(err, errlen, "--report-conns needs --format text or json (CSV rows are loops)");
-	return PARSE_OK;
-}
-
 /* DSTIP (after every rule, since it may be a host name to resolve) with the --port ports. */
 static enum parse_result client_resolve_dst(struct client_opts *o, const char *dst,
 						char *err, size_t errlen)
@@ -546,7 +444,7 @@ enum parse_result client_parse_args(int argc, char **argv, struct client_opts *o
 		return r;
 	o->sequential |= cli_given_tag(&p, SELECTS_SEQUENTIAL);
 	if (client_positional(argc - optind, argv + optind, o, err, errlen) != PARSE_OK) {
-		needs_another(o, &p, err, errlen); /* the cause, when an option wanted another */
+		client_needs_another(o, &p, err, errlen); /* the cause, when an option wanted another */
 		return PARSE_ERROR;
 	}
 	if (client_validate(o, &p, err, errlen) != PARSE_OK)
