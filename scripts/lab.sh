@@ -8,7 +8,7 @@
 # 198.18.0.0/15); for the lo path one namespace, server on 127.0.0.1; for the nat path K
 # client namespaces behind a router namespace that masquerades them to one address (see
 # lab_nat_up for its address plan); for the proxy path a client, a proxy namespace running
-# nginx or haproxy, and a backend namespace (scripts/lab_proxy.sh). The sysctls of a cell are
+# nginx, haproxy or Apache, and a backend namespace (scripts/lab_proxy.sh). The sysctls of a cell are
 # set inside its client namespaces (for nat also the router's; for proxy the proxy's) only,
 # never the host's. Every resource pushes its own
 # undo onto a stack when it is made (lab_defer, in the manner of the kernel selftests'
@@ -32,7 +32,7 @@
 #          NAT-OPTIONS: --nat-clients K (default 2), --nat-ports LO-HI (the masquerade's
 #          port range, default 40000-40099), --nat-random-fully (fully-random mapping),
 #          --nat-tw-timeout S (the router's nf_conntrack_tcp_timeout_time_wait)
-#          PROXY-OPTIONS: --proxy KIND:TEMPLATE (nginx or haproxy, and a config template of
+#          PROXY-OPTIONS: --proxy KIND:TEMPLATE (nginx, haproxy or apache, and a config template of
 #          scripts/proxy/; default haproxy:haproxy-tcp.cfg), --proxy-set KEY=VALUE (the
 #          value of the template's @KEY@, repeatable), --proxy-backends B (default 1),
 #          --proxy-sources S (default 0); with --path proxy the --sysctl values go to the
