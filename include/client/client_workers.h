@@ -61,7 +61,8 @@ struct client_worker {
 	const unsigned char *payload;
 	unsigned char *buf; /* one read buffer for every connection */
 	size_t buflen;
-	struct loop_result res;
+	struct conn_counts res;        /* what its connections did this round */
+	struct rate_view rate_counts;  /* rate and closed-loop modes: its part of the schedule */
 	struct rate_sched rate;
 	/* --protocol http: the requests, and each connection's response parser (conn i's at
 	 * http[i]: kept apart so that echo's connections stay small). */

@@ -84,23 +84,39 @@ struct rate_view {
 	uint64_t tail_ns;
 };
 
-/* One round's result (a loop, or a rate interval): what the workers count, then what the
+/* What a worker counts of its connections (all a loop-mode worker holds). The members,
+ * once, for struct conn_counts and for loop_result's `counts` group. */
+#define CONN_COUNTS_MEMBERS                                                                 \
+	uint64_t conns;     /* connections attempted (CONNS, or the loops' sum in a total) */ \
+	uint64_t finished;  /* finished + failed == conns */                                  \
+	uint64_t failed;                                                                      \
+	uint64_t elapsed_ns;                                                                  \
+	uint64_t first_fail_ns; /* 1 + ns from the worker's (rate: the run's) start to the    \
+				 * first failure; 0: none */                                  \
+	struct fail_table fails;                                                              \
+	/* Finished connections only, in microseconds: from the start of the attempt (before  \
+	 * socket()) until connect() completed, and until the connection was done. */        \
+	struct histogram connect_us, conn_us;                                                 \
+	/* --protocol http: responses by status, and from each request written to its         \
+	 * response complete, in microseconds. */                                             \
+	struct http_counts http;                                                              \
+	struct histogram req_us;
+
+struct conn_counts {
+	CONN_COUNTS_MEMBERS
+};
+
+/* One round's result (a loop, or a rate interval): what the workers count (`counts`, its
+ * members also reachable by name, as the kernel's struct_group does), then what the
  * kernel view and the rate schedule add. */
 struct loop_result {
 	uint32_t loop;      /* the round's number */
-	uint64_t conns;     /* connections attempted (CONNS, or the loops' sum in a total) */
-	uint64_t finished;  /* finished + failed == conns */
-	uint64_t failed;
-	uint64_t elapsed_ns;
-	uint64_t first_fail_ns; /* 1 + ns from the worker's start (rate: the run's) to the first failure; 0: none */
-	struct fail_table fails;
-	/* Finished connections only, in microseconds: from the start of the attempt (before
-	 * socket()) until connect() completed, and until the connection was done. */
-	struct histogram connect_us, conn_us;
-	/* --protocol http: responses by status, and from each request written to its
-	 * response complete, in microseconds. */
-	struct http_counts http;
-	struct histogram req_us;
+	union {
+		struct conn_counts counts;
+		struct {
+			CONN_COUNTS_MEMBERS
+		};
+	};
 	struct kernel_view kv;
 	struct rate_view rate;
 };
@@ -128,6 +144,14 @@ void fail_table_add(struct fail_table *dst, const struct fail_table *src);
 /* Visit every non-zero failure count in a stable order (stage, then detail). */
 typedef void (*fail_visit_fn)(void *ctx, const char *key, uint32_t count);
 void fail_table_visit(const struct fail_table *t, fail_visit_fn fn, void *ctx);
+
+/* Add a worker's (or a round's) counts into a running total. */
+void conn_counts_add(struct conn_counts *total, const struct conn_counts *c);
+
+/* Add a worker's (or a round's) part of the rate schedule into a total: due, started,
+ * lag and the tail add up, inflight and reached keep the latest, the rest the largest or
+ * the first. */
+void rate_view_add(struct rate_view *total, const struct rate_view *r);
 
 /* Add a loop's numbers into a running total (the loop number excepted); the kernel
  * counter deltas and waits add up, time_wait and wait_clear_left keep the latest. */

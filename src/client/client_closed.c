@@ -34,10 +34,10 @@ static void closed_refill(struct client_worker *w, uint64_t stop_ns, uint64_t no
 			break;
 		uint64_t index = w->rate.next;
 		w->rate.next += w->rate.stride;
-		w->res.rate.started++;
+		w->rate_counts.started++;
 		conn_start(w, c, index, worker_now_us(w));
-		if (w->open > w->res.rate.inflight_max)
-			w->res.rate.inflight_max = w->open;
+		if (w->open > w->rate_counts.inflight_max)
+			w->rate_counts.inflight_max = w->open;
 	}
 }
 
@@ -47,7 +47,8 @@ static void closed_work(struct client_worker *w, uint32_t interval)
 {
 	const struct client_opts *o = w->o;
 	memset(&w->res, 0, sizeof(w->res));
-	w->res.rate.inflight_max = w->open; /* carried over from the interval before */
+	memset(&w->rate_counts, 0, sizeof(w->rate_counts));
+	w->rate_counts.inflight_max = w->open; /* carried over from the interval before */
 	uint64_t end = w->base_ns + (uint64_t)(interval + 1) * o->report_interval_ms * 1000000;
 	uint64_t stop_ns = w->base_ns + (uint64_t)o->duration_s * 1000000000;
 	for (;;) {
@@ -92,7 +93,7 @@ static double closed_reached(struct closed_run *run, uint64_t t_ns)
 		if (run->fail_rate[t] < 0 && w->res.failed) {
 			uint64_t at_ns = w->res.first_fail_ns - 1;
 			double at_s = (double)(at_ns > 1000 ? at_ns : 1000) / 1e9;
-			run->fail_rate[t] = (double)(run->finished[t] + w->res.rate.finished_before_fail) / at_s;
+			run->fail_rate[t] = (double)(run->finished[t] + w->rate_counts.finished_before_fail) / at_s;
 		}
 		run->finished[t] += w->res.finished;
 		if (run->fail_rate[t] >= 0)
@@ -155,9 +156,10 @@ static int closed_run_interval(struct client_engine *e, uint32_t interval, struc
 	uint64_t inflight = 0, most = 0;
 	for (uint32_t t = 0; t < team_size(run->team); t++) {
 		struct client_worker *w = team_worker(run->team, t);
-		loop_result_add(res, &w->res);
+		conn_counts_add(&res->counts, &w->res);
+		rate_view_add(&res->rate, &w->rate_counts);
 		inflight += w->open;
-		most += w->res.rate.inflight_max;
+		most += w->rate_counts.inflight_max;
 		done &= w->open == 0 && (o->count ? w->rate.next >= o->count
 					 : now >= run->start_ns + (uint64_t)o->duration_s * 1000000000);
 	}

@@ -40,8 +40,8 @@ static void worker_abandon(struct client_worker *w)
 /* One loop of one worker: start its share of CONNS at once, serve them until all ended. */
 static void concurrent_worker_loop(struct client_worker *w, uint32_t loop)
 {
+	(void)loop; /* the engine numbers the round */
 	memset(&w->res, 0, sizeof(w->res));
-	w->res.loop = loop;
 	w->res.conns = w->n;
 	w->started = w->open = w->scan = 0;
 	w->base_ns = clock_now_ns();
@@ -87,7 +87,7 @@ static int concurrent_run(struct client_engine *e, uint32_t loop, struct loop_re
 	uint64_t start = clock_now_ns();
 	team_run(t, loop);
 	for (uint32_t i = 0; i < team_size(t); i++)
-		loop_result_add(res, &team_worker(t, i)->res);
+		conn_counts_add(&res->counts, &team_worker(t, i)->res);
 	res->elapsed_ns = clock_now_ns() - start;
 	return 0;
 }

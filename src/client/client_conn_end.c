@@ -40,7 +40,7 @@ void worker_count_fail(struct client_worker *w, enum fail_stage stage, int detai
 {
 	if (w->res.failed++ == 0) {
 		w->res.first_fail_ns = clock_now_ns() - w->base_ns + 1;
-		w->res.rate.finished_before_fail = w->res.finished;
+		w->rate_counts.finished_before_fail = w->res.finished;
 	}
 	fail_count(&w->res.fails, stage, detail);
 }

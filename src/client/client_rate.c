@@ -35,15 +35,15 @@ static void rate_start_next(struct client_worker *w, uint64_t now_ns)
 	uint64_t index = r->next;
 	uint64_t due = due_ns_of(w->o, index);
 	r->next += r->stride;
-	w->res.rate.due++;
+	w->rate_counts.due++;
 	struct conn *c = slot_take(w);
 	if (c == NULL) {
 		worker_count_fail(w, STAGE_SHED, 0);
 		return;
 	}
-	w->res.rate.started++;
+	w->rate_counts.started++;
 	uint64_t late = now_ns > w->base_ns + due ? now_ns - w->base_ns - due : 0;
-	hist_record(&w->res.rate.lag_us, (uint32_t)(late / 1000 > UINT32_MAX ? UINT32_MAX : late / 1000));
+	hist_record(&w->rate_counts.lag_us, (uint32_t)(late / 1000 > UINT32_MAX ? UINT32_MAX : late / 1000));
 	conn_start(w, c, index, (uint32_t)(due / 1000));
 }
 
@@ -54,6 +54,7 @@ static void rate_work(struct client_worker *w, uint32_t interval)
 	const struct client_opts *o = w->o;
 	struct rate_sched *r = &w->rate;
 	memset(&w->res, 0, sizeof(w->res));
+	memset(&w->rate_counts, 0, sizeof(w->rate_counts));
 	uint64_t end = w->base_ns + (uint64_t)(interval + 1) * o->report_interval_ms * 1000000;
 	uint64_t total = schedule_total(o);
 	for (;;) {
@@ -179,7 +180,8 @@ static int rate_run_interval(struct client_engine *e, uint32_t interval, struct 
 	uint64_t inflight = 0;
 	for (uint32_t t = 0; t < team_size(run->team); t++) {
 		struct client_worker *w = team_worker(run->team, t);
-		loop_result_add(res, &w->res);
+		conn_counts_add(&res->counts, &w->res);
+		rate_view_add(&res->rate, &w->rate_counts);
 		inflight += w->open;
 		done &= w->rate.next >= schedule_total(o) && w->open == 0;
 	}

@@ -66,37 +66,47 @@ void fail_table_visit(const struct fail_table *t, fail_visit_fn fn, void *ctx)
 	}
 }
 
+void conn_counts_add(struct conn_counts *total, const struct conn_counts *c)
+{
+	total->conns += c->conns;
+	total->finished += c->finished;
+	total->failed += c->failed;
+	total->elapsed_ns += c->elapsed_ns;
+	fail_table_add(&total->fails, &c->fails);
+	hist_merge(&total->connect_us, &c->connect_us);
+	hist_merge(&total->conn_us, &c->conn_us);
+	hist_merge(&total->req_us, &c->req_us);
+	total->http.responses += c->http.responses;
+	total->http.reconnects += c->http.reconnects;
+	hist_merge(&total->http.carried, &c->http.carried);
+	if (c->http.responses)
+		for (int i = 0; i < HTTP_STATUS_SLOTS; i++)
+			total->http.status[i] += c->http.status[i];
+	if (c->first_fail_ns && (total->first_fail_ns == 0 || c->first_fail_ns < total->first_fail_ns))
+		total->first_fail_ns = c->first_fail_ns;
+}
+
+void rate_view_add(struct rate_view *total, const struct rate_view *r)
+{
+	total->due += r->due;
+	total->started += r->started;
+	total->inflight = r->inflight;
+	if (r->inflight_max > total->inflight_max)
+		total->inflight_max = r->inflight_max;
+	total->reached = r->reached;
+	hist_merge(&total->lag_us, &r->lag_us);
+	total->t_ns = r->t_ns > total->t_ns ? r->t_ns : total->t_ns;
+	if (r->first_failed && (total->first_failed == 0 || r->first_failed < total->first_failed))
+		total->first_failed = r->first_failed;
+	total->tail_finished += r->tail_finished;
+	total->tail_ns += r->tail_ns;
+}
+
 void loop_result_add(struct loop_result *total, const struct loop_result *r)
 {
-	total->conns += r->conns;
-	total->finished += r->finished;
-	total->failed += r->failed;
-	total->elapsed_ns += r->elapsed_ns;
-	fail_table_add(&total->fails, &r->fails);
-	hist_merge(&total->connect_us, &r->connect_us);
-	hist_merge(&total->conn_us, &r->conn_us);
-	hist_merge(&total->req_us, &r->req_us);
-	total->http.responses += r->http.responses;
-	total->http.reconnects += r->http.reconnects;
-	hist_merge(&total->http.carried, &r->http.carried);
-	if (r->http.responses)
-		for (int i = 0; i < HTTP_STATUS_SLOTS; i++)
-			total->http.status[i] += r->http.status[i];
+	conn_counts_add(&total->counts, &r->counts);
+	rate_view_add(&total->rate, &r->rate);
 	kcounters_add(&total->kv.kernel, &r->kv.kernel);
-	total->rate.due += r->rate.due;
-	total->rate.started += r->rate.started;
-	total->rate.inflight = r->rate.inflight;
-	if (r->rate.inflight_max > total->rate.inflight_max)
-		total->rate.inflight_max = r->rate.inflight_max;
-	total->rate.reached = r->rate.reached;
-	hist_merge(&total->rate.lag_us, &r->rate.lag_us);
-	total->rate.t_ns = r->rate.t_ns > total->rate.t_ns ? r->rate.t_ns : total->rate.t_ns;
-	if (r->rate.first_failed && (total->rate.first_failed == 0 || r->rate.first_failed < total->rate.first_failed))
-		total->rate.first_failed = r->rate.first_failed;
-	if (r->first_fail_ns && (total->first_fail_ns == 0 || r->first_fail_ns < total->first_fail_ns))
-		total->first_fail_ns = r->first_fail_ns;
-	total->rate.tail_finished += r->rate.tail_finished;
-	total->rate.tail_ns += r->rate.tail_ns;
 	total->kv.measured |= r->kv.measured;
 	if (r->kv.measured & MEASURED_TIME_WAIT)
 		total->kv.time_wait = r->kv.time_wait;
