@@ -5,6 +5,11 @@ MANDIR ?= $(PREFIX)/share/man/man1
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 CC ?= cc
 
+# Every core builds unless the caller chose a -j: make test builds four variants.
+ifeq ($(filter -j%,$(MAKEFLAGS)),)
+MAKEFLAGS += -j$(shell nproc 2>/dev/null || echo 1)
+endif
+
 STD = -std=gnu11 -D_GNU_SOURCE
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
 OPT ?= -O2 -g
@@ -109,7 +114,7 @@ test: twtest $(UNIT_BIN) $(HOSTILE_BIN)
 	$(MAKE) SAN=1 build/san/twtest build/san/unit_tests build/san/hostile
 	if command -v clang >/dev/null; then $(MAKE) CC=clang BUILD=build/clang build/clang/twtest build/clang/hostile; fi
 	$(MAKE) fuzz-build
-	TW_FUZZ=build/fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) tests/run.sh build/release build/san
+	TW_LANES=2 TW_FUZZ=build/fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) tests/run.sh build/release build/san
 
 # The developer's fast loop: the unit tests and the integration files that need no root and
 # no peers, on the release build only (under a minute); `make test` is the whole suite.
