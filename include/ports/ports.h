@@ -11,6 +11,7 @@
 
 #include "lib/sockdiag.h"
 #include "lib/tw_reuse.h"
+#include "lib/keytab.h"
 
 #define PORTS_BUCKET_MS 100 /* resolution of the expiry schedule */
 #define PORTS_BUCKETS (TW_TIME_WAIT_MS / PORTS_BUCKET_MS + 1)
@@ -66,9 +67,8 @@ struct ports_model {
 	uint32_t range;            /* ports connect() can draw: the range less the reserved */
 	uint32_t reserved_in_range;
 	struct ports_group *groups; /* after ports_finish: sorted, used_pct first */
-	size_t ngroups, cap;
-	uint32_t *slots;           /* hash table of group index + 1; 0 empty */
-	size_t nslots;
+	size_t ngroups;            /* groups and ngroups: the items of `index` */
+	struct keytab index;
 	struct ports_source *sources;
 	size_t nsources;
 	uint64_t *bound_map;       /* bound ports, every source: they block connect() for all */

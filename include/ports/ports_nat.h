@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "lib/conntrack.h"
+#include "lib/keytab.h"
 
 #define NAT_SCHED_S 600   /* expiry schedule in 1 s steps; entries with more left: "later" */
 #define NAT_WITHIN_N 4    /* the schedule's horizons: 1, 10, 60 and 120 s */
@@ -62,9 +63,8 @@ struct nat_model {
 	const struct nat_config *cfg;
 	uint32_t pool;
 	struct nat_group *groups;    /* after nat_finish: sorted, fullest first */
-	size_t ngroups, cap;
-	uint32_t *slots;             /* hash table of group index + 1; 0 empty */
-	size_t nslots;
+	size_t ngroups;              /* groups and ngroups: the items of `index` */
+	struct keytab index;
 	uint64_t snat_entries;       /* SNAT TCP entries seen (every group, before --dst/--dport) */
 	uint64_t other_proto;        /* SNAT entries of other protocols (not counted) */
 	int oom;

@@ -44,9 +44,8 @@ int ports_init(struct ports_model *m, const struct ports_config *cfg)
 				m->range++;
 		}
 	m->bound_map = calloc(MAP_WORDS, sizeof(uint64_t));
-	m->nslots = 64;
-	m->slots = calloc(m->nslots, sizeof(*m->slots));
-	if (m->bound_map == NULL || m->slots == NULL) {
+	int rc = keytab_init(&m->index, sizeof(struct ports_group));
+	if (m->bound_map == NULL || rc != 0) {
 		ports_free(m);
 		return ENOMEM;
 	}
@@ -59,68 +58,16 @@ static int drawable(const struct ports_config *c, uint16_t port)
 	return port >= c->port_lo && port <= c->port_hi && !bit_test(c->reserved, port);
 }
 
-static uint32_t hash_key(uint8_t family, const uint8_t *src, const uint8_t *dst, uint16_t dport)
-{
-	uint32_t h = 2166136261u ^ family ^ ((uint32_t)dport << 8);
-	for (int i = 0; i < 16; i++)
-		h = (h ^ src[i]) * 16777619u;
-	for (int i = 0; i < 16; i++)
-		h = (h ^ dst[i]) * 16777619u;
-	return h ^ (h >> 15);
-}
-
-static int same_group(const struct ports_group *g, const struct sockdiag_sock *s)
-{
-	return g->family == s->family && g->dport == s->dport && memcmp(g->src, s->src, 16) == 0 &&
-	       memcmp(g->dst, s->dst, 16) == 0;
-}
-
-/* Double the hash table. Returns 0 or ENOMEM. */
-static int grow_slots(struct ports_model *m)
-{
-	size_t n = m->nslots * 2;
-	uint32_t *slots = calloc(n, sizeof(*slots));
-	if (slots == NULL)
-		return ENOMEM;
-	for (size_t i = 0; i < m->ngroups; i++) {
-		const struct ports_group *g = &m->groups[i];
-		size_t j = hash_key(g->family, g->src, g->dst, g->dport) & (n - 1);
-		while (slots[j])
-			j = (j + 1) & (n - 1);
-		slots[j] = (uint32_t)i + 1;
-	}
-	free(m->slots);
-	m->slots = slots;
-	m->nslots = n;
-	return 0;
-}
+KEYTAB_ITEM_CHECK(struct ports_group);
 
 /* The socket's group, made if new; NULL when out of memory. */
 static struct ports_group *find_group(struct ports_model *m, const struct sockdiag_sock *s)
 {
-	size_t mask = m->nslots - 1;
-	size_t j = hash_key(s->family, s->src, s->dst, s->dport) & mask;
-	for (; m->slots[j]; j = (j + 1) & mask)
-		if (same_group(&m->groups[m->slots[j] - 1], s))
-			return &m->groups[m->slots[j] - 1];
-	if (m->ngroups == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 16;
-		struct ports_group *g = realloc(m->groups, cap * sizeof(*g));
-		if (g == NULL)
-			return NULL;
-		m->groups = g;
-		m->cap = cap;
-	}
-	struct ports_group *g = &m->groups[m->ngroups];
-	memset(g, 0, sizeof(*g));
-	g->family = s->family;
-	memcpy(g->src, s->src, 16);
-	memcpy(g->dst, s->dst, 16);
-	g->dport = s->dport;
-	m->slots[j] = (uint32_t)++m->ngroups;
-	if (m->ngroups * 2 > m->nslots && grow_slots(m) != 0)
-		return NULL;
-	return &m->groups[m->ngroups - 1];
+	struct flow_id id = flow_id_of(s->family, s->src, s->dst, s->dport);
+	struct ports_group *g = keytab_get(&m->index, &id);
+	m->groups = m->index.items;
+	m->ngroups = m->index.n;
+	return g;
 }
 
 /* Count a port held by bind() without a connection, on its source and in the total. */
@@ -285,9 +232,7 @@ void ports_finish(struct ports_model *m)
 		finish_group(m, &m->groups[i]);
 	if (m->ngroups > 1)
 		qsort(m->groups, m->ngroups, sizeof(*m->groups), cmp_groups);
-	free(m->slots); /* indices are stale after the sort */
-	m->slots = NULL;
-	m->nslots = 0;
+	keytab_reindex(&m->index); /* the sort moved the groups */
 }
 
 double ports_max_used(const struct ports_model *m)
@@ -301,8 +246,7 @@ double ports_max_used(const struct ports_model *m)
 
 void ports_free(struct ports_model *m)
 {
-	free(m->groups);
-	free(m->slots);
+	keytab_free(&m->index);
 	free(m->sources);
 	free(m->src_maps);
 	free(m->bound_map);

@@ -24,84 +24,26 @@ int nat_init(struct nat_model *m, const struct nat_config *cfg)
 	memset(m, 0, sizeof(*m));
 	m->cfg = cfg;
 	m->pool = (uint32_t)cfg->pool_hi - cfg->pool_lo + 1;
-	m->nslots = 64;
-	m->slots = calloc(m->nslots, sizeof(*m->slots));
-	return m->slots ? 0 : ENOMEM;
+	return keytab_init(&m->index, sizeof(struct nat_group));
 }
 
 void nat_free(struct nat_model *m)
 {
-	free(m->groups);
-	free(m->slots);
+	keytab_free(&m->index);
 	m->groups = NULL;
-	m->slots = NULL;
-	m->ngroups = m->cap = m->nslots = 0;
+	m->ngroups = 0;
 }
 
-static uint32_t hash_key(uint8_t family, const uint8_t *src, const uint8_t *dst, uint16_t dport)
-{
-	uint32_t h = 2166136261u ^ family ^ ((uint32_t)dport << 8);
-	for (int i = 0; i < 16; i++)
-		h = (h ^ src[i]) * 16777619u;
-	for (int i = 0; i < 16; i++)
-		h = (h ^ dst[i]) * 16777619u;
-	return h ^ (h >> 15);
-}
-
-static int same_key(const struct nat_group *g, uint8_t family, const uint8_t *src,
-		    const uint8_t *dst, uint16_t dport)
-{
-	return g->family == family && g->dport == dport && memcmp(g->src, src, 16) == 0 &&
-	       memcmp(g->dst, dst, 16) == 0;
-}
-
-static int grow_slots(struct nat_model *m)
-{
-	size_t n = m->nslots * 2;
-	uint32_t *s = calloc(n, sizeof(*s));
-	if (s == NULL)
-		return ENOMEM;
-	for (size_t i = 0; i < m->ngroups; i++) {
-		const struct nat_group *g = &m->groups[i];
-		size_t k = hash_key(g->family, g->src, g->dst, g->dport) & (n - 1);
-		while (s[k])
-			k = (k + 1) & (n - 1);
-		s[k] = (uint32_t)i + 1;
-	}
-	free(m->slots);
-	m->slots = s;
-	m->nslots = n;
-	return 0;
-}
+KEYTAB_ITEM_CHECK(struct nat_group);
 
 /* The group for this key, made when new; NULL when out of memory. */
 static struct nat_group *group_for(struct nat_model *m, uint8_t family, const uint8_t *src,
 				   const uint8_t *dst, uint16_t dport)
 {
-	size_t k = hash_key(family, src, dst, dport) & (m->nslots - 1);
-	while (m->slots[k]) {
-		struct nat_group *g = &m->groups[m->slots[k] - 1];
-		if (same_key(g, family, src, dst, dport))
-			return g;
-		k = (k + 1) & (m->nslots - 1);
-	}
-	if (m->ngroups == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 8;
-		struct nat_group *gs = realloc(m->groups, cap * sizeof(*gs));
-		if (gs == NULL)
-			return NULL;
-		m->groups = gs;
-		m->cap = cap;
-	}
-	struct nat_group *g = &m->groups[m->ngroups];
-	memset(g, 0, sizeof(*g));
-	g->family = family;
-	memcpy(g->src, src, 16);
-	memcpy(g->dst, dst, 16);
-	g->dport = dport;
-	m->slots[k] = (uint32_t)++m->ngroups;
-	if (m->ngroups * 2 > m->nslots && grow_slots(m) != 0)
-		return NULL;
+	struct flow_id id = flow_id_of(family, src, dst, dport);
+	struct nat_group *g = keytab_get(&m->index, &id);
+	m->groups = m->index.items;
+	m->ngroups = m->index.n;
 	return g;
 }
 
@@ -253,29 +195,13 @@ void nat_finish(struct nat_model *m, const struct nat_model *prev, double dt_s)
 	for (size_t i = 0; i < m->ngroups; i++)
 		finish_group(m, &m->groups[i], prev, dt_s);
 	qsort(m->groups, m->ngroups, sizeof(*m->groups), by_fullness);
-	/* the slots point at the old order: rebuild them for nat_find */
-	memset(m->slots, 0, m->nslots * sizeof(*m->slots));
-	for (size_t i = 0; i < m->ngroups; i++) {
-		const struct nat_group *g = &m->groups[i];
-		size_t k = hash_key(g->family, g->src, g->dst, g->dport) & (m->nslots - 1);
-		while (m->slots[k])
-			k = (k + 1) & (m->nslots - 1);
-		m->slots[k] = (uint32_t)i + 1;
-	}
+	keytab_reindex(&m->index); /* the sort moved the groups: nat_find looks them up */
 }
 
 const struct nat_group *nat_find(const struct nat_model *m, const struct nat_group *key)
 {
-	if (m->nslots == 0)
-		return NULL;
-	size_t k = hash_key(key->family, key->src, key->dst, key->dport) & (m->nslots - 1);
-	while (m->slots[k]) {
-		const struct nat_group *g = &m->groups[m->slots[k] - 1];
-		if (same_key(g, key->family, key->src, key->dst, key->dport))
-			return g;
-		k = (k + 1) & (m->nslots - 1);
-	}
-	return NULL;
+	struct flow_id id = flow_id_of(key->family, key->src, key->dst, key->dport);
+	return keytab_find(&m->index, &id);
 }
 
 double nat_max_used(const struct nat_model *m)
