@@ -101,6 +101,7 @@ struct client_opts {
 	const char *start_at_name; /* --start-at as given, or NULL */
 	uint32_t shard, shards;  /* --shard I/N: this host is I of N (default 0/1) */
 	uint32_t conns_total;    /* CONNS as given; conns is this host's share of it */
+	int verbose;             /* -v/--verbose: text loop and interval lines with every field */
 	int dry_run;             /* --dry-run: validate, print the effective options, run nothing */
 };
 

@@ -44,4 +44,17 @@ void report_add_kernel(struct record *rec, const struct loop_result *res);
 void report_add_http(struct record *rec, const struct client_opts *o,
 		     const struct loop_result *res);
 
+/* A duration of `us` microseconds for a person, wrk's way: 3 significant digits and a unit
+ * ("412us", "5.06ms", "98.3ms", "1.03s"). */
+void report_human_us(uint64_t us, char *buf, size_t len);
+
+#define REPORT_LATENCY_LEN 48
+
+/* A loop's or interval's text line without --verbose, made to fit 120 columns: it keeps the
+ * seed's four fields, conn/s, rate mode's due, failures by cause and TIME_WAIT, and adds the
+ * connections' p50/p99 in units ("p50/p99: 5.06ms/9.22ms", written into lat, which must
+ * outlive the record); the other fields stay in CSV and JSON (and in -v's line). Nothing for
+ * a summary, CSV, JSON or --verbose. */
+void report_compact(struct record *rec, const struct report *r, int summary, char *lat);
+
 #endif

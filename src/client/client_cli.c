@@ -242,6 +242,10 @@ static const struct cli_option client_rows[] = {
 			      "own epoll set (1-64, at most CONNS or C; default %D)"},
 	{"format", 0, CLI_CHOICE, F(format), .values = format_names, .scope = ALL, .arg = "FMT",
 	 .def = "text", .help = "%D (default), csv or json (JSON Lines)"},
+	{"verbose", 'v', CLI_FLAG, F(verbose), .scope = ALL,
+	 .help = "text: loop and interval lines with every field (each latency\n"
+		 "in microseconds, the kernel counters, rate mode's started,\n"
+		 "inflight and lag); without it they fit 120 columns"},
 	{"fail-on-error", 0, CLI_FLAG, F(fail_on_error), .scope = ALL,
 	 .help = "exit 3 if any connection failed"},
 	{"wait-clear", 0, CLI_FLAG, F(wait_clear), .scope = ALL,

@@ -61,6 +61,7 @@ static void write_loop_record(const struct report *r, const struct loop_result *
 {
 	static const struct loop_result zero;
 	struct record head, rec;
+	char lat[REPORT_LATENCY_LEN];
 	struct report_settings s;
 	struct run_ident hid, id;
 	report_settings_init(&s, r);
@@ -70,6 +71,7 @@ static void write_loop_record(const struct report *r, const struct loop_result *
 		rec_write_csv_header(r->out, &head);
 	else {
 		loop_record(&rec, r, &s, &id, res, n, summary, interrupted);
+		report_compact(&rec, r, summary, lat);
 		rec_write(r->out, r->opts->format, &head, &rec);
 	}
 	fflush(r->out);

@@ -83,6 +83,7 @@ static void write_closed_record(const struct report *r, const struct loop_result
 {
 	static const struct loop_result zero;
 	struct record head, rec;
+	char lat[REPORT_LATENCY_LEN];
 	struct run_ident hid, id;
 	if (r->opts->format == FORMAT_CSV || res == NULL) /* the CSV columns */
 		closed_record(&head, r, &hid, &zero, 0, 1, 0);
@@ -90,6 +91,7 @@ static void write_closed_record(const struct report *r, const struct loop_result
 		rec_write_csv_header(r->out, &head);
 	else {
 		closed_record(&rec, r, &id, res, n, summary, interrupted);
+		report_compact(&rec, r, summary, lat);
 		rec_write(r->out, r->opts->format, &head, &rec);
 	}
 	fflush(r->out);

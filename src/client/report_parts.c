@@ -4,6 +4,8 @@
 #include "client/report_parts.h"
 
 #include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
 
 double report_seconds(uint64_t ns)
 {
@@ -89,4 +91,55 @@ void report_add_kernel(struct record *rec, const struct loop_result *res)
 	rec_when(f, wait)->in = REC_CSV | REC_JSON; /* text: a line on stderr (report_wait_clear) */
 	rec_when(rec_uint(rec, "wait_clear_left", NULL, res->kv.wait_clear_left), wait)->in =
 		REC_CSV | REC_JSON;
+}
+
+void report_human_us(uint64_t us, char *buf, size_t len)
+{
+	double v = (double)us;
+	if (us < 1000)
+		snprintf(buf, len, "%" PRIu64 "us", us);
+	else if (us < 9995)
+		snprintf(buf, len, "%.2fms", v / 1e3);
+	else if (us < 99950)
+		snprintf(buf, len, "%.1fms", v / 1e3);
+	else if (us < 999500)
+		snprintf(buf, len, "%.0fms", v / 1e3);
+	else if (us < 9995000)
+		snprintf(buf, len, "%.2fs", v / 1e6);
+	else if (us < 99950000)
+		snprintf(buf, len, "%.1fs", v / 1e6);
+	else
+		snprintf(buf, len, "%.0fs", v / 1e6);
+}
+
+/* The fields a compact line keeps, by key. */
+static int compact_keeps(const char *key)
+{
+	static const char *const keep[] = {"loop", "interval", "t_s", "due", "finished", "failed",
+					   "time_s", "conn_per_s", "failed_by", "time_wait", NULL};
+	for (int i = 0; keep[i]; i++)
+		if (strcmp(key, keep[i]) == 0)
+			return 1;
+	return 0;
+}
+
+void report_compact(struct record *rec, const struct report *r, int summary, char *lat)
+{
+	if (summary || r->opts->format != FORMAT_TEXT || r->opts->verbose)
+		return;
+	const struct rec_field *conn = NULL;
+	for (size_t i = 0; i < rec->n; i++) {
+		struct rec_field *f = &rec->f[i];
+		if (strcmp(f->key, "conn_us") == 0)
+			conn = f;
+		if (!compact_keeps(f->key))
+			f->in &= ~(unsigned)REC_TEXT;
+	}
+	if (conn == NULL || conn->kind != REC_HIST || conn->v.h.count == 0)
+		return;
+	char p50[16], p99[16];
+	report_human_us(conn->v.h.p50, p50, sizeof(p50));
+	report_human_us(conn->v.h.p99, p99, sizeof(p99));
+	snprintf(lat, REPORT_LATENCY_LEN, "%s/%s", p50, p99);
+	rec_verbatim(rec, "latency", "p50/p99", lat)->in = REC_TEXT;
 }

@@ -97,6 +97,7 @@ static void write_rate_record(const struct report *r, const struct loop_result *
 {
 	static const struct loop_result zero;
 	struct record head, rec;
+	char lat[REPORT_LATENCY_LEN];
 	struct run_ident hid, id;
 	if (r->opts->format == FORMAT_CSV || res == NULL) /* the CSV columns */
 		rate_record(&head, r, &hid, &zero, 0, 1, 0, verdict_csv_order);
@@ -104,6 +105,7 @@ static void write_rate_record(const struct report *r, const struct loop_result *
 		rec_write_csv_header(r->out, &head);
 	else {
 		rate_record(&rec, r, &id, res, n, summary, interrupted, verdict_order);
+		report_compact(&rec, r, summary, lat);
 		rec_write(r->out, r->opts->format, &head, &rec);
 	}
 	fflush(r->out);

@@ -83,6 +83,8 @@ read -r -d '' CASES <<'EOF'
 '--bind-no-port' takes no value	client --bind-no-port=1 D
 --bind-no-port needs --bind	client --bind-no-port D
 '--fail-on-error' takes no value	client --fail-on-error=1 D
+'--verbose' takes no value	client --verbose=1 D
+'--verbose' given more than once	client -v --verbose D
 '--fail-on-error' given more than once	client --fail-on-error --fail-on-error D
 '--help' takes no value	client --help=1 D
 '--dry-run' takes no value	client --dry-run=1 D
@@ -386,6 +388,8 @@ test_valid_neighbours_accepted() {
 	expect_keys "scenario times with units" "$out" read-delay=2000 close-after=60000
 	out=$(dry_run --bind 198.18.255.254 --freebind 127.0.0.1 1 1) || exit 1
 	expect_keys "--freebind" "$out" bind=198.18.255.254 freebind=1
+	out=$(dry_run -v 127.0.0.1 1 1) || exit 1
+	expect_keys "verbose" "$out" verbose=1
 	out=$(dry_run --reuseaddr --fail-on-error --no-observe --threads 1 -p 65535 --timeout 3600000 --interval 3600000 127.0.0.1 1 1) || exit 1
 	expect_keys "bounds" "$out" reuseaddr=1 fail-on-error=1 no-observe=1 port=65535 timeout=3600000 interval=3600000
 	out=$(dry_run --protocol http --http-path '/a?b=c' --http-host example:80 --max-response 64m 127.0.0.1 1 1) || exit 1

@@ -48,7 +48,7 @@ test_stat_matches_ss() {
 
 # Rule (N, 2N, ..., P): with P = 3N ephemeral ports, tcp_tw_reuse=0 and loops of N, the
 # client's time_wait reads N, 2N, 3N, 3N, as ss counts at the end; the kernel column shows TW
-# and ActiveOpens of N while ports last, and the run's totals equal the namespace's own
+# and ActiveOpens of N while ports last (-v: the full line), and the run's totals equal the namespace's own
 # counters. N = 300: a loop's closes settle within the client's bound (1 s) also in a guest
 # under software emulation (scripts/kernels.sh), where 1000 at once did not always.
 test_time_wait_progression() {
@@ -60,7 +60,7 @@ test_time_wait_progression() {
 	start_server --netns "$ns" --bind 127.0.0.1
 	tmpdir >/dev/null
 	local out="$TW_TMP/c.out"
-	ip netns exec "$ns" "$TWTEST" client 127.0.0.1 4 $n --port "$SERVER_PORT" >"$out" || die "client exit $?"
+	ip netns exec "$ns" "$TWTEST" client 127.0.0.1 4 $n --port "$SERVER_PORT" -v >"$out" || die "client exit $?"
 	local i want line
 	for i in 0 1 2 3; do
 		want=$(( (i + 1) * n )); [ $want -gt $p ] && want=$p

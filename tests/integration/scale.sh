@@ -60,7 +60,7 @@ test_no_observe_skips_kernel_view() {
 	local dir; dir=$(tmpdir)
 	"$TWTEST" client 127.0.0.1 1 50 --port "$SERVER_PORT" >"$dir/obs" || die "client"
 	grep -q '^loop: 0, finished_count: 50, .*, time_wait: ' "$dir/obs" || die "observed: $(grep '^loop' "$dir/obs")"
-	"$TWTEST" client 127.0.0.1 1 50 --port "$SERVER_PORT" --no-observe >"$dir/quiet" || die "client"
+	"$TWTEST" client 127.0.0.1 1 50 --port "$SERVER_PORT" --no-observe -v >"$dir/quiet" || die "client"
 	grep -q '^loop: 0, finished_count: 50, failed_count: 0, .*, connect_us: ' "$dir/quiet" || die "loop: $(grep '^loop' "$dir/quiet")"
 	grep -q 'time_wait\|kernel:' "$dir/quiet" && die "--no-observe still observed: $(grep '^loop' "$dir/quiet")"
 	return 0
@@ -69,14 +69,14 @@ test_no_observe_skips_kernel_view() {
 # lat_field NAME STAT LINE: a latency statistic ("connect_us" "p50") of a text loop line.
 lat_field() { sed -n "s/.*$1: min=\([0-9]*\) p50=\([0-9]*\) p99=\([0-9]*\) max=\([0-9]*\).*/\\$2/p" <<<"$3"; }
 
-# Rule: every loop line and the summary carry connect and whole-connection latency of the
-# finished connections, ordered min <= p50 <= p99 <= max, a connection lasting at least as
+# Rule: with -v every loop line (and always the summary) carries connect and whole-connection
+# latency of the finished connections, ordered min <= p50 <= p99 <= max, a connection lasting at least as
 # long as its connect; CSV and JSON carry the same statistics; a loop where nothing
 # finished has none.
 test_latency_statistics() {
 	start_server
 	local dir; dir=$(tmpdir)
-	"$TWTEST" client 127.0.0.1 2 300 --port "$SERVER_PORT" --threads 2 >"$dir/text" || die "client"
+	"$TWTEST" client 127.0.0.1 2 300 --port "$SERVER_PORT" --threads 2 -v >"$dir/text" || die "client"
 	local line k
 	while read -r line; do
 		local c=() t=()

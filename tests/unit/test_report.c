@@ -4,6 +4,7 @@
 
 #include "lib/json.h"
 #include "client/report.h"
+#include "client/report_parts.h"
 #include "unit.h"
 
 static struct client_opts sample_opts(enum output_format fmt)
@@ -39,10 +40,11 @@ static struct loop_result sample_loop(void)
 	return r;
 }
 
-/* Render one loop record into a string (caller frees). */
-static char *render_loop(enum output_format fmt)
+/* Render one loop record into a string (caller frees); verbose: -v. */
+static char *render_loop_v(enum output_format fmt, int verbose)
 {
 	struct client_opts o = sample_opts(fmt);
+	o.verbose = verbose;
 	struct report rep = {.opts = &o};
 	rep.sys = (struct net_sysctls){2, 1000, 32768, 60999, 1, 131072, 4096};
 	char *buf = NULL;
@@ -54,14 +56,36 @@ static char *render_loop(enum output_format fmt)
 	return buf;
 }
 
-/* Rule: the text line starts with the original's four fields, in its order and spelling. */
+static char *render_loop(enum output_format fmt)
+{
+	return render_loop_v(fmt, 0);
+}
+
+/* Rule: the text line starts with the original's four fields, in its order and spelling;
+ * by default then conn/s, the failures and the connections' p50/p99 in units; -v prints
+ * every field (each latency in microseconds). */
 TEST(report_text_seed_compatible)
 {
 	char *s = render_loop(FORMAT_TEXT);
 	CHECK_STR(s, "loop: 2, finished_count: 8232, failed_count: 1768, time(s): 0.734, conn/s: 11215, "
+		     "failed_by: connect/EADDRNOTAVAIL=1766 timeout/echo=2, p50/p99: 249us/299us\n");
+	free(s);
+	s = render_loop_v(FORMAT_TEXT, 1);
+	CHECK_STR(s, "loop: 2, finished_count: 8232, failed_count: 1768, time(s): 0.734, conn/s: 11215, "
 		     "failed_by: connect/EADDRNOTAVAIL=1766 timeout/echo=2, "
 		     "connect_us: min=1 p50=50 p99=98 max=100, conn_us: min=200 p50=249 p99=299 max=299\n");
 	free(s);
+}
+
+/* Rule: -v changes text only: CSV and JSON are the same with and without it. */
+TEST(report_verbose_text_only)
+{
+	for (int fmt = FORMAT_CSV; fmt <= FORMAT_JSON; fmt++) {
+		char *a = render_loop_v((enum output_format)fmt, 0), *b = render_loop_v((enum output_format)fmt, 1);
+		CHECK_STR(a, b);
+		free(a);
+		free(b);
+	}
 }
 
 /* Rule: CSV rows carry the same numbers, the failures in one column, then the settings,
@@ -172,4 +196,21 @@ TEST(loopstats_totals)
 	struct loop_result none;
 	memset(&none, 0, sizeof(none));
 	CHECK(loop_result_rate(&none) == 0);
+}
+
+/* Rule: a latency for a person has 3 significant digits and a unit, wrk's way: microseconds
+ * below 1 ms, milliseconds below 1 s, seconds above, rounding up into the next unit. */
+TEST(report_human_latency)
+{
+	static const struct {
+		uint64_t us;
+		const char *want;
+	} cases[] = {{0, "0us"}, {999, "999us"}, {1000, "1.00ms"}, {5064, "5.06ms"}, {9994, "9.99ms"},
+		     {9995, "10.0ms"}, {98349, "98.3ms"}, {99950, "100ms"}, {999499, "999ms"},
+		     {999500, "1.00s"}, {1026646, "1.03s"}, {23989000, "24.0s"}, {123456789, "123s"}};
+	char b[16];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		report_human_us(cases[i].us, b, sizeof(b));
+		CHECK_STR(b, cases[i].want);
+	}
 }

@@ -30,6 +30,7 @@ static const struct {
 	{"interval", {"--interval", "10"}},
 	{"format", {"--format", "json"}},
 	{"fail-on-error", {"--fail-on-error"}},
+	{"verbose", {"--verbose"}},
 	{"threads", {"--threads", "2"}},
 	{"wait-clear", {"--wait-clear"}},
 	{"wait-clear-timeout", {"--wait-clear", "--wait-clear-timeout", "5"}},
