@@ -23,6 +23,8 @@ golden_mask() {
 		-e 's/"net\.ipv4\.tcp_tw_reuse_delay":[^,}]+/"net.ipv4.tcp_tw_reuse_delay":D/' \
 		-e 's/(time\(s\)|conn\/s): [0-9.]+/\1: T/g' \
 		-e 's/(connect_us|conn_us): min=[0-9]+ p50=[0-9]+ p99=[0-9]+ max=[0-9]+/\1: T/g' \
+		-e 's#p50/p99: [0-9.]+(us|ms|s)/[0-9.]+(us|ms|s)#p50/p99: T#g' \
+		-e 's/ TIME_WAIT, free (at [0-9.]+|from [0-9.]+ to [0-9.]+) s\)/ TIME_WAIT, free at T s)/' \
 		-e 's/"(time_s|conn_per_s|wait_clear_s)":[0-9.]+/"\1":T/g' \
 		-e 's/"(connect_us|conn_us)":\{[^{}]*("hist":\{[^{}]*\})?\}/"\1":T/g' \
 		-e 's/"host":"[^"]*","start_s":[0-9.]+/"host":"H","start_s":S/g' \
@@ -65,12 +67,14 @@ golden_setup() {
 	start_server --netns "$NS" --bind 127.0.0.1
 }
 
-# Rule: the concurrent loop's text, CSV and JSON records keep their fields and counts.
+# Rule: the concurrent loop's text (the default lines and -v's full ones), CSV and JSON
+# records keep their fields and counts.
 test_golden_concurrent_formats() {
 	golden_setup
 	golden_case text 2 5
 	golden_case csv 2 5 --format csv
 	golden_case json 2 5 --format json
+	golden_case verbose-text 2 5 -v
 	golden_done
 }
 
@@ -80,6 +84,7 @@ test_golden_exhaustion_and_linger() {
 	golden_case exhaust-text 3 5 --local-port-range 40000-40007
 	golden_case exhaust-json 3 5 --local-port-range 40000-40007 --format json
 	golden_case linger-csv 2 4 1 1 --format csv
+	golden_case exhaust-verbose 3 5 --local-port-range 40010-40017 --verbose
 	golden_done
 }
 
