@@ -25,15 +25,6 @@
 #include "client/client_checks.h"
 #include "client/client_opts.h"
 
-const char *const client_close_names[] = {"client", "server", "shutdown", NULL};
-const char *const client_on_eof_names[] = {"close", "shutdown", "ignore", NULL};
-const char *const client_protocol_names[] = {"echo", "connect", "http", NULL};
-
-const char *const client_strategy_names[] = {
-	[STRATEGY_CONCURRENT] = "the concurrent loops", [STRATEGY_SEQUENTIAL] =
-	"the sequential close-scenario options", [STRATEGY_RATE] = "--rate",
-	[STRATEGY_CLOSED] = "--concurrency"};
-
 void client_defaults(struct client_opts *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -356,15 +347,6 @@ const struct cli_command client_cli = {
 	"Exit status: 0 run completed, 1 setup error, 2 usage error, 3 failures with\n"
 	"--fail-on-error, 130 interrupted.\n",
 };
-
-enum client_strategy_id client_strategy_of(const struct client_opts *o)
-{
-	if (o->rate)
-		return STRATEGY_RATE;
-	if (o->concurrency)
-		return STRATEGY_CLOSED;
-	return o->sequential ? STRATEGY_SEQUENTIAL : STRATEGY_CONCURRENT;
-}
 
 /* DSTIP LOOPS CONNS [REUSEPORT [LINGER]] (DSTIP is resolved last, after every rule). */
 static enum parse_result client_positional(int npos, char **pos, struct client_opts *o,
