@@ -71,6 +71,43 @@ tw_count() {
 # field NAME LINE: the value of "NAME: value," in a text loop line.
 field() { sed -n "s/.*$1: \([^,]*\).*/\1/p" <<<"$2"; }
 
+# need_peer CMD: the peer is installed (.ci/run installs it), else skip.
+need_peer() { command -v "$1" >/dev/null || skip "$1 is not installed (.ci/run installs it)"; }
+
+# port_listens PORT: something listens on 127.0.0.1:PORT in the namespace LAB_NS.
+port_listens() { ip netns exec "$LAB_NS" ss -Hltn "( sport = :$1 )" | grep -q .; }
+
+# nginx_up [BACKEND_PORT]: nginx (one process, no daemon) in the namespace LAB_NS on
+# 127.0.0.1:NGINX_PORT, serving $(tmpdir)/www (index.html of 321 bytes), and with a backend
+# port, /up/ proxied to 127.0.0.1:BACKEND_PORT. Sets NGINX_PID.
+nginx_up() {
+	need_peer nginx
+	local d; d=$(tmpdir)
+	mkdir -p "$d/www" "$d/nginx-tmp"
+	head -c 321 /dev/zero | tr '\0' 'x' >"$d/www/index.html"
+	local proxy=""
+	[ -n "${1:-}" ] && proxy="location /up/ { proxy_pass http://127.0.0.1:$1/; }"
+	cat >"$d/nginx.conf" <<-EOF
+	pid $d/nginx.pid;
+	error_log $d/nginx.err warn;
+	events { worker_connections 4096; }
+	http {
+		access_log off;
+		client_body_temp_path $d/nginx-tmp; proxy_temp_path $d/nginx-tmp;
+		fastcgi_temp_path $d/nginx-tmp; uwsgi_temp_path $d/nginx-tmp; scgi_temp_path $d/nginx-tmp;
+		keepalive_requests 100000;
+		server { listen 127.0.0.1:$NGINX_PORT; root $d/www; $proxy }
+	}
+	EOF
+	# not through a function: $! must be nginx's own PID (ip netns exec execs it), not a subshell's
+	ip netns exec "$LAB_NS" nginx -p "$d" -e "$d/nginx.err" -c "$d/nginx.conf" \
+		-g 'daemon off; master_process off;' >"$d/nginx.out" 2>&1 </dev/null &
+	NGINX_PID=$!
+	lab_track "$NGINX_PID"
+	lab_wait_until 5000 port_listens "$NGINX_PORT" ||
+		die "nginx did not start: $(cat "$d/nginx.err" "$d/nginx.out" 2>/dev/null | head -c 300)"
+}
+
 # expect_eq WHAT GOT WANT
 expect_eq() { [ "$2" = "$3" ] || die "$1: got '$2', want '$3'"; }
 

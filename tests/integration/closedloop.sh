@@ -90,33 +90,6 @@ test_closed_never_exceeds_c() {
 	expect_eq "server accepted" "$(server_summary accepted)" "$started"
 }
 
-# nginx_up: nginx (one process, no daemon) in NS on 127.0.0.1:NGINX_PORT serving a 321-byte
-# file; stopped by PID at cleanup.
-nginx_up() {
-	command -v nginx >/dev/null || skip "nginx is not installed (.ci/run installs it)"
-	local d; d=$(tmpdir)
-	mkdir -p "$d/www" "$d/nginx-tmp"
-	head -c 321 /dev/zero | tr '\0' 'x' >"$d/www/index.html"
-	cat >"$d/nginx.conf" <<-EOF
-	pid $d/nginx.pid;
-	error_log $d/nginx.err warn;
-	events { worker_connections 4096; }
-	http {
-		access_log off;
-		client_body_temp_path $d/nginx-tmp; proxy_temp_path $d/nginx-tmp;
-		fastcgi_temp_path $d/nginx-tmp; uwsgi_temp_path $d/nginx-tmp; scgi_temp_path $d/nginx-tmp;
-		keepalive_requests 100000;
-		server { listen 127.0.0.1:$NGINX_PORT; root $d/www; }
-	}
-	EOF
-	# not through a function: $! must be nginx's own PID (ip netns exec execs it)
-	ip netns exec "$NS" nginx -p "$d" -e "$d/nginx.err" -c "$d/nginx.conf" \
-		-g 'daemon off; master_process off;' >"$d/nginx.out" 2>&1 </dev/null &
-	lab_track $!
-	lab_wait_until 5000 bash -c "ip netns exec $NS ss -Hltn '( sport = :$NGINX_PORT )' | grep -q ." ||
-		die "nginx did not start: $(cat "$d/nginx.err" "$d/nginx.out" 2>/dev/null | head -c 300)"
-}
-
 # tw_is ROLE N: N TIME_WAIT sockets of ROLE toward/from nginx's port in NS.
 tw_is() { [ "$(tw_count "$1" "$NGINX_PORT" "$NS")" = "$2" ]; }
 

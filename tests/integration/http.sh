@@ -11,9 +11,6 @@ HOSTILE="$(dirname "$TWTEST")/hostile"
 [ -x "$HOSTILE" ] || { echo "FAIL ${TW_FILE:-http}: $HOSTILE not built"; exit 1; }
 NGINX_PORT=8080
 
-# need_peer CMD: the peer is installed (.ci/run installs it), else skip.
-need_peer() { command -v "$1" >/dev/null || skip "$1 is not installed (.ci/run installs it)"; }
-
 # in_ns CMD...: run CMD in the test's namespace.
 in_ns() { ip netns exec "$LAB_NS" "$@"; }
 
@@ -25,37 +22,6 @@ http_ns() {
 	lab_sysctl "$LAB_NS" net.ipv4.tcp_tw_reuse=0 || die "cannot set tcp_tw_reuse in $LAB_NS"
 }
 
-# nginx_up [BACKEND_PORT]: nginx (one process, no daemon) in the namespace on
-# 127.0.0.1:NGINX_PORT, serving $(tmpdir)/www (index.html of 321 bytes), and with a backend
-# port, /up/ proxied to 127.0.0.1:BACKEND_PORT. Sets NGINX_PID.
-nginx_up() {
-	need_peer nginx
-	local d; d=$(tmpdir)
-	mkdir -p "$d/www" "$d/nginx-tmp"
-	head -c 321 /dev/zero | tr '\0' 'x' >"$d/www/index.html"
-	local proxy=""
-	[ -n "${1:-}" ] && proxy="location /up/ { proxy_pass http://127.0.0.1:$1/; }"
-	cat >"$d/nginx.conf" <<-EOF
-	pid $d/nginx.pid;
-	error_log $d/nginx.err warn;
-	events { worker_connections 4096; }
-	http {
-		access_log off;
-		client_body_temp_path $d/nginx-tmp; proxy_temp_path $d/nginx-tmp;
-		fastcgi_temp_path $d/nginx-tmp; uwsgi_temp_path $d/nginx-tmp; scgi_temp_path $d/nginx-tmp;
-		keepalive_requests 100000;
-		server { listen 127.0.0.1:$NGINX_PORT; root $d/www; $proxy }
-	}
-	EOF
-	# not through in_ns: $! must be nginx's own PID (ip netns exec execs it), not a subshell's
-	ip netns exec "$LAB_NS" nginx -p "$d" -e "$d/nginx.err" -c "$d/nginx.conf" \
-		-g 'daemon off; master_process off;' >"$d/nginx.out" 2>&1 </dev/null &
-	NGINX_PID=$!
-	lab_track "$NGINX_PID"
-	lab_wait_until 5000 port_listens "$NGINX_PORT" ||
-		die "nginx did not start: $(cat "$d/nginx.err" "$d/nginx.out" 2>/dev/null | head -c 300)"
-}
-
 # tw_is ROLE PORT N: N TIME_WAIT sockets of ROLE toward/from PORT in the namespace.
 tw_is() { [ "$(tw_count "$1" "$2" "$LAB_NS")" = "$3" ]; }
 
@@ -64,9 +30,6 @@ tw_is() { [ "$(tw_count "$1" "$2" "$LAB_NS")" = "$3" ]; }
 expect_tw() {
 	lab_wait_until 5000 tw_is "$2" "$3" "$4" || die "$1: $(tw_count "$2" "$3" "$LAB_NS"), want $4"
 }
-
-# port_listens PORT: something listens on 127.0.0.1:PORT in the namespace.
-port_listens() { in_ns ss -Hltn "( sport = :$1 )" | grep -q .; }
 
 # client_run ARGS...: run the client in the namespace; its output in $(tmpdir)/c.out,
 # the text summary line (if any) in SUMMARY.
