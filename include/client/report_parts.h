@@ -26,6 +26,45 @@ void report_add_index(struct record *rec, const char *key, const char *key_total
 /* The connections that finished and those that failed. */
 void report_add_finished(struct record *rec, const struct loop_result *res);
 
+/* Finished connections a second (conn_per_s). */
+struct rec_field *report_add_conn_rate(struct record *rec, double per_s);
+
+/* One row of a report: a loop's or an interval's (summary 0), or the run's total over n of
+ * them; head: the CSV header's columns (every field of a summary, of a zero result). */
+struct report_row {
+	const struct loop_result *res;
+	uint32_t n;
+	int summary, interrupted;
+	int head;
+	const void *ctx; /* the report's own (the loop records' settings) */
+};
+
+/* A row's fields into rec, freshly made; id must live until rec is written. */
+typedef void (*report_row_fn)(struct record *rec, const struct report *r, struct run_ident *id,
+			      const struct report_row *row);
+
+/* A row in the run's format, its fields made by `fields` (res NULL: the CSV header): CSV
+ * matches the row to the header's columns, text is the compact line unless --verbose. */
+void report_write_row(const struct report *r, report_row_fn fields, const void *ctx,
+		      const struct loop_result *res, uint32_t n, int summary, int interrupted);
+
+/* The first fields of a rate or closed-loop row: the type, the interval (or the intervals of
+ * the summary) and its time since the start (t_s). */
+void report_interval_lead(struct record *rec, const struct report *r, struct run_ident *id,
+			  const struct report_row *row);
+
+/* The connections started, and those open at the interval's end (rate and closed-loop). */
+void report_add_started(struct record *rec, const struct loop_result *res);
+void report_add_inflight(struct record *rec, const struct loop_result *res);
+
+/* The summary's verdict fields both schedules carry: the first failure (null, "none" in
+ * text, when none failed), the port model's first failure at_s (null, `none` in text, when
+ * negative) and its sustainable rate (null, "unbounded", when there is none). */
+struct rec_field *report_add_first_failure(struct record *rec, const struct loop_result *t);
+struct rec_field *report_add_predicted_failure(struct record *rec, double at_s,
+					       const char *none);
+struct rec_field *report_add_predicted_rate(struct record *rec, const struct port_model *m);
+
 /* Failures by cause: text "failed_by: stage/detail=N ..." when there are any, a CSV cell,
  * a JSON object. */
 void report_add_failed_by(struct record *rec, const struct loop_result *res);

@@ -46,6 +46,8 @@ enum {
 	REC_COUNTER = 256,  /* Prometheus: a counter (else a gauge) */
 	REC_LEFT = 512,     /* table: the column is left-aligned (else right) */
 	REC_FIT = 1024,     /* table: the column as wide as its widest cell or label */
+	REC_COMPACT = 2048, /* kept in a short text line (the client's default line, which
+			     * rec_text_compact makes from a whole record) */
 };
 
 /* A histogram's figures, and the histogram itself for JSON (NULL: none to write). */
@@ -174,6 +176,9 @@ struct rec_field *rec_when(struct rec_field *f, int present);
 
 /* f's value as text writes it (no label, no note). */
 void rec_text_value(FILE *out, const struct rec_field *f);
+
+/* Leave out of text every field of r not flagged REC_COMPACT. */
+void rec_text_compact(struct record *r);
 
 /* The text line: lead, then "label: value" joined by ", ", then a newline. */
 void rec_write_text(FILE *out, const struct record *r);

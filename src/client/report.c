@@ -37,20 +37,21 @@ static void add_settings(struct record *rec, const struct report_settings *s, co
 		rec->f[i].in = REC_CSV;
 }
 
-/* A loop's record (summary 0) or the run's total over `n` loops: every field once. */
-static void loop_record(struct record *rec, const struct report *r, struct report_settings *s,
-			struct run_ident *id, const struct loop_result *res, uint32_t n, int summary,
-			int interrupted)
+/* A loop's record (summary 0) or the run's total over `n` loops: every field once; ctx is
+ * the run's settings. */
+static void loop_record(struct record *rec, const struct report *r, struct run_ident *id,
+			const struct report_row *row)
 {
-	rec_init(rec, summary ? "summary: " : NULL);
-	report_add_type(rec, summary ? "summary" : "loop", id, r);
-	report_add_index(rec, "loop", "loops", n, summary, interrupted);
+	const struct loop_result *res = row->res;
+	rec_init(rec, row->summary ? "summary: " : NULL);
+	report_add_type(rec, row->summary ? "summary" : "loop", id, r);
+	report_add_index(rec, "loop", "loops", row->n, row->summary, row->interrupted);
 	rec_uint(rec, "conns", NULL, res->conns)->in = REC_CSV | REC_JSON;
 	report_add_finished(rec, res);
-	rec_float(rec, "time_s", NULL, report_seconds(res->elapsed_ns), 3);
-	rec_float(rec, "conn_per_s", NULL, loop_result_rate(res), 0);
+	rec_float(rec, "time_s", NULL, report_seconds(res->elapsed_ns), 3)->flags = REC_COMPACT;
+	report_add_conn_rate(rec, loop_result_rate(res));
 	report_add_failed_by(rec, res);
-	add_settings(rec, s, r);
+	add_settings(rec, row->ctx, r);
 	report_add_latencies(rec, r->opts, res);
 	report_add_kernel(rec, res);
 }
@@ -59,22 +60,9 @@ static void loop_record(struct record *rec, const struct report *r, struct repor
 static void write_loop_record(const struct report *r, const struct loop_result *res, uint32_t n,
 			      int summary, int interrupted)
 {
-	static const struct loop_result zero;
-	struct record head, rec;
-	char lat[REPORT_LATENCY_LEN];
 	struct report_settings s;
-	struct run_ident hid, id;
 	report_settings_init(&s, r);
-	if (r->opts->format == FORMAT_CSV || res == NULL)
-		loop_record(&head, r, &s, &hid, &zero, 0, 0, 0); /* the CSV columns */
-	if (res == NULL)
-		rec_write_csv_header(r->out, &head);
-	else {
-		loop_record(&rec, r, &s, &id, res, n, summary, interrupted);
-		report_compact(&rec, r, summary, lat);
-		rec_write(r->out, r->opts->format, &head, &rec);
-	}
-	fflush(r->out);
+	report_write_row(r, loop_record, &s, res, n, summary, interrupted);
 }
 
 void report_loop(const struct report *r, const struct loop_result *res)

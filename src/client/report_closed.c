@@ -34,46 +34,30 @@ static void add_verdict(struct record *rec, const struct report *r, const struct
 			int summary)
 {
 	const struct port_model *m = &r->model;
-	double rate = run_rate(t);
-	rec_when(rec_float(rec, "conn_per_s", NULL, rate, 0), summary);
+	rec_when(report_add_conn_rate(rec, run_rate(t)), summary);
 	if (r->opts->protocol == CLIENT_PROTO_HTTP)
 		rec_when(rec_float(rec, "req_per_s", NULL, t->rate.t_ns ? (double)t->http.responses * 1e9 /
 				   (double)t->rate.t_ns : 0, 0), summary);
-	struct rec_field *f;
-	if (t->first_fail_ns)
-		f = rec_float(rec, "first_failure_s", NULL, report_seconds(t->first_fail_ns - 1), 3);
-	else
-		f = rec_null(rec, "first_failure_s", NULL, "none");
-	rec_when(f, summary);
+	rec_when(report_add_first_failure(rec, t), summary);
 	rec_when(rec_float(rec, "rate_reached", NULL, t->rate.reached, 0), summary);
 	double at = port_model_first_failure_s(m, t->rate.reached);
-	if (at >= 0)
-		f = rec_float(rec, "predicted_first_failure_s", NULL, at, 3);
-	else
-		f = rec_null(rec, "predicted_first_failure_s", NULL, "none");
-	rec_when(f, summary);
-	if (m->sustainable >= 0)
-		f = rec_float(rec, "predicted_rate", NULL, m->sustainable, 1);
-	else
-		f = rec_null(rec, "predicted_rate", NULL, "unbounded");
-	rec_when(f, summary);
+	rec_when(report_add_predicted_failure(rec, at, "none"), summary);
+	rec_when(report_add_predicted_rate(rec, m), summary);
 }
 
 /* An interval's record, or the run's over `n` intervals: every field once. */
 static void closed_record(struct record *rec, const struct report *r, struct run_ident *id,
-			  const struct loop_result *res, uint32_t n, int summary, int interrupted)
+			  const struct report_row *row)
 {
-	rec_init(rec, summary ? "summary: " : NULL);
-	report_add_type(rec, summary ? "summary" : "interval", id, r);
-	report_add_index(rec, "interval", "intervals", n, summary, interrupted);
-	rec_float(rec, "t_s", NULL, report_seconds(res->rate.t_ns), 3);
-	rec_uint(rec, "started", NULL, res->rate.started);
+	const struct loop_result *res = row->res;
+	report_interval_lead(rec, r, id, row);
+	report_add_started(rec, res);
 	report_add_finished(rec, res);
 	report_add_failed_by(rec, res);
-	rec_uint(rec, "inflight", NULL, res->rate.inflight);
+	report_add_inflight(rec, res);
 	rec_uint(rec, "inflight_max", NULL, res->rate.inflight_max);
 	report_add_latencies(rec, r->opts, res);
-	add_verdict(rec, r, res, summary);
+	add_verdict(rec, r, res, row->summary);
 	report_add_kernel(rec, res);
 }
 
@@ -81,20 +65,7 @@ static void closed_record(struct record *rec, const struct report *r, struct run
 static void write_closed_record(const struct report *r, const struct loop_result *res,
 				uint32_t n, int summary, int interrupted)
 {
-	static const struct loop_result zero;
-	struct record head, rec;
-	char lat[REPORT_LATENCY_LEN];
-	struct run_ident hid, id;
-	if (r->opts->format == FORMAT_CSV || res == NULL) /* the CSV columns */
-		closed_record(&head, r, &hid, &zero, 0, 1, 0);
-	if (res == NULL)
-		rec_write_csv_header(r->out, &head);
-	else {
-		closed_record(&rec, r, &id, res, n, summary, interrupted);
-		report_compact(&rec, r, summary, lat);
-		rec_write(r->out, r->opts->format, &head, &rec);
-	}
-	fflush(r->out);
+	report_write_row(r, closed_record, NULL, res, n, summary, interrupted);
 }
 
 static void report_closed_interval(const struct report *r, const struct loop_result *res)

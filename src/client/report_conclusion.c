@@ -145,9 +145,8 @@ void report_conclusion(const struct report *r, const struct loop_result *total)
 			rec_null_when(rec_uint(&rec, "predicted_first_failing_loop", NULL, (uint64_t)c.predicted_loop),
 				      c.predicted_loop < 0, NULL);
 		} else {
-			rec_null_when(rec_float(&rec, "first_failure_s", NULL, c.first_s, 3), c.first_s < 0, NULL);
-			rec_null_when(rec_float(&rec, "predicted_first_failure_s", NULL, c.predicted_s, 3),
-				      c.predicted_s < 0, NULL);
+			report_add_first_failure(&rec, total);
+			report_add_predicted_failure(&rec, c.predicted_s, NULL);
 		}
 		rec_string(&rec, "text", NULL, c.text);
 		rec_write_json(r->out, &rec);

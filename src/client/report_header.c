@@ -222,11 +222,10 @@ static void model_fields(struct model_fields *mf, const struct client_opts *o,
 		rec_null_when(f, m->first_failing_loop < 0, "none");
 		return;
 	}
-	f = rec_float(rec, "predicted_first_failure_s", NULL, m->first_failure_s, 3);
-	f->text_decimals = 1;
 	/* closed-loop mode's rate is known at the summary, which predicts from it */
-	rec_null_when(f, m->first_failure_s < 0, o->concurrency && m->sustainable >= 0 ?
-						   "at the rate reached (summary)" : "none");
+	f = report_add_predicted_failure(rec, m->first_failure_s, o->concurrency && m->sustainable >= 0 ?
+					 "at the rate reached (summary)" : "none");
+	f->text_decimals = 1;
 }
 
 /* The text lines after the first: the ports options, several destinations, the loop's

@@ -5,7 +5,6 @@
 
 #include <inttypes.h>
 #include <stdio.h>
-#include <string.h>
 
 double report_seconds(uint64_t ns)
 {
@@ -26,7 +25,7 @@ void report_add_index(struct record *rec, const char *key, const char *key_total
 		      int summary, int interrupted)
 {
 	if (!summary) {
-		rec_uint(rec, key, NULL, n);
+		rec_uint(rec, key, NULL, n)->flags = REC_COMPACT;
 		return;
 	}
 	struct rec_field *f = rec_uint(rec, key_total, NULL, n);
@@ -37,8 +36,54 @@ void report_add_index(struct record *rec, const char *key, const char *key_total
 
 void report_add_finished(struct record *rec, const struct loop_result *res)
 {
-	rec_uint(rec, "finished", NULL, res->finished);
-	rec_uint(rec, "failed", NULL, res->failed);
+	rec_uint(rec, "finished", NULL, res->finished)->flags = REC_COMPACT;
+	rec_uint(rec, "failed", NULL, res->failed)->flags = REC_COMPACT;
+}
+
+struct rec_field *report_add_conn_rate(struct record *rec, double per_s)
+{
+	struct rec_field *f = rec_float(rec, "conn_per_s", NULL, per_s, 0);
+	f->flags = REC_COMPACT;
+	return f;
+}
+
+void report_interval_lead(struct record *rec, const struct report *r, struct run_ident *id,
+			  const struct report_row *row)
+{
+	rec_init(rec, row->summary ? "summary: " : NULL);
+	report_add_type(rec, row->summary ? "summary" : "interval", id, r);
+	report_add_index(rec, "interval", "intervals", row->n, row->summary, row->interrupted);
+	rec_float(rec, "t_s", NULL, report_seconds(row->res->rate.t_ns), 3)->flags = REC_COMPACT;
+}
+
+void report_add_started(struct record *rec, const struct loop_result *res)
+{
+	rec_uint(rec, "started", NULL, res->rate.started);
+}
+
+void report_add_inflight(struct record *rec, const struct loop_result *res)
+{
+	rec_uint(rec, "inflight", NULL, res->rate.inflight);
+}
+
+struct rec_field *report_add_first_failure(struct record *rec, const struct loop_result *t)
+{
+	if (t->first_fail_ns)
+		return rec_float(rec, "first_failure_s", NULL, report_seconds(t->first_fail_ns - 1), 3);
+	return rec_null(rec, "first_failure_s", NULL, "none");
+}
+
+struct rec_field *report_add_predicted_failure(struct record *rec, double at_s,
+					       const char *none)
+{
+	struct rec_field *f = rec_float(rec, "predicted_first_failure_s", NULL, at_s, 3);
+	return rec_null_when(f, at_s < 0, none);
+}
+
+struct rec_field *report_add_predicted_rate(struct record *rec, const struct port_model *m)
+{
+	struct rec_field *f = rec_float(rec, "predicted_rate", NULL, m->sustainable, 1);
+	return rec_null_when(f, m->sustainable < 0, "unbounded");
 }
 
 /* The failure table as counts by cause. */
@@ -61,14 +106,17 @@ static void each_fail(const void *src, rec_count_fn fn, void *ctx)
 
 void report_add_failed_by(struct record *rec, const struct loop_result *res)
 {
-	rec_counts(rec, "failed_by", NULL, each_fail, &res->fails, 0);
+	rec_counts(rec, "failed_by", NULL, each_fail, &res->fails, REC_COMPACT);
 }
+
+/* The connections' latencies, which the compact line shows in units. */
+static const char conn_us[] = "conn_us";
 
 void report_add_latencies(struct record *rec, const struct client_opts *o,
 			  const struct loop_result *res)
 {
 	rec_hist(rec, "connect_us", NULL, &res->connect_us, 0);
-	rec_hist(rec, "conn_us", NULL, &res->conn_us, 0);
+	rec_hist(rec, conn_us, NULL, &res->conn_us, 0);
 	report_add_http(rec, o, res);
 }
 
@@ -84,7 +132,7 @@ void report_add_kernel(struct record *rec, const struct loop_result *res)
 {
 	int tw = (res->kv.measured & MEASURED_TIME_WAIT) != 0;
 	int wait = (res->kv.measured & MEASURED_WAIT_CLEAR) != 0;
-	rec_when(rec_uint(rec, "time_wait", NULL, res->kv.time_wait), tw);
+	rec_when(rec_uint(rec, "time_wait", NULL, res->kv.time_wait), tw)->flags = REC_COMPACT;
 	rec_when(rec_counts(rec, "kernel", NULL, each_kcounter, &res->kv.kernel, REC_EXPAND),
 		 res->kv.kernel.present != 0);
 	struct rec_field *f = rec_float(rec, "wait_clear_s", NULL, report_seconds(res->kv.wait_clear_ns), 3);
@@ -112,29 +160,15 @@ void report_human_us(uint64_t us, char *buf, size_t len)
 		snprintf(buf, len, "%.0fs", v / 1e6);
 }
 
-/* The fields a compact line keeps, by key. */
-static int compact_keeps(const char *key)
-{
-	static const char *const keep[] = {"loop", "interval", "t_s", "due", "finished", "failed",
-					   "time_s", "conn_per_s", "failed_by", "time_wait", NULL};
-	for (int i = 0; keep[i]; i++)
-		if (strcmp(key, keep[i]) == 0)
-			return 1;
-	return 0;
-}
-
 void report_compact(struct record *rec, const struct report *r, int summary, char *lat)
 {
 	if (summary || r->opts->format != FORMAT_TEXT || r->opts->verbose)
 		return;
 	const struct rec_field *conn = NULL;
-	for (size_t i = 0; i < rec->n; i++) {
-		struct rec_field *f = &rec->f[i];
-		if (strcmp(f->key, "conn_us") == 0)
-			conn = f;
-		if (!compact_keeps(f->key))
-			f->in &= ~(unsigned)REC_TEXT;
-	}
+	for (size_t i = 0; i < rec->n; i++)
+		if (rec->f[i].key == conn_us)
+			conn = &rec->f[i];
+	rec_text_compact(rec);
 	if (conn == NULL || conn->kind != REC_HIST || conn->v.h.count == 0)
 		return;
 	char p50[16], p99[16];
@@ -142,4 +176,26 @@ void report_compact(struct record *rec, const struct report *r, int summary, cha
 	report_human_us(conn->v.h.p99, p99, sizeof(p99));
 	snprintf(lat, REPORT_LATENCY_LEN, "%s/%s", p50, p99);
 	rec_verbatim(rec, "latency", "p50/p99", lat)->in = REC_TEXT;
+}
+
+void report_write_row(const struct report *r, report_row_fn fields, const void *ctx,
+		      const struct loop_result *res, uint32_t n, int summary, int interrupted)
+{
+	static const struct loop_result zero;
+	struct record head, rec;
+	char lat[REPORT_LATENCY_LEN];
+	struct run_ident hid, id;
+	if (r->opts->format == FORMAT_CSV || res == NULL) { /* the CSV columns */
+		struct report_row cols = {.res = &zero, .summary = 1, .head = 1, .ctx = ctx};
+		fields(&head, r, &hid, &cols);
+	}
+	if (res == NULL)
+		rec_write_csv_header(r->out, &head);
+	else {
+		struct report_row row = {res, n, summary, interrupted, 0, ctx};
+		fields(&rec, r, &id, &row);
+		report_compact(&rec, r, summary, lat);
+		rec_write(r->out, r->opts->format, &head, &rec);
+	}
+	fflush(r->out);
 }

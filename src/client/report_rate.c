@@ -33,34 +33,20 @@ enum verdict { FIRST_FAILED, FIRST_FAILURE, PREDICTED_FAILURE, TAIL_RATE, PREDIC
 static struct rec_field *add_verdict(struct record *rec, enum verdict v,
 				     const struct port_model *m, const struct loop_result *t)
 {
-	static const char *const key[VERDICTS] = {
-		"first_failed_interval", "first_failure_s", "predicted_first_failure_s",
-		"rate_last_third", "predicted_rate"};
-	const char *k = key[v];
+	struct rec_field *f;
 	switch (v) {
 	case FIRST_FAILED:
-		if (t->rate.first_failed)
-			return rec_uint(rec, k, NULL, t->rate.first_failed - 1);
-		break;
-	case FIRST_FAILURE:
-		if (t->first_fail_ns)
-			return rec_float(rec, k, NULL, report_seconds(t->first_fail_ns - 1), 3);
-		break;
-	case PREDICTED_FAILURE:
-		if (m->first_failure_s >= 0)
-			return rec_float(rec, k, NULL, m->first_failure_s, 3);
-		break;
+		f = rec_uint(rec, "first_failed_interval", NULL, t->rate.first_failed - 1);
+		return rec_null_when(f, !t->rate.first_failed, "none");
+	case FIRST_FAILURE: return report_add_first_failure(rec, t);
+	case PREDICTED_FAILURE: return report_add_predicted_failure(rec, m->first_failure_s, "none");
 	case TAIL_RATE:
-		if (tail_rate(t) >= 0)
-			return rec_float(rec, k, NULL, tail_rate(t), 1);
-		break;
+		f = rec_float(rec, "rate_last_third", NULL, tail_rate(t), 1);
+		return rec_null_when(f, tail_rate(t) < 0, "none");
 	case PREDICTED_RATE:
-		if (m->sustainable >= 0)
-			return rec_float(rec, k, NULL, m->sustainable, 1);
-		break;
 	case VERDICTS: break;
 	}
-	return rec_null(rec, k, NULL, v == PREDICTED_RATE ? "unbounded" : "none");
+	return report_add_predicted_rate(rec, m);
 }
 
 /* The verdict's order in text and JSON, and in CSV's columns (as they have always been). */
@@ -69,25 +55,23 @@ static const enum verdict verdict_order[VERDICTS] = {FIRST_FAILED, FIRST_FAILURE
 static const enum verdict verdict_csv_order[VERDICTS] = {FIRST_FAILED, TAIL_RATE, PREDICTED_RATE,
 							 PREDICTED_FAILURE, FIRST_FAILURE};
 
-/* An interval's record (summary 0), or the run's over `n` intervals with the verdict in
- * `order`: every field once. */
+/* An interval's record, or the run's over `n` intervals with the verdict (in CSV's order for
+ * the header): every field once. */
 static void rate_record(struct record *rec, const struct report *r, struct run_ident *id,
-			const struct loop_result *res, uint32_t n, int summary, int interrupted,
-			const enum verdict *order)
+			const struct report_row *row)
 {
-	rec_init(rec, summary ? "summary: " : NULL);
-	report_add_type(rec, summary ? "summary" : "interval", id, r);
-	report_add_index(rec, "interval", "intervals", n, summary, interrupted);
-	rec_float(rec, "t_s", NULL, report_seconds(res->rate.t_ns), 3);
-	rec_uint(rec, "due", NULL, res->rate.due);
-	rec_uint(rec, "started", NULL, res->rate.started);
+	const struct loop_result *res = row->res;
+	const enum verdict *order = row->head ? verdict_csv_order : verdict_order;
+	report_interval_lead(rec, r, id, row);
+	rec_uint(rec, "due", NULL, res->rate.due)->flags = REC_COMPACT;
+	report_add_started(rec, res);
 	report_add_finished(rec, res);
 	report_add_failed_by(rec, res);
-	rec_uint(rec, "inflight", NULL, res->rate.inflight);
+	report_add_inflight(rec, res);
 	rec_hist(rec, "lag_ms", NULL, &res->rate.lag_us, REC_MS); /* microseconds, shown in ms */
 	report_add_latencies(rec, r->opts, res);
 	for (int i = 0; i < VERDICTS; i++)
-		rec_when(add_verdict(rec, order[i], &r->model, res), summary);
+		rec_when(add_verdict(rec, order[i], &r->model, res), row->summary);
 	report_add_kernel(rec, res);
 }
 
@@ -95,20 +79,7 @@ static void rate_record(struct record *rec, const struct report *r, struct run_i
 static void write_rate_record(const struct report *r, const struct loop_result *res, uint32_t n,
 			      int summary, int interrupted)
 {
-	static const struct loop_result zero;
-	struct record head, rec;
-	char lat[REPORT_LATENCY_LEN];
-	struct run_ident hid, id;
-	if (r->opts->format == FORMAT_CSV || res == NULL) /* the CSV columns */
-		rate_record(&head, r, &hid, &zero, 0, 1, 0, verdict_csv_order);
-	if (res == NULL)
-		rec_write_csv_header(r->out, &head);
-	else {
-		rate_record(&rec, r, &id, res, n, summary, interrupted, verdict_order);
-		report_compact(&rec, r, summary, lat);
-		rec_write(r->out, r->opts->format, &head, &rec);
-	}
-	fflush(r->out);
+	report_write_row(r, rate_record, NULL, res, n, summary, interrupted);
 }
 
 /* One record per report interval. */

@@ -283,6 +283,13 @@ static void text_fields(struct text_line *t, const struct record *r)
 	}
 }
 
+void rec_text_compact(struct record *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (!(r->f[i].flags & REC_COMPACT))
+			r->f[i].in &= ~(unsigned)REC_TEXT;
+}
+
 void rec_write_text(FILE *out, const struct record *r)
 {
 	struct text_line t = {out, r->kv, 0};
