@@ -22,9 +22,10 @@ PX_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # id | row function [arguments] | proxy | config template | claim, in the manner of the kernel
 # selftests' net/pmtu.sh (and scripts/remedies.sh). A row function runs the configuration,
 # fills PX[] with what it measured (PX[CASE.p]: the proxy namespace's P as the kernel there
-# reports it), writes those numbers to --csv (px_metrics), then sets the prediction (from P,
-# R and the loop sizes), the measurement in words and the verdict, and returns 0 when the
-# claim holds as predicted. Rows of one shape share a function (t2, n7: px_row_rate). A new
+# reports it), writes those numbers to --csv (px_metrics), then gives the prediction (from P,
+# R and the loop sizes), the measurement in words and the verdict through scripts/lab_table.sh's
+# lt_predict, lt_result, lt_figure and lt_verdict (or lt_holds), whose status it returns: 0
+# when the claim holds as predicted. Rows of one shape share a function (t2, n7: px_row_rate). A new
 # row is a function and a line here.
 LT_TABLE_TEXT=$(cat <<'ROWS'
 t1 | px_row_t1         | haproxy | scripts/proxy/haproxy-tcp.cfg         | mode tcp: one backend connection per client connection, so the proxy's pool toward the backend runs out after P connections (loops)
@@ -105,6 +106,14 @@ px_note() { echo "proxies: $*" >&2; }
 px_metrics() {
 	local k
 	for k in $(printf '%s\n' "${!PX[@]}" | grep -F . | sort); do lt_metric "${k%%.*}" "${k#*.}" "${PX[$k]}"; done
+}
+
+# px_said KIND CASE PREDICTION: the row's prediction, and CASE's measurement and figure in the
+# words of px_KIND_meas and px_KIND_fig (KIND: nginx or apache).
+px_said() {
+	lt_predict "$3"
+	lt_result "$("px_$1_meas" "$2")"
+	lt_figure "$("px_$1_fig" "$2")"
 }
 
 # px_range: the proxy namespace's ip_local_port_range for P ports.
@@ -332,16 +341,12 @@ px_judge_rate() {
 	log_text="haproxy logged \"no free ports\" $log times"
 	[ "$kind" = nginx ] && fail=502 log_text="nginx logged the 99 line $log times"
 	want=$(awk -v p="$P" -v r="$r" 'BEGIN { printf "%.2f", p / r }')
-	LT_PRED="P/R = $P/$r = $want s to the first $fail; $P finish"
-	LT_RESULT="R=$r/s for $dur s: $fin finished, $failed failed (${by:--}), first failure at ${first:-never} s, start lag up to ${lag:-?} ms; $log_text"
-	LT_FIGURE="first $fail at ${first:-never} s (P/R = $want s), $fin of P=$P finished"
-	if [ "$fin" = "$P" ] && [ -n "$first" ] &&
-		awk -v f="$first" -v w="$want" 'BEGIN { exit !(f >= w - 0.1 && f <= w + 0.3) }'; then
-		LT_VERDICT="holds"
-		return 0
-	fi
-	LT_VERDICT="does not hold here"
-	return 1
+	lt_predict "P/R = $P/$r = $want s to the first $fail; $P finish"
+	lt_result "R=$r/s for $dur s: $fin finished, $failed failed (${by:--}), first failure at ${first:-never} s, start lag up to ${lag:-?} ms; $log_text"
+	lt_figure "first $fail at ${first:-never} s (P/R = $want s), $fin of P=$P finished"
+	[ "$fin" = "$P" ] && [ -n "$first" ] &&
+		awk -v f="$first" -v w="$want" 'BEGIN { exit !(f >= w - 0.1 && f <= w + 0.3) }'
+	lt_holds $(($? == 0))
 }
 
 # shellcheck source=scripts/proxies_haproxy.sh

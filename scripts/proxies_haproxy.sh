@@ -18,16 +18,12 @@ px_row_t1() {
 	px_metrics
 	local P=${PX[t1.p]} n=${PX[t1.n]} l=${PX[t1.nloops]} want tot
 	want=$(px_loops_pred "$P" "$n" "$l") tot=$(px_sum_pred "$P" "$n" "$l")
-	LT_PRED="P=$P: $l loops of $n finish $want ($tot connections), the proxy holds $tot TIME_WAIT toward the backend"
-	LT_RESULT="loops ${PX[t1.loops]} (failed_by ${PX[t1.failed_by]:--}); TIME_WAIT: proxy->backend ${PX[t1.tw_proxy_back]}, backend ${PX[t1.tw_backend]}, proxy front ${PX[t1.tw_proxy_front]}, client ${PX[t1.tw_client]}; \`twtest ports\` peak ${PX[t1.ports_peak]}/$P in use; haproxy logged \"no free ports\" ${PX[t1.log_no_port]} times"
-	LT_FIGURE="P=$P: loops ${PX[t1.loops]} (predicted $want), proxy->backend TIME_WAIT ${PX[t1.tw_proxy_back]}, ports peak ${PX[t1.ports_peak]}/$P"
-	if [ "${PX[t1.loops]}" = "$want" ] && [ "${PX[t1.tw_proxy_back]}" = "$tot" ] &&
-		[ "${PX[t1.ports_peak]}" = "$tot" ] && [ "${PX[t1.log_no_port]}" -ge $((l * n - tot)) ]; then
-		LT_VERDICT="holds: exactly P, then every client connection fails"
-		return 0
-	fi
-	LT_VERDICT="does not hold here"
-	return 1
+	lt_predict "P=$P: $l loops of $n finish $want ($tot connections), the proxy holds $tot TIME_WAIT toward the backend"
+	lt_result "loops ${PX[t1.loops]} (failed_by ${PX[t1.failed_by]:--}); TIME_WAIT: proxy->backend ${PX[t1.tw_proxy_back]}, backend ${PX[t1.tw_backend]}, proxy front ${PX[t1.tw_proxy_front]}, client ${PX[t1.tw_client]}; \`twtest ports\` peak ${PX[t1.ports_peak]}/$P in use; haproxy logged \"no free ports\" ${PX[t1.log_no_port]} times"
+	lt_figure "P=$P: loops ${PX[t1.loops]} (predicted $want), proxy->backend TIME_WAIT ${PX[t1.tw_proxy_back]}, ports peak ${PX[t1.ports_peak]}/$P"
+	[ "${PX[t1.loops]}" = "$want" ] && [ "${PX[t1.tw_proxy_back]}" = "$tot" ] &&
+		[ "${PX[t1.ports_peak]}" = "$tot" ] && [ "${PX[t1.log_no_port]}" -ge $((l * n - tot)) ]
+	lt_holds $(($? == 0)) ": exactly P, then every client connection fails"
 }
 # --- t3: haproxy `source` ---------------------------------------------------------------------
 
@@ -62,16 +58,12 @@ px_row_t3() {
 	px_metrics
 	local P=${PX[one_source.p]} n=${PX[one_source.n]} l=${PX[one_source.nloops]} one two
 	one=$(px_sum_pred "$P" "$n" "$l") two=$(px_sum_pred $((2 * P)) "$n" "$l")
-	LT_PRED="P=$P, $l loops of $n: one source $one, two sources $two, one source toward two backends $two ($one if bind() shared one pool)"
-	LT_FIGURE="P=$P, finished: one source ${PX[one_source.finished]}, two sources ${PX[two_sources.finished]}, one source toward two backends ${PX[two_backends.finished]} (predicted $one, $two, $two)"
-	LT_RESULT="finished: one source ${PX[one_source.finished]} (${PX[one_source.loops]}), two sources ${PX[two_sources.finished]} (${PX[two_sources.loops]}), one source toward two backends ${PX[two_backends.finished]} (${PX[two_backends.loops]}); groups in \`twtest ports\`: ${PX[one_source.ports_groups]}, ${PX[two_sources.ports_groups]}, ${PX[two_backends.ports_groups]}"
-	if [ "${PX[one_source.finished]}" = "$one" ] && [ "${PX[two_sources.finished]}" = "$two" ] &&
-		[ "${PX[two_backends.finished]}" = "$two" ]; then
-		LT_VERDICT="holds: each (source, backend) has its own P"
-		return 0
-	fi
-	LT_VERDICT="does not hold here"
-	return 1
+	lt_predict "P=$P, $l loops of $n: one source $one, two sources $two, one source toward two backends $two ($one if bind() shared one pool)"
+	lt_figure "P=$P, finished: one source ${PX[one_source.finished]}, two sources ${PX[two_sources.finished]}, one source toward two backends ${PX[two_backends.finished]} (predicted $one, $two, $two)"
+	lt_result "finished: one source ${PX[one_source.finished]} (${PX[one_source.loops]}), two sources ${PX[two_sources.finished]} (${PX[two_sources.loops]}), one source toward two backends ${PX[two_backends.finished]} (${PX[two_backends.loops]}); groups in \`twtest ports\`: ${PX[one_source.ports_groups]}, ${PX[two_sources.ports_groups]}, ${PX[two_backends.ports_groups]}"
+	[ "${PX[one_source.finished]}" = "$one" ] && [ "${PX[two_sources.finished]}" = "$two" ] &&
+		[ "${PX[two_backends.finished]}" = "$two" ]
+	lt_holds $(($? == 0)) ": each (source, backend) has its own P"
 }
 
 # --- t4: tcp_tw_reuse in the proxy namespace ---------------------------------------------
@@ -96,15 +88,11 @@ px_row_t4() {
 	px_metrics
 	local P=${PX[t4.p]} n=${PX[t4.n]} l=${PX[t4.nloops]}
 	local all=$((l * n)) reused=$((l * n > P ? l * n - P : 0))
-	LT_PRED="P=$P, $l loops of $n, ${PX[t4.gap_ms]} ms apart: $all finish, TWRecycled >= $reused in the proxy namespace"
-	LT_RESULT="finished ${PX[t4.finished]} (${PX[t4.loops]}), TWRecycled ${PX[t4.tw_recycled]}, TIME_WAIT proxy->backend at the end ${PX[t4.tw_proxy_back]}"
-	LT_FIGURE="P=$P: finished ${PX[t4.finished]} of $all, TWRecycled ${PX[t4.tw_recycled]} (at least $reused)"
-	if [ "${PX[t4.finished]}" = "$all" ] && [ "${PX[t4.tw_recycled]}" -ge "$reused" ]; then
-		LT_VERDICT="holds: the proxy's connect() takes its TIME_WAIT ports over"
-		return 0
-	fi
-	LT_VERDICT="does not hold here"
-	return 1
+	lt_predict "P=$P, $l loops of $n, ${PX[t4.gap_ms]} ms apart: $all finish, TWRecycled >= $reused in the proxy namespace"
+	lt_result "finished ${PX[t4.finished]} (${PX[t4.loops]}), TWRecycled ${PX[t4.tw_recycled]}, TIME_WAIT proxy->backend at the end ${PX[t4.tw_proxy_back]}"
+	lt_figure "P=$P: finished ${PX[t4.finished]} of $all, TWRecycled ${PX[t4.tw_recycled]} (at least $reused)"
+	[ "${PX[t4.finished]}" = "$all" ] && [ "${PX[t4.tw_recycled]}" -ge "$reused" ]
+	lt_holds $(($? == 0)) ": the proxy's connect() takes its TIME_WAIT ports over"
 }
 
 # --- t5: the backend closes first ---------------------------------------------------------
@@ -122,16 +110,12 @@ px_row_t5() {
 	lab_proxy_down
 	px_metrics
 	local P=${PX[t5.p]} n=${PX[t5.n]} l=${PX[t5.nloops]}
-	LT_PRED="P=$P, $l loops of $n: $((l * n)) finish; TIME_WAIT of the backend leg: proxy 0, backend 1..$P (one per proxy port)"
-	LT_FIGURE="P=$P: finished ${PX[t5.finished]} of $((l * n)); backend leg's TIME_WAIT: proxy ${PX[t5.tw_proxy_back]}, backend ${PX[t5.tw_backend]}"
-	LT_RESULT="finished ${PX[t5.finished]} (${PX[t5.loops]}); TIME_WAIT: proxy->backend ${PX[t5.tw_proxy_back]}, backend ${PX[t5.tw_backend]}, proxy front ${PX[t5.tw_proxy_front]}, client ${PX[t5.tw_client]}"
-	if [ "${PX[t5.finished]}" = $((l * n)) ] && [ "${PX[t5.tw_proxy_back]}" = 0 ] &&
-		[ "${PX[t5.tw_backend]}" -ge 1 ] && [ "${PX[t5.tw_backend]}" -le "$P" ]; then
-		LT_VERDICT="holds: the proxy's ports toward the backend never fill"
-		return 0
-	fi
-	LT_VERDICT="does not hold here"
-	return 1
+	lt_predict "P=$P, $l loops of $n: $((l * n)) finish; TIME_WAIT of the backend leg: proxy 0, backend 1..$P (one per proxy port)"
+	lt_figure "P=$P: finished ${PX[t5.finished]} of $((l * n)); backend leg's TIME_WAIT: proxy ${PX[t5.tw_proxy_back]}, backend ${PX[t5.tw_backend]}"
+	lt_result "finished ${PX[t5.finished]} (${PX[t5.loops]}); TIME_WAIT: proxy->backend ${PX[t5.tw_proxy_back]}, backend ${PX[t5.tw_backend]}, proxy front ${PX[t5.tw_proxy_front]}, client ${PX[t5.tw_client]}"
+	[ "${PX[t5.finished]}" = $((l * n)) ] && [ "${PX[t5.tw_proxy_back]}" = 0 ] &&
+		[ "${PX[t5.tw_backend]}" -ge 1 ] && [ "${PX[t5.tw_backend]}" -le "$P" ]
+	lt_holds $(($? == 0)) ": the proxy's ports toward the backend never fill"
 }
 
 # --- h1, h2: haproxy mode http -------------------------------------------------------------
@@ -160,17 +144,14 @@ px_row_h1() {
 	px_haproxy_http_case never 'http-reuse never'
 	px_metrics
 	local P=${PX[safe.p]} n=$((${PX[safe.nloops]} * ${PX[safe.n]}))
-	LT_PRED="one request per client connection ($n): safe and never alike, $n backend connections each; out at P=$P if the proxy holds their TIME_WAIT"
-	LT_FIGURE="backend connections for $n requests: safe ${PX[safe.backend_conns]}, never ${PX[never.backend_conns]}; \"no free ports\": ${PX[safe.log_no_port]}, ${PX[never.log_no_port]}"
-	LT_RESULT="safe: ${PX[safe.ok]} ok (${PX[safe.loops]}), ${PX[safe.backend_conns]} backend connections, $(px_legs safe), proxy RSTs ${PX[safe.proxy_rsts]}, \"no free ports\" ${PX[safe.log_no_port]}; never: ${PX[never.ok]} ok (${PX[never.loops]}), ${PX[never.backend_conns]} backend connections, $(px_legs never), proxy RSTs ${PX[never.proxy_rsts]}, \"no free ports\" ${PX[never.log_no_port]}"
-	if [ "${PX[safe.backend_conns]}" = "$n" ] && [ "${PX[never.backend_conns]}" = "$n" ]; then
-		LT_VERDICT="holds: http-reuse safe spares nothing when each client connection carries one request"
-		[ "${PX[safe.tw_proxy_back]}" = 0 ] && [ "${PX[safe.ok]}" = "$n" ] &&
-			LT_VERDICT+="; and haproxy never ran out: when a client leaves it resets that backend connection or keeps it idle (safe: ${PX[safe.proxy_rsts]} RSTs, ${PX[safe.estab_proxy_back]} idle; never: ${PX[never.proxy_rsts]} RSTs), so no side of that leg holds TIME_WAIT"
-		return 0
-	fi
-	LT_VERDICT="does not hold here"
-	return 1
+	lt_predict "one request per client connection ($n): safe and never alike, $n backend connections each; out at P=$P if the proxy holds their TIME_WAIT"
+	lt_figure "backend connections for $n requests: safe ${PX[safe.backend_conns]}, never ${PX[never.backend_conns]}; \"no free ports\": ${PX[safe.log_no_port]}, ${PX[never.log_no_port]}"
+	lt_result "safe: ${PX[safe.ok]} ok (${PX[safe.loops]}), ${PX[safe.backend_conns]} backend connections, $(px_legs safe), proxy RSTs ${PX[safe.proxy_rsts]}, \"no free ports\" ${PX[safe.log_no_port]}; never: ${PX[never.ok]} ok (${PX[never.loops]}), ${PX[never.backend_conns]} backend connections, $(px_legs never), proxy RSTs ${PX[never.proxy_rsts]}, \"no free ports\" ${PX[never.log_no_port]}"
+	[ "${PX[safe.backend_conns]}" = "$n" ] && [ "${PX[never.backend_conns]}" = "$n" ]
+	lt_holds $(($? == 0)) ": http-reuse safe spares nothing when each client connection carries one request" || return 1
+	[ "${PX[safe.tw_proxy_back]}" = 0 ] && [ "${PX[safe.ok]}" = "$n" ] &&
+		LT_VERDICT+="; and haproxy never ran out: when a client leaves it resets that backend connection or keeps it idle (safe: ${PX[safe.proxy_rsts]} RSTs, ${PX[safe.estab_proxy_back]} idle; never: ${PX[never.proxy_rsts]} RSTs), so no side of that leg holds TIME_WAIT"
+	return 0
 }
 
 # px_holder CASE: who holds the backend leg's TIME_WAIT, in words.
@@ -193,16 +174,16 @@ px_row_h2() {
 	px_metrics
 	local P=${PX[server_close.p]} tot
 	tot=$(px_sum_pred "$P" "${PX[server_close.n]}" "${PX[server_close.nloops]}")
-	LT_PRED="http-server-close: the proxy closes the backend connection after each response, holds its TIME_WAIT and runs out at P=$P ($tot ok of $((${PX[server_close.n]} * ${PX[server_close.nloops]}))); httpclose: both sides told to close"
-	LT_RESULT="http-server-close: ${PX[server_close.ok]} ok (${PX[server_close.loops]}), $(px_legs server_close), proxy RSTs ${PX[server_close.proxy_rsts]}; httpclose: ${PX[httpclose.ok]} ok (${PX[httpclose.loops]}), $(px_legs httpclose), proxy RSTs ${PX[httpclose.proxy_rsts]}"
+	lt_predict "http-server-close: the proxy closes the backend connection after each response, holds its TIME_WAIT and runs out at P=$P ($tot ok of $((${PX[server_close.n]} * ${PX[server_close.nloops]}))); httpclose: both sides told to close"
+	lt_result "http-server-close: ${PX[server_close.ok]} ok (${PX[server_close.loops]}), $(px_legs server_close), proxy RSTs ${PX[server_close.proxy_rsts]}; httpclose: ${PX[httpclose.ok]} ok (${PX[httpclose.loops]}), $(px_legs httpclose), proxy RSTs ${PX[httpclose.proxy_rsts]}"
 	local a b
 	a=$(px_holder server_close) b=$(px_holder httpclose)
-	LT_FIGURE="backend leg's TIME_WAIT held by $a with http-server-close (${PX[server_close.ok]} ok of $tot predicted), by $b with httpclose"
+	lt_figure "backend leg's TIME_WAIT held by $a with http-server-close (${PX[server_close.ok]} ok of $tot predicted), by $b with httpclose"
 	if [ "${PX[server_close.ok]}" = "$tot" ] && [ "$a" = "the proxy" ]; then
-		LT_VERDICT="holds: backend leg held by $a with http-server-close, by $b with httpclose"
-		return 0
+		lt_verdict "holds: backend leg held by $a with http-server-close, by $b with httpclose"
+		return
 	fi
-	LT_VERDICT="does not hold here: the backend leg's TIME_WAIT is held by $a with http-server-close and by $b with httpclose"
+	lt_verdict "does not hold here: the backend leg's TIME_WAIT is held by $a with http-server-close and by $b with httpclose"
 	[ "$a" = "the backend" ] && LT_VERDICT+=" (the backend closed first: haproxy asked it to close)"
 	[ "${PX[server_close.s502]}${PX[httpclose.s502]}" = 00 ] && [ "${PX[server_close.log_no_port]}${PX[httpclose.log_no_port]}" = 00 ] &&
 		LT_VERDICT+="; the proxy never ran out"

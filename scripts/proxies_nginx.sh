@@ -42,18 +42,14 @@ px_row_n1() {
 	px_metrics
 	local P=${PX[n1.p]} n=${PX[n1.n]} l=${PX[n1.nloops]} want tot
 	want=$(px_loops_pred "$P" "$n" "$l") tot=$(px_sum_pred "$P" "$n" "$l")
-	LT_PRED="if nginx closes first: $l loops of $n give $want ok ($tot), then $((l * n - tot)) x 502; if the backend does, no exhaustion"
-	LT_RESULT=$(px_nginx_meas n1)
-	LT_FIGURE=$(px_nginx_fig n1)
+	px_said nginx n1 "if nginx closes first: $l loops of $n give $want ok ($tot), then $((l * n - tot)) x 502; if the backend does, no exhaustion"
 	if [ "${PX[n1.loops]}" = "$want" ] && [ "${PX[n1.s502]}" = $((l * n - tot)) ]; then
-		LT_VERDICT="holds: nginx closed first every time"
-		return 0
+		lt_verdict "holds: nginx closed first every time"
 	elif [ "${PX[n1.tw_proxy_back]}" = 0 ] && [ "${PX[n1.s502]}" = 0 ]; then
-		LT_VERDICT="does not hold here: told \"Connection: close\", the backend closed first every time (its FIN came with the response), so it holds the TIME_WAIT (at most one per proxy port) and the proxy never ran out"
+		lt_verdict "does not hold here: told \"Connection: close\", the backend closed first every time (its FIN came with the response), so it holds the TIME_WAIT (at most one per proxy port) and the proxy never ran out"
 	else
-		LT_VERDICT="does not hold exactly: who closed first was a race (proxy ${PX[n1.tw_proxy_back]}, backend ${PX[n1.tw_backend]} TIME_WAIT)"
+		lt_verdict "does not hold exactly: who closed first was a race (proxy ${PX[n1.tw_proxy_back]}, backend ${PX[n1.tw_backend]} TIME_WAIT)"
 	fi
-	return 1
 }
 
 # px_row_n2: HTTP/1.1 without "Connection: close" but no keepalive: the backend keeps each
@@ -66,16 +62,10 @@ px_row_n2() {
 	px_metrics
 	local P=${PX[n2.p]} n=${PX[n2.n]} l=${PX[n2.nloops]} want tot
 	want=$(px_loops_pred "$P" "$n" "$l") tot=$(px_sum_pred "$P" "$n" "$l")
-	LT_PRED="P=$P, $l loops of $n: $want ok ($tot), $((l * n - tot)) x 502, $tot TIME_WAIT on the proxy toward the backend, $((l * n - tot)) log lines"
-	LT_RESULT=$(px_nginx_meas n2)
-	LT_FIGURE=$(px_nginx_fig n2)
-	if [ "${PX[n2.loops]}" = "$want" ] && [ "${PX[n2.s502]}" = $((l * n - tot)) ] &&
-		[ "${PX[n2.tw_proxy_back]}" = "$tot" ] && [ "${PX[n2.log_no_port]}" = $((l * n - tot)) ]; then
-		LT_VERDICT="holds: HTTP/1.1 alone does not help; nginx still opens one connection per request and closes it"
-		return 0
-	fi
-	LT_VERDICT="does not hold here"
-	return 1
+	px_said nginx n2 "P=$P, $l loops of $n: $want ok ($tot), $((l * n - tot)) x 502, $tot TIME_WAIT on the proxy toward the backend, $((l * n - tot)) log lines"
+	[ "${PX[n2.loops]}" = "$want" ] && [ "${PX[n2.s502]}" = $((l * n - tot)) ] &&
+		[ "${PX[n2.tw_proxy_back]}" = "$tot" ] && [ "${PX[n2.log_no_port]}" = $((l * n - tot)) ]
+	lt_holds $(($? == 0)) ": HTTP/1.1 alone does not help; nginx still opens one connection per request and closes it"
 }
 
 # px_row_n3: upstream keepalive K with HTTP/1.1 and an empty Connection header: K = C = P/4
@@ -94,18 +84,15 @@ px_row_n3() {
 		keepalive $((c / 5));" "$PX_NGINX_HTTP11" 'http://back'
 	px_metrics
 	local P=${PX[n3.p]} c=${PX[n3.c]} l=${PX[n3.nloops]}
-	LT_PRED="P=$P, keepalive $c, $l loops of $c: $((l * c)) ok over about $c backend connections (far fewer than P: the pool never fills), no TIME_WAIT on the proxy"
-	LT_FIGURE="keepalive $c: ${PX[n3.ok]} ok of $((l * c)) over ${PX[n3.backend_conns]} backend connections (P=$P); keepalive ${PX[n3.k_small]}: ${PX[small.s502]} x 502"
-	LT_RESULT="keepalive $c: $(px_nginx_meas n3). keepalive ${PX[n3.k_small]}: ${PX[small.ok]} ok, ${PX[small.s502]} x 502, ${PX[small.backend_conns]} backend connections, TIME_WAIT proxy->backend ${PX[small.tw_proxy_back]}"
+	lt_predict "P=$P, keepalive $c, $l loops of $c: $((l * c)) ok over about $c backend connections (far fewer than P: the pool never fills), no TIME_WAIT on the proxy"
+	lt_figure "keepalive $c: ${PX[n3.ok]} ok of $((l * c)) over ${PX[n3.backend_conns]} backend connections (P=$P); keepalive ${PX[n3.k_small]}: ${PX[small.s502]} x 502"
+	lt_result "keepalive $c: $(px_nginx_meas n3). keepalive ${PX[n3.k_small]}: ${PX[small.ok]} ok, ${PX[small.s502]} x 502, ${PX[small.backend_conns]} backend connections, TIME_WAIT proxy->backend ${PX[small.tw_proxy_back]}"
 	# what decides it: every request ok although L C > P, over fewer backend connections than P
-	if [ "${PX[n3.ok]}" = $((l * c)) ] && [ "${PX[n3.backend_conns]}" -lt "$P" ]; then
-		LT_VERDICT="holds: long connections"
-		[ "${PX[small.tw_proxy_back]}" -gt 0 ] &&
-			LT_VERDICT+="; with a cache smaller than the concurrency nginx closes the rest after each use: ${PX[small.tw_proxy_back]} TIME_WAIT, ${PX[small.s502]} x 502"
-		return 0
-	fi
-	LT_VERDICT="does not hold here"
-	return 1
+	[ "${PX[n3.ok]}" = $((l * c)) ] && [ "${PX[n3.backend_conns]}" -lt "$P" ]
+	lt_holds $(($? == 0)) ": long connections" || return 1
+	[ "${PX[small.tw_proxy_back]}" -gt 0 ] &&
+		LT_VERDICT+="; with a cache smaller than the concurrency nginx closes the rest after each use: ${PX[small.tw_proxy_back]} TIME_WAIT, ${PX[small.s502]} x 502"
+	return 0
 }
 
 # px_row_n4: a bare `proxy_pass http://IP:port` (no upstream block), HTTP/1.1: 3 loops of P/2.
@@ -116,15 +103,9 @@ px_row_n4() {
 	px_metrics
 	local P=${PX[n4.p]} n=${PX[n4.n]} l=${PX[n4.nloops]} want tot
 	want=$(px_loops_pred "$P" "$n" "$l") tot=$(px_sum_pred "$P" "$n" "$l")
-	LT_PRED="as an upstream block without keepalive, P=$P, $l loops of $n: $want ok ($tot), $((l * n - tot)) x 502"
-	LT_RESULT=$(px_nginx_meas n4)
-	LT_FIGURE=$(px_nginx_fig n4)
-	if [ "${PX[n4.loops]}" = "$want" ] && [ "${PX[n4.s502]}" = $((l * n - tot)) ]; then
-		LT_VERDICT="holds: a bare proxy_pass has no keepalive cache; only an upstream block with keepalive (n3) can reuse"
-		return 0
-	fi
-	LT_VERDICT="does not hold here"
-	return 1
+	px_said nginx n4 "as an upstream block without keepalive, P=$P, $l loops of $n: $want ok ($tot), $((l * n - tot)) x 502"
+	[ "${PX[n4.loops]}" = "$want" ] && [ "${PX[n4.s502]}" = $((l * n - tot)) ]
+	lt_holds $(($? == 0)) ": a bare proxy_pass has no keepalive cache; only an upstream block with keepalive (n3) can reuse"
 }
 
 # px_row_n5: proxy_bind to one source address, two backends (round-robin), HTTP/1.1, no
@@ -140,15 +121,11 @@ px_row_n5() {
 	px_metrics
 	local P=${PX[n5.p]} n=${PX[n5.n]} l=${PX[n5.nloops]} one two
 	one=$(px_sum_pred "$P" "$n" "$l") two=$(px_sum_pred $((2 * P)) "$n" "$l")
-	LT_PRED="P=$P, $l loops of $n over 2 backends: $two ok with a pool per backend (IP_BIND_ADDRESS_NO_PORT), $one if bind() shares one"
-	LT_RESULT="$(px_nginx_meas n5); groups in \`twtest ports\` ${PX[n5.ports_groups]}"
-	LT_FIGURE="$(px_nginx_fig n5); pools ${PX[n5.ports_groups]}"
-	if [ "${PX[n5.ok]}" = "$two" ]; then
-		LT_VERDICT="holds: proxy_bind keeps one pool per backend (nginx sets IP_BIND_ADDRESS_NO_PORT)"
-		return 0
-	fi
-	LT_VERDICT="does not hold here"
-	return 1
+	lt_predict "P=$P, $l loops of $n over 2 backends: $two ok with a pool per backend (IP_BIND_ADDRESS_NO_PORT), $one if bind() shares one"
+	lt_result "$(px_nginx_meas n5); groups in \`twtest ports\` ${PX[n5.ports_groups]}"
+	lt_figure "$(px_nginx_fig n5); pools ${PX[n5.ports_groups]}"
+	[ "${PX[n5.ok]}" = "$two" ]
+	lt_holds $(($? == 0)) ": proxy_bind keeps one pool per backend (nginx sets IP_BIND_ADDRESS_NO_PORT)"
 }
 
 # px_row_n6: two backends (round-robin), no proxy_bind, HTTP/1.1, no keepalive: 3 loops of P.
@@ -161,15 +138,11 @@ px_row_n6() {
 	px_metrics
 	local P=${PX[n6.p]} n=${PX[n6.n]} l=${PX[n6.nloops]} two
 	two=$(px_sum_pred $((2 * P)) "$n" "$l")
-	LT_PRED="P=$P, $l loops of $n over 2 backends: $two ok, 2 groups in \`twtest ports\`"
-	LT_RESULT="$(px_nginx_meas n6); groups ${PX[n6.ports_groups]}"
-	LT_FIGURE="$(px_nginx_fig n6); pools ${PX[n6.ports_groups]}"
-	if [ "${PX[n6.ok]}" = "$two" ] && [ "${PX[n6.ports_groups]}" = 2 ]; then
-		LT_VERDICT="holds: each backend has its own P"
-		return 0
-	fi
-	LT_VERDICT="does not hold here"
-	return 1
+	lt_predict "P=$P, $l loops of $n over 2 backends: $two ok, 2 groups in \`twtest ports\`"
+	lt_result "$(px_nginx_meas n6); groups ${PX[n6.ports_groups]}"
+	lt_figure "$(px_nginx_fig n6); pools ${PX[n6.ports_groups]}"
+	[ "${PX[n6.ok]}" = "$two" ] && [ "${PX[n6.ports_groups]}" = 2 ]
+	lt_holds $(($? == 0)) ": each backend has its own P"
 }
 
 # px_row_n8: n2's configuration at R = 2P/s for 3 s with tcp_tw_reuse=1 in the proxy
@@ -195,15 +168,11 @@ px_row_n8() {
 	px_metrics
 	local P=${PX[n8.p]} r=${PX[n8.rate]} d=${PX[n8.delay_ms]}
 	local all=$((r * PX[n8.duration])) sustain=$((P * 1000 / d))
-	LT_PRED="P=$P, reuse delay $d ms: sustains P/D = $sustain/s; R=$r/s for ${PX[n8.duration]} s: $all ok, none failed, TWRecycled >= $((all - P))"
-	[ "$r" -lt "$sustain" ] || LT_PRED="P=$P, reuse delay $d ms: sustains P/D = $sustain/s, below R=$r/s: failures"
-	LT_FIGURE="R=$r/s, P/D = $sustain/s: ${PX[n8.finished]} ok of $all, ${PX[n8.failed]} failed, TWRecycled ${PX[n8.tw_recycled]}"
-	LT_RESULT="${PX[n8.finished]} ok, ${PX[n8.failed]} failed (${PX[n8.failed_by]:--}), TWRecycled ${PX[n8.tw_recycled]}, TIME_WAIT proxy->backend at the end ${PX[n8.tw_proxy_back]}; nginx logged the 99 line ${PX[n8.log_no_port]} times"
-	if [ "$r" -lt "$sustain" ] && [ "${PX[n8.finished]}" = "$all" ] && [ "${PX[n8.failed]}" = 0 ] &&
-		[ "${PX[n8.tw_recycled]}" -ge $((all - P)) ]; then
-		LT_VERDICT="holds: with tcp_tw_reuse=1 (and timestamps) the proxy reuses its own TIME_WAIT ports toward the backend"
-		return 0
-	fi
-	LT_VERDICT="does not hold here"
-	return 1
+	lt_predict "P=$P, reuse delay $d ms: sustains P/D = $sustain/s; R=$r/s for ${PX[n8.duration]} s: $all ok, none failed, TWRecycled >= $((all - P))"
+	[ "$r" -lt "$sustain" ] || lt_predict "P=$P, reuse delay $d ms: sustains P/D = $sustain/s, below R=$r/s: failures"
+	lt_figure "R=$r/s, P/D = $sustain/s: ${PX[n8.finished]} ok of $all, ${PX[n8.failed]} failed, TWRecycled ${PX[n8.tw_recycled]}"
+	lt_result "${PX[n8.finished]} ok, ${PX[n8.failed]} failed (${PX[n8.failed_by]:--}), TWRecycled ${PX[n8.tw_recycled]}, TIME_WAIT proxy->backend at the end ${PX[n8.tw_proxy_back]}; nginx logged the 99 line ${PX[n8.log_no_port]} times"
+	[ "$r" -lt "$sustain" ] && [ "${PX[n8.finished]}" = "$all" ] && [ "${PX[n8.failed]}" = 0 ] &&
+		[ "${PX[n8.tw_recycled]}" -ge $((all - P)) ]
+	lt_holds $(($? == 0)) ": with tcp_tw_reuse=1 (and timestamps) the proxy reuses its own TIME_WAIT ports toward the backend"
 }
