@@ -241,54 +241,65 @@ TEST(parse_addr_mistakes)
  * seconds are kept, an unknown unit, a sign, a space or a fraction is refused. */
 TEST(parse_duration_units)
 {
+	/* a time, the option's unit in ms, its bounds, and the value it gives in that unit */
+	static const struct {
+		const char *in;
+		uint64_t unit, min, max, want;
+	} good[] = {
+		{"500ms", 1, 1, 3600000, 500},
+		{"5s", 1, 1, 3600000, 5000},
+		{"2m", 1, 1, 3600000, 120000},
+		{"1h", 1, 1, 3600000, 3600000},
+		{"250", 1, 1, 3600000, 250},
+		{"3", 1000, 1, 3600, 3},
+		{"2m", 1000, 1, 3600, 120},
+		{"3000ms", 1000, 1, 3600, 3},
+		{"0", 1000, 0, 3600, 0},
+		{"0s", 1, 0, 10, 0},
+		{"1001ms", 1, 1001, 60000, 1001},
+		{"5124095576030h", 1, 0, UINT64_MAX, 5124095576030ull * 3600000},
+	};
+	/* a time refused, and why (NULL: the reason is not checked) */
+	static const struct {
+		const char *in;
+		uint64_t unit, min, max;
+		const char *why;
+	} bad[] = {
+		{"1500ms", 1000, 1, 3600, "not a whole number of seconds"},
+		{"5x", 1, 1, 3600000, "unknown unit (ms, s, m or h)"},
+		{"5S", 1, 1, 3600000, NULL},
+		{"5sec", 1, 1, 3600000, NULL},
+		{"1.5s", 1, 1, 3600000, "unknown unit (ms, s, m or h)"},
+		{"1e3", 1, 1, 3600000, NULL},
+		{"-5s", 1, 0, 3600000, "must not be negative"},
+		{" 5", 1, 0, 3600000, "not a number"},
+		{"s", 1, 0, 3600000, "not a number"},
+		{"", 1, 0, 10, "empty value"},
+		{NULL, 1, 0, 10, "empty value"},
+		{"61m", 1000, 1, 3600, "too large"},
+		{"3601", 1000, 1, 3600, "too large"},
+		{"0ms", 1, 1, 10, "must not be zero"},
+		{"9", 1, 10, 60000, "too small"},
+		{"1s", 1, 1001, 60000, "too small"},
+		{"5124095576031h", 1, 0, UINT64_MAX, "too large"},
+		{"123456789012345678901234", 1, 0, UINT64_MAX, "too large"},
+	};
 	uint64_t v = 0;
 	const char *why = NULL;
-	CHECK(parse_duration("500ms", 1, 1, 3600000, &v, &why) == 0 && v == 500);
-	CHECK(parse_duration("5s", 1, 1, 3600000, &v, &why) == 0 && v == 5000);
-	CHECK(parse_duration("2m", 1, 1, 3600000, &v, &why) == 0 && v == 120000);
-	CHECK(parse_duration("1h", 1, 1, 3600000, &v, &why) == 0 && v == 3600000);
-	CHECK(parse_duration("250", 1, 1, 3600000, &v, &why) == 0 && v == 250);
-	CHECK(parse_duration("3", 1000, 1, 3600, &v, &why) == 0 && v == 3);
-	CHECK(parse_duration("2m", 1000, 1, 3600, &v, &why) == 0 && v == 120);
-	CHECK(parse_duration("3000ms", 1000, 1, 3600, &v, &why) == 0 && v == 3);
-	CHECK(parse_duration("0", 1000, 0, 3600, &v, &why) == 0 && v == 0);
-	CHECK(parse_duration("0s", 1, 0, 10, &v, &why) == 0 && v == 0);
-	CHECK(parse_duration("1500ms", 1000, 1, 3600, &v, &why) < 0);
-	CHECK_STR(why, "not a whole number of seconds");
-	CHECK(parse_duration("5x", 1, 1, 3600000, &v, &why) < 0);
-	CHECK_STR(why, "unknown unit (ms, s, m or h)");
-	CHECK(parse_duration("5S", 1, 1, 3600000, &v, &why) < 0);
-	CHECK(parse_duration("5sec", 1, 1, 3600000, &v, &why) < 0);
-	CHECK(parse_duration("1.5s", 1, 1, 3600000, &v, &why) < 0);
-	CHECK_STR(why, "unknown unit (ms, s, m or h)");
-	CHECK(parse_duration("1e3", 1, 1, 3600000, &v, &why) < 0);
-	CHECK(parse_duration("-5s", 1, 0, 3600000, &v, &why) < 0);
-	CHECK_STR(why, "must not be negative");
-	CHECK(parse_duration(" 5", 1, 0, 3600000, &v, &why) < 0);
-	CHECK_STR(why, "not a number");
-	CHECK(parse_duration("s", 1, 0, 3600000, &v, &why) < 0);
-	CHECK_STR(why, "not a number");
-	CHECK(parse_duration("", 1, 0, 10, &v, &why) < 0);
-	CHECK_STR(why, "empty value");
-	CHECK(parse_duration(NULL, 1, 0, 10, &v, &why) < 0);
-	CHECK_STR(why, "empty value");
-	CHECK(parse_duration("61m", 1000, 1, 3600, &v, &why) < 0);
-	CHECK_STR(why, "too large");
-	CHECK(parse_duration("3601", 1000, 1, 3600, &v, &why) < 0);
-	CHECK_STR(why, "too large");
-	CHECK(parse_duration("0ms", 1, 1, 10, &v, &why) < 0);
-	CHECK_STR(why, "must not be zero");
-	CHECK(parse_duration("9", 1, 10, 60000, &v, &why) < 0);
-	CHECK_STR(why, "too small");
-	CHECK(parse_duration("1s", 1, 1001, 60000, &v, &why) < 0);
-	CHECK_STR(why, "too small");
-	CHECK(parse_duration("1001ms", 1, 1001, 60000, &v, &why) == 0 && v == 1001);
-	CHECK(parse_duration("5124095576030h", 1, 0, UINT64_MAX, &v, &why) == 0 &&
-	      v == 5124095576030ull * 3600000);
-	CHECK(parse_duration("5124095576031h", 1, 0, UINT64_MAX, &v, &why) < 0);
-	CHECK_STR(why, "too large");
-	CHECK(parse_duration("123456789012345678901234", 1, 0, UINT64_MAX, &v, &why) < 0);
-	CHECK_STR(why, "too large");
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		int rc = parse_duration(good[i].in, good[i].unit, good[i].min, good[i].max, &v, &why);
+		CHECK(rc == 0 && v == good[i].want);
+		if (rc != 0 || v != good[i].want)
+			fprintf(stderr, "    at \"%s\"\n", good[i].in);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int rc = parse_duration(bad[i].in, bad[i].unit, bad[i].min, bad[i].max, &v, &why);
+		CHECK(rc < 0);
+		if (rc >= 0)
+			fprintf(stderr, "    at \"%s\"\n", bad[i].in ? bad[i].in : "(null)");
+		if (bad[i].why)
+			CHECK_STR(why, bad[i].why);
+	}
 	v = 7;
 	CHECK(parse_duration("10s", 1, 1, 9999, &v, &why) < 0 && v == 7); /* untouched on error */
 }
