@@ -291,6 +291,13 @@ px_loops_pred() {
 # px_sum_pred P N L: their total, min(P, L N).
 px_sum_pred() { echo $(( $1 < $2 * $3 ? $1 : $2 * $3 )); }
 
+# px_pred CASE: CASE's loops against its P: sets the caller's P, n and l (CASE's P, loop size
+# and loops), want (px_loops_pred) and tot (px_sum_pred).
+px_pred() {
+	P=${PX[$1.p]} n=${PX[$1.n]} l=${PX[$1.nloops]}
+	want=$(px_loops_pred "$P" "$n" "$l") tot=$(px_sum_pred "$P" "$n" "$l")
+}
+
 # --- what rows of both proxies share ---------------------------------------------------
 
 # px_capture WHAT: with --capture, append the proxy namespace's `twtest ports` (text) and the

@@ -58,8 +58,8 @@ px_apache_fig() {
 # first: L loops of N give min(N, P - i N) each, P in all, the rest 503, P TIME_WAIT on the
 # proxy, the AH00957 line logged) set as LT_PRED; 0 when the measurement holds it.
 px_apache_out_at_p() {
-	local c=$1 P=${PX[$1.p]} n=${PX[$1.n]} l=${PX[$1.nloops]} want tot
-	want=$(px_loops_pred "$P" "$n" "$l") tot=$(px_sum_pred "$P" "$n" "$l")
+	local c=$1 P n l want tot
+	px_pred "$c"
 	px_said apache "$c" "P=$P, $l loops of $n: $want ok ($tot), $((l * n - tot)) x 503, $tot TIME_WAIT on the proxy toward the backend, the AH00957 line logged"
 	# the totals decide (at P = 100 a connect() of the second loop found no port once with
 	# one still free, and the third loop got it: 50/49/1)

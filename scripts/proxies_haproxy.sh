@@ -16,8 +16,8 @@ px_row_t1() {
 	px_capture "haproxy mode tcp (row t1)"
 	lab_proxy_down
 	px_metrics
-	local P=${PX[t1.p]} n=${PX[t1.n]} l=${PX[t1.nloops]} want tot
-	want=$(px_loops_pred "$P" "$n" "$l") tot=$(px_sum_pred "$P" "$n" "$l")
+	local P n l want tot
+	px_pred t1
 	lt_predict "P=$P: $l loops of $n finish $want ($tot connections), the proxy holds $tot TIME_WAIT toward the backend"
 	lt_result "loops ${PX[t1.loops]} (failed_by ${PX[t1.failed_by]:--}); TIME_WAIT: proxy->backend ${PX[t1.tw_proxy_back]}, backend ${PX[t1.tw_backend]}, proxy front ${PX[t1.tw_proxy_front]}, client ${PX[t1.tw_client]}; \`twtest ports\` peak ${PX[t1.ports_peak]}/$P in use; haproxy logged \"no free ports\" ${PX[t1.log_no_port]} times"
 	lt_figure "P=$P: loops ${PX[t1.loops]} (predicted $want), proxy->backend TIME_WAIT ${PX[t1.tw_proxy_back]}, ports peak ${PX[t1.ports_peak]}/$P"
@@ -56,8 +56,9 @@ px_row_t3() {
 	px_tcp_loops two_backends 3 "$PX_P"
 	lab_proxy_down
 	px_metrics
-	local P=${PX[one_source.p]} n=${PX[one_source.n]} l=${PX[one_source.nloops]} one two
-	one=$(px_sum_pred "$P" "$n" "$l") two=$(px_sum_pred $((2 * P)) "$n" "$l")
+	local P n l want tot one two
+	px_pred one_source
+	one=$tot two=$(px_sum_pred $((2 * P)) "$n" "$l")
 	lt_predict "P=$P, $l loops of $n: one source $one, two sources $two, one source toward two backends $two ($one if bind() shared one pool)"
 	lt_figure "P=$P, finished: one source ${PX[one_source.finished]}, two sources ${PX[two_sources.finished]}, one source toward two backends ${PX[two_backends.finished]} (predicted $one, $two, $two)"
 	lt_result "finished: one source ${PX[one_source.finished]} (${PX[one_source.loops]}), two sources ${PX[two_sources.finished]} (${PX[two_sources.loops]}), one source toward two backends ${PX[two_backends.finished]} (${PX[two_backends.loops]}); groups in \`twtest ports\`: ${PX[one_source.ports_groups]}, ${PX[two_sources.ports_groups]}, ${PX[two_backends.ports_groups]}"

@@ -31,17 +31,25 @@ px_nginx_fig() {
 	echo "P=${PX[$1.p]}: ${PX[$1.ok]} ok (${PX[$1.loops]}), ${PX[$1.s502]} x 502; backend leg's TIME_WAIT: proxy ${PX[$1.tw_proxy_back]}, backend ${PX[$1.tw_backend]}"
 }
 
+# px_nginx_no_keepalive CASE LOCATION PASS: the shape of rows n1, n2 and n4: nginx with one
+# upstream server and no keepalive, LOCATION lines and proxy_pass PASS, 3 loops of P/2, its
+# numbers to --csv. Sets the caller's P, n and l (the case's P, loop size and loops), want
+# (each loop's predicted count, px_loops_pred) and tot (their sum).
+px_nginx_no_keepalive() {
+	px_reset
+	px_nginx_case "$1" 3 $((PX_P / 2)) 'server @BACKEND1@;' "$2" "$3"
+	px_metrics
+	px_pred "$1"
+}
+
 # px_row_n1: nginx's defaults (HTTP/1.0 and "Connection: close" upstream, no keepalive):
 # 3 loops of P/2 requests.
 # Then: with the proxy closing first, P requests get through and the last P/2 get
 # 502. The backend is told "Connection: close" and closes too: who holds each TIME_WAIT is a
 # race, so the verdict says which side won.
 px_row_n1() {
-	px_reset
-	px_nginx_case n1 3 $((PX_P / 2)) 'server @BACKEND1@;' '' 'http://back'
-	px_metrics
-	local P=${PX[n1.p]} n=${PX[n1.n]} l=${PX[n1.nloops]} want tot
-	want=$(px_loops_pred "$P" "$n" "$l") tot=$(px_sum_pred "$P" "$n" "$l")
+	local P n l want tot
+	px_nginx_no_keepalive n1 '' 'http://back'
 	px_said nginx n1 "if nginx closes first: $l loops of $n give $want ok ($tot), then $((l * n - tot)) x 502; if the backend does, no exhaustion"
 	if [ "${PX[n1.loops]}" = "$want" ] && [ "${PX[n1.s502]}" = $((l * n - tot)) ]; then
 		lt_verdict "holds: nginx closed first every time"
@@ -57,11 +65,8 @@ px_row_n1() {
 # Then: P ok, then P/2 x 502; nginx holds P TIME_WAIT toward the backend and logs the
 # 99 line once per 502 (one server: no other to try).
 px_row_n2() {
-	px_reset
-	px_nginx_case n2 3 $((PX_P / 2)) 'server @BACKEND1@;' "$PX_NGINX_HTTP11" 'http://back'
-	px_metrics
-	local P=${PX[n2.p]} n=${PX[n2.n]} l=${PX[n2.nloops]} want tot
-	want=$(px_loops_pred "$P" "$n" "$l") tot=$(px_sum_pred "$P" "$n" "$l")
+	local P n l want tot
+	px_nginx_no_keepalive n2 "$PX_NGINX_HTTP11" 'http://back'
 	px_said nginx n2 "P=$P, $l loops of $n: $want ok ($tot), $((l * n - tot)) x 502, $tot TIME_WAIT on the proxy toward the backend, $((l * n - tot)) log lines"
 	[ "${PX[n2.loops]}" = "$want" ] && [ "${PX[n2.s502]}" = $((l * n - tot)) ] &&
 		[ "${PX[n2.tw_proxy_back]}" = "$tot" ] && [ "${PX[n2.log_no_port]}" = $((l * n - tot)) ]
@@ -98,11 +103,8 @@ px_row_n3() {
 # px_row_n4: a bare `proxy_pass http://IP:port` (no upstream block), HTTP/1.1: 3 loops of P/2.
 # Then: as n2 (an upstream block without keepalive): P ok, then 502.
 px_row_n4() {
-	px_reset
-	px_nginx_case n4 3 $((PX_P / 2)) 'server @BACKEND1@;' "$PX_NGINX_HTTP11" 'http://@BACKEND1@'
-	px_metrics
-	local P=${PX[n4.p]} n=${PX[n4.n]} l=${PX[n4.nloops]} want tot
-	want=$(px_loops_pred "$P" "$n" "$l") tot=$(px_sum_pred "$P" "$n" "$l")
+	local P n l want tot
+	px_nginx_no_keepalive n4 "$PX_NGINX_HTTP11" 'http://@BACKEND1@'
 	px_said nginx n4 "as an upstream block without keepalive, P=$P, $l loops of $n: $want ok ($tot), $((l * n - tot)) x 502"
 	[ "${PX[n4.loops]}" = "$want" ] && [ "${PX[n4.s502]}" = $((l * n - tot)) ]
 	lt_holds $(($? == 0)) ": a bare proxy_pass has no keepalive cache; only an upstream block with keepalive (n3) can reuse"
@@ -119,8 +121,9 @@ px_row_n5() {
 		server @BACKEND2@;' "$PX_NGINX_HTTP11
 			proxy_bind @SOURCE1@;" 'http://back'
 	px_metrics
-	local P=${PX[n5.p]} n=${PX[n5.n]} l=${PX[n5.nloops]} one two
-	one=$(px_sum_pred "$P" "$n" "$l") two=$(px_sum_pred $((2 * P)) "$n" "$l")
+	local P n l want tot one two
+	px_pred n5
+	one=$tot two=$(px_sum_pred $((2 * P)) "$n" "$l")
 	lt_predict "P=$P, $l loops of $n over 2 backends: $two ok with a pool per backend (IP_BIND_ADDRESS_NO_PORT), $one if bind() shares one"
 	lt_result "$(px_nginx_meas n5); groups in \`twtest ports\` ${PX[n5.ports_groups]}"
 	lt_figure "$(px_nginx_fig n5); pools ${PX[n5.ports_groups]}"
