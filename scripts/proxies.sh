@@ -298,6 +298,13 @@ px_pred() {
 	want=$(px_loops_pred "$P" "$n" "$l") tot=$(px_sum_pred "$P" "$n" "$l")
 }
 
+# px_pools CASE: px_pred for the rows that ask whether a second pool forms (t3, n5); also sets
+# the caller's one (what one pool of P finishes: tot) and two (what two pools finish).
+px_pools() {
+	px_pred "$1"
+	one=$tot two=$(px_sum_pred $((2 * P)) "$n" "$l")
+}
+
 # --- what rows of both proxies share ---------------------------------------------------
 
 # px_capture WHAT: with --capture, append the proxy namespace's `twtest ports` (text) and the

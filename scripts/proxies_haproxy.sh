@@ -57,8 +57,7 @@ px_row_t3() {
 	lab_proxy_down
 	px_metrics
 	local P n l want tot one two
-	px_pred one_source
-	one=$tot two=$(px_sum_pred $((2 * P)) "$n" "$l")
+	px_pools one_source
 	lt_predict "P=$P, $l loops of $n: one source $one, two sources $two, one source toward two backends $two ($one if bind() shared one pool)"
 	lt_figure "P=$P, finished: one source ${PX[one_source.finished]}, two sources ${PX[two_sources.finished]}, one source toward two backends ${PX[two_backends.finished]} (predicted $one, $two, $two)"
 	lt_result "finished: one source ${PX[one_source.finished]} (${PX[one_source.loops]}), two sources ${PX[two_sources.finished]} (${PX[two_sources.loops]}), one source toward two backends ${PX[two_backends.finished]} (${PX[two_backends.loops]}); groups in \`twtest ports\`: ${PX[one_source.ports_groups]}, ${PX[two_sources.ports_groups]}, ${PX[two_backends.ports_groups]}"

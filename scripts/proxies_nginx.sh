@@ -122,8 +122,7 @@ px_row_n5() {
 			proxy_bind @SOURCE1@;" 'http://back'
 	px_metrics
 	local P n l want tot one two
-	px_pred n5
-	one=$tot two=$(px_sum_pred $((2 * P)) "$n" "$l")
+	px_pools n5
 	lt_predict "P=$P, $l loops of $n over 2 backends: $two ok with a pool per backend (IP_BIND_ADDRESS_NO_PORT), $one if bind() shares one"
 	lt_result "$(px_nginx_meas n5); groups in \`twtest ports\` ${PX[n5.ports_groups]}"
 	lt_figure "$(px_nginx_fig n5); pools ${PX[n5.ports_groups]}"
