@@ -24,23 +24,26 @@ trap 'rm -rf "$tmp"' EXIT
 git archive "$rev" | tar -x -C "$tmp"
 cd "$tmp"
 
-c_files() { find src include -name '*.[ch]' 2>/dev/null | sort; }
-sh_files() { find scripts tools tests -name '*.sh' 2>/dev/null | sort; }
+# (a folder the commit lacks is no error; wc -l's "total" line is dropped)
+in_tree() { local d; for d in "$@"; do [ ! -d "$d" ] || echo "$d"; done; }
+c_files() { in_tree src include | xargs -r -I{} find {} -name '*.[ch]' | sort; }
+sh_files() { in_tree scripts tools tests | xargs -r -I{} find {} -name '*.sh' | sort; }
+lines() { xargs -r wc -l | awk '$2 != "total"'; }
 
 echo "# commit $(git -C "$OLDPWD" rev-parse --short "$rev"): $(c_files | wc -l) C files," \
-	"$(c_files | xargs cat | wc -l) lines; $(sh_files | wc -l) shell scripts"
+	"$(c_files | xargs -r cat | wc -l) lines; $(sh_files | wc -l) shell scripts"
 
 echo "## largest C files (lines)"
-c_files | xargs wc -l | grep -v ' total$' | sort -k1,1nr -k2 | sed -n "1,${n}p" |
+c_files | lines | sort -k1,1nr -k2 | sed -n "1,${n}p" |
 	awk '{ printf "%5d %s\n", $1, $2 }'
-echo "C files over 500 lines: $(c_files | xargs wc -l | grep -v ' total$' | awk '$1 > 500' | wc -l)"
+echo "C files over 500 lines: $(c_files | lines | awk '$1 > 500' | wc -l)"
 
 # One line a function: length, file:line, name.
-c_files | grep '\.c$' | xargs ctags --languages=C --kinds-C=f --fields=+ne -o - |
+c_files | { grep '\.c$' || true; } | xargs -r ctags --languages=C --kinds-C=f --fields=+ne -o - |
 	awk -F'\t' '{ line = end = 0
 		for (i = 4; i <= NF; i++) {
-			if ($i ~ /^line:/) line = substr($i, 6)
-			if ($i ~ /^end:/) end = substr($i, 5)
+			if ($i ~ /^line:/) line = substr($i, 6) + 0
+			if ($i ~ /^end:/) end = substr($i, 5) + 0
 		}
 		if (line > 0 && end >= line) printf "%d %s:%d %s\n", end - line + 1, $2, line, $1 }' |
 	sort -k1,1nr -k2 >"$tmp/functions"
@@ -49,9 +52,9 @@ echo "## longest functions (lines, from the name's line to the closing brace)"
 sed -n "1,${n}p" "$tmp/functions" | awk '{ printf "%5d %s %s\n", $1, $3, $2 }'
 awk '{ print $1 }' "$tmp/functions" | sort -n |
 	awk 'BEGIN { over = 0 } { v[NR] = $1 } $1 > 40 { over++ }
-		END { printf "functions: %d, median %d lines, over 40 lines: %d\n", NR,
+		END { printf "functions: %d, median %g lines, over 40 lines: %d\n", NR,
 			(NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, over }'
 
 echo "## largest shell scripts (lines)"
-sh_files | xargs wc -l | grep -v ' total$' | sort -k1,1nr -k2 | sed -n "1,${n}p" |
+sh_files | lines | sort -k1,1nr -k2 | sed -n "1,${n}p" |
 	awk '{ printf "%5d %s\n", $1, $2 }'
