@@ -1,11 +1,10 @@
-/* Program-wide constants: version, exit statuses, and the defaults client and server share. */
+/* Program-wide constants: version, exit statuses and limits (each option's default is in
+ * its option row, src/client/client_cli.c and src/server/server_cli.c). */
 #ifndef TWTEST_H
 #define TWTEST_H
 
 #define TWTEST_VERSION "0.1.0"
 
-#define TWTEST_DEFAULT_PORT 4000
-#define TWTEST_DEFAULT_PAYLOAD 100
 #define TWTEST_MAX_PAYLOAD (64u << 20)
 #define TWTEST_MAX_THREADS 64
 #define TWTEST_MAX_CONNS 10000000u

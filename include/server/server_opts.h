@@ -1,4 +1,5 @@
-/* The server subcommand's options: one struct, defaults in one place (server_defaults),
+/* The server subcommand's options: one struct, each default in one place (its option row's
+ * .def, which --help prints; server_defaults applies them),
  * parsing and validation that never exit (src/server/server_cli.c). */
 #ifndef TWTEST_SERVER_OPTS_H
 #define TWTEST_SERVER_OPTS_H
@@ -67,7 +68,7 @@ struct server_opts {
 	uint32_t eof_text_len;
 };
 
-/* Fill o with the documented defaults. */
+/* Fill o with the documented defaults (the option rows' .def, and what no row states). */
 void server_defaults(struct server_opts *o);
 
 /* Parse argv (argv[0] is the subcommand name) into o; on error write a one-line message

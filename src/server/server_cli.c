@@ -1,6 +1,7 @@
 /* The server's command line: one table, a row per option (server_rows), parsed, listed
  * and turned into --help by src/lib/cli.c; the hooks for the options that parse themselves. */
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/cli.h"
@@ -14,15 +15,12 @@ const char *const server_protocol_names[] = {"echo", "http", NULL};
 void server_defaults(struct server_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->port = TWTEST_DEFAULT_PORT;
-	portlist_single(&o->ports, TWTEST_DEFAULT_PORT);
-	o->payload = TWTEST_DEFAULT_PAYLOAD;
-	o->close_mode = SERVER_CLOSE_WAIT;
-	o->reuseaddr = 1;
-	o->idle_timeout_ms = 60000;
-	o->threads = 1;
-	o->close_after_ms = -1;
-	o->on_eof = SERVER_EOF_CLOSE;
+	o->reuseaddr = 1;      /* --no-reuseaddr's row states the other way */
+	o->close_after_ms = -1; /* not given: no help line states it */
+	/* the rest from the option rows (.def), which --help prints: stated once */
+	char err[256];
+	if (cli_apply_defaults(&server_cli, o, err, sizeof(err)) < 0)
+		abort(); /* a row's default its own parser refuses (a bug) */
 }
 
 /* --on-eof close | ignore | write:TEXT */
@@ -160,29 +158,31 @@ static const char *const reply_close_values[] = {"now", "never", NULL};
 
 /* Every server option, in --help's order (how to add one: src/client/client_cli.c). */
 static const struct cli_option server_rows[] = {
-	{"port", 'p', CLI_CUSTOM, .parse = parse_ports, .arg = "PORTS",
-	 .help = "listening port (default 4000; 0 lets the kernel choose), or\n"
+	{"port", 'p', CLI_CUSTOM, .parse = parse_ports, .arg = "PORTS", .def = "4000",
+	 .help = "listening port (default %D; 0 lets the kernel choose), or\n"
 		 "several: a range LO-HI and/or a comma list (4000-4003,4010),\n"
 		 "each listened on (at most 256 ports; 0 only alone)"},
 	{"bind", 0, CLI_CUSTOM, .parse = parse_bind, .arg = "ADDR",
 	 .help = "listen on ADDR only (default: every IPv4 and IPv6 address)"},
 	{"close", 0, CLI_CHOICE, F(close_mode), .values = server_close_names, .arg = "MODE",
-	 .help = "wait (default): close after the client's EOF, the client holds\n"
+	 .def = "wait",
+	 .help = "%D (default): close after the client's EOF, the client holds\n"
 		 "TIME_WAIT; first: close once --payload bytes were echoed, the\n"
 		 "server holds TIME_WAIT; rst: like first with SO_LINGER {1,0}:\n"
 		 "RST, no TIME_WAIT anywhere"},
-	{"payload", 0, CLI_CUSTOM, .parse = parse_payload, .arg = "BYTES",
+	{"payload", 0, CLI_CUSTOM, .parse = parse_payload, .arg = "BYTES", .def = "100",
 	 .help = "bytes per connection for --close=first|rst, the body of each\n"
-		 "response with --protocol http (default 100)"},
+		 "response with --protocol http (default %D)"},
 	{"protocol", 0, CLI_CHOICE, F(protocol), .values = server_protocol_names, .arg = "P",
-	 .help = "echo (default), or http: answer every HTTP/1.1 request with\n"
+	 .def = "echo",
+	 .help = "%D (default), or http: answer every HTTP/1.1 request with\n"
 		 "200 and a body of --payload bytes, keep-alive unless the\n"
 		 "request says otherwise; --close first|rst closes after every\n"
 		 "response (docs/http.md)"},
 	{"reply-close", 0, CLI_CUSTOM, .parse = parse_reply_close, .values = reply_close_values,
-	 .arg = "WHEN",
+	 .arg = "WHEN", .def = "now",
 	 .help = "--protocol http: when the server closes after a closing reply\n"
-		 "(Connection: close, HTTP/1.0, --close first|rst): now (default:\n"
+		 "(Connection: close, HTTP/1.0, --close first|rst): %D (default:\n"
 		 "it closes first and holds TIME_WAIT), a delay such as 0.2ms or\n"
 		 "200us (the backend of the \"How to close a socket?\" bench:\n"
 		 "the client may close first within it), or never (wait for the\n"
@@ -197,12 +197,13 @@ static const struct cli_option server_rows[] = {
 	 .help = "connections served at once; more are accepted and closed at\n"
 		 "once and counted as refused (default: descriptor limit - 32)"},
 	{"idle-timeout", 0, CLI_TIME, FS(idle_timeout_ms), .unit_ms = 1, .min = 0, .max = 86400000,
-	 .arg = "MS",
-	 .help = "close a connection silent for MS milliseconds (default 60000;\n"
+	 .arg = "MS", .def = "60000",
+	 .help = "close a connection silent for MS milliseconds (default %D;\n"
 		 "0 never)"},
 	{"threads", 0, CLI_NUMBER, FS(threads), .min = 1, .max = TWTEST_MAX_THREADS, .arg = "N",
+	 .def = "1",
 	 .help = "N event loops, each with its own SO_REUSEPORT listener on\n"
-		 "every port and its own epoll set (1-64; default 1)"},
+		 "every port and its own epoll set (1-64; default %D)"},
 
 	{.kind = CLI_TEXT, .help = "\nClose scenarios (docs/closing.md):\n"},
 	{"greeting", 0, CLI_STRING, F(greeting), .min = 1, .max = MAX_SCENARIO_TEXT, .arg = "TEXT",
@@ -211,7 +212,8 @@ static const struct cli_option server_rows[] = {
 	 .help = "close each connection MS milliseconds after accepting it\n"
 		 "(0: right after the greeting); with --close=rst by RST"},
 	{"on-eof", 0, CLI_CUSTOM, .parse = parse_on_eof, .values = on_eof_values, .arg = "ACTION",
-	 .help = "what to do on the client's EOF: close (default), ignore\n"
+	 .def = "close",
+	 .help = "what to do on the client's EOF: %D (default), ignore\n"
 		 "(keep the socket open: it stays in CLOSE_WAIT), or\n"
 		 "write:TEXT (send TEXT, keep the socket open)"},
 	{"help", 'h', CLI_HELP, .help = "show this help"},
