@@ -118,7 +118,7 @@ test: twtest $(UNIT_BIN) $(HOSTILE_BIN)
 
 # The developer's fast loop: the unit tests and the integration files that need no root and
 # no peers, on the release build only (under a minute); `make test` is the whole suite.
-CHECK_FILES = badinput completion deps kernels lab_table makefile manpage runbits runner
+CHECK_FILES = badinput completion deps fieldnames kernels lab_table makefile manpage runbits runner
 check: twtest $(UNIT_BIN)
 	TW_FILES="$(CHECK_FILES)" tests/run.sh "$(BUILD)"
 

@@ -17,6 +17,18 @@ const char *ports_addr_str(uint8_t family, const uint8_t *a, char *buf, size_t l
 /* How many groups a sample shows: the first `top` (0: all). */
 size_t ports_shown(uint32_t top, size_t ngroups);
 
+/* A sample's first fields: its record type and time (ports and ports nat's JSON). */
+void ports_add_sample_lead(struct record *r, const char *type, uint64_t time_ms);
+
+/* The groups found (groups_total, a Prometheus family prom) and the first `shown` of them as
+ * a JSON list of row(model, i) records. */
+void ports_add_groups(struct record *r, size_t ngroups, size_t shown, rec_row_fn row,
+		      const void *model, const char *prom, const char *help);
+
+/* A source address (src), labelled `label` in text (NULL: its key). */
+struct rec_field *ports_add_src(struct record *r, uint8_t family, const uint8_t *src,
+				const char *label);
+
 /* The group's source (table label src_label), destination and destination port: Prometheus
  * labels, the table's first columns. */
 void ports_add_where(struct record *r, uint8_t family, const uint8_t *src, const uint8_t *dst,

@@ -13,6 +13,9 @@
 static void write_loop_record(const struct report *r, const struct loop_result *res, uint32_t n,
 			      int summary, int interrupted);
 
+/* A loop's index, in the loop records and the --report-conns records. */
+static const char loop_key[] = "loop";
+
 void report_header(const struct report *r)
 {
 	if (r->opts->format == FORMAT_CSV)
@@ -45,7 +48,7 @@ static void loop_record(struct record *rec, const struct report *r, struct run_i
 	const struct loop_result *res = row->res;
 	rec_init(rec, row->summary ? "summary: " : NULL);
 	report_add_type(rec, row->summary ? "summary" : "loop", id, r);
-	report_add_index(rec, "loop", "loops", row->n, row->summary, row->interrupted);
+	report_add_index(rec, loop_key, "loops", row->n, row->summary, row->interrupted);
 	rec_uint(rec, "conns", NULL, res->conns)->in = REC_CSV | REC_JSON;
 	report_add_finished(rec, res);
 	rec_float(rec, "time_s", NULL, report_seconds(res->elapsed_ns), 3)->flags = REC_COMPACT;
@@ -120,7 +123,7 @@ void report_conn(const struct report *r, const struct conn_record *c)
 	struct run_ident id;
 	rec_init(&rec, NULL);
 	report_add_type(&rec, "conn", &id, r);
-	struct rec_field *loop = rec_uint(&rec, "loop", NULL, c->loop);
+	struct rec_field *loop = rec_uint(&rec, loop_key, NULL, c->loop);
 	struct rec_field *conn = rec_uint(&rec, "conn", NULL, c->conn);
 	size_t rest = rec.n;
 	rec_uint(&rec, "local_port", NULL, c->local_port);

@@ -325,15 +325,13 @@ static void header_json(const struct report *r, const struct report_settings *s,
 					       SET_TIMESTAMPS, SET_MAX_TW_BUCKETS};
 	struct record sys;
 	rec_string(id, "version", NULL, TWTEST_VERSION);
-	if (mode == HEADER_RATE) {
-		rec_string(id, "mode", NULL, "rate");
+	if (mode != HEADER_LOOPS)
+		rec_string(id, "mode", NULL, mode == HEADER_RATE ? "rate" : "closed");
+	if (mode == HEADER_RATE)
 		PICK(id, s, rate_obj);
-		rec_object(id, "model", model);
-	} else if (mode == HEADER_CLOSED) {
-		rec_string(id, "mode", NULL, "closed");
+	else if (mode == HEADER_CLOSED)
 		PICK(id, s, closed_obj);
-		rec_object(id, "model", model);
-	} else {
+	else {
 		PICK(id, s, loop_obj);
 		int several = client_destinations(r->opts) > 1; /* only then */
 		rec_when(picked(id, s, SET_DESTINATIONS), several);
@@ -342,8 +340,8 @@ static void header_json(const struct report *r, const struct report_settings *s,
 		PICK(&sys, s, sysctls);
 		rec_object(id, "sysctl", &sys);
 		rec_copy(id, report_setting(s, SET_SHARD_CONNS));
-		rec_object(id, "model", model);
 	}
+	rec_object(id, "model", model);
 	rec_write_json(r->out, id);
 }
 

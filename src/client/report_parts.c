@@ -68,9 +68,8 @@ void report_add_inflight(struct record *rec, const struct loop_result *res)
 
 struct rec_field *report_add_first_failure(struct record *rec, const struct loop_result *t)
 {
-	if (t->first_fail_ns)
-		return rec_float(rec, "first_failure_s", NULL, report_seconds(t->first_fail_ns - 1), 3);
-	return rec_null(rec, "first_failure_s", NULL, "none");
+	double at = t->first_fail_ns ? report_seconds(t->first_fail_ns - 1) : 0;
+	return rec_null_when(rec_float(rec, "first_failure_s", NULL, at, 3), !t->first_fail_ns, "none");
 }
 
 struct rec_field *report_add_predicted_failure(struct record *rec, double at_s,

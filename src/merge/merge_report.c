@@ -17,6 +17,10 @@ static int in_ms(const char *name)
 	return l > 3 && strcmp(name + l - 3, "_ms") == 0;
 }
 
+/* The members every client record leads with, which merge writes for its rows and leaves
+ * out of the hosts' header lines. */
+static const char type_key[] = "type", host_key[] = "host", shard_key[] = "shard";
+
 static const char *record_name(enum mrecord_type t)
 {
 	return t == MR_LOOP ? "loop" : t == MR_INTERVAL ? "interval" : "summary";
@@ -65,15 +69,15 @@ static void row_record(struct record *rec, struct rec_field *fields, const struc
 {
 	rec_init_fields(rec, host ? "  " : r->type == MR_SUMMARY ? "summary: " : NULL, fields,
 			r->n + LEAD_FIELDS);
-	rec_string(rec, "type", NULL, record_name(r->type))->in = REC_CSV | REC_JSON;
+	rec_string(rec, type_key, NULL, record_name(r->type))->in = REC_CSV | REC_JSON;
 	unsigned where = host ? REC_TEXT | REC_CSV : REC_CSV;
 	if (r->type != MR_SUMMARY) { /* a host's text line stands under its merged row's index */
 		struct rec_field *f = rec_uint(rec, record_name(r->type), NULL, r->index);
 		f->csv = "index";
 		f->in = host ? REC_CSV : REC_ALL;
 	}
-	rec_string(rec, "host", NULL, host ? host : "")->in = where;
-	rec_string(rec, "shard", NULL, shard)->in = where;
+	rec_string(rec, host_key, NULL, host ? host : "")->in = where;
+	rec_string(rec, shard_key, NULL, shard)->in = where;
 	if (host == NULL)
 		rec_uint(rec, "hosts", NULL, r->hosts);
 	for (size_t i = 0; i < r->n; i++)
@@ -105,8 +109,8 @@ static void text_members(FILE *out, const struct merge_shard *sh, int settings)
 {
 	const struct json_doc *d = &sh->doc;
 	for (const struct json_node *m = json_first(d, &d->node[0]); m; m = json_next(d, m)) {
-		if (strcmp(m->key, "type") == 0 || strcmp(m->key, "shard") == 0 ||
-		    strcmp(m->key, "host") == 0 || merge_per_host_member(m->key) == settings)
+		if (strcmp(m->key, type_key) == 0 || strcmp(m->key, shard_key) == 0 ||
+		    strcmp(m->key, host_key) == 0 || merge_per_host_member(m->key) == settings)
 			continue;
 		fputc(' ', out);
 		write_plain(out, m->key);
@@ -257,7 +261,7 @@ static void json_header(const struct merge_state *s, FILE *out)
 		int k = 0;
 		for (const struct json_node *m = json_first(&sh->doc, &sh->doc.node[0]); m;
 		     m = json_next(&sh->doc, m)) {
-			if (!merge_per_host_member(m->key) || strcmp(m->key, "type") == 0)
+			if (!merge_per_host_member(m->key) || strcmp(m->key, type_key) == 0)
 				continue;
 			fputs(k++ ? "," : "", out);
 			json_write_string(out, m->key);

@@ -18,12 +18,32 @@ size_t ports_shown(uint32_t top, size_t ngroups)
 	return top && top < ngroups ? top : ngroups;
 }
 
+void ports_add_sample_lead(struct record *r, const char *type, uint64_t time_ms)
+{
+	rec_init(r, NULL);
+	rec_string(r, "type", NULL, type);
+	rec_uint(r, "time_ms", NULL, time_ms);
+}
+
+void ports_add_groups(struct record *r, size_t ngroups, size_t shown, rec_row_fn row,
+		      const void *model, const char *prom, const char *help)
+{
+	ports_prom(rec_uint(r, "groups_total", NULL, ngroups), prom, help);
+	rec_list(r, "groups", row, model, shown);
+}
+
+struct rec_field *ports_add_src(struct record *r, uint8_t family, const uint8_t *src,
+				const char *label)
+{
+	char a[INET6_ADDRSTRLEN];
+	return rec_string(r, "src", label, rec_keep(r, "%s", ports_addr_str(family, src, a, sizeof(a))));
+}
+
 void ports_add_where(struct record *r, uint8_t family, const uint8_t *src, const uint8_t *dst,
 		     uint16_t dport, const char *src_label)
 {
 	char a[INET6_ADDRSTRLEN];
-	struct rec_field *f = rec_string(r, "src", src_label,
-					 rec_keep(r, "%s", ports_addr_str(family, src, a, sizeof(a))));
+	struct rec_field *f = ports_add_src(r, family, src, src_label);
 	f->flags = REC_LABEL | REC_LEFT | REC_FIT;
 	f = rec_string(r, "dst", "DST", rec_keep(r, "%s", ports_addr_str(family, dst, a, sizeof(a))));
 	f->flags = REC_LABEL | REC_LEFT | REC_FIT;

@@ -77,13 +77,19 @@ static void each_state(const void *src, rec_count_fn fn, void *ctx)
 }
 
 /* Group i of the model (a row of zeros past the last). */
+/* The NAT ports per destination: in every group's JSON, and the sample's. */
+static struct rec_field *add_pool(struct record *r, const struct nat_model *m)
+{
+	return rec_uint(r, "pool", NULL, m->pool);
+}
+
 static void group_row(const void *src, size_t i, struct record *r)
 {
 	static const struct nat_group zero = {.full_in_s = -1, .next_free_s = -1};
 	const struct nat_model *m = src;
 	const struct nat_group *g = i < m->ngroups ? &m->groups[i] : &zero;
 	ports_add_where(r, g->family, g->src, g->dst, g->dport, "NAT_SRC");
-	rec_uint(r, "pool", NULL, m->pool)->in = REC_JSON;
+	add_pool(r, m)->in = REC_JSON;
 	static const char *const use[3][2] = {
 		{"twtest_nat_in_use", "SNAT entries (NAT ports in use) toward this destination."},
 		{"twtest_nat_free", "NAT ports of the pool still free toward this destination."},
@@ -134,14 +140,12 @@ static struct rec_field *sample_record(struct record *r, struct record *holds, u
 {
 	const struct nat_config *c = m->cfg;
 	const struct ct_stats *s = &h->st;
-	rec_init(r, NULL);
-	rec_string(r, "type", NULL, "ports_nat");
-	rec_uint(r, "time_ms", NULL, h->time_ms);
+	ports_add_sample_lead(r, "ports_nat", h->time_ms);
 	rec_string(r, "kernel", NULL, h->kernel);
 	rec_bool(r, "takeover", NULL, c->evicts);
 	rec_uint(r, "pool_lo", NULL, c->pool_lo);
 	rec_uint(r, "pool_hi", NULL, c->pool_hi);
-	struct rec_field *pool = ports_prom(rec_uint(r, "pool", NULL, m->pool), "twtest_nat_pool",
+	struct rec_field *pool = ports_prom(add_pool(r, m), "twtest_nat_pool",
 		   "NAT ports per destination: --nat-ports, or the kernel's default 1024-65535.");
 	rec_string(r, "pool_from", NULL, c->pool_given ? "nat-ports" : "default");
 	rec_init(holds, NULL);
@@ -177,9 +181,8 @@ static struct rec_field *sample_record(struct record *r, struct record *holds, u
 	ports_prom(rec_uint(r, "takeover_code", NULL, (uint64_t)c->evicts), "twtest_nat_takeover",
 		   "1 when this kernel takes over closing SNAT entries (Linux 6.5+).")->in = 0;
 	rec_uint(r, "snat_entries", NULL, m->snat_entries);
-	ports_prom(rec_uint(r, "groups_total", NULL, m->ngroups), "twtest_nat_groups",
-		   "Groups (NAT address, destination, destination port) found.");
-	rec_list(r, "groups", group_row, m, ports_shown(top, m->ngroups));
+	ports_add_groups(r, m->ngroups, ports_shown(top, m->ngroups), group_row, m, "twtest_nat_groups",
+			 "Groups (NAT address, destination, destination port) found.");
 	return pool;
 }
 

@@ -113,6 +113,12 @@ static void add_states(struct record *r, const struct ports_group *g)
 	}
 }
 
+/* The ports connect() can draw: a group's (in use and free) and the host's. */
+static struct rec_field *add_range(struct record *r, uint64_t ports)
+{
+	return rec_uint(r, "range", NULL, ports);
+}
+
 /* Group i of the model (a row of zeros past the last). */
 static void group_row(const void *src, size_t i, struct record *r)
 {
@@ -120,7 +126,7 @@ static void group_row(const void *src, size_t i, struct record *r)
 	const struct ports_model *m = src;
 	const struct ports_group *g = i < m->ngroups ? &m->groups[i] : &zero;
 	ports_add_where(r, g->family, g->src, g->dst, g->dport, "SRC");
-	ports_prom(rec_uint(r, "range", NULL, g->in_use + g->free), "twtest_ports_range",
+	ports_prom(add_range(r, g->in_use + g->free), "twtest_ports_range",
 		   "Ports connect() can draw: ip_local_port_range less ip_local_reserved_ports.")->in = REC_JSON;
 	static const char *const use[3][2] = {
 		{"twtest_ports_in_use", "Ports in use toward this destination (its sockets plus bound ports)."},
@@ -153,8 +159,7 @@ static void source_row(const void *src, size_t i, struct record *r)
 {
 	const struct ports_model *m = src;
 	const struct ports_source *s = &m->sources[i];
-	char a[INET6_ADDRSTRLEN];
-	rec_string(r, "src", NULL, rec_keep(r, "%s", ports_addr_str(s->family, s->src, a, sizeof(a))));
+	ports_add_src(r, s->family, s->src, NULL);
 	rec_uint(r, "ports", NULL, s->ports);
 }
 
@@ -182,13 +187,11 @@ static void sample_record(struct record *r, const struct ports_opts *o, const st
 {
 	const struct ports_config *c = m->cfg;
 	char delay[64];
-	rec_init(r, NULL);
-	rec_string(r, "type", NULL, "ports");
-	rec_uint(r, "time_ms", NULL, h->time_ms);
+	ports_add_sample_lead(r, "ports", h->time_ms);
 	rec_int(r, "port_lo", NULL, c->port_lo);
 	rec_int(r, "port_hi", NULL, c->port_hi);
 	rec_uint(r, "reserved", NULL, m->reserved_in_range);
-	rec_uint(r, "range", NULL, m->range);
+	add_range(r, m->range);
 	/* null: absent (tcp_tw_reuse_delay before 6.14) or unreadable; reuse_delay says which */
 	sysctl(r, "tcp_tw_reuse", c->tw_reuse);
 	sysctl(r, "tcp_tw_reuse_delay_ms", c->tw_reuse_delay_ms);
@@ -215,9 +218,8 @@ static void sample_record(struct record *r, const struct ports_opts *o, const st
 	f->in = 0;
 	rec_null_when(rec_bool(r, "bound_visible", NULL, h->bound_visible > 0), h->bound_visible < 0, NULL);
 	rec_string(r, "unreadable", NULL, h->unreadable);
-	ports_prom(rec_uint(r, "groups_total", NULL, m->ngroups), "twtest_ports_groups",
-		   "Groups (source, destination, destination port) found.");
-	rec_list(r, "groups", group_row, m, ports_shown(o->top, m->ngroups));
+	ports_add_groups(r, m->ngroups, ports_shown(o->top, m->ngroups), group_row, m,
+			 "twtest_ports_groups", "Groups (source, destination, destination port) found.");
 }
 
 void ports_report(FILE *out, const struct ports_opts *o, const struct ports_model *m,
