@@ -1,7 +1,8 @@
 /* The conntrack table through ctnetlink (NETLINK_NETFILTER, subsystem CTNETLINK): dump
- * requests for the SNAT entries and for the statistics, and a parser of the replies with no
- * I/O (ct_parse), fuzzed by tests/fuzz/fuzz_conntrack_parse.c. libc and the UAPI headers
- * only: the layout is that of linux/netfilter/nfnetlink_conntrack.h. */
+ * requests for the SNAT entries and for the statistics (sent and read by nl_dump.c's loop),
+ * and a parser of the replies with no I/O (ct_parse), fuzzed by
+ * tests/fuzz/fuzz_conntrack_parse.c. libc and the UAPI headers only: the layout is that of
+ * linux/netfilter/nfnetlink_conntrack.h. */
 #include "lib/conntrack.h"
 
 #include <arpa/inet.h>
@@ -11,12 +12,10 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/netlink.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
-#define RECV_BUF_SIZE 65536 /* the kernel fills at most 32 KiB per dump batch */
+#include "lib/nl_dump.h"
 
 static const char *const ct_state_names[] = {
 	"NONE", "SYN_SENT", "SYN_RECV", "ESTABLISHED", "FIN_WAIT", "CLOSE_WAIT", "LAST_ACK",
@@ -201,58 +200,50 @@ static void parse_stats_global(const unsigned char *p, size_t len, struct ct_sta
 	}
 }
 
+/* One reply message: entries to the sink's fn, statistics into its stats; messages of
+ * other subsystems and types skipped. */
+static int ct_message(const struct nlmsghdr *h, const unsigned char *pl, size_t plen, void *arg)
+{
+	const struct ct_sink *sink = arg;
+	if (h->nlmsg_type >> 8 != NFNL_SUBSYS_CTNETLINK || plen < sizeof(struct nfgenmsg))
+		return 0;
+	struct nfgenmsg g;
+	memcpy(&g, pl, sizeof(g));
+	const unsigned char *attrs = pl + NLMSG_ALIGN(sizeof(g));
+	size_t alen = plen >= NLMSG_ALIGN(sizeof(g)) ? plen - NLMSG_ALIGN(sizeof(g)) : 0;
+	switch (h->nlmsg_type & 0xff) {
+	case IPCTNL_MSG_CT_NEW:
+	case IPCTNL_MSG_CT_GET:
+		parse_entry(attrs, alen, g.nfgen_family, sink);
+		break;
+	case IPCTNL_MSG_CT_GET_STATS_CPU:
+		if (sink->stats)
+			parse_stats_cpu(attrs, alen, sink->stats);
+		break;
+	case IPCTNL_MSG_CT_GET_STATS:
+		if (sink->stats)
+			parse_stats_global(attrs, alen, sink->stats);
+		break;
+	default: break;
+	}
+	return 0;
+}
+
+_Static_assert((int)CT_DONE == (int)NL_DONE && (int)CT_MORE == (int)NL_MORE,
+	       "ct_parse returns nl_walk's results");
+
+/* ctnetlink's replies: a dump that failed on the way says so in NLMSG_DONE's payload; the
+ * statistics request asks for an acknowledgement, which ends it. */
+static struct nl_reader ct_reader(struct ct_sink *sink)
+{
+	return (struct nl_reader){ct_message, sink, NL_DONE_ERRNO | NL_ACK_ENDS};
+}
+
 int ct_parse(const void *buf, size_t len, const struct ct_sink *sink)
 {
-	const unsigned char *b = buf;
-	for (size_t off = 0, step; len - off >= sizeof(struct nlmsghdr); off += step) {
-		struct nlmsghdr h;
-		memcpy(&h, b + off, sizeof(h)); /* the buffer need not be aligned */
-		if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > len - off)
-			return -EPROTO;
-		step = NLMSG_ALIGN(h.nlmsg_len);
-		if (step > len - off)
-			step = len - off;
-		size_t plen = h.nlmsg_len - NLMSG_HDRLEN;
-		const unsigned char *pl = b + off + NLMSG_HDRLEN;
-		if (h.nlmsg_type == NLMSG_DONE) {
-			/* a dump that failed on the way says so in NLMSG_DONE's payload */
-			int32_t err = 0;
-			if (plen >= sizeof(err))
-				memcpy(&err, pl, sizeof(err));
-			return err < 0 && err > -4096 ? err : CT_DONE;
-		}
-		if (h.nlmsg_type == NLMSG_ERROR) {
-			struct nlmsgerr e;
-			if (plen < sizeof(e))
-				return -EPROTO;
-			memcpy(&e, pl, sizeof(e));
-			if (e.error == 0)
-				return CT_DONE; /* an acknowledgement */
-			return e.error < 0 && e.error > -4096 ? e.error : -EPROTO;
-		}
-		if (h.nlmsg_type >> 8 != NFNL_SUBSYS_CTNETLINK || plen < sizeof(struct nfgenmsg))
-			continue;
-		struct nfgenmsg g;
-		memcpy(&g, pl, sizeof(g));
-		const unsigned char *attrs = pl + NLMSG_ALIGN(sizeof(g));
-		size_t alen = plen >= NLMSG_ALIGN(sizeof(g)) ? plen - NLMSG_ALIGN(sizeof(g)) : 0;
-		switch (h.nlmsg_type & 0xff) {
-		case IPCTNL_MSG_CT_NEW:
-		case IPCTNL_MSG_CT_GET:
-			parse_entry(attrs, alen, g.nfgen_family, sink);
-			break;
-		case IPCTNL_MSG_CT_GET_STATS_CPU:
-			if (sink->stats)
-				parse_stats_cpu(attrs, alen, sink->stats);
-			break;
-		case IPCTNL_MSG_CT_GET_STATS:
-			if (sink->stats)
-				parse_stats_global(attrs, alen, sink->stats);
-			break;
-		default: break;
-		}
-	}
-	return CT_MORE;
+	struct ct_sink s = *sink;
+	struct nl_reader r = ct_reader(&s);
+	return nl_walk(buf, len, &r);
 }
 
 /* Append a 32-bit big-endian attribute at *len of buf. */
@@ -265,67 +256,46 @@ static void put_be32(unsigned char *buf, size_t *len, uint16_t type, uint32_t v)
 	*len += NLA_ALIGN(a.nla_len);
 }
 
-/* Send one ctnetlink request of message type `msg` (flags: NLM_F_DUMP or not), with the
- * IPS_SRC_NAT status filter when snat_only. 0 or -errno. */
-static int send_request(int fd, int msg, uint16_t flags, int snat_only)
+/* A ctnetlink request: the header, nfgenmsg and at most two attributes. */
+union ct_request {
+	struct nlmsghdr h;
+	unsigned char raw[NLMSG_HDRLEN + 64];
+};
+
+/* Build one ctnetlink request of message type `msg` (flags: NLM_F_DUMP or not), with the
+ * IPS_SRC_NAT status filter when snat_only, into m; returns its length. */
+static size_t build_request(union ct_request *m, int msg, uint16_t flags, int snat_only)
 {
-	union {
-		struct nlmsghdr h;
-		unsigned char raw[NLMSG_HDRLEN + 64];
-	} m;
-	memset(&m, 0, sizeof(m));
+	memset(m, 0, sizeof(*m));
 	size_t len = NLMSG_HDRLEN;
 	struct nfgenmsg g = {.nfgen_family = AF_UNSPEC, .version = NFNETLINK_V0, .res_id = 0};
-	memcpy(m.raw + len, &g, sizeof(g));
+	memcpy(m->raw + len, &g, sizeof(g));
 	len += NLMSG_ALIGN(sizeof(g));
 	if (snat_only) {
 		/* 5.15+ dumps only entries with (status & mask) == value; older kernels
 		 * ignore both attributes and dump everything (ct_is_snat filters then) */
-		put_be32(m.raw, &len, CTA_STATUS, IPS_SRC_NAT);
-		put_be32(m.raw, &len, CTA_STATUS_MASK, IPS_SRC_NAT);
+		put_be32(m->raw, &len, CTA_STATUS, IPS_SRC_NAT);
+		put_be32(m->raw, &len, CTA_STATUS_MASK, IPS_SRC_NAT);
 	}
-	m.h.nlmsg_len = (uint32_t)len;
-	m.h.nlmsg_type = (uint16_t)(NFNL_SUBSYS_CTNETLINK << 8 | msg);
-	m.h.nlmsg_flags = (uint16_t)(NLM_F_REQUEST | flags);
-	m.h.nlmsg_seq = 1;
-	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-	ssize_t k;
-	do
-		k = sendto(fd, m.raw, len, 0, (struct sockaddr *)&kernel, sizeof(kernel));
-	while (k < 0 && errno == EINTR);
-	return k < 0 ? -errno : 0;
-}
-
-/* Read replies until the dump ends, handing them to the parser. 0 or -errno. */
-static int read_replies(int fd, unsigned char *buf, const struct ct_sink *sink)
-{
-	for (;;) {
-		ssize_t k = recv(fd, buf, RECV_BUF_SIZE, 0);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (k == 0)
-			return -EPROTO;
-		int rc = ct_parse(buf, (size_t)k, sink);
-		if (rc != CT_MORE)
-			return rc;
-	}
+	m->h.nlmsg_len = (uint32_t)len;
+	m->h.nlmsg_type = (uint16_t)(NFNL_SUBSYS_CTNETLINK << 8 | msg);
+	m->h.nlmsg_flags = (uint16_t)(NLM_F_REQUEST | flags);
+	m->h.nlmsg_seq = 1;
+	return len;
 }
 
 /* One request and its replies on a fresh socket. */
-static int ct_request(int msg, uint16_t flags, int snat_only, const struct ct_sink *sink)
+static int ct_request(int msg, uint16_t flags, int snat_only, struct ct_sink *sink)
 {
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
-	if (fd < 0)
-		return -errno;
-	unsigned char *buf = malloc(RECV_BUF_SIZE);
-	int rc = buf ? send_request(fd, msg, flags, snat_only) : -ENOMEM;
-	if (rc == 0)
-		rc = read_replies(fd, buf, sink);
-	free(buf);
-	close(fd);
+	struct nl_sock s;
+	int rc = nl_open(&s, NETLINK_NETFILTER);
+	if (rc != 0)
+		return rc;
+	union ct_request m;
+	size_t len = build_request(&m, msg, flags, snat_only);
+	struct nl_reader r = ct_reader(sink);
+	rc = nl_request(&s, &m, len, &r);
+	nl_close(&s);
 	return rc;
 }
 

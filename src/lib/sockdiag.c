@@ -1,7 +1,8 @@
 /* TCP sockets through NETLINK_SOCK_DIAG: one SOCK_DIAG_BY_FAMILY dump per address family
  * with an inet_diag_req_v2, a port filter as INET_DIAG_REQ_BYTECODE so that the kernel
  * sends only matching sockets, TCP_INFO (INET_DIAG_INFO) on request. The parsing of the
- * replies (sockdiag_parse) is apart from the socket I/O, so it can be tested on buffers. */
+ * replies (sockdiag_parse) is apart from the socket I/O, so it can be tested on buffers;
+ * the request and its replies go through nl_dump.c's loop. */
 #include "lib/sockdiag.h"
 
 #include <errno.h>
@@ -11,12 +12,11 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "lib/nl_dump.h"
 
 #define TCPS_NEW_SYN_RECV 12 /* request sockets; the kernel reports them as SYN_RECV */
-#define RECV_BUF_SIZE 65536  /* the kernel fills at most 32 KiB per dump message batch */
 
 static const char *const state_names[TCPS_MAX + 1] = {
 	NULL, "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
@@ -95,142 +95,133 @@ static void parse_msg(const struct inet_diag_msg *m, size_t len, struct sockdiag
 	}
 }
 
-int sockdiag_parse(const void *buf, size_t len, sockdiag_fn fn, void *arg)
+/* Where a dump's sockets go. */
+struct sock_target {
+	sockdiag_fn fn;
+	void *arg;
+};
+
+/* One reply message: a socket in a state 1..TCPS_MAX (or a request socket) goes to the
+ * target's fn; other messages are skipped. */
+static int sock_message(const struct nlmsghdr *h, const unsigned char *pl, size_t plen, void *arg)
 {
-	const unsigned char *b = buf;
-	/* NLMSG_OK/NLMSG_NEXT by hand: the macros mix signed and unsigned. */
-	for (size_t off = 0, step; len - off >= sizeof(struct nlmsghdr); off += step) {
-		struct nlmsghdr h;
-		memcpy(&h, b + off, sizeof(h)); /* the buffer need not be aligned */
-		if (h.nlmsg_len < sizeof(h) || h.nlmsg_len > len - off)
-			return -EPROTO;
-		step = NLMSG_ALIGN(h.nlmsg_len);
-		if (step > len - off)
-			step = len - off;
-		if (h.nlmsg_type == NLMSG_DONE)
-			return SOCKDIAG_DONE;
-		if (h.nlmsg_type == NLMSG_ERROR) {
-			struct nlmsgerr e;
-			if (h.nlmsg_len < NLMSG_LENGTH(sizeof(e)))
-				return -EPROTO;
-			memcpy(&e, b + off + NLMSG_HDRLEN, sizeof(e));
-			return e.error < 0 ? e.error : -EPROTO;
-		}
-		size_t plen = h.nlmsg_len - NLMSG_HDRLEN;
-		if ((h.nlmsg_type != SOCK_DIAG_BY_FAMILY && h.nlmsg_type != TCPDIAG_GETSOCK) ||
-		    plen < sizeof(struct inet_diag_msg))
-			continue;
-		/* a copy, aligned, of the message with its attributes */
-		union {
-			struct inet_diag_msg m;
-			unsigned char raw[1024];
-		} u;
-		if (plen > sizeof(u.raw))
-			plen = sizeof(u.raw);
-		memcpy(u.raw, b + off + NLMSG_HDRLEN, plen);
-		if (u.m.idiag_state < 1 || (u.m.idiag_state > TCPS_MAX && u.m.idiag_state != TCPS_NEW_SYN_RECV))
-			continue;
-		struct sockdiag_sock s;
-		parse_msg(&u.m, plen, &s);
-		fn(&s, arg);
-	}
-	return SOCKDIAG_MORE;
+	const struct sock_target *t = arg;
+	if ((h->nlmsg_type != SOCK_DIAG_BY_FAMILY && h->nlmsg_type != TCPDIAG_GETSOCK) ||
+	    plen < sizeof(struct inet_diag_msg))
+		return 0;
+	/* a copy, aligned, of the message with its attributes */
+	union {
+		struct inet_diag_msg m;
+		unsigned char raw[1024];
+	} u;
+	if (plen > sizeof(u.raw))
+		plen = sizeof(u.raw);
+	memcpy(u.raw, pl, plen);
+	if (u.m.idiag_state < 1 || (u.m.idiag_state > TCPS_MAX && u.m.idiag_state != TCPS_NEW_SYN_RECV))
+		return 0;
+	struct sockdiag_sock s;
+	parse_msg(&u.m, plen, &s);
+	t->fn(&s, t->arg);
+	return 0;
 }
 
-/* Send the dump request on fd: for one family (inet_diag_req_v2), or with AF_UNSPEC the
- * older TCPDIAG_GETSOCK request (inet_diag_req), which the kernel answers for IPv4 and IPv6
- * in one walk of its tables instead of one walk per family. Returns 0 or -errno. */
-static int send_request(int fd, int family, const struct sockdiag_filter *f, uint32_t states,
-			int with_info)
+_Static_assert((int)SOCKDIAG_DONE == (int)NL_DONE && (int)SOCKDIAG_MORE == (int)NL_MORE,
+	       "sockdiag_parse returns nl_walk's results");
+
+/* sock_diag's replies: NLMSG_DONE ends them whatever its payload, and a dump request asks
+ * for no acknowledgement (an NLMSG_ERROR of 0 is -EPROTO). */
+static struct nl_reader sock_reader(struct sock_target *t)
 {
-	struct {
-		struct nlmsghdr nlh;
-		union {
-			struct inet_diag_req_v2 v2;
-			struct inet_diag_req v1;
-		} req;
-		unsigned char tail[NLA_HDRLEN + 32]; /* room for the bytecode attribute */
-	} msg;
-	memset(&msg, 0, sizeof(msg));
+	return (struct nl_reader){sock_message, t, 0};
+}
+
+int sockdiag_parse(const void *buf, size_t len, sockdiag_fn fn, void *arg)
+{
+	struct sock_target t = {fn, arg};
+	struct nl_reader r = sock_reader(&t);
+	return nl_walk(buf, len, &r);
+}
+
+/* A dump request: the header, the request (either version) and the bytecode attribute. */
+struct diag_request {
+	struct nlmsghdr nlh;
+	union {
+		struct inet_diag_req_v2 v2;
+		struct inet_diag_req v1;
+	} req;
+	unsigned char tail[NLA_HDRLEN + 32]; /* room for the bytecode attribute */
+};
+
+/* Build the dump request into msg: for one family (inet_diag_req_v2), or with AF_UNSPEC
+ * the older TCPDIAG_GETSOCK request (inet_diag_req), which the kernel answers for IPv4 and
+ * IPv6 in one walk of its tables instead of one walk per family. Returns its length. */
+static size_t build_request(struct diag_request *msg, int family, const struct sockdiag_filter *f,
+			    uint32_t states, int with_info)
+{
+	memset(msg, 0, sizeof(*msg));
 	unsigned char bc[32];
 	size_t bclen = f->port ? sockdiag_port_bytecode(f->port, f->end, bc, sizeof(bc)) : 0;
 	if (states & TCPF(TCPS_SYN_RECV))
 		states |= TCPF(TCPS_NEW_SYN_RECV);
 	uint8_t ext = with_info ? 1u << (INET_DIAG_INFO - 1) : 0;
 	if (family == AF_UNSPEC) {
-		msg.nlh.nlmsg_type = TCPDIAG_GETSOCK;
-		msg.req.v1.idiag_family = AF_INET; /* ignored: the kernel dumps both */
-		msg.req.v1.idiag_states = states;
-		msg.req.v1.idiag_ext = ext;
+		msg->nlh.nlmsg_type = TCPDIAG_GETSOCK;
+		msg->req.v1.idiag_family = AF_INET; /* ignored: the kernel dumps both */
+		msg->req.v1.idiag_states = states;
+		msg->req.v1.idiag_ext = ext;
 	} else {
-		msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-		msg.req.v2.sdiag_family = (uint8_t)family;
-		msg.req.v2.sdiag_protocol = IPPROTO_TCP;
-		msg.req.v2.idiag_states = states;
-		msg.req.v2.idiag_ext = ext;
+		msg->nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+		msg->req.v2.sdiag_family = (uint8_t)family;
+		msg->req.v2.sdiag_protocol = IPPROTO_TCP;
+		msg->req.v2.idiag_states = states;
+		msg->req.v2.idiag_ext = ext;
 	}
-	size_t reqlen = family == AF_UNSPEC ? sizeof(msg.req.v1) : sizeof(msg.req.v2);
-	msg.nlh.nlmsg_len = NLMSG_LENGTH(reqlen);
-	msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	msg.nlh.nlmsg_seq = 1;
+	size_t reqlen = family == AF_UNSPEC ? sizeof(msg->req.v1) : sizeof(msg->req.v2);
+	msg->nlh.nlmsg_len = NLMSG_LENGTH(reqlen);
+	msg->nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	msg->nlh.nlmsg_seq = 1;
 	if (bclen) {
 		/* the attribute follows the request (both sizes are multiples of 4) */
 		struct nlattr attr = {.nla_type = INET_DIAG_REQ_BYTECODE,
 				      .nla_len = (uint16_t)(NLA_HDRLEN + bclen)};
-		unsigned char *at = (unsigned char *)&msg + msg.nlh.nlmsg_len;
+		unsigned char *at = (unsigned char *)msg + msg->nlh.nlmsg_len;
 		memcpy(at, &attr, sizeof(attr));
 		memcpy(at + NLA_HDRLEN, bc, bclen);
-		msg.nlh.nlmsg_len += NLA_HDRLEN + (uint32_t)bclen;
+		msg->nlh.nlmsg_len += NLA_HDRLEN + (uint32_t)bclen;
 	}
-	struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-	ssize_t k;
-	do
-		k = sendto(fd, &msg, msg.nlh.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel));
-	while (k < 0 && errno == EINTR);
-	return k < 0 ? -errno : 0;
+	return msg->nlh.nlmsg_len;
 }
 
-/* Read the dump's replies until NLMSG_DONE, handing them to the parser. 0 or -errno. */
-static int read_dump(int fd, unsigned char *buf, sockdiag_fn fn, void *arg)
+/* One dump request on s and its replies, each socket to fn. 0 or -errno. */
+static int dump_on(struct nl_sock *s, int family, const struct sockdiag_filter *f,
+		   uint32_t states, int with_info, sockdiag_fn fn, void *arg)
 {
-	for (;;) {
-		ssize_t k = recv(fd, buf, RECV_BUF_SIZE, 0);
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (k == 0)
-			return -EPROTO;
-		int rc = sockdiag_parse(buf, (size_t)k, fn, arg);
-		if (rc != SOCKDIAG_MORE)
-			return rc;
-	}
+	struct diag_request msg;
+	size_t len = build_request(&msg, family, f, states, with_info);
+	struct sock_target t = {fn, arg};
+	struct nl_reader r = sock_reader(&t);
+	return nl_request(s, &msg, len, &r);
 }
 
 int sockdiag_dump(const struct sockdiag_filter *f, uint32_t states, int with_info,
 		  sockdiag_fn fn, void *arg)
 {
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	if (fd < 0)
-		return -errno;
-	unsigned char *buf = malloc(RECV_BUF_SIZE);
-	int rc = buf ? 0 : -ENOMEM;
+	struct nl_sock s;
+	int rc = nl_open(&s, NETLINK_SOCK_DIAG);
+	if (rc != 0)
+		return rc;
 	int family = f->remote ? f->remote->ss_family : f->family;
 	static const int both[] = {AF_INET, AF_INET6};
 	for (int i = 0; i < 2 && rc == 0; i++) {
 		int fam = family == AF_UNSPEC ? both[i] : family;
 		if (family != AF_UNSPEC && i > 0)
 			break;
-		rc = send_request(fd, fam, f, states, with_info);
-		if (rc == 0)
-			rc = read_dump(fd, buf, fn, arg);
+		rc = dump_on(&s, fam, f, states, with_info, fn, arg);
 		/* No IPv6 in this kernel: nothing to count there. */
 		if (rc == -ENOENT && fam == AF_INET6 && family == AF_UNSPEC)
 			rc = 0;
 	}
-	free(buf);
-	close(fd);
+	nl_close(&s);
 	return rc;
 }
 
@@ -244,16 +235,13 @@ const char *sockdiag_strerror(int rc)
 
 int sockdiag_dump_all(uint32_t states, int with_info, sockdiag_fn fn, void *arg)
 {
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	if (fd < 0)
-		return -errno;
-	unsigned char *buf = malloc(RECV_BUF_SIZE);
+	struct nl_sock s;
+	int rc = nl_open(&s, NETLINK_SOCK_DIAG);
+	if (rc != 0)
+		return rc;
 	struct sockdiag_filter f = {.family = AF_UNSPEC};
-	int rc = buf ? send_request(fd, AF_UNSPEC, &f, states, with_info) : -ENOMEM;
-	if (rc == 0)
-		rc = read_dump(fd, buf, fn, arg);
-	free(buf);
-	close(fd);
+	rc = dump_on(&s, AF_UNSPEC, &f, states, with_info, fn, arg);
+	nl_close(&s);
 	/* a kernel without the older request refuses it before sending any socket */
 	if (rc == -EINVAL || rc == -EOPNOTSUPP || rc == -ENOENT)
 		rc = sockdiag_dump(&f, states, with_info, fn, arg);
