@@ -26,7 +26,8 @@ void client_sock_spec(const struct client_opts *o, uint64_t index, struct endpoi
  * family when it lists several; every port when --port lists several). */
 void client_tw_filter(const struct client_opts *o, struct sockdiag_filter *f);
 
-/* The failure stage of a step of sock_open_client. */
-enum fail_stage client_step_stage(enum sock_step step);
+/* Open connection `index`'s socket (sock_open_client with client_sock_spec) into *fd;
+ * returns 0, or the errno with the stage that failed in *stage. */
+int client_open(const struct client_opts *o, uint64_t index, int *fd, enum fail_stage *stage);
 
 #endif

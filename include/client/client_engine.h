@@ -93,4 +93,12 @@ static inline uint32_t client_loops_given(const struct client_opts *o)
 	return o->loops;
 }
 
+/* No bound on the rounds of the schedules (rate, closed-loop): the engine stops when
+ * run_round says the run is complete. */
+static inline uint32_t client_rounds_unbounded(const struct client_opts *o)
+{
+	(void)o;
+	return ENGINE_ROUNDS_UNBOUNDED;
+}
+
 #endif

@@ -175,12 +175,6 @@ static int closed_run_interval(struct client_engine *e, uint32_t interval, struc
 	return done || signals_stop_requested();
 }
 
-static uint32_t closed_rounds(const struct client_opts *o)
-{
-	(void)o;
-	return ENGINE_ROUNDS_UNBOUNDED;
-}
-
 static void closed_stop(struct client_engine *e)
 {
 	struct closed_run *run = e->state;
@@ -201,7 +195,7 @@ static void closed_close(struct client_engine *e)
 const struct client_strategy client_closed_strategy = {
 	.name = "closed",
 	.report = &report_closed,
-	.rounds = closed_rounds,
+	.rounds = client_rounds_unbounded,
 	.settle_ms = 0,       /* no wait for closes to settle: the slots are refilled at once */
 	.wait_clear_once = 1, /* its intervals are one stream */
 	.fds_needed = closed_fds_needed,

@@ -14,13 +14,10 @@
 /* Open c's socket as connection `index` and register it; a failure is counted. */
 static void conn_open(struct client_worker *w, struct conn *c, uint64_t index)
 {
-	struct endpoint src, dst;
-	struct sock_client_spec spec;
-	enum sock_step step;
-	client_sock_spec(w->o, index, &src, &dst, &spec);
-	int err = sock_open_client(&spec, &c->fd, &step);
+	enum fail_stage stage;
+	int err = client_open(w->o, index, &c->fd, &stage);
 	if (err) {
-		conn_fail(w, c, client_step_stage(step), err);
+		conn_fail(w, c, stage, err);
 		return;
 	}
 	/* Edge-triggered, registered once: no epoll_ctl per state change. */

@@ -41,12 +41,19 @@ void client_sock_spec(const struct client_opts *o, uint64_t index, struct endpoi
 		.port_lo = o->port_lo, .port_hi = o->port_hi};
 }
 
-enum fail_stage client_step_stage(enum sock_step step)
+int client_open(const struct client_opts *o, uint64_t index, int *fd, enum fail_stage *stage)
 {
 	static const enum fail_stage stage_of[] = {
 		[SOCK_STEP_SOCKET] = STAGE_SOCKET, [SOCK_STEP_OPTION] = STAGE_SOCKOPT,
 		[SOCK_STEP_BIND] = STAGE_BIND, [SOCK_STEP_CONNECT] = STAGE_CONNECT};
-	return stage_of[step];
+	struct endpoint src, dst;
+	struct sock_client_spec spec;
+	enum sock_step step;
+	client_sock_spec(o, index, &src, &dst, &spec);
+	int err = sock_open_client(&spec, fd, &step);
+	if (err)
+		*stage = stage_of[step];
+	return err;
 }
 
 void client_tw_filter(const struct client_opts *o, struct sockdiag_filter *f)

@@ -193,14 +193,6 @@ static int rate_run_interval(struct client_engine *e, uint32_t interval, struct 
 	return done || signals_stop_requested();
 }
 
-/* No bound on the intervals: the engine stops when rate_run_interval says the schedule is
- * over. */
-static uint32_t rate_rounds(const struct client_opts *o)
-{
-	(void)o;
-	return ENGINE_ROUNDS_UNBOUNDED;
-}
-
 static void rate_stop(struct client_engine *e)
 {
 	struct rate_run *run = e->state;
@@ -219,7 +211,7 @@ static void rate_close(struct client_engine *e)
 const struct client_strategy client_rate_strategy = {
 	.name = "rate",
 	.report = &report_rate,
-	.rounds = rate_rounds,
+	.rounds = client_rounds_unbounded, /* until rate_run_interval says the schedule is over */
 	.settle_ms = 0,       /* no wait for closes to settle: the next connections are due */
 	.wait_clear_once = 1, /* its intervals are one stream */
 	.fds_needed = rate_fds_needed,

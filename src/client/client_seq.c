@@ -97,13 +97,10 @@ static int seq_wait_connected(struct seq_conn *c)
 /* Open connection `idx` of the loop and wait until it is connected; returns 0 then. */
 static int seq_connect(struct seq_conn *c, uint32_t idx)
 {
-	struct endpoint src, dst;
-	struct sock_client_spec spec;
-	enum sock_step step;
-	client_sock_spec(c->o, idx, &src, &dst, &spec);
-	int err = sock_open_client(&spec, &c->fd, &step);
+	enum fail_stage stage;
+	int err = client_open(c->o, idx, &c->fd, &stage);
 	if (err) {
-		seq_fail(c, client_step_stage(step), err);
+		seq_fail(c, stage, err);
 		return -1;
 	}
 	if (seq_wait_connected(c) < 0)

@@ -10,17 +10,6 @@
 #include "client/report_header.h"
 #include "lib/twtest.h"
 
-static void write_closed_record(const struct report *r, const struct loop_result *res,
-				uint32_t n, int summary, int interrupted);
-
-static void report_closed_header(const struct report *r)
-{
-	if (r->opts->format == FORMAT_CSV)
-		write_closed_record(r, NULL, 0, 0, 0);
-	else
-		report_write_header(r, HEADER_CLOSED);
-}
-
 /* Finished connections a second over the run (0 before any time passed). */
 static double run_rate(const struct loop_result *t)
 {
@@ -61,22 +50,23 @@ static void closed_record(struct record *rec, const struct report *r, struct run
 	report_add_kernel(rec, res);
 }
 
-/* An interval's or the summary's record in the run's format (res NULL: the CSV header). */
-static void write_closed_record(const struct report *r, const struct loop_result *res,
-				uint32_t n, int summary, int interrupted)
+static void report_closed_header(const struct report *r)
 {
-	report_write_row(r, closed_record, NULL, res, n, summary, interrupted);
+	if (r->opts->format == FORMAT_CSV)
+		report_write_row(r, closed_record, NULL, NULL, 0, 0, 0);
+	else
+		report_write_header(r, HEADER_CLOSED);
 }
 
 static void report_closed_interval(const struct report *r, const struct loop_result *res)
 {
-	write_closed_record(r, res, res->loop, 0, 0);
+	report_write_row(r, closed_record, NULL, res, res->loop, 0, 0);
 }
 
 static void report_closed_summary(const struct report *r, const struct loop_result *total,
 				  uint32_t intervals, int interrupted)
 {
-	write_closed_record(r, total, intervals, 1, interrupted);
+	report_write_row(r, closed_record, NULL, total, intervals, 1, interrupted);
 }
 
 const struct client_reporter report_closed = {

@@ -8,18 +8,6 @@
 #include "client/report_parts.h"
 #include "lib/twtest.h"
 
-static void write_rate_record(const struct report *r, const struct loop_result *res, uint32_t n,
-			      int summary, int interrupted);
-
-/* The header with the port model. */
-static void report_rate_header(const struct report *r)
-{
-	if (r->opts->format == FORMAT_CSV)
-		write_rate_record(r, NULL, 0, 0, 0);
-	else
-		report_write_header(r, HEADER_RATE);
-}
-
 /* Finished connections a second over the run's last third, or -1 if it was not reached. */
 static double tail_rate(const struct loop_result *t)
 {
@@ -75,24 +63,26 @@ static void rate_record(struct record *rec, const struct report *r, struct run_i
 	report_add_kernel(rec, res);
 }
 
-/* An interval's or the summary's record in the run's format (res NULL: the CSV header). */
-static void write_rate_record(const struct report *r, const struct loop_result *res, uint32_t n,
-			      int summary, int interrupted)
+/* The header with the port model. */
+static void report_rate_header(const struct report *r)
 {
-	report_write_row(r, rate_record, NULL, res, n, summary, interrupted);
+	if (r->opts->format == FORMAT_CSV)
+		report_write_row(r, rate_record, NULL, NULL, 0, 0, 0);
+	else
+		report_write_header(r, HEADER_RATE);
 }
 
 /* One record per report interval. */
 static void report_interval(const struct report *r, const struct loop_result *res)
 {
-	write_rate_record(r, res, res->loop, 0, 0);
+	report_write_row(r, rate_record, NULL, res, res->loop, 0, 0);
 }
 
 /* The summary, with the model beside the measurement. */
 static void report_rate_summary(const struct report *r, const struct loop_result *total,
 				uint32_t intervals, int interrupted)
 {
-	write_rate_record(r, total, intervals, 1, interrupted);
+	report_write_row(r, rate_record, NULL, total, intervals, 1, interrupted);
 }
 
 const struct client_reporter report_rate = {
