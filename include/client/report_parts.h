@@ -90,7 +90,8 @@ void report_human_us(uint64_t us, char *buf, size_t len);
 #define REPORT_LATENCY_LEN 48
 
 /* A loop's or interval's text line without --verbose, made to fit 120 columns: it keeps the
- * seed's four fields, conn/s, rate mode's due, failures by cause and TIME_WAIT, and adds the
+ * fields added with REC_COMPACT (the seed's four fields, conn/s, rate mode's due, failures by
+ * cause and TIME_WAIT: each flagged where it is added, in this file), and adds the
  * connections' p50/p99 in units ("p50/p99: 5.06ms/9.22ms", written into lat, which must
  * outlive the record); the other fields stay in CSV and JSON (and in -v's line). Nothing for
  * a summary, CSV, JSON or --verbose. */
