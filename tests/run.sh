@@ -10,7 +10,8 @@
 # runner of its own whose lines are replayed and counted when it ends: the files mostly wait
 # on timers, peers and namespaces, so two lanes on two cores take about the longer one's time.
 # TW_FUZZ=DIR also runs the libFuzzer targets built in DIR (tests/fuzz/run.sh), each for
-# FUZZ_SECONDS (default 1), from its seed and regression corpus ("fuzz" in TW_FILES).
+# FUZZ_SECONDS (default 1), from its seed and regression corpus ("fuzz" in TW_FILES), after
+# the first build's files and while the other lanes still run.
 set -u
 shopt -s lastpipe # the counting end of a pipeline runs in this shell: its tallies stay
 SELF=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
@@ -98,6 +99,15 @@ fi
 for build in "$@"; do
 	run_build "$build"
 done
+# the fuzz step runs in this lane, beside the other lanes' files, not after them: this lane's
+# build (release) ends first, and the fuzz targets keep one core busy
+if [ -n "$FUZZ_DIR" ] && { [ -z "${TW_FILES:-}" ] || [[ " $TW_FILES " == *" fuzz "* ]]; }; then
+	echo "== fuzz ($FUZZ_DIR)"
+	MARK=$(date +%s%N)
+	tests/fuzz/run.sh "$FUZZ_DIR" "${FUZZ_SECONDS:-1}" 2>&1 | count
+	verdict fuzz "${PIPESTATUS[0]}"
+	timed fuzz
+fi
 for i in "${!lane_pids[@]}"; do
 	wait "${lane_pids[$i]}"
 	rc=$?
@@ -105,12 +115,6 @@ for i in "${!lane_pids[@]}"; do
 	sed -E 's/^([0-9]+ passed, .*)$/# lane '"${lane_builds[$i]//\//\\/}"': \1/' "$lane_dir/$i" | count
 	verdict "lane ${lane_builds[$i]}" "$rc"
 done
-if [ -n "$FUZZ_DIR" ] && { [ -z "${TW_FILES:-}" ] || [[ " $TW_FILES " == *" fuzz "* ]]; }; then
-	echo "== fuzz ($FUZZ_DIR)"
-	tests/fuzz/run.sh "$FUZZ_DIR" "${FUZZ_SECONDS:-1}" 2>&1 | count
-	verdict fuzz "${PIPESTATUS[0]}"
-	timed fuzz
-fi
 # Where the time went: the five slowest files (make test is meant to stay near 10 min)
 if [ ${#TIMES[@]} -gt 0 ]; then
 	printf '# slowest:'; printf '%s\n' "${TIMES[@]}" | sort -rn | head -5 |
