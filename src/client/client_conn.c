@@ -13,6 +13,7 @@
 #include "client/client_http.h"
 #include "client/client_proto.h"
 #include "client/client_workers.h"
+#include "lib/epoll_ns.h"
 #include "lib/signals.h"
 
 #define READ_BUF_SIZE 65536
@@ -100,10 +101,7 @@ void worker_poll(struct client_worker *w, int timeout_ms)
 void worker_poll_ns(struct client_worker *w, int64_t timeout_ns)
 {
 	struct epoll_event evs[EVENTS_PER_WAIT];
-	struct timespec ts = {.tv_sec = (time_t)(timeout_ns / 1000000000),
-			      .tv_nsec = (long)(timeout_ns % 1000000000)};
-	int n = epoll_pwait2(w->epfd, evs, EVENTS_PER_WAIT, timeout_ns < 0 ? NULL : &ts,
-			     signals_wait_mask());
+	int n = epoll_wait_ns(w->epfd, evs, EVENTS_PER_WAIT, timeout_ns, signals_wait_mask());
 	for (int i = 0; i < n; i++)
 		if (evs[i].data.ptr != NULL) /* NULL: the stop eventfd */
 			conn_event(w, evs[i].data.ptr, evs[i].events);

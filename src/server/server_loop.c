@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "lib/clock.h"
+#include "lib/epoll_ns.h"
 #include "lib/signals.h"
 #include "lib/sockutil.h"
 
@@ -134,12 +135,7 @@ static int loop_wait(struct server *s, struct epoll_event *evs, int timeout, int
 {
 	if (fin_ns < 0 || (timeout >= 0 && (int64_t)timeout * 1000000 <= fin_ns))
 		return epoll_pwait(s->epfd, evs, EVENTS_PER_WAIT, timeout, signals_wait_mask());
-	struct timespec ts = {.tv_sec = fin_ns / 1000000000, .tv_nsec = fin_ns % 1000000000};
-	int n = epoll_pwait2(s->epfd, evs, EVENTS_PER_WAIT, &ts, signals_wait_mask());
-	if (n < 0 && errno == ENOSYS)
-		n = epoll_pwait(s->epfd, evs, EVENTS_PER_WAIT, (int)((fin_ns + 999999) / 1000000),
-				signals_wait_mask());
-	return n;
+	return epoll_wait_ns(s->epfd, evs, EVENTS_PER_WAIT, fin_ns, signals_wait_mask());
 }
 
 void server_loop(struct server *s)
