@@ -114,7 +114,7 @@ test: twtest $(UNIT_BIN) $(HOSTILE_BIN)
 	$(MAKE) SAN=1 build/san/twtest build/san/unit_tests build/san/hostile
 	if command -v clang >/dev/null; then $(MAKE) CC=clang BUILD=build/clang build/clang/twtest build/clang/hostile; fi
 	$(MAKE) fuzz-build
-	TW_LANES=2 TW_FUZZ=build/fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) tests/run.sh build/release build/san
+	TW_LANES=2 TW_SHARE=1 TW_FUZZ=build/fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS) tests/run.sh build/release build/san
 
 # The developer's fast loop: the unit tests and the integration files that need no root and
 # no peers, on the release build only (under a minute); `make test` is the whole suite.

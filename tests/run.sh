@@ -9,6 +9,9 @@
 # TW_LANES=2 runs the second build's suite (and any later one's) beside the first, in a
 # runner of its own whose lines are replayed and counted when it ends: the files mostly wait
 # on timers, peers and namespaces, so two lanes on two cores take about the longer one's time.
+# TW_SHARE=1 with it: the first lane, once through its own files (and the fuzz step), runs
+# the other lanes' files from the end of their lists until the lanes meet; each file runs
+# once, in whichever lane claimed it first.
 # TW_FUZZ=DIR also runs the libFuzzer targets built in DIR (tests/fuzz/run.sh), each for
 # FUZZ_SECONDS (default 1), from its seed and regression corpus ("fuzz" in TW_FILES), after
 # the first build's files and while the other lanes still run.
@@ -77,20 +80,33 @@ run_build() {
 	verdict "$build/unit_tests" "${PIPESTATUS[0]}"
 	timed "$build/unit_tests"
 	for f in "$TEST_DIR"/*.sh; do
-		name=$(basename "$f" .sh)
-		[ -n "${TW_FILES:-}" ] && [[ " $TW_FILES " != *" $name "* ]] && continue
-		TWTEST="$build/twtest" TW_FILE="$(basename "$build")/$name" bash "$f" 2>&1 | count
-		verdict "$(basename "$build")/$name" "${PIPESTATUS[0]}"
-		timed "$(basename "$build")/$name"
+		run_file "$build" "$f"
 	done
 }
 
+# run_file BUILD FILE: one integration file against BUILD's binary, unless TW_FILES leaves it
+# out or (with TW_SHARE) another lane has claimed it first: mkdir in the lanes' shared
+# directory is the claim, so a file runs exactly once.
+run_file() {
+	local build=$1 f=$2 name
+	name=$(basename "$f" .sh)
+	[ -n "${TW_FILES:-}" ] && [[ " $TW_FILES " != *" $name "* ]] && return
+	[ -n "$CLAIMS" ] && ! mkdir "$CLAIMS/$(basename "$build").$name" 2>/dev/null && return
+	MARK=$(date +%s%N)
+	TWTEST="$build/twtest" TW_FILE="$(basename "$build")/$name" bash "$f" 2>&1 | count
+	verdict "$(basename "$build")/$name" "${PIPESTATUS[0]}"
+	timed "$(basename "$build")/$name"
+}
+
+CLAIMS=${TW_CLAIMS:-} # set in a lane that shares its files (TW_SHARE); not for the files run
+unset TW_CLAIMS
 lane_builds=() lane_pids=() lane_dir=
 if [ "${TW_LANES:-1}" -gt 1 ] && [ $# -gt 1 ]; then
 	lane_dir=$(mktemp -d "${TMPDIR:-/tmp}/twlanes.XXXXXX") || exit 2
 	trap 'rm -rf "$lane_dir"' EXIT
+	[ "${TW_SHARE:-0}" = 1 ] && CLAIMS=$lane_dir/claims && mkdir "$CLAIMS"
 	for build in "${@:2}"; do
-		TW_LANES=1 bash "$SELF" "$build" >"$lane_dir/${#lane_builds[@]}" 2>&1 &
+		TW_LANES=1 TW_CLAIMS=$CLAIMS bash "$SELF" "$build" >"$lane_dir/${#lane_builds[@]}" 2>&1 &
 		lane_pids+=($!) lane_builds+=("$build")
 		echo "== $build: running beside $1 (its lines follow when it ends)"
 	done
@@ -107,6 +123,17 @@ if [ -n "$FUZZ_DIR" ] && { [ -z "${TW_FILES:-}" ] || [[ " $TW_FILES " == *" fuzz
 	tests/fuzz/run.sh "$FUZZ_DIR" "${FUZZ_SECONDS:-1}" 2>&1 | count
 	verdict fuzz "${PIPESTATUS[0]}"
 	timed fuzz
+fi
+# TW_SHARE=1: this lane, done, takes the other lanes' files from the end of their lists
+# while they work from the start, so the lanes end together instead of one waiting
+if [ -n "$CLAIMS" ] && [ ${#lane_builds[@]} -gt 0 ]; then
+	for build in "${lane_builds[@]}"; do
+		echo "== $build: the files its lane has not reached, from the end"
+		files=("$TEST_DIR"/*.sh)
+		for ((j = ${#files[@]} - 1; j >= 0; j--)); do
+			run_file "$build" "${files[j]}"
+		done
+	done
 fi
 for i in "${!lane_pids[@]}"; do
 	wait "${lane_pids[$i]}"

@@ -71,6 +71,34 @@ test_runner_lanes_count_both_builds() {
 	grep -q "^# lane $dir/fake: 3 passed, 1 failed, 1 skipped$" "$dir/out" || die "no lane total: $(cat "$dir/out")"
 }
 
+# Rule: with TW_SHARE=1 the first lane, once done, runs the other lane's files it has not
+# reached, from the end: each file runs exactly once and the total is the same as one build
+# after the other (here the second lane's unit binary holds it 3 s, so the first takes all
+# three of its files).
+test_runner_share_runs_each_file_once() {
+	local dir f; dir=$(tmpdir)
+	fixtures "$dir"
+	mkdir -p "$dir/share"
+	for f in one two three; do
+		printf '. %q\ntest_a() { :; }\nrun_tests\n' "$TESTS_LIB" >"$dir/share/$f.sh"
+	done
+	cp -r "$dir/fake" "$dir/first" && cp -r "$dir/fake" "$dir/slow"
+	printf '#!/bin/sh\necho "ok 1 - first"\n' >"$dir/first/unit_tests"
+	printf '#!/bin/sh\nsleep 3\necho "ok 1 - first"\n' >"$dir/slow/unit_tests"
+	TW_FILES="" TW_TEST_DIR="$dir/share" bash "$RUNNER" "$dir/first" "$dir/slow" >"$dir/one" 2>&1
+	expect_eq "one after the other: exit status" "$?" 0
+	TW_LANES=2 TW_SHARE=1 TW_FILES="" TW_TEST_DIR="$dir/share" bash "$RUNNER" "$dir/first" "$dir/slow" \
+		>"$dir/out" 2>&1
+	expect_eq "shared: exit status" "$?" 0
+	expect_eq "shared: last line" "$(tail -1 "$dir/out")" "$(tail -1 "$dir/one")"
+	expect_eq "shared: last line" "$(tail -1 "$dir/out")" "8 passed, 0 failed, 0 skipped"
+	for f in one two three; do
+		expect_eq "runs of slow/$f" "$(grep -c "^PASS slow/$f:test_a$" "$dir/out")" 1
+	done
+	expect_eq "slow's files the first lane ran" "$(awk -v m="== $dir/slow: the files" \
+		'index($0, m) == 1 { on = 1 } /^# lane / { on = 0 } on && /^PASS slow\//' "$dir/out" | wc -l)" 3
+}
+
 # Rule: the unit runner (tests/unit/unit_main.c) runs every test registered, however many
 # (1000 here: it used to drop those past 512 without a word), each once; a test name asked
 # for that does not exist is an error (exit 2, named), not a run of nothing.
