@@ -2,6 +2,7 @@
  * listed and turned into --help by src/lib/cli.c. */
 #include <netinet/in.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/cli.h"
@@ -12,10 +13,11 @@
 void ports_defaults(struct ports_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->top = 10;
-	o->interval_ms = 1000;
-	o->format = PORTS_TEXT;
-	o->fail_above = -1;
+	o->fail_above = -1; /* not given: no help line states it */
+	/* the rest from the option rows (.def), which --help prints: stated once */
+	char err[256];
+	if (cli_apply_defaults(&ports_cli, o, err, sizeof(err)) < 0)
+		abort(); /* a row's default its own parser refuses (tests/unit/test_ports.c) */
 }
 
 /* --dst: an IP literal, kept as family and raw address. */
@@ -35,14 +37,13 @@ static enum parse_result parse_dst(const char *val, void *opts, char *err, size_
 	return PARSE_OK;
 }
 
-/* --nat-ports LO-HI: the pool the NAT rule gives (shown as given). */
+/* --nat-ports LO-HI: the pool the NAT rule gives (whether given: ports_parse_args). */
 static enum parse_result parse_nat_ports(const char *val, void *opts, char *err, size_t errlen)
 {
 	struct ports_opts *o = opts;
 	const char *why;
 	if (parse_u16_range(val, 1, 65535, &o->nat_lo, &o->nat_hi, &why) < 0)
 		return cli_fail(err, errlen, "invalid --nat-ports '%s': %s", val, why);
-	o->nat_ports_given = 1;
 	return PARSE_OK;
 }
 
@@ -72,18 +73,19 @@ static enum parse_result refuse_p(const char *val, void *opts, char *err, size_t
 /* Every ports option, in --help's order (how to add one: src/client/client_cli.c). */
 static const struct cli_option ports_rows[] = {
 	{"top", 0, CLI_NUMBER, FS(top), .min = 0, .max = 1000000, .arg = "N",
-	 .help = "show the N fullest groups (default 10; 0: all)"},
+	 .def = "10", .help = "show the N fullest groups (default %D; 0: all)"},
 	{"dst", 0, CLI_CUSTOM, .parse = parse_dst, .arg = "ADDR",
 	 .help = "only groups toward this IP address"},
 	{"dport", 0, CLI_NUMBER, FS(dport), .min = 1, .max = 65535, .arg = "PORT",
 	 .help = "only groups toward this destination port"},
 	{"interval", 0, CLI_TIME, FS(interval_ms), .unit_ms = 1, .min = 1, .max = 60000, .arg = "MS",
+	 .def = "1000",
 	 .help = "the rate's window: TIME_WAIT sockets younger than MS are new\n"
-		 "(default 1000; 1-60000)"},
+		 "(default %D; 1-60000)"},
 	{"watch", 0, CLI_TIME, FS(watch_ms), .unit_ms = 1, .min = 1, .max = 3600000, .arg = "MS",
 	 .help = "a new sample every MS milliseconds until SIGINT"},
 	{"format", 0, CLI_CHOICE, F(format), .values = ports_formats, .arg = "FMT",
-	 .help = "text (default), json (one object per sample) or prom\n"
+	 .def = "text", .help = "%D (default), json (one object per sample) or prom\n"
 		 "(Prometheus text format, for node_exporter's textfile collector)"},
 	{"fail-above", 0, CLI_NUMBER, FS(fail_above), .min = 0, .max = 100, .arg = "PCT",
 	 .help = "exit 3 when a group has more than PCT percent of its ports in\n"
@@ -93,8 +95,9 @@ static const struct cli_option ports_rows[] = {
 		 "(translated source, destination, destination port); needs\n"
 		 "CAP_NET_ADMIN (see docs/ports.md)"},
 	{"nat-ports", 0, CLI_CUSTOM, .parse = parse_nat_ports, .arg = "LO-HI",
+	 .def = "1024-65535",
 	 .help = "with --nat: the pool the SNAT/masquerade rule gives (default\n"
-		 "1024-65535, the kernel's for source ports from 1024)"},
+		 "%D, the kernel's for source ports from 1024)"},
 	{"listen", 0, CLI_CUSTOM, .parse = parse_listen, .arg = "[ADDR:]PORT",
 	 .help = "serve the figures to Prometheus instead: GET /metrics on ADDR:PORT\n"
 		 "(default ADDR 0.0.0.0; [V6]:PORT), sampled at most once per\n"
@@ -134,7 +137,8 @@ enum parse_result ports_parse_args(int argc, char **argv, struct ports_opts *o, 
 	struct cli_parse p;
 	ports_defaults(o);
 	enum parse_result r = cli_parse_no_operands(&p, &ports_cli, argc, argv, o, err, errlen);
-	if (r == PARSE_OK && o->nat_ports_given && !o->nat)
+	o->nat_ports_given = r == PARSE_OK && cli_given(&p, "nat-ports");
+	if (o->nat_ports_given && !o->nat)
 		return cli_fail(err, errlen, "--nat-ports needs --nat");
 	static const char *const not_with_listen[] = {"format", "fail-above", "watch"};
 	for (size_t i = 0; r == PARSE_OK && o->listen && i < 3; i++)

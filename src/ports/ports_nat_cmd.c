@@ -73,8 +73,8 @@ int ports_nat_run(const struct ports_opts *o, FILE *out)
 	signals_install();
 	struct nat_config cfg;
 	memset(&cfg, 0, sizeof(cfg));
-	cfg.pool_lo = o->nat_ports_given ? o->nat_lo : 1024;
-	cfg.pool_hi = o->nat_ports_given ? o->nat_hi : 65535;
+	cfg.pool_lo = o->nat_lo; /* --nat-ports, or its row's default */
+	cfg.pool_hi = o->nat_hi;
 	cfg.pool_given = o->nat_ports_given;
 	cfg.window_s = o->interval_ms >= 1000 ? o->interval_ms / 1000 : 1;
 	cfg.dst_family = o->dst_family;

@@ -42,8 +42,8 @@ int scrape_cache_init(struct scrape_cache *c, const struct ports_opts *o)
 		c->ncfg = calloc(1, sizeof(*c->ncfg));
 		if (c->ncfg == NULL)
 			return ENOMEM;
-		c->ncfg->pool_lo = o->nat_ports_given ? o->nat_lo : 1024;
-		c->ncfg->pool_hi = o->nat_ports_given ? o->nat_hi : 65535;
+		c->ncfg->pool_lo = o->nat_lo; /* --nat-ports, or its row's default */
+		c->ncfg->pool_hi = o->nat_hi;
 		c->ncfg->pool_given = o->nat_ports_given;
 		c->ncfg->dst_family = o->dst_family;
 		memcpy(c->ncfg->dst, o->dst, sizeof(c->ncfg->dst));

@@ -1,5 +1,6 @@
 /* The stat subcommand's command line: one table, a row per option (stat_rows), parsed,
  * listed and turned into --help by src/lib/cli.c; the rules between its options. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "lib/cli.h"
@@ -9,7 +10,10 @@
 void stat_defaults(struct stat_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->format = FORMAT_TEXT;
+	/* the rest from the option rows (.def), which --help prints: stated once */
+	char err[256];
+	if (cli_apply_defaults(&stat_cli, o, err, sizeof(err)) < 0)
+		abort(); /* a row's default its own parser refuses (tests/unit/test_stat_options.c) */
 }
 
 static const char *const stat_formats[] = {"text", "json", NULL};
@@ -32,7 +36,7 @@ static const struct cli_option stat_rows[] = {
 	{"port", 'p', CLI_NUMBER, FS(port), .min = 1, .max = 65535, .arg = "PORT",
 	 .help = "only sockets with PORT at either end (filtered in the kernel)"},
 	{"format", 0, CLI_CUSTOM, .parse = parse_format, .values = stat_formats, .arg = "FMT",
-	 .help = "text (default) or json"},
+	 .def = "text", .help = "%D (default) or json"},
 	{"watch", 0, CLI_TIME, FS(watch_ms), .unit_ms = 1, .min = 1, .max = 3600000, .arg = "MS",
 	 .help = "print a new record every MS milliseconds until SIGINT (exit 0);\n"
 		 "text records are separated by an empty line"},
@@ -40,7 +44,7 @@ static const struct cli_option stat_rows[] = {
 	 .help = "print nothing; wait until no TIME_WAIT socket (with PORT, if\n"
 		 "given) remains"},
 	{"timeout", 0, CLI_TIME, FS(timeout_s), .unit_ms = 1000, .min = 0, .max = 86400, .arg = "S",
-	 .help = "with --wait-clear: give up after S seconds (default 0: never)"},
+	 .def = "0", .help = "with --wait-clear: give up after S seconds (default %D: never)"},
 	{"help", 'h', CLI_HELP, .help = "show this help"},
 };
 

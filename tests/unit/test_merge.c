@@ -1,5 +1,6 @@
 /* Unit tests of twtest merge's pieces: the strict JSON reader (lib/json_parse.c), the
  * histogram's JSON round trip and bucket-wise add, and the record rules (merge_record.c). */
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -245,4 +246,30 @@ TEST(merge_stream_lines_up_by_time)
 		fprintf(stderr, "  got %s", out);
 	free(in);
 	free(out);
+}
+
+static enum parse_result merge_args(struct merge_opts *o, char *err, ...)
+{
+	char *argv[16];
+	va_list ap;
+	va_start(ap, err);
+	int argc = unit_argv(argv, 16, "merge", ap);
+	va_end(ap);
+	err[0] = '\0';
+	return merge_parse_args(argc, argv, o, err, 256);
+}
+
+/* Rule: merge's defaults are its rows' (text, no partial merge); the FILE operands follow
+ * the options; a bad --format is a one-line error naming the value. */
+TEST(merge_options)
+{
+	struct merge_opts o;
+	char err[256];
+	CHECK(merge_args(&o, err, NULL) == PARSE_OK);
+	CHECK(o.format == FORMAT_TEXT && !o.allow_partial && o.nfiles == 0);
+	CHECK(merge_args(&o, err, "--format", "csv", "--allow-partial", "a", "b", NULL) == PARSE_OK);
+	CHECK(o.format == FORMAT_CSV && o.allow_partial && o.nfiles == 2 &&
+	      strcmp(o.files[1], "b") == 0);
+	CHECK(merge_args(&o, err, "--format", "xml", NULL) == PARSE_ERROR);
+	CHECK_STR(err, "invalid --format 'xml': must be text, csv or json");
 }

@@ -190,7 +190,7 @@ static enum parse_result nat_parse(struct ports_opts *o, char *err, ...)
 }
 
 /* Rule: --nat-ports takes LO-HI within 1-65535, LO <= HI, and only with --nat; a bad one
- * is a one-line error naming the value. */
+ * is a one-line error naming the value; not given, the pool is its row's 1024-65535. */
 TEST(nat_options)
 {
 	struct ports_opts o;
@@ -198,6 +198,7 @@ TEST(nat_options)
 	CHECK(nat_parse(&o, err, "--nat", "--nat-ports", "40000-40099", NULL) == PARSE_OK);
 	CHECK(o.nat && o.nat_ports_given && o.nat_lo == 40000 && o.nat_hi == 40099);
 	CHECK(nat_parse(&o, err, "--nat", NULL) == PARSE_OK && !o.nat_ports_given);
+	CHECK(o.nat_lo == 1024 && o.nat_hi == 65535);
 	CHECK(nat_parse(&o, err, "--nat", "--nat-ports", "5000-4000", NULL) == PARSE_ERROR);
 	CHECK(strstr(err, "'5000-4000'") != NULL && strchr(err, '\n') == NULL);
 	CHECK(nat_parse(&o, err, "--nat", "--nat-ports", "40000", NULL) == PARSE_ERROR);

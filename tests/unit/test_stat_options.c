@@ -30,13 +30,14 @@ static enum parse_result client_args(struct client_opts *o, char *err, ...)
 	return client_parse_args(argc, argv, o, err, 256);
 }
 
-/* Rule: stat's defaults are every socket, text, one record, no wait. */
+/* Rule: stat's defaults are every socket, text, one record, no wait (and no bound on one). */
 TEST(stat_defaults_and_options)
 {
 	struct stat_opts o;
 	char err[256];
 	CHECK(stat_args(&o, err, NULL) == PARSE_OK);
-	CHECK(o.port == 0 && o.format == FORMAT_TEXT && o.watch_ms == 0 && !o.wait_clear);
+	CHECK(o.port == 0 && o.format == FORMAT_TEXT && o.watch_ms == 0 && !o.wait_clear &&
+	      o.timeout_s == 0);
 	CHECK(stat_args(&o, err, "--port", "4000", "--format", "json", "--watch", "250", NULL) == PARSE_OK);
 	CHECK(o.port == 4000 && o.format == FORMAT_JSON && o.watch_ms == 250);
 	CHECK(stat_args(&o, err, "-p", "80", "--wait-clear", "--timeout", "1", NULL) == PARSE_OK);
