@@ -450,3 +450,216 @@ TEST(model_starts_from_the_host)
 	port_model_held(&m, &c, &o);
 	CHECK(m.first_failing_loop == 2);
 }
+
+/* A socket of a dump: IPv6 src:sport -> dst:dport in state st, timer left ms. */
+static struct sockdiag_sock sock6(const char *src, uint16_t sport, const char *dst, uint16_t dport,
+				  int st, uint32_t left_ms)
+{
+	struct sockdiag_sock s = {.family = AF_INET6, .state = (uint8_t)st, .sport = sport,
+				  .dport = dport, .expires_ms = left_ms};
+	inet_pton(AF_INET6, src, s.src);
+	inet_pton(AF_INET6, dst, s.dst);
+	return s;
+}
+
+/* Rule: a pool's address is matched whole: IPv6 by its first 96 bits as the list has them and
+ * its last 32 inside a segment (a segment may cross a byte boundary), IPv4 by all four bytes;
+ * every segment of a list counts, the second as the first; the route's source is one address,
+ * not its neighbour; a listener is no pool's even where any destination counts (--bind alone);
+ * a timer longer than the 60 s schedule counts in its last step. */
+TEST(model_census_matches_whole_addresses)
+{
+	struct client_opts o;
+	struct port_model m;
+	struct port_census c;
+	struct endpoint src6, src4;
+	CHECK(parse_ip_literal("fd00::9", 0, &src6, &(const char *){NULL}) == 0);
+	CHECK(parse_ip_literal("198.18.0.9", 0, &src4, &(const char *){NULL}) == 0);
+	CHECK(model_args(&o, "--rate", "50", "--duration", "3", "--local-port-range", "40000-40299",
+			 "--port", "4000", "fd00::ff:ffff-fd00::100:1,fd00::7", NULL) == PARSE_OK);
+	port_model_compute(&o, &reuse_off, "", &m);
+	port_census_init(&c, &o, &m, &src6);
+	struct sockdiag_sock in6[] = {
+		sock6("fd00::9", 40000, "fd00::ff:ffff", 4000, TCPS_TIME_WAIT, 1000), /* the first */
+		sock6("fd00::9", 40001, "fd00::100:0", 4000, TCPS_TIME_WAIT, 1000),   /* past a byte */
+		sock6("fd00::9", 40002, "fd00::100:1", 4000, TCPS_ESTABLISHED, 0),    /* the last */
+		sock6("fd00::9", 40003, "fd00::7", 4000, TCPS_ESTABLISHED, 0),        /* 2nd segment */
+	}, out6[] = {
+		sock6("fd00::9", 40010, "fd01::100:0", 4000, TCPS_TIME_WAIT, 1000),   /* other /96 */
+		sock6("fd00::9", 40011, "fd00::1:100:0", 4000, TCPS_TIME_WAIT, 1000), /* byte 11 */
+		sock6("fd00::9", 40012, "fd00::100:2", 4000, TCPS_TIME_WAIT, 1000),   /* past the end */
+		sock6("fd00::9", 40013, "fd00::ff:fffe", 4000, TCPS_TIME_WAIT, 1000), /* before it */
+		sock6("fd00::9", 40014, "fd00::8", 4000, TCPS_TIME_WAIT, 1000),
+		sock6("fd00::a", 40015, "fd00::7", 4000, TCPS_TIME_WAIT, 1000),       /* not the source */
+	};
+	for (size_t i = 0; i < sizeof(in6) / sizeof(in6[0]); i++)
+		port_census_add(&in6[i], &c);
+	for (size_t i = 0; i < sizeof(out6) / sizeof(out6[0]); i++)
+		port_census_add(&out6[i], &c);
+	struct sockdiag_sock v4 = sock4("198.18.0.9", 40020, "198.18.1.0", 4000, TCPS_TIME_WAIT, 1000);
+	port_census_add(&v4, &c);
+	CHECK(c.held == 4 && c.time_wait == 2 && c.expiry[10] == 2);
+	/* IPv4: bytes 1 and 2 count as much as byte 3 */
+	CHECK(model_args(&o, "--rate", "50", "--duration", "3", "--local-port-range", "40000-40299",
+			 "--port", "4000", "198.18.0.255-198.18.1.1,198.18.2.3", NULL) == PARSE_OK);
+	port_model_compute(&o, &reuse_off, "", &m);
+	port_census_init(&c, &o, &m, &src4);
+	struct sockdiag_sock in4[] = {
+		sock4("198.18.0.9", 40000, "198.18.0.255", 4000, TCPS_TIME_WAIT, 60050), /* over 60 s */
+		sock4("198.18.0.9", 40001, "198.18.1.0", 4000, TCPS_ESTABLISHED, 0),
+		sock4("198.18.0.9", 40002, "198.18.2.3", 4000, TCPS_ESTABLISHED, 0),
+	}, out4[] = {
+		sock4("198.18.0.9", 40010, "198.18.1.2", 4000, TCPS_TIME_WAIT, 1000),
+		sock4("198.18.0.9", 40011, "198.19.1.0", 4000, TCPS_TIME_WAIT, 1000),
+		sock4("198.18.0.9", 40012, "198.18.0.254", 4000, TCPS_TIME_WAIT, 1000),
+		sock4("198.18.0.9", 40013, "198.18.2.2", 4000, TCPS_TIME_WAIT, 1000),
+		sock4("198.18.0.10", 40014, "198.18.2.3", 4000, TCPS_TIME_WAIT, 1000), /* next source */
+	};
+	for (size_t i = 0; i < sizeof(in4) / sizeof(in4[0]); i++)
+		port_census_add(&in4[i], &c);
+	for (size_t i = 0; i < sizeof(out4) / sizeof(out4[0]); i++)
+		port_census_add(&out4[i], &c);
+	CHECK(c.held == 3 && c.time_wait == 1 && c.expiry[PORT_MODEL_STEPS - 1] == 1);
+	/* --bind alone: every destination counts, a listener on a port of the range still not */
+	CHECK(model_args(&o, "--rate", "50", "--duration", "3", "--local-port-range", "40000-40299",
+			 "--bind", "198.18.0.9", "198.18.2.3", NULL) == PARSE_OK);
+	port_model_compute(&o, &reuse_off, "", &m);
+	port_census_init(&c, &o, &m, NULL);
+	struct sockdiag_sock listener = sock4("198.18.0.9", 40030, "0.0.0.0", 0, TCPS_LISTEN, 0);
+	port_census_add(&listener, &c);
+	port_census_add(&out4[0], &c);
+	CHECK(c.held == 1);
+}
+
+/* The held sockets of a census: held in all, tw of them in TIME_WAIT coming free at step at. */
+static struct port_census held_census(uint64_t held, uint64_t tw, uint32_t at)
+{
+	struct port_census c;
+	memset(&c, 0, sizeof(c));
+	c.held = held;
+	c.time_wait = tw;
+	c.expiry[at] = (uint32_t)tw;
+	return c;
+}
+
+/* Rule (docs/output.md, loop mode): each loop takes CONNS ports from those free at its start:
+ * with --linger (no TIME_WAIT) every loop fits when one does, else loop 0 fails; with TIME_WAIT
+ * the first failing loop is floor(free / CONNS), none when that is LOOPS or more, CONNS 1
+ * included; TIME_WAIT ending now is free; with reuse and --interval equal to the delay each
+ * loop's ports are back for the next. Rate and closed-loop runs have no loop to fail. */
+TEST(model_loops_from_the_host)
+{
+	struct client_opts o;
+	struct port_model m;
+	struct port_census c;
+	struct net_sysctls reuse_on = reuse_off;
+	reuse_on.tw_reuse = 1;
+	CHECK(model_args(&o, "--local-port-range", "40000-40299", "--linger", "127.0.0.1", "3", "30",
+			 NULL) == PARSE_OK);
+	port_model_compute(&o, &reuse_off, "", &m);
+	c = held_census(240, 0, 0);
+	port_model_held(&m, &c, &o);
+	CHECK(m.free == 60 && m.first_failing_loop == -1);
+	c = held_census(270, 0, 0);
+	port_model_held(&m, &c, &o);
+	CHECK(m.free == 30 && m.first_failing_loop == -1);
+	c = held_census(271, 0, 0);
+	port_model_held(&m, &c, &o);
+	CHECK(m.free == 29 && m.first_failing_loop == 0);
+	/* TIME_WAIT kept: floor(free / CONNS) */
+	CHECK(model_args(&o, "--local-port-range", "40000-40299", "127.0.0.1", "3", "30", NULL) == PARSE_OK);
+	port_model_compute(&o, &reuse_off, "", &m);
+	c = held_census(210, 0, 0);
+	port_model_held(&m, &c, &o);
+	CHECK(m.free == 90 && m.first_failing_loop == -1); /* loops 0, 1 and 2 fit */
+	CHECK(model_args(&o, "--local-port-range", "40000-40299", "127.0.0.1", "5", "1", NULL) == PARSE_OK);
+	port_model_compute(&o, &reuse_off, "", &m);
+	c = held_census(297, 0, 0);
+	port_model_held(&m, &c, &o);
+	CHECK(m.loop_conns == 1 && m.first_failing_loop == 3);
+	CHECK(model_args(&o, "--local-port-range", "40000-40299", "127.0.0.1", "10", "30", NULL) == PARSE_OK);
+	port_model_compute(&o, &reuse_off, "", &m);
+	c = held_census(100, 50, 0); /* 200 free and 50 free now: 250 */
+	port_model_held(&m, &c, &o);
+	CHECK(m.free == 200 && m.first_failing_loop == 8);
+	/* reuse, --interval 1s = the delay: a loop that fits fits every time */
+	CHECK(model_args(&o, "--local-port-range", "40000-40299", "--interval", "1s", "127.0.0.1", "3",
+			 "30", NULL) == PARSE_OK);
+	port_model_compute(&o, &reuse_on, "", &m);
+	CHECK(m.reuse && m.reuse_delay_ms == 1000);
+	c = held_census(270, 0, 0);
+	port_model_held(&m, &c, &o);
+	CHECK(m.first_failing_loop == -1);
+	c = held_census(271, 0, 0);
+	port_model_held(&m, &c, &o);
+	CHECK(m.first_failing_loop == 0);
+	/* no loops in rate or closed-loop runs */
+	CHECK(model_args(&o, "--rate", "50", "--duration", "3", "--local-port-range", "40000-40299",
+			 "127.0.0.1", NULL) == PARSE_OK);
+	port_model_compute(&o, &reuse_off, "", &m);
+	CHECK(m.first_failing_loop == -1);
+	c = held_census(280, 0, 0);
+	port_model_held(&m, &c, &o);
+	CHECK(m.loop_conns == 0 && m.first_failing_loop == -1);
+	CHECK(model_args(&o, "--concurrency", "10", "--count", "200", "--local-port-range",
+			 "40000-40299", "127.0.0.1", NULL) == PARSE_OK);
+	port_model_compute(&o, &reuse_off, "", &m);
+	port_model_held(&m, &c, &o);
+	CHECK(m.loop_conns == 0 && m.first_failing_loop == -1);
+}
+
+/* Rule: free = P - held, never below 0 (sockets on reserved ports are held outside P): with
+ * more held than P the first connect() fails at once; an unread table holds nothing; without
+ * reuse a held TIME_WAIT port is free when its timer ends (0.5 s left: step 5). */
+TEST(model_held_bounds)
+{
+	struct client_opts o;
+	struct port_model m;
+	struct port_census c;
+	CHECK(model_args(&o, "--rate", "50", "--duration", "3", "--local-port-range", "40000-40299",
+			 "127.0.0.1", NULL) == PARSE_OK);
+	port_model_compute(&o, &reuse_off, "", &m);
+	c = held_census(310, 0, 0);
+	port_model_held(&m, &c, &o);
+	CHECK(m.free == 0 && m.first_failure_s == 0);
+	port_model_held(&m, NULL, &o);
+	CHECK(m.held == 0 && m.held_tw == 0 && m.free == 300);
+	c = held_census(100, 100, 5);
+	port_model_held(&m, &c, &o);
+	CHECK(m.tw_free_at[5] == 100 && m.tw_free_at[4] == 0);
+}
+
+/* Rule: the stepped prediction is P/R on an empty host whenever R is above the sustainable
+ * rate P/hold, however small P/hold is (30 ports: 0.5/s; one port at 1/s fails at 1 s; no port
+ * at all fails at 0 s), and none at or below it: with reuse (hold = the delay, one 0.1 s step
+ * for a 50 ms delay) 100 ports sustain 100/s, so 90/s never fails and 110/s fails at 100/110 s. */
+TEST(model_first_failure_stepped)
+{
+	struct client_opts o;
+	struct port_model m;
+	CHECK(model_args(&o, "--rate", "10", "--duration", "1", "--local-port-range", "40000-40029",
+			 "127.0.0.1", NULL) == PARSE_OK);
+	port_model_compute(&o, &reuse_off, "", &m);
+	CHECK(m.sustainable == 0.5 && m.first_failure_s > 2.999 && m.first_failure_s < 3.001);
+	CHECK(model_args(&o, "--rate", "10", "--duration", "1", "--local-port-range", "40000-40000",
+			 "127.0.0.1", NULL) == PARSE_OK);
+	port_model_compute(&o, &reuse_off, "", &m);
+	CHECK(port_model_first_failure_s(&m, 1.0) > 0.999 && port_model_first_failure_s(&m, 1.0) < 1.001);
+	struct net_sysctls none = reuse_off;
+	none.port_lo = 40000;
+	none.port_hi = 39999;
+	CHECK(model_args(&o, "--rate", "10", "--duration", "1", "127.0.0.1", NULL) == PARSE_OK);
+	port_model_compute(&o, &none, "", &m);
+	CHECK(m.ports == 0 && m.first_failure_s == 0);
+	struct net_sysctls reuse_on = reuse_off;
+	reuse_on.tw_reuse = 1;
+	CHECK(model_args(&o, "--rate", "90", "--duration", "1", "--local-port-range", "40000-40099",
+			 "127.0.0.1", NULL) == PARSE_OK);
+	port_model_compute(&o, &reuse_on, "", &m);
+	CHECK(m.reuse && m.first_failure_s < 0);
+	CHECK(port_model_first_failure_s(&m, 95) < 0);
+	CHECK(port_model_first_failure_s(&m, 110) > 0.909 && port_model_first_failure_s(&m, 110) < 0.910);
+	reuse_on.tw_reuse_delay_ms = 50;
+	port_model_compute(&o, &reuse_on, "", &m);
+	CHECK(m.reuse && m.sustainable == 2000 && port_model_first_failure_s(&m, 900) < 0);
+}
