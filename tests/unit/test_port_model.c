@@ -632,7 +632,8 @@ TEST(model_held_bounds)
 /* Rule: the stepped prediction is P/R on an empty host whenever R is above the sustainable
  * rate P/hold, however small P/hold is (30 ports: 0.5/s; one port at 1/s fails at 1 s; no port
  * at all fails at 0 s), and none at or below it: with reuse (hold = the delay, one 0.1 s step
- * for a 50 ms delay) 100 ports sustain 100/s, so 90/s never fails and 110/s fails at 100/110 s. */
+ * for a 50 ms delay) 100 ports sustain 100/s, so 90/s never fails and 110/s fails at 100/110 s;
+ * 5 ports at 5/s never fail, at 5.5/s at 5/5.5 s. */
 TEST(model_first_failure_stepped)
 {
 	struct client_opts o;
@@ -659,7 +660,15 @@ TEST(model_first_failure_stepped)
 	CHECK(m.reuse && m.first_failure_s < 0);
 	CHECK(port_model_first_failure_s(&m, 95) < 0);
 	CHECK(port_model_first_failure_s(&m, 110) > 0.909 && port_model_first_failure_s(&m, 110) < 0.910);
+	/* 5 ports, 1 s: 5/s alternates one connection and none a step, never one port short */
+	CHECK(model_args(&o, "--rate", "5", "--duration", "1", "--local-port-range", "40000-40004",
+			 "127.0.0.1", NULL) == PARSE_OK);
+	port_model_compute(&o, &reuse_on, "", &m);
+	CHECK(m.reuse && m.sustainable == 5 && m.first_failure_s < 0);
+	CHECK(port_model_first_failure_s(&m, 5.5) > 0.908 && port_model_first_failure_s(&m, 5.5) < 0.910);
 	reuse_on.tw_reuse_delay_ms = 50;
+	CHECK(model_args(&o, "--rate", "90", "--duration", "1", "--local-port-range", "40000-40099",
+			 "127.0.0.1", NULL) == PARSE_OK);
 	port_model_compute(&o, &reuse_on, "", &m);
 	CHECK(m.reuse && m.sustainable == 2000 && port_model_first_failure_s(&m, 900) < 0);
 }
