@@ -464,9 +464,9 @@ static struct sockdiag_sock sock6(const char *src, uint16_t sport, const char *d
 
 /* Rule: a pool's address is matched whole: IPv6 by its first 96 bits as the list has them and
  * its last 32 inside a segment (a segment may cross a byte boundary), IPv4 by all four bytes;
- * every segment of a list counts, the second as the first; the route's source is one address,
- * not its neighbour; a listener is no pool's even where any destination counts (--bind alone);
- * a timer longer than the 60 s schedule counts in its last step. */
+ * every segment of a list counts, the second as the first, none past its nseg; the route's
+ * source is one address, not its neighbour; a listener is no pool's even where any destination
+ * counts (--bind alone); a timer longer than the 60 s schedule counts in its last step. */
 TEST(model_census_matches_whole_addresses)
 {
 	struct client_opts o;
@@ -520,6 +520,13 @@ TEST(model_census_matches_whole_addresses)
 	for (size_t i = 0; i < sizeof(out4) / sizeof(out4[0]); i++)
 		port_census_add(&out4[i], &c);
 	CHECK(c.held == 3 && c.time_wait == 1 && c.expiry[PORT_MODEL_STEPS - 1] == 1);
+	/* only the list's nseg segments are its own, whatever the array holds past them */
+	o.dsts.nseg = 1;
+	o.dsts.total = 3;
+	port_census_init(&c, &o, &m, &src4);
+	port_census_add(&in4[1], &c);
+	port_census_add(&in4[2], &c);
+	CHECK(c.held == 1);
 	/* --bind alone: every destination counts, a listener on a port of the range still not */
 	CHECK(model_args(&o, "--rate", "50", "--duration", "3", "--local-port-range", "40000-40299",
 			 "--bind", "198.18.0.9", "198.18.2.3", NULL) == PARSE_OK);
