@@ -33,6 +33,16 @@ ns_create() {
 	lab_ns_add "$1" || die "cannot make namespace $1"
 }
 
+# ns_no_resend NS: a 10 s minimum RTO on NS's loopback route (the metric rto_min, which ip
+# locks, so it bounds the tail loss probe too): no FIN is sent again within a test. Without
+# it, a last ACK later than the 200 ms RTO (a loaded machine, a guest under emulation) makes
+# the side in LAST_ACK resend its FIN, and the TIME_WAIT's ACK to it draws an RST from the
+# listener: OutRsts=1 in an otherwise exact kernel view (docs/closing.md, "F's stray RST").
+ns_no_resend() {
+	ip -n "$1" route change local 127.0.0.1 dev lo table local rto_min 10s ||
+		die "cannot set rto_min on $1's loopback route"
+}
+
 # start_server [--netns NS] ARGS...: start `twtest server` on a free port; sets SERVER_PID,
 # SERVER_PORT and SERVER_OUT. Without --port in ARGS a port from 20000-32000 is drawn,
 # outside the default ephemeral range, and drawn again if it is taken.
