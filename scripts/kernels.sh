@@ -410,6 +410,18 @@ ks_judge() {
 	echo passed >"$res/status"
 }
 
+# ks_failures NAME RESDIR: each failed test of the guest's suite with the lines it printed
+# just before (its reason), on stderr: CI keeps only this script's output, not RESDIR.
+ks_failures() {
+	local name=$1 res=$2
+	[ -s "$res/suite.log" ] || return 0
+	awk -v k="$name" '
+		/^(PASS|SKIP|ok |# )/ { n = 0; next }
+		/^FAIL/ { for (i = 0; i < n; i++) print "kernels: " k ": " buf[i]; print "kernels: " k ": " $0; n = 0; next }
+		{ if (n == 12) { for (i = 1; i < n; i++) buf[i - 1] = buf[i]; n-- } buf[n++] = $0 }
+	' "$res/suite.log" >&2
+}
+
 # ks_summary NAME RESDIR: one line: the kernel, how it ran, the runner's last line, remedies.
 ks_summary() {
 	local name=$1 res=$2 line classes
@@ -599,7 +611,8 @@ ks_main() {
 			ks_judge "$KS_OUT/$name"
 		fi
 		ks_summary "$name" "$KS_OUT/$name"
-		if [ "$(cat "$KS_OUT/$name/status" 2>/dev/null)" = passed ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+		if [ "$(cat "$KS_OUT/$name/status" 2>/dev/null)" = passed ]; then passed=$((passed + 1))
+		else failed=$((failed + 1)) && ks_failures "$name" "$KS_OUT/$name"; fi
 	done
 	[ -n "$KS_DOC" ] && ks_doc "$KS_DOC" "${names[@]}"
 	echo "kernels: $passed passed, $failed failed"

@@ -58,6 +58,8 @@ test_kernels_report_counts_failures() {
 	local out; out=$(tmpdir)/out
 	ks_fixture "$out" 6.1 0 "10 passed, 0 failed, 1 skipped" 8192 absent "old"
 	ks_fixture "$out" host 1 "9 passed, 1 failed, 0 skipped" 131072 1000 "new"
+	printf '%s\n' "PASS release/x:test_a" "    TIME_WAIT 9, want 10" "FAIL release/x:test_y (exit 1)" \
+		"9 passed, 1 failed, 0 skipped" >"$out/host/suite.log"
 	local s rc=0
 	s=$(bash "$KS" --report --kernels 6.1,6.12 --no-host --out "$out" 2>&1) || rc=$?
 	expect_eq "exit status" "$rc" 1
@@ -69,6 +71,11 @@ test_kernels_report_counts_failures() {
 	s=$(bash "$KS" --report --kernels 6.1 --out "$out" 2>&1) || rc=$?
 	expect_eq "6.1 and host: exit status" "$rc" 1
 	grep -q '^kernels: host (host-test).*: suite failed: 9 passed, 1 failed, 0 skipped$' <<<"$s" || die "host summary: $s"
+	# a failed suite names its failed test and the reason the test printed before it
+	grep -q '^kernels: host:     TIME_WAIT 9, want 10$' <<<"$s" || die "host's reason: $s"
+	grep -q '^kernels: host: FAIL release/x:test_y (exit 1)$' <<<"$s" || die "host's failed test: $s"
+	grep -q 'kernels: 6.1: .*PASS' <<<"$s" && die "a passed kernel's lines were printed: $s"
+	true
 }
 
 # Rule: --doc rewrites only the part of the page between its markers: a fact table and a row
