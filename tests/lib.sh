@@ -27,20 +27,32 @@ kernel_at_least() {
 tmpdir() { echo "$TW_TMP"; }
 
 # ns_create NAME: a fresh network namespace with lo up, deleted when the test ends; sets
-# LAB_NS to its full name. Not in $(...): the cleanup it registers would die with it.
+# LAB_NS to its full name. Not in $(...): the cleanup it registers would die with it. Its
+# loopback routes get ns_no_resend: every count a test asserts in its namespace is exact.
 ns_create() {
 	[ "$BASH_SUBSHELL" = "${TW_LEVEL:-}" ] || die "ns_create $1 in a subshell: call it directly and read LAB_NS"
 	lab_ns_add "$1" || die "cannot make namespace $1"
+	ns_no_resend "$LAB_NS"
 }
 
-# ns_no_resend NS: a 10 s minimum RTO on NS's loopback route (the metric rto_min, which ip
+# ns_no_resend NS: a 10 s minimum RTO on NS's loopback routes (the metric rto_min, which ip
 # locks, so it bounds the tail loss probe too): no FIN is sent again within a test. Without
 # it, a last ACK later than the 200 ms RTO (a loaded machine, a guest under emulation) makes
 # the side in LAST_ACK resend its FIN, and the TIME_WAIT's ACK to it draws an RST from the
-# listener: OutRsts=1 in an otherwise exact kernel view (docs/closing.md, "F's stray RST").
+# listener: OutRsts=1 in an otherwise exact kernel view, and with tcp_rfc1337=0 one TIME_WAIT
+# fewer and one port more (docs/closing.md, "F's stray RST"). IPv4: 127.0.0.1, and
+# 127.0.0.0/8 for the other loopback addresses tests use. IPv6's ::1 route cannot be changed
+# in place, so it is made again (none is there when the namespace has IPv6 off).
 ns_no_resend() {
-	ip -n "$1" route change local 127.0.0.1 dev lo table local rto_min 10s ||
-		die "cannot set rto_min on $1's loopback route"
+	local dst
+	for dst in 127.0.0.0/8 127.0.0.1; do
+		ip -n "$1" route change local "$dst" dev lo table local proto kernel scope host src 127.0.0.1 \
+			rto_min 10s || die "cannot set rto_min on $1's loopback route $dst"
+	done
+	ip -n "$1" -6 route show table local | grep -q '^local ::1 ' || return 0
+	ip -n "$1" -6 route del local ::1 dev lo table local &&
+		ip -n "$1" -6 route add local ::1 dev lo table local proto kernel metric 0 rto_min 10s ||
+		die "cannot set rto_min on $1's loopback route ::1"
 }
 
 # start_server [--netns NS] ARGS...: start `twtest server` on a free port; sets SERVER_PID,

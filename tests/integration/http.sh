@@ -47,12 +47,11 @@ server_http_line() { sed -n 's/^twtest server: http: //p' "$SERVER_OUT"; }
 # closes first, so the client holds no TIME_WAIT and nginx holds one per connection.
 test_http_client_against_nginx() {
 	http_ns
-	# No stray RST may end a TIME_WAIT (tcp_rfc1337=1) and no FIN be sent again
-	# (ns_no_resend): a fresh-clone CI run under load saw 285 of 300 client TIME_WAITs here,
-	# the count docs/closing.md's late-last-ACK race leaves. (Not in http_ns: the connect
-	# test counts an RST as a connection's end, which rfc1337=1 keeps in TIME_WAIT too.)
+	# No stray RST may end a TIME_WAIT (tcp_rfc1337=1; ns_create sends no FIN again): a
+	# fresh-clone CI run under load saw 285 of 300 client TIME_WAITs here, the count
+	# docs/closing.md's late-last-ACK race leaves. (Not in http_ns: the connect test counts an
+	# RST as a connection's end, which rfc1337=1 keeps in TIME_WAIT too.)
 	lab_sysctl "$LAB_NS" net.ipv4.tcp_rfc1337=1 || die "cannot set tcp_rfc1337 in $LAB_NS"
-	ns_no_resend "$LAB_NS"
 	nginx_up
 	client_run --protocol http 127.0.0.1 1 100 --port "$NGINX_PORT" --close server
 	expect_eq "finished with --close server" "$(field finished_count "$SUMMARY")" 100

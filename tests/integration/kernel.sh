@@ -57,8 +57,8 @@ test_time_wait_progression() {
 	ns_create prog; local ns=$LAB_NS
 	ip netns exec "$ns" sysctl -qw net.ipv4.ip_local_port_range="40000 $((40000 + p - 1))" net.ipv4.tcp_tw_reuse=0 \
 		net.ipv4.tcp_rfc1337=1
-	# the kernel view must hold no stray RST (the 6.1 guest once saw OutRsts=1 after ActiveOpens)
-	ns_no_resend "$ns"
+	# the kernel view must hold no stray RST (the 6.1 guest once saw OutRsts=1 after
+	# ActiveOpens): ns_create's ns_no_resend and rfc1337=1
 	start_server --netns "$ns" --bind 127.0.0.1
 	tmpdir >/dev/null
 	local out="$TW_TMP/c.out"
