@@ -4,6 +4,15 @@
 # loop_lines FILE: the "loop:" lines of a text run.
 loop_lines() { grep '^loop: ' "$1"; }
 
+# own_ns: a test that counts TIME_WAIT sockets runs, as root, in a namespace of its own
+# (ns_create's: no FIN is sent again, so no stray RST ends one); unprivileged, where it is.
+# Sets NS (empty: here) and IN, the command prefix that runs a command there.
+own_ns() {
+	NS="" IN=()
+	[ "$(id -u)" = 0 ] || return 0
+	ns_create core; NS=$LAB_NS IN=(ip netns exec "$NS")
+}
+
 # Rule: every loop accounts for each connection exactly once (finished + failed = CONNS),
 # and the echo of every connection came back whole.
 test_counts_add_up() {
@@ -51,50 +60,55 @@ test_ipv6_loopback() {
 
 # Rule: --close=client (the default) leaves TIME_WAIT on the client only.
 test_close_client_tw_on_client() {
-	start_server
-	"$TWTEST" client 127.0.0.1 1 40 --port "$SERVER_PORT" >/dev/null || die "client failed"
-	expect_eq "client TIME_WAIT" "$(tw_count client "$SERVER_PORT")" 40
-	expect_eq "server TIME_WAIT" "$(tw_count server "$SERVER_PORT")" 0
+	own_ns
+	start_server ${NS:+--netns "$NS"}
+	"${IN[@]}" "$TWTEST" client 127.0.0.1 1 40 --port "$SERVER_PORT" >/dev/null || die "client failed"
+	expect_eq "client TIME_WAIT" "$(tw_count client "$SERVER_PORT" "$NS")" 40
+	expect_eq "server TIME_WAIT" "$(tw_count server "$SERVER_PORT" "$NS")" 0
 }
 
 # Rule: server --close=first with client --close=server moves TIME_WAIT to the server.
 test_close_server_tw_on_server() {
-	start_server --close=first
+	own_ns
+	start_server ${NS:+--netns "$NS"} --close=first
 	local line
-	line=$("$TWTEST" client 127.0.0.1 1 40 --port "$SERVER_PORT" --close server | grep '^loop: 0')
+	line=$("${IN[@]}" "$TWTEST" client 127.0.0.1 1 40 --port "$SERVER_PORT" --close server | grep '^loop: 0')
 	expect_eq finished "$(field finished_count "$line")" 40
-	expect_eq "server TIME_WAIT" "$(tw_count server "$SERVER_PORT")" 40
-	expect_eq "client TIME_WAIT" "$(tw_count client "$SERVER_PORT")" 0
+	expect_eq "server TIME_WAIT" "$(tw_count server "$SERVER_PORT" "$NS")" 40
+	expect_eq "client TIME_WAIT" "$(tw_count client "$SERVER_PORT" "$NS")" 0
 }
 
 # Rule: --close=shutdown sends the first FIN from the client, so the client holds TIME_WAIT.
 test_close_shutdown_tw_on_client() {
-	start_server
+	own_ns
+	start_server ${NS:+--netns "$NS"}
 	local line
-	line=$("$TWTEST" client 127.0.0.1 1 40 --port "$SERVER_PORT" --close shutdown | grep '^loop: 0')
+	line=$("${IN[@]}" "$TWTEST" client 127.0.0.1 1 40 --port "$SERVER_PORT" --close shutdown | grep '^loop: 0')
 	expect_eq finished "$(field finished_count "$line")" 40
-	expect_eq "client TIME_WAIT" "$(tw_count client "$SERVER_PORT")" 40
-	expect_eq "server TIME_WAIT" "$(tw_count server "$SERVER_PORT")" 0
+	expect_eq "client TIME_WAIT" "$(tw_count client "$SERVER_PORT" "$NS")" 40
+	expect_eq "server TIME_WAIT" "$(tw_count server "$SERVER_PORT" "$NS")" 0
 }
 
 # Rule: LINGER=1 (SO_LINGER {1,0}) closes with RST: no TIME_WAIT on either side.
 test_linger_no_time_wait() {
-	start_server
+	own_ns
+	start_server ${NS:+--netns "$NS"}
 	local line
-	line=$("$TWTEST" client 127.0.0.1 1 40 1 1 --port "$SERVER_PORT" | grep '^loop: 0')
+	line=$("${IN[@]}" "$TWTEST" client 127.0.0.1 1 40 1 1 --port "$SERVER_PORT" | grep '^loop: 0')
 	expect_eq finished "$(field finished_count "$line")" 40
-	expect_eq "client TIME_WAIT" "$(tw_count client "$SERVER_PORT")" 0
-	expect_eq "server TIME_WAIT" "$(tw_count server "$SERVER_PORT")" 0
+	expect_eq "client TIME_WAIT" "$(tw_count client "$SERVER_PORT" "$NS")" 0
+	expect_eq "server TIME_WAIT" "$(tw_count server "$SERVER_PORT" "$NS")" 0
 	stop_server
 	grep -q "resets=40 " "$SERVER_OUT" || die "server did not see 40 resets: $(tail -1 "$SERVER_OUT")"
 }
 
 # Rule: server --close=rst answers with RST after the echo: no TIME_WAIT anywhere.
 test_server_rst_no_time_wait() {
-	start_server --close=rst
-	"$TWTEST" client 127.0.0.1 1 40 --port "$SERVER_PORT" --close server >/dev/null
-	expect_eq "client TIME_WAIT" "$(tw_count client "$SERVER_PORT")" 0
-	expect_eq "server TIME_WAIT" "$(tw_count server "$SERVER_PORT")" 0
+	own_ns
+	start_server ${NS:+--netns "$NS"} --close=rst
+	"${IN[@]}" "$TWTEST" client 127.0.0.1 1 40 --port "$SERVER_PORT" --close server >/dev/null
+	expect_eq "client TIME_WAIT" "$(tw_count client "$SERVER_PORT" "$NS")" 0
+	expect_eq "server TIME_WAIT" "$(tw_count server "$SERVER_PORT" "$NS")" 0
 	stop_server
 	grep -q "closed_rst=40 " "$SERVER_OUT" || die "server summary: $(tail -1 "$SERVER_OUT")"
 }
@@ -151,21 +165,23 @@ test_bad_input_exit_2() {
 # Rule: without SO_REUSEADDR a restarted listener fails while TIME_WAIT holds its port, and
 # says why; with it (the default) the restart works (seed 003).
 test_restart_needs_reuseaddr() {
-	start_server --close=first
+	own_ns
+	start_server ${NS:+--netns "$NS"} --close=first
 	local port=$SERVER_PORT
-	"$TWTEST" client 127.0.0.1 1 20 --port "$port" --close server >/dev/null
-	expect_eq "server TIME_WAIT" "$(tw_count server "$port")" 20
+	"${IN[@]}" "$TWTEST" client 127.0.0.1 1 20 --port "$port" --close server >/dev/null
+	expect_eq "server TIME_WAIT" "$(tw_count server "$port" "$NS")" 20
 	stop_server
 	local err; err=$(tmpdir)/err
-	"$TWTEST" server --port "$port" --no-reuseaddr >/dev/null 2>"$err"
+	"${IN[@]}" "$TWTEST" server --port "$port" --no-reuseaddr >/dev/null 2>"$err"
 	expect_eq "exit status" "$?" 1
 	grep -q "cannot bind \[::\]:$port: .*(EADDRINUSE).*TIME_WAIT" "$err" || die "message: $(cat "$err")"
-	start_server_on_port "$port"
+	start_server_on_port "$port" "${IN[@]}"
 }
 
-# start_server_on_port PORT: the default server must start on PORT.
+# start_server_on_port PORT [PREFIX...]: the default server must start on PORT (run by PREFIX).
 start_server_on_port() {
-	lab_spawn_server "$TWTEST" server --port "$1" ||
+	local port=$1; shift
+	lab_spawn_server "$@" "$TWTEST" server --port "$port" ||
 		die "restart with SO_REUSEADDR failed: $(cat "$LAB_SERVER_OUT")"
 }
 
