@@ -120,8 +120,12 @@ passing() {
 	return 1
 }
 
-# settle: wait (at most 2 s) until no socket of either side is in a passing state.
-settle() { lab_wait_until 2000 eval '! passing'; }
+# settle: wait (at most 15 s) until no socket of either side is in a passing state. Usually
+# that takes milliseconds. 15 s covers a lost FIN: the kernel drops a FIN that arrives while
+# close() turns the peer into a FIN_WAIT2 mini socket (tcp_rcv_state_process: "We could lose
+# such FIN otherwise"), and only its retransmission, which no_resend puts 10 s out, ends
+# the LAST_ACK. The 6.1 guest once saw F stop at srv=LAST_ACK cli=FIN_WAIT2 after 2 s.
+settle() { lab_wait_until 15000 eval '! passing'; }
 
 # wait_for NS STATE: wait (at most 3 s) until NS has a socket in STATE.
 has_state() { [ "$(count "$1" "$2")" -gt 0 ]; }
@@ -196,7 +200,8 @@ capture_stop() {
 # came later than the peer's 200 ms RTO, the peer sent its FIN again, the late ACK closed the
 # peer's socket, and the TIME_WAIT's ACK to the second FIN found only a listener (or nothing),
 # which answered with an RST that, with tcp_rfc1337=0, also ended the TIME_WAIT. No
-# retransmission within the 2 s the closes may take to settle: no race.
+# retransmission within the first 10 s: no race. (A FIN that is lost is sent again at 10 s,
+# within settle's 15 s.)
 no_resend() {
 	local ns dev route
 	for ns in "$S" "$C"; do

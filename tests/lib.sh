@@ -55,6 +55,21 @@ ns_no_resend() {
 		die "cannot set rto_min on $1's loopback route ::1"
 }
 
+# SETTLE_MS: how long a test waits for closes to settle (a TIME_WAIT count to reach its value;
+# a wait that is met returns at once). A FIN can be lost: the kernel drops one that arrives
+# while close() turns the socket into a FIN_WAIT2 mini socket (its own comment in
+# tcp_rcv_state_process: "We could lose such FIN otherwise"; software emulation widens that
+# window), and only the peer's retransmission brings it, which ns_no_resend puts 10 s out.
+SETTLE_MS=15000
+
+# tw_settles WHAT ROLE PORT NS N: ROLE's TIME_WAIT toward/from PORT in NS ("": here) reaches
+# N within SETTLE_MS, or the test fails saying WHAT.
+tw_settles() {
+	tw_is_n() { [ "$(tw_count "$1" "$2" "$3")" = "$4" ]; }
+	lab_wait_until "$SETTLE_MS" tw_is_n "$2" "$3" "$4" "$5" ||
+		die "$1: $(tw_count "$2" "$3" "$4"), want $5"
+}
+
 # start_server [--netns NS] ARGS...: start `twtest server` on a free port; sets SERVER_PID,
 # SERVER_PORT and SERVER_OUT. Without --port in ARGS a port from 20000-32000 is drawn,
 # outside the default ephemeral range, and drawn again if it is taken.

@@ -107,13 +107,13 @@ test_closed_exact_counts_nginx() {
 	expect_eq "http --close server finished" "$(jfield finished "$SUMMARY")" 500
 	expect_eq "http --close server status" "$(jfield http_status "$SUMMARY")" '{"200":500}'
 	expect_eq "client TIME_WAIT" "$(tw_count client "$NGINX_PORT" "$NS")" 0
-	lab_wait_until 5000 tw_is server 500 || die "nginx TIME_WAIT $(tw_count server "$NGINX_PORT" "$NS"), want 500"
+	lab_wait_until "$SETTLE_MS" tw_is server 500 || die "nginx TIME_WAIT $(tw_count server "$NGINX_PORT" "$NS"), want 500"
 	closed_run --port "$NGINX_PORT" --protocol http --requests-per-conn 5 --concurrency 10 --threads 2 --count 200
 	expect_eq "keep-alive finished" "$(jfield finished "$SUMMARY")" 200
 	expect_eq "keep-alive failed" "$(jfield failed "$SUMMARY")" 0
 	expect_eq "keep-alive status" "$(jfield http_status "$SUMMARY")" '{"200":1000}'
 	[ "$(jfield req_per_s "$SUMMARY")" != null ] || die "no req_per_s: $SUMMARY"
-	lab_wait_until 5000 tw_is client 200 || die "client TIME_WAIT $(tw_count client "$NGINX_PORT" "$NS"), want 200"
+	lab_wait_until "$SETTLE_MS" tw_is client 200 || die "client TIME_WAIT $(tw_count client "$NGINX_PORT" "$NS"), want 200"
 	closed_run --port "$NGINX_PORT" --protocol connect --concurrency 10 --count 300
 	expect_eq "connect finished" "$(jfield finished "$SUMMARY")" 300
 	expect_eq "connect failed" "$(jfield failed "$SUMMARY")" 0

@@ -63,7 +63,7 @@ test_close_client_tw_on_client() {
 	own_ns
 	start_server ${NS:+--netns "$NS"}
 	"${IN[@]}" "$TWTEST" client 127.0.0.1 1 40 --port "$SERVER_PORT" >/dev/null || die "client failed"
-	expect_eq "client TIME_WAIT" "$(tw_count client "$SERVER_PORT" "$NS")" 40
+	tw_settles "client TIME_WAIT" client "$SERVER_PORT" "$NS" 40
 	expect_eq "server TIME_WAIT" "$(tw_count server "$SERVER_PORT" "$NS")" 0
 }
 
@@ -74,7 +74,7 @@ test_close_server_tw_on_server() {
 	local line
 	line=$("${IN[@]}" "$TWTEST" client 127.0.0.1 1 40 --port "$SERVER_PORT" --close server | grep '^loop: 0')
 	expect_eq finished "$(field finished_count "$line")" 40
-	expect_eq "server TIME_WAIT" "$(tw_count server "$SERVER_PORT" "$NS")" 40
+	tw_settles "server TIME_WAIT" server "$SERVER_PORT" "$NS" 40
 	expect_eq "client TIME_WAIT" "$(tw_count client "$SERVER_PORT" "$NS")" 0
 }
 
@@ -85,7 +85,7 @@ test_close_shutdown_tw_on_client() {
 	local line
 	line=$("${IN[@]}" "$TWTEST" client 127.0.0.1 1 40 --port "$SERVER_PORT" --close shutdown | grep '^loop: 0')
 	expect_eq finished "$(field finished_count "$line")" 40
-	expect_eq "client TIME_WAIT" "$(tw_count client "$SERVER_PORT" "$NS")" 40
+	tw_settles "client TIME_WAIT" client "$SERVER_PORT" "$NS" 40
 	expect_eq "server TIME_WAIT" "$(tw_count server "$SERVER_PORT" "$NS")" 0
 }
 
@@ -169,7 +169,7 @@ test_restart_needs_reuseaddr() {
 	start_server ${NS:+--netns "$NS"} --close=first
 	local port=$SERVER_PORT
 	"${IN[@]}" "$TWTEST" client 127.0.0.1 1 20 --port "$port" --close server >/dev/null
-	expect_eq "server TIME_WAIT" "$(tw_count server "$port" "$NS")" 20
+	tw_settles "server TIME_WAIT" server "$port" "$NS" 20
 	stop_server
 	local err; err=$(tmpdir)/err
 	"${IN[@]}" "$TWTEST" server --port "$port" --no-reuseaddr >/dev/null 2>"$err"
@@ -257,7 +257,7 @@ test_netns_port_exhaustion() {
 		expect_eq "loop $i finished" "$(field finished_count "$line")" 0
 		expect_eq "loop $i failed_by" "$(field failed_by "$line")" "connect/EADDRNOTAVAIL=$n"
 	done
-	expect_eq "client TIME_WAIT" "$(tw_count client "$SERVER_PORT" "$ns")" $((3 * n))
+	tw_settles "client TIME_WAIT" client "$SERVER_PORT" "$ns" $((3 * n))
 }
 
 # Rule: --local-port-range narrows the ephemeral range per socket (IP_LOCAL_PORT_RANGE):

@@ -25,10 +25,10 @@ http_ns() {
 # tw_is ROLE PORT N: N TIME_WAIT sockets of ROLE toward/from PORT in the namespace.
 tw_is() { [ "$(tw_count "$1" "$2" "$LAB_NS")" = "$3" ]; }
 
-# expect_tw WHAT ROLE PORT N: ROLE's TIME_WAIT toward/from PORT reaches N within 5 s (the
-# last FIN may still be on its way when the client exits: the peer closes on its own time).
+# expect_tw WHAT ROLE PORT N: ROLE's TIME_WAIT toward/from PORT reaches N within SETTLE_MS
+# (the last FIN may still be on its way when the client exits, or lost and sent again).
 expect_tw() {
-	lab_wait_until 5000 tw_is "$2" "$3" "$4" || die "$1: $(tw_count "$2" "$3" "$LAB_NS"), want $4"
+	lab_wait_until "$SETTLE_MS" tw_is "$2" "$3" "$4" || die "$1: $(tw_count "$2" "$3" "$LAB_NS"), want $4"
 }
 
 # client_run ARGS...: run the client in the namespace; its output in $(tmpdir)/c.out,
@@ -136,7 +136,7 @@ test_connect_against_nginx() {
 	client_run --protocol connect 127.0.0.1 2 100 --port "$NGINX_PORT"
 	expect_eq "finished" "$(field finished_count "$SUMMARY")" 200
 	expect_eq "failed" "$(field failed_count "$SUMMARY")" 0
-	lab_wait_until 5000 closes_settled 200 "$r0" ||
+	lab_wait_until "$SETTLE_MS" closes_settled 200 "$r0" ||
 		die "client TIME_WAIT $(tw_count client "$NGINX_PORT" "$LAB_NS") + RSTs $(($(out_rsts) - r0)), want 200"
 	grep -q 'http_status' "$(tmpdir)/c.out" && die "http fields in a connect run"
 	grep -q '^# protocol=connect$' "$(tmpdir)/c.out" || die "no protocol line"

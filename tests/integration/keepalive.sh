@@ -45,11 +45,11 @@ ka_run() {
 	SUMMARY=$(grep '^summary: ' "$out")
 }
 
-# tw_is ROLE N: N TIME_WAIT sockets of ROLE toward/from HPORT; expect_tw waits up to 5 s
-# for it (the last FIN may still be on its way when the client exits).
+# tw_is ROLE N: N TIME_WAIT sockets of ROLE toward/from HPORT; expect_tw waits up to
+# SETTLE_MS for it (the last FIN may still be on its way when the client exits, or lost).
 tw_is() { [ "$(tw_count "$1" "$HPORT" "$LAB_NS")" = "$2" ]; }
 expect_tw() {
-	lab_wait_until 5000 tw_is "$2" "$3" || die "$1: $(tw_count "$2" "$HPORT" "$LAB_NS"), want $3"
+	lab_wait_until "$SETTLE_MS" tw_is "$2" "$3" || die "$1: $(tw_count "$2" "$HPORT" "$LAB_NS"), want $3"
 }
 
 # Rule: a server that closes every kept-alive connection with a FIN after 3 responses, the

@@ -71,7 +71,7 @@ test_time_wait_progression() {
 	done
 	expect_eq "loop 0 kernel" "$(field kernel "$(grep '^loop: 0,' "$out")")" "TW=$n ActiveOpens=$n"
 	expect_eq "loop 3 kernel" "$(field kernel "$(grep '^loop: 3,' "$out")")" ""
-	expect_eq "ss TIME_WAIT" "$(tw_count client "$SERVER_PORT" "$ns")" $p
+	tw_settles "ss TIME_WAIT" client "$SERVER_PORT" "$ns" $p
 	local json; json=$(ip netns exec "$ns" "$TWTEST" client 127.0.0.1 1 10 --port "$SERVER_PORT" --format json | grep '"type":"loop"')
 	grep -q "\"time_wait\":$p,\"kernel\":{\"TW\":0," <<<"$json" || die "json loop: $json"
 	grep -q '"ActiveOpens":0,' <<<"$json" || die "json ActiveOpens: $json"

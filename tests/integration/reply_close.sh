@@ -27,9 +27,9 @@ rc_client() {
 # rc_tw_is ROLE N: ROLE holds N TIME_WAIT on the server's port.
 rc_tw_is() { [ "$(tw_count "$1" "$SERVER_PORT" "$LAB_NS")" = "$2" ]; }
 
-# rc_tw ROLE N: ROLE's TIME_WAIT on the server's port reaches N within 5 s.
+# rc_tw ROLE N: ROLE's TIME_WAIT on the server's port reaches N within SETTLE_MS.
 rc_tw() {
-	lab_wait_until 5000 rc_tw_is "$1" "$2" ||
+	lab_wait_until "$SETTLE_MS" rc_tw_is "$1" "$2" ||
 		die "$1 TIME_WAIT: $(tw_count "$1" "$SERVER_PORT" "$LAB_NS"), want $2 ($SUMMARY)"
 }
 
