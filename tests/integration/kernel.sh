@@ -10,6 +10,13 @@ ns_counter() {
 		$1 == g { for (i = 2; i <= NF; i++) if (col[i] == n) print $i }'
 }
 
+# ns_nonzero NS: NS's non-zero Tcp and TcpExt counters, "Group:Name=value" on one line (what
+# a failed exact count prints, so that a CI log says where the difference came from).
+ns_nonzero() {
+	ip netns exec "$1" awk '/^(Tcp|TcpExt):/ { if (h[$1]) { for (i = 2; i <= NF; i++) if ($i != 0) printf "%s%s=%s ", $1, n[$1, i], $i }
+		else { h[$1] = 1; for (i = 2; i <= NF; i++) n[$1, i] = $i } }' /proc/net/snmp /proc/net/netstat
+}
+
 # stat_state OUTPUT STATE: the count of STATE in stat's text output.
 stat_state() { awk -v s="$2" '$1 == s { print $2 }' <<<"$1"; }
 
@@ -77,7 +84,7 @@ test_time_wait_progression() {
 	grep -q '"ActiveOpens":0,' <<<"$json" || die "json ActiveOpens: $json"
 	# totals: the namespace is fresh, so its counters hold exactly this run's activity
 	grep -q "^summary: .*kernel: TW=$p ActiveOpens=$(ns_counter "$ns" Tcp ActiveOpens)\$" "$out" \
-		|| die "summary vs /proc/net/snmp ActiveOpens=$(ns_counter "$ns" Tcp ActiveOpens): $(grep '^summary:' "$out")"
+		|| die "summary vs /proc/net/snmp ActiveOpens=$(ns_counter "$ns" Tcp ActiveOpens): $(grep '^summary:' "$out"); counters: $(ns_nonzero "$ns")"
 	expect_eq "TcpExt TW" "$(ns_counter "$ns" TcpExt TW)" $p
 }
 
