@@ -5,12 +5,14 @@
 loop_lines() { grep '^loop: ' "$1"; }
 
 # own_ns: a test that counts TIME_WAIT sockets runs, as root, in a namespace of its own
-# (ns_create's: no FIN is sent again, so no stray RST ends one); unprivileged, where it is.
-# Sets NS (empty: here) and IN, the command prefix that runs a command there.
+# (ns_create's: no FIN is sent again) with tcp_rfc1337=1, so that no stray RST ends one
+# (docs/closing.md); unprivileged, where it is. Sets NS (empty: here) and IN, the command
+# prefix that runs a command there.
 own_ns() {
 	NS="" IN=()
 	[ "$(id -u)" = 0 ] || return 0
 	ns_create core; NS=$LAB_NS IN=(ip netns exec "$NS")
+	lab_sysctl "$NS" net.ipv4.tcp_rfc1337=1 || die "cannot set tcp_rfc1337 in $NS"
 }
 
 # Rule: every loop accounts for each connection exactly once (finished + failed = CONNS),

@@ -64,8 +64,12 @@ test_time_wait_progression() {
 	ns_create prog; local ns=$LAB_NS
 	ip netns exec "$ns" sysctl -qw net.ipv4.ip_local_port_range="40000 $((40000 + p - 1))" net.ipv4.tcp_tw_reuse=0 \
 		net.ipv4.tcp_rfc1337=1
-	# the kernel view must hold no stray RST (the 6.1 guest once saw OutRsts=1 after
-	# ActiveOpens): ns_create's ns_no_resend and rfc1337=1
+	# No FIN is sent again here (ns_create's ns_no_resend), yet the 6.1 guest under emulation
+	# counts an RST now and then (OutRsts=1 to 8, no retransmission, some DelayedACKs): most
+	# likely the server's delayed ACK of the client's FIN, sent from a timer on one CPU,
+	# arrives after the FIN its close() sent from the other. The TIME_WAIT answers that stale
+	# ACK, and the listener answers with an RST (docs/closing.md). rfc1337=1 keeps the
+	# TIME_WAIT; the view must show the RST exactly as the namespace counted it.
 	start_server --netns "$ns" --bind 127.0.0.1
 	tmpdir >/dev/null
 	local out="$TW_TMP/c.out"
@@ -77,7 +81,7 @@ test_time_wait_progression() {
 		expect_eq "loop $i time_wait" "$(field time_wait "$line")" $want
 	done
 	line=$(field kernel "$(grep '^loop: 0,' "$out")")
-	[ "$line" = "TW=$n ActiveOpens=$n" ] ||
+	[[ $line =~ ^TW=$n\ ActiveOpens=$n(\ OutRsts=[0-9]+)?$ ]] ||
 		die "loop 0 kernel: got '$line', want 'TW=$n ActiveOpens=$n'; counters: $(ns_nonzero "$ns")"
 	expect_eq "loop 3 kernel" "$(field kernel "$(grep '^loop: 3,' "$out")")" ""
 	tw_settles "ss TIME_WAIT" client "$SERVER_PORT" "$ns" $p
@@ -85,8 +89,11 @@ test_time_wait_progression() {
 	grep -q "\"time_wait\":$p,\"kernel\":{\"TW\":0," <<<"$json" || die "json loop: $json"
 	grep -q '"ActiveOpens":0,' <<<"$json" || die "json ActiveOpens: $json"
 	# totals: the namespace is fresh, so its counters hold exactly this run's activity
-	grep -q "^summary: .*kernel: TW=$p ActiveOpens=$(ns_counter "$ns" Tcp ActiveOpens)\$" "$out" \
-		|| die "summary vs /proc/net/snmp ActiveOpens=$(ns_counter "$ns" Tcp ActiveOpens): $(grep '^summary:' "$out"); counters: $(ns_nonzero "$ns")"
+	local total rsts
+	total="kernel: TW=$p ActiveOpens=$(ns_counter "$ns" Tcp ActiveOpens)" rsts=$(ns_counter "$ns" Tcp OutRsts)
+	[ "$rsts" = 0 ] || total+=" OutRsts=$rsts"
+	grep -q "^summary: .*$total\$" "$out" ||
+		die "summary vs /proc/net/snmp ($total): $(grep '^summary:' "$out"); counters: $(ns_nonzero "$ns")"
 	expect_eq "TcpExt TW" "$(ns_counter "$ns" TcpExt TW)" $p
 }
 

@@ -9,7 +9,9 @@
 rc_ns() {
 	need_root
 	ns_create "${1:-rc}"
-	lab_sysctl "$LAB_NS" net.ipv4.tcp_tw_reuse=0 || die "cannot set tcp_tw_reuse in $LAB_NS"
+	# tcp_rfc1337=1: no stray RST may end a TIME_WAIT the tests count (docs/closing.md)
+	lab_sysctl "$LAB_NS" net.ipv4.tcp_tw_reuse=0 net.ipv4.tcp_rfc1337=1 ||
+		die "cannot set tcp_tw_reuse and tcp_rfc1337 in $LAB_NS"
 }
 
 # rc_client ARGS...: the http client in the namespace toward the server; its summary line in
