@@ -100,6 +100,9 @@ test_ports_known_state() {
 	ip netns exec "$ns" "$TWTEST" client 127.0.0.1 1 80 --port "$p2" >/dev/null || die "client 2"
 	ip netns exec "$ns" "$TWTEST" client 127.0.0.2 1 50 --port "$p1" >/dev/null || die "client 3"
 	ip netns exec "$ns" "$TWTEST" client ::1 1 30 --port "$p2" >/dev/null || die "client 4"
+	# the closes settle first: a lost FIN leaves a FIN_WAIT2 for 10 s (SETTLE_MS in tests/lib.sh)
+	lab_wait_until "$SETTLE_MS" settled "$ns" "$p1" && lab_wait_until "$SETTLE_MS" settled "$ns" "$p2" ||
+		die "the closes did not settle: $(ip netns exec "$ns" ss -Htan | grep -c FIN-WAIT) in FIN_WAIT"
 	local json; json=$(ip netns exec "$ns" "$TWTEST" ports --format json) || die "ports exit $?"
 	expect_group "$json" 127.0.0.1 "$p1" 120 0 "$b"
 	expect_group "$json" 127.0.0.1 "$p2" 80 0 "$b"
