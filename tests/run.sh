@@ -106,7 +106,14 @@ if [ "${TW_LANES:-1}" -gt 1 ] && [ $# -gt 1 ]; then
 	trap 'rm -rf "$lane_dir"' EXIT
 	[ "${TW_SHARE:-0}" = 1 ] && CLAIMS=$lane_dir/claims && mkdir "$CLAIMS"
 	for build in "${@:2}"; do
-		TW_LANES=1 TW_CLAIMS=$CLAIMS bash "$SELF" "$build" >"$lane_dir/${#lane_builds[@]}" 2>&1 &
+		# the lane's exit status goes to a file: `wait PID` forgets a child that ended long
+		# before, once a later child of this shell gets the same PID (pid_max 32768 wraps
+		# in one make test), and then says 127 (a CI run failed "lane build/san (exit 127)"
+		# after 397 passed, 0 failed)
+		(
+			TW_LANES=1 TW_CLAIMS=$CLAIMS bash "$SELF" "$build" >"$lane_dir/${#lane_builds[@]}" 2>&1
+			echo $? >"$lane_dir/${#lane_builds[@]}.rc"
+		) &
 		lane_pids+=($!) lane_builds+=("$build")
 		echo "== $build: running beside $1 (its lines follow when it ends)"
 	done
@@ -137,7 +144,8 @@ if [ -n "$CLAIMS" ] && [ ${#lane_builds[@]} -gt 0 ]; then
 fi
 for i in "${!lane_pids[@]}"; do
 	wait "${lane_pids[$i]}"
-	rc=$?
+	rc=$(cat "$lane_dir/$i.rc" 2>/dev/null) || rc=
+	[[ $rc =~ ^[0-9]+$ ]] || rc=125 # the lane left no status: it did not end by itself
 	# the lane's own total becomes a comment: its result lines are counted here again
 	sed -E 's/^([0-9]+ passed, .*)$/# lane '"${lane_builds[$i]//\//\\/}"': \1/' "$lane_dir/$i" | count
 	verdict "lane ${lane_builds[$i]}" "$rc"
