@@ -200,8 +200,8 @@ capture_stop() {
 }
 
 # no_resend: a 10 s minimum RTO on every route of the cell (the route metric rto_min, which ip
-# locks; Linux 6.18 bounds the tail loss probe by it too, 6.1 does not, so tcp_early_retrans=0
-# turns the probe off), in both namespaces. The stray RST that F, and
+# locks; on 6.18 it held the tail loss probe back too, while 6.1's era times the probe from
+# the constant TCP_RTO_MIN, so tcp_early_retrans=0 turns the probe off), in both namespaces. The stray RST that F, and
 # once Ilo in the 6.1 guest, saw (docs/closing.md, caught with --capture): a side's last ACK
 # came later than the peer's 200 ms RTO, the peer sent its FIN again, the late ACK closed the
 # peer's socket, and the TIME_WAIT's ACK to the second FIN found only a listener (or nothing),
@@ -211,7 +211,7 @@ capture_stop() {
 no_resend() {
 	local ns dev route
 	for ns in "$S" "$C"; do
-		# and no tail loss probe: Linux 6.1 times it at 200 ms whatever the route's rto_min
+		# and no tail loss probe (6.1's era times it from TCP_RTO_MIN, not the route's rto_min)
 		lab_sysctl "$ns" net.ipv4.tcp_early_retrans=0 ||
 			{ echo "close-matrix.sh: cannot set tcp_early_retrans in $ns" >&2; exit 1; }
 		if [ "$S" = "$C" ]; then dev=lo route="local 127.0.0.1 table local"

@@ -43,8 +43,9 @@ ns_create() {
 # fewer and one port more (docs/closing.md, "F's stray RST"). IPv4: 127.0.0.1, and
 # 127.0.0.0/8 for the other loopback addresses tests use. IPv6's ::1 route cannot be changed
 # in place, so it is made again (none is there when the namespace has IPv6 off). And no tail
-# loss probe (tcp_early_retrans=0): Linux 6.1 times it at 200 ms whatever the route's
-# rto_min (the 6.1 guest still saw OutRsts=5 with rto_min alone); 6.18 bounds it by rto_min.
+# loss probe (tcp_early_retrans=0): tcp_schedule_loss_probe of 6.1's era adds the constant
+# TCP_RTO_MIN (200 ms), not the route's rto_min (read in the code, not measured); on 6.18 the
+# 10 s held it back (docs/closing.md's capture).
 ns_no_resend() {
 	lab_sysctl "$1" net.ipv4.tcp_early_retrans=0 || die "cannot set tcp_early_retrans in $1"
 	local dst
