@@ -63,8 +63,9 @@ int ports_parse_slabinfo(const char *text, uint64_t *objects, uint64_t *bytes);
 int ports_read_config(struct ports_config *cfg, char *err, size_t errlen);
 
 /* Does the kernel's socket dump show a bound, unconnected socket (inet_diag dumps them from
- * Linux 6.9 on)? Binds a probe to 127.0.0.1 port 0 and looks for it: 1, 0, or -1 when no
- * probe could be made (no loopback address, no sock_diag). */
+ * Linux 6.9 on)? Binds a probe to 127.0.0.1 on a port outside ip_local_port_range, once per
+ * process, and looks for it: 1, 0, or -1 when no probe could be made (no loopback address,
+ * no sock_diag, no free port outside the range). */
 int ports_bound_visible(void);
 
 /* Read the host-wide figures. */

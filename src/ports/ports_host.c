@@ -80,23 +80,62 @@ static void probe_seen(const struct sockdiag_sock *s, void *arg)
 		*(int *)arg = 1;
 }
 
+/* The probe's port: the K-th port of 1024-65535 outside ip_local_port_range [lo, hi]. */
+static int probe_port(long lo, long hi, long k)
+{
+	long below = lo > 1024 ? lo - 1024 : 0;
+	return (int)(k < below ? 1024 + k : hi + 1 + (k - below));
+}
+
+/* Bind the probe to 127.0.0.1 on a port outside ip_local_port_range. Never port 0: that draws
+ * from the range, and a monitor must not take what it counts. While the probe holds a drawn
+ * port connect() cannot have it, and a drawn port that connect() already uses toward
+ * another address is shared, which closes its bind bucket to connect() (fastreuse) while
+ * the probe lives, and on 6.1 (not 6.18) until every socket on it is gone. Near a full pool
+ * that failed a proxy's connect() (scripts/proxies.sh rows n2, n5; docs/ports.md). Returns
+ * the port, or -1 when no port outside the range could be bound. */
+static int probe_bind(int fd)
+{
+	struct net_sysctls s;
+	sysctl_read_net(&s);
+	if (s.port_lo < 1)
+		return -1;
+	long outside = (s.port_lo > 1024 ? s.port_lo - 1024 : 0) + (65535 - s.port_hi);
+	if (outside <= 0)
+		return -1;
+	int one = 1; /* a server binding the port meanwhile with SO_REUSEADDR is not refused */
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	long k = (long)getpid() % outside;
+	for (int tries = 0; tries < 64; tries++, k = (k + 1) % outside) {
+		struct sockaddr_in a = {.sin_family = AF_INET,
+					.sin_port = htons((uint16_t)probe_port(s.port_lo, s.port_hi, k)),
+					.sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+		if (bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0)
+			return ntohs(a.sin_port);
+		if (errno != EADDRINUSE && errno != EACCES)
+			return -1;
+	}
+	return -1;
+}
+
 int ports_bound_visible(void)
 {
+	/* the kernel's answer does not change while a process runs: probe once (the exporter
+	 * and --watch would otherwise bind at every sample) */
+	static int known = -1;
+	if (known >= 0)
+		return known;
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t len = sizeof(a);
-	int seen = 0, rc = -1;
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&a, &len) == 0) {
-		struct sockdiag_filter f = {.family = AF_INET, .port = ntohs(a.sin_port),
-					    .end = PORT_LOCAL};
+	int seen = 0, port = probe_bind(fd);
+	if (port > 0) {
+		struct sockdiag_filter f = {.family = AF_INET, .port = port, .end = PORT_LOCAL};
 		if (sockdiag_dump(&f, ~0u, 0, probe_seen, &seen) == 0)
-			rc = seen;
+			known = seen;
 	}
 	close(fd);
-	return rc;
+	return known;
 }
 
 void ports_read_host(struct ports_host *h)
