@@ -38,10 +38,9 @@ ap_client() {
 	SUMMARY=$(grep '^summary: ' "$(tmpdir)/c.out")
 }
 
-# ap_tw_is ROLE N / ap_tw WHAT ROLE N: ROLE (client or server) holds N TIME_WAIT on Apache's
-# port (within SETTLE_MS: the last FIN may still be on its way, or lost and sent again).
-ap_tw_is() { [ "$(tw_count "$1" "$AP_PORT" "$LAB_NS")" = "$2" ]; }
-ap_tw() { lab_wait_until "$SETTLE_MS" ap_tw_is "$2" "$3" || die "$1: $2 TIME_WAIT $(tw_count "$2" "$AP_PORT" "$LAB_NS"), want $3 ($SUMMARY)"; }
+# ap_tw WHAT ROLE N: ROLE (client or server) comes to hold N TIME_WAIT on Apache's port
+# (tests/lib.sh's tw_settles).
+ap_tw() { tw_settles "$1: $2 TIME_WAIT ($SUMMARY)" "$2" "$AP_PORT" "$LAB_NS" "$3"; }
 
 # ap_expect_counts N REQUESTS: N connections finished, none failed, REQUESTS answered 200.
 ap_expect_counts() {

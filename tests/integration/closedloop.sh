@@ -90,9 +90,6 @@ test_closed_never_exceeds_c() {
 	expect_eq "server accepted" "$(server_summary accepted)" "$started"
 }
 
-# tw_is ROLE N: N TIME_WAIT sockets of ROLE toward/from nginx's port in NS.
-tw_is() { [ "$(tw_count "$1" "$NGINX_PORT" "$NS")" = "$2" ]; }
-
 # Rule: against nginx, every protocol counts exactly: http with Connection: close (nginx
 # closes first and holds one TIME_WAIT per connection, the client none), http over
 # keep-alive (K requests per connection: N x K responses of 200), and connect.
@@ -107,13 +104,13 @@ test_closed_exact_counts_nginx() {
 	expect_eq "http --close server finished" "$(jfield finished "$SUMMARY")" 500
 	expect_eq "http --close server status" "$(jfield http_status "$SUMMARY")" '{"200":500}'
 	expect_eq "client TIME_WAIT" "$(tw_count client "$NGINX_PORT" "$NS")" 0
-	lab_wait_until "$SETTLE_MS" tw_is server 500 || die "nginx TIME_WAIT $(tw_count server "$NGINX_PORT" "$NS"), want 500"
+	tw_settles "nginx TIME_WAIT" server "$NGINX_PORT" "$NS" 500
 	closed_run --port "$NGINX_PORT" --protocol http --requests-per-conn 5 --concurrency 10 --threads 2 --count 200
 	expect_eq "keep-alive finished" "$(jfield finished "$SUMMARY")" 200
 	expect_eq "keep-alive failed" "$(jfield failed "$SUMMARY")" 0
 	expect_eq "keep-alive status" "$(jfield http_status "$SUMMARY")" '{"200":1000}'
 	[ "$(jfield req_per_s "$SUMMARY")" != null ] || die "no req_per_s: $SUMMARY"
-	lab_wait_until "$SETTLE_MS" tw_is client 200 || die "client TIME_WAIT $(tw_count client "$NGINX_PORT" "$NS"), want 200"
+	tw_settles "client TIME_WAIT" client "$NGINX_PORT" "$NS" 200
 	closed_run --port "$NGINX_PORT" --protocol connect --concurrency 10 --count 300
 	expect_eq "connect finished" "$(jfield finished "$SUMMARY")" 300
 	expect_eq "connect failed" "$(jfield failed "$SUMMARY")" 0

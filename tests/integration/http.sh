@@ -22,14 +22,9 @@ http_ns() {
 	lab_sysctl "$LAB_NS" net.ipv4.tcp_tw_reuse=0 || die "cannot set tcp_tw_reuse in $LAB_NS"
 }
 
-# tw_is ROLE PORT N: N TIME_WAIT sockets of ROLE toward/from PORT in the namespace.
-tw_is() { [ "$(tw_count "$1" "$2" "$LAB_NS")" = "$3" ]; }
-
-# expect_tw WHAT ROLE PORT N: ROLE's TIME_WAIT toward/from PORT reaches N within SETTLE_MS
-# (the last FIN may still be on its way when the client exits, or lost and sent again).
-expect_tw() {
-	lab_wait_until "$SETTLE_MS" tw_is "$2" "$3" "$4" || die "$1: $(tw_count "$2" "$3" "$LAB_NS"), want $4"
-}
+# expect_tw WHAT ROLE PORT N: ROLE's TIME_WAIT toward/from PORT in the namespace reaches N
+# (tests/lib.sh's tw_settles).
+expect_tw() { tw_settles "$1" "$2" "$3" "$LAB_NS" "$4"; }
 
 # client_run ARGS...: run the client in the namespace; its output in $(tmpdir)/c.out,
 # the text summary line (if any) in SUMMARY.

@@ -45,12 +45,9 @@ ka_run() {
 	SUMMARY=$(grep '^summary: ' "$out")
 }
 
-# tw_is ROLE N: N TIME_WAIT sockets of ROLE toward/from HPORT; expect_tw waits up to
-# SETTLE_MS for it (the last FIN may still be on its way when the client exits, or lost).
-tw_is() { [ "$(tw_count "$1" "$HPORT" "$LAB_NS")" = "$2" ]; }
-expect_tw() {
-	lab_wait_until "$SETTLE_MS" tw_is "$2" "$3" || die "$1: $(tw_count "$2" "$HPORT" "$LAB_NS"), want $3"
-}
+# expect_tw WHAT ROLE N: ROLE's TIME_WAIT toward/from HPORT reaches N (tests/lib.sh's
+# tw_settles).
+expect_tw() { tw_settles "$1" "$2" "$HPORT" "$LAB_NS" "$3"; }
 
 # Rule: a server that closes every kept-alive connection with a FIN after 3 responses, the
 # 4th request read: each of 2 x 50 connections of K = 4 carries 3 requests, then the 4th

@@ -26,14 +26,8 @@ rc_client() {
 	SUMMARY=$(grep '^summary: ' "$(tmpdir)/c.out")
 }
 
-# rc_tw_is ROLE N: ROLE holds N TIME_WAIT on the server's port.
-rc_tw_is() { [ "$(tw_count "$1" "$SERVER_PORT" "$LAB_NS")" = "$2" ]; }
-
-# rc_tw ROLE N: ROLE's TIME_WAIT on the server's port reaches N within SETTLE_MS.
-rc_tw() {
-	lab_wait_until "$SETTLE_MS" rc_tw_is "$1" "$2" ||
-		die "$1 TIME_WAIT: $(tw_count "$1" "$SERVER_PORT" "$LAB_NS"), want $2 ($SUMMARY)"
-}
+# rc_tw ROLE N: ROLE's TIME_WAIT on the server's port reaches N (tests/lib.sh's tw_settles).
+rc_tw() { tw_settles "$1 TIME_WAIT ($SUMMARY)" "$1" "$SERVER_PORT" "$LAB_NS" "$2"; }
 
 # Rule: --reply-close now (the default) with a closing reply after every response (--close
 # first) and a client that waits for the server's FIN: the server holds one TIME_WAIT per
