@@ -325,32 +325,39 @@ TABLE_JOBS=4
 # run_table DIR [dry-run]: runs each case of CASES (with dry-run: each client case, as
 # `client --dry-run ARGS`) as a process of its own, TABLE_JOBS at a time, its output in
 # DIR/I.out and DIR/I.err. Sets T_ARGS[I] (D expanded), T_WANT[I] and T_RC[I] (the exit
-# status), I counting the cases run in table order.
+# status), I counting the cases run in table order. Each case writes its exit status to
+# DIR/I.rc: bash forgets the status of a child that ended long before once a later child
+# gets the same PID, and `wait -n -p` then named no PID at all (a CI run, with another
+# beside it wrapping pid_max; tests/run.sh's lanes met the same).
 run_table() {
-	local dir=$1 mode=${2:-} want args i=0 pid rc
+	local dir=$1 mode=${2:-} want args i=0 j
 	local -a argv
-	local -A running=() # pid -> I
+	local -A running=() # pid -> I, until DIR/I.rc is written
 	T_ARGS=() T_WANT=() T_RC=()
 	while IFS=$'\t' read -r want args; do
 		[ "$mode" = dry-run ] && [[ $args != client\ * ]] && continue
 		args=${args//' D'/' 127.0.0.1 1 1'}
 		eval "argv=($args)"
 		[ "$mode" = dry-run ] && argv=(client --dry-run "${argv[@]:1}")
-		while [ "${#running[@]}" -ge "$TABLE_JOBS" ]; do table_reap; done
-		"$TWTEST" "${argv[@]}" </dev/null >"$dir/$i.out" 2>"$dir/$i.err" &
+		while [ "${#running[@]}" -ge "$TABLE_JOBS" ]; do table_reap "$dir"; done
+		{
+			"$TWTEST" "${argv[@]}" </dev/null >"$dir/$i.out" 2>"$dir/$i.err"
+			echo $? >"$dir/$i.rc"
+		} &
 		running[$!]=$i T_ARGS[i]=$args T_WANT[i]=$want
 		i=$((i + 1))
 	done <<<"$CASES"
-	while [ "${#running[@]}" -gt 0 ]; do table_reap; done
+	wait
+	for ((j = 0; j < i; j++)); do read -r "T_RC[j]" <"$dir/$j.rc" || T_RC[j]="no status"; done
 }
 
-# table_reap: waits for one of run_table's processes and keeps its exit status.
+# table_reap DIR: waits for one of run_table's processes to end (or for none, when bash has
+# already reaped them), then drops from running every case whose status file is written.
 table_reap() {
-	wait -n -p pid
-	rc=$?
-	[ -n "${running[$pid]+set}" ] || return 0 # not one of the table's (none should be)
-	T_RC[${running[$pid]}]=$rc
-	unset "running[$pid]"
+	local p
+	wait -n || :
+	for p in "${!running[@]}"; do [ -e "$1/${running[$p]}.rc" ] && unset "running[$p]"; done
+	return 0
 }
 
 # Rule: every case exits 2, writes nothing on stdout and exactly one line on stderr, which

@@ -364,8 +364,11 @@ test_pdsh_ssh_fanout() {
 	ssh-keygen -q -t ed25519 -N '' -f "$dir/host_key" && ssh-keygen -q -t ed25519 -N '' -f "$dir/id" ||
 		die "ssh-keygen failed"
 	cp "$dir/id.pub" "$dir/authorized_keys"
-	# sshd's privilege separation needs its empty directory; made (and removed) only if absent
-	if [ ! -d /run/sshd ]; then mkdir -m 755 /run/sshd && lab_defer rmdir /run/sshd; fi
+	# sshd's privilege separation needs its empty directory (openssh-server's own service
+	# makes it at boot). Made if absent and left: removing it could pull it from under the
+	# sshd of another run of this test on the same machine ("Missing privilege separation
+	# directory", seen with two CI runs side by side)
+	[ -d /run/sshd ] || mkdir -p -m 755 /run/sshd || die "cannot make /run/sshd"
 	for ((i = 0; i < k; i++)); do
 		fleet_sshd "$i"
 		hosts+=${hosts:+,}$FLEET_NET.$((10 + i))
