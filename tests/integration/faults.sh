@@ -9,6 +9,7 @@ HOSTILE="$(dirname "$TWTEST")/hostile"
 # start_hostile MODE: a misbehaving server from tests/helpers/hostile.c; sets HPORT.
 start_hostile() {
 	local out; out=$(tmpdir)/hostile.$1
+	: >"$out" # made here: the background child may open it after the first look for the port
 	"$HOSTILE" "$1" >"$out" &
 	lab_track $! KILL
 	lab_wait_until 2000 hostile_port "$out" || die "hostile $1 did not start"
