@@ -56,7 +56,8 @@ enum { SOCKDIAG_DONE = 0, SOCKDIAG_MORE = 1 };
 /* Parse one buffer of netlink replies to a dump (what one recv() returned): calls fn for
  * every socket message. No I/O, no allocation. Returns SOCKDIAG_MORE when the dump goes
  * on in a later buffer, SOCKDIAG_DONE after NLMSG_DONE, or a negative errno (the kernel's
- * NLMSG_ERROR, or -EPROTO for a malformed buffer). */
+ * NLMSG_ERROR, NLMSG_DONE's of a dump that failed on the way, or -EPROTO for a malformed
+ * buffer). */
 int sockdiag_parse(const void *buf, size_t len, sockdiag_fn fn, void *arg);
 
 /* Dump the TCP sockets matching f (port filter in the kernel; f->remote is not applied)

@@ -128,11 +128,13 @@ static int sock_message(const struct nlmsghdr *h, const unsigned char *pl, size_
 _Static_assert((int)SOCKDIAG_DONE == (int)NL_DONE && (int)SOCKDIAG_MORE == (int)NL_MORE,
 	       "sockdiag_parse returns nl_walk's results");
 
-/* sock_diag's replies: NLMSG_DONE ends them whatever its payload, and a dump request asks
- * for no acknowledgement (an NLMSG_ERROR of 0 is -EPROTO). */
+/* sock_diag's replies: netlink_dump() puts the dump's result in NLMSG_DONE's payload for
+ * every family, so a dump that failed on the way (-EMSGSIZE, -ENOMEM) is its errno, not a
+ * short table read as whole; a dump request asks for no acknowledgement (an NLMSG_ERROR of
+ * 0 is -EPROTO). */
 static struct nl_reader sock_reader(struct sock_target *t)
 {
-	return (struct nl_reader){sock_message, t, 0};
+	return (struct nl_reader){sock_message, t, NL_DONE_ERRNO};
 }
 
 int sockdiag_parse(const void *buf, size_t len, sockdiag_fn fn, void *arg)

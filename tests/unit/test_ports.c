@@ -54,6 +54,8 @@ static void put_done(struct nlbuf *nb, int type, int error)
 	h->nlmsg_len = NLMSG_LENGTH(type == NLMSG_ERROR ? sizeof(struct nlmsgerr) : sizeof(int));
 	if (type == NLMSG_ERROR)
 		((struct nlmsgerr *)NLMSG_DATA(h))->error = error;
+	else
+		memcpy(NLMSG_DATA(h), &error, sizeof(error));
 	nb->len += NLMSG_ALIGN(h->nlmsg_len);
 }
 
@@ -95,8 +97,9 @@ TEST(sockdiag_parse_messages)
 	CHECK(sockdiag_parse(nb.b, nb.len, keep, &v) == SOCKDIAG_DONE && v.n == 4);
 }
 
-/* Rule: a kernel error comes back as its errno; a message longer than the buffer, a state
- * out of range or a short TCP_INFO never reach the callback or read past the buffer. */
+/* Rule: a kernel error comes back as its errno, NLMSG_DONE's too (a dump that failed on
+ * the way is not a whole table); a message longer than the buffer, a state out of range or a
+ * short TCP_INFO never reach the callback or read past the buffer. */
 TEST(sockdiag_parse_errors)
 {
 	struct nlbuf nb = {.len = 0};
@@ -104,6 +107,11 @@ TEST(sockdiag_parse_errors)
 	struct seen v = {.n = 0};
 	CHECK(sockdiag_parse(nb.b, nb.len, keep, &v) == -EPERM);
 	nb.len = 0;
+	put_sock(&nb, TCPS_TIME_WAIT, "10.0.0.1", 40001, "10.0.0.2", 80, 0, -1);
+	put_done(&nb, NLMSG_DONE, -EMSGSIZE);
+	CHECK(sockdiag_parse(nb.b, nb.len, keep, &v) == -EMSGSIZE && v.n == 1);
+	nb.len = 0;
+	v.n = 0;
 	put_sock(&nb, TCPS_TIME_WAIT, "10.0.0.1", 40001, "10.0.0.2", 80, 0, -1);
 	CHECK(sockdiag_parse(nb.b, nb.len - 4, keep, &v) == -EPROTO && v.n == 0);
 	CHECK(sockdiag_parse(nb.b, 10, keep, &v) == SOCKDIAG_MORE && v.n == 0); /* header cut */
