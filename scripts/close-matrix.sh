@@ -181,7 +181,8 @@ observe() {
 capture_start() {
 	local ifc=tws0 err=$CAPTURE/$1.tcpdump
 	[ "$S" != "$C" ] || ifc=lo
-	# absolute timestamps (-tt on reading), whole packets, written as they come (-U)
+	# every frame (ARP too), whole, read from the kernel at once (--immediate-mode: else a short
+	# row ends before tcpdump reads its ring and the file is empty) and written as it comes (-U)
 	ip netns exec "$S" tcpdump -i "$ifc" --immediate-mode -s 0 -U -w "$CAPTURE/$1.pcap" >/dev/null 2>"$err" &
 	TDPID=$!
 	lab_track "$TDPID"
