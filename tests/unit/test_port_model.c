@@ -313,15 +313,18 @@ TEST(model_closed_loop_at_rate_reached)
 }
 
 /* A socket of a dump: IPv4 src:sport -> dst:dport in state st, timer left ms. */
-static struct sockdiag_sock sock4(const char *src, uint16_t sport, const char *dst, uint16_t dport,
-				  int st, uint32_t left_ms)
+/* A socket as sock_diag reports it; sock4 and sock6 name the family. */
+static struct sockdiag_sock sock_of(int family, const char *src, uint16_t sport, const char *dst,
+				    uint16_t dport, int st, uint32_t left_ms)
 {
-	struct sockdiag_sock s = {.family = AF_INET, .state = (uint8_t)st, .sport = sport,
+	struct sockdiag_sock s = {.family = (uint8_t)family, .state = (uint8_t)st, .sport = sport,
 				  .dport = dport, .expires_ms = left_ms};
-	inet_pton(AF_INET, src, s.src);
-	inet_pton(AF_INET, dst, s.dst);
+	inet_pton(family, src, s.src);
+	inet_pton(family, dst, s.dst);
 	return s;
 }
+#define sock4(...) sock_of(AF_INET, __VA_ARGS__)
+#define sock6(...) sock_of(AF_INET6, __VA_ARGS__)
 
 /* Rule: the census counts a socket in the run's pools only: its local port in the model's
  * range, its remote end one of the destinations (any with one pool per source), its source
@@ -452,16 +455,6 @@ TEST(model_starts_from_the_host)
 }
 
 /* A socket of a dump: IPv6 src:sport -> dst:dport in state st, timer left ms. */
-static struct sockdiag_sock sock6(const char *src, uint16_t sport, const char *dst, uint16_t dport,
-				  int st, uint32_t left_ms)
-{
-	struct sockdiag_sock s = {.family = AF_INET6, .state = (uint8_t)st, .sport = sport,
-				  .dport = dport, .expires_ms = left_ms};
-	inet_pton(AF_INET6, src, s.src);
-	inet_pton(AF_INET6, dst, s.dst);
-	return s;
-}
-
 /* Rule: a pool's address is matched whole: IPv6 by its first 96 bits as the list has them and
  * its last 32 inside a segment (a segment may cross a byte boundary), IPv4 by all four bytes;
  * every segment of a list counts, the second as the first, none past its nseg; the route's
