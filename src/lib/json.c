@@ -2,12 +2,18 @@
 #include "lib/json.h"
 
 #include <inttypes.h>
+#include <string.h>
 
 void json_write_string(FILE *out, const char *s)
 {
+	json_write_string_len(out, s, strlen(s));
+}
+
+void json_write_string_len(FILE *out, const char *s, size_t len)
+{
 	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)s[i];
 		if (ch == '"' || ch == '\\')
 			fprintf(out, "\\%c", ch);
 		else if (ch < 0x20)

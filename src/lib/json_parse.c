@@ -2,6 +2,8 @@
  * decoded in place. Every failure says at which byte and what was expected. */
 #include "lib/json_parse.h"
 
+#include "lib/json.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -413,22 +415,6 @@ const struct json_node *json_get(const struct json_doc *d, const struct json_nod
 	return NULL;
 }
 
-/* A string literal with the escapes JSON needs. */
-static void write_string(FILE *out, const char *s, uint32_t len)
-{
-	fputc('"', out);
-	for (uint32_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
 void json_write_node(FILE *out, const struct json_doc *d, const struct json_node *n)
 {
 	switch (n->type) {
@@ -436,7 +422,7 @@ void json_write_node(FILE *out, const struct json_doc *d, const struct json_node
 	case JSON_TRUE: fputs("true", out); break;
 	case JSON_FALSE: fputs("false", out); break;
 	case JSON_NUMBER: fwrite(n->str, 1, n->len, out); break;
-	case JSON_STRING: write_string(out, n->str, n->len); break;
+	case JSON_STRING: json_write_string_len(out, n->str, n->len); break;
 	case JSON_ARRAY:
 	case JSON_OBJECT: {
 		int obj = n->type == JSON_OBJECT;
@@ -445,7 +431,7 @@ void json_write_node(FILE *out, const struct json_doc *d, const struct json_node
 			if (m != json_first(d, n))
 				fputc(',', out);
 			if (obj) {
-				write_string(out, m->key, (uint32_t)strlen(m->key));
+				json_write_string(out, m->key);
 				fputc(':', out);
 			}
 			json_write_node(out, d, m);
