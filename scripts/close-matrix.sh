@@ -175,6 +175,25 @@ observe() {
 	OBS="srv=$s cli=$c rst=$r lost=$(( $(server_field bytes_sent) - $(rcvd_total) ))"
 }
 
+# one_backlog: every segment a device of the cell receives waits in one CPU's backlog (RPS to
+# CPU 0), so it arrives in the order it was sent. Without it a device queues a segment on
+# the backlog of the CPU that sent it, and when one CPU's softirq runs late (the 6.1 guest
+# under emulation) a segment sent later from the other CPU arrives first: a client's ACK sent
+# from softirq (of the handshake, or a server's delayed ACK) behind the close() that follows
+# it. The late one then finds the server's connection gone and draws the listener's RST: the
+# rst=1/0 that F2 saw twice in fresh-clone CI runs (inferred from that signature; docs/closing.md).
+one_backlog() {
+	local ns dev q
+	for ns in "$S" "$C"; do
+		if [ "$S" = "$C" ]; then dev=lo; elif [ "$ns" = "$S" ]; then dev=tws0; else dev=twc0; fi
+		q=/sys/class/net/$dev/queues/rx-0/rps_cpus
+		# a kernel without RPS (CONFIG_RPS off) has no such file: ordering as it comes
+		ip netns exec "$ns" sh -c "[ ! -e $q ] || echo 1 >$q" ||
+			{ echo "close-matrix.sh: cannot set $dev's rps_cpus in $ns" >&2; exit 1; }
+		[ "$S" != "$C" ] || break
+	done
+}
+
 # --- captures (--capture) -------------------------------------------------------------------
 # capture_start NAME: tcpdump on the server's end of the veth (lo for a loopback scenario)
 # into $CAPTURE/NAME.pcap; returns once it listens. TDPID.
@@ -468,6 +487,7 @@ for id in "${ONLY[@]}"; do
 	S=$LAB_SNS C=$LAB_CNS DST=$LAB_DST
 	runs=$((runs + 1))
 	no_resend
+	one_backlog
 	[ -z "$CAPTURE" ] || capture_start "$id.$runs"
 	THROTTLED=0
 	[ "$THROTTLE" = 0 ] || throttle_client 206 2000bit
