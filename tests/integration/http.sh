@@ -169,7 +169,8 @@ test_echo_through_haproxy_tcp() {
 	# until it listens or exits: under emulation (the 6.1 guest) haproxy took more than 5 s
 	# to listen, and said nothing meanwhile
 	lab_wait_until 30000 lab_proxy_listening "$LAB_NS" "$front" "$pid"
-	port_listens "$front" || die "haproxy did not start ($(kill -0 "$pid" 2>/dev/null && echo running || echo exited)): $(head -c 300 "$d/haproxy.out")"
+	port_listens "$front" || die "haproxy did not start ($(kill -0 "$pid" 2>/dev/null &&
+		echo running || echo exited)): $(head -c 300 "$d/haproxy.out")"
 	client_run 127.0.0.1 2 100 --port "$front" --payload 1000
 	expect_eq "finished" "$(field finished_count "$SUMMARY")" 200
 	expect_eq "failed" "$(field failed_count "$SUMMARY")" 0

@@ -312,8 +312,8 @@ TEST(model_closed_loop_at_rate_reached)
 	CHECK(m.sustainable < 0 && port_model_first_failure_s(&m, 1e6) < 0);
 }
 
-/* A socket of a dump: IPv4 src:sport -> dst:dport in state st, timer left ms. */
-/* A socket as sock_diag reports it; sock4 and sock6 name the family. */
+/* A socket of a dump: src:sport -> dst:dport in state st, timer left ms; sock4 and sock6 name
+ * the family. */
 static struct sockdiag_sock sock_of(int family, const char *src, uint16_t sport, const char *dst,
 				    uint16_t dport, int st, uint32_t left_ms)
 {
@@ -454,7 +454,6 @@ TEST(model_starts_from_the_host)
 	CHECK(m.first_failing_loop == 2);
 }
 
-/* A socket of a dump: IPv6 src:sport -> dst:dport in state st, timer left ms. */
 /* Rule: a pool's address is matched whole: IPv6 by its first 96 bits as the list has them and
  * its last 32 inside a segment (a segment may cross a byte boundary), IPv4 by all four bytes;
  * every segment of a list counts, the second as the first, none past its nseg; the route's
