@@ -255,10 +255,13 @@ double port_model_first_failure_s(const struct port_model *m, double rate)
 	uint32_t hold = (m->reuse ? m->reuse_delay_ms : TW_TIME_WAIT_MS) / PORT_MODEL_STEP_MS;
 	hold = hold < 1 ? 1 : hold > HOLD_STEPS_MAX ? HOLD_STEPS_MAX : hold;
 	uint64_t made[HOLD_STEPS_MAX + 1] = {0}, avail = m->free, due = 0;
-	double per_step = rate * PORT_MODEL_STEP_MS / 1000.0;
 	for (uint32_t b = 0; b < PORT_MODEL_STEPS + hold; b++) {
 		avail += (b < PORT_MODEL_STEPS ? m->tw_free_at[b] : 0) + (b >= hold ? made[(b - hold) % (hold + 1)] : 0);
-		double x = per_step * (b + 1) - 1e-9; /* connections due before the step's end */
+		/* Due before the step's end: ceil(rate x t) (connection i at i / rate). With t in
+		 * whole ms an integer rate's product is exact; a shard's share (rate / N) lands a
+		 * few roundings off a whole number, which the relative margin takes back (the
+		 * share's fractions are 1 / (10 N) apart, far above it). */
+		double q = rate * (PORT_MODEL_STEP_MS * (b + 1.0)) / 1000, x = q - q * 1e-15;
 		uint64_t due_end = (uint64_t)x + ((double)(uint64_t)x < x);
 		uint64_t n = due_end - due;
 		if (n > avail)

@@ -633,6 +633,58 @@ TEST(model_held_bounds)
  * at all fails at 0 s), and none at or below it: with reuse (hold = the delay, one 0.1 s step
  * for a 50 ms delay) 100 ports sustain 100/s, so 90/s never fails and 110/s fails at 100/110 s;
  * 5 ports at 5/s never fail, at 5.5/s at 5/5.5 s. */
+/* The first failure as integers compute it, for a rate of R/N a second (a shard's share of an
+ * integer --rate): connection i is due at i N / R s, takes a port, and gives it back hold steps
+ * of 100 ms after the step it was made in; the answer is the time of the first connection
+ * that finds none, or -1. */
+static double first_failure_exact(uint64_t free, uint64_t r, uint64_t n, uint32_t hold)
+{
+	static uint64_t made[PORT_MODEL_STEPS + 600];
+	uint64_t avail = free, due = 0;
+	for (uint32_t b = 0; b < PORT_MODEL_STEPS + hold; b++) {
+		avail += b >= hold ? made[b - hold] : 0;
+		uint64_t due_end = (r * (b + 1) + 10 * n - 1) / (10 * n);
+		if (due_end - due > avail)
+			return (double)(due + avail) * (double)n / (double)r;
+		avail -= due_end - due;
+		made[b] = due_end - due;
+		due = due_end;
+	}
+	return -1;
+}
+
+/* Rule: the model's first failure is exact to the connection, as integers compute it
+ * (first_failure_exact), for integer rates at any scale (16 million a second included) and
+ * for shards' shares R/N: no rounding moves a connection into the step before its own. */
+TEST(model_first_failure_exact)
+{
+	static const uint64_t rates[] = {1, 2, 3, 7, 10, 29, 58, 99, 362, 1483, 1930, 216404,
+					 1869040, 7304343, 16263020};
+	static const uint64_t shards[] = {1, 3, 5, 16};
+	static const uint32_t holds[] = {1, 2, 3, 122, 412, 600};
+	int bad = 0;
+	for (size_t ri = 0; ri < sizeof(rates) / sizeof(rates[0]); ri++)
+		for (size_t ni = 0; ni < sizeof(shards) / sizeof(shards[0]); ni++)
+			for (size_t hi = 0; hi < sizeof(holds) / sizeof(holds[0]); hi++) {
+				uint64_t r = rates[ri], n = shards[ni];
+				uint32_t hold = holds[hi];
+				/* pools around what the share sustains: ceil(R hold / 10 N) */
+				uint64_t sustained = (r * hold + 10 * n - 1) / (10 * n);
+				for (uint64_t f = sustained > 2 ? sustained - 2 : 0; f <= sustained + 2; f++) {
+					struct port_model m = {.sustainable = 1, .reuse = 1,
+							       .reuse_delay_ms = hold * 100, .free = f};
+					double got = port_model_first_failure_s(&m, (double)r / (double)n);
+					double want = first_failure_exact(f, r, n, hold);
+					double diff = got > want ? got - want : want - got;
+					if (diff > 1e-9 * (want > 1 ? want : 1) && bad++ < 5)
+						fprintf(stderr, "    rate %llu/%llu, hold %u, %llu ports: got %.9f, want %.9f\n",
+							(unsigned long long)r, (unsigned long long)n, hold,
+							(unsigned long long)f, got, want);
+				}
+			}
+	CHECK(bad == 0);
+}
+
 TEST(model_first_failure_stepped)
 {
 	struct client_opts o;
