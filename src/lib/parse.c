@@ -229,6 +229,8 @@ static void url_parts(const char *s, char *host, size_t hlen, char *port, size_t
 	if (n >= 2 && h[0] == '[' && h[n - 1] == ']') { /* "[::1]" without a port */
 		h++;
 		n -= 2;
+	} else if (h[0] == ':') { /* "http://:8080/": a port, no host */
+		n = 0;
 	}
 	snprintf(host, hlen, "%.*s", (int)n, h);
 }
@@ -239,7 +241,10 @@ int parse_addr_mistake(const char *s, char *buf, size_t len)
 	unsigned char bin[sizeof(struct in6_addr)];
 	if (strstr(s, "://")) {
 		url_parts(s, host, sizeof(host), port, sizeof(port));
-		snprintf(buf, len, "a URL, not an address: give %s and --port %s", host, port);
+		if (host[0] == '\0')
+			snprintf(buf, len, "a URL without a host, not an address");
+		else
+			snprintf(buf, len, "a URL, not an address: give %s and --port %s", host, port);
 		return -1;
 	}
 	if (split_host_port(s, strlen(s), host, sizeof(host), port, sizeof(port)) == 0) {

@@ -226,6 +226,7 @@ DSTIP '127.0.0.1:4000': an address with a port: give 127.0.0.1 and --port 4000	c
 DSTIP '[::1]:8080': an address with a port: give ::1 and --port 8080	client [::1]:8080 1 1
 DSTIP 'http://127.0.0.1:8080/': a URL, not an address: give 127.0.0.1 and --port 8080	client http://127.0.0.1:8080/ 1 1
 DSTIP 'https://localhost/x': a URL, not an address: give localhost and --port 443	client --rate 5 --duration 1 https://localhost/x
+DSTIP 'http://:8080/': a URL without a host, not an address	client http://:8080/ 1 1
 LOOPS '0'	client 127.0.0.1 0 1
 LOOPS 'x'	client 127.0.0.1 x 1
 LOOPS '1000001'	client 127.0.0.1 1000001 1

@@ -7,8 +7,9 @@
 
 /* Rule: HOST:PORT is taken apart only when PORT is 1-5 digits (65535 is one) and HOST is a
  * host: a bracket pair around it, not one bracket alone or an empty pair, and at most 255
- * bytes (no name is longer); "a:" has an empty port, a lone ":" no host; anything else is
- * left to the resolver, which names it. */
+ * bytes (no name is longer); "a:" has an empty port, a lone ":" no host, and a URL whose
+ * host is empty ("[]", or a port alone) says so; anything else is left to the resolver,
+ * which names it. */
 TEST(parse_addr_mistake_edges)
 {
 	char m[400];
@@ -23,6 +24,9 @@ TEST(parse_addr_mistake_edges)
 		{"web]:80", "an address with a port: give web] and --port 80"},
 		{"http://[::1/", "a URL, not an address: give [::1 and --port 80"},
 		{"http://web]/", "a URL, not an address: give web] and --port 80"},
+		{"http://[]/", "a URL without a host, not an address"},
+		{"https://", "a URL without a host, not an address"},
+		{"http://:8080/", "a URL without a host, not an address"},
 		{"a:", "an address with an empty port: give a and --port PORT"},
 		{":", "not an IPv6 address (eight groups of hex digits, :: once: fd00::1)"},
 	};
