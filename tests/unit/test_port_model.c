@@ -628,11 +628,6 @@ TEST(model_held_bounds)
 	CHECK(m.tw_free_at[5] == 100 && m.tw_free_at[4] == 0);
 }
 
-/* Rule: the stepped prediction is P/R on an empty host whenever R is above the sustainable
- * rate P/hold, however small P/hold is (30 ports: 0.5/s; one port at 1/s fails at 1 s; no port
- * at all fails at 0 s), and none at or below it: with reuse (hold = the delay, one 0.1 s step
- * for a 50 ms delay) 100 ports sustain 100/s, so 90/s never fails and 110/s fails at 100/110 s;
- * 5 ports at 5/s never fail, at 5.5/s at 5/5.5 s. */
 /* The first failure as integers compute it, for a rate of R/N a second (a shard's share of an
  * integer --rate): connection i is due at i N / R s, takes a port, and gives it back hold steps
  * of 100 ms after the step it was made in; the answer is the time of the first connection
@@ -685,6 +680,11 @@ TEST(model_first_failure_exact)
 	CHECK(bad == 0);
 }
 
+/* Rule: the stepped prediction is P/R on an empty host whenever R is above the sustainable
+ * rate P/hold, however small P/hold is (30 ports: 0.5/s; one port at 1/s fails at 1 s; no port
+ * at all fails at 0 s), and none at or below it: with reuse (hold = the delay, one 0.1 s step
+ * for a 50 ms delay) 100 ports sustain 100/s, so 90/s never fails and 110/s fails at 100/110 s;
+ * 5 ports at 5/s never fail, at 5.5/s at 5/5.5 s. */
 TEST(model_first_failure_stepped)
 {
 	struct client_opts o;
