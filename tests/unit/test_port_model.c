@@ -630,9 +630,9 @@ TEST(model_held_bounds)
 
 /* The first failure as integers compute it, for a rate of R/N a second (a shard's share of an
  * integer --rate): connection i is due at i N / R s, takes a port, and gives it back hold steps
- * of 100 ms after the step it was made in; the answer is the time of the first connection
+ * of 100 ms after the step it was made in; the answer is the index of the first connection
  * that finds none, or -1. */
-static double first_failure_exact(uint64_t free, uint64_t r, uint64_t n, uint32_t hold)
+static int64_t first_failing_conn(uint64_t free, uint64_t r, uint64_t n, uint32_t hold)
 {
 	static uint64_t made[PORT_MODEL_STEPS + 600];
 	uint64_t avail = free, due = 0;
@@ -640,7 +640,7 @@ static double first_failure_exact(uint64_t free, uint64_t r, uint64_t n, uint32_
 		avail += b >= hold ? made[b - hold] : 0;
 		uint64_t due_end = (r * (b + 1) + 10 * n - 1) / (10 * n);
 		if (due_end - due > avail)
-			return (double)(due + avail) * (double)n / (double)r;
+			return (int64_t)(due + avail);
 		avail -= due_end - due;
 		made[b] = due_end - due;
 		due = due_end;
@@ -649,7 +649,7 @@ static double first_failure_exact(uint64_t free, uint64_t r, uint64_t n, uint32_
 }
 
 /* Rule: the model's first failure is exact to the connection, as integers compute it
- * (first_failure_exact), for integer rates at any scale (16 million a second included) and
+ * (first_failing_conn), for integer rates at any scale (16 million a second included) and
  * for shards' shares R/N: no rounding moves a connection into the step before its own. */
 TEST(model_first_failure_exact)
 {
@@ -668,13 +668,14 @@ TEST(model_first_failure_exact)
 				for (uint64_t f = sustained > 2 ? sustained - 2 : 0; f <= sustained + 2; f++) {
 					struct port_model m = {.sustainable = 1, .reuse = 1,
 							       .reuse_delay_ms = hold * 100, .free = f};
-					double got = port_model_first_failure_s(&m, (double)r / (double)n);
-					double want = first_failure_exact(f, r, n, hold);
-					double diff = got > want ? got - want : want - got;
-					if (diff > 1e-9 * (want > 1 ? want : 1) && bad++ < 5)
-						fprintf(stderr, "    rate %llu/%llu, hold %u, %llu ports: got %.9f, want %.9f\n",
+					double at = port_model_first_failure_s(&m, (double)r / (double)n);
+					/* the time back as the connection it is the due time of */
+					int64_t got = at < 0 ? -1 : (int64_t)(at * (double)r / (double)n + 0.5);
+					int64_t want = first_failing_conn(f, r, n, hold);
+					if (got != want && bad++ < 5)
+						fprintf(stderr, "    rate %llu/%llu, hold %u, %llu ports: connection %lld, want %lld\n",
 							(unsigned long long)r, (unsigned long long)n, hold,
-							(unsigned long long)f, got, want);
+							(unsigned long long)f, (long long)got, (long long)want);
 				}
 			}
 	CHECK(bad == 0);
